@@ -1,0 +1,83 @@
+"""Engine creation and the one way request handlers reach the database.
+
+SQLite runs short statements directly on the event loop: a thread hand-off costs more than the
+statement itself (see docs/architecture.md), and a single connection per process is also the
+fastest way to share SQLite's single writer. PostgreSQL work goes to the thread pool.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import anyio.to_thread
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session
+
+T = TypeVar("T")
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # FULL keeps every acknowledged commit through a power cut; WAL makes it one fsync.
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.close()
+
+
+def make_engine(url: str, *, inline: bool = True) -> Engine:
+    if url.startswith("sqlite"):
+        kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 5}}
+        if inline:
+            # One connection per process: every statement runs on the event loop in turn.
+            kwargs["poolclass"] = StaticPool
+        engine = create_engine(url, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        # pysqlite's own transaction handling defers BEGIN; take the write lock at BEGIN
+        # so two processes never deadlock upgrading a read lock.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        _disable_pysqlite_begin(engine)
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def _disable_pysqlite_begin(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _autocommit_off(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+
+class Database:
+    """Owns the engine; `run` executes one unit of work in one transaction."""
+
+    def __init__(self, url: str, *, inline: bool | None = None) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        self.inline = self.is_sqlite if inline is None else inline
+        self.engine = make_engine(url, inline=self.inline)
+
+    def run_sync(self, work: Callable[[Session], T]) -> T:
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            return work(session)
+
+    async def run(self, work: Callable[[Session], T]) -> T:
+        if self.inline:
+            return self.run_sync(work)
+        return await anyio.to_thread.run_sync(self.run_sync, work)
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    def dispose(self) -> None:
+        self.engine.dispose()

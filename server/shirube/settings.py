@@ -1,0 +1,113 @@
+"""Every setting Shirube reads, from environment variables, in one place."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ENVIRONMENTS = ("development", "production", "test")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message is one line meant for the operator."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    env: str = "development"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Applies to every JSON body; content imports are the largest legitimate bodies.
+    max_body_bytes: int = 5 * 1024 * 1024
+    # How long a widget session token stays valid before the widget must call `session` again.
+    widget_token_ttl_seconds: int = 24 * 3600
+    # Published-content cache entries kept per process (keyed by workspace and revision).
+    content_cache_size: int = 256
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _database_url(env: Mapping[str, str], cwd: Path) -> str:
+    url = env.get("SHIRUBE_DATABASE_URL") or f"sqlite:///{cwd / 'shirube.db'}"
+    scheme = urlsplit(url).scheme
+    if scheme in ("postgres", "postgresql"):
+        # psycopg 3 is the only PostgreSQL driver we ship; accept the usual short forms.
+        url = "postgresql+psycopg" + url[len(scheme) :]
+    elif scheme not in ("sqlite", "postgresql+psycopg"):
+        raise SettingsError(
+            "SHIRUBE_DATABASE_URL must start with sqlite:/// or postgresql://, "
+            f"got scheme {scheme!r}"
+        )
+    return url
+
+
+def _secret_key(env: Mapping[str, str], environment: str, cwd: Path) -> str:
+    key = env.get("SHIRUBE_SECRET_KEY", "")
+    if key:
+        if len(key) < 32:
+            raise SettingsError("SHIRUBE_SECRET_KEY must be at least 32 characters long")
+        return key
+    if environment == "production":
+        raise SettingsError("SHIRUBE_SECRET_KEY is required when SHIRUBE_ENV=production")
+    # Development: generate once and keep it next to the database so restarts keep tokens valid.
+    path = Path(env.get("SHIRUBE_SECRET_FILE") or cwd / ".shirube-secret")
+    try:
+        existing = path.read_text().strip()
+    except FileNotFoundError:
+        existing = ""
+    except OSError as exc:
+        raise SettingsError(f"cannot read secret key file {path}: {exc.strerror}") from None
+    if len(existing) >= 32:
+        return existing
+    generated = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(generated + "\n")
+    except OSError as exc:
+        raise SettingsError(f"cannot write secret key file {path}: {exc.strerror}") from None
+    return generated
+
+
+def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Settings:
+    """Build settings from the environment; raise SettingsError with a one-line message."""
+    env = os.environ if env is None else env
+    cwd = Path.cwd() if cwd is None else cwd
+    environment = env.get("SHIRUBE_ENV", "development") or "development"
+    if environment not in ENVIRONMENTS:
+        raise SettingsError(
+            f"SHIRUBE_ENV must be one of {', '.join(ENVIRONMENTS)}, got {environment!r}"
+        )
+    return Settings(
+        database_url=_database_url(env, cwd),
+        secret_key=_secret_key(env, environment, cwd),
+        env=environment,
+        host=env.get("SHIRUBE_HOST", "127.0.0.1") or "127.0.0.1",
+        port=_int(env, "SHIRUBE_PORT", 8000, 1, 65535),
+        max_body_bytes=_int(env, "SHIRUBE_MAX_BODY_BYTES", 5 * 1024 * 1024, 1024, 1 << 30),
+    )

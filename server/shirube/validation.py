@@ -1,0 +1,114 @@
+"""Parse request bodies and validate them with pydantic, reporting errors by path.
+
+Paths read like JavaScript accessors: `steps[2].target`, `events[0].timestamp`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+import orjson
+from pydantic import BaseModel, ConfigDict, TypeAdapter
+from pydantic import ValidationError as PydanticValidationError
+from starlette.requests import Request
+
+from shirube.errors import ApiError, FieldError, ValidationFailed
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+
+class Strict(BaseModel):
+    """Base for every request and content model: unknown keys are errors, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+def format_path(loc: Sequence[int | str], prefix: str = "") -> str:
+    path = prefix
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path = f"{path}.{part}" if path else str(part)
+    return path
+
+
+def _message(error: Any) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "is required"
+    msg = str(error["msg"])
+    # pydantic prefixes custom errors with "Value error, "; the path already says where.
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if msg.startswith(prefix):
+            msg = msg[len(prefix) :]
+    return msg
+
+
+def field_errors(exc: PydanticValidationError, prefix: str = "") -> list[FieldError]:
+    errors: list[FieldError] = []
+    for error in exc.errors(include_url=False):
+        loc = [part for part in error["loc"] if not _is_internal_loc(part)]
+        errors.append(FieldError(format_path(loc, prefix), _message(error)))
+    return errors
+
+
+def _is_internal_loc(part: int | str) -> bool:
+    # Tagged unions and custom validators add loc parts that are not keys of the document.
+    return isinstance(part, str) and (
+        part.startswith("function-") or part in ("str", "dict[str,str]", "list", "dict")
+    )
+
+
+def validate_model(model: type[M], data: Any, prefix: str = "") -> M:
+    try:
+        return model.model_validate(data)
+    except PydanticValidationError as exc:
+        raise ValidationFailed(field_errors(exc, prefix)) from None
+
+
+def validate_as(adapter: TypeAdapter[T], data: Any, prefix: str = "") -> T:
+    try:
+        return adapter.validate_python(data)
+    except PydanticValidationError as exc:
+        raise ValidationFailed(field_errors(exc, prefix)) from None
+
+
+async def read_json(request: Request, max_bytes: int) -> Any:
+    """Read and decode a JSON body, refusing oversize and malformed bodies with 4xx errors.
+
+    Any content type is accepted: `navigator.sendBeacon` can only send CORS-safelisted ones
+    (text/plain), so the widget's final flush arrives that way.
+    """
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise _too_large(max_bytes)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise _too_large(max_bytes)
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    if not body:
+        raise ApiError(400, "invalid_json", "request body is empty; a JSON object is expected")
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise ApiError(400, "invalid_json", f"request body is not valid JSON: {exc}") from None
+
+
+def _too_large(max_bytes: int) -> ApiError:
+    return ApiError(413, "body_too_large", f"request body exceeds {max_bytes} bytes")
+
+
+async def read_model(request: Request, model: type[M], max_bytes: int) -> M:
+    data = await read_json(request, max_bytes)
+    if not isinstance(data, dict):
+        raise ValidationFailed([FieldError("", "request body must be a JSON object")])
+    return validate_model(model, data)
