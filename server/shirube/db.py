@@ -79,5 +79,10 @@ class Database:
         except Exception:
             return False
 
+    async def ping_async(self) -> bool:
+        if self.inline:
+            return self.ping()
+        return await anyio.to_thread.run_sync(self.ping)
+
     def dispose(self) -> None:
         self.engine.dispose()

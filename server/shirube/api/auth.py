@@ -1,0 +1,42 @@
+"""Authentication of the server API: `Authorization: Bearer sk_…` names the workspace."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from shirube.context import get_context
+from shirube.errors import ApiError
+from shirube.models import Workspace
+from shirube.security.keys import SECRET_PREFIX
+from shirube.services.workspaces import workspace_by_secret_key
+
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="shirube"'}
+
+
+def _bearer(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(
+            401,
+            "unauthorized",
+            "send the workspace secret key as `Authorization: Bearer sk_…`",
+            headers=_CHALLENGE,
+        )
+    return token.strip()
+
+
+async def server_workspace(request: Request) -> Workspace:
+    token = _bearer(request)
+    if not token.startswith(SECRET_PREFIX):
+        raise ApiError(
+            401,
+            "unauthorized",
+            "the server API needs a secret key (sk_…); public keys (pk_…) are for the widget",
+            headers=_CHALLENGE,
+        )
+    ctx = get_context(request)
+    workspace = await ctx.db.run(lambda session: workspace_by_secret_key(session, token))
+    if workspace is None:
+        raise ApiError(401, "unauthorized", "unknown secret key", headers=_CHALLENGE)
+    return workspace

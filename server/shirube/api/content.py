@@ -1,0 +1,171 @@
+"""Server API for tours and checklists: CRUD on drafts, publish, versions, rollback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import Field
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.convertors import Convertor, register_url_convertor
+from starlette.routing import Route
+
+from shirube.api.auth import server_workspace
+from shirube.context import get_context
+from shirube.jsonresponse import JSONResponse
+from shirube.services import content_store as store
+from shirube.validation import Strict, read_json, read_model
+
+KINDS = {"tours": "tour", "checklists": "checklist"}
+
+
+class RollbackBody(Strict):
+    version: int = Field(ge=1)
+
+
+class ContentKindConvertor(Convertor[str]):
+    regex = "tours|checklists"
+
+    def convert(self, value: str) -> str:
+        return KINDS[value]
+
+    def to_string(self, value: str) -> str:
+        return value + "s"
+
+
+register_url_convertor("content_kind", ContentKindConvertor())
+
+
+def _kind(request: Request) -> str:
+    kind: str = request.path_params["kind"]
+    return kind
+
+
+async def _run(request: Request, work: Callable[[Session, int, str], Any]) -> Any:
+    """Authenticate, then run `work(session, workspace_id, kind)` in one transaction."""
+    workspace = await server_workspace(request)
+    kind = _kind(request)
+    assert workspace.id is not None
+    workspace_id = workspace.id
+    return await get_context(request).db.run(lambda s: work(s, workspace_id, kind))
+
+
+async def list_content(request: Request) -> Response:
+    def work(session: Session, ws: int, kind: str) -> list[dict[str, Any]]:
+        items = store.list_items(session, ws, kind)
+        return [store.describe(session, item, with_draft=False) for item in items]
+
+    return JSONResponse({"data": await _run(request, work)})
+
+
+async def create_content(request: Request) -> Response:
+    data = await read_json(request, get_context(request).settings.max_body_bytes)
+
+    def work(session: Session, ws: int, kind: str) -> dict[str, Any]:
+        saved = store.save_draft(session, ws, kind, data, must_be_new=True)
+        return store.describe(session, saved.item)
+
+    return JSONResponse(await _run(request, work), status_code=201)
+
+
+async def get_content(request: Request) -> Response:
+    key = request.path_params["key"]
+
+    def work(session: Session, ws: int, kind: str) -> dict[str, Any]:
+        return store.describe(session, store.get(session, ws, kind, key))
+
+    return JSONResponse(await _run(request, work))
+
+
+async def put_content(request: Request) -> Response:
+    key = request.path_params["key"]
+    data = await read_json(request, get_context(request).settings.max_body_bytes)
+
+    def work(session: Session, ws: int, kind: str) -> tuple[dict[str, Any], bool]:
+        saved = store.save_draft(session, ws, kind, data, key=key)
+        return store.describe(session, saved.item), saved.created
+
+    body, created = await _run(request, work)
+    return JSONResponse(body, status_code=201 if created else 200)
+
+
+async def delete_content(request: Request) -> Response:
+    key = request.path_params["key"]
+
+    def work(session: Session, ws: int, kind: str) -> None:
+        store.delete(session, store.get(session, ws, kind, key))
+
+    await _run(request, work)
+    return Response(status_code=204)
+
+
+async def publish_content(request: Request) -> Response:
+    key = request.path_params["key"]
+
+    def work(session: Session, ws: int, kind: str) -> dict[str, Any]:
+        item = store.get(session, ws, kind, key)
+        version, changed = store.publish(session, item)
+        return {"key": key, "version": version, "changed": changed}
+
+    return JSONResponse(await _run(request, work))
+
+
+async def unpublish_content(request: Request) -> Response:
+    key = request.path_params["key"]
+
+    def work(session: Session, ws: int, kind: str) -> dict[str, Any]:
+        item = store.get(session, ws, kind, key)
+        store.unpublish(session, item)
+        return store.describe(session, item, with_draft=False)
+
+    return JSONResponse(await _run(request, work))
+
+
+async def list_versions(request: Request) -> Response:
+    key = request.path_params["key"]
+
+    def work(session: Session, ws: int, kind: str) -> list[dict[str, Any]]:
+        return store.versions(session, store.get(session, ws, kind, key))
+
+    return JSONResponse({"data": await _run(request, work)})
+
+
+async def get_version(request: Request) -> Response:
+    key, version = request.path_params["key"], request.path_params["version"]
+
+    def work(session: Session, ws: int, kind: str) -> dict[str, Any]:
+        item = store.get(session, ws, kind, key)
+        return {"key": key, "version": version,
+                "document": store.version_document(session, item, version)}
+
+    return JSONResponse(await _run(request, work))
+
+
+async def rollback_content(request: Request) -> Response:
+    key = request.path_params["key"]
+    body = await read_model(request, RollbackBody, get_context(request).settings.max_body_bytes)
+
+    def work(session: Session, ws: int, kind: str) -> dict[str, Any]:
+        item = store.get(session, ws, kind, key)
+        version = store.rollback(session, item, body.version)
+        return {"key": key, "version": version, "restored_from": body.version}
+
+    return JSONResponse(await _run(request, work))
+
+
+_BASE = "/api/v1/{kind:content_kind}"
+_ITEM = _BASE + "/{key:str}"
+routes = [
+    Route(_BASE, list_content, methods=["GET"]),
+    Route(_BASE, create_content, methods=["POST"]),
+    Route(_ITEM, get_content, methods=["GET"]),
+    Route(_ITEM, put_content, methods=["PUT"]),
+    Route(_ITEM, delete_content, methods=["DELETE"]),
+    Route(_ITEM + "/publish", publish_content, methods=["POST"]),
+    Route(_ITEM + "/unpublish", unpublish_content, methods=["POST"]),
+    Route(_ITEM + "/versions", list_versions, methods=["GET"]),
+    Route(_ITEM + "/versions/{version:int}", get_version, methods=["GET"]),
+    Route(_ITEM + "/rollback", rollback_content, methods=["POST"]),
+]

@@ -1,0 +1,38 @@
+"""`POST /api/v1/events`: the host backend's batches of events (imports included)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from shirube.api.auth import server_workspace
+from shirube.context import get_context
+from shirube.jsonresponse import JSONResponse
+from shirube.services.event_schema import ServerEventBatch, check_reserved
+from shirube.services.ingest import IngestResult, NewEvent, ingest
+from shirube.validation import read_model
+
+
+async def post_events(request: Request) -> Response:
+    workspace = await server_workspace(request)
+    ctx = get_context(request)
+    batch = await read_model(request, ServerEventBatch, ctx.settings.max_body_bytes)
+    check_reserved(list(batch.events))
+    events = [
+        NewEvent(e.id, e.name, e.user_id, e.company_id, e.properties, e.timestamp)
+        for e in batch.events
+    ]
+    assert workspace.id is not None
+    workspace_id, revision = workspace.id, workspace.content_revision
+
+    def work(session: Session) -> IngestResult:
+        published = ctx.published.get(session, workspace_id, revision)
+        return ingest(session, workspace_id, events, "server", published)
+
+    result = await ctx.db.run(work)
+    return JSONResponse(result.as_json())
+
+
+routes = [Route("/api/v1/events", post_events, methods=["POST"])]

@@ -1,0 +1,119 @@
+"""Widget API: `session` (identify + everything the user needs) and `events`.
+
+Authenticated by the workspace public key and the request's Origin; `events` additionally needs
+the session token that `session` returned.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from shirube.context import get_context
+from shirube.errors import ApiError
+from shirube.jsonresponse import JSONResponse
+from shirube.models import Workspace
+from shirube.security.widget_tokens import read_widget_token
+from shirube.services.event_schema import (
+    CompanyIn,
+    ExternalId,
+    Locale,
+    Traits,
+    WidgetEventBatch,
+    check_reserved,
+)
+from shirube.services.ingest import IngestResult, NewEvent, ingest
+from shirube.services.widget_session import SessionRequest, open_session
+from shirube.services.workspaces import workspace_by_public_key
+from shirube.validation import Strict, read_model
+
+
+class SessionBody(Strict):
+    public_key: str = Field(min_length=1, max_length=64)
+    user_id: ExternalId
+    traits: Traits | None = None
+    locale: Locale | None = None
+    company: CompanyIn | None = None
+    identity_token: str | None = Field(default=None, max_length=4096)
+
+
+def check_origin(request: Request, workspace: Workspace) -> None:
+    origin = request.headers.get("origin")
+    allowed = workspace.allowed_origins
+    if origin is None:
+        raise ApiError(403, "origin_not_allowed", "the widget API needs an Origin header")
+    if origin.rstrip("/") not in allowed and "*" not in allowed:
+        raise ApiError(
+            403,
+            "origin_not_allowed",
+            f"origin {origin} is not among this workspace's allowed origins",
+        )
+
+
+async def widget_session(request: Request) -> Response:
+    ctx = get_context(request)
+    body = await read_model(request, SessionBody, ctx.settings.max_body_bytes)
+    session_request = SessionRequest(
+        user_id=body.user_id,
+        traits=dict(body.traits) if body.traits is not None else None,
+        locale=body.locale.replace("_", "-") if body.locale else None,
+        company_id=body.company.id if body.company else None,
+        company_traits=dict(body.company.traits) if body.company and body.company.traits else None,
+        identity_token=body.identity_token,
+    )
+
+    def work(session: Session) -> dict[str, object]:
+        workspace = workspace_by_public_key(session, body.public_key)
+        if workspace is None:
+            raise ApiError(401, "unauthorized", "unknown public key")
+        check_origin(request, workspace)
+        assert workspace.id is not None
+        published = ctx.published.get(session, workspace.id, workspace.content_revision)
+        return open_session(
+            session,
+            workspace,
+            session_request,
+            published,
+            token_secret=ctx.settings.secret_key,
+            token_ttl=ctx.settings.widget_token_ttl_seconds,
+        )
+
+    return JSONResponse(await ctx.db.run(work))
+
+
+async def widget_events(request: Request) -> Response:
+    ctx = get_context(request)
+    batch = await read_model(request, WidgetEventBatch, ctx.settings.max_body_bytes)
+    identity = read_widget_token(batch.token, ctx.settings.secret_key)
+    if identity is None:
+        raise ApiError(
+            401, "session_expired", "the session token is invalid or expired; call session again"
+        )
+    check_reserved(list(batch.events))
+    events = [
+        NewEvent(e.id, e.name, identity.user_id, identity.company_id, e.properties, e.timestamp)
+        for e in batch.events
+    ]
+
+    def work(session: Session) -> IngestResult:
+        workspace = session.get(Workspace, identity.workspace_id)
+        if workspace is None:
+            raise ApiError(401, "session_expired", "this session's workspace no longer exists")
+        check_origin(request, workspace)
+        published = ctx.published.get(session, identity.workspace_id, workspace.content_revision)
+        return ingest(session, identity.workspace_id, events, "widget", published)
+
+    result = await ctx.db.run(work)
+    body = result.as_json()
+    for item in body["completed_items"]:
+        del item["user_id"]  # always this user
+    return JSONResponse(body)
+
+
+routes = [
+    Route("/api/v1/widget/session", widget_session, methods=["POST"]),
+    Route("/api/v1/widget/events", widget_events, methods=["POST"]),
+]

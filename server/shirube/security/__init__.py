@@ -1,0 +1,1 @@
+"""Keys, passwords and tokens: every secret Shirube issues or checks is handled here."""

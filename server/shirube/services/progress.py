@@ -1,0 +1,138 @@
+"""Reading one user's progress, and catching up checklist items whose rules are already met
+by stored events (for example when a checklist is published after the events happened)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from shirube.models import ChecklistItemProgress, SurveyAnswer, TourProgress, TourStepSeen
+from shirube.services.projection import Completion, read_counts, store_completions
+from shirube.services.published import ItemRef, PublishedChecklist
+from shirube.timeutil import isoformat
+
+
+@dataclass
+class UserProgress:
+    tours: dict[str, TourProgress] = field(default_factory=dict)
+    items: dict[ItemRef, ChecklistItemProgress] = field(default_factory=dict)
+    surveys: set[str] = field(default_factory=set)
+
+
+def load_progress(session: Session, workspace_id: int, user_id: str) -> UserProgress:
+    progress = UserProgress()
+    for tour in session.exec(
+        select(TourProgress).where(
+            TourProgress.workspace_id == workspace_id, TourProgress.user_id == user_id
+        )
+    ):
+        progress.tours[tour.tour_key] = tour
+    for item in session.exec(
+        select(ChecklistItemProgress).where(
+            ChecklistItemProgress.workspace_id == workspace_id,
+            ChecklistItemProgress.user_id == user_id,
+        )
+    ):
+        progress.items[ItemRef(item.checklist_key, item.item_id)] = item
+    progress.surveys = set(
+        session.exec(
+            select(SurveyAnswer.checklist_key).where(
+                SurveyAnswer.workspace_id == workspace_id, SurveyAnswer.user_id == user_id
+            )
+        ).all()
+    )
+    return progress
+
+
+def catch_up(
+    session: Session,
+    workspace_id: int,
+    user_id: str,
+    checklists: Collection[PublishedChecklist],
+    progress: UserProgress,
+) -> None:
+    """Complete items whose event-count or tour rule is met but not yet recorded."""
+    pending: list[tuple[ItemRef, Any]] = []
+    for published in checklists:
+        for item in published.doc.items:
+            ref = ItemRef(published.doc.key, item.id)
+            if ref not in progress.items and item.completion.type in ("event", "tour_completed"):
+                pending.append((ref, item.completion))
+    if not pending:
+        return
+    names = {rule.event for _, rule in pending if rule.type == "event"}
+    counts = read_counts(session, workspace_id, [(user_id, name) for name in names])
+    completions: list[Completion] = []
+    for ref, rule in pending:
+        at: datetime | None = None
+        if rule.type == "event":
+            count, last_at = counts.get((user_id, rule.event), (0, None))
+            if count >= rule.min_count:
+                at = last_at
+        else:
+            tour = progress.tours.get(rule.tour)
+            if tour is not None and tour.status == "completed":
+                at = tour.completed_at
+        if at is not None:
+            by = "event" if rule.type == "event" else "tour_completed"
+            completions.append(Completion(user_id, ref, at, by))
+    if not completions:
+        return
+    store_completions(session, workspace_id, completions)
+    for row in session.exec(
+        select(ChecklistItemProgress).where(
+            ChecklistItemProgress.workspace_id == workspace_id,
+            ChecklistItemProgress.user_id == user_id,
+        )
+    ):
+        progress.items[ItemRef(row.checklist_key, row.item_id)] = row
+
+
+def tour_progress_json(tour: TourProgress | None) -> dict[str, Any]:
+    if tour is None:
+        return {"status": "not_started", "current_step": None}
+    return {
+        "status": tour.status,
+        "current_step": tour.current_step,
+        "version": tour.version,
+        "started_at": isoformat(tour.started_at),
+        "completed_at": isoformat(tour.completed_at),
+        "dismissed_at": isoformat(tour.dismissed_at),
+    }
+
+
+def checklist_progress_json(
+    checklist: PublishedChecklist, progress: UserProgress
+) -> dict[str, Any]:
+    completed: dict[str, str | None] = {}
+    last: datetime | None = None
+    for item in checklist.doc.items:
+        row = progress.items.get(ItemRef(checklist.doc.key, item.id))
+        if row is not None:
+            completed[item.id] = isoformat(row.completed_at)
+            last = row.completed_at if last is None else max(last, row.completed_at)
+    total = len(checklist.doc.items)
+    return {
+        "completed_items": completed,
+        "completed": len(completed),
+        "total": total,
+        "completed_at": isoformat(last) if len(completed) == total else None,
+        "survey_answered": checklist.doc.key in progress.surveys,
+    }
+
+
+def steps_seen(
+    session: Session, workspace_id: int, user_id: str
+) -> dict[str, dict[str, str | None]]:
+    seen: dict[str, dict[str, str | None]] = {}
+    for row in session.exec(
+        select(TourStepSeen)
+        .where(TourStepSeen.workspace_id == workspace_id, TourStepSeen.user_id == user_id)
+        .order_by(col(TourStepSeen.first_seen_at))
+    ):
+        seen.setdefault(row.tour_key, {})[row.step_id] = isoformat(row.first_seen_at)
+    return seen
