@@ -9,7 +9,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 
-from shirube.api import content, events, health, widget
+from shirube.api import content, events, health, people, transfer, widget, workspace_settings
 from shirube.context import AppContext
 from shirube.db import Database
 from shirube.errors import ApiError, api_error_handler, http_error_handler, server_error_handler
@@ -32,7 +32,15 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         if database is None:
             db.dispose()
 
-    routes = [*health.routes, *events.routes, *widget.routes, *content.routes]
+    routes = [
+        *health.routes,
+        *events.routes,
+        *widget.routes,
+        *content.routes,
+        *people.routes,
+        *transfer.routes,
+        *workspace_settings.routes,
+    ]
     middleware = [Middleware(WidgetCORSMiddleware)]
     app = Starlette(
         routes=routes,

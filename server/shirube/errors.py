@@ -89,9 +89,7 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
     if exc.status_code == 404:
         message = "no such endpoint"
-    return JSONResponse(
-        error_body(code, message), status_code=exc.status_code, headers=exc.headers
-    )
+    return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
 
 
 async def server_error_handler(request: Request, exc: Exception) -> Response:

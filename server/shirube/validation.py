@@ -112,3 +112,10 @@ async def read_model(request: Request, model: type[M], max_bytes: int) -> M:
     if not isinstance(data, dict):
         raise ValidationFailed([FieldError("", "request body must be a JSON object")])
     return validate_model(model, data)
+
+
+def validate_as_path_id(value: str, name: str, max_length: int = 255) -> str:
+    """External ids taken from the URL follow the same limits as in bodies."""
+    if not value or len(value) > max_length:
+        raise ValidationFailed([FieldError(name, f"must be 1 to {max_length} characters")])
+    return value

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from shirube.content import validate_checklist, validate_tour
 
 from .util import errors_of, only_error

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import pytest
-
 from shirube.content import LocalizedText, Text, TextLimit, TitleText, resolve_text
 from shirube.validation import Strict, validate_model
 

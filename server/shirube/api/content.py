@@ -7,9 +7,9 @@ from typing import Any
 
 from pydantic import Field
 from sqlmodel import Session
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import Route
 
 from shirube.api.auth import server_workspace
@@ -137,8 +137,11 @@ async def get_version(request: Request) -> Response:
 
     def work(session: Session, ws: int, kind: str) -> dict[str, Any]:
         item = store.get(session, ws, kind, key)
-        return {"key": key, "version": version,
-                "document": store.version_document(session, item, version)}
+        return {
+            "key": key,
+            "version": version,
+            "document": store.version_document(session, item, version),
+        }
 
     return JSONResponse(await _run(request, work))
 

@@ -41,9 +41,7 @@ class ContentVersion(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     content_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("content_item.id", ondelete="CASCADE"), nullable=False
-        )
+        sa_column=Column(Integer, ForeignKey("content_item.id", ondelete="CASCADE"), nullable=False)
     )
     version: int
     document: dict[str, Any] = Field(sa_type=JSONType)

@@ -45,9 +45,7 @@ class WorkspaceAdmin(SQLModel, table=True):
     __tablename__ = "workspace_admin"
 
     workspace_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("workspace.id", ondelete="CASCADE"), primary_key=True
-        )
+        sa_column=Column(Integer, ForeignKey("workspace.id", ondelete="CASCADE"), primary_key=True)
     )
     admin_id: int = Field(
         sa_column=Column(Integer, ForeignKey("admin.id", ondelete="CASCADE"), primary_key=True)

@@ -18,6 +18,7 @@ from shirube.models import ContentItem, ContentVersion
 from shirube.services.workspaces import bump_content_revision
 from shirube.timeutil import isoformat, utcnow
 
+
 @dataclass(frozen=True)
 class Saved:
     item: ContentItem
@@ -84,9 +85,7 @@ def save_draft(
 ) -> Saved:
     document = canonical(session, workspace_id, kind, data)
     if key is not None and document["key"] != key:
-        raise ValidationFailed(
-            [FieldError("key", f"must match the key in the URL ({key!r})")]
-        )
+        raise ValidationFailed([FieldError("key", f"must match the key in the URL ({key!r})")])
     item = find(session, workspace_id, kind, document["key"])
     if item is not None and must_be_new:
         raise ApiError(
@@ -98,8 +97,12 @@ def save_draft(
     now = utcnow()
     if item is None:
         item = ContentItem(
-            workspace_id=workspace_id, kind=kind, key=document["key"], draft=document,
-            created_at=now, updated_at=now,
+            workspace_id=workspace_id,
+            kind=kind,
+            key=document["key"],
+            draft=document,
+            created_at=now,
+            updated_at=now,
         )
         session.add(item)
         session.flush()
@@ -125,7 +128,7 @@ def version_document(session: Session, item: ContentItem, version: int) -> dict[
     ).first()
     if document is None:
         raise not_found("version")
-    return document
+    return dict(document)
 
 
 def _check_references_exist(session: Session, item: ContentItem, document: dict[str, Any]) -> None:
@@ -146,15 +149,16 @@ def _new_version(
         .values(latest_version=table.c.latest_version + 1)
         .returning(table.c.latest_version)
     ).scalar_one()
+    assert item.id is not None
     session.add(
         ContentVersion(
             content_id=item.id, version=version, document=document, restored_from=restored_from
         )
     )
     session.execute(
-        update(table).where(table.c.id == item.id).values(
-            published_version=version, updated_at=utcnow()
-        )
+        update(table)
+        .where(table.c.id == item.id)
+        .values(published_version=version, updated_at=utcnow())
     )
     bump_content_revision(session, item.workspace_id)
     session.refresh(item)
@@ -207,8 +211,7 @@ def delete(session: Session, item: ContentItem) -> None:
             raise ApiError(
                 409,
                 "conflict",
-                f"tour {item.key!r} is used by checklist(s) {', '.join(users)}; "
-                "change them first",
+                f"tour {item.key!r} is used by checklist(s) {', '.join(users)}; change them first",
             )
     if item.published_version is not None:
         bump_content_revision(session, item.workspace_id)

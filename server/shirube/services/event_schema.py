@@ -137,8 +137,10 @@ TraitValue = (
     | float
     | bool
     | None
-    | Annotated[list[Annotated[str, StringConstraints(max_length=1000)] | int | float | bool],
-                Field(max_length=100)]
+    | Annotated[
+        list[Annotated[str, StringConstraints(max_length=1000)] | int | float | bool],
+        Field(max_length=100),
+    ]
 )
 Traits = Annotated[dict[TraitName, TraitValue], Field(max_length=100)]
 Locale = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")]

@@ -4,7 +4,7 @@ overwrite, keys not sent are kept)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlmodel import Session, select
@@ -37,9 +37,12 @@ def upsert_user(
     user_id: str,
     traits: dict[str, Any] | None,
     locale: str | None,
-    now: datetime | None = None,
+    *,
+    seen: bool = True,
 ) -> Person:
-    now = now or utcnow()
+    """`seen`: the user is here now (a widget session), as opposed to the host backend
+    describing them."""
+    now = utcnow()
     user = session.get(EndUser, (workspace_id, user_id))
     if user is None:
         person = Person(user_id, dict(traits or {}), locale)
@@ -60,10 +63,11 @@ def upsert_user(
     if (
         new_traits != user.traits
         or new_locale != user.locale
-        or now - user.last_seen_at >= LAST_SEEN_GRANULARITY
+        or (seen and now - user.last_seen_at >= LAST_SEEN_GRANULARITY)
     ):
         user.traits, user.locale = new_traits, new_locale
-        user.last_seen_at = max(user.last_seen_at, now)
+        if seen:
+            user.last_seen_at = max(user.last_seen_at, now)
         session.add(user)
     return Person(user_id, new_traits, new_locale)
 

@@ -87,9 +87,7 @@ def project(
             ref = ItemRef(props["checklist"], props["item"])
             # The widget may only tick items meant to be ticked by hand; the host backend
             # (secret key) may mark any item, e.g. when a CS manager does it for a customer.
-            if ref in published.manual_items or (
-                source == "server" and ref in published.all_items
-            ):
+            if ref in published.manual_items or (source == "server" and ref in published.all_items):
                 completions.append(
                     Completion(row["user_id"], ref, row["timestamp"], "manual", row["id"])
                 )
@@ -207,9 +205,8 @@ def _event_rule_completions(
             for rule in published.event_rules[name]:
                 if rule.min_count > 1 and count >= rule.min_count:
                     row = hits[(user_id, name)]
-                    completions.append(
-                        Completion(user_id, rule.ref, last_at or row["timestamp"], "event", row["id"])
-                    )
+                    at = last_at or row["timestamp"]
+                    completions.append(Completion(user_id, rule.ref, at, "event", row["id"]))
     return completions
 
 
@@ -259,4 +256,3 @@ def store_completions(
     ]
     inserted = session.connection().execute(stmt, rows).all()
     return sorted((user, ItemRef(checklist, item)) for user, checklist, item in inserted)
-

@@ -100,9 +100,8 @@ class PublishedContent:
             rule = item.completion
             if rule.type == "event":
                 assert rule.event is not None
-                self.event_rules.setdefault(rule.event, []).append(
-                    EventRule(ref, rule.min_count)
-                )
+                rule_for_item = EventRule(ref, rule.min_count or 1)
+                self.event_rules.setdefault(rule.event, []).append(rule_for_item)
             elif rule.type == "tour_completed":
                 assert rule.tour is not None
                 self.tour_rules.setdefault(rule.tour, []).append(ref)

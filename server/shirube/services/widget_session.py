@@ -61,8 +61,13 @@ def _count(session: Session, workspace: Workspace, check: IdentityCheck) -> None
         index_elements=["workspace_id", "day"],
         set_={column: table.c[column] + 1},
     )
-    row = {"workspace_id": workspace.id, "day": datetime.now(UTC).date().isoformat(),
-           "signed": 0, "unsigned": 0, "invalid": 0}
+    row = {
+        "workspace_id": workspace.id,
+        "day": datetime.now(UTC).date().isoformat(),
+        "signed": 0,
+        "unsigned": 0,
+        "invalid": 0,
+    }
     row[column] = 1
     session.connection().execute(stmt, row)
 
@@ -89,11 +94,13 @@ def open_session(
     default_locale = workspace.default_locale
 
     tours = [
-        t for t in published.tours.values()
+        t
+        for t in published.tours.values()
         if audience_matches(t.doc.audience, user.traits, company_traits)
     ]
     checklists = [
-        c for c in published.checklists.values()
+        c
+        for c in published.checklists.values()
         if audience_matches(c.doc.audience, user.traits, company_traits)
     ]
     progress = load_progress(session, ws, request.user_id)

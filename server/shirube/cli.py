@@ -1,0 +1,268 @@
+"""The `shirube` command: builds what it needs and hands the app to uvicorn."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, select
+from starlette.applications import Starlette
+
+from shirube import __version__
+from shirube.db import Database
+from shirube.errors import ApiError
+from shirube.settings import Settings, SettingsError, load_settings
+
+T = TypeVar("T")
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(f"shirube: error: {message}", err=True)
+    sys.exit(2)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        fail(str(exc))
+
+
+def _database_error(exc: SQLAlchemyError) -> str:
+    original = getattr(exc, "orig", None) or exc
+    return str(original).strip().splitlines()[0]
+
+
+def _with_database(settings: Settings, work: Callable[[Database], T]) -> T:
+    database = Database(settings.database_url)
+    try:
+        return work(database)
+    except SQLAlchemyError as exc:
+        fail(f"database {database.engine.url.render_as_string()}: {_database_error(exc)}")
+    finally:
+        database.dispose()
+
+
+def _upgrade(settings: Settings) -> str | None:
+    from shirube.migrate import current_revision, upgrade
+
+    def work(database: Database) -> str | None:
+        upgrade(database.engine)
+        return current_revision(database.engine)
+
+    return _with_database(settings, work)
+
+
+def _run(settings: Settings, work: Callable[[Session], T]) -> T:
+    def in_database(database: Database) -> T:
+        try:
+            return database.run_sync(work)
+        except ApiError as exc:
+            details = "; ".join(f"{f.path}: {f.message}" for f in exc.fields[:10])
+            fail(f"{exc.message}" + (f" ({details})" if details and len(exc.fields) > 1 else ""))
+
+    return _with_database(settings, in_database)
+
+
+def app_from_environment() -> Starlette:
+    """Factory for uvicorn workers: each worker process builds its own app from the env."""
+    from shirube.app import create_app
+
+    return create_app(load_settings())
+
+
+@click.group()
+@click.version_option(__version__, prog_name="shirube")
+def main() -> None:
+    """Shirube: self-hosted product tours, checklists and onboarding KPIs."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to bind (default SHIRUBE_HOST or 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default SHIRUBE_PORT or 8000).")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, help="Worker processes.")
+@click.option("--no-migrate", is_flag=True, help="Do not apply migrations at start-up.")
+def serve(host: str | None, port: int | None, workers: int, no_migrate: bool) -> None:
+    """Apply migrations, then serve the API and the widget."""
+    import uvicorn
+
+    settings = _settings()
+    if not no_migrate:
+        _upgrade(settings)
+    uvicorn.run(
+        "shirube.cli:app_from_environment",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=True,
+    )
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration (safe to run from several instances at once)."""
+    revision = _upgrade(_settings())
+    click.echo(f"database at revision {revision}")
+
+
+@main.group()
+def workspace() -> None:
+    """Workspaces (one per host product environment)."""
+
+
+@workspace.command("create")
+@click.argument("name")
+@click.option("--origin", "origins", multiple=True, help="Allowed origin (repeatable).")
+@click.option("--locale", default="en", show_default=True, help="Default locale.")
+@click.option(
+    "--identity-mode",
+    type=click.Choice(["off", "observe", "enforce"]),
+    default="off",
+    show_default=True,
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the keys as one JSON object.")
+def workspace_create(
+    name: str, origins: tuple[str, ...], locale: str, identity_mode: str, as_json: bool
+) -> None:
+    """Create a workspace and print its keys. The secret key is shown this once."""
+    from shirube.api.workspace_settings import WorkspacePatch
+    from shirube.services.workspaces import create_workspace
+    from shirube.validation import validate_model
+
+    settings = _settings()
+    _upgrade(settings)
+    try:
+        checked = validate_model(
+            WorkspacePatch,
+            {"name": name, "allowed_origins": list(origins), "default_locale": locale},
+        )
+    except ApiError as exc:
+        fail(exc.message)
+    created = _run(
+        settings,
+        lambda s: create_workspace(
+            s,
+            name,
+            sorted(set(checked.allowed_origins or [])),
+            default_locale=locale,
+            identity_mode=identity_mode,
+        ).as_json(),
+    )
+    if as_json:
+        click.echo(json.dumps(created))
+        return
+    click.echo(f"Workspace {created['id']}: {created['name']}")
+    for label in ("public_key", "secret_key", "identity_secret"):
+        click.echo(f"  {label + ':':17}{created[label]}")
+    click.echo("The secret key is stored only as a hash: copy it now.")
+
+
+@workspace.command("list")
+def workspace_list() -> None:
+    """List workspaces (id, public key, name)."""
+    from shirube.models import Workspace
+
+    rows = _run(
+        _settings(),
+        lambda s: [(w.id, w.public_key, w.name) for w in s.exec(select(Workspace)).all()],
+    )
+    for row in rows:
+        click.echo("\t".join(str(part) for part in row))
+
+
+@main.group()
+def admin() -> None:
+    """Admin accounts for the Shirube console."""
+
+
+@admin.command("create")
+@click.argument("email")
+@click.option("--workspace", "workspace_id", type=int, multiple=True, help="Workspace id.")
+@click.option("--role", type=click.Choice(["owner", "editor", "viewer"]), default="owner")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def admin_create(
+    email: str, workspace_id: tuple[int, ...], role: str, password_stdin: bool
+) -> None:
+    """Create an admin; prints a generated password unless --password-stdin is given."""
+    from shirube.security.passwords import new_password
+    from shirube.services.workspaces import create_admin
+
+    if "@" not in email or len(email) > 320:
+        fail(f"not an email address: {email!r}")
+    password = sys.stdin.readline().strip() if password_stdin else new_password()
+    if len(password) < 8:
+        fail("the password must be at least 8 characters long")
+    settings = _settings()
+    _upgrade(settings)
+    roles = dict.fromkeys(workspace_id, role)
+    _run(settings, lambda s: create_admin(s, email, password, roles).id)
+    click.echo(f"admin {email.strip().lower()} created")
+    if not password_stdin:
+        click.echo(f"password: {password}")
+
+
+@main.group()
+def content() -> None:
+    """Content as code: export and import a workspace's tours and checklists."""
+
+
+def _workspace_id(session: Session, ref: str) -> int:
+    from shirube.models import Workspace
+
+    query = select(Workspace.id)
+    query = (
+        query.where(Workspace.id == int(ref))
+        if ref.isdigit()
+        else query.where(Workspace.public_key == ref)
+    )
+    found = session.exec(query).first()
+    if found is None:
+        fail(f"no workspace {ref!r} (give its id or public key)")
+    return found
+
+
+@content.command("export")
+@click.option("--workspace", "ref", required=True, help="Workspace id or public key.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def content_export(ref: str, output: Path | None) -> None:
+    """Write the workspace's drafts as one JSON document."""
+    from shirube.api.transfer import export_document
+
+    document = _run(_settings(), lambda s: export_document(s, _workspace_id(s, ref)))
+    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@content.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--workspace", "ref", required=True, help="Workspace id or public key.")
+@click.option("--no-publish", is_flag=True, help="Only update drafts.")
+def content_import(path: Path, ref: str, no_publish: bool) -> None:
+    """Create or update (and publish) everything in a content document, all or nothing."""
+    from shirube.api.transfer import import_document
+
+    try:
+        data: Any = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        fail(f"{path} is not valid JSON: {exc}")
+    settings = _settings()
+    _upgrade(settings)
+    summary = _run(
+        settings, lambda s: import_document(s, _workspace_id(s, ref), data, publish=not no_publish)
+    )
+    click.echo(json.dumps(summary, ensure_ascii=False))
