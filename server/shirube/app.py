@@ -9,7 +9,16 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 
-from shirube.api import content, events, health, people, transfer, widget, workspace_settings
+from shirube.api import (
+    content,
+    events,
+    health,
+    openapi,
+    people,
+    transfer,
+    widget,
+    workspace_settings,
+)
 from shirube.context import AppContext
 from shirube.db import Database
 from shirube.errors import ApiError, api_error_handler, http_error_handler, server_error_handler
@@ -34,6 +43,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
 
     routes = [
         *health.routes,
+        *openapi.routes,
         *events.routes,
         *widget.routes,
         *content.routes,

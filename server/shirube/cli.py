@@ -266,3 +266,12 @@ def content_import(path: Path, ref: str, no_publish: bool) -> None:
         settings, lambda s: import_document(s, _workspace_id(s, ref), data, publish=not no_publish)
     )
     click.echo(json.dumps(summary, ensure_ascii=False))
+
+
+def _register_demo() -> None:
+    from shirube.demo import demo
+
+    main.add_command(demo)
+
+
+_register_demo()

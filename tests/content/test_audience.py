@@ -42,7 +42,7 @@ def test_null_means_everyone() -> None:
 
 
 def test_valid_audience_dumps_canonically() -> None:
-    data = {
+    data: dict[str, Any] = {
         "any": [
             {"attribute": "user.role", "op": "equals", "value": "admin"},
             {
@@ -87,6 +87,13 @@ def test_nested_group_mixed_with_condition_keys() -> None:
     assert only_error(validate_audience, data) == (
         "audience.all[0]",
         "a group ('any') cannot also have 'attribute', 'op'",
+    )
+
+
+def test_null_group() -> None:
+    assert only_error(validate_audience, {"all": [{"any": None}]}) == (
+        "audience.all[0]",
+        "'any' must be a list",
     )
 
 

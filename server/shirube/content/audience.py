@@ -1,15 +1,14 @@
 """Audience targeting: nested all/any groups of conditions on user and company traits.
 
-Each node is compiled into a closure when it is validated, so `audience_matches` (which runs
-for every piece of content on every widget start) does no parsing, no regex and no dispatch
-on the operator.
+Each node is compiled (see `matching`) as soon as it is validated; `audience_matches` only
+calls the result.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from typing import Annotated, Any, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -23,11 +22,18 @@ from pydantic import (
 )
 
 from shirube.content.base import ContentModel, show
+from shirube.content.matching import (
+    ConditionValue,
+    Matcher,
+    Number,
+    Op,
+    compile_condition,
+    is_number,
+    match_all,
+    match_any,
+    match_nothing,
+)
 from shirube.validation import validate_as
-
-Op = Literal["equals", "not_equals", "in", "contains", "exists", "gt", "lt"]
-Number = int | float
-ConditionValue = str | int | float | bool | list[str | int | float]
 
 MAX_DEPTH = 3
 MAX_CONDITIONS = 50
@@ -35,10 +41,6 @@ MAX_GROUP_ENTRIES = 50
 MAX_IN_VALUES = 100
 MAX_STRING_VALUE = 500
 TRAIT_MAX = 64
-
-Traits = Mapping[str, Any]
-Matcher = Callable[[Traits, Traits | None], bool]
-ValueTest = Callable[[Any], bool]
 
 
 class _Compiled:
@@ -81,6 +83,8 @@ class Audience(ContentModel):
         condition = [key for key in ("attribute", "op", "value") if key in data]
         if len(group) == 2:
             raise ValueError("use either 'all' or 'any', not both")
+        if group and data[group[0]] is None:
+            raise ValueError(f"{group[0]!r} must be a list")
         if group and condition:
             listed = ", ".join(repr(key) for key in condition)
             raise ValueError(f"a group ({group[0]!r}) cannot also have {listed}")
@@ -145,11 +149,6 @@ def _is_condition(info: ValidationInfo) -> bool:
     return "all" in data and "any" in data and data["all"] is None and data["any"] is None
 
 
-def _is_number(value: object) -> bool:
-    # bool is an int subclass, but `true` is not the number 1 in a targeting rule.
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
 def _check_string(value: str) -> str:
     if len(value) > MAX_STRING_VALUE:
         raise ValueError(f"must be at most {MAX_STRING_VALUE} characters")
@@ -176,7 +175,7 @@ def _check_value(op: Op, value: Any) -> ConditionValue:
             return value
         if isinstance(value, str):
             return _check_string(value)
-        if _is_number(value):
+        if is_number(value):
             return _check_number(value)
         raise ValueError(f"must be a string, number or boolean for {op!r}")
     if op == "in":
@@ -188,7 +187,7 @@ def _check_value(op: Op, value: Any) -> ConditionValue:
         for index, entry in enumerate(value):
             if isinstance(entry, str):
                 entries.append(_check_string(entry))
-            elif _is_number(entry):
+            elif is_number(entry):
                 entries.append(_check_number(entry))
             else:
                 raise ValueError(f"entry [{index}] must be a string or a number")
@@ -200,120 +199,20 @@ def _check_value(op: Op, value: Any) -> ConditionValue:
     # gt / lt
     if isinstance(value, str):
         return _check_string(value)
-    if _is_number(value):
+    if is_number(value):
         return _check_number(value)
     raise ValueError(f"must be a number or a string for {op!r}")
 
 
-# --- compilation -------------------------------------------------------------------------
-
-
-def _equals_test(expected: ConditionValue) -> ValueTest:
-    if isinstance(expected, bool):
-        return lambda actual: actual is expected
-    if isinstance(expected, str):
-        return lambda actual: isinstance(actual, str) and actual == expected
-    return lambda actual: _is_number(actual) and actual == expected
-
-
-def _in_test(expected: list[str | int | float]) -> ValueTest:
-    strings = frozenset(entry for entry in expected if isinstance(entry, str))
-    numbers = frozenset(entry for entry in expected if not isinstance(entry, str))
-
-    def scalar(actual: Any) -> bool:
-        if isinstance(actual, str):
-            return actual in strings
-        return _is_number(actual) and actual in numbers
-
-    def test(actual: Any) -> bool:
-        # A list trait (e.g. departments) is in the set when any of its entries is.
-        if isinstance(actual, list | tuple):
-            return any(scalar(entry) for entry in actual)
-        return scalar(actual)
-
-    return test
-
-
-def _contains_test(expected: str) -> ValueTest:
-    def test(actual: Any) -> bool:
-        if isinstance(actual, str):
-            return expected in actual
-        if isinstance(actual, list | tuple):
-            return any(isinstance(entry, str) and entry == expected for entry in actual)
-        return False
-
-    return test
-
-
-def _order_test(expected: str | Number, greater: bool) -> ValueTest:
-    if isinstance(expected, str):
-        if greater:
-            return lambda actual: isinstance(actual, str) and actual > expected
-        return lambda actual: isinstance(actual, str) and actual < expected
-    if greater:
-        return lambda actual: _is_number(actual) and actual > expected
-    return lambda actual: _is_number(actual) and actual < expected
-
-
-def _value_test(op: Op, value: ConditionValue) -> ValueTest:
-    if op == "equals":
-        return _equals_test(value)
-    if op == "not_equals":
-        equals = _equals_test(value)
-        return lambda actual: not equals(actual)
-    if op == "in":
-        assert isinstance(value, list)
-        return _in_test(value)
-    if op == "contains":
-        assert isinstance(value, str)
-        return _contains_test(value)
-    if op == "exists":
-        present = bool(value)
-        return lambda actual: present
-    assert not isinstance(value, list | bool)
-    return _order_test(value, greater=op == "gt")
-
-
-def _compile_condition(attribute: str, op: Op, value: ConditionValue) -> Matcher:
-    scope, _, name = attribute.partition(".")
-    test = _value_test(op, value)
-    # An absent (or null) trait fails every test except "it is absent" and "it differs".
-    if_missing = op == "not_equals" or (op == "exists" and value is False)
-
-    if scope == "user":
-
-        def match_user(user: Traits, company: Traits | None) -> bool:
-            actual = user.get(name)
-            return if_missing if actual is None else test(actual)
-
-        return match_user
-
-    def match_company(user: Traits, company: Traits | None) -> bool:
-        actual = None if company is None else company.get(name)
-        return if_missing if actual is None else test(actual)
-
-    return match_company
-
-
 def _compile(node: Audience) -> Matcher:
     if node.all is not None:
-        every = tuple(child._compiled.match for child in node.all)
-
-        def match_all(user: Traits, company: Traits | None) -> bool:
-            return all(match(user, company) for match in every)
-
-        return match_all
+        return match_all([child._compiled.match for child in node.all])
     if node.any is not None:
-        some = tuple(child._compiled.match for child in node.any)
-
-        def match_any(user: Traits, company: Traits | None) -> bool:
-            return any(match(user, company) for match in some)
-
-        return match_any
+        return match_any([child._compiled.match for child in node.any])
     if node.attribute is None or node.op is None or node.value is None:
         # Only reachable through model_construct with an incomplete node.
-        return lambda user, company: False
-    return _compile_condition(node.attribute, node.op, node.value)
+        return match_nothing
+    return compile_condition(node.attribute, node.op, node.value)
 
 
 # --- the top-level field -------------------------------------------------------------------

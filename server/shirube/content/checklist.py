@@ -103,6 +103,9 @@ class Survey(ContentModel):
 
 
 class ChecklistDoc(ContentModel):
+    """A checklist. Validate input with `validate_checklist`, which also checks unique item ids
+    and that referenced tours exist."""
+
     key: Key
     title: TitleText
     description: LocalizedText | None = None

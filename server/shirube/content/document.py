@@ -18,6 +18,8 @@ FORMAT = "shirube.content/1"
 
 
 class ContentDocument(ContentModel):
+    """Validate input with `validate_document`, which also checks keys and references."""
+
     format: Literal["shirube.content/1"]
     tours: list[TourDoc] = Field(default_factory=list)
     checklists: list[ChecklistDoc] = Field(default_factory=list)

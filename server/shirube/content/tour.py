@@ -112,6 +112,8 @@ class Step(ContentModel):
 
 
 class TourDoc(ContentModel):
+    """A tour. Validate input with `validate_tour`: `model_validate` skips the unique-id rule."""
+
     key: Key
     name: Annotated[str, Field(min_length=1, max_length=NAME_MAX), AfterValidator(not_blank)]
     trigger: Trigger = Trigger(type="auto")

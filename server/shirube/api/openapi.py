@@ -1,0 +1,250 @@
+"""`GET /api/v1/openapi.json`: an OpenAPI 3.1 description of every endpoint.
+
+Request schemas come from the same pydantic models that validate the requests; a test checks
+that every route of the app is described here and nothing else is.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from shirube import __version__
+from shirube.api.content import RollbackBody
+from shirube.api.people import CompanyBody, UserBody
+from shirube.api.widget import SessionBody
+from shirube.api.workspace_settings import WorkspacePatch
+from shirube.content import ChecklistDoc, ContentDocument, TourDoc
+from shirube.jsonresponse import JSONResponse
+from shirube.services.event_schema import ServerEventBatch, WidgetEventBatch
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    summary: str
+    tag: str
+    auth: str | None = "secretKey"  # None: no auth; "widget": public key + Origin
+    body: type[BaseModel] | None = None
+    status: int = 200
+    params: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+
+_CONTENT: dict[str, type[BaseModel]] = {"tours": TourDoc, "checklists": ChecklistDoc}
+
+OPERATIONS: list[Operation] = [
+    Operation("get", "/healthz", "Whether this instance reaches its database", "ops", None),
+    Operation("get", "/api/v1/openapi.json", "This document", "ops", None),
+    Operation(
+        "post",
+        "/api/v1/events",
+        "Ingest a batch of events (idempotent by id)",
+        "events",
+        body=ServerEventBatch,
+    ),
+    Operation(
+        "post",
+        "/api/v1/widget/session",
+        "Identify the user; get targeted published content and progress",
+        "widget",
+        "widget",
+        SessionBody,
+    ),
+    Operation(
+        "post",
+        "/api/v1/widget/events",
+        "Send the widget's events",
+        "widget",
+        "widget",
+        WidgetEventBatch,
+    ),
+    Operation("get", "/api/v1/users/{user_id}", "Read an end user", "people"),
+    Operation(
+        "put",
+        "/api/v1/users/{user_id}",
+        "Create or update an end user (traits merge)",
+        "people",
+        body=UserBody,
+    ),
+    Operation("get", "/api/v1/users/{user_id}/progress", "Read one user's progress", "people"),
+    Operation("get", "/api/v1/companies/{company_id}", "Read a company", "people"),
+    Operation(
+        "put",
+        "/api/v1/companies/{company_id}",
+        "Create or update a company",
+        "people",
+        body=CompanyBody,
+    ),
+    Operation("get", "/api/v1/content/export", "Export all tours and checklists", "content"),
+    Operation(
+        "post",
+        "/api/v1/content/import",
+        "Import a content document (all or nothing)",
+        "content",
+        body=ContentDocument,
+        params=(("publish", "boolean"),),
+    ),
+    Operation("get", "/api/v1/workspace", "Read workspace settings", "workspace"),
+    Operation(
+        "patch", "/api/v1/workspace", "Change workspace settings", "workspace", body=WorkspacePatch
+    ),
+    Operation(
+        "post",
+        "/api/v1/workspace/identity-secret/rotate",
+        "Rotate the identity secret (the previous one stays valid)",
+        "workspace",
+        params=(("finish", "boolean"),),
+    ),
+    Operation(
+        "get",
+        "/api/v1/workspace/identity-stats",
+        "Signed / unsigned / invalid widget sessions per day",
+        "workspace",
+        params=(("days", "integer"),),
+    ),
+]
+for _plural, _model in _CONTENT.items():
+    _item = f"/api/v1/{_plural}/{{key}}"
+    OPERATIONS += [
+        Operation("get", f"/api/v1/{_plural}", f"List {_plural}", _plural),
+        Operation(
+            "post",
+            f"/api/v1/{_plural}",
+            f"Create a {_plural[:-1]} draft",
+            _plural,
+            body=_model,
+            status=201,
+        ),
+        Operation("get", _item, f"Read a {_plural[:-1]} and its draft", _plural),
+        Operation("put", _item, f"Create or replace a {_plural[:-1]} draft", _plural, body=_model),
+        Operation("delete", _item, f"Delete a {_plural[:-1]}", _plural, status=204),
+        Operation("post", _item + "/publish", "Publish the draft as a new version", _plural),
+        Operation("post", _item + "/unpublish", "Stop showing it to end users", _plural),
+        Operation("get", _item + "/versions", "List published versions", _plural),
+        Operation("get", _item + "/versions/{version}", "Read one published version", _plural),
+        Operation(
+            "post", _item + "/rollback", "Republish an earlier version", _plural, body=RollbackBody
+        ),
+    ]
+
+_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "fields"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {"path": {"type": "string"}, "message": {"type": "string"}},
+                    },
+                },
+            },
+        }
+    },
+}
+
+
+def _operation(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
+    parameters: list[dict[str, Any]] = [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer" if name == "version" else "string"},
+        }
+        for name in _path_params(op.path)
+    ]
+    parameters += [
+        {"name": name, "in": "query", "required": False, "schema": {"type": kind}}
+        for name, kind in op.params
+    ]
+    success: dict[str, Any] = {"description": "Success"}
+    if op.status != 204:
+        success["content"] = {"application/json": {"schema": {"type": "object"}}}
+    result: dict[str, Any] = {
+        "summary": op.summary,
+        "tags": [op.tag],
+        "operationId": f"{op.method}_{op.path.strip('/').replace('/', '_')}".replace("{", "")
+        .replace("}", "")
+        .replace(".", "_")
+        .replace("-", "_"),
+        "responses": {
+            str(op.status): success,
+            "4XX": {
+                "description": "Client error",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            },
+        },
+    }
+    if parameters:
+        result["parameters"] = parameters
+    if op.auth == "secretKey":
+        result["security"] = [{"secretKey": []}]
+    elif op.auth == "widget":
+        result["description"] = (
+            "Authenticated by the workspace public key (session) or the session token (events), "
+            "and by the Origin header, which must be one of the workspace's allowed origins."
+        )
+    if op.body is not None:
+        name = op.body.__name__
+        if name not in schemas:
+            schema = op.body.model_json_schema(ref_template="#/components/schemas/{model}")
+            for def_name, definition in schema.pop("$defs", {}).items():
+                schemas.setdefault(def_name, definition)
+            schemas[name] = schema
+        result["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
+        }
+    return result
+
+
+def _path_params(path: str) -> list[str]:
+    return [part[1:-1] for part in path.split("/") if part.startswith("{")]
+
+
+@functools.cache
+def build_openapi() -> dict[str, Any]:
+    schemas: dict[str, Any] = {"Error": _ERROR}
+    paths: dict[str, dict[str, Any]] = {}
+    for op in OPERATIONS:
+        paths.setdefault(op.path, {})[op.method] = _operation(op, schemas)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Shirube API",
+            "version": __version__,
+            "description": "Onboarding tours, checklists and progress. See docs/api.md.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "secretKey": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "The workspace secret key, sk_…",
+                },
+            },
+        },
+    }
+
+
+async def openapi(request: Request) -> Response:
+    return JSONResponse(build_openapi())
+
+
+routes = [Route("/api/v1/openapi.json", openapi, methods=["GET"])]
