@@ -73,7 +73,7 @@ class TextLimit:
             },
             discriminator=_branch,
             custom_error_type="localized_text_type",
-            custom_error_message=("must be a string or an object mapping locale codes to strings"),
+            custom_error_message="must be a string or an object mapping locale codes to strings",
         )
 
 

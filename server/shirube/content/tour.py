@@ -10,7 +10,7 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 from shirube.content.audience import AudienceField
 from shirube.content.base import ContentModel, depends_on, duplicate_errors, not_blank
 from shirube.content.primitives import EventName, Id, Key, PagePattern, StrictCount, Url, is_id
-from shirube.content.text import LocalizedText, TitleText
+from shirube.content.text import LocalizedText, Text, TitleText
 from shirube.errors import FieldError, ValidationFailed
 from shirube.validation import validate_model
 
@@ -98,7 +98,7 @@ class Step(ContentModel):
 
     @field_validator("body")
     @classmethod
-    def _body(cls, value: Any, info: ValidationInfo) -> Any:
+    def _body(cls, value: Text | None, info: ValidationInfo) -> Text | None:
         if value is None and "title" in info.data and info.data["title"] is None:
             raise ValueError("is required when the step has no title")
         return value
