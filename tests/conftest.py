@@ -7,6 +7,7 @@ afterwards. Outside CI an unreachable server skips the PostgreSQL runs; in CI it
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -14,16 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-from starlette.testclient import TestClient
-
 from shirube.app import create_app
 from shirube.db import Database
 from shirube.migrate import upgrade
 from shirube.models import metadata
 from shirube.services.workspaces import create_workspace
 from shirube.settings import Settings
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from starlette.testclient import TestClient
 
 POSTGRES_URL = os.environ.get(
     "SHIRUBE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -44,9 +44,9 @@ def _postgres_available() -> str | None:
         return f"{type(exc).__name__}: {exc}".splitlines()[0]
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[str]:
-    """URL of a scratch database on the PostgreSQL server, made for this test run."""
+@contextlib.contextmanager
+def scratch_postgres_database() -> Iterator[str]:
+    """Create a database of our own on the PostgreSQL server; drop it afterwards."""
     problem = _postgres_available()
     if problem is not None:
         if IN_CI:
@@ -63,6 +63,20 @@ def postgres_server() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A scratch PostgreSQL database shared by the whole test run."""
+    with scratch_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+def empty_postgres() -> Iterator[str]:
+    """A scratch PostgreSQL database of this test's own, with no tables."""
+    with scratch_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

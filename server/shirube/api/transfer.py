@@ -39,7 +39,9 @@ def import_document(
         label = f"{kind}:{doc.key}"
         before = store.find(session, workspace_id, kind, doc.key)
         before_draft = dict(before.draft) if before is not None else None
-        saved = store.save_draft(session, workspace_id, kind, doc.model_dump(mode="json"))
+        saved = store.save_draft(
+            session, workspace_id, kind, doc.model_dump(mode="json", exclude_none=True)
+        )
         if saved.created:
             summary["created"].append(label)
         elif before_draft != saved.item.draft:

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from shirube.settings import SettingsError, load_settings
+
+
+def test_defaults_in_development(tmp_path: Path) -> None:
+    settings = load_settings({}, tmp_path)
+    assert settings.database_url == f"sqlite:///{tmp_path / 'shirube.db'}"
+    assert settings.env == "development"
+    assert (settings.host, settings.port) == ("127.0.0.1", 8000)
+    # The generated key is kept and reused.
+    assert len(settings.secret_key) >= 32
+    assert load_settings({}, tmp_path).secret_key == settings.secret_key
+    assert (tmp_path / ".shirube-secret").stat().st_mode & 0o777 == 0o600
+
+
+def test_production_requires_a_secret_key(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="SHIRUBE_SECRET_KEY is required"):
+        load_settings({"SHIRUBE_ENV": "production"}, tmp_path)
+    settings = load_settings(
+        {"SHIRUBE_ENV": "production", "SHIRUBE_SECRET_KEY": "k" * 40}, tmp_path
+    )
+    assert settings.is_production
+    assert not (tmp_path / ".shirube-secret").exists()
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SHIRUBE_PORT": "eighty"}, "SHIRUBE_PORT must be an integer"),
+        ({"SHIRUBE_PORT": "70000"}, "SHIRUBE_PORT must be between 1 and 65535"),
+        ({"SHIRUBE_ENV": "staging"}, "SHIRUBE_ENV must be one of"),
+        ({"SHIRUBE_DATABASE_URL": "mysql://x/y"}, "SHIRUBE_DATABASE_URL must start with"),
+        ({"SHIRUBE_SECRET_KEY": "short"}, "at least 32 characters"),
+        ({"SHIRUBE_MAX_BODY_BYTES": "10"}, "SHIRUBE_MAX_BODY_BYTES must be between"),
+    ],
+)
+def test_bad_settings_give_one_clear_line(
+    tmp_path: Path, env: dict[str, str], message: str
+) -> None:
+    with pytest.raises(SettingsError, match=message) as caught:
+        load_settings(env, tmp_path)
+    assert "\n" not in str(caught.value)
+
+
+def test_postgres_url_forms_use_psycopg(tmp_path: Path) -> None:
+    for scheme in ("postgres", "postgresql"):
+        url = load_settings({"SHIRUBE_DATABASE_URL": f"{scheme}://u@h/db"}, tmp_path).database_url
+        assert url == "postgresql+psycopg://u@h/db"
