@@ -96,8 +96,8 @@ def demo(content_path: Path, port: int | None) -> None:
                 f"  curl -s -H 'Authorization: Bearer {keys['secret_key']}' {url}/api/v1/tours",
                 f"  curl -s -X POST {url}/api/v1/widget/session "
                 f"-H 'Origin: {DEMO_ORIGINS[0]}' "
-                f"-d '{{\"public_key\": \"{keys['public_key']}\", \"user_id\": \"u-1\", "
-                f"\"traits\": {{\"role\": \"admin\"}}, \"locale\": \"ja\"}}'",
+                f'-d \'{{"public_key": "{keys["public_key"]}", "user_id": "u-1", '
+                f'"traits": {{"role": "admin"}}, "locale": "ja"}}\'',
                 f"  API reference: {url}/api/v1/openapi.json (and docs/api.md)",
                 "Press Ctrl-C to stop.",
                 "",

@@ -10,7 +10,7 @@ from starlette.routing import Route
 from shirube.api.auth import server_workspace
 from shirube.context import get_context
 from shirube.jsonresponse import JSONResponse
-from shirube.services.event_schema import ServerEventBatch, check_reserved
+from shirube.services.event_schema import ServerEventBatch, check_events
 from shirube.services.ingest import IngestResult, NewEvent, ingest
 from shirube.validation import read_model
 
@@ -19,7 +19,7 @@ async def post_events(request: Request) -> Response:
     workspace = await server_workspace(request)
     ctx = get_context(request)
     batch = await read_model(request, ServerEventBatch, ctx.settings.max_body_bytes)
-    check_reserved(list(batch.events))
+    check_events(batch.events)
     events = [
         NewEvent(e.id, e.name, e.user_id, e.company_id, e.properties, e.timestamp)
         for e in batch.events

@@ -23,7 +23,7 @@ from shirube.services.event_schema import (
     Locale,
     Traits,
     WidgetEventBatch,
-    check_reserved,
+    check_events,
 )
 from shirube.services.ingest import IngestResult, NewEvent, ingest
 from shirube.services.widget_session import SessionRequest, open_session
@@ -92,7 +92,7 @@ async def widget_events(request: Request) -> Response:
         raise ApiError(
             401, "session_expired", "the session token is invalid or expired; call session again"
         )
-    check_reserved(list(batch.events))
+    check_events(batch.events)
     events = [
         NewEvent(e.id, e.name, identity.user_id, identity.company_id, e.properties, e.timestamp)
         for e in batch.events

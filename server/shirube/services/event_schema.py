@@ -5,9 +5,11 @@ Reserved events drive progress, so their properties are checked as strictly as c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
+import orjson
 from pydantic import AfterValidator, Field, StringConstraints, ValidationError
 
 from shirube.errors import FieldError, ValidationFailed
@@ -25,6 +27,7 @@ ContentKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]{0,6
 ItemId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")]
 
 MAX_BATCH = 1000
+MAX_PROPERTIES_BYTES = 32 * 1024
 # A client clock running ahead must not make an event look like it happened in the future.
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
@@ -104,10 +107,18 @@ RESERVED_EVENTS: dict[str, type[Strict]] = {
 }
 
 
-def check_reserved(events: list[WidgetEventIn]) -> None:
-    """Validate reserved events' properties; raise one error listing every bad path."""
+def check_events(events: Sequence[WidgetEventIn]) -> None:
+    """Checks pydantic cannot express: property size, and reserved events' properties.
+    Raises one error listing every bad path."""
     problems: list[FieldError] = []
     for index, event in enumerate(events):
+        if event.properties and len(orjson.dumps(event.properties)) > MAX_PROPERTIES_BYTES:
+            problems.append(
+                FieldError(
+                    f"events[{index}].properties",
+                    f"must encode to at most {MAX_PROPERTIES_BYTES} bytes of JSON",
+                )
+            )
         if not event.name.startswith("$"):
             continue
         model = RESERVED_EVENTS.get(event.name)
