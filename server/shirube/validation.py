@@ -16,6 +16,9 @@ from starlette.requests import Request
 from shirube.errors import ApiError, FieldError, ValidationFailed
 
 T = TypeVar("T")
+
+# Largest integer every supported engine stores in an INTEGER column.
+MAX_DB_INT = 2**31 - 1
 M = TypeVar("M", bound=BaseModel)
 
 

@@ -16,13 +16,13 @@ from shirube.api.auth import server_workspace
 from shirube.context import get_context
 from shirube.jsonresponse import JSONResponse
 from shirube.services import content_store as store
-from shirube.validation import Strict, read_json, read_model
+from shirube.validation import MAX_DB_INT, Strict, read_json, read_model
 
 KINDS = {"tours": "tour", "checklists": "checklist"}
 
 
 class RollbackBody(Strict):
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_DB_INT)
 
 
 class ContentKindConvertor(Convertor[str]):

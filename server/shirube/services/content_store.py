@@ -17,6 +17,7 @@ from shirube.errors import ApiError, FieldError, ValidationFailed, not_found
 from shirube.models import ContentItem, ContentVersion
 from shirube.services.workspaces import bump_content_revision
 from shirube.timeutil import isoformat, utcnow
+from shirube.validation import MAX_DB_INT
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,8 @@ def published_document(session: Session, item: ContentItem) -> dict[str, Any] | 
 
 
 def version_document(session: Session, item: ContentItem, version: int) -> dict[str, Any]:
+    if not 1 <= version <= MAX_DB_INT:
+        raise not_found("version")
     document = session.exec(
         select(ContentVersion.document).where(
             ContentVersion.content_id == item.id, ContentVersion.version == version

@@ -13,7 +13,7 @@ import orjson
 from pydantic import AfterValidator, Field, StringConstraints, ValidationError
 
 from shirube.errors import FieldError, ValidationFailed
-from shirube.validation import Strict, field_errors
+from shirube.validation import MAX_DB_INT, Strict, field_errors
 
 EventId = Annotated[
     str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$")
@@ -67,7 +67,7 @@ class WidgetEventBatch(Strict):
 
 class TourEventProps(Strict):
     tour: ContentKey
-    version: int | None = Field(default=None, ge=1)
+    version: int | None = Field(default=None, ge=1, le=MAX_DB_INT)
     step: ItemId | None = None
 
 
