@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from shirube.api.auth import server_workspace
+from shirube.api.routing import route
 from shirube.context import get_context
 from shirube.jsonresponse import JSONResponse
 from shirube.services import content_store as store
@@ -161,11 +162,8 @@ async def rollback_content(request: Request) -> Response:
 _BASE = "/api/v1/{kind:content_kind}"
 _ITEM = _BASE + "/{key:str}"
 routes = [
-    Route(_BASE, list_content, methods=["GET"]),
-    Route(_BASE, create_content, methods=["POST"]),
-    Route(_ITEM, get_content, methods=["GET"]),
-    Route(_ITEM, put_content, methods=["PUT"]),
-    Route(_ITEM, delete_content, methods=["DELETE"]),
+    route(_BASE, GET=list_content, POST=create_content),
+    route(_ITEM, GET=get_content, PUT=put_content, DELETE=delete_content),
     Route(_ITEM + "/publish", publish_content, methods=["POST"]),
     Route(_ITEM + "/unpublish", unpublish_content, methods=["POST"]),
     Route(_ITEM + "/versions", list_versions, methods=["GET"]),

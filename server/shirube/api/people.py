@@ -11,6 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from shirube.api.auth import server_workspace
+from shirube.api.routing import route
 from shirube.context import get_context
 from shirube.errors import not_found
 from shirube.jsonresponse import JSONResponse
@@ -166,9 +167,7 @@ async def get_user_progress(request: Request) -> Response:
 
 
 routes = [
-    Route("/api/v1/users/{user_id}", put_user, methods=["PUT"]),
-    Route("/api/v1/users/{user_id}", get_user, methods=["GET"]),
+    route("/api/v1/users/{user_id}", GET=get_user, PUT=put_user),
     Route("/api/v1/users/{user_id}/progress", get_user_progress, methods=["GET"]),
-    Route("/api/v1/companies/{company_id}", put_company, methods=["PUT"]),
-    Route("/api/v1/companies/{company_id}", get_company, methods=["GET"]),
+    route("/api/v1/companies/{company_id}", GET=get_company, PUT=put_company),
 ]

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from shirube.api.auth import server_workspace
+from shirube.api.routing import route
 from shirube.context import get_context
 from shirube.errors import ApiError
 from shirube.jsonresponse import JSONResponse
@@ -149,8 +150,7 @@ async def identity_stats(request: Request) -> Response:
 
 
 routes = [
-    Route("/api/v1/workspace", get_workspace, methods=["GET"]),
-    Route("/api/v1/workspace", patch_workspace, methods=["PATCH"]),
+    route("/api/v1/workspace", GET=get_workspace, PATCH=patch_workspace),
     Route("/api/v1/workspace/identity-secret/rotate", rotate_identity_secret, methods=["POST"]),
     Route("/api/v1/workspace/identity-stats", identity_stats, methods=["GET"]),
 ]

@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-import orjson
 from pydantic import AfterValidator, Field, StringConstraints, ValidationError
 
 from shirube.errors import FieldError, ValidationFailed
+from shirube.jsonresponse import dumps
 from shirube.validation import MAX_DB_INT, Strict, field_errors
 
 EventId = Annotated[
@@ -112,7 +112,7 @@ def check_events(events: Sequence[WidgetEventIn]) -> None:
     Raises one error listing every bad path."""
     problems: list[FieldError] = []
     for index, event in enumerate(events):
-        if event.properties and len(orjson.dumps(event.properties)) > MAX_PROPERTIES_BYTES:
+        if event.properties and len(dumps(event.properties)) > MAX_PROPERTIES_BYTES:
             problems.append(
                 FieldError(
                     f"events[{index}].properties",

@@ -1,0 +1,22 @@
+"""One Route per path, whatever the number of methods, so that a 405 names them all."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def route(path: str, **handlers: Endpoint) -> Route:
+    """`route("/x", GET=read, PUT=write)`: one Route dispatching on the request method."""
+    by_method = {method.upper(): handler for method, handler in handlers.items()}
+
+    async def dispatch(request: Request) -> Response:
+        return await by_method[request.method if request.method != "HEAD" else "GET"](request)
+
+    dispatch.__name__ = "_".join(handler.__name__ for handler in by_method.values())
+    return Route(path, dispatch, methods=list(by_method))
