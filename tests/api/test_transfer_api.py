@@ -1,0 +1,61 @@
+"""Content as code through the API: export, import (all or nothing), idempotent re-import."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from shirube.models import ContentItem
+
+from tests.api.helpers import assert_error, count, open_session
+
+EXAMPLE = json.loads(
+    (Path(__file__).resolve().parents[2] / "examples" / "kintai-content.json").read_text()
+)
+
+
+def test_import_publishes_and_reimport_changes_nothing(client, workspace):
+    first = client.post("/api/v1/content/import", json=EXAMPLE, headers=workspace.auth)
+    assert first.status_code == 200, first.text
+    assert len(first.json()["created"]) == 5 and len(first.json()["published"]) == 5
+    second = client.post("/api/v1/content/import", json=EXAMPLE, headers=workspace.auth).json()
+    assert second["published"] == [] and len(second["unchanged"]) == 5
+    session = open_session(client, workspace, "u-1", traits={"role": "admin"}, locale="ja")
+    assert {c["key"] for c in session["checklists"]} == {"admin-setup"}
+    assert session["checklists"][0]["title"] == "はじめてのセットアップ"
+
+
+def test_export_round_trips_through_import(client, workspace, other_workspace):
+    client.post("/api/v1/content/import", json=EXAMPLE, headers=workspace.auth)
+    exported = client.get("/api/v1/content/export", headers=workspace.auth).json()
+    assert exported["format"] == "shirube.content/1"
+    copied = client.post("/api/v1/content/import", json=exported, headers=other_workspace.auth)
+    assert copied.status_code == 200
+    assert client.get("/api/v1/content/export", headers=other_workspace.auth).json() == exported
+
+
+def test_import_without_publish_only_updates_drafts(client, workspace):
+    response = client.post(
+        "/api/v1/content/import?publish=false", json=EXAMPLE, headers=workspace.auth
+    )
+    assert response.json()["published"] == []
+    assert open_session(client, workspace, "u-1", traits={"role": "admin"})["tours"] == []
+    assert_error(
+        client.post("/api/v1/content/import?publish=maybe", json=EXAMPLE, headers=workspace.auth),
+        400,
+        "bad_request",
+    )
+
+
+def test_a_bad_document_imports_nothing(client, workspace, database):
+    broken = json.loads(json.dumps(EXAMPLE))
+    broken["checklists"][0]["items"][0]["action"]["tour"] = "no-such-tour"
+    response = client.post("/api/v1/content/import", json=broken, headers=workspace.auth)
+    assert_error(response, 422, "validation_error", ["checklists[0].items[0].action.tour"])
+    assert count(database, ContentItem) == 0
+    wrong_format = dict(EXAMPLE, format="shirube.content/9")
+    assert_error(
+        client.post("/api/v1/content/import", json=wrong_format, headers=workspace.auth),
+        422,
+        "validation_error",
+    )
