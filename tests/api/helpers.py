@@ -1,0 +1,251 @@
+"""Small helpers shared by the API tests: content documents, calls to the server and widget
+APIs, error-shape checks and direct reads of the database."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+from shirube.db import Database
+from shirube.models import Workspace
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+from tests.conftest import ORIGIN, WorkspaceKeys
+
+BASE_TIME = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+KINDS = {"tour": "tours", "checklist": "checklists"}
+
+
+def at(seconds: float = 0) -> str:
+    """An ISO-8601 UTC timestamp `seconds` after BASE_TIME."""
+    return iso(BASE_TIME + timedelta(seconds=seconds))
+
+
+def iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def moment(seconds: float = 0) -> datetime:
+    return BASE_TIME + timedelta(seconds=seconds)
+
+
+# Content ------------------------------------------------------------------------------------
+
+
+def tour_doc(
+    key: str = "welcome", steps: tuple[str, ...] = ("s1", "s2", "s3"), **extra: Any
+) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "key": key,
+        "name": f"Tour {key}",
+        "steps": [{"id": step, "kind": "modal", "title": f"Step {step}"} for step in steps],
+    }
+    doc.update(extra)
+    return doc
+
+
+def item(item_id: str, completion: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"id": item_id, "title": f"Item {item_id}", "completion": completion, **extra}
+
+
+def event_item(item_id: str, event: str, min_count: int | None = None) -> dict[str, Any]:
+    completion: dict[str, Any] = {"type": "event", "event": event}
+    if min_count is not None:
+        completion["min_count"] = min_count
+    return item(item_id, completion)
+
+
+def tour_item(item_id: str, tour: str) -> dict[str, Any]:
+    return item(item_id, {"type": "tour_completed", "tour": tour})
+
+
+def page_item(item_id: str, page: str) -> dict[str, Any]:
+    return item(item_id, {"type": "page_visited", "page": page})
+
+
+def manual_item(item_id: str) -> dict[str, Any]:
+    return item(item_id, {"type": "manual"})
+
+
+def checklist_doc(
+    key: str = "setup", items: list[dict[str, Any]] | None = None, **extra: Any
+) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "key": key,
+        "title": f"Checklist {key}",
+        "items": items or [manual_item("read-guide")],
+    }
+    doc.update(extra)
+    return doc
+
+
+def put_draft(
+    client: TestClient, ws: WorkspaceKeys, kind: str, doc: dict[str, Any]
+) -> dict[str, Any]:
+    response = client.put(f"/api/v1/{KINDS[kind]}/{doc['key']}", json=doc, headers=ws.auth)
+    assert response.status_code in (200, 201), response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def publish(client: TestClient, ws: WorkspaceKeys, kind: str, doc: dict[str, Any]) -> int:
+    """Save `doc` as the draft of a tour or checklist and publish it; return the version."""
+    put_draft(client, ws, kind, doc)
+    response = client.post(f"/api/v1/{KINDS[kind]}/{doc['key']}/publish", headers=ws.auth)
+    assert response.status_code == 200, response.text
+    version: int = response.json()["version"]
+    return version
+
+
+# Server API ---------------------------------------------------------------------------------
+
+
+def ev(event_id: str, name: str, user_id: str = "u1", **fields: Any) -> dict[str, Any]:
+    """A server-API event; keyword arguments become its other fields (properties, timestamp…)."""
+    return {"id": event_id, "name": name, "user_id": user_id, **fields}
+
+
+def wev(event_id: str, name: str, **fields: Any) -> dict[str, Any]:
+    """A widget-API event (no user_id)."""
+    return {"id": event_id, "name": name, **fields}
+
+
+def send_events(
+    client: TestClient, ws: WorkspaceKeys, events: list[dict[str, Any]], expect: int = 200
+) -> dict[str, Any]:
+    response = client.post("/api/v1/events", json={"events": events}, headers=ws.auth)
+    assert response.status_code == expect, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def progress(client: TestClient, ws: WorkspaceKeys, user_id: str) -> dict[str, Any]:
+    response = client.get(f"/api/v1/users/{user_id}/progress", headers=ws.auth)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+# Widget API ---------------------------------------------------------------------------------
+
+
+def post_session(
+    client: TestClient,
+    public_key: str,
+    user_id: str = "u1",
+    *,
+    origin: str | None = ORIGIN,
+    **body: Any,
+) -> Any:
+    headers = {"Origin": origin} if origin is not None else {}
+    payload = {"public_key": public_key, "user_id": user_id, **body}
+    return client.post("/api/v1/widget/session", json=payload, headers=headers)
+
+
+def open_session(
+    client: TestClient, ws: WorkspaceKeys, user_id: str = "u1", **body: Any
+) -> dict[str, Any]:
+    response = post_session(client, ws.public_key, user_id, **body)
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def post_widget_events(
+    client: TestClient, token: str, events: list[dict[str, Any]], *, origin: str | None = ORIGIN
+) -> Any:
+    headers = {"Origin": origin} if origin is not None else {}
+    return client.post(
+        "/api/v1/widget/events", json={"token": token, "events": events}, headers=headers
+    )
+
+
+def widget_send(
+    client: TestClient, token: str, events: list[dict[str, Any]], expect: int = 200
+) -> dict[str, Any]:
+    response = post_widget_events(client, token, events)
+    assert response.status_code == expect, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def by_key(entries: list[dict[str, Any]], key: str) -> dict[str, Any] | None:
+    return next((entry for entry in entries if entry["key"] == key), None)
+
+
+def keys(entries: list[dict[str, Any]]) -> list[str]:
+    return [entry["key"] for entry in entries]
+
+
+# Identity tokens ----------------------------------------------------------------------------
+
+
+def identity_token(secret: str, sub: str = "u1", *, ttl: int = 300, **claims: Any) -> str:
+    payload: dict[str, Any] = {"sub": sub, "exp": int(time.time()) + ttl, **claims}
+    return jwt.encode(payload, secret, algorithm="HS256")
+
+
+# Errors -------------------------------------------------------------------------------------
+
+
+def assert_error(
+    response: Any, status: int, code: str, paths: list[str] | None = None
+) -> dict[str, Any]:
+    """Check the one error shape; `paths`, when given, must equal the fields' paths in order."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error"}, body
+    error = body["error"]
+    assert set(error) == {"code", "message", "fields"}, error
+    assert error["code"] == code, error
+    assert isinstance(error["message"], str) and error["message"], error
+    assert isinstance(error["fields"], list)
+    for entry in error["fields"]:
+        assert set(entry) == {"path", "message"}, entry
+        assert isinstance(entry["path"], str) and isinstance(entry["message"], str)
+    if paths is not None:
+        assert [entry["path"] for entry in error["fields"]] == paths, error
+    result: dict[str, Any] = error
+    return result
+
+
+def field_message(error: dict[str, Any], path: str) -> str:
+    for entry in error["fields"]:
+        if entry["path"] == path:
+            message: str = entry["message"]
+            return message
+    raise AssertionError(f"no field error at {path!r}: {error}")
+
+
+# Database -----------------------------------------------------------------------------------
+
+
+def rows(database: Database, model: Any, **where: Any) -> list[Any]:
+    """Every row of `model` whose columns equal the keyword arguments."""
+
+    def work(session: Any) -> list[Any]:
+        stmt = select(model)
+        for name, value in where.items():
+            stmt = stmt.where(getattr(model, name) == value)
+        return list(session.exec(stmt).all())
+
+    return database.run_sync(work)
+
+
+def count(database: Database, model: Any, **where: Any) -> int:
+    return len(rows(database, model, **where))
+
+
+def update_workspace(database: Database, workspace_id: int, **values: Any) -> None:
+    def work(session: Any) -> None:
+        row = session.get(Workspace, workspace_id)
+        assert row is not None
+        for name, value in values.items():
+            setattr(row, name, value)
+        session.add(row)
+
+    database.run_sync(work)
