@@ -37,36 +37,39 @@ def url_without_query(url: str) -> str:
 
 
 @dataclass
-class PublishedTour:
+class _Published:
     version: int
-    doc: TourDoc
-    _localized: dict[tuple[str | None, str], dict[str, Any]] = field(default_factory=dict)
+    _localized: dict[tuple[str | None, str], dict[str, Any]] = field(
+        default_factory=dict, init=False
+    )
+
+    def _localize(self, locale: str | None, default_locale: str) -> dict[str, Any]:
+        raise NotImplementedError
 
     def localized(self, locale: str | None, default_locale: str) -> dict[str, Any]:
+        """Widget JSON in one locale, built once per version and locale."""
         key = (locale, default_locale)
         cached = self._localized.get(key)
         if cached is None:
-            cached = {**localize_tour(self.doc, locale, default_locale), "version": self.version}
+            cached = {**self._localize(locale, default_locale), "version": self.version}
             self._localized[key] = cached
         return cached
 
 
 @dataclass
-class PublishedChecklist:
-    version: int
-    doc: ChecklistDoc
-    _localized: dict[tuple[str | None, str], dict[str, Any]] = field(default_factory=dict)
+class PublishedTour(_Published):
+    doc: TourDoc = field(kw_only=True)
 
-    def localized(self, locale: str | None, default_locale: str) -> dict[str, Any]:
-        key = (locale, default_locale)
-        cached = self._localized.get(key)
-        if cached is None:
-            cached = {
-                **localize_checklist(self.doc, locale, default_locale),
-                "version": self.version,
-            }
-            self._localized[key] = cached
-        return cached
+    def _localize(self, locale: str | None, default_locale: str) -> dict[str, Any]:
+        return localize_tour(self.doc, locale, default_locale)
+
+
+@dataclass
+class PublishedChecklist(_Published):
+    doc: ChecklistDoc = field(kw_only=True)
+
+    def _localize(self, locale: str | None, default_locale: str) -> dict[str, Any]:
+        return localize_checklist(self.doc, locale, default_locale)
 
 
 @dataclass(frozen=True, order=True)
@@ -126,10 +129,10 @@ def load_published(session: Session, workspace_id: int, revision: int) -> Publis
     for kind, key, version, document in rows:
         # Stored documents were validated when saved; parsing again gives typed objects.
         if kind == "tour":
-            content.tours[key] = PublishedTour(version, TourDoc.model_validate(document))
+            content.tours[key] = PublishedTour(version, doc=TourDoc.model_validate(document))
         else:
             checklist = ChecklistDoc.model_validate(document)
-            content.checklists[key] = PublishedChecklist(version, checklist)
+            content.checklists[key] = PublishedChecklist(version, doc=checklist)
             content.index_checklist(checklist)
     return content
 
