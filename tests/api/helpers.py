@@ -3,13 +3,17 @@ APIs, error-shape checks and direct reads of the database."""
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
 from shirube.db import Database
 from shirube.models import Workspace
+from shirube.services.ingest import IngestResult, NewEvent, ingest
+from shirube.services.published import PublishedContent, load_published
 from sqlmodel import select
 from starlette.testclient import TestClient
 
@@ -249,3 +253,69 @@ def update_workspace(database: Database, workspace_id: int, **values: Any) -> No
         session.add(row)
 
     database.run_sync(work)
+
+
+# Concurrent writers -------------------------------------------------------------------------
+
+
+def published_now(database: Database, workspace_id: int) -> PublishedContent:
+    """The workspace's published content as ingestion sees it."""
+    revision = database.run_sync(lambda s: s.get(Workspace, workspace_id).content_revision)
+    return database.run_sync(lambda s: load_published(s, workspace_id, revision))
+
+
+def run_writers(
+    url: str,
+    workspace_id: int,
+    published: PublishedContent,
+    plans: list[list[list[NewEvent]]],
+    source: str = "server",
+    watch: Callable[[Database], None] | None = None,
+) -> list[list[IngestResult]]:
+    """Each plan is one writer's batches, sent in order from its own thread and engine; all
+    writers start together. `watch`, if given, runs in one more thread until they finish."""
+    barrier = threading.Barrier(len(plans) + (1 if watch else 0))
+    done = threading.Event()
+    results: list[list[IngestResult]] = [[] for _ in plans]
+    errors: list[BaseException] = []
+
+    def writer(index: int) -> None:
+        db = Database(url, inline=False)
+        try:
+            barrier.wait(timeout=10)
+            for batch in plans[index]:
+                results[index].append(
+                    db.run_sync(
+                        lambda s, batch=batch: ingest(s, workspace_id, batch, source, published)
+                    )
+                )
+        except BaseException as exc:  # reported by the caller's assertion
+            errors.append(exc)
+        finally:
+            db.dispose()
+
+    def watcher() -> None:
+        assert watch is not None
+        db = Database(url, inline=False)
+        try:
+            barrier.wait(timeout=10)
+            while not done.is_set():
+                watch(db)
+                time.sleep(0.001)
+            watch(db)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            db.dispose()
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(len(plans))]
+    watch_thread = threading.Thread(target=watcher) if watch else None
+    for thread in [*threads, *([watch_thread] if watch_thread else [])]:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    done.set()
+    if watch_thread:
+        watch_thread.join(timeout=60)
+    assert not errors, errors
+    return results

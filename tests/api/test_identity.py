@@ -1,0 +1,246 @@
+"""Identity verification of widget sessions: off, observe (count) and enforce (refuse before
+anything is stored), with secret rotation."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import jwt
+from shirube.models import Company, EndUser, IdentityStat, Membership
+
+from tests.api.helpers import (
+    assert_error,
+    count,
+    identity_token,
+    open_session,
+    post_session,
+    rows,
+    update_workspace,
+)
+from tests.conftest import make_workspace
+
+OTHER_SECRET = "idsec_" + "not-the-workspace-secret-" + "z" * 20
+
+
+def _today() -> str:
+    return datetime.now(UTC).date().isoformat()
+
+
+def _stats(database: Any, workspace: Any) -> tuple[int, int, int] | None:
+    found = rows(database, IdentityStat, workspace_id=workspace.id)
+    if not found:
+        return None
+    [row] = found
+    assert row.day == _today()
+    return (row.signed, row.unsigned, row.invalid)
+
+
+def _bad_tokens(secret: str) -> dict[str, Any]:
+    """Every way a token can be wrong for user u1 asking to be in company c1."""
+    now = int(time.time())
+    return {
+        "missing": None,
+        "empty": "",
+        "expired": identity_token(secret, "u1", ttl=-120),
+        "wrong-secret": identity_token(OTHER_SECRET, "u1"),
+        "wrong-sub": identity_token(secret, "u2"),
+        "wrong-company": identity_token(secret, "u1", company="c2"),
+        "no-exp": jwt.encode({"sub": "u1"}, secret, algorithm="HS256"),
+        "no-sub": jwt.encode({"exp": now + 60}, secret, algorithm="HS256"),
+        "sub-not-string": jwt.encode({"sub": 1, "exp": now + 60}, secret, algorithm="HS256"),
+        "not-yet-valid": jwt.encode(
+            {"sub": "u1", "exp": now + 600, "nbf": now + 300}, secret, algorithm="HS256"
+        ),
+        "garbage": "garbage.token.here",
+        "alg-none": jwt.encode({"sub": "u1", "exp": now + 60}, None, algorithm="none"),
+    }
+
+
+def _session_body(token: str | None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "company": {"id": "c1", "traits": {"plan": "pro"}},
+        "traits": {"role": "admin"},
+    }
+    if token is not None:
+        body["identity_token"] = token
+    return body
+
+
+# off ----------------------------------------------------------------------------------------
+
+
+def test_off_ignores_the_token(client, workspace, database, subtests):
+    for case, token in _bad_tokens(workspace.identity_secret).items():
+        with subtests.test(case=case):
+            response = post_session(client, workspace.public_key, "u1", **_session_body(token))
+            assert response.status_code == 200, response.text
+    assert _stats(database, workspace) is None
+
+
+# observe ------------------------------------------------------------------------------------
+
+
+def test_observe_counts_signed_unsigned_and_invalid(client, database):
+    ws = make_workspace(database, "Observed", identity_mode="observe")
+    good = identity_token(ws.identity_secret, "u1", company="c1")
+    for token in (good, good, None):
+        assert post_session(client, ws.public_key, "u1", **_session_body(token)).status_code == 200
+    assert _stats(database, ws) == (2, 1, 0)
+    for case, token in _bad_tokens(ws.identity_secret).items():
+        response = post_session(client, ws.public_key, "u1", **_session_body(token))
+        assert response.status_code == 200, (case, response.text)
+    # missing and empty count as unsigned, every other bad token as invalid.
+    assert _stats(database, ws) == (2, 3, 10)
+    stats = client.get("/api/v1/workspace/identity-stats", headers=ws.auth).json()
+    assert stats["identity_mode"] == "observe"
+    assert stats["days"] == [{"day": _today(), "signed": 2, "unsigned": 3, "invalid": 10}]
+    assert stats["coverage"] == round(2 / 15, 4)
+
+
+def test_observe_session_still_works_for_invalid_tokens(client, database):
+    ws = make_workspace(database, "Observed", identity_mode="observe")
+    session = open_session(client, ws, "u1", identity_token=identity_token(OTHER_SECRET, "u1"))
+    assert session["user"]["id"] == "u1"
+    assert count(database, EndUser, workspace_id=ws.id) == 1
+
+
+def test_identity_stats_are_per_workspace(client, database, workspace):
+    ws = make_workspace(database, "Observed", identity_mode="observe")
+    post_session(client, ws.public_key, "u1")
+    stats = client.get("/api/v1/workspace/identity-stats", headers=workspace.auth).json()
+    assert (stats["days"], stats["coverage"]) == ([], None)
+
+
+# enforce ------------------------------------------------------------------------------------
+
+
+def test_enforce_refuses_and_stores_nothing(client, database, subtests):
+    ws = make_workspace(database, "Enforced", identity_mode="enforce")
+    for case, token in _bad_tokens(ws.identity_secret).items():
+        with subtests.test(case=case):
+            response = post_session(client, ws.public_key, "u1", **_session_body(token))
+            error = assert_error(response, 401, "identity_required")
+            assert "token" not in response.json()
+            assert error["message"]
+            assert count(database, EndUser) == 0
+            assert count(database, Company) == 0
+            assert count(database, Membership) == 0
+            assert count(database, IdentityStat) == 0
+
+
+def test_enforce_accepts_a_valid_token(client, database):
+    ws = make_workspace(database, "Enforced", identity_mode="enforce")
+    token = identity_token(ws.identity_secret, "u1", company="c1")
+    session = open_session(client, ws, "u1", **_session_body(token))
+    assert session["user"] == {"id": "u1", "company_id": "c1", "locale": "en"}
+    assert count(database, EndUser, workspace_id=ws.id) == 1
+    assert count(database, Membership, workspace_id=ws.id) == 1
+    assert count(database, IdentityStat) == 0  # enforce refuses; it does not count
+    # Without a company claim, the token binds the user only.
+    plain = identity_token(ws.identity_secret, "u2")
+    assert post_session(client, ws.public_key, "u2", identity_token=plain).status_code == 200
+
+
+def test_enforce_leeway_for_a_just_expired_token(client, database):
+    ws = make_workspace(database, "Enforced", identity_mode="enforce")
+    token = identity_token(ws.identity_secret, "u1", ttl=-10)  # within the 30 s leeway
+    assert post_session(client, ws.public_key, "u1", identity_token=token).status_code == 200
+
+
+def test_enforce_token_of_a_company_needs_that_company(client, database):
+    ws = make_workspace(database, "Enforced", identity_mode="enforce")
+    token = identity_token(ws.identity_secret, "u1", company="c1")
+    assert_error(
+        post_session(client, ws.public_key, "u1", identity_token=token), 401, "identity_required"
+    )
+    assert count(database, EndUser) == 0
+
+
+def test_enforce_token_of_another_workspace(client, database):
+    a = make_workspace(database, "A", identity_mode="enforce")
+    b = make_workspace(database, "B", identity_mode="enforce")
+    token = identity_token(a.identity_secret, "u1")
+    assert_error(
+        post_session(client, b.public_key, "u1", identity_token=token), 401, "identity_required"
+    )
+    assert post_session(client, a.public_key, "u1", identity_token=token).status_code == 200
+
+
+def test_switching_mode_takes_effect_immediately(client, workspace, database):
+    assert post_session(client, workspace.public_key, "u1").status_code == 200
+    response = client.patch(
+        "/api/v1/workspace", json={"identity_mode": "enforce"}, headers=workspace.auth
+    )
+    assert response.status_code == 200, response.text
+    assert_error(post_session(client, workspace.public_key, "u1"), 401, "identity_required")
+    token = identity_token(workspace.identity_secret, "u1")
+    assert post_session(client, workspace.public_key, "u1", identity_token=token).status_code == 200
+
+
+# rotation -----------------------------------------------------------------------------------
+
+
+def test_rotation_keeps_the_previous_secret_until_finished(client, database):
+    ws = make_workspace(database, "Enforced", identity_mode="enforce")
+    old_token = identity_token(ws.identity_secret, "u1")
+    rotated = client.post("/api/v1/workspace/identity-secret/rotate", headers=ws.auth)
+    assert rotated.status_code == 200, rotated.text
+    new_secret = rotated.json()["identity_secret"]
+    assert new_secret != ws.identity_secret
+    assert (
+        client.get("/api/v1/workspace", headers=ws.auth).json()["identity_secret_rotating"] is True
+    )
+    new_token = identity_token(new_secret, "u1")
+    assert post_session(client, ws.public_key, "u1", identity_token=old_token).status_code == 200
+    assert post_session(client, ws.public_key, "u1", identity_token=new_token).status_code == 200
+
+    finished = client.post("/api/v1/workspace/identity-secret/rotate?finish=true", headers=ws.auth)
+    assert finished.json() == {"identity_secret_rotating": False}
+    assert_error(
+        post_session(client, ws.public_key, "u1", identity_token=old_token),
+        401,
+        "identity_required",
+    )
+    assert post_session(client, ws.public_key, "u1", identity_token=new_token).status_code == 200
+
+
+def test_previous_secret_set_in_the_database_is_accepted(client, database):
+    ws = make_workspace(database, "Enforced", identity_mode="enforce")
+    previous = "idsec_previous-" + "p" * 40
+    update_workspace(database, ws.id, identity_secret_previous=previous)
+    assert (
+        post_session(
+            client, ws.public_key, "u1", identity_token=identity_token(previous, "u1")
+        ).status_code
+        == 200
+    )
+    assert (
+        post_session(
+            client, ws.public_key, "u1", identity_token=identity_token(ws.identity_secret, "u1")
+        ).status_code
+        == 200
+    )
+    # An expired token signed with the previous secret is still refused as expired.
+    expired = identity_token(previous, "u1", ttl=-120)
+    error = assert_error(
+        post_session(client, ws.public_key, "u1", identity_token=expired), 401, "identity_required"
+    )
+    assert "expired" in error["message"]
+
+
+def test_observe_counts_previous_secret_as_signed(client, database):
+    ws = make_workspace(database, "Observed", identity_mode="observe")
+    previous = "idsec_previous-" + "q" * 40
+    update_workspace(database, ws.id, identity_secret_previous=previous)
+    post_session(client, ws.public_key, "u1", identity_token=identity_token(previous, "u1"))
+    assert _stats(database, ws) == (1, 0, 0)
+
+
+def test_widget_token_carries_the_verified_identity(client, database):
+    ws = make_workspace(database, "Enforced", identity_mode="enforce")
+    token = identity_token(ws.identity_secret, "u1", company="c1")
+    session = open_session(client, ws, "u1", company={"id": "c1"}, identity_token=token)
+    claims = jwt.decode(session["token"], options={"verify_signature": False})
+    assert (claims["sub"], claims["co"], claims["ws"]) == ("u1", "c1", ws.id)
