@@ -22,6 +22,7 @@ from shirube.api import (
 from shirube.context import AppContext
 from shirube.db import Database
 from shirube.errors import ApiError, api_error_handler, http_error_handler, server_error_handler
+from shirube.middleware.reject_nul import RejectNulMiddleware
 from shirube.middleware.widget_cors import WidgetCORSMiddleware
 from shirube.services.published import PublishedCache
 from shirube.settings import Settings
@@ -51,7 +52,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         *transfer.routes,
         *workspace_settings.routes,
     ]
-    middleware = [Middleware(WidgetCORSMiddleware)]
+    middleware = [Middleware(RejectNulMiddleware), Middleware(WidgetCORSMiddleware)]
     app = Starlette(
         routes=routes,
         middleware=middleware,

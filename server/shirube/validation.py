@@ -5,6 +5,8 @@ Paths read like JavaScript accessors: `steps[2].target`, `events[0].timestamp`.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -16,6 +18,9 @@ from starlette.requests import Request
 from shirube.errors import ApiError, FieldError, ValidationFailed
 
 T = TypeVar("T")
+
+# Keys that read unambiguously after a dot; any other key is written as ["key"].
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_$-]+$")
 
 # Largest integer every supported engine stores in an INTEGER column.
 MAX_DB_INT = 2**31 - 1
@@ -33,8 +38,10 @@ def format_path(loc: Sequence[int | str], prefix: str = "") -> str:
     for part in loc:
         if isinstance(part, int):
             path += f"[{part}]"
+        elif not _PLAIN_KEY.match(part):
+            path += f"[{json.dumps(part, ensure_ascii=False)}]"
         else:
-            path = f"{path}.{part}" if path else str(part)
+            path = f"{path}.{part}" if path else part
     return path
 
 
@@ -63,7 +70,7 @@ def field_errors(exc: PydanticValidationError, prefix: str = "") -> list[FieldEr
 def _is_internal_loc(part: int | str) -> bool:
     # Tagged unions and custom validators add loc parts that are not keys of the document.
     return isinstance(part, str) and (
-        part.startswith("function-") or part in ("str", "dict[str,str]", "list", "dict")
+        part.startswith("function-") or part in ("str", "dict[str,str]", "list", "dict", "[key]")
     )
 
 
@@ -101,9 +108,33 @@ async def read_json(request: Request, max_bytes: int) -> Any:
     if not body:
         raise ApiError(400, "invalid_json", "request body is empty; a JSON object is expected")
     try:
-        return orjson.loads(body)
+        data = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise ApiError(400, "invalid_json", f"request body is not valid JSON: {exc}") from None
+    # PostgreSQL cannot store U+0000 in text or JSONB; refuse it on both engines alike.
+    if b"\\u0000" in body:
+        path = nul_path(data)
+        if path is not None:
+            raise ValidationFailed([FieldError(path, "must not contain the character U+0000")])
+    return data
+
+
+def nul_path(value: Any) -> str | None:
+    """Path of the first string (or key) holding U+0000, without recursion."""
+    stack: list[tuple[Any, list[int | str]]] = [(value, [])]
+    while stack:
+        current, loc = stack.pop()
+        if isinstance(current, str):
+            if "\x00" in current:
+                return format_path(loc)
+        elif isinstance(current, dict):
+            for key, child in current.items():
+                if "\x00" in key:
+                    return format_path(loc)
+                stack.append((child, [*loc, key]))
+        elif isinstance(current, list):
+            stack.extend((child, [*loc, index]) for index, child in enumerate(current))
+    return None
 
 
 def _too_large(max_bytes: int) -> ApiError:

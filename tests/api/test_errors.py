@@ -731,12 +731,6 @@ def test_weird_values_never_cause_a_500(client, workspace, subtests):
 # Bugs ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: event_schema._aware calls value.astimezone(UTC), which raises OverflowError "
-    "(not ValueError) for timestamps at the edges of the datetime range, so pydantic does not "
-    "turn it into a validation error and the request answers 500",
-)
 @pytest.mark.parametrize("timestamp", ["0001-01-01T00:00:00+09:00", "9999-12-31T23:59:59-01:00"])
 def test_timestamp_at_the_edge_of_the_datetime_range(client, workspace, timestamp):
     response = _events(client, workspace, {"events": [ev("e1", "x", timestamp=timestamp)]})
@@ -809,24 +803,12 @@ def test_nul_characters_never_cause_a_500_sqlite(client, workspace):
 
 
 @pytest.mark.postgres
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: PostgreSQL text and JSONB cannot hold U+0000; strings with NUL in request "
-    "bodies (ids, traits, properties, content) and URL path ids reach the database and the "
-    "DataError answers 500 instead of a 4xx",
-)
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_nul_characters_never_cause_a_500_postgres(client, workspace):
     statuses = _nul_requests(client, workspace)
     assert [name for name, status in statuses if status >= 500] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: content create/put/rollback read and parse the body before authenticating, "
-    "so an unauthenticated request with a malformed or oversized body gets 400/413/422 "
-    "instead of 401",
-)
 @pytest.mark.parametrize(
     ("method", "path", "content"),
     [
@@ -849,14 +831,6 @@ def test_import_authenticates_before_parsing(client):
     assert_error(response, 401, "unauthorized")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: trait validation errors leak pydantic's internal union and dict-key location "
-    "parts (validation._is_internal_loc does not drop them): a bad trait value is reported 5 "
-    "times at paths like `traits.role.constrained-str`, `traits.role.int`, "
-    "`traits.role.list[union[constrained-str,int,float,bool]]`, and an empty trait name at "
-    "`traits..[key]`",
-)
 @pytest.mark.parametrize(
     ("endpoint", "body", "accepted"),
     [
@@ -934,13 +908,6 @@ def test_out_of_range_integers_are_refused(client, workspace):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: event_schema.check_events measures properties with jsonresponse.dumps: orjson "
-    "gives up past 255 levels and the stdlib fallback raises RecursionError near 1000 levels "
-    "(orjson.loads accepts up to 1024), so properties nested ~1000 deep answer 500; they should "
-    "be refused with 422 at events[0].properties (e.g. a depth limit checked before encoding)",
-)
 def test_deeply_nested_properties_never_cause_a_500(client, workspace):
     for depth in (300, 1000, 1020):
         nested = b"[" * depth + b"]" * depth

@@ -138,9 +138,14 @@ def test_enforce_accepts_a_valid_token(client, database):
     assert count(database, EndUser, workspace_id=ws.id) == 1
     assert count(database, Membership, workspace_id=ws.id) == 1
     assert count(database, IdentityStat) == 0  # enforce refuses; it does not count
-    # Without a company claim, the token binds the user only.
+    # Without a company claim, the token binds the user only: no company may be named.
     plain = identity_token(ws.identity_secret, "u2")
     assert post_session(client, ws.public_key, "u2", identity_token=plain).status_code == 200
+    claimed = post_session(
+        client, ws.public_key, "u2", identity_token=plain, company={"id": "c1", "traits": {"plan": "free"}}
+    )
+    assert_error(claimed, 401, "identity_required")
+    assert "company" in claimed.json()["error"]["message"]
 
 
 def test_enforce_leeway_for_a_just_expired_token(client, database):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from starlette.routing import Route
-
 from shirube.app import create_app
 from shirube.settings import Settings
+from starlette.routing import Route
 
 SETTINGS = Settings(database_url="sqlite://", secret_key="k" * 40, env="test")
 

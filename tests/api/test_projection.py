@@ -681,13 +681,6 @@ def test_many_writers_many_users(client, workspace, database, database_url, writ
         assert row.current_step == f"w{writers - 1}b11"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: projection._event_rule_completions (and progress.catch_up) date a min_count "
-    "item at UserEventCount.last_at, the newest event of that name, instead of the time of the "
-    "min_count-th event, so 'time to completion' is late whenever more events arrive in the "
-    "same batch or before catch-up",
-)
 def test_min_count_item_is_dated_at_the_nth_event(client, workspace, database):
     _setup_checklist(client, workspace)  # clock: clock_in, min_count 3
     send_events(

@@ -16,6 +16,7 @@ from shirube.api.auth import server_workspace
 from shirube.api.routing import route
 from shirube.context import get_context
 from shirube.jsonresponse import JSONResponse
+from shirube.models import Workspace
 from shirube.services import content_store as store
 from shirube.validation import MAX_DB_INT, Strict, read_json, read_model
 
@@ -44,9 +45,12 @@ def _kind(request: Request) -> str:
     return kind
 
 
-async def _run(request: Request, work: Callable[[Session, int, str], Any]) -> Any:
-    """Authenticate, then run `work(session, workspace_id, kind)` in one transaction."""
-    workspace = await server_workspace(request)
+async def _run(
+    request: Request, work: Callable[[Session, int, str], Any], workspace: Workspace | None = None
+) -> Any:
+    """Authenticate (unless the caller did), then run `work(session, workspace_id, kind)` in
+    one transaction."""
+    workspace = workspace or await server_workspace(request)
     kind = _kind(request)
     assert workspace.id is not None
     workspace_id = workspace.id
@@ -62,13 +66,14 @@ async def list_content(request: Request) -> Response:
 
 
 async def create_content(request: Request) -> Response:
+    workspace = await server_workspace(request)
     data = await read_json(request, get_context(request).settings.max_body_bytes)
 
     def work(session: Session, ws: int, kind: str) -> dict[str, Any]:
         saved = store.save_draft(session, ws, kind, data, must_be_new=True)
         return store.describe(session, saved.item)
 
-    return JSONResponse(await _run(request, work), status_code=201)
+    return JSONResponse(await _run(request, work, workspace), status_code=201)
 
 
 async def get_content(request: Request) -> Response:
@@ -82,13 +87,14 @@ async def get_content(request: Request) -> Response:
 
 async def put_content(request: Request) -> Response:
     key = request.path_params["key"]
+    workspace = await server_workspace(request)
     data = await read_json(request, get_context(request).settings.max_body_bytes)
 
     def work(session: Session, ws: int, kind: str) -> tuple[dict[str, Any], bool]:
         saved = store.save_draft(session, ws, kind, data, key=key)
         return store.describe(session, saved.item), saved.created
 
-    body, created = await _run(request, work)
+    body, created = await _run(request, work, workspace)
     return JSONResponse(body, status_code=201 if created else 200)
 
 
@@ -149,6 +155,7 @@ async def get_version(request: Request) -> Response:
 
 async def rollback_content(request: Request) -> Response:
     key = request.path_params["key"]
+    workspace = await server_workspace(request)
     body = await read_model(request, RollbackBody, get_context(request).settings.max_body_bytes)
 
     def work(session: Session, ws: int, kind: str) -> dict[str, Any]:
@@ -156,7 +163,7 @@ async def rollback_content(request: Request) -> Response:
         version = store.rollback(session, item, body.version)
         return {"key": key, "version": version, "restored_from": body.version}
 
-    return JSONResponse(await _run(request, work))
+    return JSONResponse(await _run(request, work, workspace))
 
 
 _BASE = "/api/v1/{kind:content_kind}"

@@ -19,6 +19,7 @@ from shirube.models import Company, EndUser
 from shirube.services.event_schema import ExternalId, Locale, Traits
 from shirube.services.people import add_membership, upsert_company, upsert_user, user_companies
 from shirube.services.progress import (
+    catch_up,
     checklist_progress_json,
     load_progress,
     steps_seen,
@@ -145,6 +146,8 @@ async def get_user_progress(request: Request) -> Response:
             raise not_found("user")
         published = ctx.published.get(session, ws, revision)
         progress = load_progress(session, ws, user_id)
+        # Same answer as the widget gets: items whose rules stored events meet count as done.
+        catch_up(session, ws, user_id, published.checklists.values(), progress)
         seen = steps_seen(session, ws, user_id)
         tour_keys = sorted(set(progress.tours) | set(published.tours))
         return {

@@ -51,6 +51,11 @@ def verify_identity_token(
     if claims.get("sub") != user_id:
         return IdentityCheck(signed=True, valid=False, reason="identity token is for another user")
     token_company = claims.get("company")
+    if token_company is None and company_id is not None:
+        # Otherwise a verified user could claim any company and rewrite its traits.
+        return IdentityCheck(
+            signed=True, valid=False, reason="identity token does not name the company"
+        )
     if token_company is not None and token_company != company_id:
         return IdentityCheck(
             signed=True, valid=False, reason="identity token is for another company"

@@ -5,6 +5,7 @@ Reserved events drive progress, so their properties are checked as strictly as c
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
@@ -28,6 +29,27 @@ ItemId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]{0
 
 MAX_BATCH = 1000
 MAX_PROPERTIES_BYTES = 32 * 1024
+MAX_PROPERTIES_DEPTH = 32
+
+
+def nesting_depth(value: Any) -> int:
+    """Depth of nested objects/lists, without recursion (bodies may nest 1,000 levels)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        current, depth = stack.pop()
+        if isinstance(current, dict):
+            children: Any = current.values()
+        elif isinstance(current, list):
+            children = current
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_PROPERTIES_DEPTH:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 # A client clock running ahead must not make an event look like it happened in the future.
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
@@ -35,7 +57,10 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("timestamp must include a time zone, e.g. 2026-01-31T09:00:00Z")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("timestamp is out of range") from None
 
 
 Timestamp = Annotated[datetime, AfterValidator(_aware)]
@@ -112,7 +137,14 @@ def check_events(events: Sequence[WidgetEventIn]) -> None:
     Raises one error listing every bad path."""
     problems: list[FieldError] = []
     for index, event in enumerate(events):
-        if event.properties and len(dumps(event.properties)) > MAX_PROPERTIES_BYTES:
+        if event.properties and nesting_depth(event.properties) > MAX_PROPERTIES_DEPTH:
+            problems.append(
+                FieldError(
+                    f"events[{index}].properties",
+                    f"must not nest objects or lists more than {MAX_PROPERTIES_DEPTH} levels deep",
+                )
+            )
+        elif event.properties and len(dumps(event.properties)) > MAX_PROPERTIES_BYTES:
             problems.append(
                 FieldError(
                     f"events[{index}].properties",
@@ -140,19 +172,34 @@ def check_events(events: Sequence[WidgetEventIn]) -> None:
 
 # Identify payloads ----------------------------------------------------------------------
 
-TraitScalar = str | int | float | bool | None
-TraitName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-TraitValue = (
-    Annotated[str, StringConstraints(max_length=1000)]
-    | int
-    | float
-    | bool
-    | None
-    | Annotated[
-        list[Annotated[str, StringConstraints(max_length=1000)] | int | float | bool],
-        Field(max_length=100),
-    ]
+_TRAIT_TYPES = (
+    "a string (up to 1000 characters), number, boolean, null or a list of up to 100 of those"
 )
+
+
+def _is_scalar(value: Any) -> bool:
+    if isinstance(value, str):
+        return len(value) <= 1000
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return value is None or isinstance(value, int | bool)
+
+
+def _trait_value(value: Any) -> Any:
+    """One clear message instead of one error per union branch."""
+    if _is_scalar(value):
+        return value
+    if (
+        isinstance(value, list)
+        and len(value) <= 100
+        and all(item is not None and _is_scalar(item) for item in value)
+    ):
+        return value
+    raise ValueError(f"must be {_TRAIT_TYPES}")
+
+
+TraitName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+TraitValue = Annotated[Any, AfterValidator(_trait_value)]
 Traits = Annotated[dict[TraitName, TraitValue], Field(max_length=100)]
 Locale = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")]
 

@@ -11,8 +11,13 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from shirube.models import ChecklistItemProgress, SurveyAnswer, TourProgress, TourStepSeen
-from shirube.services.projection import Completion, read_counts, store_completions
-from shirube.services.published import ItemRef, PublishedChecklist
+from shirube.services.projection import (
+    Completion,
+    nth_event_completion,
+    read_counts,
+    store_completions,
+)
+from shirube.services.published import EventRule, ItemRef, PublishedChecklist
 from shirube.timeutil import isoformat
 
 
@@ -68,18 +73,17 @@ def catch_up(
     counts = read_counts(session, workspace_id, [(user_id, name) for name in names])
     completions: list[Completion] = []
     for ref, rule in pending:
-        at: datetime | None = None
         if rule.type == "event":
-            count, last_at = counts.get((user_id, rule.event), (0, None))
-            if count >= rule.min_count:
-                at = last_at
-        else:
-            tour = progress.tours.get(rule.tour)
-            if tour is not None and tour.status == "completed":
-                at = tour.completed_at
-        if at is not None:
-            by = "event" if rule.type == "event" else "tour_completed"
-            completions.append(Completion(user_id, ref, at, by))
+            if counts.get((user_id, rule.event), 0) >= rule.min_count:
+                completions.append(
+                    nth_event_completion(
+                        session, workspace_id, user_id, rule.event, EventRule(ref, rule.min_count)
+                    )
+                )
+            continue
+        tour = progress.tours.get(rule.tour)
+        if tour is not None and tour.status == "completed" and tour.completed_at is not None:
+            completions.append(Completion(user_id, ref, tour.completed_at, "tour_completed"))
     if not completions:
         return
     store_completions(session, workspace_id, completions)

@@ -12,17 +12,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, literal, or_, select, tuple_, update
+from sqlalchemy import case, func, literal, or_, select, tuple_, update
 from sqlmodel import Session
 
 from shirube.models import (
     ChecklistItemProgress,
+    Event,
     SurveyAnswer,
     TourProgress,
     TourStepSeen,
     UserEventCount,
 )
-from shirube.services.published import ItemRef, PublishedContent, url_without_query
+from shirube.services.published import (
+    EventRule,
+    ItemRef,
+    PublishedContent,
+    url_without_query,
+)
 from shirube.services.sql import earliest, insert_for
 from shirube.timeutil import utcnow
 
@@ -36,6 +42,7 @@ TOUR_EVENT_STATUS = {
 
 _TOURS = TourProgress.__table__  # type: ignore[attr-defined]
 _COUNTS = UserEventCount.__table__  # type: ignore[attr-defined]
+_EVENTS = Event.__table__  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -125,8 +132,6 @@ def _apply_tour_event(session: Session, workspace_id: int, row: dict[str, Any]) 
         "started_at": earliest(_TOURS.c.started_at, ts),
         "updated_at": now,
     }
-    if props.get("version") is not None:
-        values["version"] = props["version"]
     if row["name"] == "$tour_completed":
         values["completed_at"] = earliest(_TOURS.c.completed_at, ts)
     elif row["name"] == "$tour_dismissed":
@@ -137,6 +142,11 @@ def _apply_tour_event(session: Session, workspace_id: int, row: dict[str, Any]) 
         newer = or_(_TOURS.c.current_step_at.is_(None), _TOURS.c.current_step_at <= ts)
         values["current_step"] = case((newer, literal(step)), else_=_TOURS.c.current_step)
         values["current_step_at"] = case((newer, ts), else_=_TOURS.c.current_step_at)
+        if props.get("version") is not None:
+            # The version the user is on is the one of their newest step, like current_step.
+            values["version"] = case((newer, props["version"]), else_=_TOURS.c.version)
+    elif props.get("version") is not None:
+        values["version"] = func.coalesce(_TOURS.c.version, props["version"])
     session.connection().execute(
         update(_TOURS)
         .where(
@@ -198,31 +208,65 @@ def _event_rule_completions(
                 )
             else:
                 needs_count.append((user_id, name))
-    if needs_count:
-        counts = read_counts(session, workspace_id, needs_count)
-        for user_id, name in needs_count:
-            count, last_at = counts.get((user_id, name), (0, None))
-            for rule in published.event_rules[name]:
-                if rule.min_count > 1 and count >= rule.min_count:
-                    row = hits[(user_id, name)]
-                    at = last_at or row["timestamp"]
-                    completions.append(Completion(user_id, rule.ref, at, "event", row["id"]))
+    if not needs_count:
+        return completions
+    counts = read_counts(session, workspace_id, needs_count)
+    reached = [
+        (user_id, name, rule)
+        for user_id, name in needs_count
+        for rule in published.event_rules[name]
+        if rule.min_count > 1 and counts.get((user_id, name), 0) >= rule.min_count
+    ]
+    done = completed_refs(session, workspace_id, {user_id for user_id, _, _ in reached})
+    for user_id, name, rule in reached:
+        if (user_id, rule.ref) not in done:
+            completions.append(nth_event_completion(session, workspace_id, user_id, name, rule))
     return completions
+
+
+def completed_refs(
+    session: Session, workspace_id: int, user_ids: Collection[str]
+) -> set[tuple[str, ItemRef]]:
+    if not user_ids:
+        return set()
+    table = ChecklistItemProgress.__table__  # type: ignore[attr-defined]
+    stmt = select(table.c.user_id, table.c.checklist_key, table.c.item_id).where(
+        table.c.workspace_id == workspace_id, table.c.user_id.in_(sorted(user_ids))
+    )
+    return {(u, ItemRef(c, i)) for u, c, i in session.connection().execute(stmt)}
+
+
+def nth_event_completion(
+    session: Session, workspace_id: int, user_id: str, name: str, rule: EventRule
+) -> Completion:
+    """An item that needs N events completed when the N-th one happened (for time to
+    completion), not when the latest one arrived."""
+    stmt = (
+        select(_EVENTS.c.timestamp, _EVENTS.c.id)
+        .where(
+            _EVENTS.c.workspace_id == workspace_id,
+            _EVENTS.c.user_id == user_id,
+            _EVENTS.c.name == name,
+        )
+        .order_by(_EVENTS.c.timestamp, _EVENTS.c.id)
+        .offset(rule.min_count - 1)
+        .limit(1)
+    )
+    timestamp, event_id = session.connection().execute(stmt).one()
+    return Completion(user_id, rule.ref, timestamp, "event", event_id)
 
 
 def read_counts(
     session: Session, workspace_id: int, pairs: Collection[tuple[str, str]]
-) -> dict[tuple[str, str], tuple[int, datetime]]:
+) -> dict[tuple[str, str], int]:
+    """How many events of each (user, name) pair are stored."""
     if not pairs:
         return {}
-    stmt = select(_COUNTS.c.user_id, _COUNTS.c.name, _COUNTS.c.count, _COUNTS.c.last_at).where(
+    stmt = select(_COUNTS.c.user_id, _COUNTS.c.name, _COUNTS.c.count).where(
         _COUNTS.c.workspace_id == workspace_id,
         tuple_(_COUNTS.c.user_id, _COUNTS.c.name).in_(sorted(set(pairs))),
     )
-    return {
-        (user_id, name): (count, last_at)
-        for user_id, name, count, last_at in session.connection().execute(stmt)
-    }
+    return {(user_id, name): count for user_id, name, count in session.connection().execute(stmt)}
 
 
 def store_completions(
