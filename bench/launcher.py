@@ -1,0 +1,166 @@
+"""Serve Shirube, or the bare Starlette baseline, exactly as the benchmarks measure them; and
+prepare a Shirube database for a benchmark (migrations, a workspace, published content).
+
+    python bench/launcher.py shirube --port 8123 --database-url sqlite:////tmp/x.db
+    python bench/launcher.py bare --port 8124
+
+Both are served by `serve()`, so the baseline and Shirube always get identical uvicorn settings:
+one worker, uvloop, httptools, no access log, log level warning.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import uvicorn
+from shirube.app import create_app
+from shirube.db import Database
+from shirube.migrate import upgrade
+from shirube.models import Workspace
+from shirube.services import content_store
+from shirube.services.workspaces import create_workspace
+from shirube.settings import Settings
+from sqlalchemy import create_engine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+HOST = "127.0.0.1"
+SECRET_KEY = "x" * 40
+ORIGIN = "https://app.kintai.example"
+UVICORN_OPTIONS: dict[str, Any] = {
+    "workers": 1,
+    "loop": "uvloop",
+    "http": "httptools",
+    "access_log": False,
+    "log_level": "warning",
+}
+BARE_PATH = "/bare"
+
+
+def settings_for(database_url: str) -> Settings:
+    return Settings(database_url=database_url, secret_key=SECRET_KEY, env="test")
+
+
+def migrate(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+@dataclass(frozen=True)
+class BenchWorkspace:
+    id: int
+    public_key: str
+    secret_key: str
+    origin: str
+
+
+def create_bench_workspace(db: Database, name: str, origin: str = ORIGIN) -> BenchWorkspace:
+    def work(session: Any) -> BenchWorkspace:
+        created = create_workspace(session, name, [origin]).as_json()
+        return BenchWorkspace(created["id"], created["public_key"], created["secret_key"], origin)
+
+    return db.run_sync(work)
+
+
+def publish(
+    db: Database,
+    workspace_id: int,
+    tours: Sequence[dict[str, Any]],
+    checklists: Sequence[dict[str, Any]],
+) -> int:
+    """Save and publish every tour, then every checklist; return the content revision."""
+
+    def work(session: Any) -> int:
+        for kind, documents in (("tour", tours), ("checklist", checklists)):
+            for document in documents:
+                saved = content_store.save_draft(session, workspace_id, kind, document)
+                content_store.publish(session, saved.item)
+        workspace = session.get(Workspace, workspace_id)
+        session.refresh(workspace)
+        revision: int = workspace.content_revision
+        return revision
+
+    return db.run_sync(work)
+
+
+# --- the bare baseline ----------------------------------------------------------------------
+
+# About 1 KB of JSON, shaped like a (small) widget answer.
+BARE_PAYLOAD: dict[str, Any] = {
+    "token": "t" * 160,
+    "expires_in": 86400,
+    "user": {"id": "user-1", "company_id": "co-1", "locale": "ja"},
+    "workspace": {"default_locale": "en", "theme": {}},
+    "revision": 25,
+    "tours": [
+        {
+            "key": f"tour-{index}",
+            "trigger": {"type": "auto"},
+            "pages": ["/employees/*"],
+            "frequency": "once",
+            "steps": [{"id": "intro", "kind": "modal", "title": "ようこそ", "body": "説明です。"}],
+            "progress": {"status": "not_started", "current_step": None},
+        }
+        for index in range(3)
+    ],
+    "checklists": [],
+}
+
+
+async def bare_endpoint(request: Request) -> Response:
+    body = await request.json()
+    if not isinstance(body, dict):
+        return JSONResponse({"error": "expected an object"}, status_code=422)
+    return JSONResponse(BARE_PAYLOAD)
+
+
+async def bare_health(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+def bare_app() -> Starlette:
+    return Starlette(
+        routes=[
+            Route(BARE_PATH, bare_endpoint, methods=["POST"]),
+            Route("/healthz", bare_health, methods=["GET"]),
+        ]
+    )
+
+
+# --- serving --------------------------------------------------------------------------------
+
+
+def serve(app: Any, port: int, loop: str = "uvloop") -> None:
+    uvicorn.run(app, host=HOST, port=port, **{**UVICORN_OPTIONS, "loop": loop})
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description="Serve Shirube or the bare baseline app with the benchmarks' uvicorn settings."
+    )
+    parser.add_argument("kind", choices=["shirube", "bare"])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--database-url", help="required for shirube (already migrated)")
+    parser.add_argument(
+        "--loop", choices=["uvloop", "asyncio"], default="uvloop",
+        help="event loop (default uvloop; asyncio only to diagnose the loop itself)",
+    )  # fmt: skip
+    args = parser.parse_args(argv)
+    if args.kind == "bare":
+        serve(bare_app(), args.port, args.loop)
+        return
+    if not args.database_url:
+        parser.error("shirube needs --database-url")
+    serve(create_app(settings_for(args.database_url)), args.port, args.loop)
+
+
+if __name__ == "__main__":
+    main()
