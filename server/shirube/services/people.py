@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import select, update
+from sqlmodel import Session
+from sqlmodel import select as orm_select
 
 from shirube.models import Company, EndUser, Membership
 from shirube.services.sql import insert_for
@@ -16,6 +18,10 @@ from shirube.timeutil import utcnow
 # last_seen_at is refreshed at most this often by widget sessions: a write on every page load
 # would cost more than a KPI measured in days needs.
 LAST_SEEN_GRANULARITY = timedelta(minutes=5)
+
+_USERS = EndUser.__table__  # type: ignore[attr-defined]
+_COMPANIES = Company.__table__  # type: ignore[attr-defined]
+_MEMBERS = Membership.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -43,7 +49,15 @@ def upsert_user(
     """`seen`: the user is here now (a widget session), as opposed to the host backend
     describing them."""
     now = utcnow()
-    user = session.get(EndUser, (workspace_id, user_id))
+    user = (
+        session.connection()
+        .execute(
+            select(_USERS.c.traits, _USERS.c.locale, _USERS.c.last_seen_at).where(
+                _USERS.c.workspace_id == workspace_id, _USERS.c.external_id == user_id
+            )
+        )
+        .first()
+    )
     if user is None:
         person = Person(user_id, dict(traits or {}), locale)
         session.connection().execute(
@@ -65,10 +79,14 @@ def upsert_user(
         or new_locale != user.locale
         or (seen and now - user.last_seen_at >= LAST_SEEN_GRANULARITY)
     ):
-        user.traits, user.locale = new_traits, new_locale
+        values: dict[str, Any] = {"traits": new_traits, "locale": new_locale}
         if seen:
-            user.last_seen_at = max(user.last_seen_at, now)
-        session.add(user)
+            values["last_seen_at"] = max(user.last_seen_at, now)
+        session.connection().execute(
+            update(_USERS)
+            .where(_USERS.c.workspace_id == workspace_id, _USERS.c.external_id == user_id)
+            .values(values)
+        )
     return Person(user_id, new_traits, new_locale)
 
 
@@ -76,7 +94,15 @@ def upsert_company(
     session: Session, workspace_id: int, company_id: str, traits: dict[str, Any] | None
 ) -> Person:
     now = utcnow()
-    company = session.get(Company, (workspace_id, company_id))
+    company = (
+        session.connection()
+        .execute(
+            select(_COMPANIES.c.traits).where(
+                _COMPANIES.c.workspace_id == workspace_id, _COMPANIES.c.external_id == company_id
+            )
+        )
+        .first()
+    )
     if company is None:
         person = Person(company_id, dict(traits or {}))
         session.connection().execute(
@@ -92,12 +118,33 @@ def upsert_company(
         return person
     new_traits = merged(company.traits, traits)
     if new_traits != company.traits:
-        company.traits, company.updated_at = new_traits, now
-        session.add(company)
+        session.connection().execute(
+            update(_COMPANIES)
+            .where(
+                _COMPANIES.c.workspace_id == workspace_id,
+                _COMPANIES.c.external_id == company_id,
+            )
+            .values(traits=new_traits, updated_at=now)
+        )
     return Person(company_id, new_traits)
 
 
 def add_membership(session: Session, workspace_id: int, user_id: str, company_id: str) -> None:
+    # Read first: on every widget session the membership almost always exists, and a read is
+    # cheaper than a conflicting insert.
+    exists = (
+        session.connection()
+        .execute(
+            select(_MEMBERS.c.company_id).where(
+                _MEMBERS.c.workspace_id == workspace_id,
+                _MEMBERS.c.user_id == user_id,
+                _MEMBERS.c.company_id == company_id,
+            )
+        )
+        .first()
+    )
+    if exists is not None:
+        return
     session.connection().execute(
         insert_for(session, Membership).on_conflict_do_nothing(),
         {
@@ -112,7 +159,7 @@ def add_membership(session: Session, workspace_id: int, user_id: str, company_id
 def user_companies(session: Session, workspace_id: int, user_id: str) -> list[str]:
     return list(
         session.exec(
-            select(Membership.company_id).where(
+            orm_select(Membership.company_id).where(
                 Membership.workspace_id == workspace_id, Membership.user_id == user_id
             )
         ).all()

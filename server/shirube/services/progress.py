@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import Row, select
+from sqlmodel import Session, col
+from sqlmodel import select as orm_select
 
 from shirube.models import ChecklistItemProgress, SurveyAnswer, TourProgress, TourStepSeen
 from shirube.services.projection import (
@@ -20,37 +22,43 @@ from shirube.services.projection import (
 from shirube.services.published import EventRule, ItemRef, PublishedChecklist
 from shirube.timeutil import isoformat
 
+_TOURS = TourProgress.__table__  # type: ignore[attr-defined]
+_ITEMS = ChecklistItemProgress.__table__  # type: ignore[attr-defined]
+_SURVEYS = SurveyAnswer.__table__  # type: ignore[attr-defined]
+
 
 @dataclass
 class UserProgress:
-    tours: dict[str, TourProgress] = field(default_factory=dict)
-    items: dict[ItemRef, ChecklistItemProgress] = field(default_factory=dict)
+    """Rows as plain Core rows: this runs on every widget session, and ORM objects cost
+    several times more to build than the query itself."""
+
+    tours: dict[str, Row[Any]] = field(default_factory=dict)
+    items: dict[ItemRef, datetime] = field(default_factory=dict)
     surveys: set[str] = field(default_factory=set)
 
 
-def load_progress(session: Session, workspace_id: int, user_id: str) -> UserProgress:
-    progress = UserProgress()
-    for tour in session.exec(
-        select(TourProgress).where(
-            TourProgress.workspace_id == workspace_id, TourProgress.user_id == user_id
-        )
-    ):
-        progress.tours[tour.tour_key] = tour
-    for item in session.exec(
-        select(ChecklistItemProgress).where(
-            ChecklistItemProgress.workspace_id == workspace_id,
-            ChecklistItemProgress.user_id == user_id,
-        )
-    ):
-        progress.items[ItemRef(item.checklist_key, item.item_id)] = item
-    progress.surveys = set(
-        session.exec(
-            select(SurveyAnswer.checklist_key).where(
-                SurveyAnswer.workspace_id == workspace_id, SurveyAnswer.user_id == user_id
-            )
-        ).all()
+def _load_items(session: Session, workspace_id: int, user_id: str) -> dict[ItemRef, datetime]:
+    stmt = select(_ITEMS.c.checklist_key, _ITEMS.c.item_id, _ITEMS.c.completed_at).where(
+        _ITEMS.c.workspace_id == workspace_id, _ITEMS.c.user_id == user_id
     )
-    return progress
+    return {ItemRef(c, i): at for c, i, at in session.connection().execute(stmt)}
+
+
+def load_progress(session: Session, workspace_id: int, user_id: str) -> UserProgress:
+    conn = session.connection()
+    tours = conn.execute(
+        select(_TOURS).where(_TOURS.c.workspace_id == workspace_id, _TOURS.c.user_id == user_id)
+    )
+    surveys = conn.execute(
+        select(_SURVEYS.c.checklist_key).where(
+            _SURVEYS.c.workspace_id == workspace_id, _SURVEYS.c.user_id == user_id
+        )
+    )
+    return UserProgress(
+        tours={row.tour_key: row for row in tours},
+        items=_load_items(session, workspace_id, user_id),
+        surveys=set(surveys.scalars()),
+    )
 
 
 def catch_up(
@@ -87,16 +95,10 @@ def catch_up(
     if not completions:
         return
     store_completions(session, workspace_id, completions)
-    for row in session.exec(
-        select(ChecklistItemProgress).where(
-            ChecklistItemProgress.workspace_id == workspace_id,
-            ChecklistItemProgress.user_id == user_id,
-        )
-    ):
-        progress.items[ItemRef(row.checklist_key, row.item_id)] = row
+    progress.items = _load_items(session, workspace_id, user_id)
 
 
-def tour_progress_json(tour: TourProgress | None) -> dict[str, Any]:
+def tour_progress_json(tour: Row[Any] | None) -> dict[str, Any]:
     if tour is None:
         return {"status": "not_started", "current_step": None}
     return {
@@ -115,10 +117,10 @@ def checklist_progress_json(
     completed: dict[str, str | None] = {}
     last: datetime | None = None
     for item in checklist.doc.items:
-        row = progress.items.get(ItemRef(checklist.doc.key, item.id))
-        if row is not None:
-            completed[item.id] = isoformat(row.completed_at)
-            last = row.completed_at if last is None else max(last, row.completed_at)
+        at = progress.items.get(ItemRef(checklist.doc.key, item.id))
+        if at is not None:
+            completed[item.id] = isoformat(at)
+            last = at if last is None else max(last, at)
     total = len(checklist.doc.items)
     return {
         "completed_items": completed,
@@ -134,7 +136,7 @@ def steps_seen(
 ) -> dict[str, dict[str, str | None]]:
     seen: dict[str, dict[str, str | None]] = {}
     for row in session.exec(
-        select(TourStepSeen)
+        orm_select(TourStepSeen)
         .where(TourStepSeen.workspace_id == workspace_id, TourStepSeen.user_id == user_id)
         .order_by(col(TourStepSeen.first_seen_at))
     ):

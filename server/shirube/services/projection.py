@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, literal, or_, select, tuple_, update
+from sqlalchemy import case, func, literal, or_, select, update
 from sqlmodel import Session
 
 from shirube.models import (
@@ -260,13 +260,20 @@ def read_counts(
     session: Session, workspace_id: int, pairs: Collection[tuple[str, str]]
 ) -> dict[tuple[str, str], int]:
     """How many events of each (user, name) pair are stored."""
-    if not pairs:
+    wanted = set(pairs)
+    if not wanted:
         return {}
+    # Two plain IN lists use the primary key on both engines; a row-value IN does not.
     stmt = select(_COUNTS.c.user_id, _COUNTS.c.name, _COUNTS.c.count).where(
         _COUNTS.c.workspace_id == workspace_id,
-        tuple_(_COUNTS.c.user_id, _COUNTS.c.name).in_(sorted(set(pairs))),
+        _COUNTS.c.user_id.in_(sorted({user_id for user_id, _ in wanted})),
+        _COUNTS.c.name.in_(sorted({name for _, name in wanted})),
     )
-    return {(user_id, name): count for user_id, name, count in session.connection().execute(stmt)}
+    return {
+        (user_id, name): count
+        for user_id, name, count in session.connection().execute(stmt)
+        if (user_id, name) in wanted
+    }
 
 
 def store_completions(
