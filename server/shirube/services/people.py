@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 from sqlmodel import select as orm_select
 
@@ -22,6 +22,19 @@ LAST_SEEN_GRANULARITY = timedelta(minutes=5)
 _USERS = EndUser.__table__  # type: ignore[attr-defined]
 _COMPANIES = Company.__table__  # type: ignore[attr-defined]
 _MEMBERS = Membership.__table__  # type: ignore[attr-defined]
+
+# Built once: on this hot path building a statement costs more than running it.
+_USER = select(_USERS.c.traits, _USERS.c.locale, _USERS.c.last_seen_at).where(
+    _USERS.c.workspace_id == bindparam("ws"), _USERS.c.external_id == bindparam("id")
+)
+_COMPANY = select(_COMPANIES.c.traits).where(
+    _COMPANIES.c.workspace_id == bindparam("ws"), _COMPANIES.c.external_id == bindparam("id")
+)
+_MEMBER = select(_MEMBERS.c.company_id).where(
+    _MEMBERS.c.workspace_id == bindparam("ws"),
+    _MEMBERS.c.user_id == bindparam("user"),
+    _MEMBERS.c.company_id == bindparam("company"),
+)
 
 
 @dataclass(frozen=True)
@@ -49,15 +62,7 @@ def upsert_user(
     """`seen`: the user is here now (a widget session), as opposed to the host backend
     describing them."""
     now = utcnow()
-    user = (
-        session.connection()
-        .execute(
-            select(_USERS.c.traits, _USERS.c.locale, _USERS.c.last_seen_at).where(
-                _USERS.c.workspace_id == workspace_id, _USERS.c.external_id == user_id
-            )
-        )
-        .first()
-    )
+    user = session.connection().execute(_USER, {"ws": workspace_id, "id": user_id}).first()
     if user is None:
         person = Person(user_id, dict(traits or {}), locale)
         session.connection().execute(
@@ -94,15 +99,7 @@ def upsert_company(
     session: Session, workspace_id: int, company_id: str, traits: dict[str, Any] | None
 ) -> Person:
     now = utcnow()
-    company = (
-        session.connection()
-        .execute(
-            select(_COMPANIES.c.traits).where(
-                _COMPANIES.c.workspace_id == workspace_id, _COMPANIES.c.external_id == company_id
-            )
-        )
-        .first()
-    )
+    company = session.connection().execute(_COMPANY, {"ws": workspace_id, "id": company_id}).first()
     if company is None:
         person = Person(company_id, dict(traits or {}))
         session.connection().execute(
@@ -134,13 +131,7 @@ def add_membership(session: Session, workspace_id: int, user_id: str, company_id
     # cheaper than a conflicting insert.
     exists = (
         session.connection()
-        .execute(
-            select(_MEMBERS.c.company_id).where(
-                _MEMBERS.c.workspace_id == workspace_id,
-                _MEMBERS.c.user_id == user_id,
-                _MEMBERS.c.company_id == company_id,
-            )
-        )
+        .execute(_MEMBER, {"ws": workspace_id, "user": user_id, "company": company_id})
         .first()
     )
     if exists is not None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, bindparam, select
 from sqlmodel import Session, col
 from sqlmodel import select as orm_select
 
@@ -37,23 +37,28 @@ class UserProgress:
     surveys: set[str] = field(default_factory=set)
 
 
+# Built once: on this hot path building a statement costs more than running it.
+_USER_ITEMS = select(_ITEMS.c.checklist_key, _ITEMS.c.item_id, _ITEMS.c.completed_at).where(
+    _ITEMS.c.workspace_id == bindparam("ws"), _ITEMS.c.user_id == bindparam("user")
+)
+_USER_TOURS = select(_TOURS).where(
+    _TOURS.c.workspace_id == bindparam("ws"), _TOURS.c.user_id == bindparam("user")
+)
+_USER_SURVEYS = select(_SURVEYS.c.checklist_key).where(
+    _SURVEYS.c.workspace_id == bindparam("ws"), _SURVEYS.c.user_id == bindparam("user")
+)
+
+
 def _load_items(session: Session, workspace_id: int, user_id: str) -> dict[ItemRef, datetime]:
-    stmt = select(_ITEMS.c.checklist_key, _ITEMS.c.item_id, _ITEMS.c.completed_at).where(
-        _ITEMS.c.workspace_id == workspace_id, _ITEMS.c.user_id == user_id
-    )
-    return {ItemRef(c, i): at for c, i, at in session.connection().execute(stmt)}
+    rows = session.connection().execute(_USER_ITEMS, {"ws": workspace_id, "user": user_id})
+    return {ItemRef(c, i): at for c, i, at in rows}
 
 
 def load_progress(session: Session, workspace_id: int, user_id: str) -> UserProgress:
     conn = session.connection()
-    tours = conn.execute(
-        select(_TOURS).where(_TOURS.c.workspace_id == workspace_id, _TOURS.c.user_id == user_id)
-    )
-    surveys = conn.execute(
-        select(_SURVEYS.c.checklist_key).where(
-            _SURVEYS.c.workspace_id == workspace_id, _SURVEYS.c.user_id == user_id
-        )
-    )
+    params = {"ws": workspace_id, "user": user_id}
+    tours = conn.execute(_USER_TOURS, params)
+    surveys = conn.execute(_USER_SURVEYS, params)
     return UserProgress(
         tours={row.tour_key: row for row in tours},
         items=_load_items(session, workspace_id, user_id),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, literal, or_, select, update
+from sqlalchemy import bindparam, case, func, literal, or_, select, update
 from sqlmodel import Session
 
 from shirube.models import (
@@ -43,6 +43,12 @@ TOUR_EVENT_STATUS = {
 _TOURS = TourProgress.__table__  # type: ignore[attr-defined]
 _COUNTS = UserEventCount.__table__  # type: ignore[attr-defined]
 _EVENTS = Event.__table__  # type: ignore[attr-defined]
+# Two plain IN lists use the primary key on both engines; a row-value IN does not.
+_COUNTS_FOR = select(_COUNTS.c.user_id, _COUNTS.c.name, _COUNTS.c.count).where(
+    _COUNTS.c.workspace_id == bindparam("ws"),
+    _COUNTS.c.user_id.in_(bindparam("users", expanding=True)),
+    _COUNTS.c.name.in_(bindparam("names", expanding=True)),
+)
 
 
 @dataclass
@@ -263,15 +269,14 @@ def read_counts(
     wanted = set(pairs)
     if not wanted:
         return {}
-    # Two plain IN lists use the primary key on both engines; a row-value IN does not.
-    stmt = select(_COUNTS.c.user_id, _COUNTS.c.name, _COUNTS.c.count).where(
-        _COUNTS.c.workspace_id == workspace_id,
-        _COUNTS.c.user_id.in_(sorted({user_id for user_id, _ in wanted})),
-        _COUNTS.c.name.in_(sorted({name for _, name in wanted})),
-    )
+    params = {
+        "ws": workspace_id,
+        "users": sorted({user_id for user_id, _ in wanted}),
+        "names": sorted({name for _, name in wanted}),
+    }
     return {
         (user_id, name): count
-        for user_id, name, count in session.connection().execute(stmt)
+        for user_id, name, count in session.connection().execute(_COUNTS_FOR, params)
         if (user_id, name) in wanted
     }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from shirube.models import Admin, Workspace, WorkspaceAdmin
@@ -64,13 +64,17 @@ def create_workspace(
     return NewWorkspace(workspace, secret_key)
 
 
+# Built once: every request looks a workspace up by one of its keys.
+_BY_PUBLIC_KEY = select(Workspace).where(col(Workspace.public_key) == bindparam("key"))
+_BY_SECRET_HASH = select(Workspace).where(col(Workspace.secret_key_hash) == bindparam("key"))
+
+
 def workspace_by_public_key(session: Session, public_key: str) -> Workspace | None:
-    return session.exec(select(Workspace).where(Workspace.public_key == public_key)).first()
+    return session.exec(_BY_PUBLIC_KEY, params={"key": public_key}).first()
 
 
 def workspace_by_secret_key(session: Session, secret_key: str) -> Workspace | None:
-    digest = hash_secret_key(secret_key)
-    return session.exec(select(Workspace).where(Workspace.secret_key_hash == digest)).first()
+    return session.exec(_BY_SECRET_HASH, params={"key": hash_secret_key(secret_key)}).first()
 
 
 def bump_content_revision(session: Session, workspace_id: int) -> None:
