@@ -13,7 +13,7 @@ from sqlmodel import Session, col
 from sqlmodel import select as orm_select
 
 from shirube.models import ChecklistItemProgress, SurveyAnswer, TourProgress, TourStepSeen
-from shirube.services.projection import (
+from shirube.services.completions import (
     Completion,
     nth_event_completion,
     read_counts,
