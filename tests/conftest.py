@@ -168,3 +168,25 @@ def workspace(database: Database) -> WorkspaceKeys:
 @pytest.fixture
 def other_workspace(database: Database) -> WorkspaceKeys:
     return make_workspace(database, "Other product")
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Playwright cannot download its own browsers here: drive Debian's Chromium, with its
+    background networking off (this machine's closed network refuses those connections)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make setup` installs Debian's chromium")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
