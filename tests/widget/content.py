@@ -1,0 +1,144 @@
+"""The tours and checklist the widget tests run, imported once into the test workspace.
+
+Most tours are `manual` (a test starts one with `?tour=key`, which queues
+`Shirube.startTour(key)` in the snippet); the auto tours are scoped to their own pages, so one
+workspace serves every test. Each test uses a user id of its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+XSS_TITLE = "<img src=x onerror=\"window.__xss='title'\"> Hello"
+XSS_BODY = (
+    "<script>window.__xss='body'</script> "
+    "[click me](javascript:window.__xss='link') **bold** "
+    "<img src=x onerror=\"window.__xss='body-img'\">"
+)
+TOAST_TEXT = "最初の従業員データを取り込みました!"
+CHECKLIST_ROLE = "checklist-tester"
+
+
+def tooltip(step_id: str, target: str, placement: str = "auto", **extra: Any) -> dict[str, Any]:
+    return {
+        "id": step_id,
+        "kind": "tooltip",
+        "target": target,
+        "placement": placement,
+        "title": f"Title {step_id}",
+        "body": f"Body of step {step_id}.",
+        **extra,
+    }
+
+
+def modal(step_id: str, **extra: Any) -> dict[str, Any]:
+    return {"id": step_id, "kind": "modal", "title": f"Title {step_id}", "body": "Body.", **extra}
+
+
+def tour(key: str, steps: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    return {"key": key, "name": key, "trigger": {"type": "manual"}, "steps": steps, **extra}
+
+
+MISSING = "#does-not-exist"
+
+TOURS: list[dict[str, Any]] = [
+    tour(
+        "geo-admin",
+        [
+            tooltip("navbar", "#nav-search", "top"),  # no room above a top navbar: flips
+            tooltip("sidebar", "#side-reports", "right"),
+            tooltip("content", "#content-export", "left"),
+            tooltip("deep", "#bottom-target", "top"),  # below the fold: scrolled into view
+        ],
+    ),
+    tour("geo-table", [tooltip("row", "#row-35-edit", "right")]),
+    tour(
+        "keys",
+        [
+            tooltip("k1", "#content-export", "bottom"),
+            modal("k2"),
+            tooltip("k3", "#side-reports", "right"),
+        ],
+    ),
+    tour("modal-trap", [modal("m1")]),
+    tour(
+        "dialog-tour",
+        [tooltip("dlg-save", "#dlg-save", "bottom"), tooltip("dlg-name", "#dlg-name", "right")],
+    ),
+    tour("late-tour", [tooltip("late", "#late-button", "bottom", wait_ms=8000, if_missing="end")]),
+    tour(
+        "missing-skip",
+        [tooltip("gone", MISSING, "bottom", wait_ms=300, if_missing="skip"), modal("after")],
+    ),
+    tour(
+        "missing-end",
+        [tooltip("gone", MISSING, "bottom", wait_ms=300, if_missing="end"), modal("after")],
+    ),
+    {
+        "key": "spa-tour",
+        "name": "spa",
+        "trigger": {"type": "auto"},
+        "pages": ["/spa", "/spa/*"],
+        "steps": [
+            tooltip("home", "#spa-nav-settings", "right", page="/spa", advance={"type": "click"}),
+            tooltip("settings", "#settings-form", "bottom", page="/spa/settings"),
+            tooltip("reports", "#report-chart", "top", page="/spa/reports"),
+        ],
+    },
+    {
+        "key": "resume-tour",
+        "name": "resume",
+        "trigger": {"type": "auto"},
+        "pages": ["/resume.html"],
+        "frequency": "once",
+        "steps": [modal("r1"), modal("r2"), modal("r3")],
+    },
+    tour("retry-tour", [modal("a"), modal("b")]),
+    tour("beacon-tour", [modal("b1"), modal("b2")]),
+    tour(
+        "xss-tour",
+        [
+            {"id": "x1", "kind": "modal", "title": XSS_TITLE, "body": XSS_BODY},
+            {
+                "id": "x2",
+                "kind": "tooltip",
+                "target": "#content-export",
+                "title": XSS_TITLE,
+                "body": XSS_BODY,
+            },
+        ],
+    ),
+    tour("aggressive-tour", [tooltip("agg", "#agg-target", "bottom")]),
+    tour("styles-tour", [tooltip("styled", "#content-export", "bottom")]),
+    tour("csp-tour", [tooltip("csp", "#csp-target", "bottom")]),
+    tour("checklist-tour", [modal("ct")]),
+]
+
+CHECKLISTS: list[dict[str, Any]] = [
+    {
+        "key": "basics",
+        "title": "Getting started",
+        "audience": {"all": [{"attribute": "user.role", "op": "equals", "value": CHECKLIST_ROLE}]},
+        "items": [
+            {
+                "id": "take-tour",
+                "title": "Take the tour",
+                "action": {"type": "tour", "tour": "checklist-tour"},
+                "completion": {"type": "tour_completed", "tour": "checklist-tour"},
+                "success_message": "Tour done!",
+            },
+            {
+                "id": "import",
+                "title": "Import employees",
+                "completion": {"type": "event", "event": "employees_imported"},
+                "success_message": TOAST_TEXT,
+            },
+        ],
+        "completion_message": "All set!",
+        "survey": {"question": "How was setup?", "comment_label": "Anything to improve?"},
+    }
+]
+
+
+def document() -> dict[str, Any]:
+    return {"format": "shirube.content/1", "tours": TOURS, "checklists": CHECKLISTS}

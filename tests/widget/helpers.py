@@ -1,0 +1,168 @@
+"""Assertions the widget tests share: where a card sits, where focus is, and waiting for a
+condition that settles asynchronously (layout after scrolling, rows reaching the database)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from playwright.sync_api import Locator, Page
+
+T = TypeVar("T")
+TOLERANCE = 1.5  # px: sub-pixel rounding
+MAX_GAP = 32.0  # px between the card (arrow included) and its target: "next to it"
+OPPOSITE = {"top": "bottom", "bottom": "top", "left": "right", "right": "left"}
+
+
+def eventually(check: Callable[[], T], timeout_s: float = 10.0, interval_s: float = 0.1) -> T:
+    """Retry `check` until it stops raising AssertionError (auto-waiting, as Playwright's
+    `expect` does); re-raise its last failure after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return check()
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(interval_s)
+
+
+def wait_for(
+    predicate: Callable[[], T], message: str | Callable[[], str], timeout_s: float = 10.0
+) -> T:
+    """Wait until `predicate()` is truthy and return it; fail with `message` otherwise."""
+
+    def check() -> T:
+        value = predicate()
+        assert value, message() if callable(message) else message
+        return value
+
+    return eventually(check, timeout_s)
+
+
+@dataclass(frozen=True)
+class Box:
+    x: float
+    y: float
+    width: float
+    height: float
+
+    @property
+    def right(self) -> float:
+        return self.x + self.width
+
+    @property
+    def bottom(self) -> float:
+        return self.y + self.height
+
+    @property
+    def center(self) -> tuple[float, float]:
+        return self.x + self.width / 2, self.y + self.height / 2
+
+
+def box(locator: Locator) -> Box:
+    found = locator.bounding_box()
+    assert found is not None, f"{locator} has no box (not rendered)"
+    return Box(found["x"], found["y"], found["width"], found["height"])
+
+
+def side_of(card: Box, target: Box) -> str | None:
+    """Which side of the target the card is on, or None when they overlap."""
+    if card.bottom <= target.y + TOLERANCE:
+        return "top"
+    if card.y >= target.bottom - TOLERANCE:
+        return "bottom"
+    if card.right <= target.x + TOLERANCE:
+        return "left"
+    if card.x >= target.right - TOLERANCE:
+        return "right"
+    return None
+
+
+def gap(card: Box, target: Box, side: str) -> float:
+    return {
+        "top": target.y - card.bottom,
+        "bottom": card.y - target.bottom,
+        "left": target.x - card.right,
+        "right": card.x - target.right,
+    }[side]
+
+
+def assert_inside_viewport(page: Page, card: Box) -> None:
+    size = page.viewport_size
+    assert size is not None
+    assert card.x >= -TOLERANCE and card.y >= -TOLERANCE, f"card {card} leaves the viewport"
+    assert card.right <= size["width"] + TOLERANCE, f"card {card} leaves the viewport {size}"
+    assert card.bottom <= size["height"] + TOLERANCE, f"card {card} leaves the viewport {size}"
+
+
+def assert_anchored(
+    page: Page, card_locator: Locator, target_locator: Locator, placement: str
+) -> str:
+    """The card is next to its target on the requested side or the opposite one (flipped),
+    entirely inside the viewport, and its arrow sits between them, pointing at the target.
+    Returns the side used."""
+    card, target = box(card_locator), box(target_locator)
+    requested = placement.split("-")[0]
+    side = side_of(card, target)
+    assert side in (requested, OPPOSITE[requested]), (
+        f"card {card} is on side {side} of target {target}; wanted {requested} or flipped"
+    )
+    assert gap(card, target, side) <= MAX_GAP, f"card {card} is far from its target {target}"
+    assert_inside_viewport(page, card)
+    arrow = box(card_locator.locator('[data-shirube-part="arrow"]'))
+    ax, ay = arrow.center
+    if side in ("top", "bottom"):
+        assert target.x - TOLERANCE <= ax <= target.right + TOLERANCE, (
+            f"arrow {arrow} does not point at target {target} (x)"
+        )
+        edge = card.bottom if side == "top" else card.y
+        assert abs(ay - edge) <= arrow.height, f"arrow {arrow} is not on the card's edge {edge}"
+    else:
+        assert target.y - TOLERANCE <= ay <= target.bottom + TOLERANCE, (
+            f"arrow {arrow} does not point at target {target} (y)"
+        )
+        edge = card.right if side == "left" else card.x
+        assert abs(ax - edge) <= arrow.width, f"arrow {arrow} is not on the card's edge {edge}"
+    return side
+
+
+FOCUS_INSIDE = """(card) => {
+  let active = document.activeElement;
+  while (active && active.shadowRoot && active.shadowRoot.activeElement) {
+    active = active.shadowRoot.activeElement;
+  }
+  return card.contains(active);
+}"""
+
+DEEP_ACTIVE_ID = """() => {
+  let active = document.activeElement;
+  while (active && active.shadowRoot && active.shadowRoot.activeElement) {
+    active = active.shadowRoot.activeElement;
+  }
+  return active ? (active.id || active.tagName) : null;
+}"""
+
+
+def focus_is_inside(card: Locator) -> bool:
+    inside: bool = card.evaluate(FOCUS_INSIDE)
+    return inside
+
+
+def wait_ready(page: Page) -> None:
+    """The widget answered `identify` (its `ready` event, recorded by the snippet)."""
+    page.wait_for_function("window.shirubeReady === true")
+
+
+def card(page: Page, step: str) -> Locator:
+    return page.locator(f'[data-shirube-step="{step}"]')
+
+
+NEXT_OR_DONE = '[data-shirube-action="next"], [data-shirube-action="done"]'
+
+
+def advance(card_locator: Locator) -> None:
+    """Press the card's primary button (Next, or Done on the last step)."""
+    card_locator.locator(NEXT_OR_DONE).first.click()

@@ -1,0 +1,72 @@
+"""The checklist: launcher with progress at a glance, panel with a progress bar, items that
+complete live (from the widget's own events and from the host backend's), toasts, the finishing
+message and the survey."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from tests.widget.content import CHECKLIST_ROLE, TOAST_TEXT
+from tests.widget.helpers import advance, card, wait_for, wait_ready
+from tests.widget.servers import HostPages, LiveShirube
+
+pytestmark = pytest.mark.browser
+
+PANEL = '[data-shirube="checklist"][data-checklist="basics"]'
+
+
+def open_panel(page: Page) -> Locator:
+    panel = page.locator(PANEL)
+    if not panel.is_visible():
+        page.locator('button[data-shirube="launcher"]').click()
+    expect(panel).to_be_visible()
+    return panel
+
+
+def test_checklist_items_complete_live_with_toasts_then_the_survey(
+    page: Page, host: HostPages, shirube: LiveShirube, user_id: str, page_errors: list[str]
+) -> None:
+    page.goto(host.url("/admin.html", user_id, role=CHECKLIST_ROLE))
+    wait_ready(page)
+    launcher = page.locator('button[data-shirube="launcher"]')
+    expect(launcher).to_contain_text("0/2")
+    panel = open_panel(page)
+    bar = panel.locator('[data-shirube="progress"][role="progressbar"]')
+    expect(bar).to_have_attribute("aria-valuenow", "0")
+    expect(bar).to_have_attribute("aria-valuemin", "0")
+    expect(bar).to_have_attribute("aria-valuemax", "100")
+    expect(panel.locator('[data-shirube-item="take-tour"]')).to_have_attribute("data-state", "todo")
+
+    # The item's action starts its tour; finishing the tour completes the item (events answer).
+    panel.locator('[data-shirube-item="take-tour"] [data-shirube-action="item"]').click()
+    advance(card(page, "ct"))
+    toasts = page.locator('[data-shirube="toast"]')
+    expect(toasts.filter(has_text="Tour done!")).to_be_visible()
+    expect(launcher).to_contain_text("1/2")
+    panel = open_panel(page)
+    expect(panel.locator('[data-shirube-item="take-tour"]')).to_have_attribute("data-state", "done")
+    expect(panel.locator('[data-shirube="progress"]')).to_have_attribute("aria-valuenow", "50")
+
+    # The host backend reports an event; the widget's next session call picks it up.
+    answer = shirube.post(
+        "/api/v1/events",
+        {"events": [{"id": f"imp-{user_id}", "name": "employees_imported", "user_id": user_id}]},
+    )
+    assert answer["completed_items"] == [
+        {"user_id": user_id, "checklist": "basics", "item": "import"}
+    ]
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    expect(toasts.filter(has_text=TOAST_TEXT)).to_be_visible()
+    panel = open_panel(page)
+    expect(panel.locator('[data-shirube-item="import"]')).to_have_attribute("data-state", "done")
+    expect(panel.locator('[data-shirube="progress"]')).to_have_attribute("aria-valuenow", "100")
+    expect(page.locator('[data-shirube="checklist-done"]')).to_contain_text("All set!")
+
+    survey = page.locator('[data-shirube="survey"]')
+    expect(survey).to_be_visible()
+    survey.locator('button[data-shirube-rating="4"]').click()
+    survey.locator('textarea[data-shirube-field="comment"]').fill("Smooth")
+    survey.locator('[data-shirube-action="submit"]').click()
+    answers = wait_for(lambda: shirube.events(user_id, "$survey_answered"), "no $survey_answered")
+    assert answers[0]["properties"] == {"checklist": "basics", "rating": 4, "comment": "Smooth"}

@@ -1,0 +1,93 @@
+"""Where cards go in hard hosts: fixed navbar and sidebar, a target below the fold, a target in
+a scrolling table, a page whose global CSS tries to restyle everything."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.widget.helpers import (
+    advance,
+    assert_anchored,
+    assert_inside_viewport,
+    box,
+    card,
+    eventually,
+)
+from tests.widget.servers import HostPages
+
+pytestmark = pytest.mark.browser
+
+ADMIN_STEPS = [
+    ("navbar", "#nav-search", "top"),
+    ("sidebar", "#side-reports", "right"),
+    ("content", "#content-export", "left"),
+    ("deep", "#bottom-target", "top"),
+]
+
+
+def test_cards_sit_next_to_targets_in_a_fixed_layout(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    page.goto(host.url("/admin.html", user_id, tour="geo-admin"))
+    for index, (step, selector, placement) in enumerate(ADMIN_STEPS):
+        current, target = card(page, step), page.locator(selector)
+        expect(current).to_be_visible()
+        expect(current).to_have_attribute("data-shirube", "tooltip")
+        expect(current.locator('[data-shirube-part="counter"]')).to_contain_text(
+            f"{index + 1} / {len(ADMIN_STEPS)}"
+        )
+        side = eventually(lambda: assert_anchored(page, current, target, placement))  # noqa: B023
+        if step == "navbar":
+            assert side == "bottom", "no room above a fixed top navbar: the card must flip"
+            # The target is fixed: scrolling the page must not detach the card from it.
+            page.evaluate("window.scrollBy(0, 400)")
+            eventually(lambda: assert_anchored(page, current, target, placement))  # noqa: B023
+        if step == "sidebar":
+            page.set_viewport_size({"width": 900, "height": 600})
+            eventually(lambda: assert_anchored(page, current, target, placement))  # noqa: B023
+        if step == "deep":
+            target_box = box(target)
+            assert_inside_viewport(page, target_box)  # scrolled into view
+        if index < len(ADMIN_STEPS) - 1:
+            advance(current)
+            expect(current).to_have_count(0)
+
+
+def test_card_follows_a_target_inside_a_scrolling_table(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    page.goto(host.url("/table.html", user_id, tour="geo-table"))
+    current, target = card(page, "row"), page.locator("#row-35-edit")
+    container = page.locator("#table-wrap")
+    expect(current).to_be_visible()
+
+    def target_visible_in_container() -> None:
+        inner, outer = box(target), box(container)
+        assert outer.y - 1 <= inner.y and inner.bottom <= outer.bottom + 1, (inner, outer)
+
+    eventually(target_visible_in_container)
+    eventually(lambda: assert_anchored(page, current, target, "right"))
+    before = box(current)
+    container.evaluate("(element) => { element.scrollTop += 40 }")
+
+    def moved_with_target() -> None:
+        assert box(current).y < before.y - 20, "the card did not follow its scrolled target"
+        assert_anchored(page, current, target, "right")
+
+    eventually(moved_with_target)
+
+
+def test_aggressive_global_css_does_not_reach_the_card(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    page.goto(host.url("/aggressive.html", user_id, tour="aggressive-tour"))
+    current = card(page, "agg")
+    expect(current).to_be_visible()
+    eventually(lambda: assert_anchored(page, current, page.locator("#agg-target"), "bottom"))
+    for part in (current.get_by_text("Title agg"), current.locator("button").first):
+        size = part.evaluate("(element) => getComputedStyle(element).fontSize")
+        assert float(size.removesuffix("px")) <= 20, f"host CSS leaked into the card: {size}"
+    assert box(current).width <= 480
+    advance(current)
+    expect(current).to_have_count(0)

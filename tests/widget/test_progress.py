@@ -1,0 +1,139 @@
+"""Progress lives on the server: a tour resumes after a reload and in another browser, retried
+batches store each event once, and closing the tab keeps every step that was shown."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
+
+from tests.widget.helpers import advance, card, wait_for, wait_ready
+from tests.widget.servers import HostPages, LiveShirube
+
+pytestmark = pytest.mark.browser
+
+EVENTS_URL = "**/api/v1/widget/events"
+
+
+def outbox(page: Page, shirube: LiveShirube, user_id: str) -> list[dict[str, Any]]:
+    raw = page.evaluate(
+        "(key) => localStorage.getItem(key)", f"shirube:outbox:{shirube.public_key}:{user_id}"
+    )
+    events: list[dict[str, Any]] = json.loads(raw) if raw else []
+    return events
+
+
+def steps_seen(shirube: LiveShirube, user_id: str) -> Counter[str]:
+    return Counter(e["properties"]["step"] for e in shirube.events(user_id, "$tour_step_seen"))
+
+
+def test_tour_resumes_after_reload_and_in_another_browser(
+    page: Page, browser: Browser, host: HostPages, shirube: LiveShirube, user_id: str,
+    page_errors: list[str],
+) -> None:  # fmt: skip
+    url = host.url("/resume.html", user_id)
+    page.goto(url)
+    expect(card(page, "r1")).to_be_visible()
+    advance(card(page, "r1"))
+    expect(card(page, "r2")).to_be_visible()
+    wait_for(
+        lambda: shirube.tour_progress(user_id, "resume-tour") == ("in_progress", "r2"),
+        lambda: f"server progress is {shirube.tour_progress(user_id, 'resume-tour')}",
+    )
+
+    page.reload()
+    expect(card(page, "r2")).to_be_visible()
+    expect(card(page, "r1")).to_have_count(0)
+
+    other: BrowserContext = browser.new_context()
+    try:
+        second = other.new_page()
+        second.goto(url)
+        expect(card(second, "r2")).to_be_visible()
+        advance(card(second, "r2"))
+        advance(card(second, "r3"))
+        expect(card(second, "r3")).to_have_count(0)
+        wait_for(
+            lambda: shirube.tour_progress(user_id, "resume-tour") == ("completed", "r3"),
+            lambda: f"server progress is {shirube.tour_progress(user_id, 'resume-tour')}",
+        )
+        # `frequency: once`: a completed tour does not come back.
+        second.reload()
+        wait_ready(second)
+        expect(second.locator("[data-shirube-step]")).to_have_count(0)
+    finally:
+        other.close()
+    page.reload()
+    wait_ready(page)
+    expect(page.locator("[data-shirube-step]")).to_have_count(0)
+
+
+def test_retried_batches_store_every_event_once(
+    page: Page, host: HostPages, shirube: LiveShirube, user_id: str, page_errors: list[str]
+) -> None:
+    attempts: list[str] = []
+
+    def flaky(route: Route) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        attempts.append(route.request.post_data or "")
+        if len(attempts) == 1:
+            route.fetch()  # the server stores the batch...
+            route.abort("connectionreset")  # ...but its answer never arrives
+        elif len(attempts) == 2:
+            route.fulfill(status=503, json={"error": {"code": "unavailable", "message": "x"}})
+        else:
+            route.continue_()
+
+    page.route(EVENTS_URL, flaky)
+    page.goto(host.url("/admin.html", user_id, tour="retry-tour"))
+    expect(card(page, "a")).to_be_visible()
+    advance(card(page, "a"))
+    expect(card(page, "b")).to_be_visible()
+    advance(card(page, "b"))
+    expect(card(page, "b")).to_have_count(0)
+
+    wait_for(
+        lambda: shirube.tour_progress(user_id, "retry-tour") == ("completed", "b"),
+        lambda: f"server progress is {shirube.tour_progress(user_id, 'retry-tour')}",
+        timeout_s=30,
+    )
+    wait_for(lambda: outbox(page, shirube, user_id) == [], "the outbox was never emptied", 30)
+    assert len(attempts) >= 3
+    stored = Counter(event["name"] for event in shirube.events(user_id))
+    assert stored["$tour_started"] == 1
+    assert stored["$tour_completed"] == 1
+    assert stored["$page_viewed"] == 1
+    assert steps_seen(shirube, user_id) == Counter({"a": 1, "b": 1})
+    sent_ids = {event["id"] for body in attempts for event in json.loads(body)["events"]}
+    assert {event["id"] for event in shirube.events(user_id)} == sent_ids
+
+
+def test_closing_the_tab_mid_tour_keeps_every_step_shown(
+    context: BrowserContext, host: HostPages, shirube: LiveShirube, user_id: str
+) -> None:
+    # Ordinary sends never get through, so only the pagehide beacon can deliver the events
+    # (Playwright's routing does not see beacons).
+    context.route(EVENTS_URL, lambda route: route.abort())
+    page = context.new_page()
+    page.goto(host.url("/admin.html", user_id, tour="beacon-tour"))
+    expect(card(page, "b1")).to_be_visible()
+    advance(card(page, "b1"))
+    expect(card(page, "b2")).to_be_visible()
+    wait_for(
+        lambda: (
+            {"b1", "b2"}
+            <= {e.get("properties", {}).get("step") for e in outbox(page, shirube, user_id)}
+        ),
+        lambda: f"the outbox does not hold both steps: {outbox(page, shirube, user_id)}",
+    )
+    assert shirube.events(user_id, "$tour_step_seen") == []
+    page.close()
+    wait_for(
+        lambda: steps_seen(shirube, user_id) == Counter({"b1": 1, "b2": 1}),
+        lambda: f"steps stored after the tab closed: {steps_seen(shirube, user_id)}",
+    )

@@ -1,0 +1,110 @@
+"""Finding targets in hard hosts: one that renders two seconds late, one that never comes
+(`if_missing`), a single-page app changing routes, and a target inside a native modal dialog."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.widget.helpers import (
+    advance,
+    assert_anchored,
+    card,
+    eventually,
+    focus_is_inside,
+    wait_for,
+    wait_ready,
+)
+from tests.widget.servers import HostPages, LiveShirube
+
+pytestmark = pytest.mark.browser
+
+TOPMOST_IS_INSIDE = """(card) => {
+  const box = card.getBoundingClientRect();
+  const x = box.left + box.width / 2, y = box.top + box.height / 2;
+  let element = document.elementFromPoint(x, y);
+  while (element && element.shadowRoot) {
+    const inner = element.shadowRoot.elementFromPoint(x, y);
+    if (!inner || inner === element) break;
+    element = inner;
+  }
+  return card.contains(element);
+}"""
+
+
+def page_events(page: Page, name: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = page.evaluate(
+        "(name) => window.shirubeEvents.filter((e) => e.name === name).map((e) => e.detail)", name
+    )
+    return found
+
+
+def test_a_target_rendered_two_seconds_late_is_found(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    page.goto(host.url("/late.html", user_id, tour="late-tour"))
+    current = card(page, "late")
+    expect(current).to_be_visible(timeout=15_000)
+    eventually(lambda: assert_anchored(page, current, page.locator("#late-button"), "bottom"))
+
+
+@pytest.mark.parametrize(("tour", "after_shown"), [("missing-skip", True), ("missing-end", False)])
+def test_a_missing_target_is_reported_then_skipped_or_ends_the_tour(
+    page: Page, host: HostPages, shirube: LiveShirube, user_id: str, tour: str,
+    after_shown: bool, page_errors: list[str],
+) -> None:  # fmt: skip
+    page.goto(host.url("/admin.html", user_id, tour=tour))
+    stored = wait_for(lambda: shirube.events(user_id, "$target_missing"), "no $target_missing")
+    assert stored[0]["properties"]["tour"] == tour
+    assert stored[0]["properties"]["step"] == "gone"
+    details = wait_for(lambda: page_events(page, "target_missing"), "no target_missing event")
+    assert details[0]["step"] == "gone" and details[0]["selector"] == "#does-not-exist"
+    expect(card(page, "gone")).to_have_count(0)
+    if after_shown:
+        expect(card(page, "after")).to_be_visible()
+    else:
+        expect(card(page, "after")).to_have_count(0)
+
+
+def test_a_multi_page_tour_follows_spa_routes_and_full_navigation(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    page.goto(host.url("/spa", user_id))
+    home = card(page, "home")
+    expect(home).to_be_visible()
+    eventually(lambda: assert_anchored(page, home, page.locator("#spa-nav-settings"), "right"))
+    page.locator("#spa-nav-settings").click()  # advances the step; the app pushes /spa/settings
+    assert page.url.endswith("/spa/settings")
+    settings = card(page, "settings")
+    expect(settings).to_be_visible()
+    eventually(lambda: assert_anchored(page, settings, page.locator("#settings-form"), "bottom"))
+    advance(settings)  # the next step belongs to /spa/reports
+    expect(page.locator("[data-shirube-step]")).to_have_count(0)
+    page.goto(host.url("/spa/reports", user_id))
+    reports = card(page, "reports")
+    expect(reports).to_be_visible()
+    eventually(lambda: assert_anchored(page, reports, page.locator("#report-chart"), "top"))
+
+
+def test_a_card_sits_above_a_native_modal_dialog_and_can_be_used(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    page.goto(host.url("/dialog.html", user_id))
+    wait_ready(page)
+    page.locator("#open-dialog").click()
+    page.evaluate("Shirube.startTour('dialog-tour')")
+    first = card(page, "dlg-save")
+    expect(first).to_be_visible()
+    eventually(lambda: assert_anchored(page, first, page.locator("#dlg-save"), "bottom"))
+    assert first.evaluate(TOPMOST_IS_INSIDE), "the dialog covers the card"
+    wait_for(lambda: focus_is_inside(first), "focus did not move into the card in the dialog")
+    advance(first)  # clickable: neither inert nor covered
+    second = card(page, "dlg-name")
+    expect(second).to_be_visible()
+    eventually(lambda: assert_anchored(page, second, page.locator("#dlg-name"), "right"))
+    assert second.evaluate(TOPMOST_IS_INSIDE), "the dialog covers the card"
+    advance(second)
+    expect(second).to_have_count(0)
+    expect(page.locator("#dlg")).to_have_attribute("open", "")
