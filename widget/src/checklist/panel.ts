@@ -1,0 +1,65 @@
+import type { WidgetContext } from "../context";
+import { h, type Child } from "../dom";
+import type { SessionItem } from "../types";
+import { PANEL_ID } from "./launcher";
+import { isComplete, type Entry } from "./model";
+import { progressBar } from "./progress";
+import type { Strings } from "./strings";
+import { surveyView } from "./survey";
+
+export function createPanel(): HTMLElement {
+  return h("section", { id: PANEL_ID, class: "pa", "data-shirube": "checklist", "aria-labelledby": "shc-t", tabindex: -1 });
+}
+
+function itemView(item: SessionItem, done: boolean, ctx: WidgetContext, t: Strings): HTMLElement {
+  return h(
+    "li",
+    { "data-shirube-item": item.id, "data-state": done ? "done" : "todo" },
+    h("span", { class: "ck" }, h("span", { class: "sr" }, done ? t.done : t.todo)),
+    h(
+      "div",
+      { class: "tx" },
+      item.action
+        ? h("button", { type: "button", class: "ia it", "data-shirube-action": "item" }, item.title)
+        : h("span", { class: "it" }, item.title),
+      item.description && h("div", { class: "ds" }, ctx.renderText(item.description)),
+    ),
+    !done &&
+      item.completion.type === "manual" &&
+      h("button", { type: "button", "data-shirube-action": "mark-done", "aria-label": `${t.markDone}: ${item.title}` }, t.markDone),
+  );
+}
+
+/** Fills the panel with one checklist; `all`, when more than one, becomes the switcher. */
+export function paintPanel(panel: HTMLElement, e: Entry, all: Entry[], ctx: WidgetContext, t: Strings): void {
+  const list = e.list_;
+  const complete = isComplete(e);
+  panel.dataset.checklist = list.key;
+  const parts: Child[] = [
+    h(
+      "div",
+      { class: "hd" },
+      h("h2", { id: "shc-t" }, list.title),
+      h("button", { type: "button", "data-shirube-action": "minimize", "aria-label": t.minimize }, "−"),
+    ),
+    all.length > 1 &&
+      h(
+        "div",
+        { class: "sw", role: "group", "aria-label": t.switcher },
+        ...all.map(({ list_: other }) =>
+          h("button", { type: "button", "data-key": other.key, "aria-pressed": String(other === list) }, other.title),
+        ),
+      ),
+    list.description && h("div", { class: "ds" }, ctx.renderText(list.description)),
+    progressBar(e, t),
+    h("ul", { class: "ls" }, ...list.items.map((item) => itemView(item, e.done_.has(item.id), ctx, t))),
+    complete &&
+      h(
+        "div",
+        { class: "dn", "data-shirube": "checklist-done" },
+        list.completion_message ? ctx.renderText(list.completion_message) : t.allDone,
+      ),
+    complete && surveyView(e, t),
+  ];
+  panel.replaceChildren(...(parts.filter(Boolean) as Node[]));
+}
