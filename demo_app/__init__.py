@@ -1,0 +1,1 @@
+"""Kintai Cloud: the demo attendance-management SaaS that embeds Shirube (see docs/demo.md)."""

@@ -1,0 +1,3 @@
+from demo_app.launcher import main
+
+main()

@@ -1,0 +1,122 @@
+"""Make Shirube ready for the demo: migrations, the demo workspace, its content, a console admin.
+
+The keys are kept in a local file (development only) so that the next run reuses the same
+workspace, console login and session secret instead of printing new ones every time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from shirube.api.transfer import import_document
+from shirube.db import Database
+from shirube.migrate import upgrade
+from shirube.models import Admin, Workspace, WorkspaceAdmin
+from shirube.security.passwords import hash_password, new_password
+from shirube.services.workspaces import (
+    create_admin,
+    create_workspace,
+    workspace_by_public_key,
+    workspace_by_secret_key,
+)
+from shirube.settings import Settings
+from sqlmodel import Session, select
+
+CONTENT = Path(__file__).parent / "content.json"
+WORKSPACE_NAME = "Kintai Cloud (demo)"
+CONSOLE_ADMIN_EMAIL = "demo-admin@kintai.example"
+# `enforce`: the demo signs every user with the SDK, so Shirube can refuse unsigned sessions;
+# nobody can open a widget session as another user or claim another company's progress.
+IDENTITY_MODE = "enforce"
+
+
+@dataclass(frozen=True)
+class DemoKeys:
+    workspace_id: int
+    public_key: str
+    secret_key: str
+    identity_secret: str
+    admin_email: str
+    admin_password: str
+    session_secret: str
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write(path: Path, keys: DemoKeys) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(keys.__dict__, handle, indent=2)
+
+
+def _workspace(session: Session, saved: dict[str, Any], origins: list[str]) -> Workspace:
+    """The saved workspace if its keys still open it, otherwise a new one (secret key in
+    `saved`). Its origins and identity mode are set on every run: ports may have changed."""
+    found = workspace_by_public_key(session, str(saved.get("public_key", "")))
+    if found is None or workspace_by_secret_key(session, str(saved.get("secret_key", ""))) != found:
+        created = create_workspace(session, WORKSPACE_NAME, origins, default_locale="ja")
+        saved["secret_key"] = created.secret_key
+        found = created.workspace
+    found.allowed_origins = origins
+    found.identity_mode = IDENTITY_MODE
+    session.add(found)
+    session.flush()
+    return found
+
+
+def _console_admin(session: Session, workspace_id: int, saved: dict[str, Any]) -> str:
+    """The console admin's password: the saved one, or a new one when it was never printed
+    (a fresh database, or a keys file deleted while the database was kept)."""
+    admin = session.exec(select(Admin).where(Admin.email == CONSOLE_ADMIN_EMAIL)).first()
+    password = str(saved.get("admin_password", ""))
+    if admin is None:
+        password = new_password()
+        admin = create_admin(session, CONSOLE_ADMIN_EMAIL, password)
+    elif not password:
+        password = new_password()
+        admin.password_hash = hash_password(password)
+        session.add(admin)
+    assert admin.id is not None
+    if session.get(WorkspaceAdmin, (workspace_id, admin.id)) is None:
+        session.add(WorkspaceAdmin(workspace_id=workspace_id, admin_id=admin.id, role="owner"))
+    return password
+
+
+def provision(settings: Settings, origins: list[str], keys_path: Path) -> DemoKeys:
+    """Apply migrations; create or reuse the workspace; import and publish the content."""
+    document = json.loads(CONTENT.read_text(encoding="utf-8"))
+    saved = _read(keys_path)
+    database = Database(settings.database_url)
+    try:
+        upgrade(database.engine)
+
+        def work(session: Session) -> DemoKeys:
+            workspace = _workspace(session, saved, origins)
+            assert workspace.id is not None
+            import_document(session, workspace.id, document, publish=True)
+            return DemoKeys(
+                workspace_id=workspace.id,
+                public_key=workspace.public_key,
+                secret_key=str(saved["secret_key"]),
+                identity_secret=workspace.identity_secret,
+                admin_email=CONSOLE_ADMIN_EMAIL,
+                admin_password=_console_admin(session, workspace.id, saved),
+                session_secret=str(saved.get("session_secret") or secrets.token_urlsafe(32)),
+            )
+
+        keys = database.run_sync(work)
+    finally:
+        database.dispose()
+    _write(keys_path, keys)
+    return keys
