@@ -57,7 +57,7 @@ export class Checklists {
     const answer = JSON.stringify(checklists);
     if (answer === this.lastAnswer_) return;
     this.lastAnswer_ = answer;
-    this.opened_ ??= this.ctx_.loadUiState().checklist_open === true;
+    if (this.opened_ === undefined) this.opened_ = this.ctx_.loadUiState().checklist_open === true;
     const previous = this.entries_;
     this.entries_ = new Map();
     for (const list of checklists) {
@@ -67,7 +67,7 @@ export class Checklists {
         const ids = new Set(list.items.map((item) => item.id));
         known.done_ = new Set([...known.done_].filter((id) => ids.has(id)));
         known.list_ = list;
-        known.answered_ ||= list.progress.survey_answered;
+        known.answered_ = known.answered_ || list.progress.survey_answered;
         this.complete_(known, Object.keys(list.progress.completed_items));
       }
       this.entries_.set(list.key, known ?? newEntry(list));
