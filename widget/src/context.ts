@@ -14,5 +14,3 @@ export interface WidgetContext {
          options?: AddEventListenerOptions): void;     // removed automatically on destroy
   renderText(text: string): DocumentFragment;           // safe markdown subset
 }
-// Keeps the import used under `importsNotUsedAsValues`-style checks; the checklist reads it.
-export type { SessionChecklist };

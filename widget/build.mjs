@@ -1,0 +1,43 @@
+// Bundles src/index.ts into the one file the server serves, plus its source map and a
+// manifest (content hash for the immutable URL, and the gzip size the budget is checked on).
+import { build } from "esbuild";
+import { createHash } from "node:crypto";
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const outdir = join(here, "..", "server", "shirube", "static", "widget");
+const budget = 12 * 1024;
+
+mkdirSync(outdir, { recursive: true });
+await build({
+  entryPoints: [join(here, "src", "index.ts")],
+  outfile: join(outdir, "shirube.js"),
+  bundle: true,
+  format: "iife",
+  minify: true,
+  target: "es2020",
+  sourcemap: "linked",
+  // Paths in the map are relative to the repository, so the map is the same on every machine.
+  sourceRoot: "",
+  legalComments: "none",
+  // Internal members end in "_": safe to shorten, never part of JSON or DOM APIs.
+  mangleProps: /[^_]_$/,
+  logLevel: "warning",
+});
+
+const js = readFileSync(join(outdir, "shirube.js"));
+const manifest = {
+  file: "shirube.js",
+  hash: createHash("sha256").update(js).digest("hex").slice(0, 16),
+  bytes: js.length,
+  gzip_bytes: gzipSync(js, { level: 9 }).length,
+};
+writeFileSync(join(outdir, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+console.log(`shirube.js ${manifest.bytes} B, ${manifest.gzip_bytes} B gzip (budget ${budget})`);
+if (manifest.gzip_bytes > budget) {
+  console.error("over the 12 KB gzip budget");
+  process.exit(1);
+}

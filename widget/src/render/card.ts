@@ -1,0 +1,62 @@
+// A step's card: title, body, CTA, counter "2 / 5", progress bar and the buttons.
+import { h } from "../dom";
+import type { Strings } from "../i18n";
+import type { SessionStep } from "../types";
+
+export interface CardSpec {
+  step: SessionStep;
+  index: number;
+  total: number;
+  kind: "tooltip" | "modal";
+  canBack: boolean;
+  t: Strings;
+  renderText(text: string): DocumentFragment;
+}
+
+export function buildCard(c: CardSpec): { card: HTMLElement; arrow: HTMLElement | null } {
+  const { step, t, index, total } = c;
+  const id = "shirube-" + Math.random().toString(36).slice(2);
+  const last = index === total - 1;
+  const byButton = step.advance.type === "next";
+  const button = (action: string, label: string, cls: string) =>
+    h("button", { type: "button", class: cls, "data-shirube-action": action }, label);
+  const percent = Math.round(((index + 1) / total) * 100);
+  const arrow = c.kind === "tooltip" ? h("div", { class: "a", "data-shirube-part": "arrow" }) : null;
+  const card = h(
+    "div",
+    {
+      class: c.kind === "modal" ? "c m" : "c",
+      popover: "manual",
+      role: "dialog",
+      "aria-modal": c.kind === "modal" ? "true" : null,
+      "aria-labelledby": step.title ? id + "t" : null,
+      "aria-label": step.title ? null : c.t.progress,
+      "aria-describedby": step.body ? id + "d" : null,
+      tabindex: -1,
+      "data-shirube": c.kind,
+      "data-shirube-step": step.id,
+    },
+    arrow,
+    button("close", "×", "x"),
+    step.title && h("div", { id: id + "t", class: "h", role: "heading", "aria-level": 2 }, c.renderText(step.title)),
+    step.body && h("div", { id: id + "d" }, c.renderText(step.body)),
+    step.cta &&
+      h("a", { href: step.cta.url, "data-shirube-action": "cta", target: /^https?:/.test(step.cta.url) ? "_blank" : null, rel: "noopener" }, step.cta.label),
+    h(
+      "div",
+      { class: "f" },
+      h("span", { class: "n", "data-shirube-part": "counter" }, `${index + 1} / ${total}`),
+      h(
+        "div",
+        { class: "g", role: "progressbar", "aria-label": t.progress, "aria-valuenow": percent, "aria-valuemin": 0, "aria-valuemax": 100 },
+        h("i", { style: `width:${percent}%` }),
+      ),
+      !last && button("skip", t.skip, "s"),
+      c.canBack && button("back", t.back, ""),
+      byButton && (last ? button("done", t.done, "p") : button("next", t.next, "p")),
+    ),
+  );
+  // The arrow must not be the first thing a screen reader meets; it is decorative.
+  arrow?.setAttribute("aria-hidden", "true");
+  return { card, arrow };
+}

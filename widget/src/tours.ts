@@ -1,0 +1,228 @@
+// The tour runner: which tour runs (triggers, frequency, resume), its steps, keyboard and focus.
+import { createScope, type Scope } from "./dom";
+import type { Strings } from "./i18n";
+import { renderStep, type StepView } from "./render/step";
+import { matchPage } from "./routes";
+import type { SessionStep, SessionTour } from "./types";
+import { waitFor } from "./waiter";
+
+export interface TourHost {
+  tours(): SessionTour[];
+  /** Where a step's nodes go: the main root, or one inside the target's modal <dialog>. */
+  rootFor(target: Element | null, scope: Scope): ShadowRoot;
+  track(name: string, properties: Record<string, unknown>): void;
+  emit(name: string, detail: Record<string, unknown>): void;
+  t: Strings;
+  renderText(text: string): DocumentFragment;
+}
+
+interface Run {
+  tour: SessionTour;
+  index: number;
+  gen: number; // bumped on every step change: stale waits see they lost
+  view: StepView | null;
+  target: Element | null;
+  returnTo: HTMLElement | null;
+}
+
+const here = (pattern: string) => matchPage(pattern, location.href);
+const stepHere = (s: SessionStep | undefined) => !!s && (!s.page || here(s.page));
+const onPages = (tour: SessionTour) => !tour.pages.length || tour.pages.some(here);
+
+/** Where a tour resumes: the step reached, or the next one when the user already got to its
+ *  page (the click that advanced may have navigated away before the next step was seen). */
+function resumeIndex(tour: SessionTour): number {
+  const k = Math.max(0, tour.steps.findIndex((s) => s.id === tour.progress.current_step));
+  const next = tour.steps[k + 1];
+  return !stepHere(tour.steps[k]) && next?.page && here(next.page) ? k + 1 : k;
+}
+
+export function createTours(host: TourHost) {
+  let run: Run | null = null;
+  const started = new Set<string>(); // in this page's life: auto triggers fire once
+  const stepScope = createScope();
+  const runScope = createScope();
+
+  const eligible = (tour: SessionTour) => {
+    const status = tour.progress.status;
+    return (
+      !started.has(tour.key) &&
+      onPages(tour) &&
+      (tour.frequency === "every_session" ||
+        (tour.frequency === "until_completed" ? status !== "completed" : status === "not_started"))
+    );
+  };
+  const resumable = (tour: SessionTour) => {
+    if (tour.progress.status !== "in_progress" || started.has(tour.key)) return false;
+    const s = tour.steps[resumeIndex(tour)];
+    return s.page ? here(s.page) : onPages(tour);
+  };
+
+  function start(tour: SessionTour): void {
+    stop();
+    started.add(tour.key);
+    const resuming = tour.progress.status === "in_progress";
+    if (!resuming) {
+      host.track("$tour_started", { tour: tour.key, version: tour.version });
+      tour.progress = { status: "in_progress", current_step: null };
+    }
+    host.emit("tour_started", { tour: tour.key });
+    const focused = document.activeElement as HTMLElement | null;
+    run = {
+      tour,
+      index: 0,
+      gen: 0,
+      view: null,
+      target: null,
+      returnTo: focused && focused !== document.body && focused.localName !== "shirube-root" ? focused : null,
+    };
+    runScope.listen(document, "keydown", onKey as EventListener, true);
+    runScope.listen(document, "focusin", onFocusIn);
+    show(resuming ? resumeIndex(tour) : 0, 1);
+  }
+
+  async function show(i: number, dir: number): Promise<void> {
+    const r = run;
+    if (!r) return;
+    stepScope.dispose();
+    r.view = r.target = null;
+    const gen = ++r.gen;
+    const { tour } = r;
+    const total = tour.steps.length;
+    if (i < 0) (i = 0), (dir = 1);
+    if (i >= total) return finish(true);
+    r.index = i;
+    const step = tour.steps[i];
+    if (!stepHere(step)) return; // parked: shown when the user gets to its page
+    let target: Element | null = null;
+    if (step.target) {
+      target = await waitFor(step.target, step.wait_ms, stepScope);
+      if (run !== r || gen !== r.gen) return;
+      if (!target) {
+        const detail = { tour: tour.key, step: step.id, selector: step.target };
+        host.track("$target_missing", { ...detail, version: tour.version });
+        host.emit("target_missing", detail);
+        // A modal's target only adds a spotlight: the modal still makes sense without it.
+        if (step.kind !== "modal") return step.if_missing === "end" ? stop() : show(i + dir, dir);
+      }
+    }
+    r.target = target;
+    const prev = tour.steps[i - 1];
+    r.view = renderStep({
+      step,
+      index: i,
+      total,
+      canBack: !!prev && stepHere(prev),
+      target,
+      root: host.rootFor(target, stepScope),
+      scope: stepScope,
+      t: host.t,
+      renderText: host.renderText,
+      action,
+    });
+    if (step.advance.type === "click" && target)
+      stepScope.listen(document, "click", (e) => e.composedPath().includes(target!) && setTimeout(next), true);
+    tour.progress.current_step = step.id;
+    host.track("$tour_step_seen", { tour: tour.key, step: step.id, version: tour.version });
+    host.emit("step_seen", { tour: tour.key, step: step.id, index: i, total });
+  }
+
+  const next = () => run && show(run.index + 1, 1);
+
+  function action(name: string): void {
+    if (name === "next" || name === "done") next();
+    else if (name === "back") run && show(run.index - 1, -1);
+    else if (name === "skip" || name === "close") finish(false);
+  }
+
+  function finish(completed: boolean): void {
+    const r = run;
+    if (!r) return;
+    const { tour } = r;
+    const step = tour.steps[Math.min(r.index, tour.steps.length - 1)].id;
+    host.track(completed ? "$tour_completed" : "$tour_dismissed", { tour: tour.key, version: tour.version, step });
+    host.emit(completed ? "tour_completed" : "tour_dismissed", completed ? { tour: tour.key } : { tour: tour.key, step });
+    tour.progress.status = completed ? "completed" : "dismissed";
+    stop();
+  }
+
+  function stop(): void {
+    const r = run;
+    run = null;
+    stepScope.dispose();
+    runScope.dispose();
+    const active = document.activeElement;
+    // Give focus back only if it is still ours to give (it fell to <body> with the card).
+    if (r?.returnTo?.isConnected && (!active || active === document.body || active.localName === "shirube-root"))
+      r.returnTo.focus({ preventScroll: true });
+  }
+
+  function onKey(e: KeyboardEvent): void {
+    const card = run?.view?.card();
+    if (!run || !card) return;
+    const path = e.composedPath();
+    const active = document.activeElement;
+    if (!path.includes(card) && active && active !== document.body) return; // the host's keys
+    const modal = run.tour.steps[run.index].kind === "modal";
+    const press = (name: string) => {
+      const button = card.querySelector<HTMLElement>(`[data-shirube-action=${name}]`);
+      if (button) e.preventDefault(), button.click();
+      return !!button;
+    };
+    const onControl = (path[0] as Element).closest?.("button,a,textarea,input");
+    if (e.key === "Escape") {
+      e.preventDefault();
+      if (run.tour.steps[run.index].kind === "hotspot") run.view!.collapse();
+      else finish(false);
+    } else if (e.key === "ArrowRight" || (e.key === "Enter" && !onControl)) press("next") || press("done");
+    else if (e.key === "ArrowLeft") press("back");
+    else if (e.key === "Tab" && modal) {
+      const stops = Array.from(card.querySelectorAll<HTMLElement>("button,a[href],textarea,input"));
+      const current = (card.getRootNode() as ShadowRoot).activeElement;
+      const edge = e.shiftKey ? stops[0] : stops[stops.length - 1];
+      if (current === edge || current === card) {
+        e.preventDefault();
+        (e.shiftKey ? stops[stops.length - 1] : stops[0]).focus();
+      }
+    }
+  }
+
+  /** Modal steps keep focus inside their card (the host page cannot be made inert). */
+  function onFocusIn(e: Event): void {
+    const card = run?.view?.card();
+    if (card && run!.tour.steps[run!.index].kind === "modal" && !e.composedPath().includes(card)) card.focus();
+  }
+
+  return {
+    /** After the session and on every route change. */
+    evaluate(): void {
+      const r = run;
+      if (r) {
+        const k = r.index;
+        const steps = r.tour.steps;
+        if (!stepHere(steps[k]) && steps[k + 1]?.page && here(steps[k + 1].page!)) show(k + 1, 1);
+        else if (!stepHere(steps[k])) stepScope.dispose(), (r.view = null), r.gen++;
+        else if (!r.view || (r.target && !r.target.isConnected)) show(k, 1);
+        return;
+      }
+      const tours = host.tours();
+      const tour = tours.find(resumable) || tours.find((t) => t.trigger.type === "auto" && eligible(t));
+      if (tour) start(tour);
+    },
+    /** A tracked event: advances an `event` step, or starts an `event`-triggered tour. */
+    event(name: string): void {
+      const step = run?.tour.steps[run.index];
+      if (step?.advance.type === "event" && step.advance.event === name) next();
+      else if (!run) {
+        const tour = host.tours().find((t) => t.trigger.type === "event" && t.trigger.event === name && eligible(t));
+        if (tour) start(tour);
+      }
+    },
+    start(key: string): boolean {
+      const tour = host.tours().find((t) => t.key === key);
+      if (tour && run?.tour.key !== key) start(tour);
+      return !!tour;
+    },
+    stop,
+  };
+}

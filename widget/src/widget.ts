@@ -1,0 +1,181 @@
+// One widget instance: the public API behind window.Shirube, and everything one signed-in
+// user's session owns (nodes, listeners, outbox, runner, checklists), torn down by reset().
+import { Checklists } from "./checklist/index";
+import type { WidgetContext } from "./context";
+import { createScope, type Scope } from "./dom";
+import { createEmitter, type Handler } from "./emitter";
+import { localeOf, stringsFor } from "./i18n";
+import { renderText } from "./markdown";
+import { createOutbox } from "./outbox";
+import { watchRoutes } from "./routes";
+import { openSession, uiState, type Identity } from "./state";
+import { styleSheets } from "./styles";
+import { createTours } from "./tours";
+import type { EventsResponse, SessionResponse } from "./types";
+
+const POLL_MS = 30000;
+
+interface Live {
+  userId: string;
+  who: Identity;
+  scope: Scope;
+  session: SessionResponse | null;
+  outbox: ReturnType<typeof createOutbox>;
+  tours?: ReturnType<typeof createTours>;
+  checklists?: Checklists;
+}
+
+export function createWidget(server: string, publicKey: string) {
+  const emitter = createEmitter();
+  let live: Live | null = null;
+
+  const fail = (code: string, message: string) => emitter.emit("error", { code, message });
+
+  /** Calls `session` again (token renewal, polls); false when it failed. */
+  async function refresh(l: Live): Promise<boolean> {
+    const answer = await openSession(server, publicKey, l.userId, l.who);
+    if (live !== l) return false;
+    if ("code" in answer) {
+      fail(answer.code, answer.message);
+      return false;
+    }
+    l.session = answer;
+    l.checklists?.update(answer.checklists);
+    return true;
+  }
+
+  function track(name: string, properties?: Record<string, unknown>): void {
+    if (!live) return fail("not_identified", "call identify() before track()");
+    live.outbox.add(name, properties);
+    live.tours?.event(name);
+  }
+
+  function pageViewed(): void {
+    const title = document.title.slice(0, 500);
+    track("$page_viewed", title ? { url: location.href.slice(0, 2000), title } : { url: location.href.slice(0, 2000) });
+  }
+
+  function render(l: Live, session: SessionResponse): void {
+    const { scope } = l;
+    const theme = session.workspace.theme || {};
+    const locale = localeOf(session.user.locale);
+    const sheets = styleSheets(theme);
+    const makeRoot = (parent: Element, s: Scope): ShadowRoot => {
+      const host = document.createElement("shirube-root");
+      const root = host.attachShadow({ mode: "open" });
+      root.adoptedStyleSheets = sheets;
+      parent.appendChild(host);
+      s.add(() => host.remove());
+      return root;
+    };
+    const root = makeRoot(document.body, scope);
+    const ui = uiState(`shirube:ui:${publicKey}:${l.userId}`);
+    const tours = (l.tours = createTours({
+      tours: () => l.session?.tours || [],
+      rootFor(target, stepScope) {
+        // Outside an open modal <dialog> everything is inert: the card must live inside it.
+        const dialog = target?.closest("dialog");
+        return dialog?.open && dialog.matches(":modal") ? makeRoot(dialog, stepScope) : root;
+      },
+      track,
+      emit: emitter.emit,
+      t: stringsFor(locale),
+      renderText,
+    }));
+    scope.add(tours.stop);
+    const ctx: WidgetContext = {
+      root,
+      locale,
+      theme,
+      track,
+      startTour: (key) => void tours.start(key),
+      navigate: (url) => location.assign(url),
+      emit: emitter.emit,
+      loadUiState: ui.load,
+      saveUiState: ui.save,
+      listen: scope.listen,
+      renderText,
+    };
+    const checklists = (l.checklists = new Checklists(ctx));
+    scope.add(() => checklists.destroy());
+    checklists.update(session.checklists);
+
+    watchRoutes(scope, () => {
+      pageViewed();
+      tours.evaluate();
+    });
+    const hidden = () => document.visibilityState === "hidden";
+    scope.listen(window, "pagehide", () => l.outbox.beacon());
+    scope.listen(document, "visibilitychange", () => (hidden() ? l.outbox.beacon() : refresh(l)));
+    // Server-side events complete checklist items: a light poll while one is still open.
+    const poll = setInterval(() => {
+      if (!hidden() && l.session?.checklists.some((c) => c.progress.completed < c.progress.total)) refresh(l);
+    }, POLL_MS);
+    scope.add(() => clearInterval(poll));
+  }
+
+  async function identify(userId: string, who: Identity = {}): Promise<void> {
+    userId = String(userId);
+    if (live && live.userId !== userId) reset();
+    if (live) {
+      live.who = who;
+      await refresh(live);
+      return;
+    }
+    const scope = createScope();
+    const l: Live = (live = {
+      userId,
+      who,
+      scope,
+      session: null,
+      outbox: createOutbox({
+        server,
+        storageKey: `shirube:outbox:${publicKey}:${userId}`,
+        token: () => l.session?.token || "",
+        renew: () => refresh(l),
+        acked: (reply: EventsResponse) => l.checklists?.markCompleted(reply.completed_items || []),
+        failed: fail,
+      }),
+    });
+    scope.add(l.outbox.stop);
+    if (!(await refresh(l)) || !document.body) return;
+    l.outbox.flush(); // what earlier pages of this user left unsent goes first
+    render(l, l.session!);
+    pageViewed();
+    l.tours!.evaluate();
+    emitter.emit("ready", { user: userId });
+  }
+
+  function reset(): void {
+    const l = live;
+    live = null;
+    l?.scope.dispose();
+  }
+
+  const guard =
+    <A extends unknown[]>(fn: (...args: A) => unknown) =>
+    (...args: A): void => {
+      try {
+        fn(...args);
+      } catch (e) {
+        fail("internal", String(e));
+      }
+    };
+
+  return {
+    identify: (userId: string, who?: Identity) => identify(userId, who).catch((e) => fail("internal", String(e))),
+    track: guard(track),
+    startTour: guard((key: string) => {
+      if (!live?.tours) fail("not_ready", "startTour() before the session loaded");
+      else if (!live.tours.start(key)) fail("unknown_tour", `no tour '${key}' for this user`);
+    }),
+    openChecklist: guard((key?: string) => live?.checklists?.open(key)),
+    closeChecklist: guard(() => live?.checklists?.close()),
+    reset,
+    on: (name: string, handler: Handler) => emitter.on(name, handler),
+    destroy(): void {
+      reset();
+      emitter.clear();
+    },
+  };
+}
