@@ -1,0 +1,274 @@
+"""Time from the script tag's load start to the first tooltip painted: Shirube (script from its
+own server, then its `session` call to that live local server, then rendering) against Driver.js
+showing the same step from inline config, on the same page, in the same Chromium.
+
+    .venv/bin/python bench/widget_first_tooltip.py            # 15 runs of each, about 40 s
+    .venv/bin/python bench/widget_first_tooltip.py --runs 5   # quicker
+
+Measured in the page with `performance.now()`: the start is the script's Resource Timing
+`startTime` (the moment its fetch began); the end is the first animation frame after the frame in
+which the tooltip was first laid out and visible (so that frame has been painted). Each run is a
+fresh browser context (cold HTTP cache: both download their script; Shirube also pays the CORS
+preflight and the session round trip), then a reload in the same context (warm cache). Runs
+alternate between the libraries; the table shows medians and the ratio Shirube / Driver.js.
+Target: Shirube within 1.5× of Driver.js.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.server
+import json
+import threading
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import harness
+import launcher
+from shirube.db import Database
+
+ROOT = Path(__file__).resolve().parents[1]
+MODULES = ROOT / "widget/node_modules"
+BUNDLE = ROOT / "server/shirube/static/widget/shirube.js"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TARGET_RATIO = 1.5
+TITLE, BODY = "Import your team", "Upload a CSV instead of typing everyone in."
+TOUR = {
+    "key": "bench-tour",
+    "name": "bench",
+    "trigger": {"type": "manual"},
+    "steps": [
+        {"id": "import", "kind": "tooltip", "target": "#target", "placement": "bottom",
+         "title": TITLE, "body": BODY},
+    ],
+}  # fmt: skip
+DRIVER_FILES = {
+    "/driver.js.iife.js": MODULES / "driver.js/dist/driver.js.iife.js",
+    "/driver.css": MODULES / "driver.js/dist/driver.css",
+}
+
+# Polls every animation frame for a visible tooltip; the frame after the one that found it has
+# been painted. `window.benchResult` = [script load start, painted] in performance.now() time.
+PROBE = """<script>
+(function () {
+  var SCRIPT = %(script)s;
+  function tooltip() {
+    var root = document.querySelector("shirube-root");
+    var shadow = root && root.shadowRoot;
+    var found = (shadow && shadow.querySelector('[data-shirube="tooltip"]'))
+      || document.querySelector(".driver-popover");
+    if (!found) return false;
+    var box = found.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && getComputedStyle(found).visibility !== "hidden";
+  }
+  function poll() {
+    if (!tooltip()) { requestAnimationFrame(poll); return; }
+    requestAnimationFrame(function () {
+      var painted = performance.now();
+      var entry = performance.getEntriesByType("resource").filter(function (e) {
+        return e.name.indexOf(SCRIPT) !== -1;
+      })[0];
+      window.benchResult = [entry ? entry.startTime : NaN, painted];
+    });
+  }
+  requestAnimationFrame(poll);
+})();
+</script>"""
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>First tooltip</title>
+%(head)s
+<style>body { margin: 0; padding: 40px; font-family: sans-serif; }</style>
+</head><body>
+<h1>Employees</h1>
+<p>Manage the people in your company.</p>
+<button id="target" type="button">Import CSV</button>
+%(probe)s
+%(body)s
+</body></html>"""
+
+QUEUE_STUB = (
+    '!function(w,n,s){s=w[n]=w[n]||{q:[]};"identify track startTour openChecklist '
+    'closeChecklist reset on".split(" ").forEach(function(m){s[m]=s[m]||function(){'
+    's.q.push([m,[].slice.call(arguments)])}})}(window,"Shirube");'
+)
+
+
+def shirube_page(server: str, public_key: str, user_id: str) -> str:
+    snippet = (
+        f"<script>{QUEUE_STUB}\n"
+        f"Shirube.identify({json.dumps(user_id)}, {{locale: 'en'}});\n"
+        "Shirube.startTour('bench-tour');</script>\n"
+        f'<script async src="{server}/widget/shirube.js" data-key="{public_key}"></script>'
+    )
+    probe = PROBE % {"script": json.dumps("/widget/shirube.js")}
+    return PAGE % {"head": "", "probe": probe, "body": snippet}
+
+
+def driver_page() -> str:
+    config = {
+        "element": "#target",
+        "popover": {"title": TITLE, "description": BODY, "side": "bottom"},
+    }
+    start = f"window.driver.js.driver().highlight({json.dumps(config)})"
+    body = f"<script async src=\"/driver.js.iife.js\" onload='{start}'></script>"
+    probe = PROBE % {"script": json.dumps("/driver.js.iife.js")}
+    head = '<link rel="stylesheet" href="/driver.css">'
+    return PAGE % {"head": head, "probe": probe, "body": body}
+
+
+class HostPage:
+    """The host site: `/shirube.html?user=…` and `/driver.html`, and Driver.js's files."""
+
+    def __init__(self) -> None:
+        self.shirube_url = ""
+        self.public_key = ""
+        host = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                path, _, query = self.path.partition("?")
+                content_type, body = host.resource(path, query)
+                if body is None:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Cache-Control", "no-cache")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer((harness.HOST, 0), Handler)
+        self.origin = f"http://{harness.HOST}:{self.server.server_address[1]}"
+
+    def resource(self, path: str, query: str) -> tuple[str, bytes | None]:
+        if path == "/shirube.html":
+            user = query.removeprefix("user=")
+            return "text/html", shirube_page(self.shirube_url, self.public_key, user).encode()
+        if path == "/driver.html":
+            return "text/html", driver_page().encode()
+        file = DRIVER_FILES.get(path)
+        if file is None:
+            return "text/plain", None
+        kind = "text/css" if path.endswith(".css") else "text/javascript"
+        return kind, file.read_bytes()
+
+    @contextmanager
+    def running(self) -> Iterator[HostPage]:
+        thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            self.server.shutdown()
+            self.server.server_close()
+
+
+def check_files() -> None:
+    if not BUNDLE.is_file():
+        raise harness.BenchError(f"{BUNDLE} is missing: npm ci --prefix widget && npm run build")
+    for path in DRIVER_FILES.values():
+        if not path.is_file():
+            raise harness.BenchError(f"{path} is missing: npm ci --prefix widget")
+    if not Path(CHROMIUM).exists():
+        raise harness.BenchError(f"{CHROMIUM} is missing: apt-get install -y chromium")
+
+
+def time_to_tooltip(browser: Any, url: str) -> tuple[float, float]:
+    """(cold, warm) milliseconds: a fresh context, then a reload in it."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        figures = []
+        for load in (page.goto, lambda _url: page.reload()):
+            load(url)
+            page.wait_for_function("window.benchResult !== undefined", timeout=15_000)
+            start, painted = page.evaluate("window.benchResult")
+            if start != start:  # NaN: the script's resource entry is missing
+                raise harness.BenchError(f"no resource timing entry for the script on {url}")
+            figures.append(painted - start)
+        return figures[0], figures[1]
+    finally:
+        context.close()
+
+
+def measure(runs: int, host: HostPage) -> dict[str, list[tuple[float, float]]]:
+    from playwright.sync_api import sync_playwright
+
+    results: dict[str, list[tuple[float, float]]] = {"Shirube": [], "Driver.js": []}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for index in range(runs + 1):  # the first round warms the servers up, unmeasured
+                order = list(results) if index % 2 else list(reversed(results))
+                for name in order:
+                    if name == "Shirube":
+                        url = f"{host.origin}/shirube.html?user=bench-{uuid.uuid4().hex[:12]}"
+                    else:
+                        url = f"{host.origin}/driver.html"
+                    figures = time_to_tooltip(browser, url)
+                    if index:
+                        results[name].append(figures)
+        finally:
+            browser.close()
+    return results
+
+
+def report(results: dict[str, list[tuple[float, float]]]) -> int:
+    medians = {
+        name: (harness.median([c for c, _ in runs]), harness.median([w for _, w in runs]))
+        for name, runs in results.items()
+    }
+    shirube, driver = medians["Shirube"], medians["Driver.js"]
+    runs = len(results["Shirube"])
+    print(f"\nFirst tooltip painted, from the script's load start (median of {runs} runs)")
+    rows = [["library", "cold cache ms", "warm cache ms", "cold min–max ms"]]
+    for name, (cold, warm) in medians.items():
+        colds = [c for c, _ in results[name]]
+        rows.append([name, f"{cold:.1f}", f"{warm:.1f}", f"{min(colds):.0f}–{max(colds):.0f}"])
+    harness.table(rows)
+    cold_ratio, warm_ratio = shirube[0] / driver[0], shirube[1] / driver[1]
+    print(f"ratio Shirube / Driver.js: cold {cold_ratio:.2f}×, warm {warm_ratio:.2f}×")
+    verdict = "PASS" if cold_ratio <= TARGET_RATIO else "FAIL"
+    print(f"target ≤ {TARGET_RATIO}× (cold cache, session round trip included): {verdict}")
+    return 0 if verdict == "PASS" else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=15, help="measured runs per library")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary files")
+    args = parser.parse_args(argv)
+    check_files()
+    print(f"Widget first tooltip; {harness.machine_line()}; load {harness.load_average()}")
+    with harness.workdir(args.keep) as work, HostPage().running() as host:
+        database_url = f"sqlite:///{work / 'shirube.db'}"
+        launcher.migrate(database_url)
+        database = Database(database_url)
+        try:
+            workspace = launcher.create_bench_workspace(database, "first tooltip", host.origin)
+            launcher.publish(database, workspace.id, [TOUR], [])
+        finally:
+            database.dispose()
+        with harness.serve("shirube", work, database_url=database_url) as server:
+            host.shirube_url, host.public_key = server.base_url, workspace.public_key
+            results = measure(args.runs, host)
+    return report(results)
+
+
+if __name__ == "__main__":
+    harness.main_guard(main)
