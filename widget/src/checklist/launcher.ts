@@ -9,7 +9,7 @@ export const PANEL_ID = "shc-panel";
 export function createLauncher(): HTMLButtonElement {
   return h(
     "button",
-    { type: "button", class: "la", "data-shirube": "launcher", "aria-controls": PANEL_ID },
+    { class: "la", "data-shirube": "launcher", "aria-controls": PANEL_ID },
     h("span", { class: "ring", "aria-hidden": "true" }),
     h("span"),
   );

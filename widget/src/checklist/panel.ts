@@ -20,13 +20,13 @@ function itemView(item: SessionItem, done: boolean, ctx: WidgetContext, t: Strin
       "div",
       { class: "tx" },
       item.action
-        ? h("button", { type: "button", class: "ia it", "data-shirube-action": "item" }, item.title)
+        ? h("button", { class: "ia it", "data-shirube-action": "item" }, item.title)
         : h("span", { class: "it" }, item.title),
       item.description && h("div", { class: "ds" }, ctx.renderText(item.description)),
     ),
     !done &&
       item.completion.type === "manual" &&
-      h("button", { type: "button", "data-shirube-action": "mark-done", "aria-label": `${t.markDone}: ${item.title}` }, t.markDone),
+      h("button", { "data-shirube-action": "mark-done", "aria-label": `${t.markDone}: ${item.title}` }, t.markDone),
   );
 }
 
@@ -40,14 +40,14 @@ export function paintPanel(panel: HTMLElement, e: Entry, all: Entry[], ctx: Widg
       "div",
       { class: "hd" },
       h("h2", { id: "shc-t" }, list.title),
-      h("button", { type: "button", "data-shirube-action": "minimize", "aria-label": t.minimize }, "−"),
+      h("button", { "data-shirube-action": "minimize", "aria-label": t.minimize }, "−"),
     ),
     all.length > 1 &&
       h(
         "div",
         { class: "sw", role: "group", "aria-label": t.switcher },
         ...all.map(({ list_: other }) =>
-          h("button", { type: "button", "data-key": other.key, "aria-pressed": String(other === list) }, other.title),
+          h("button", { "data-key": other.key, "aria-pressed": String(other === list) }, other.title),
         ),
       ),
     list.description && h("div", { class: "ds" }, ctx.renderText(list.description)),

@@ -10,7 +10,7 @@ export function surveyView(e: Entry, t: Strings): HTMLElement | null {
   const ratings = [1, 2, 3, 4, 5].map((n) =>
     h(
       "button",
-      { type: "button", class: n === e.rating_ && "pr", "data-shirube-rating": n, "aria-pressed": String(n === e.rating_) },
+      { class: n === e.rating_ && "pr", "data-shirube-rating": n, "aria-pressed": String(n === e.rating_) },
       String(n),
     ),
   );
@@ -23,6 +23,6 @@ export function surveyView(e: Entry, t: Strings): HTMLElement | null {
     h("div", { class: "rt", role: "group", "aria-labelledby": "shc-q" }, ...ratings),
     h("label", { for: "shc-c" }, survey.comment_label ?? t.comment),
     comment,
-    h("button", { type: "button", class: "pr", "data-shirube-action": "submit", disabled: !e.rating_ }, t.submit),
+    h("button", { class: "pr", "data-shirube-action": "submit", disabled: !e.rating_ }, t.submit),
   );
 }
