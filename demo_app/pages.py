@@ -52,11 +52,14 @@ async def import_page(request: Request) -> Response:
 async def import_employees(request: Request) -> Response:
     who = require_user(request, *STAFF)
     form = await checked_form(request)
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        return _import_page(request, [RowError(0, "", "csv.no_file")])
-    # Read one byte past the limit: enough to tell "too large" without reading it all.
-    data = await upload.read(MAX_BYTES + 1)
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            return _import_page(request, [RowError(0, "", "csv.no_file")])
+        # One byte past the limit is enough to tell "too large" without reading it all.
+        data = await upload.read(MAX_BYTES + 1)
+    finally:
+        await form.close()
     store = services(request).store
     result = parse_employees(data, store.employee_codes(who.company.id))
     if result.errors:

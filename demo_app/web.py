@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -53,8 +53,9 @@ def csrf_token(request: Request) -> str:
     return token
 
 
-async def checked_form(request: Request) -> Mapping[str, Any]:
-    """The posted form, once its CSRF token matches the session's (403 otherwise)."""
+async def checked_form(request: Request) -> FormData:
+    """The posted form, once its CSRF token matches the session's (403 otherwise).
+    The caller closes it when it holds uploads."""
     form = await request.form()
     sent = form.get(CSRF_FIELD)
     expected = request.session.get(CSRF_FIELD)
@@ -63,6 +64,7 @@ async def checked_form(request: Request) -> Mapping[str, Any]:
         and isinstance(expected, str)
         and hmac.compare_digest(sent.encode(), expected.encode())
     ):
+        await form.close()
         raise HTTPException(403, "csrf")
     return form
 
@@ -70,6 +72,7 @@ async def checked_form(request: Request) -> Mapping[str, Any]:
 async def checked_fields(request: Request) -> dict[str, str]:
     """The posted text fields (files left out), once the CSRF token is checked."""
     form = await checked_form(request)
+    await form.close()  # temporary files of uploads nobody asked for
     return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
