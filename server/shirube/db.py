@@ -16,6 +16,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
+from shirube.services.sql import Raw
+
 T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -65,6 +67,7 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         self.inline = self.is_sqlite if inline is None else inline
         self.engine = make_engine(url, inline=self.inline)
+        self._inline_raw: Any = None
 
     def run_sync(self, work: Callable[[Session], T]) -> T:
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
@@ -74,6 +77,34 @@ class Database:
         if self.inline:
             return self.run_sync(work)
         return await anyio.to_thread.run_sync(self.run_sync, work)
+
+    def run_raw_sync(self, work: Callable[[Raw], T]) -> T:
+        """`work` on the driver connection. On SQLite statements run in autocommit mode and
+        `work` opens its write transactions itself (`Raw.write`); on PostgreSQL the whole of
+        `work` is one transaction."""
+        if self.inline:
+            if self._inline_raw is None:
+                # StaticPool: the one connection the Sessions use too, kept checked out.
+                self._inline_raw = self.engine.raw_connection()
+            return work(Raw(self._inline_raw.driver_connection, is_sqlite=True))
+        proxy = self.engine.raw_connection()
+        conn: Any = proxy.driver_connection
+        try:
+            result = work(Raw(conn, is_sqlite=self.is_sqlite))
+            if not self.is_sqlite:
+                conn.commit()
+            return result
+        except BaseException:
+            if not self.is_sqlite:
+                conn.rollback()
+            raise
+        finally:
+            proxy.close()
+
+    async def run_raw(self, work: Callable[[Raw], T]) -> T:
+        if self.inline:
+            return self.run_raw_sync(work)
+        return await anyio.to_thread.run_sync(self.run_raw_sync, work)
 
     def ping(self) -> bool:
         try:
@@ -89,4 +120,7 @@ class Database:
         return await anyio.to_thread.run_sync(self.ping)
 
     def dispose(self) -> None:
+        if self._inline_raw is not None:
+            self._inline_raw.close()
+            self._inline_raw = None
         self.engine.dispose()

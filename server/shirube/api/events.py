@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -11,7 +10,8 @@ from shirube.api.auth import server_workspace
 from shirube.context import get_context
 from shirube.jsonresponse import JSONResponse
 from shirube.services.event_schema import ServerEventBatch, check_events
-from shirube.services.ingest import IngestResult, NewEvent, ingest
+from shirube.services.ingest import IngestResult, NewEvent, ingest_batch
+from shirube.services.sql import Raw, write_transaction
 from shirube.validation import read_model
 
 
@@ -27,11 +27,12 @@ async def post_events(request: Request) -> Response:
     assert workspace.id is not None
     workspace_id, revision = workspace.id, workspace.content_revision
 
-    def work(session: Session) -> IngestResult:
-        published = ctx.published.get(session, workspace_id, revision)
-        return ingest(session, workspace_id, events, "server", published)
+    def work(raw: Raw) -> IngestResult:
+        published = ctx.published.get_raw(raw, workspace_id, revision)
+        with write_transaction(raw):
+            return ingest_batch(raw, workspace_id, events, "server", published)
 
-    result = await ctx.db.run(work)
+    result = await ctx.db.run_raw(work)
     return JSONResponse(result.as_json())
 
 

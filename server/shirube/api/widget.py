@@ -7,7 +7,6 @@ the session token that `session` returned.
 from __future__ import annotations
 
 from pydantic import Field
-from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -15,7 +14,6 @@ from starlette.routing import Route
 from shirube.context import get_context
 from shirube.errors import ApiError
 from shirube.jsonresponse import JSONResponse
-from shirube.models import Workspace
 from shirube.security.widget_tokens import read_widget_token
 from shirube.services.event_schema import (
     CompanyIn,
@@ -25,9 +23,15 @@ from shirube.services.event_schema import (
     WidgetEventBatch,
     check_events,
 )
-from shirube.services.ingest import IngestResult, NewEvent, ingest
-from shirube.services.widget_session import SessionRequest, open_session
-from shirube.services.workspaces import workspace_by_public_key
+from shirube.services.ingest import IngestResult, NewEvent, ingest_batch
+from shirube.services.sql import Raw, write_transaction
+from shirube.services.widget_session import (
+    WORKSPACE_BY_ID,
+    SessionRequest,
+    check_origin,
+    open_session,
+    widget_workspace,
+)
 from shirube.validation import Strict, read_model
 
 
@@ -38,19 +42,6 @@ class SessionBody(Strict):
     locale: Locale | None = None
     company: CompanyIn | None = None
     identity_token: str | None = Field(default=None, max_length=4096)
-
-
-def check_origin(request: Request, workspace: Workspace) -> None:
-    origin = request.headers.get("origin")
-    allowed = workspace.allowed_origins
-    if origin is None:
-        raise ApiError(403, "origin_not_allowed", "the widget API needs an Origin header")
-    if origin.rstrip("/") not in allowed and "*" not in allowed:
-        raise ApiError(
-            403,
-            "origin_not_allowed",
-            f"origin {origin} is not among this workspace's allowed origins",
-        )
 
 
 async def widget_session(request: Request) -> Response:
@@ -64,24 +55,20 @@ async def widget_session(request: Request) -> Response:
         company_traits=dict(body.company.traits) if body.company and body.company.traits else None,
         identity_token=body.identity_token,
     )
+    origin = request.headers.get("origin")
 
-    def work(session: Session) -> dict[str, object]:
-        workspace = workspace_by_public_key(session, body.public_key)
-        if workspace is None:
-            raise ApiError(401, "unauthorized", "unknown public key")
-        check_origin(request, workspace)
-        assert workspace.id is not None
-        published = ctx.published.get(session, workspace.id, workspace.content_revision)
+    def work(raw: Raw) -> bytes:
         return open_session(
-            session,
-            workspace,
+            raw,
+            body.public_key,
+            origin,
             session_request,
-            published,
+            ctx.published,
             token_secret=ctx.settings.secret_key,
             token_ttl=ctx.settings.widget_token_ttl_seconds,
         )
 
-    return JSONResponse(await ctx.db.run(work))
+    return Response(await ctx.db.run_raw(work), media_type="application/json")
 
 
 async def widget_events(request: Request) -> Response:
@@ -97,16 +84,19 @@ async def widget_events(request: Request) -> Response:
         NewEvent(e.id, e.name, identity.user_id, identity.company_id, e.properties, e.timestamp)
         for e in batch.events
     ]
+    origin = request.headers.get("origin")
 
-    def work(session: Session) -> IngestResult:
-        workspace = session.get(Workspace, identity.workspace_id)
-        if workspace is None:
+    def work(raw: Raw) -> IngestResult:
+        row = raw.one(WORKSPACE_BY_ID, (identity.workspace_id,))
+        if row is None:
             raise ApiError(401, "session_expired", "this session's workspace no longer exists")
-        check_origin(request, workspace)
-        published = ctx.published.get(session, identity.workspace_id, workspace.content_revision)
-        return ingest(session, identity.workspace_id, events, "widget", published)
+        workspace = widget_workspace(raw, row)
+        check_origin(origin, workspace.allowed_origins)
+        published = ctx.published.get_raw(raw, workspace.id, workspace.content_revision)
+        with write_transaction(raw):
+            return ingest_batch(raw, workspace.id, events, "widget", published)
 
-    result = await ctx.db.run(work)
+    result = await ctx.db.run_raw(work)
     body = result.as_json()
     for item in body["completed_items"]:
         del item["user_id"]  # always this user

@@ -7,21 +7,11 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
-from sqlmodel import Session
-
-from shirube.models import ChecklistItemProgress, Event, UserEventCount
 from shirube.services.published import EventRule, ItemRef
-from shirube.services.sql import insert_for
+from shirube.services.sql import Raw, placeholders
 
-_COUNTS = UserEventCount.__table__  # type: ignore[attr-defined]
-_EVENTS = Event.__table__  # type: ignore[attr-defined]
-# Two plain IN lists use the primary key on both engines; a row-value IN does not.
-_COUNTS_FOR = select(_COUNTS.c.user_id, _COUNTS.c.name, _COUNTS.c.count).where(
-    _COUNTS.c.workspace_id == bindparam("ws"),
-    _COUNTS.c.user_id.in_(bindparam("users", expanding=True)),
-    _COUNTS.c.name.in_(bindparam("names", expanding=True)),
-)
+# SQLite allows 32,766 bound parameters per statement; PostgreSQL 65,535.
+ROWS_PER_STATEMENT = 500
 
 
 @dataclass(frozen=True)
@@ -34,58 +24,56 @@ class Completion:
 
 
 def completed_refs(
-    session: Session, workspace_id: int, user_ids: Collection[str]
+    raw: Raw, workspace_id: int, user_ids: Collection[str]
 ) -> set[tuple[str, ItemRef]]:
     if not user_ids:
         return set()
-    table = ChecklistItemProgress.__table__  # type: ignore[attr-defined]
-    stmt = select(table.c.user_id, table.c.checklist_key, table.c.item_id).where(
-        table.c.workspace_id == workspace_id, table.c.user_id.in_(sorted(user_ids))
+    users = sorted(user_ids)
+    rows = raw.all(
+        "SELECT user_id, checklist_key, item_id FROM checklist_item_progress"
+        f" WHERE workspace_id = ? AND user_id IN ({placeholders(len(users))})",
+        (workspace_id, *users),
     )
-    return {(u, ItemRef(c, i)) for u, c, i in session.connection().execute(stmt)}
+    return {(u, ItemRef(c, i)) for u, c, i in rows}
+
+
+_NTH_EVENT = (
+    "SELECT timestamp, id FROM event WHERE workspace_id = ? AND user_id = ? AND name = ?"
+    " ORDER BY timestamp, id LIMIT 1 OFFSET ?"
+)
 
 
 def nth_event_completion(
-    session: Session, workspace_id: int, user_id: str, name: str, rule: EventRule
+    raw: Raw, workspace_id: int, user_id: str, name: str, rule: EventRule
 ) -> Completion:
     """An item that needs N events completed when the N-th one happened (for time to
     completion), not when the latest one arrived."""
-    stmt = (
-        select(_EVENTS.c.timestamp, _EVENTS.c.id)
-        .where(
-            _EVENTS.c.workspace_id == workspace_id,
-            _EVENTS.c.user_id == user_id,
-            _EVENTS.c.name == name,
-        )
-        .order_by(_EVENTS.c.timestamp, _EVENTS.c.id)
-        .offset(rule.min_count - 1)
-        .limit(1)
-    )
-    timestamp, event_id = session.connection().execute(stmt).one()
-    return Completion(user_id, rule.ref, timestamp, "event", event_id)
+    timestamp, event_id = raw.one(_NTH_EVENT, (workspace_id, user_id, name, rule.min_count - 1))
+    at = raw.dt_in(timestamp)
+    assert at is not None
+    return Completion(user_id, rule.ref, at, "event", event_id)
 
 
 def read_counts(
-    session: Session, workspace_id: int, pairs: Collection[tuple[str, str]]
+    raw: Raw, workspace_id: int, pairs: Collection[tuple[str, str]]
 ) -> dict[tuple[str, str], int]:
     """How many events of each (user, name) pair are stored."""
     wanted = set(pairs)
     if not wanted:
         return {}
-    params = {
-        "ws": workspace_id,
-        "users": sorted({user_id for user_id, _ in wanted}),
-        "names": sorted({name for _, name in wanted}),
-    }
-    return {
-        (user_id, name): count
-        for user_id, name, count in session.connection().execute(_COUNTS_FOR, params)
-        if (user_id, name) in wanted
-    }
+    users = sorted({user_id for user_id, _ in wanted})
+    names = sorted({name for _, name in wanted})
+    # Two plain IN lists use the primary key on both engines; a row-value IN does not.
+    rows = raw.all(
+        "SELECT user_id, name, count FROM user_event_count WHERE workspace_id = ?"
+        f" AND user_id IN ({placeholders(len(users))}) AND name IN ({placeholders(len(names))})",
+        (workspace_id, *users, *names),
+    )
+    return {(user_id, name): count for user_id, name, count in rows if (user_id, name) in wanted}
 
 
 def store_completions(
-    session: Session, workspace_id: int, completions: Iterable[Completion]
+    raw: Raw, workspace_id: int, completions: Iterable[Completion]
 ) -> list[tuple[str, ItemRef]]:
     """Insert item completions that do not exist yet; return the ones that are new."""
     unique: dict[tuple[str, ItemRef], Completion] = {}
@@ -93,25 +81,22 @@ def store_completions(
         unique.setdefault((completion.user_id, completion.ref), completion)
     if not unique:
         return []
-    table = ChecklistItemProgress.__table__  # type: ignore[attr-defined]
-    stmt = (
-        insert_for(session, ChecklistItemProgress)
-        .on_conflict_do_nothing()
-        .returning(table.c.user_id, table.c.checklist_key, table.c.item_id)
-    )
     # Sorted so that concurrent transactions take row locks in one order.
     ordered = sorted(unique.values(), key=lambda c: (c.user_id, c.ref.checklist, c.ref.item))
-    rows = [
-        {
-            "workspace_id": workspace_id,
-            "user_id": c.user_id,
-            "checklist_key": c.ref.checklist,
-            "item_id": c.ref.item,
-            "completed_at": c.at,
-            "completed_by": c.by,
-            "event_id": c.event_id,
-        }
-        for c in ordered
-    ]
-    inserted = session.connection().execute(stmt, rows).all()
-    return sorted((user, ItemRef(checklist, item)) for user, checklist, item in inserted)
+    inserted: list[tuple[str, ItemRef]] = []
+    for start in range(0, len(ordered), ROWS_PER_STATEMENT):
+        chunk = ordered[start : start + ROWS_PER_STATEMENT]
+        params: list[object] = []
+        for c in chunk:
+            params += (
+                workspace_id, c.user_id, c.ref.checklist, c.ref.item, raw.dt_out(c.at), c.by,
+                c.event_id,
+            )  # fmt: skip
+        rows = raw.all(
+            "INSERT INTO checklist_item_progress (workspace_id, user_id, checklist_key, item_id,"
+            f" completed_at, completed_by, event_id) VALUES {placeholders(7, len(chunk))}"
+            " ON CONFLICT DO NOTHING RETURNING user_id, checklist_key, item_id",
+            params,
+        )
+        inserted += ((user, ItemRef(checklist, item)) for user, checklist, item in rows)
+    return sorted(inserted)

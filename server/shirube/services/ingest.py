@@ -1,8 +1,8 @@
 """Event ingestion: store a batch once, whatever the retries, and project progress from it in
 the same transaction.
 
-Each step is one set-based statement for the whole batch; batching is what makes ingestion
-fast on both engines (docs/architecture.md has the measurements).
+Each step is one set-based statement for the whole batch, sent to the driver directly; batching
+is what makes ingestion fast on both engines (docs/architecture.md has the measurements).
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlmodel import Session
 
-from shirube.models import Company, EndUser, Event, Membership, UserEventCount
+from shirube.services.completions import ROWS_PER_STATEMENT
 from shirube.services.event_schema import FUTURE_TOLERANCE
 from shirube.services.projection import ProjectionResult, project
 from shirube.services.published import ItemRef, PublishedContent
-from shirube.services.sql import earliest, insert_for, latest
+from shirube.services.sql import Raw, placeholders
 from shirube.timeutil import utcnow
 
 
@@ -58,6 +58,18 @@ def ingest(
     source: str,
     published: PublishedContent,
 ) -> IngestResult:
+    """`ingest_batch` inside a Session's transaction."""
+    return ingest_batch(Raw.of_session(session), workspace_id, events, source, published)
+
+
+def ingest_batch(
+    raw: Raw,
+    workspace_id: int,
+    events: Sequence[NewEvent],
+    source: str,
+    published: PublishedContent,
+) -> IngestResult:
+    """Store and project one batch; the caller holds the write transaction."""
     now = utcnow()
     latest_allowed = now + FUTURE_TOLERANCE
     rows: list[dict[str, Any]] = []
@@ -69,45 +81,86 @@ def ingest(
         timestamp = event.timestamp or now
         rows.append(
             {
-                "workspace_id": workspace_id,
                 "id": event.id,
                 "name": event.name,
                 "properties": event.properties,
                 "user_id": event.user_id,
                 "company_id": event.company_id,
                 "timestamp": timestamp if timestamp <= latest_allowed else now,
-                "received_at": now,
-                "source": source,
             }
         )
-    inserted_ids = _insert_events(session, rows)
+    inserted_ids = _insert_events(raw, workspace_id, rows, now, source)
     new_rows = [row for row in rows if row["id"] in inserted_ids]
     result = IngestResult(
         received=len(events), accepted=len(new_rows), duplicates=len(events) - len(new_rows)
     )
     if not new_rows:
         return result
-    _upsert_people(session, workspace_id, new_rows)
-    _count_events(session, workspace_id, new_rows)
-    projection: ProjectionResult = project(session, workspace_id, new_rows, source, published)
+    _upsert_people(raw, workspace_id, new_rows, now)
+    _count_events(raw, workspace_id, new_rows)
+    projection: ProjectionResult = project(raw, workspace_id, new_rows, source, published)
     result.completed_items = projection.completed_items
     return result
 
 
-def _insert_events(session: Session, rows: list[dict[str, Any]]) -> set[str]:
+_EVENT_COLUMNS = (
+    "workspace_id, id, name, properties, user_id, company_id, timestamp, received_at, source"
+)
+
+
+def _insert_events(
+    raw: Raw, workspace_id: int, rows: list[dict[str, Any]], now: datetime, source: str
+) -> set[str]:
+    """One multi-row INSERT … ON CONFLICT DO NOTHING RETURNING id per 500 events: the ids
+    returned are the events stored now, the others were stored before."""
     if not rows:
         return set()
     # Sorted by id: concurrent batches sharing ids then take index locks in one order.
     rows = sorted(rows, key=lambda row: str(row["id"]))
-    stmt = (
-        insert_for(session, Event)
-        .on_conflict_do_nothing(index_elements=["workspace_id", "id"])
-        .returning(Event.__table__.c.id)  # type: ignore[attr-defined]
-    )
-    return set(session.connection().execute(stmt, rows).scalars())
+    received_at = raw.dt_out(now)
+    dt_out, json_out = raw.dt_out, raw.json_out
+    inserted: set[str] = set()
+    for start in range(0, len(rows), ROWS_PER_STATEMENT):
+        chunk = rows[start : start + ROWS_PER_STATEMENT]
+        params: list[Any] = []
+        for row in chunk:
+            params += (
+                workspace_id, row["id"], row["name"], json_out(row["properties"]), row["user_id"],
+                row["company_id"], dt_out(row["timestamp"]), received_at, source,
+            )  # fmt: skip
+        returned = raw.all(
+            f"INSERT INTO event ({_EVENT_COLUMNS}) VALUES {placeholders(9, len(chunk))}"
+            " ON CONFLICT (workspace_id, id) DO NOTHING RETURNING id",
+            params,
+        )
+        inserted.update(event_id for (event_id,) in returned)
+    return inserted
 
 
-def _upsert_people(session: Session, workspace_id: int, rows: list[dict[str, Any]]) -> None:
+_UPSERT_USER = (
+    "INSERT INTO end_user (workspace_id, external_id, traits, first_seen_at, last_seen_at)"
+    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (workspace_id, external_id) DO UPDATE SET"
+    " first_seen_at = CASE WHEN excluded.first_seen_at < end_user.first_seen_at"
+    " THEN excluded.first_seen_at ELSE end_user.first_seen_at END,"
+    " last_seen_at = CASE WHEN excluded.last_seen_at > end_user.last_seen_at"
+    " THEN excluded.last_seen_at ELSE end_user.last_seen_at END"
+    # Rows the batch does not change are not rewritten.
+    " WHERE excluded.first_seen_at < end_user.first_seen_at"
+    " OR excluded.last_seen_at > end_user.last_seen_at"
+)
+_INSERT_COMPANY = (
+    "INSERT INTO company (workspace_id, external_id, traits, created_at, updated_at)"
+    " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+)
+_INSERT_MEMBERSHIP = (
+    "INSERT INTO membership (workspace_id, user_id, company_id, created_at)"
+    " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"
+)
+
+
+def _upsert_people(
+    raw: Raw, workspace_id: int, rows: list[dict[str, Any]], now: datetime
+) -> None:
     users: dict[str, tuple[datetime, datetime]] = {}
     memberships: set[tuple[str, str]] = set()
     for row in rows:
@@ -116,55 +169,41 @@ def _upsert_people(session: Session, workspace_id: int, rows: list[dict[str, Any
         users[row["user_id"]] = (min(first, ts), max(last, ts))
         if row["company_id"] is not None:
             memberships.add((row["user_id"], row["company_id"]))
-    table = EndUser.__table__  # type: ignore[attr-defined]
-    stmt = insert_for(session, EndUser)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["workspace_id", "external_id"],
-        set_={
-            "first_seen_at": earliest(table.c.first_seen_at, stmt.excluded.first_seen_at),
-            "last_seen_at": latest(table.c.last_seen_at, stmt.excluded.last_seen_at),
-        },
-    )
-    conn = session.connection()
-    conn.execute(
-        stmt,
+    dt_out = raw.dt_out
+    no_traits = raw.json_out({})
+    # Sorted so that concurrent batches lock rows in the same order (no deadlocks on PostgreSQL).
+    raw.many(
+        _UPSERT_USER,
         [
-            {
-                "workspace_id": workspace_id,
-                "external_id": user_id,
-                "traits": {},
-                "first_seen_at": first,
-                "last_seen_at": last,
-            }
+            (workspace_id, user_id, no_traits, dt_out(first), dt_out(last))
             for user_id, (first, last) in sorted(users.items())
         ],
     )
     if memberships:
-        now = utcnow()
+        created = dt_out(now)
         companies = sorted({company for _, company in memberships})
-        conn.execute(
-            insert_for(session, Company).on_conflict_do_nothing(),
-            [
-                {
-                    "workspace_id": workspace_id,
-                    "external_id": company,
-                    "traits": {},
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for company in companies
-            ],
+        raw.many(
+            _INSERT_COMPANY,
+            [(workspace_id, company, no_traits, created, created) for company in companies],
         )
-        conn.execute(
-            insert_for(session, Membership).on_conflict_do_nothing(),
-            [
-                {"workspace_id": workspace_id, "user_id": u, "company_id": c, "created_at": now}
-                for u, c in sorted(memberships)
-            ],
+        raw.many(
+            _INSERT_MEMBERSHIP,
+            [(workspace_id, u, c, created) for u, c in sorted(memberships)],
         )
 
 
-def _count_events(session: Session, workspace_id: int, rows: list[dict[str, Any]]) -> None:
+_COUNT_EVENTS = (
+    "INSERT INTO user_event_count (workspace_id, user_id, name, count, first_at, last_at)"
+    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (workspace_id, user_id, name) DO UPDATE SET"
+    " count = user_event_count.count + excluded.count,"
+    " first_at = CASE WHEN excluded.first_at < user_event_count.first_at"
+    " THEN excluded.first_at ELSE user_event_count.first_at END,"
+    " last_at = CASE WHEN excluded.last_at > user_event_count.last_at"
+    " THEN excluded.last_at ELSE user_event_count.last_at END"
+)
+
+
+def _count_events(raw: Raw, workspace_id: int, rows: list[dict[str, Any]]) -> None:
     counts: dict[tuple[str, str], list[Any]] = {}
     for row in rows:
         key = (row["user_id"], row["name"])
@@ -176,28 +215,12 @@ def _count_events(session: Session, workspace_id: int, rows: list[dict[str, Any]
             entry[0] += 1
             entry[1] = min(entry[1], ts)
             entry[2] = max(entry[2], ts)
-    table = UserEventCount.__table__  # type: ignore[attr-defined]
-    stmt = insert_for(session, UserEventCount)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["workspace_id", "user_id", "name"],
-        set_={
-            "count": table.c.count + stmt.excluded.count,
-            "first_at": earliest(table.c.first_at, stmt.excluded.first_at),
-            "last_at": latest(table.c.last_at, stmt.excluded.last_at),
-        },
-    )
+    dt_out = raw.dt_out
     # Sorted so that concurrent batches lock rows in the same order (no deadlocks on PostgreSQL).
-    session.connection().execute(
-        stmt,
+    raw.many(
+        _COUNT_EVENTS,
         [
-            {
-                "workspace_id": workspace_id,
-                "user_id": user_id,
-                "name": name,
-                "count": count,
-                "first_at": first,
-                "last_at": last,
-            }
+            (workspace_id, user_id, name, count, dt_out(first), dt_out(last))
             for (user_id, name), (count, first, last) in sorted(counts.items())
         ],
     )

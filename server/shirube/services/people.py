@@ -1,40 +1,26 @@
 """End users and companies: upserts that merge traits the way hosts expect (new keys
-overwrite, keys not sent are kept)."""
+overwrite, keys not sent are kept).
+
+Deciding what to write is separate from writing it, so that a widget session can read
+everything first and open a write transaction only when something changed (rarely).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
-from sqlmodel import select as orm_select
 
-from shirube.models import Company, EndUser, Membership
-from shirube.services.sql import insert_for
+from shirube.services.sql import Raw
 from shirube.timeutil import utcnow
 
 # last_seen_at is refreshed at most this often by widget sessions: a write on every page load
 # would cost more than a KPI measured in days needs.
 LAST_SEEN_GRANULARITY = timedelta(minutes=5)
 
-_USERS = EndUser.__table__  # type: ignore[attr-defined]
-_COMPANIES = Company.__table__  # type: ignore[attr-defined]
-_MEMBERS = Membership.__table__  # type: ignore[attr-defined]
-
-# Built once: on this hot path building a statement costs more than running it.
-_USER = select(_USERS.c.traits, _USERS.c.locale, _USERS.c.last_seen_at).where(
-    _USERS.c.workspace_id == bindparam("ws"), _USERS.c.external_id == bindparam("id")
-)
-_COMPANY = select(_COMPANIES.c.traits).where(
-    _COMPANIES.c.workspace_id == bindparam("ws"), _COMPANIES.c.external_id == bindparam("id")
-)
-_MEMBER = select(_MEMBERS.c.company_id).where(
-    _MEMBERS.c.workspace_id == bindparam("ws"),
-    _MEMBERS.c.user_id == bindparam("user"),
-    _MEMBERS.c.company_id == bindparam("company"),
-)
+Statement = tuple[str, tuple[Any, ...]]
 
 
 @dataclass(frozen=True)
@@ -44,10 +30,130 @@ class Person:
     locale: str | None = None
 
 
+@dataclass(frozen=True)
+class StoredUser:
+    traits: dict[str, Any]
+    locale: str | None
+    last_seen_at: datetime
+
+
 def merged(current: dict[str, Any], update: dict[str, Any] | None) -> dict[str, Any]:
     if not update:
         return current
     return {**current, **update}
+
+
+def identify_user(
+    raw: Raw,
+    workspace_id: int,
+    user_id: str,
+    stored: StoredUser | None,
+    traits: dict[str, Any] | None,
+    locale: str | None,
+    *,
+    seen: bool,
+    now: datetime,
+) -> tuple[Person, list[Statement]]:
+    """The user after this identify call, and the statements that store it (none when
+    nothing changed). `seen`: the user is here now (a widget session), as opposed to the host
+    backend describing them."""
+    if stored is None:
+        person = Person(user_id, dict(traits or {}), locale)
+        insert = (
+            "INSERT INTO end_user (workspace_id, external_id, traits, locale, first_seen_at,"
+            " last_seen_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (workspace_id, user_id, raw.json_out(person.traits), locale, raw.dt_out(now),
+             raw.dt_out(now)),
+        )  # fmt: skip
+        return person, [insert]
+    new_traits = merged(stored.traits, traits)
+    new_locale = locale or stored.locale
+    person = Person(user_id, new_traits, new_locale)
+    refresh = seen and now - stored.last_seen_at >= LAST_SEEN_GRANULARITY
+    if new_traits == stored.traits and new_locale == stored.locale and not refresh:
+        return person, []
+    where = (workspace_id, user_id)
+    if seen:
+        last_seen = raw.dt_out(max(stored.last_seen_at, now))
+        return person, [
+            (
+                "UPDATE end_user SET traits = ?, locale = ?, last_seen_at = ?"
+                " WHERE workspace_id = ? AND external_id = ?",
+                (raw.json_out(new_traits), new_locale, last_seen, *where),
+            )
+        ]
+    return person, [
+        (
+            "UPDATE end_user SET traits = ?, locale = ? WHERE workspace_id = ? AND external_id = ?",
+            (raw.json_out(new_traits), new_locale, *where),
+        )
+    ]
+
+
+def identify_company(
+    raw: Raw,
+    workspace_id: int,
+    company_id: str,
+    stored_traits: dict[str, Any] | None,
+    traits: dict[str, Any] | None,
+    now: datetime,
+) -> tuple[Person, list[Statement]]:
+    if stored_traits is None:
+        person = Person(company_id, dict(traits or {}))
+        insert = (
+            "INSERT INTO company (workspace_id, external_id, traits, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (workspace_id, company_id, raw.json_out(person.traits), raw.dt_out(now),
+             raw.dt_out(now)),
+        )  # fmt: skip
+        return person, [insert]
+    new_traits = merged(stored_traits, traits)
+    if new_traits == stored_traits:
+        return Person(company_id, new_traits), []
+    update = (
+        "UPDATE company SET traits = ?, updated_at = ? WHERE workspace_id = ? AND external_id = ?",
+        (raw.json_out(new_traits), raw.dt_out(now), workspace_id, company_id),
+    )
+    return Person(company_id, new_traits), [update]
+
+
+def membership_insert(
+    raw: Raw, workspace_id: int, user_id: str, company_id: str, now: datetime
+) -> Statement:
+    return (
+        "INSERT INTO membership (workspace_id, user_id, company_id, created_at)"
+        " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        (workspace_id, user_id, company_id, raw.dt_out(now)),
+    )
+
+
+def run_statements(raw: Raw, statements: list[Statement]) -> None:
+    for sql, params in statements:
+        raw.run(sql, params)
+
+
+# Session-based entry points (server API) ---------------------------------------------------
+
+
+def read_user(raw: Raw, workspace_id: int, user_id: str) -> StoredUser | None:
+    row = raw.one(
+        "SELECT traits, locale, last_seen_at FROM end_user"
+        " WHERE workspace_id = ? AND external_id = ?",
+        (workspace_id, user_id),
+    )
+    if row is None:
+        return None
+    last_seen = raw.dt_in(row[2])
+    assert last_seen is not None
+    return StoredUser(raw.json_in(row[0]), row[1], last_seen)
+
+
+def read_company_traits(raw: Raw, workspace_id: int, company_id: str) -> dict[str, Any] | None:
+    row = raw.one(
+        "SELECT traits FROM company WHERE workspace_id = ? AND external_id = ?",
+        (workspace_id, company_id),
+    )
+    return None if row is None else raw.json_in(row[0])
 
 
 def upsert_user(
@@ -59,99 +165,33 @@ def upsert_user(
     *,
     seen: bool = True,
 ) -> Person:
-    """`seen`: the user is here now (a widget session), as opposed to the host backend
-    describing them."""
-    now = utcnow()
-    user = session.connection().execute(_USER, {"ws": workspace_id, "id": user_id}).first()
-    if user is None:
-        person = Person(user_id, dict(traits or {}), locale)
-        session.connection().execute(
-            insert_for(session, EndUser).on_conflict_do_nothing(),
-            {
-                "workspace_id": workspace_id,
-                "external_id": user_id,
-                "traits": person.traits,
-                "locale": locale,
-                "first_seen_at": now,
-                "last_seen_at": now,
-            },
-        )
-        return person
-    new_traits = merged(user.traits, traits)
-    new_locale = locale or user.locale
-    if (
-        new_traits != user.traits
-        or new_locale != user.locale
-        or (seen and now - user.last_seen_at >= LAST_SEEN_GRANULARITY)
-    ):
-        values: dict[str, Any] = {"traits": new_traits, "locale": new_locale}
-        if seen:
-            values["last_seen_at"] = max(user.last_seen_at, now)
-        session.connection().execute(
-            update(_USERS)
-            .where(_USERS.c.workspace_id == workspace_id, _USERS.c.external_id == user_id)
-            .values(values)
-        )
-    return Person(user_id, new_traits, new_locale)
+    raw = Raw.of_session(session)
+    stored = read_user(raw, workspace_id, user_id)
+    person, statements = identify_user(
+        raw, workspace_id, user_id, stored, traits, locale, seen=seen, now=utcnow()
+    )
+    run_statements(raw, statements)
+    return person
 
 
 def upsert_company(
     session: Session, workspace_id: int, company_id: str, traits: dict[str, Any] | None
 ) -> Person:
-    now = utcnow()
-    company = session.connection().execute(_COMPANY, {"ws": workspace_id, "id": company_id}).first()
-    if company is None:
-        person = Person(company_id, dict(traits or {}))
-        session.connection().execute(
-            insert_for(session, Company).on_conflict_do_nothing(),
-            {
-                "workspace_id": workspace_id,
-                "external_id": company_id,
-                "traits": person.traits,
-                "created_at": now,
-                "updated_at": now,
-            },
-        )
-        return person
-    new_traits = merged(company.traits, traits)
-    if new_traits != company.traits:
-        session.connection().execute(
-            update(_COMPANIES)
-            .where(
-                _COMPANIES.c.workspace_id == workspace_id,
-                _COMPANIES.c.external_id == company_id,
-            )
-            .values(traits=new_traits, updated_at=now)
-        )
-    return Person(company_id, new_traits)
+    raw = Raw.of_session(session)
+    stored = read_company_traits(raw, workspace_id, company_id)
+    person, statements = identify_company(raw, workspace_id, company_id, stored, traits, utcnow())
+    run_statements(raw, statements)
+    return person
 
 
 def add_membership(session: Session, workspace_id: int, user_id: str, company_id: str) -> None:
-    # Read first: on every widget session the membership almost always exists, and a read is
-    # cheaper than a conflicting insert.
-    exists = (
-        session.connection()
-        .execute(_MEMBER, {"ws": workspace_id, "user": user_id, "company": company_id})
-        .first()
-    )
-    if exists is not None:
-        return
-    session.connection().execute(
-        insert_for(session, Membership).on_conflict_do_nothing(),
-        {
-            "workspace_id": workspace_id,
-            "user_id": user_id,
-            "company_id": company_id,
-            "created_at": utcnow(),
-        },
-    )
+    raw = Raw.of_session(session)
+    run_statements(raw, [membership_insert(raw, workspace_id, user_id, company_id, utcnow())])
 
 
 def user_companies(session: Session, workspace_id: int, user_id: str) -> list[str]:
-    return list(
-        session.exec(
-            orm_select(Membership.company_id).where(
-                Membership.workspace_id == workspace_id, Membership.user_id == user_id
-            )
-        ).all()
+    rows = Raw.of_session(session).all(
+        "SELECT company_id FROM membership WHERE workspace_id = ? AND user_id = ?",
+        (workspace_id, user_id),
     )
+    return [company_id for (company_id,) in rows]

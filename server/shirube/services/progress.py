@@ -6,13 +6,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Row, bindparam, select
-from sqlmodel import Session, col
-from sqlmodel import select as orm_select
+from sqlmodel import Session
 
-from shirube.models import ChecklistItemProgress, SurveyAnswer, TourProgress, TourStepSeen
 from shirube.services.completions import (
     Completion,
     nth_event_completion,
@@ -20,50 +17,118 @@ from shirube.services.completions import (
     store_completions,
 )
 from shirube.services.published import EventRule, ItemRef, PublishedChecklist
+from shirube.services.sql import Raw, placeholders
 from shirube.timeutil import isoformat
 
-_TOURS = TourProgress.__table__  # type: ignore[attr-defined]
-_ITEMS = ChecklistItemProgress.__table__  # type: ignore[attr-defined]
-_SURVEYS = SurveyAnswer.__table__  # type: ignore[attr-defined]
+
+class TourRow(NamedTuple):
+    status: str
+    current_step: str | None
+    version: int | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    dismissed_at: datetime | None
 
 
 @dataclass
 class UserProgress:
-    """Rows as plain Core rows: this runs on every widget session, and ORM objects cost
-    several times more to build than the query itself."""
-
-    tours: dict[str, Row[Any]] = field(default_factory=dict)
+    tours: dict[str, TourRow] = field(default_factory=dict)
     items: dict[ItemRef, datetime] = field(default_factory=dict)
     surveys: set[str] = field(default_factory=set)
+    # Stored event counts of the names that completion rules use, when read with the rest.
+    counts: dict[str, int] | None = None
 
 
-# Built once: on this hot path building a statement costs more than running it.
-_USER_ITEMS = select(_ITEMS.c.checklist_key, _ITEMS.c.item_id, _ITEMS.c.completed_at).where(
-    _ITEMS.c.workspace_id == bindparam("ws"), _ITEMS.c.user_id == bindparam("user")
+# One round trip for everything a session shows: tours, items, surveys (and event counts).
+_PROGRESS = (
+    "SELECT 0, tour_key, status, current_step, version, started_at, completed_at, dismissed_at"
+    " FROM tour_progress WHERE workspace_id = ? AND user_id = ?"
+    " UNION ALL SELECT 1, checklist_key, item_id, NULL, NULL, completed_at, NULL, NULL"
+    " FROM checklist_item_progress WHERE workspace_id = ? AND user_id = ?"
+    " UNION ALL SELECT 2, checklist_key, NULL, NULL, NULL, NULL, NULL, NULL"
+    " FROM survey_answer WHERE workspace_id = ? AND user_id = ?"
 )
-_USER_TOURS = select(_TOURS).where(
-    _TOURS.c.workspace_id == bindparam("ws"), _TOURS.c.user_id == bindparam("user")
-)
-_USER_SURVEYS = select(_SURVEYS.c.checklist_key).where(
-    _SURVEYS.c.workspace_id == bindparam("ws"), _SURVEYS.c.user_id == bindparam("user")
+_COUNTS = (
+    " UNION ALL SELECT 3, name, NULL, NULL, count, NULL, NULL, NULL"
+    " FROM user_event_count WHERE workspace_id = ? AND user_id = ? AND name IN ({})"
 )
 
 
-def _load_items(session: Session, workspace_id: int, user_id: str) -> dict[ItemRef, datetime]:
-    rows = session.connection().execute(_USER_ITEMS, {"ws": workspace_id, "user": user_id})
-    return {ItemRef(c, i): at for c, i, at in rows}
+def read_progress(
+    raw: Raw, workspace_id: int, user_id: str, count_names: Collection[str] = ()
+) -> UserProgress:
+    sql, params = _PROGRESS, [workspace_id, user_id] * 3
+    if count_names:
+        sql += _COUNTS.format(placeholders(len(count_names)))
+        params += [workspace_id, user_id, *count_names]
+    progress = UserProgress(counts={} if count_names else None)
+    dt_in = raw.dt_in
+    for kind, key, a, b, number, at1, at2, at3 in raw.all(sql, params):
+        if kind == 0:
+            progress.tours[key] = TourRow(a, b, number, dt_in(at1), dt_in(at2), dt_in(at3))
+        elif kind == 1:
+            at = dt_in(at1)
+            assert at is not None
+            progress.items[ItemRef(key, a)] = at
+        elif kind == 2:
+            progress.surveys.add(key)
+        else:
+            assert progress.counts is not None
+            progress.counts[key] = number
+    return progress
+
+
+def pending_completions(
+    raw: Raw,
+    workspace_id: int,
+    user_id: str,
+    checklists: Collection[PublishedChecklist],
+    progress: UserProgress,
+) -> list[Completion]:
+    """Items whose event-count or tour rule is met but not yet recorded (reads only)."""
+    pending: list[tuple[ItemRef, Any]] = []
+    for published in checklists:
+        for item in published.doc.items:
+            ref = ItemRef(published.doc.key, item.id)
+            if ref not in progress.items and item.completion.type in ("event", "tour_completed"):
+                pending.append((ref, item.completion))
+    if not pending:
+        return []
+    counts = progress.counts
+    if counts is None:
+        names = {rule.event for _, rule in pending if rule.type == "event"}
+        found = read_counts(raw, workspace_id, [(user_id, name) for name in names])
+        counts = {name: count for (_, name), count in found.items()}
+    completions: list[Completion] = []
+    for ref, rule in pending:
+        if rule.type == "event":
+            if counts.get(rule.event, 0) >= rule.min_count:
+                completions.append(
+                    nth_event_completion(
+                        raw, workspace_id, user_id, rule.event, EventRule(ref, rule.min_count)
+                    )
+                )
+            continue
+        tour = progress.tours.get(rule.tour)
+        if tour is not None and tour.status == "completed" and tour.completed_at is not None:
+            completions.append(Completion(user_id, ref, tour.completed_at, "tour_completed"))
+    return completions
+
+
+def record_completions(
+    raw: Raw, workspace_id: int, user_id: str, completions: list[Completion], progress: UserProgress
+) -> None:
+    """Store caught-up items (inside a write transaction) and show them in `progress`; read
+    back, because where another writer got there first its time is the one kept."""
+    store_completions(raw, workspace_id, completions)
+    progress.items = read_progress(raw, workspace_id, user_id).items
+
+
+# Session-based entry points (the server API's progress endpoint) ---------------------------
 
 
 def load_progress(session: Session, workspace_id: int, user_id: str) -> UserProgress:
-    conn = session.connection()
-    params = {"ws": workspace_id, "user": user_id}
-    tours = conn.execute(_USER_TOURS, params)
-    surveys = conn.execute(_USER_SURVEYS, params)
-    return UserProgress(
-        tours={row.tour_key: row for row in tours},
-        items=_load_items(session, workspace_id, user_id),
-        surveys=set(surveys.scalars()),
-    )
+    return read_progress(Raw.of_session(session), workspace_id, user_id)
 
 
 def catch_up(
@@ -73,37 +138,13 @@ def catch_up(
     checklists: Collection[PublishedChecklist],
     progress: UserProgress,
 ) -> None:
-    """Complete items whose event-count or tour rule is met but not yet recorded."""
-    pending: list[tuple[ItemRef, Any]] = []
-    for published in checklists:
-        for item in published.doc.items:
-            ref = ItemRef(published.doc.key, item.id)
-            if ref not in progress.items and item.completion.type in ("event", "tour_completed"):
-                pending.append((ref, item.completion))
-    if not pending:
-        return
-    names = {rule.event for _, rule in pending if rule.type == "event"}
-    counts = read_counts(session, workspace_id, [(user_id, name) for name in names])
-    completions: list[Completion] = []
-    for ref, rule in pending:
-        if rule.type == "event":
-            if counts.get((user_id, rule.event), 0) >= rule.min_count:
-                completions.append(
-                    nth_event_completion(
-                        session, workspace_id, user_id, rule.event, EventRule(ref, rule.min_count)
-                    )
-                )
-            continue
-        tour = progress.tours.get(rule.tour)
-        if tour is not None and tour.status == "completed" and tour.completed_at is not None:
-            completions.append(Completion(user_id, ref, tour.completed_at, "tour_completed"))
-    if not completions:
-        return
-    store_completions(session, workspace_id, completions)
-    progress.items = _load_items(session, workspace_id, user_id)
+    raw = Raw.of_session(session)
+    completions = pending_completions(raw, workspace_id, user_id, checklists, progress)
+    if completions:
+        record_completions(raw, workspace_id, user_id, completions, progress)
 
 
-def tour_progress_json(tour: Row[Any] | None) -> dict[str, Any]:
+def tour_progress_json(tour: TourRow | None) -> dict[str, Any]:
     if tour is None:
         return {"status": "not_started", "current_step": None}
     return {
@@ -139,11 +180,12 @@ def checklist_progress_json(
 def steps_seen(
     session: Session, workspace_id: int, user_id: str
 ) -> dict[str, dict[str, str | None]]:
+    raw = Raw.of_session(session)
     seen: dict[str, dict[str, str | None]] = {}
-    for row in session.exec(
-        orm_select(TourStepSeen)
-        .where(TourStepSeen.workspace_id == workspace_id, TourStepSeen.user_id == user_id)
-        .order_by(col(TourStepSeen.first_seen_at))
+    for tour_key, step_id, first_seen_at in raw.all(
+        "SELECT tour_key, step_id, first_seen_at FROM tour_step_seen"
+        " WHERE workspace_id = ? AND user_id = ? ORDER BY first_seen_at",
+        (workspace_id, user_id),
     ):
-        seen.setdefault(row.tour_key, {})[row.step_id] = isoformat(row.first_seen_at)
+        seen.setdefault(tour_key, {})[step_id] = isoformat(raw.dt_in(first_seen_at))
     return seen

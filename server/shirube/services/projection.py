@@ -10,10 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import case, func, literal, or_, update
-from sqlmodel import Session
-
-from shirube.models import SurveyAnswer, TourProgress, TourStepSeen
 from shirube.services.completions import (
     Completion,
     completed_refs,
@@ -22,7 +18,7 @@ from shirube.services.completions import (
     store_completions,
 )
 from shirube.services.published import ItemRef, PublishedContent, url_without_query
-from shirube.services.sql import earliest, insert_for
+from shirube.services.sql import Raw
 from shirube.timeutil import utcnow
 
 STATUS_RANK = {"not_started": 0, "in_progress": 1, "dismissed": 2, "completed": 3}
@@ -33,20 +29,14 @@ TOUR_EVENT_STATUS = {
     "$tour_completed": "completed",
 }
 
-_TOURS = TourProgress.__table__  # type: ignore[attr-defined]
-
 
 @dataclass
 class ProjectionResult:
     completed_items: list[tuple[str, ItemRef]] = field(default_factory=list)
 
 
-def _rank(column: Any) -> Any:
-    return case(*((column == name, rank) for name, rank in STATUS_RANK.items()), else_=0)
-
-
 def project(
-    session: Session,
+    raw: Raw,
     workspace_id: int,
     rows: list[dict[str, Any]],
     source: str,
@@ -60,11 +50,11 @@ def project(
         name = row["name"]
         props = row["properties"]
         if name in TOUR_EVENT_STATUS:
-            _apply_tour_event(session, workspace_id, row)
+            _apply_tour_event(raw, workspace_id, row)
             if name == "$tour_completed":
                 tour_completions.setdefault((row["user_id"], props["tour"]), row)
         elif name == "$survey_answered":
-            _store_survey(session, workspace_id, row)
+            _store_survey(raw, workspace_id, row)
         elif name == "$page_viewed":
             path = url_without_query(props["url"])
             completions.extend(
@@ -87,93 +77,85 @@ def project(
             Completion(user_id, ref, row["timestamp"], "tour_completed", row["id"])
             for ref in published.tour_rules.get(tour_key, ())
         )
-    completions.extend(_event_rule_completions(session, workspace_id, event_rule_hits, published))
-    return ProjectionResult(completed_items=store_completions(session, workspace_id, completions))
+    completions.extend(_event_rule_completions(raw, workspace_id, event_rule_hits, published))
+    return ProjectionResult(completed_items=store_completions(raw, workspace_id, completions))
 
 
-def _apply_tour_event(session: Session, workspace_id: int, row: dict[str, Any]) -> None:
+_RANK = (
+    "CASE status"
+    + "".join(f" WHEN '{name}' THEN {rank}" for name, rank in STATUS_RANK.items())
+    + " ELSE 0 END"
+)
+_NEWER_STEP = "(current_step_at IS NULL OR current_step_at <= ?)"
+
+
+def _earliest(column: str) -> str:
+    return f"{column} = CASE WHEN {column} IS NULL OR ? < {column} THEN ? ELSE {column} END"
+
+
+def _apply_tour_event(raw: Raw, workspace_id: int, row: dict[str, Any]) -> None:
+    """One conditional UPDATE: the status only climbs, first times stay first, the step of
+    the newest event wins, whatever order concurrent batches commit in."""
     props = row["properties"]
-    user_id, tour_key, ts = row["user_id"], props["tour"], row["timestamp"]
-    now = utcnow()
-    session.connection().execute(
-        insert_for(session, TourProgress).on_conflict_do_nothing(),
-        {
-            "workspace_id": workspace_id,
-            "user_id": user_id,
-            "tour_key": tour_key,
-            "status": "not_started",
-            "updated_at": now,
-        },
+    user_id, tour_key, name = row["user_id"], props["tour"], row["name"]
+    ts, now = raw.dt_out(row["timestamp"]), raw.dt_out(utcnow())
+    raw.run(
+        "INSERT INTO tour_progress (workspace_id, user_id, tour_key, status, updated_at)"
+        " VALUES (?, ?, ?, 'not_started', ?) ON CONFLICT DO NOTHING",
+        (workspace_id, user_id, tour_key, now),
     )
-    status = TOUR_EVENT_STATUS[row["name"]]
-    values: dict[str, Any] = {
-        "status": case(
-            (_rank(_TOURS.c.status) < STATUS_RANK[status], literal(status)),
-            else_=_TOURS.c.status,
-        ),
-        "started_at": earliest(_TOURS.c.started_at, ts),
-        "updated_at": now,
-    }
-    if row["name"] == "$tour_completed":
-        values["completed_at"] = earliest(_TOURS.c.completed_at, ts)
-    elif row["name"] == "$tour_dismissed":
-        values["dismissed_at"] = earliest(_TOURS.c.dismissed_at, ts)
-    step = props.get("step")
+    status = TOUR_EVENT_STATUS[name]
+    sets = [f"status = CASE WHEN {_RANK} < ? THEN ? ELSE status END", _earliest("started_at")]
+    params: list[Any] = [STATUS_RANK[status], status, ts, ts]
+    if name == "$tour_completed":
+        sets.append(_earliest("completed_at"))
+        params += (ts, ts)
+    elif name == "$tour_dismissed":
+        sets.append(_earliest("dismissed_at"))
+        params += (ts, ts)
+    step, version = props.get("step"), props.get("version")
     if step is not None:
-        # The step of the newest event wins, however batches interleave.
-        newer = or_(_TOURS.c.current_step_at.is_(None), _TOURS.c.current_step_at <= ts)
-        values["current_step"] = case((newer, literal(step)), else_=_TOURS.c.current_step)
-        values["current_step_at"] = case((newer, ts), else_=_TOURS.c.current_step_at)
-        if props.get("version") is not None:
+        # Every SET expression sees the row as it was, so all three use the old step time.
+        sets.append(f"current_step = CASE WHEN {_NEWER_STEP} THEN ? ELSE current_step END")
+        sets.append(f"current_step_at = CASE WHEN {_NEWER_STEP} THEN ? ELSE current_step_at END")
+        params += (ts, step, ts, ts)
+        if version is not None:
             # The version the user is on is the one of their newest step, like current_step.
-            values["version"] = case((newer, props["version"]), else_=_TOURS.c.version)
-    elif props.get("version") is not None:
-        values["version"] = func.coalesce(_TOURS.c.version, props["version"])
-    session.connection().execute(
-        update(_TOURS)
-        .where(
-            _TOURS.c.workspace_id == workspace_id,
-            _TOURS.c.user_id == user_id,
-            _TOURS.c.tour_key == tour_key,
-        )
-        .values(values)
+            sets.append(f"version = CASE WHEN {_NEWER_STEP} THEN ? ELSE version END")
+            params += (ts, version)
+    elif version is not None:
+        sets.append("version = COALESCE(version, ?)")
+        params.append(version)
+    sets.append("updated_at = ?")
+    params += (now, workspace_id, user_id, tour_key)
+    raw.run(
+        f"UPDATE tour_progress SET {', '.join(sets)}"
+        " WHERE workspace_id = ? AND user_id = ? AND tour_key = ?",
+        params,
     )
-    if row["name"] == "$tour_step_seen":
-        stmt = insert_for(session, TourStepSeen)
-        seen = TourStepSeen.__table__  # type: ignore[attr-defined]
-        session.connection().execute(
-            stmt.on_conflict_do_update(
-                index_elements=["workspace_id", "user_id", "tour_key", "step_id"],
-                set_={"first_seen_at": earliest(seen.c.first_seen_at, stmt.excluded.first_seen_at)},
-            ),
-            {
-                "workspace_id": workspace_id,
-                "user_id": user_id,
-                "tour_key": tour_key,
-                "step_id": step,
-                "first_seen_at": ts,
-            },
+    if name == "$tour_step_seen":
+        raw.run(
+            "INSERT INTO tour_step_seen (workspace_id, user_id, tour_key, step_id, first_seen_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (workspace_id, user_id, tour_key, step_id)"
+            " DO UPDATE SET first_seen_at = CASE"
+            " WHEN excluded.first_seen_at < tour_step_seen.first_seen_at"
+            " THEN excluded.first_seen_at ELSE tour_step_seen.first_seen_at END",
+            (workspace_id, user_id, tour_key, step, ts),
         )
 
 
-def _store_survey(session: Session, workspace_id: int, row: dict[str, Any]) -> None:
+def _store_survey(raw: Raw, workspace_id: int, row: dict[str, Any]) -> None:
     props = row["properties"]
-    session.connection().execute(
-        insert_for(session, SurveyAnswer).on_conflict_do_nothing(),
-        {
-            "workspace_id": workspace_id,
-            "event_id": row["id"],
-            "user_id": row["user_id"],
-            "checklist_key": props["checklist"],
-            "rating": props["rating"],
-            "comment": props.get("comment"),
-            "answered_at": row["timestamp"],
-        },
-    )
+    raw.run(
+        "INSERT INTO survey_answer (workspace_id, event_id, user_id, checklist_key, rating,"
+        " comment, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        (workspace_id, row["id"], row["user_id"], props["checklist"], props["rating"],
+         props.get("comment"), raw.dt_out(row["timestamp"])),
+    )  # fmt: skip
 
 
 def _event_rule_completions(
-    session: Session,
+    raw: Raw,
     workspace_id: int,
     hits: dict[tuple[str, str], dict[str, Any]],
     published: PublishedContent,
@@ -192,15 +174,15 @@ def _event_rule_completions(
                 needs_count.append((user_id, name))
     if not needs_count:
         return completions
-    counts = read_counts(session, workspace_id, needs_count)
+    counts = read_counts(raw, workspace_id, needs_count)
     reached = [
         (user_id, name, rule)
         for user_id, name in needs_count
         for rule in published.event_rules[name]
         if rule.min_count > 1 and counts.get((user_id, name), 0) >= rule.min_count
     ]
-    done = completed_refs(session, workspace_id, {user_id for user_id, _, _ in reached})
+    done = completed_refs(raw, workspace_id, {user_id for user_id, _, _ in reached})
     for user_id, name, rule in reached:
         if (user_id, rule.ref) not in done:
-            completions.append(nth_event_completion(session, workspace_id, user_id, name, rule))
+            completions.append(nth_event_completion(raw, workspace_id, user_id, name, rule))
     return completions

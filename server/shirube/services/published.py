@@ -9,10 +9,13 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import Any, NamedTuple
 
-from sqlmodel import Session, col, select
+import orjson
+from sqlmodel import Session
 
 from shirube.content import (
     ChecklistDoc,
@@ -20,7 +23,9 @@ from shirube.content import (
     localize_checklist,
     localize_tour,
 )
-from shirube.models import ContentItem, ContentVersion
+from shirube.content.matching import Matcher
+from shirube.jsonresponse import dumps
+from shirube.services.sql import Raw
 
 
 def page_pattern_regex(pattern: str) -> re.Pattern[str]:
@@ -36,12 +41,23 @@ def url_without_query(url: str) -> str:
     return url.split("#", 1)[0].split("?", 1)[0]
 
 
+Traits = Mapping[str, Any]
+
+
 @dataclass
 class _Published:
     version: int
     _localized: dict[tuple[str | None, str], dict[str, Any]] = field(
         default_factory=dict, init=False
     )
+    _opened: dict[tuple[str | None, str], bytes] = field(default_factory=dict, init=False)
+    # The audience's compiled matcher, taken out of the pydantic model once: reading a
+    # private attribute of a model costs more than most matchers.
+    _matcher: Matcher | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        audience = self.doc.audience  # type: ignore[attr-defined]
+        self._matcher = None if audience is None else audience._compiled.match
 
     def _localize(self, locale: str | None, default_locale: str) -> dict[str, Any]:
         raise NotImplementedError
@@ -55,6 +71,20 @@ class _Published:
             self._localized[key] = cached
         return cached
 
+    def opened_json(self, locale: str | None, default_locale: str) -> bytes:
+        """`localized()` encoded once, without its closing brace, so that each answer only
+        appends this user's `"progress"` to bytes built once per version and locale."""
+        key = (locale, default_locale)
+        opened = self._opened.get(key)
+        if opened is None:
+            opened = dumps(self.localized(locale, default_locale))[:-1]
+            self._opened[key] = opened
+        return opened
+
+    def targets(self, user: Traits, company: Traits | None) -> bool:
+        """Whether the audience takes this user (and company); no audience means everyone."""
+        return self._matcher is None or self._matcher(user, company)
+
 
 @dataclass
 class PublishedTour(_Published):
@@ -62,6 +92,7 @@ class PublishedTour(_Published):
 
     def _localize(self, locale: str | None, default_locale: str) -> dict[str, Any]:
         return localize_tour(self.doc, locale, default_locale)
+
 
 
 @dataclass
@@ -72,8 +103,10 @@ class PublishedChecklist(_Published):
         return localize_checklist(self.doc, locale, default_locale)
 
 
-@dataclass(frozen=True, order=True)
-class ItemRef:
+
+class ItemRef(NamedTuple):
+    """A checklist item (a tuple: hashing and comparing it is cheap on the session path)."""
+
     checklist: str
     item: str
 
@@ -82,6 +115,15 @@ class ItemRef:
 class EventRule:
     ref: ItemRef
     min_count: int
+
+
+class Targeted(NamedTuple):
+    tours: tuple[PublishedTour, ...]
+    checklists: tuple[PublishedChecklist, ...]
+
+
+# Distinct trait sets remembered per content revision (a few MB at most).
+TARGETED_MEMO_SIZE = 20_000
 
 
 @dataclass
@@ -95,6 +137,35 @@ class PublishedContent:
     page_rules: list[tuple[re.Pattern[str], ItemRef]] = field(default_factory=list)
     manual_items: set[ItemRef] = field(default_factory=set)
     all_items: set[ItemRef] = field(default_factory=set)
+
+    _targeted: dict[bytes, Targeted] = field(default_factory=dict, init=False, repr=False)
+
+    def targeted(self, user: Traits, company: Traits | None) -> Targeted:
+        """Tours and checklists whose audience takes this user, remembered by the traits'
+        JSON: a pure function of this content and the traits, and the same user opens a
+        session on every page load with the same traits."""
+        try:
+            key = orjson.dumps((user, company))
+        except TypeError:  # integers beyond 64 bits: just evaluate
+            return self._evaluate(user, company)
+        found = self._targeted.get(key)
+        if found is None:
+            found = self._evaluate(user, company)
+            if len(self._targeted) >= TARGETED_MEMO_SIZE:
+                self._targeted.clear()
+            self._targeted[key] = found
+        return found
+
+    def _evaluate(self, user: Traits, company: Traits | None) -> Targeted:
+        return Targeted(
+            tuple(t for t in self.tours.values() if t.targets(user, company)),
+            tuple(c for c in self.checklists.values() if c.targets(user, company)),
+        )
+
+    @cached_property
+    def rule_event_names(self) -> tuple[str, ...]:
+        """Event names that completion rules count."""
+        return tuple(sorted(self.event_rules))
 
     def index_checklist(self, checklist: ChecklistDoc) -> None:
         for item in checklist.items:
@@ -115,19 +186,19 @@ class PublishedContent:
                 self.manual_items.add(ref)
 
 
-def load_published(session: Session, workspace_id: int, revision: int) -> PublishedContent:
-    rows = session.exec(
-        select(ContentItem.kind, ContentItem.key, ContentVersion.version, ContentVersion.document)
-        .join(ContentVersion, col(ContentVersion.content_id) == col(ContentItem.id))
-        .where(
-            ContentItem.workspace_id == workspace_id,
-            col(ContentVersion.version) == col(ContentItem.published_version),
-        )
-        .order_by(col(ContentItem.kind), col(ContentItem.key))
-    ).all()
+_PUBLISHED = (
+    "SELECT ci.kind, ci.key, cv.version, cv.document FROM content_item ci"
+    " JOIN content_version cv ON cv.content_id = ci.id"
+    " WHERE ci.workspace_id = ? AND cv.version = ci.published_version"
+    " ORDER BY ci.kind, ci.key"
+)
+
+
+def load_published_raw(raw: Raw, workspace_id: int, revision: int) -> PublishedContent:
     content = PublishedContent(revision=revision)
-    for kind, key, version, document in rows:
+    for kind, key, version, document in raw.all(_PUBLISHED, (workspace_id,)):
         # Stored documents were validated when saved; parsing again gives typed objects.
+        document = raw.json_in(document)
         if kind == "tour":
             content.tours[key] = PublishedTour(version, doc=TourDoc.model_validate(document))
         else:
@@ -135,6 +206,10 @@ def load_published(session: Session, workspace_id: int, revision: int) -> Publis
             content.checklists[key] = PublishedChecklist(version, doc=checklist)
             content.index_checklist(checklist)
     return content
+
+
+def load_published(session: Session, workspace_id: int, revision: int) -> PublishedContent:
+    return load_published_raw(Raw.of_session(session), workspace_id, revision)
 
 
 class PublishedCache:
@@ -146,13 +221,27 @@ class PublishedCache:
         self._lock = threading.Lock()
 
     def get(self, session: Session, workspace_id: int, revision: int) -> PublishedContent:
+        return self._get(
+            workspace_id,
+            revision,
+            lambda: load_published_raw(Raw.of_session(session), workspace_id, revision),
+        )
+
+    def get_raw(self, raw: Raw, workspace_id: int, revision: int) -> PublishedContent:
+        return self._get(
+            workspace_id, revision, lambda: load_published_raw(raw, workspace_id, revision)
+        )
+
+    def _get(
+        self, workspace_id: int, revision: int, load: Callable[[], PublishedContent]
+    ) -> PublishedContent:
         key = (workspace_id, revision)
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None:
                 self._entries.move_to_end(key)
                 return entry
-        entry = load_published(session, workspace_id, revision)
+        entry = load()
         with self._lock:
             self._entries[key] = entry
             while len(self._entries) > self._size:

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
+import orjson
+from psycopg.types.json import Jsonb
 from sqlalchemy import ColumnElement, Table, case
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
@@ -24,3 +31,122 @@ def earliest(current: Any, candidate: Any) -> ColumnElement[Any]:
 
 def latest(current: Any, candidate: Any) -> ColumnElement[Any]:
     return case((current.is_(None), candidate), (candidate > current, candidate), else_=current)
+
+
+class Raw:
+    """A DBAPI connection (sqlite3 or psycopg) and what differs between the two engines.
+
+    The hot paths (widget session, ingestion) speak SQL to the driver directly: on these
+    machines building and running a SQLAlchemy statement costs 10-50 times what SQLite takes
+    to execute it (docs/architecture.md). Statements are written with `?` placeholders and
+    converted once for psycopg. Values use the formats SQLAlchemy stores, so both layers read
+    each other's rows: naive UTC datetimes (ISO text with microseconds on SQLite) and JSON
+    (text on SQLite, JSONB on PostgreSQL).
+    """
+
+    __slots__ = ("_sql", "conn", "is_sqlite")
+
+    def __init__(self, conn: Any, *, is_sqlite: bool) -> None:
+        self.conn = conn
+        self.is_sqlite = is_sqlite
+        self._sql = _SQLITE_SQL if is_sqlite else _PG_SQL
+
+    @classmethod
+    def of_session(cls, session: Session) -> Raw:
+        """The driver connection under a Session's transaction (work stays in it)."""
+        conn = session.connection().connection.driver_connection
+        return cls(conn, is_sqlite=session.get_bind().dialect.name == "sqlite")
+
+    def sql(self, statement: str) -> str:
+        converted = self._sql.get(statement)
+        if converted is None:
+            converted = statement if self.is_sqlite else statement.replace("?", "%s")
+            self._sql[statement] = converted
+        return converted
+
+    def all(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+        return self.conn.execute(self.sql(statement), params).fetchall()  # type: ignore[no-any-return]
+
+    def one(self, statement: str, params: Sequence[Any] = ()) -> Any:
+        return self.conn.execute(self.sql(statement), params).fetchone()
+
+    def run(self, statement: str, params: Sequence[Any] = ()) -> None:
+        self.conn.execute(self.sql(statement), params)
+
+    def many(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        if self.is_sqlite:
+            self.conn.executemany(statement, rows)
+        else:
+            with self.conn.cursor() as cursor:
+                cursor.executemany(self.sql(statement), rows)
+
+    # Values ---------------------------------------------------------------------------------
+
+    def dt_out(self, value: datetime | None) -> Any:
+        """A timezone-aware datetime as the column stores it."""
+        if value is None:
+            return None
+        naive = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo is not UTC else (
+            value.replace(tzinfo=None)
+        )
+        if self.is_sqlite:
+            return naive.isoformat(" ", "microseconds")
+        return naive
+
+    def dt_in(self, value: Any) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+
+    def json_out(self, value: Any) -> Any:
+        if self.is_sqlite:
+            return json_text(value)
+        return Jsonb(value)
+
+    def json_in(self, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return orjson.loads(value)
+            except orjson.JSONDecodeError:  # integers beyond 64 bits
+                return json.loads(value)
+        return value
+
+
+def json_text(value: Any) -> str:
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # integers beyond 64 bits: the standard library writes them
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+_SQLITE_SQL: dict[str, str] = {}
+_PG_SQL: dict[str, str] = {}
+
+
+@contextmanager
+def write_transaction(raw: Raw) -> Iterator[None]:
+    """SQLite: BEGIN IMMEDIATE … COMMIT around the writes (reads before it ran in autocommit
+    mode). PostgreSQL: the caller's transaction already holds everything."""
+    if not raw.is_sqlite:
+        yield
+        return
+    raw.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        raw.conn.execute("ROLLBACK")
+        raise
+    raw.conn.execute("COMMIT")
+
+
+@cache
+def placeholders(width: int, rows: int | None = None) -> str:
+    """`?, ?, ?` for an IN list; with `rows`, `(?, ?), (?, ?)` for a multi-row VALUES."""
+    one = ", ".join("?" * width)
+    if rows is None:
+        return one
+    return ", ".join([f"({one})"] * rows)

@@ -1,28 +1,43 @@
 """The widget's first call: identify the user and return, in one answer, every published tour
-and checklist targeted at them together with their progress."""
+and checklist targeted at them together with their progress.
+
+Built for the hot path (docs/architecture.md, "One request to start"): two reads (workspace,
+user, company and membership in one; all progress in the other), a write transaction only when
+something changed, and an answer spliced from JSON encoded once per content version and
+locale.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
-
-from shirube.content import audience_matches
 from shirube.errors import ApiError
-from shirube.models import IdentityStat, Workspace
-from shirube.security.identity import IdentityCheck, verify_identity_token
-from shirube.security.widget_tokens import WidgetIdentity, issue_widget_token
-from shirube.services.people import add_membership, upsert_company, upsert_user
+from shirube.jsonresponse import dumps
+from shirube.security.identity import verify_identity_token
+from shirube.security.widget_tokens import WidgetIdentity
+from shirube.services.people import (
+    Statement,
+    StoredUser,
+    identify_company,
+    identify_user,
+    membership_insert,
+    run_statements,
+)
 from shirube.services.progress import (
-    catch_up,
+    UserProgress,
     checklist_progress_json,
-    load_progress,
+    pending_completions,
+    read_progress,
+    record_completions,
     tour_progress_json,
 )
-from shirube.services.published import PublishedContent
-from shirube.services.sql import insert_for
+from shirube.services.published import PublishedCache
+from shirube.services.session_token import issue_session_token
+from shirube.services.sql import Raw, write_transaction
+from shirube.timeutil import utcnow
 
 
 @dataclass(frozen=True)
@@ -35,98 +50,192 @@ class SessionRequest:
     identity_token: str | None
 
 
-def identity_secrets(workspace: Workspace) -> list[str]:
-    return [s for s in (workspace.identity_secret, workspace.identity_secret_previous) if s]
+@dataclass(frozen=True)
+class WidgetWorkspace:
+    """What a widget call needs of its workspace row."""
+
+    id: int
+    allowed_origins: list[str]
+    content_revision: int
+    identity_mode: str
+    identity_secrets: list[str]
+    default_locale: str
+    theme: dict[str, Any]
 
 
-def check_identity(session: Session, workspace: Workspace, request: SessionRequest) -> None:
+def check_origin(origin: str | None, allowed: Sequence[str]) -> None:
+    if origin is None:
+        raise ApiError(403, "origin_not_allowed", "the widget API needs an Origin header")
+    if origin.rstrip("/") not in allowed and "*" not in allowed:
+        raise ApiError(
+            403,
+            "origin_not_allowed",
+            f"origin {origin} is not among this workspace's allowed origins",
+        )
+
+
+_WORKSPACE_COLUMNS = (
+    "w.id, w.allowed_origins, w.content_revision, w.identity_mode, w.identity_secret,"
+    " w.identity_secret_previous, w.default_locale, w.theme"
+)
+WORKSPACE_BY_ID = f"SELECT {_WORKSPACE_COLUMNS} FROM workspace w WHERE w.id = ?"
+# Everything identify needs in one statement (one round trip on PostgreSQL).
+_IDENTIFY = (
+    f"SELECT {_WORKSPACE_COLUMNS}, u.traits, u.locale, u.last_seen_at, c.traits, m.company_id"
+    " FROM workspace w"
+    " LEFT JOIN end_user u ON u.workspace_id = w.id AND u.external_id = ?"
+    " LEFT JOIN company c ON c.workspace_id = w.id AND c.external_id = ?"
+    " LEFT JOIN membership m ON m.workspace_id = w.id AND m.user_id = ? AND m.company_id = ?"
+    " WHERE w.public_key = ?"
+)
+# Parsed workspace rows by their stored values (SQLite gives hashable text): parsing the
+# JSON columns on every call would cost more than reading them.
+_PARSED: dict[tuple[Any, ...], WidgetWorkspace] = {}
+_PARSED_MAX = 1024
+
+
+def widget_workspace(raw: Raw, row: Sequence[Any]) -> WidgetWorkspace:
+    key = tuple(row) if raw.is_sqlite else None
+    if key is not None:
+        found = _PARSED.get(key)
+        if found is not None:
+            return found
+    ws_id, origins, revision, mode, secret, previous, locale, theme = row
+    workspace = WidgetWorkspace(
+        ws_id,
+        raw.json_in(origins),
+        revision,
+        mode,
+        [s for s in (secret, previous) if s],
+        locale,
+        raw.json_in(theme),
+    )
+    if key is not None:
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[key] = workspace
+    return workspace
+
+
+def identity_statements(
+    workspace: WidgetWorkspace, request: SessionRequest, now: datetime
+) -> list[Statement]:
     """Enforce: refuse before anything is written. Observe: count the outcome."""
     if workspace.identity_mode == "off":
-        return
+        return []
     check = verify_identity_token(
-        request.identity_token, identity_secrets(workspace), request.user_id, request.company_id
+        request.identity_token, workspace.identity_secrets, request.user_id, request.company_id
     )
     if workspace.identity_mode == "enforce":
         if not check.valid:
             raise ApiError(401, "identity_required", check.reason)
-        return
-    _count(session, workspace, check)
-
-
-def _count(session: Session, workspace: Workspace, check: IdentityCheck) -> None:
+        return []
     column = "signed" if check.valid else "invalid" if check.signed else "unsigned"
-    table = IdentityStat.__table__  # type: ignore[attr-defined]
-    stmt = insert_for(session, IdentityStat)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["workspace_id", "day"],
-        set_={column: table.c[column] + 1},
-    )
-    row = {
-        "workspace_id": workspace.id,
-        "day": datetime.now(UTC).date().isoformat(),
-        "signed": 0,
-        "unsigned": 0,
-        "invalid": 0,
-    }
-    row[column] = 1
-    session.connection().execute(stmt, row)
+    counts = {"signed": 0, "unsigned": 0, "invalid": 0, column: 1}
+    params = (workspace.id, now.date().isoformat(), *counts.values())
+    return [
+        (
+            "INSERT INTO identity_stat (workspace_id, day, signed, unsigned, invalid)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (workspace_id, day)"
+            f" DO UPDATE SET {column} = identity_stat.{column} + 1",
+            params,
+        )
+    ]
+
+
+_NOT_STARTED = dumps(tour_progress_json(None))
 
 
 def open_session(
-    session: Session,
-    workspace: Workspace,
+    raw: Raw,
+    public_key: str,
+    origin: str | None,
     request: SessionRequest,
-    published: PublishedContent,
+    cache: PublishedCache,
     *,
     token_secret: str,
     token_ttl: int,
-) -> dict[str, Any]:
-    assert workspace.id is not None
+) -> bytes:
+    """The session answer, as JSON bytes."""
+    row = raw.one(
+        _IDENTIFY,
+        (request.user_id, request.company_id, request.user_id, request.company_id, public_key),
+    )
+    if row is None:
+        raise ApiError(401, "unauthorized", "unknown public key")
+    workspace = widget_workspace(raw, row[:8])
+    check_origin(origin, workspace.allowed_origins)
     ws = workspace.id
-    check_identity(session, workspace, request)
-    user = upsert_user(session, ws, request.user_id, request.traits, request.locale)
-    company_traits: dict[str, Any] | None = None
+    now = utcnow()
+    writes = identity_statements(workspace, request, now)
+    published = cache.get_raw(raw, ws, workspace.content_revision)
+
+    user_traits, user_locale, last_seen, company_traits, member = row[8:]
+    stored_user = None
+    if last_seen is not None:
+        seen_at = raw.dt_in(last_seen)
+        assert seen_at is not None
+        stored_user = StoredUser(raw.json_in(user_traits), user_locale, seen_at)
+    user, user_writes = identify_user(
+        raw, ws, request.user_id, stored_user, request.traits, request.locale, seen=True, now=now
+    )
+    writes += user_writes
+    company: dict[str, Any] | None = None
     if request.company_id is not None:
-        company = upsert_company(session, ws, request.company_id, request.company_traits)
-        add_membership(session, ws, request.user_id, request.company_id)
-        company_traits = company.traits
+        stored_company = None if company_traits is None else raw.json_in(company_traits)
+        found, company_writes = identify_company(
+            raw, ws, request.company_id, stored_company, request.company_traits, now
+        )
+        company = found.traits
+        writes += company_writes
+        if member is None:
+            writes.append(membership_insert(raw, ws, request.user_id, request.company_id, now))
+
+    tours, checklists = published.targeted(user.traits, company)
+    count_names = published.rule_event_names if checklists else ()
+    progress = read_progress(raw, ws, request.user_id, count_names)
+    completions = pending_completions(raw, ws, request.user_id, checklists, progress)
+    if writes or completions:
+        with write_transaction(raw):
+            run_statements(raw, writes)
+            if completions:
+                record_completions(raw, ws, request.user_id, completions, progress)
+
     locale = user.locale or workspace.default_locale
     default_locale = workspace.default_locale
-
-    tours = [
-        t
-        for t in published.tours.values()
-        if audience_matches(t.doc.audience, user.traits, company_traits)
-    ]
-    checklists = [
-        c
-        for c in published.checklists.values()
-        if audience_matches(c.doc.audience, user.traits, company_traits)
-    ]
-    progress = load_progress(session, ws, request.user_id)
-    catch_up(session, ws, request.user_id, checklists, progress)
-
-    token = issue_widget_token(
+    token = issue_session_token(
         WidgetIdentity(ws, request.user_id, request.company_id), token_secret, token_ttl
     )
-    return {
-        "token": token,
-        "expires_in": token_ttl,
-        "user": {"id": request.user_id, "company_id": request.company_id, "locale": locale},
-        "workspace": {"default_locale": default_locale, "theme": workspace.theme},
-        "revision": published.revision,
-        "tours": [
-            {
-                **tour.localized(locale, default_locale),
-                "progress": tour_progress_json(progress.tours.get(tour.doc.key)),
-            }
-            for tour in tours
-        ],
-        "checklists": [
-            {
-                **checklist.localized(locale, default_locale),
-                "progress": checklist_progress_json(checklist, progress),
-            }
-            for checklist in checklists
-        ],
-    }
+    head = dumps(
+        {
+            "token": token,
+            "expires_in": token_ttl,
+            "user": {"id": request.user_id, "company_id": request.company_id, "locale": locale},
+            "workspace": {"default_locale": default_locale, "theme": workspace.theme},
+            "revision": published.revision,
+        }
+    )
+    parts = [head[:-1], b',"tours":[']
+    for index, tour in enumerate(tours):
+        if index:
+            parts.append(b",")
+        parts.append(tour.opened_json(locale, default_locale))
+        parts.append(b',"progress":')
+        parts.append(_tour_progress(progress, tour.doc.key))
+        parts.append(b"}")
+    parts.append(b'],"checklists":[')
+    for index, checklist in enumerate(checklists):
+        if index:
+            parts.append(b",")
+        parts.append(checklist.opened_json(locale, default_locale))
+        parts.append(b',"progress":')
+        parts.append(dumps(checklist_progress_json(checklist, progress)))
+        parts.append(b"}")
+    parts.append(b"]}")
+    return b"".join(parts)
+
+
+def _tour_progress(progress: UserProgress, key: str) -> bytes:
+    row = progress.tours.get(key)
+    return _NOT_STARTED if row is None else dumps(tour_progress_json(row))
+

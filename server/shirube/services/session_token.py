@@ -1,0 +1,39 @@
+"""Issuing the widget session token on the session hot path.
+
+The same HS256 JWT as `security.widget_tokens.issue_widget_token` (and read back by its
+`read_widget_token`, through PyJWT), built directly with hmac: PyJWT's generic path (key
+preparation, json.dumps of header and payload) measured 18 µs a token here, a tenth of a whole
+session. Verification stays with PyJWT.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+
+import orjson
+
+from shirube.security.widget_tokens import _AUDIENCE, WidgetIdentity
+
+
+def _b64url(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+_HEADER = _b64url(orjson.dumps({"alg": "HS256", "typ": "JWT"}))
+
+
+def issue_session_token(identity: WidgetIdentity, secret: str, ttl_seconds: int) -> str:
+    payload: dict[str, object] = {
+        "aud": _AUDIENCE,
+        "ws": identity.workspace_id,
+        "sub": identity.user_id,
+        "exp": int(time.time()) + ttl_seconds,
+    }
+    if identity.company_id is not None:
+        payload["co"] = identity.company_id
+    signing_input = _HEADER + b"." + _b64url(orjson.dumps(payload))
+    signature = hmac.digest(secret.encode(), signing_input, hashlib.sha256)
+    return (signing_input + b"." + _b64url(signature)).decode()
