@@ -15,7 +15,8 @@ from shirube_sdk.transport import RetryPolicy, Transport
 
 from tests.sdk.live_server import HOST
 
-OK = (200, {}, {"received": 1, "accepted": 1, "duplicates": 0, "completed_items": []})
+Answer = tuple[int, dict[str, str], Any]
+OK: Answer = (200, {}, {"received": 1, "accepted": 1, "duplicates": 0, "completed_items": []})
 
 
 def error(

@@ -8,7 +8,6 @@ import logging
 import os
 import threading
 import time
-import uuid
 import weakref
 from collections.abc import Mapping
 from datetime import datetime
@@ -17,7 +16,7 @@ from urllib.parse import quote
 
 from shirube_sdk import __version__
 from shirube_sdk.errors import ClientClosedError, ShirubeError
-from shirube_sdk.events import MAX_BATCH_SIZE, encode_event
+from shirube_sdk.events import MAX_BATCH_SIZE, encode_event, new_event_id
 from shirube_sdk.identity import DEFAULT_TTL_SECONDS, sign_identity_token
 from shirube_sdk.snippet import render_snippet
 from shirube_sdk.transport import RetryPolicy, Transport
@@ -217,7 +216,7 @@ class Client:
         if not isinstance(event, str) or not event:
             raise ValueError("event must be a non-empty string")
         record: dict[str, Any] = {
-            "id": event_id or uuid.uuid4().hex,
+            "id": event_id or new_event_id(),
             "name": event,
             "user_id": user_id,
             "timestamp": time.time() if timestamp is None else timestamp,

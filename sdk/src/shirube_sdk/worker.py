@@ -34,6 +34,9 @@ from shirube_sdk.transport import RetryPolicy, Transport
 
 logger = logging.getLogger("shirube_sdk")
 
+# How often the consumer looks for more events while a batch is open (see `_next`).
+POLL_INTERVAL = 0.01
+
 ErrorHandler = Callable[[ShirubeError, list[dict[str, Any]]], None]
 
 
@@ -115,6 +118,7 @@ class Worker:
         self.limits = limits
         self.queue: queue.Queue[_Item] = queue.Queue(maxsize=max_queue_size)
         self._abort = threading.Event()
+        self._nudge = threading.Event()  # flush() and stop() want the open batch sent now
         self.thread = threading.Thread(target=self._run, name="shirube-sdk-sender", daemon=True)
         self.thread.start()
 
@@ -140,6 +144,7 @@ class Worker:
             self.queue.put(marker, timeout=timeout)
         except queue.Full:
             return False
+        self._nudge.set()
         remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
         return marker.done.wait(remaining)
 
@@ -155,6 +160,7 @@ class Worker:
         except queue.Full:
             self._abort.set()
             self.queue.put(_Stop())  # the aborted consumer drains the queue quickly
+        self._nudge.set()
         self.thread.join(None if delivered else 5.0)
         return delivered
 
@@ -182,18 +188,30 @@ class Worker:
         error = ClientClosedError("shutdown() timed out before these events were delivered")
         report(self.sender.on_error, error, [item.event for item in batch])
 
+    def _next(self, batch_open: bool, deadline: float) -> _Item | None:
+        """The next item, or None when the open batch has waited long enough."""
+        if not batch_open:
+            return self.queue.get()
+        while True:
+            try:
+                return self.queue.get_nowait()
+            except queue.Empty:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                # Poll instead of blocking in get(): a consumer waiting in get() is woken by
+                # every put(), which would cost each track() caller a thread switch.
+                self._nudge.wait(min(remaining, POLL_INTERVAL))
+                self._nudge.clear()
+
     def _run(self) -> None:
         limits = self.limits
         batch: list[Encoded] = []
         size = BATCH_OVERHEAD
         deadline = 0.0
         while True:
-            try:
-                if batch:
-                    item = self.queue.get(timeout=max(0.0, deadline - time.monotonic()))
-                else:
-                    item = self.queue.get()
-            except queue.Empty:  # the oldest event has waited long enough
+            item = self._next(bool(batch), deadline)
+            if item is None:
                 self._send(batch)
                 batch, size = [], BATCH_OVERHEAD
                 continue
