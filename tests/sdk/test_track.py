@@ -114,3 +114,13 @@ def test_full_queue_drops_without_blocking_and_reports_each_event() -> None:
         assert len(set(dropped)) == len(dropped) and set(dropped) <= set(ids)
         assert not set(ids[:5]) & set(dropped)  # the first five always fit
     client.shutdown(timeout=0.1)  # the listener is closed: the stuck request fails at once
+
+
+def test_event_ids_are_uuid4_hex() -> None:
+    import uuid
+
+    from shirube_sdk.events import new_event_id
+
+    ids = {new_event_id() for _ in range(1000)}
+    assert len(ids) == 1000
+    assert all(uuid.UUID(hex=i).version == 4 and uuid.UUID(hex=i).hex == i for i in ids)
