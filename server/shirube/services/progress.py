@@ -18,22 +18,28 @@ from shirube.services.completions import (
 )
 from shirube.services.published import EventRule, ItemRef, PublishedChecklist
 from shirube.services.sql import Raw, placeholders
-from shirube.timeutil import isoformat
 
 
 class TourRow(NamedTuple):
+    """Times as the API writes them (ISO 8601, UTC, `Z`)."""
+
     status: str
     current_step: str | None
     version: int | None
-    started_at: datetime | None
-    completed_at: datetime | None
-    dismissed_at: datetime | None
+    started_at: str | None
+    completed_at: str | None
+    dismissed_at: str | None
+
+
+class Stamp(NamedTuple):
+    stored: Any  # as the database returns it: orders like the time it stands for
+    iso: str
 
 
 @dataclass
 class UserProgress:
     tours: dict[str, TourRow] = field(default_factory=dict)
-    items: dict[ItemRef, datetime] = field(default_factory=dict)
+    items: dict[ItemRef, Stamp] = field(default_factory=dict)
     surveys: set[str] = field(default_factory=set)
     # Stored event counts of the names that completion rules use, when read with the rest.
     counts: dict[str, int] | None = None
@@ -62,14 +68,12 @@ def read_progress(
         sql += _COUNTS.format(placeholders(len(count_names)))
         params += [workspace_id, user_id, *count_names]
     progress = UserProgress(counts={} if count_names else None)
-    dt_in = raw.dt_in
+    iso = raw.iso_or_none
     for kind, key, a, b, number, at1, at2, at3 in raw.all(sql, params):
         if kind == 0:
-            progress.tours[key] = TourRow(a, b, number, dt_in(at1), dt_in(at2), dt_in(at3))
+            progress.tours[key] = TourRow(a, b, number, iso(at1), iso(at2), iso(at3))
         elif kind == 1:
-            at = dt_in(at1)
-            assert at is not None
-            progress.items[ItemRef(key, a)] = at
+            progress.items[ItemRef(key, a)] = Stamp(at1, raw.iso(at1))
         elif kind == 2:
             progress.surveys.add(key)
         else:
@@ -111,7 +115,8 @@ def pending_completions(
             continue
         tour = progress.tours.get(rule.tour)
         if tour is not None and tour.status == "completed" and tour.completed_at is not None:
-            completions.append(Completion(user_id, ref, tour.completed_at, "tour_completed"))
+            at = datetime.fromisoformat(tour.completed_at)
+            completions.append(Completion(user_id, ref, at, "tour_completed"))
     return completions
 
 
@@ -151,9 +156,9 @@ def tour_progress_json(tour: TourRow | None) -> dict[str, Any]:
         "status": tour.status,
         "current_step": tour.current_step,
         "version": tour.version,
-        "started_at": isoformat(tour.started_at),
-        "completed_at": isoformat(tour.completed_at),
-        "dismissed_at": isoformat(tour.dismissed_at),
+        "started_at": tour.started_at,
+        "completed_at": tour.completed_at,
+        "dismissed_at": tour.dismissed_at,
     }
 
 
@@ -161,18 +166,21 @@ def checklist_progress_json(
     checklist: PublishedChecklist, progress: UserProgress
 ) -> dict[str, Any]:
     completed: dict[str, str | None] = {}
-    last: datetime | None = None
+    last: Stamp | None = None
+    items = progress.items
+    key = checklist.doc.key
     for item in checklist.doc.items:
-        at = progress.items.get(ItemRef(checklist.doc.key, item.id))
+        at = items.get(ItemRef(key, item.id))
         if at is not None:
-            completed[item.id] = isoformat(at)
-            last = at if last is None else max(last, at)
+            completed[item.id] = at.iso
+            if last is None or at.stored > last.stored:
+                last = at
     total = len(checklist.doc.items)
     return {
         "completed_items": completed,
         "completed": len(completed),
         "total": total,
-        "completed_at": isoformat(last) if len(completed) == total else None,
+        "completed_at": last.iso if last is not None and len(completed) == total else None,
         "survey_answered": checklist.doc.key in progress.surveys,
     }
 
@@ -187,5 +195,5 @@ def steps_seen(
         " WHERE workspace_id = ? AND user_id = ? ORDER BY first_seen_at",
         (workspace_id, user_id),
     ):
-        seen.setdefault(tour_key, {})[step_id] = isoformat(raw.dt_in(first_seen_at))
+        seen.setdefault(tour_key, {})[step_id] = raw.iso(first_seen_at)
     return seen

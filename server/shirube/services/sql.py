@@ -102,6 +102,19 @@ class Raw:
             value = datetime.fromisoformat(value)
         return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
 
+    def iso_or_none(self, value: Any) -> str | None:
+        return None if value is None else self.iso(value)
+
+    def iso(self, value: Any) -> str:
+        """A stored datetime as the API writes it (`2026-01-05T09:00:00Z`), without building
+        a datetime on SQLite, whose stored text has a fixed layout."""
+        if isinstance(value, str):
+            micro = value[20:26]
+            if micro == "000000" or not micro:
+                return f"{value[:10]}T{value[11:19]}Z"
+            return f"{value[:10]}T{value[11:19]}.{micro}Z"
+        return value.isoformat() + "Z"  # type: ignore[no-any-return]
+
     def json_out(self, value: Any) -> Any:
         if self.is_sqlite:
             return json_text(value)
