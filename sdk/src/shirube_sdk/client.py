@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from shirube_sdk import __version__
 from shirube_sdk.errors import ClientClosedError, ShirubeError
-from shirube_sdk.events import MAX_BATCH_SIZE, encode_event, new_event_id
+from shirube_sdk.events import MAX_BATCH_SIZE, encode_event, new_event_id, wire_event
 from shirube_sdk.identity import DEFAULT_TTL_SECONDS, sign_identity_token
 from shirube_sdk.snippet import render_snippet
 from shirube_sdk.transport import RetryPolicy, Transport
@@ -231,7 +231,8 @@ class Client:
             return str(record["id"])
         worker = self._worker or self._start_worker()
         if worker is None:
-            report(self._sender.on_error, ClientClosedError("track() after shutdown()"), [record])
+            error = ClientClosedError("track() after shutdown()")
+            report(self._sender.on_error, error, [wire_event(record)])
         else:
             worker.offer(record)
         return str(record["id"])

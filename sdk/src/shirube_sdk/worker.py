@@ -6,6 +6,7 @@ The caller's side (`offer`) never waits: a full queue drops the event and report
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -36,6 +37,9 @@ logger = logging.getLogger("shirube_sdk")
 
 # How often the consumer looks for more events while a batch is open (see `_next`).
 POLL_INTERVAL = 0.01
+# A full queue (server down, heavy traffic) can drop thousands of events a second: one warning
+# per interval, with the count, instead of one line per event.
+DROP_LOG_INTERVAL = 10.0
 
 ErrorHandler = Callable[[ShirubeError, list[dict[str, Any]]], None]
 
@@ -64,10 +68,14 @@ class _Aborted(Exception):
 
 
 def report(
-    on_error: ErrorHandler | None, error: ShirubeError, events: list[dict[str, Any]]
+    on_error: ErrorHandler | None,
+    error: ShirubeError,
+    events: list[dict[str, Any]],
+    log: bool = True,
 ) -> None:
     """Log, then tell the host's callback; a failing callback must not stop the sender."""
-    logger.warning("shirube: %d event(s) not delivered: %s", len(events), error)
+    if log:
+        logger.warning("shirube: %d event(s) not delivered: %s", len(events), error)
     if on_error is None:
         return
     try:
@@ -119,6 +127,8 @@ class Worker:
         self.queue: queue.Queue[_Item] = queue.Queue(maxsize=max_queue_size)
         self._abort = threading.Event()
         self._nudge = threading.Event()  # flush() and stop() want the open batch sent now
+        self._dropped = 0
+        self._drop_logged_at = -DROP_LOG_INTERVAL
         self.thread = threading.Thread(target=self._run, name="shirube-sdk-sender", daemon=True)
         self.thread.start()
 
@@ -128,11 +138,17 @@ class Worker:
         try:
             self.queue.put_nowait(event)
         except queue.Full:
-            report(
-                self.sender.on_error,
-                QueueFullError(f"the event queue is full ({self.queue.maxsize}); event dropped"),
-                [wire_event(event)],
-            )
+            self._dropped += 1
+            now = time.monotonic()
+            if now - self._drop_logged_at >= DROP_LOG_INTERVAL:
+                self._drop_logged_at = now
+                logger.warning(
+                    "shirube: the event queue is full (%d): %d event(s) dropped so far",
+                    self.queue.maxsize,
+                    self._dropped,
+                )
+            error = QueueFullError(f"the event queue is full ({self.queue.maxsize})")
+            report(self.sender.on_error, error, [wire_event(event)], log=False)
 
     def flush(self, timeout: float | None) -> bool:
         """Wait until every event offered before this call has been sent (or reported)."""
@@ -162,7 +178,20 @@ class Worker:
             self.queue.put(_Stop())  # the aborted consumer drains the queue quickly
         self._nudge.set()
         self.thread.join(None if delivered else 5.0)
+        if not self.thread.is_alive():
+            self._report_left_behind()
         return delivered
+
+    def _report_left_behind(self) -> None:
+        """Events offered by another thread while stop() ran, after the consumer's last look."""
+        left: list[dict[str, Any]] = []
+        with contextlib.suppress(queue.Empty):
+            while True:
+                item = self.queue.get_nowait()
+                if isinstance(item, dict):
+                    left.append(wire_event(item))
+        if left:
+            report(self.sender.on_error, ClientClosedError("offered after shutdown()"), left)
 
     # --- the consumer thread --------------------------------------------------------------
 
