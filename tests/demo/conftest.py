@@ -99,6 +99,7 @@ class LiveDemo:
     shirube_url: str
     keys: DemoKeys
     store: Store
+    shirube_db: Path
 
 
 @pytest.fixture(scope="session")
@@ -120,7 +121,11 @@ def live_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDemo]:
     _wait_started(running, thread)
     try:
         yield LiveDemo(
-            settings.origin, origin_of(shirube_socket), keys, Store(settings.database_path)
+            settings.origin,
+            origin_of(shirube_socket),
+            keys,
+            Store(settings.database_path),
+            folder / "shirube.db",
         )
     finally:
         running.stop()
