@@ -10,7 +10,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from shirube_sdk import ApiError, Client, NetworkError, ShirubeError, ValidationError
+from shirube_sdk import (
+    ApiError,
+    Client,
+    ClientClosedError,
+    NetworkError,
+    ShirubeError,
+    ValidationError,
+)
 from shirube_sdk.transport import RetryPolicy, Transport
 
 from tests.sdk.live_server import HOST
@@ -163,3 +170,20 @@ def test_only_network_errors_5xx_and_429_are_retryable() -> None:
     for status in (400, 401, 403, 404, 409, 413, 422):
         assert not RetryPolicy.should_retry(ApiError(status, "x", "x"))
     assert not RetryPolicy.should_retry(ShirubeError("other"))
+
+
+def test_shutdown_gives_up_in_time_and_reports_what_is_left(stub: Scripted) -> None:
+    stub.script = [error(503, "unavailable")]
+    reported: list[Any] = []
+    client = Client(
+        stub.url,
+        "sk_test",
+        max_retries=1000,
+        retry_base_delay=0.05,
+        max_retry_delay=0.05,
+        on_error=lambda e, ev: reported.append((e, ev)),
+    )
+    ids = [client.track("u-1", "clocked_in") for _ in range(3)]
+    assert client.shutdown(timeout=0.3) is False
+    assert [type(e) for e, _ in reported] == [ClientClosedError]
+    assert [e["id"] for e in reported[0][1]] == ids

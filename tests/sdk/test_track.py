@@ -3,7 +3,10 @@ events cost only themselves, a full queue drops without waiting."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
@@ -124,3 +127,49 @@ def test_event_ids_are_uuid4_hex() -> None:
     ids = {new_event_id() for _ in range(1000)}
     assert len(ids) == 1000
     assert all(uuid.UUID(hex=i).version == 4 and uuid.UUID(hex=i).hex == i for i in ids)
+
+
+def run_script(server: LiveServer, workspace: Workspace, source: str) -> None:
+    env = {**os.environ, "SHIRUBE_URL": server.url, "SHIRUBE_SECRET_KEY": workspace.secret_key}
+    done = subprocess.run([sys.executable, "-c", source], env=env, capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr.decode()
+
+
+def test_interpreter_exit_delivers_what_is_queued(
+    live_server: LiveServer, workspace: Workspace, user_id: str
+) -> None:
+    script = f"""
+import os
+from shirube_sdk import Client
+client = Client(os.environ["SHIRUBE_URL"], os.environ["SHIRUBE_SECRET_KEY"], flush_interval=60)
+for n in range(40):
+    client.track({user_id!r}, "clocked_in", event_id=f"{user_id}-{{n}}")
+"""  # no flush(), no shutdown(): the atexit hook must deliver
+    run_script(live_server, workspace, script)
+    exactly_once(live_server, workspace, user_id, [f"{user_id}-{n}" for n in range(40)])
+
+
+def test_a_forked_child_gets_a_sender_of_its_own(
+    live_server: LiveServer, workspace: Workspace, user_id: str
+) -> None:
+    script = f"""
+import os
+from shirube_sdk import Client
+client = Client(os.environ["SHIRUBE_URL"], os.environ["SHIRUBE_SECRET_KEY"])
+client.track({user_id!r}, "parent_before_fork", event_id="{user_id}-parent")
+client.flush()
+pid = os.fork()
+role = "child" if pid == 0 else "parent"
+client.track({user_id!r}, "after_fork", event_id=f"{user_id}-{{role}}-after")
+if pid == 0:
+    client.shutdown()
+    os._exit(0)
+os.waitpid(pid, 0)
+"""
+    run_script(live_server, workspace, script)
+    exactly_once(
+        live_server,
+        workspace,
+        user_id,
+        [f"{user_id}-parent", f"{user_id}-child-after", f"{user_id}-parent-after"],
+    )
