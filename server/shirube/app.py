@@ -17,6 +17,7 @@ from shirube.api import (
     people,
     transfer,
     widget,
+    widget_assets,
     workspace_settings,
 )
 from shirube.context import AppContext
@@ -47,6 +48,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         *openapi.routes,
         *events.routes,
         *widget.routes,
+        *widget_assets.routes(),
         *content.routes,
         *people.routes,
         *transfer.routes,

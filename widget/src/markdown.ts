@@ -3,7 +3,8 @@
 // Built with DOM APIs: server and editor text only ever becomes Text nodes.
 import { h } from "./dom";
 
-const INLINE = /\*\*(.+?)\*\*|\*(.+?)\*|_(.+?)_|\[([^\]]+)\]\(([^()\s]+)\)/g;
+// `_` only emphasises at word boundaries: identifiers like window.__x or snake_case stay text.
+const INLINE = /\*\*(.+?)\*\*|\*(.+?)\*|(?<!\w)_([^_]+)_(?!\w)|\[([^\]]+)\]\(([^()\s]+)\)/g;
 
 function safeHref(url: string): string | null {
   try {

@@ -1,10 +1,11 @@
-// Placement with Floating UI's engine (@floating-ui/core: offset, flip, shift, arrow, hide).
-// Our cards are always in the top layer with position: fixed, so the platform reduces to
-// viewport rectangles; @floating-ui/dom's general platform (offset parents, transforms,
-// containing blocks) would cost a third of the 12 KB budget for cases that cannot occur here.
-import { arrow, computePosition, flip, hide, offset, shift, type Platform, type Rect } from "@floating-ui/core";
+// Placement of cards next to their targets. Cards are always in the top layer with
+// position: fixed, so everything is in viewport coordinates: the side is flipped when the
+// card does not fit, then shifted along the edge to stay inside the viewport, and the arrow
+// points at the target's centre (what Floating UI's flip, shift and arrow do; its engine
+// alone is 2.7 KB gzipped of the 12 KB budget, these few lines are about 0.5 KB).
 import type { Placement } from "./types";
 
+type Rect = { x: number; y: number; width: number; height: number };
 const OPPOSITE: Record<string, string> = { top: "bottom", bottom: "top", left: "right", right: "left" };
 
 /** The part of `el` visible through the viewport and every clipping (scrolling) ancestor. */
@@ -30,19 +31,6 @@ export function visibleRect(el: Element): Rect {
   return { x: l, y: t, width: Math.max(0, Math.min(r, box.right) - l), height: Math.max(0, Math.min(b, box.bottom) - t) };
 }
 
-const size = (el: HTMLElement) => ({ width: el.offsetWidth, height: el.offsetHeight });
-
-const platform: Platform = {
-  getElementRects: ({ reference, floating }) => {
-    const r = (reference as Element).getBoundingClientRect();
-    return { reference: { x: r.left, y: r.top, width: r.width, height: r.height }, floating: { x: 0, y: 0, ...size(floating) } };
-  },
-  getDimensions: size,
-  // The card (a popover) is clipped by the viewport only; the target by its scrolling ancestors.
-  getClippingRect: ({ element }) =>
-    element.hasAttribute("popover") ? { x: 0, y: 0, width: innerWidth, height: innerHeight } : visibleRect(element),
-};
-
 /** Calls `update` now and whenever `target`'s box moves or resizes (scrolling containers,
  *  fixed ancestors, window resizes, layout shifts), until the returned function is called.
  *  One getBoundingClientRect per frame is cheaper than observers on every scroll ancestor. */
@@ -59,27 +47,36 @@ export function track(target: Element, update: () => void): () => void {
   return () => cancelAnimationFrame(frame);
 }
 
-/** Keeps `card` next to `target` (flipping and shifting to stay in the viewport) with its
- *  arrow pointing at the target; `also` runs on every move (spotlight). */
+const GAP = 12; // between target and card (the arrow sits in it)
+const PAD = 8; // kept free at the viewport's edges
+
+/** Where a w×h card goes next to `ref` on the requested side, or the first other side where
+ *  it fits (the opposite side first), or else the side with the most room. */
+export function place(ref: DOMRect, w: number, h: number, placement: Placement) {
+  const vw = document.documentElement.clientWidth || innerWidth;
+  const vh = document.documentElement.clientHeight || innerHeight;
+  const [wanted, align] = (placement === "auto" ? "bottom" : placement).split("-");
+  const room: Record<string, number> = { top: ref.top - h, bottom: vh - ref.bottom - h, left: ref.left - w, right: vw - ref.right - w };
+  const order = [wanted, OPPOSITE[wanted], ...(wanted === "top" || wanted === "bottom" ? ["right", "left"] : ["bottom", "top"])];
+  const side = order.find((s) => room[s] >= GAP + PAD) || order.reduce((a, b) => (room[b] > room[a] ? b : a));
+  const vertical = side === "top" || side === "bottom";
+  const [start, size, length, max] = vertical ? [ref.left, ref.width, w, vw] : [ref.top, ref.height, h, vh];
+  let along = align === "start" ? start : align === "end" ? start + size - length : start + size / 2 - length / 2;
+  along = Math.max(PAD, Math.min(along, max - length - PAD));
+  const across = side === "top" ? ref.top - GAP - h : side === "bottom" ? ref.bottom + GAP : side === "left" ? ref.left - GAP - w : ref.right + GAP;
+  // Arrow: at the target's centre along the edge, never closer than 8px to the card's corners.
+  const arrow = Math.max(PAD, Math.min(start + size / 2 - along - 5, length - PAD - 10));
+  return vertical ? { x: along, y: across, side, vertical, arrow } : { x: across, y: along, side, vertical, arrow };
+}
+
+/** Keeps `card` next to `target` with its arrow pointing at it, hidden while the target is
+ *  scrolled out of its containers. */
 export function follow(target: Element, card: HTMLElement, arrowEl: HTMLElement, placement: Placement): () => void {
-  const auto = placement === "auto";
-  return track(target, () =>
-    computePosition(target, card, {
-      platform,
-      strategy: "fixed",
-      placement: auto ? "bottom" : placement,
-      middleware: [
-        offset(12),
-        flip(auto ? { fallbackAxisSideDirection: "end" } : {}),
-        shift({ padding: 8 }),
-        arrow({ element: arrowEl, padding: 8 }),
-        hide(),
-      ],
-    }).then(({ x, y, placement: side, middlewareData: data }) => {
-      card.style.cssText = `left:${x}px;top:${y}px;visibility:${data.hide?.referenceHidden ? "hidden" : "visible"}`;
-      card.setAttribute("data-placement", side);
-      const a: { x?: number; y?: number } = data.arrow || {};
-      arrowEl.style.cssText = `left:${a.x ?? ""}px;top:${a.y ?? ""}px;${OPPOSITE[side.split("-")[0]]}:-5px`;
-    }),
-  );
+  return track(target, () => {
+    const seen = visibleRect(target);
+    const p = place(target.getBoundingClientRect(), card.offsetWidth, card.offsetHeight, placement);
+    card.style.cssText = `left:${p.x}px;top:${p.y}px;visibility:${seen.width && seen.height ? "visible" : "hidden"}`;
+    card.setAttribute("data-placement", p.side);
+    arrowEl.style.cssText = `${p.vertical ? "left" : "top"}:${p.arrow}px;${OPPOSITE[p.side]}:-5px`;
+  });
 }

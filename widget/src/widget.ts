@@ -22,6 +22,8 @@ interface Live {
   session: SessionResponse | null;
   outbox: ReturnType<typeof createOutbox>;
   tours?: ReturnType<typeof createTours>;
+  /** Calls made before the session answered (the snippet's queue replays them right away). */
+  pending: (() => void)[];
   checklists?: Checklists;
 }
 
@@ -128,6 +130,7 @@ export function createWidget(server: string, publicKey: string) {
       who,
       scope,
       session: null,
+      pending: [],
       outbox: createOutbox({
         server,
         storageKey: `shirube:outbox:${publicKey}:${userId}`,
@@ -142,8 +145,9 @@ export function createWidget(server: string, publicKey: string) {
     l.outbox.flush(); // what earlier pages of this user left unsent goes first
     render(l, l.session!);
     pageViewed();
-    l.tours!.evaluate();
     emitter.emit("ready", { user: userId });
+    l.pending.forEach((call) => call());
+    l.tours!.evaluate(); // no-op when a queued startTour() already runs a tour
   }
 
   function reset(): void {
@@ -152,25 +156,22 @@ export function createWidget(server: string, publicKey: string) {
     l?.scope.dispose();
   }
 
-  const guard =
-    <A extends unknown[]>(fn: (...args: A) => unknown) =>
+  /** Runs now when the session is loaded, or once it is (calls queued after identify()). */
+  const whenReady =
+    <A extends unknown[]>(fn: (l: Live, ...args: A) => unknown) =>
     (...args: A): void => {
-      try {
-        fn(...args);
-      } catch (e) {
-        fail("internal", String(e));
-      }
+      const l = live;
+      if (!l) return fail("not_identified", "call identify() first");
+      if (l.tours) fn(l, ...args);
+      else l.pending.push(() => fn(l, ...args));
     };
 
   return {
     identify: (userId: string, who?: Identity) => identify(userId, who).catch((e) => fail("internal", String(e))),
-    track: guard(track),
-    startTour: guard((key: string) => {
-      if (!live?.tours) fail("not_ready", "startTour() before the session loaded");
-      else if (!live.tours.start(key)) fail("unknown_tour", `no tour '${key}' for this user`);
-    }),
-    openChecklist: guard((key?: string) => live?.checklists?.open(key)),
-    closeChecklist: guard(() => live?.checklists?.close()),
+    track,
+    startTour: whenReady((l, key: string) => l.tours!.start(key) || fail("unknown_tour", key)),
+    openChecklist: whenReady((l, key?: string) => l.checklists!.open(key)),
+    closeChecklist: whenReady((l) => l.checklists!.close()),
     reset,
     on: (name: string, handler: Handler) => emitter.on(name, handler),
     destroy(): void {

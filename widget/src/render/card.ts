@@ -21,6 +21,9 @@ export function buildCard(c: CardSpec): { card: HTMLElement; arrow: HTMLElement 
   const button = (action: string, label: string, cls: string) =>
     h("button", { type: "button", class: cls, "data-shirube-action": action }, label);
   const percent = Math.round(((index + 1) / total) * 100);
+  const fill = h("i");
+  // Through CSSOM, not a style attribute: a strict CSP (style-src-attr) allows only this.
+  fill.style.width = percent + "%";
   const arrow = c.kind === "tooltip" ? h("div", { class: "a", "data-shirube-part": "arrow" }) : null;
   const card = h(
     "div",
@@ -49,7 +52,7 @@ export function buildCard(c: CardSpec): { card: HTMLElement; arrow: HTMLElement 
       h(
         "div",
         { class: "g", role: "progressbar", "aria-label": t.progress, "aria-valuenow": percent, "aria-valuemin": 0, "aria-valuemax": 100 },
-        h("i", { style: `width:${percent}%` }),
+        fill,
       ),
       !last && button("skip", t.skip, "s"),
       c.canBack && button("back", t.back, ""),

@@ -6,7 +6,7 @@ import { visibleRect } from "../position";
 
 export function spotlight(root: ShadowRoot, modal: boolean) {
   const hole = h("i");
-  const el = h("div", { class: modal ? "sp m" : "sp", popover: "manual", "data-shirube": "spotlight", "aria-hidden": "true" }, hole);
+  const el = h("div", { class: modal ? "sp k" : "sp", popover: "manual", "data-shirube": "spotlight", "aria-hidden": "true" }, hole);
   root.appendChild(el);
   showTop(el);
   return {
