@@ -90,12 +90,13 @@ def pending_completions(
     progress: UserProgress,
 ) -> list[Completion]:
     """Items whose event-count or tour rule is met but not yet recorded (reads only)."""
-    pending: list[tuple[ItemRef, Any]] = []
-    for published in checklists:
-        for item in published.doc.items:
-            ref = ItemRef(published.doc.key, item.id)
-            if ref not in progress.items and item.completion.type in ("event", "tour_completed"):
-                pending.append((ref, item.completion))
+    done = progress.items
+    pending = [
+        (ref, rule)
+        for published in checklists
+        for ref, rule in published.derived_items
+        if ref not in done
+    ]
     if not pending:
         return []
     counts = progress.counts

@@ -44,6 +44,13 @@ def url_without_query(url: str) -> str:
 Traits = Mapping[str, Any]
 
 
+class ItemRef(NamedTuple):
+    """A checklist item (a tuple: hashing and comparing it is cheap on the session path)."""
+
+    checklist: str
+    item: str
+
+
 @dataclass
 class _Published:
     version: int
@@ -81,14 +88,30 @@ class _Published:
             self._opened[key] = opened
         return opened
 
+    def with_progress(self, locale: str | None, default_locale: str, progress: bytes) -> bytes:
+        return self.opened_json(locale, default_locale) + b',"progress":' + progress + b"}"
+
     def targets(self, user: Traits, company: Traits | None) -> bool:
         """Whether the audience takes this user (and company); no audience means everyone."""
         return self._matcher is None or self._matcher(user, company)
 
 
+NOT_STARTED = b'{"status":"not_started","current_step":null}'
+
+
 @dataclass
 class PublishedTour(_Published):
     doc: TourDoc = field(kw_only=True)
+    _not_started: dict[tuple[str | None, str], bytes] = field(default_factory=dict, init=False)
+
+    def not_started_json(self, locale: str | None, default_locale: str) -> bytes:
+        """The tour with the progress of a user who has not started it, encoded once."""
+        key = (locale, default_locale)
+        found = self._not_started.get(key)
+        if found is None:
+            found = self.with_progress(locale, default_locale, NOT_STARTED)
+            self._not_started[key] = found
+        return found
 
     def _localize(self, locale: str | None, default_locale: str) -> dict[str, Any]:
         return localize_tour(self.doc, locale, default_locale)
@@ -99,16 +122,19 @@ class PublishedTour(_Published):
 class PublishedChecklist(_Published):
     doc: ChecklistDoc = field(kw_only=True)
 
+    @cached_property
+    def derived_items(self) -> list[tuple[ItemRef, Any]]:
+        """Items whose completion follows from stored facts (event counts, finished tours),
+        with their rule: what a session catches up."""
+        return [
+            (ItemRef(self.doc.key, item.id), item.completion)
+            for item in self.doc.items
+            if item.completion.type in ("event", "tour_completed")
+        ]
+
     def _localize(self, locale: str | None, default_locale: str) -> dict[str, Any]:
         return localize_checklist(self.doc, locale, default_locale)
 
-
-
-class ItemRef(NamedTuple):
-    """A checklist item (a tuple: hashing and comparing it is cheap on the session path)."""
-
-    checklist: str
-    item: str
 
 
 @dataclass(frozen=True)

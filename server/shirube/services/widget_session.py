@@ -27,7 +27,6 @@ from shirube.services.people import (
     run_statements,
 )
 from shirube.services.progress import (
-    UserProgress,
     checklist_progress_json,
     pending_completions,
     read_progress,
@@ -143,9 +142,6 @@ def identity_statements(
     ]
 
 
-_NOT_STARTED = dumps(tour_progress_json(None))
-
-
 def open_session(
     raw: Raw,
     public_key: str,
@@ -215,27 +211,25 @@ def open_session(
             "revision": published.revision,
         }
     )
-    parts = [head[:-1], b',"tours":[']
-    for index, tour in enumerate(tours):
-        if index:
-            parts.append(b",")
-        parts.append(tour.opened_json(locale, default_locale))
-        parts.append(b',"progress":')
-        parts.append(_tour_progress(progress, tour.doc.key))
-        parts.append(b"}")
-    parts.append(b'],"checklists":[')
-    for index, checklist in enumerate(checklists):
-        if index:
-            parts.append(b",")
-        parts.append(checklist.opened_json(locale, default_locale))
-        parts.append(b',"progress":')
-        parts.append(dumps(checklist_progress_json(checklist, progress)))
-        parts.append(b"}")
-    parts.append(b"]}")
-    return b"".join(parts)
-
-
-def _tour_progress(progress: UserProgress, key: str) -> bytes:
-    row = progress.tours.get(key)
-    return _NOT_STARTED if row is None else dumps(tour_progress_json(row))
-
+    tour_parts = [
+        tour.not_started_json(locale, default_locale)
+        if (row := progress.tours.get(tour.doc.key)) is None
+        else tour.with_progress(locale, default_locale, dumps(tour_progress_json(row)))
+        for tour in tours
+    ]
+    checklist_parts = [
+        checklist.with_progress(
+            locale, default_locale, dumps(checklist_progress_json(checklist, progress))
+        )
+        for checklist in checklists
+    ]
+    return b"".join(
+        (
+            head[:-1],
+            b',"tours":[',
+            b",".join(tour_parts),
+            b'],"checklists":[',
+            b",".join(checklist_parts),
+            b"]}",
+        )
+    )
