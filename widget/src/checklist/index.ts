@@ -4,7 +4,7 @@
  * Several checklists for one user share that launcher and panel: the panel header gets a
  * switcher (one button per checklist) and the launcher shows the checklist on display. One
  * launcher per checklist would stack look-alike corner buttons. A checklist already finished
- * (and its survey answered) before this page view gets no launcher unless open(key) asks for it.
+ * (and its survey answered) before this page view is left out unless the host calls open().
  *
  * The panel starts minimised, so it never covers the host page uninvited; opening and
  * minimising are remembered per user (UI state `checklist_open`). It opens by itself when a
@@ -84,14 +84,13 @@ export class Checklists {
     this.render_();
   }
 
+  /** The host asks for it (`Shirube.openChecklist`): finished checklists are shown too. */
   open(key?: string): void {
-    if (key !== undefined) {
-      this.active_ = key;
-      const entry = this.entries_.get(key);
-      if (entry) entry.hidden_ = false;
+    for (const entry of this.entries_.values()) {
+      if (key === undefined || entry.list_.key === key) entry.hidden_ = false;
     }
-    this.setOpened_(true);
-    this.panel_.focus();
+    if (key !== undefined) this.active_ = key;
+    this.expand_();
   }
 
   close(): void {
@@ -102,6 +101,11 @@ export class Checklists {
     this.toasts_.destroy_();
     this.box_.remove();
     this.ctx_.root.adoptedStyleSheets = this.ctx_.root.adoptedStyleSheets.filter((sheet) => sheet !== this.sheet_);
+  }
+
+  private expand_(): void {
+    this.setOpened_(true);
+    this.panel_.focus();
   }
 
   private setOpened_(opened: boolean): void {
@@ -146,7 +150,7 @@ export class Checklists {
     const checklist = entry.list_.key;
     if (shirube === "launcher") {
       if (this.opened_) this.close();
-      else this.open();
+      else this.expand_();
     } else if (action === "minimize") {
       this.minimize_();
     } else if (key) {
