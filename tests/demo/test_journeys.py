@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
+
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -173,5 +177,33 @@ def test_an_item_completes_from_a_server_side_event_alone(page: Page, live_demo:
     client.shutdown()
     page.reload()
     expect(launcher(page)).to_contain_text("1/4")
+    # The welcome modal is for the first sign-in only.
+    expect(page.locator('[data-shirube="modal"]')).to_have_count(0)
     expect_progress(page, 1)
     expect(item(page, "work-rules")).to_have_attribute("data-state", "done")
+
+
+def test_english_ui_gets_the_english_onboarding(page: Page, live_demo: LiveDemo) -> None:
+    page.goto(f"{live_demo.url}/signin")
+    page.click("#switch-language")
+    expect(page.locator("h1")).to_have_text("Sign in to the demo")
+    sign_in(page, live_demo, "hanako@yamada.example")
+    expect(page.locator("h1")).to_have_text("Today's attendance")
+    modal = page.locator('[data-shirube="modal"][data-shirube-step="hello"]')
+    expect(modal).to_contain_text("Welcome to Kintai Cloud!")
+    modal.locator('[data-shirube-action="done"], [data-shirube-action="close"]').first.click()
+    expect(open_checklist(page)).to_contain_text("Getting set up")
+
+
+def test_shirube_refuses_a_widget_session_without_the_identity_token(live_demo: LiveDemo) -> None:
+    """The demo workspace runs identity verification in `enforce` mode."""
+    body = json.dumps({"public_key": live_demo.keys.public_key, "user_id": "someone-else"})
+    request = urllib.request.Request(
+        f"{live_demo.shirube_url}/api/v1/widget/session",
+        data=body.encode(),
+        headers={"Content-Type": "application/json", "Origin": live_demo.url},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 401
+    assert json.load(refused.value)["error"]["code"] == "identity_required"
