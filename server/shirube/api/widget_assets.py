@@ -74,7 +74,9 @@ def routes(directory: Path = STATIC) -> list[Route]:
 
     def built() -> WidgetBundle:
         if bundle is None:
-            raise ApiError(404, "not_found", "the widget is not built (npm run build --prefix widget)")
+            raise ApiError(
+                404, "not_found", "the widget is not built (npm run build --prefix widget)"
+            )
         return bundle
 
     async def script(request: Request) -> Response:

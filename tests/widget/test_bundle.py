@@ -1,0 +1,94 @@
+"""The committed widget bundle: current with its sources, within its size budget, and built
+from sources that never turn strings into markup or code."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+WIDGET = ROOT / "widget"
+STATIC = ROOT / "server" / "shirube" / "static" / "widget"
+BUDGET = 12 * 1024  # bytes, JavaScript and CSS together, gzipped
+FORBIDDEN = re.compile(
+    r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\s*\(|new\s+Function\b"
+)
+
+needs_node = pytest.mark.skipif(
+    not (WIDGET / "node_modules").is_dir() or shutil.which("node") is None,
+    reason="widget/node_modules not installed (npm ci --prefix widget)",
+)
+
+
+def _manifest() -> dict[str, object]:
+    result: dict[str, object] = json.loads((STATIC / "manifest.json").read_text("utf-8"))
+    return result
+
+
+def test_manifest_describes_the_committed_script() -> None:
+    manifest = _manifest()
+    script = (STATIC / "shirube.js").read_bytes()
+    assert manifest["file"] == "shirube.js"
+    assert manifest["hash"] == hashlib.sha256(script).hexdigest()[:16]
+    assert manifest["bytes"] == len(script)
+    # Node's zlib build and Python's differ by a few bytes at the same level.
+    gzip_bytes = manifest["gzip_bytes"]
+    assert isinstance(gzip_bytes, int)
+    assert abs(gzip_bytes - len(gzip.compress(script, compresslevel=9))) <= gzip_bytes * 0.02
+    assert script.rstrip().endswith(b"//# sourceMappingURL=shirube.js.map")
+    assert json.loads((STATIC / "shirube.js.map").read_bytes())["version"] == 3
+
+
+def test_bundle_is_within_the_size_budget() -> None:
+    gzip_bytes = _manifest()["gzip_bytes"]
+    assert isinstance(gzip_bytes, int)
+    assert gzip_bytes <= BUDGET, f"{gzip_bytes} B gzipped, budget {BUDGET} B"
+
+
+def test_no_markup_or_code_from_strings_in_sources_or_bundle() -> None:
+    sources = sorted((WIDGET / "src").rglob("*.ts"))
+    assert sources, "no widget sources found"
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in [*sources, STATIC / "shirube.js"]
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+        if FORBIDDEN.search(line)
+    ]
+    assert offenders == []
+
+
+@needs_node
+def test_committed_bundle_is_what_the_sources_build(tmp_path: Path) -> None:
+    env = {**os.environ, "SHIRUBE_WIDGET_OUT": str(tmp_path)}
+    subprocess.run(["node", "build.mjs"], cwd=WIDGET, env=env, check=True, capture_output=True)
+    stale = (
+        "stale bundle: run `npm run build --prefix widget` and commit server/shirube/static/widget"
+    )
+    assert (tmp_path / "shirube.js").read_bytes() == (STATIC / "shirube.js").read_bytes(), stale
+    assert json.loads((tmp_path / "manifest.json").read_text()) == _manifest(), stale
+    # Source paths in the map are relative to the output directory; the rest must match.
+    built, committed = (
+        json.loads((directory / "shirube.js.map").read_text()) for directory in (tmp_path, STATIC)
+    )
+    for key in ("mappings", "names", "sourcesContent"):
+        assert built[key] == committed[key], stale
+
+
+@needs_node
+def test_sources_typecheck_in_strict_mode() -> None:
+    config = json.loads((WIDGET / "tsconfig.json").read_text())
+    assert config["compilerOptions"]["strict"] is True
+    result = subprocess.run(
+        [str(WIDGET / "node_modules" / ".bin" / "tsc"), "--noEmit", "-p", str(WIDGET)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
