@@ -77,11 +77,13 @@ export class Checklists {
 
   /** Items the events endpoint reports as completed by the batch it just stored. */
   markCompleted(items: CompletedItem[]): void {
+    let changed = false;
     for (const { checklist, item } of items) {
       const entry = this.entries_.get(checklist);
-      if (entry) this.complete_(entry, [item]);
+      if (entry && this.complete_(entry, [item])) changed = true;
     }
-    this.render_();
+    // Most answers complete nothing: redrawing then would disturb typing (and IME) in the survey.
+    if (changed) this.render_();
   }
 
   /** The host asks for it (`Shirube.openChecklist`): finished checklists are shown too. */
@@ -120,14 +122,16 @@ export class Checklists {
   }
 
   /** Ticks items off; celebrates each, and the whole checklist when this made it 100%. */
-  private complete_(entry: Entry, ids: string[]): void {
+  private complete_(entry: Entry, ids: string[]): boolean {
     const ctx = this.ctx_;
     const checklist = entry.list_.key;
     const wasComplete = isComplete(entry);
+    let added = false;
     for (const id of ids) {
       const item = entry.list_.items.find((candidate) => candidate.id === id);
       if (!item || entry.done_.has(id)) continue;
       entry.done_.add(id);
+      added = true;
       this.toasts_.show_(item.success_message ? ctx.renderText(item.success_message) : `✓ ${item.title}`);
       ctx.emit("checklist_item_completed", { checklist, item: id });
     }
@@ -137,6 +141,7 @@ export class Checklists {
       this.opened_ = true;
       ctx.saveUiState({ checklist_open: true });
     }
+    return added;
   }
 
   private onClick_(event: Event): void {
@@ -169,11 +174,13 @@ export class Checklists {
       ctx.track("$checklist_item_completed", { checklist, item: itemId });
       this.complete_(entry, [itemId]);
       this.render_();
-    } else if (item?.action?.type === "tour") {
-      this.close();
-      ctx.startTour(item.action.tour);
-    } else if (item?.action?.type === "url") {
-      ctx.navigate(item.action.url);
+    } else if (action === "item" && item?.action) {
+      if (item.action.type === "tour") {
+        this.close();
+        ctx.startTour(item.action.tour);
+      } else {
+        ctx.navigate(item.action.url);
+      }
     }
   }
 
