@@ -38,11 +38,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 def create_app(settings: DemoSettings, onboarding: Onboarding | None = None) -> Starlette:
     store = Store(settings.database_path)
-    seed_if_empty(store)
+    past = seed_if_empty(store)
     sdk = onboarding or Onboarding(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Queued only: Shirube receives them once it answers.
+        sdk.replay(past)
         yield
         if onboarding is None:
             await sdk.close()

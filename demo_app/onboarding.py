@@ -10,6 +10,7 @@ from markupsafe import Markup
 from shirube_sdk import Client
 
 from demo_app.db import Company, User
+from demo_app.seed import PastEvent
 from demo_app.settings import DemoSettings
 
 log = logging.getLogger("demo_app.onboarding")
@@ -45,6 +46,12 @@ class Onboarding:
         delivered = await asyncio.to_thread(self.client.flush, FLUSH_WAIT_SECONDS)
         if not delivered:
             log.warning("Shirube did not acknowledge %s in time; it will be sent later", name)
+
+    def replay(self, past: list[PastEvent]) -> None:
+        for event in past:
+            self.client.track(
+                event.user.id, event.name, event.properties, company_id=event.user.company_id
+            )
 
     async def close(self) -> None:
         await asyncio.to_thread(self.client.shutdown, FLUSH_WAIT_SECONDS)

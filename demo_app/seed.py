@@ -1,10 +1,16 @@
-"""Demo data: three companies at different stages, each with users of every role."""
+"""Demo data: three companies at different stages, each with users of every role.
+
+さくら物産 is half-way through its setup (employees and work rules done), the other two start
+from nothing; "start a new company" on the sign-in page adds more of the latter.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-from demo_app.db import EmployeeRow, Store, WorkRules, now
+from demo_app.db import EmployeeRow, Store, User, WorkRules, now
 
 COMPANIES = [
     # (name, plan, [(name, email, role)], employees already imported, work rules set)
@@ -49,17 +55,31 @@ ROSTER = [
 ]
 
 
-def seed_if_empty(store: Store) -> None:
+@dataclass(frozen=True)
+class PastEvent:
+    """What the seeded companies did before the demo started, for Shirube to know too."""
+
+    user: User
+    name: str
+    properties: dict[str, Any] | None = None
+
+
+def seed_if_empty(store: Store) -> list[PastEvent]:
+    """Seed an empty database; return the events of that made-up past (empty otherwise)."""
     if store.has_companies():
-        return
+        return []
+    past: list[PastEvent] = []
     for name, plan, people, has_roster, has_rules in COMPANIES:
         (admin_name, admin_email, _), *others = people
         admin = store.create_company(name, plan, admin_name, admin_email)
         users = [admin] + [store.add_user(admin.company_id, n, e, r) for n, e, r in others]
         if has_roster:
             store.add_employees(admin.company_id, ROSTER)
+            past.append(PastEvent(admin, "employees_imported", {"count": len(ROSTER)}))
+            # Someone is already at work, so the dashboard has something to show.
+            store.clock_in(users[1], now() - timedelta(hours=2))
+            past.append(PastEvent(users[1], "clock_in"))
         if has_rules:
             store.save_work_rules(admin.company_id, WorkRules("09:00", "18:00", 60, 31))
-        # Someone is already at work, so the dashboard has something to show.
-        if has_roster:
-            store.clock_in(users[1], now() - timedelta(hours=2))
+            past.append(PastEvent(admin, "work_rules_saved"))
+    return past

@@ -20,6 +20,7 @@ from demo_app.db import Store, User
 from demo_app.launcher import Running, bind, build, origin_of
 from demo_app.onboarding import Onboarding
 from demo_app.provision import DemoKeys
+from demo_app.seed import PastEvent
 from demo_app.settings import DemoSettings
 from tests.conftest import SECRET
 
@@ -35,9 +36,13 @@ class RecordingOnboarding(Onboarding):
     def __init__(self, settings: DemoSettings) -> None:
         super().__init__(settings)
         self.events: list[tuple[str, str, dict[str, Any] | None]] = []
+        self.replayed: list[tuple[str, str, dict[str, Any] | None]] = []
 
     async def event(self, user: User, name: str, properties: dict[str, Any] | None = None) -> None:
         self.events.append((user.id, name, properties))
+
+    def replay(self, past: list[PastEvent]) -> None:
+        self.replayed = [(e.user.id, e.name, e.properties) for e in past]
 
     async def close(self) -> None:
         self.client.shutdown(0)

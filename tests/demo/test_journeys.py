@@ -207,3 +207,11 @@ def test_shirube_refuses_a_widget_session_without_the_identity_token(live_demo: 
         urllib.request.urlopen(request, timeout=10)
     assert refused.value.code == 401
     assert json.load(refused.value)["error"]["code"] == "identity_required"
+
+
+def test_a_seeded_admin_half_way_through_setup(page: Page, live_demo: LiveDemo) -> None:
+    sign_in(page, live_demo, "sato@sakura.example")
+    dismiss_welcome(page)
+    expect_progress(page, 2)
+    expect(item(page, "import-employees")).to_have_attribute("data-state", "done")
+    expect(item(page, "invite-manager")).to_have_attribute("data-state", "todo")

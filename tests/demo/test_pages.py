@@ -206,3 +206,13 @@ def test_dashboard_shows_todays_attendance_of_the_company_only(demo: Demo) -> No
 def test_unknown_page_is_a_404_page(demo: Demo) -> None:
     answer = demo.client.get("/nope")
     assert answer.status_code == 404 and "ページが見つかりません" in answer.text
+
+
+def test_the_seeded_past_is_replayed_to_shirube_once(demo: Demo) -> None:
+    sato = next(u for u in demo.store.users() if u.email == "sato@sakura.example")
+    suzuki = next(u for u in demo.store.users() if u.email == "suzuki@sakura.example")
+    assert demo.onboarding.replayed == [
+        (sato.id, "employees_imported", {"count": 3}),
+        (suzuki.id, "clock_in", None),
+        (sato.id, "work_rules_saved", None),
+    ]
