@@ -8,6 +8,8 @@ import { waitFor } from "./waiter";
 
 export interface TourHost {
   tours(): SessionTour[];
+  /** sessionStorage key of the tours auto-started in this browser session (per user). */
+  sessionKey: string;
   /** Where a step's nodes go: the main root, or one inside the target's modal <dialog>. */
   rootFor(target: Element | null, scope: Scope): ShadowRoot;
   track(name: string, properties: Record<string, unknown>): void;
@@ -39,7 +41,19 @@ function resumeIndex(tour: SessionTour): number {
 
 export function createTours(host: TourHost) {
   let run: Run | null = null;
-  const started = new Set<string>(); // in this page's life: auto triggers fire once
+  const started = new Set<string>(); // in this page's life: never resumed twice
+  // Triggers fire once per browser session, not on every page of it: a dismissed
+  // `until_completed` or a seen `every_session` tour comes back in the next session.
+  const session = (add?: string): string[] => {
+    let keys: string[] = [];
+    try {
+      keys = JSON.parse(sessionStorage.getItem(host.sessionKey) || "[]");
+      if (add && !keys.includes(add)) sessionStorage.setItem(host.sessionKey, JSON.stringify([...keys, add]));
+    } catch {
+      // no sessionStorage: `started` still keeps it to once per page
+    }
+    return keys;
+  };
   const stepScope = createScope();
   const runScope = createScope();
 
@@ -47,6 +61,7 @@ export function createTours(host: TourHost) {
     const status = tour.progress.status;
     return (
       !started.has(tour.key) &&
+      !session().includes(tour.key) &&
       onPages(tour) &&
       (tour.frequency === "every_session" ||
         (tour.frequency === "until_completed" ? status !== "completed" : status === "not_started"))
@@ -61,6 +76,7 @@ export function createTours(host: TourHost) {
   function start(tour: SessionTour): void {
     stop();
     started.add(tour.key);
+    session(tour.key);
     const resuming = tour.progress.status === "in_progress";
     if (!resuming) {
       host.track("$tour_started", { tour: tour.key, version: tour.version });

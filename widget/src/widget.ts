@@ -74,6 +74,7 @@ export function createWidget(server: string, publicKey: string) {
     const ui = uiState(`shirube:ui:${publicKey}:${l.userId}`);
     const tours = (l.tours = createTours({
       tours: () => l.session?.tours || [],
+      sessionKey: `shirube:seen:${publicKey}:${l.userId}`,
       rootFor(target, stepScope) {
         // Outside an open modal <dialog> everything is inert: the card must live inside it.
         const dialog = target?.closest("dialog");
@@ -141,7 +142,9 @@ export function createWidget(server: string, publicKey: string) {
       }),
     });
     scope.add(l.outbox.stop);
-    if (!(await refresh(l)) || !document.body) return;
+    if (!(await refresh(l))) return;
+    if (!document.body) await new Promise((loaded) => addEventListener("DOMContentLoaded", loaded, { once: true }));
+    if (live !== l) return;
     l.outbox.flush(); // what earlier pages of this user left unsent goes first
     render(l, l.session!);
     pageViewed();
