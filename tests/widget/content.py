@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-XSS_TITLE = "<img src=x onerror=\"window.__xss='title'\"> Hello"
+XSS_TITLE = "<img src=x onerror=\"window.shirubeXss='title'\"> Hello"
 XSS_BODY = (
-    "<script>window.__xss='body'</script> "
-    "[click me](javascript:window.__xss='link') **bold** "
-    "<img src=x onerror=\"window.__xss='body-img'\">"
+    "<script>window.shirubeXss='body'</script> "
+    "[click me](javascript:window.shirubeXss='link') **bold** "
+    "<img src=x onerror=\"window.shirubeXss='body-img'\">"
 )
 TOAST_TEXT = "最初の従業員データを取り込みました!"
 CHECKLIST_ROLE = "checklist-tester"

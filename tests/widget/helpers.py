@@ -16,9 +16,16 @@ MAX_GAP = 32.0  # px between the card (arrow included) and its target: "next to 
 OPPOSITE = {"top": "bottom", "bottom": "top", "left": "right", "right": "left"}
 
 
-def eventually(check: Callable[[], T], timeout_s: float = 10.0, interval_s: float = 0.1) -> T:
+def eventually(
+    check: Callable[[], T],
+    timeout_s: float = 10.0,
+    interval_s: float = 0.1,
+    page: Page | None = None,
+) -> T:
     """Retry `check` until it stops raising AssertionError (auto-waiting, as Playwright's
-    `expect` does); re-raise its last failure after `timeout_s`."""
+    `expect` does); re-raise its last failure after `timeout_s`. Pass the `page` whose
+    `route` handlers must keep running meanwhile: the sync API only dispatches them while one
+    of its own calls waits, never during `time.sleep`."""
     deadline = time.monotonic() + timeout_s
     while True:
         try:
@@ -26,11 +33,17 @@ def eventually(check: Callable[[], T], timeout_s: float = 10.0, interval_s: floa
         except AssertionError:
             if time.monotonic() > deadline:
                 raise
-        time.sleep(interval_s)
+        if page is not None:
+            page.wait_for_timeout(interval_s * 1000)
+        else:
+            time.sleep(interval_s)
 
 
 def wait_for(
-    predicate: Callable[[], T], message: str | Callable[[], str], timeout_s: float = 10.0
+    predicate: Callable[[], T],
+    message: str | Callable[[], str],
+    timeout_s: float = 10.0,
+    page: Page | None = None,
 ) -> T:
     """Wait until `predicate()` is truthy and return it; fail with `message` otherwise."""
 
@@ -39,7 +52,7 @@ def wait_for(
         assert value, message() if callable(message) else message
         return value
 
-    return eventually(check, timeout_s)
+    return eventually(check, timeout_s, page=page)
 
 
 @dataclass(frozen=True)

@@ -143,6 +143,7 @@ class Snippet:
     locale: str = "en"
     traits: dict[str, Any] | None = None
     tour: str | None = None
+    queued_tour: str | None = None
 
     def inline_code(self) -> str:
         options: dict[str, Any] = {"locale": self.locale, "traits": self.traits or {}}
@@ -155,7 +156,11 @@ class Snippet:
             f"Shirube.identify({_script_json(self.user_id)}, {_script_json(options)});",
         ]
         if self.tour:
-            lines.append(f"Shirube.startTour({_script_json(self.tour)});")
+            # Started once the session is loaded; `queued_tour` tests the raw queued call.
+            start = f"Shirube.startTour({_script_json(self.tour)})"
+            lines.append(f'Shirube.on("ready",function(){{{start}}});')
+        if self.queued_tour:
+            lines.append(f"Shirube.startTour({_script_json(self.queued_tour)});")
         return "\n".join(lines)
 
     def inline_script(self) -> str:
@@ -195,7 +200,8 @@ def csp_header(inline_script: str, shirube: str) -> str:
 
 class HostPages:
     """Serves `pages/`; `?user=…` puts the snippet into the page (`&defer=1`: as
-    `window.loadShirube()`), `&tour=key` adds `Shirube.startTour(key)` to its queue,
+    `window.loadShirube()`), `&tour=key` starts that tour on the widget's `ready` event
+    (`&queued_tour=key`: a plain queued `Shirube.startTour(key)` call),
     `&role=…` is sent as the `role` trait. Paths under /spa serve the single-page app."""
 
     def __init__(self, shirube_url: str = "", public_key: str = "") -> None:
@@ -242,6 +248,7 @@ class HostPages:
                 locale=query.get("locale", "en"),
                 traits=traits,
                 tour=query.get("tour"),
+                queued_tour=query.get("queued_tour"),
             )
             text = snippet.deferred_html() if query.get("defer") else snippet.html()
             html = html.replace(SNIPPET_MARK, text)

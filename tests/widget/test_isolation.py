@@ -91,16 +91,16 @@ def test_markup_in_titles_and_bodies_is_shown_as_text_and_never_runs(
         current = card(page, step)
         expect(current).to_be_visible()
         expect(current).to_contain_text(XSS_TITLE)
-        expect(current).to_contain_text("<script>window.__xss='body'</script>")
+        expect(current).to_contain_text("<script>window.shirubeXss='body'</script>")
         expect(current.locator("img, script, iframe, object, embed, svg image")).to_have_count(0)
         expect(current.locator("strong, b").filter(has_text="bold")).to_have_count(1)
         hrefs = current.locator("a").evaluate_all("(links) => links.map((a) => a.href)")
         assert all(href.split(":")[0] in ("http", "https", "mailto") for href in hrefs), hrefs
         current.get_by_text("click me").first.click()
-        assert page.evaluate("window.__xss") is None
+        assert page.evaluate("window.shirubeXss") is None
         advance(current)
     expect(page.locator("[data-shirube-step]")).to_have_count(0)
-    assert page.evaluate("window.__xss") is None
+    assert page.evaluate("window.shirubeXss") is None
     assert dialogs == []
 
 

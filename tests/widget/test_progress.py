@@ -101,8 +101,9 @@ def test_retried_batches_store_every_event_once(
         lambda: shirube.tour_progress(user_id, "retry-tour") == ("completed", "b"),
         lambda: f"server progress is {shirube.tour_progress(user_id, 'retry-tour')}",
         timeout_s=30,
+        page=page,
     )
-    wait_for(lambda: outbox(page, shirube, user_id) == [], "the outbox was never emptied", 30)
+    wait_for(lambda: outbox(page, shirube, user_id) == [], "the outbox was never emptied", 30, page)
     assert len(attempts) >= 3
     stored = Counter(event["name"] for event in shirube.events(user_id))
     assert stored["$tour_started"] == 1
@@ -130,6 +131,7 @@ def test_closing_the_tab_mid_tour_keeps_every_step_shown(
             <= {e.get("properties", {}).get("step") for e in outbox(page, shirube, user_id)}
         ),
         lambda: f"the outbox does not hold both steps: {outbox(page, shirube, user_id)}",
+        page=page,
     )
     assert shirube.events(user_id, "$tour_step_seen") == []
     page.close()
