@@ -240,13 +240,17 @@ class Store:
 
     # Time clock
 
-    def open_punch(self, user_id: str) -> Punch | None:
+    def _punches(self, where: str, key: str, limit: int) -> list[Punch]:
         rows = self._all(
             "SELECT p.*, u.name FROM punches p JOIN users u ON u.id = p.user_id"
-            " WHERE p.user_id = ? AND p.clock_out IS NULL ORDER BY p.id DESC LIMIT 1",
-            (user_id,),
+            f" WHERE {where} ORDER BY p.clock_in DESC, p.id DESC LIMIT {limit:d}",
+            (key,),
         )
-        return _punch(rows[0]) if rows else None
+        return [_punch(r) for r in rows]
+
+    def open_punch(self, user_id: str) -> Punch | None:
+        found = self._punches("p.user_id = ? AND p.clock_out IS NULL", user_id, 1)
+        return found[0] if found else None
 
     def clock_in(self, user: User, at: datetime) -> None:
         with self._connect() as conn:
@@ -263,23 +267,11 @@ class Store:
             )
 
     def punches_of_company_on(self, company_id: str, day: date) -> list[Punch]:
-        return [p for p in self._company_punches(company_id) if p.clock_in.date() == day]
+        recent = self._punches("p.company_id = ?", company_id, 500)
+        return [p for p in recent if p.clock_in.date() == day]
 
     def punches_of_user(self, user_id: str) -> list[Punch]:
-        rows = self._all(
-            "SELECT p.*, u.name FROM punches p JOIN users u ON u.id = p.user_id"
-            " WHERE p.user_id = ? ORDER BY p.clock_in DESC LIMIT 100",
-            (user_id,),
-        )
-        return [_punch(r) for r in rows]
-
-    def _company_punches(self, company_id: str) -> list[Punch]:
-        rows = self._all(
-            "SELECT p.*, u.name FROM punches p JOIN users u ON u.id = p.user_id"
-            " WHERE p.company_id = ? ORDER BY p.clock_in DESC LIMIT 500",
-            (company_id,),
-        )
-        return [_punch(r) for r in rows]
+        return self._punches("p.user_id = ?", user_id, 100)
 
 
 def _values(record: Any) -> tuple[Any, ...]:

@@ -7,10 +7,10 @@ from nothing; "start a new company" on the sign-in page adds more of the latter.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
-from demo_app.db import EmployeeRow, Store, User, WorkRules, now
+from demo_app.db import TOKYO, EmployeeRow, Store, User, WorkRules, now, today_in_tokyo
 
 COMPANIES = [
     # (name, plan, [(name, email, role)], employees already imported, work rules set)
@@ -64,6 +64,12 @@ class PastEvent:
     properties: dict[str, Any] | None = None
 
 
+def _earlier_today(hours: int) -> datetime:
+    """`hours` ago, but never before midnight in Tokyo: the dashboard shows today only."""
+    midnight = datetime.combine(today_in_tokyo(), time(0, 1), tzinfo=TOKYO)
+    return max(now() - timedelta(hours=hours), midnight)
+
+
 def seed_if_empty(store: Store) -> list[PastEvent]:
     """Seed an empty database; return the events of that made-up past (empty otherwise)."""
     if store.has_companies():
@@ -77,7 +83,7 @@ def seed_if_empty(store: Store) -> list[PastEvent]:
             store.add_employees(admin.company_id, ROSTER)
             past.append(PastEvent(admin, "employees_imported", {"count": len(ROSTER)}))
             # Someone is already at work, so the dashboard has something to show.
-            store.clock_in(users[1], now() - timedelta(hours=2))
+            store.clock_in(users[1], _earlier_today(hours=2))
             past.append(PastEvent(users[1], "clock_in"))
         if has_rules:
             store.save_work_rules(admin.company_id, WorkRules("09:00", "18:00", 60, 31))
