@@ -46,15 +46,23 @@ export function createWidget(server: string, publicKey: string) {
     return true;
   }
 
-  function track(name: string, properties?: Record<string, unknown>): void {
-    if (!live) return fail("not_identified", "call identify() before track()");
+  function queue(name: string, properties?: Record<string, unknown>): void {
+    if (!live) return fail("not_identified", "call identify() first");
     live.outbox.add(name, properties);
     live.tours?.event(name);
   }
 
+  /** The host's events. Checked here: one bad event would get its whole batch, progress
+   *  events included, refused by the server. `$` names are the widget's own. */
+  function track(name: string, properties?: Record<string, unknown>): void {
+    if (!/^[A-Za-z0-9][\w.:$ -]{0,99}$/.test(name) || (properties != null && (typeof properties !== "object" || Array.isArray(properties))))
+      return fail("invalid_event", String(name));
+    queue(name, properties || undefined);
+  }
+
   function pageViewed(): void {
     const title = document.title.slice(0, 500);
-    track("$page_viewed", title ? { url: location.href.slice(0, 2000), title } : { url: location.href.slice(0, 2000) });
+    queue("$page_viewed", title ? { url: location.href.slice(0, 2000), title } : { url: location.href.slice(0, 2000) });
   }
 
   function render(l: Live, session: SessionResponse): void {
@@ -80,7 +88,7 @@ export function createWidget(server: string, publicKey: string) {
         const dialog = target?.closest("dialog");
         return dialog?.open && dialog.matches(":modal") ? makeRoot(dialog, stepScope) : root;
       },
-      track,
+      track: queue,
       emit: emitter.emit,
       t: stringsFor(locale),
       renderText,
@@ -90,7 +98,7 @@ export function createWidget(server: string, publicKey: string) {
       root,
       locale,
       theme,
-      track,
+      track: queue,
       startTour: (key) => void tours.start(key),
       navigate: (url) => location.assign(url),
       emit: emitter.emit,

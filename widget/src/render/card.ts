@@ -51,7 +51,7 @@ export function buildCard(c: CardSpec): { card: HTMLElement; arrow: HTMLElement 
       h("span", { class: "n", "data-shirube-part": "counter" }, `${index + 1} / ${total}`),
       h(
         "div",
-        { class: "g", role: "progressbar", "aria-label": t.progress, "aria-valuenow": percent, "aria-valuemin": 0, "aria-valuemax": 100 },
+        { class: "g", "data-shirube-part": "progress", role: "progressbar", "aria-label": t.progress, "aria-valuenow": percent, "aria-valuemin": 0, "aria-valuemax": 100 },
         fill,
       ),
       !last && button("skip", t.skip, "s"),
