@@ -21,6 +21,8 @@ from shirube.services.sql import Raw
 T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+WAL_CHECKPOINT_PAGES = 10_000
+WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024
 
 
 def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
@@ -34,6 +36,13 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     # embedded engine trades that last guarantee for throughput, as SQLite documents for WAL.
     # PostgreSQL, the production engine, keeps full durability.
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Checkpoint every ~40 MB of WAL instead of every 4 MB: a batch of events dirties a few
+    # hundred pages (random index and counter pages), so the default checkpointed every few
+    # batches, copying and fsyncing the same hot pages again each time (bench/README.md:
+    # ingestion CPU per batch 5.1 -> 3.6 ms in-process). The file is cut back after each
+    # checkpoint.
+    cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
+    cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT_BYTES}")
     cursor.close()
 
 

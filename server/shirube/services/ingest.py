@@ -74,11 +74,19 @@ def ingest_batch(
     latest_allowed = now + FUTURE_TOLERANCE
     rows: list[dict[str, Any]] = []
     seen_ids: set[str] = set()
+    # Each distinct time converted to its stored form once; stored forms order like the
+    # times (fixed-layout text on SQLite), so minima and maxima are taken on them directly.
+    stored: dict[datetime, Any] = {}
     for event in events:
         if event.id in seen_ids:
             continue  # the same id twice in one batch is one event
         seen_ids.add(event.id)
         timestamp = event.timestamp or now
+        if timestamp > latest_allowed:
+            timestamp = now
+        stamp = stored.get(timestamp)
+        if stamp is None:
+            stamp = stored[timestamp] = raw.dt_out(timestamp)
         rows.append(
             {
                 "id": event.id,
@@ -86,7 +94,8 @@ def ingest_batch(
                 "properties": event.properties,
                 "user_id": event.user_id,
                 "company_id": event.company_id,
-                "timestamp": timestamp if timestamp <= latest_allowed else now,
+                "timestamp": timestamp,
+                "stored_at": stamp,
             }
         )
     inserted_ids = _insert_events(raw, workspace_id, rows, now, source)
@@ -118,7 +127,7 @@ def _insert_events(
     # Sorted by id: concurrent batches sharing ids then take index locks in one order.
     rows = sorted(rows, key=lambda row: str(row["id"]))
     received_at = raw.dt_out(now)
-    dt_out, json_out = raw.dt_out, raw.json_out
+    json_out = raw.json_out
     inserted: set[str] = set()
     for start in range(0, len(rows), ROWS_PER_STATEMENT):
         chunk = rows[start : start + ROWS_PER_STATEMENT]
@@ -126,7 +135,7 @@ def _insert_events(
         for row in chunk:
             params += (
                 workspace_id, row["id"], row["name"], json_out(row["properties"]), row["user_id"],
-                row["company_id"], dt_out(row["timestamp"]), received_at, source,
+                row["company_id"], row["stored_at"], received_at, source,
             )  # fmt: skip
         returned = raw.all(
             f"INSERT INTO event ({_EVENT_COLUMNS}) VALUES {placeholders(9, len(chunk))}"
@@ -161,26 +170,25 @@ _INSERT_MEMBERSHIP = (
 def _upsert_people(
     raw: Raw, workspace_id: int, rows: list[dict[str, Any]], now: datetime
 ) -> None:
-    users: dict[str, tuple[datetime, datetime]] = {}
+    users: dict[str, tuple[Any, Any]] = {}
     memberships: set[tuple[str, str]] = set()
     for row in rows:
-        ts = row["timestamp"]
+        ts = row["stored_at"]
         first, last = users.get(row["user_id"], (ts, ts))
         users[row["user_id"]] = (min(first, ts), max(last, ts))
         if row["company_id"] is not None:
             memberships.add((row["user_id"], row["company_id"]))
-    dt_out = raw.dt_out
     no_traits = raw.json_out({})
     # Sorted so that concurrent batches lock rows in the same order (no deadlocks on PostgreSQL).
     raw.many(
         _UPSERT_USER,
         [
-            (workspace_id, user_id, no_traits, dt_out(first), dt_out(last))
+            (workspace_id, user_id, no_traits, first, last)
             for user_id, (first, last) in sorted(users.items())
         ],
     )
     if memberships:
-        created = dt_out(now)
+        created = raw.dt_out(now)
         companies = sorted({company for _, company in memberships})
         raw.many(
             _INSERT_COMPANY,
@@ -207,7 +215,7 @@ def _count_events(raw: Raw, workspace_id: int, rows: list[dict[str, Any]]) -> No
     counts: dict[tuple[str, str], list[Any]] = {}
     for row in rows:
         key = (row["user_id"], row["name"])
-        ts = row["timestamp"]
+        ts = row["stored_at"]
         entry = counts.get(key)
         if entry is None:
             counts[key] = [1, ts, ts]
@@ -215,12 +223,11 @@ def _count_events(raw: Raw, workspace_id: int, rows: list[dict[str, Any]]) -> No
             entry[0] += 1
             entry[1] = min(entry[1], ts)
             entry[2] = max(entry[2], ts)
-    dt_out = raw.dt_out
     # Sorted so that concurrent batches lock rows in the same order (no deadlocks on PostgreSQL).
     raw.many(
         _COUNT_EVENTS,
         [
-            (workspace_id, user_id, name, count, dt_out(first), dt_out(last))
+            (workspace_id, user_id, name, count, first, last)
             for (user_id, name), (count, first, last) in sorted(counts.items())
         ],
     )

@@ -98,7 +98,7 @@ def _apply_tour_event(raw: Raw, workspace_id: int, row: dict[str, Any]) -> None:
     the newest event wins, whatever order concurrent batches commit in."""
     props = row["properties"]
     user_id, tour_key, name = row["user_id"], props["tour"], row["name"]
-    ts, now = raw.dt_out(row["timestamp"]), raw.dt_out(utcnow())
+    ts, now = row["stored_at"], raw.dt_out(utcnow())
     raw.run(
         "INSERT INTO tour_progress (workspace_id, user_id, tour_key, status, updated_at)"
         " VALUES (?, ?, ?, 'not_started', ?) ON CONFLICT DO NOTHING",
@@ -150,7 +150,7 @@ def _store_survey(raw: Raw, workspace_id: int, row: dict[str, Any]) -> None:
         "INSERT INTO survey_answer (workspace_id, event_id, user_id, checklist_key, rating,"
         " comment, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         (workspace_id, row["id"], row["user_id"], props["checklist"], props["rating"],
-         props.get("comment"), raw.dt_out(row["timestamp"])),
+         props.get("comment"), row["stored_at"]),
     )  # fmt: skip
 
 
