@@ -34,12 +34,13 @@ export function visibleRect(el: Element): Rect {
 /** Calls `update` now and whenever `target`'s box moves or resizes (scrolling containers,
  *  fixed ancestors, window resizes, layout shifts), until the returned function is called.
  *  One getBoundingClientRect per frame is cheaper than observers on every scroll ancestor. */
-export function track(target: Element, update: () => void): () => void {
+export function track(target: Element, update: () => void, card?: HTMLElement): () => void {
   let last = "";
   let frame = 0;
   const loop = () => {
     const r = target.getBoundingClientRect();
-    const now = [r.left, r.top, r.width, r.height, innerWidth, innerHeight].join();
+    // The card's own size too: late web fonts or a wrapping body change where it fits.
+    const now = [r.left, r.top, r.width, r.height, innerWidth, innerHeight, card?.offsetWidth, card?.offsetHeight].join();
     if (now !== last) (last = now), update();
     frame = requestAnimationFrame(loop);
   };
@@ -78,5 +79,5 @@ export function follow(target: Element, card: HTMLElement, arrowEl: HTMLElement,
     card.style.cssText = `left:${p.x}px;top:${p.y}px;visibility:${seen.width && seen.height ? "visible" : "hidden"}`;
     card.setAttribute("data-placement", p.side);
     arrowEl.style.cssText = `${p.vertical ? "left" : "top"}:${p.arrow}px;${OPPOSITE[p.side]}:-5px`;
-  });
+  }, card);
 }
