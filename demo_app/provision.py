@@ -33,6 +33,8 @@ CONSOLE_ADMIN_EMAIL = "demo-admin@kintai.example"
 # `enforce`: the demo signs every user with the SDK, so Shirube can refuse unsigned sessions;
 # nobody can open a widget session as another user or claim another company's progress.
 IDENTITY_MODE = "enforce"
+# The widget in Kintai Cloud's own colour (demo_app/static/kintai.css `--brand`).
+THEME = {"brand_color": "#0b6e4f"}
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ def _workspace(session: Session, saved: dict[str, Any], origins: list[str]) -> W
         found = created.workspace
     found.allowed_origins = origins
     found.identity_mode = IDENTITY_MODE
+    found.theme = THEME
     session.add(found)
     session.flush()
     return found
