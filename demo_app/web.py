@@ -56,7 +56,7 @@ def csrf_token(request: Request) -> str:
 async def checked_form(request: Request) -> FormData:
     """The posted form, once its CSRF token matches the session's (403 otherwise).
     The caller closes it when it holds uploads."""
-    form = await request.form()
+    form = await request.form(max_files=1, max_fields=20)
     sent = form.get(CSRF_FIELD)
     expected = request.session.get(CSRF_FIELD)
     if not (

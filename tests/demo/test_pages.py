@@ -216,3 +216,9 @@ def test_the_seeded_past_is_replayed_to_shirube_once(demo: Demo) -> None:
         (suzuki.id, "clock_in", None),
         (sato.id, "work_rules_saved", None),
     ]
+
+
+def test_a_form_with_more_than_one_file_is_refused(demo: Demo) -> None:
+    demo.new_company()
+    files = [("file", ("a.csv", b"x")), ("other", ("b.csv", b"y"))]
+    assert demo.post("/employees/import", {}, files=files).status_code == 400
