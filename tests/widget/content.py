@@ -112,6 +112,19 @@ TOURS: list[dict[str, Any]] = [
     tour("styles-tour", [tooltip("styled", "#content-export", "bottom")]),
     tour("csp-tour", [tooltip("csp", "#csp-target", "bottom")]),
     tour("checklist-tour", [modal("ct")]),
+    tour(
+        "hotspot-tour",
+        [{"id": "hint", "kind": "hotspot", "target": "#content-export", "body": "A hint."}],
+    ),
+    tour(
+        "event-tour",
+        [
+            tooltip(
+                "e1", "#content-export", "bottom", advance={"type": "event", "event": "exported"}
+            ),
+            modal("e2"),
+        ],
+    ),
 ]
 
 CHECKLISTS: list[dict[str, Any]] = [

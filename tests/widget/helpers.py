@@ -114,13 +114,15 @@ def assert_inside_viewport(page: Page, card: Box) -> None:
 def assert_anchored(
     page: Page, card_locator: Locator, target_locator: Locator, placement: str
 ) -> str:
-    """The card is next to its target on the requested side or the opposite one (flipped),
+    """The card is next to its target on the requested side or the opposite one (flipped; any
+    side for `auto`),
     entirely inside the viewport, and its arrow sits between them, pointing at the target.
     Returns the side used."""
     card, target = box(card_locator), box(target_locator)
     requested = placement.split("-")[0]
     side = side_of(card, target)
-    assert side in (requested, OPPOSITE[requested]), (
+    allowed = set(OPPOSITE) if requested == "auto" else {requested, OPPOSITE[requested]}
+    assert side in allowed, (
         f"card {card} is on side {side} of target {target}; wanted {requested} or flipped"
     )
     assert gap(card, target, side) <= MAX_GAP, f"card {card} is far from its target {target}"
@@ -170,7 +172,8 @@ def wait_ready(page: Page) -> None:
 
 
 def card(page: Page, step: str) -> Locator:
-    return page.locator(f'[data-shirube-step="{step}"]')
+    """A step's card (a hotspot's beacon carries the step id too, but is no dialog)."""
+    return page.locator(f'[data-shirube-step="{step}"][role="dialog"]')
 
 
 NEXT_OR_DONE = '[data-shirube-action="next"], [data-shirube-action="done"]'

@@ -70,3 +70,20 @@ def test_checklist_items_complete_live_with_toasts_then_the_survey(
     survey.locator('[data-shirube-action="submit"]').click()
     answers = wait_for(lambda: shirube.events(user_id, "$survey_answered"), "no $survey_answered")
     assert answers[0]["properties"] == {"checklist": "basics", "rating": 4, "comment": "Smooth"}
+
+
+def test_the_panel_remembers_per_user_whether_it_was_open_or_minimised(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    page.goto(host.url("/admin.html", user_id, role=CHECKLIST_ROLE))
+    wait_ready(page)
+    open_panel(page)
+    page.reload()
+    wait_ready(page)
+    expect(page.locator(PANEL)).to_be_visible()
+    page.locator(PANEL).locator('[data-shirube-action="minimize"]').click()
+    expect(page.locator(PANEL)).to_be_hidden()
+    page.reload()
+    wait_ready(page)
+    expect(page.locator('button[data-shirube="launcher"]')).to_be_visible()
+    expect(page.locator(PANEL)).to_be_hidden()

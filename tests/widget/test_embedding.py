@@ -3,6 +3,8 @@ right after `identify` starts once the session is loaded), and `destroy()` leave
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -28,3 +30,11 @@ def test_destroy_removes_every_node(
     expect(card(page, "k1")).to_be_visible()
     page.evaluate("Shirube.destroy()")
     expect(page.locator("shirube-root")).to_have_count(0)
+
+
+def test_ui_strings_follow_the_session_locale(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    page.goto(host.url("/admin.html", user_id, tour="keys", locale="ja"))
+    japanese = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+    expect(card(page, "k1").locator('[data-shirube-action="next"]')).to_have_text(japanese)

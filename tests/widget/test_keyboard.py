@@ -6,7 +6,16 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.widget.helpers import DEEP_ACTIVE_ID, card, focus_is_inside, wait_for, wait_ready
+from tests.widget.helpers import (
+    DEEP_ACTIVE_ID,
+    advance,
+    assert_anchored,
+    card,
+    eventually,
+    focus_is_inside,
+    wait_for,
+    wait_ready,
+)
 from tests.widget.servers import HostPages, LiveShirube
 
 pytestmark = pytest.mark.browser
@@ -77,4 +86,24 @@ def test_tab_is_trapped_inside_a_modal_step(
     wait_for(
         lambda: page.evaluate(DEEP_ACTIVE_ID) == "focus-origin",
         lambda: f"focus went to {page.evaluate(DEEP_ACTIVE_ID)}, not back to the host button",
+    )
+
+
+def test_a_hotspot_is_a_focusable_beacon_that_opens_its_card(
+    page: Page, host: HostPages, shirube: LiveShirube, user_id: str, page_errors: list[str]
+) -> None:
+    page.goto(host.url("/admin.html", user_id, tour="hotspot-tour"))
+    beacon = page.locator('button[data-shirube="hotspot"][data-shirube-step="hint"]')
+    expect(beacon).to_be_visible()
+    hint = card(page, "hint")
+    expect(hint).to_be_hidden()
+    beacon.focus()  # keyboard users reach it with Tab
+    expect(hint).to_be_visible()
+    expect(hint).to_have_attribute("data-shirube", "tooltip")
+    eventually(lambda: assert_anchored(page, hint, page.locator("#content-export"), "auto"))
+    advance(hint)
+    expect(beacon).to_have_count(0)
+    wait_for(
+        lambda: shirube.tour_progress(user_id, "hotspot-tour") == ("completed", "hint"),
+        lambda: f"server progress is {shirube.tour_progress(user_id, 'hotspot-tour')}",
     )

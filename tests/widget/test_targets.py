@@ -50,6 +50,16 @@ def test_a_target_rendered_two_seconds_late_is_found(
     eventually(lambda: assert_anchored(page, current, page.locator("#late-button"), "bottom"))
 
 
+def test_a_step_advances_when_the_user_does_its_event(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    page.goto(host.url("/admin.html", user_id, tour="event-tour"))
+    expect(card(page, "e1")).to_be_visible()
+    page.evaluate("Shirube.track('exported')")
+    expect(card(page, "e2")).to_be_visible()
+    expect(card(page, "e1")).to_have_count(0)
+
+
 @pytest.mark.parametrize(("tour", "after_shown"), [("missing-skip", True), ("missing-end", False)])
 def test_a_missing_target_is_reported_then_skipped_or_ends_the_tour(
     page: Page, host: HostPages, shirube: LiveShirube, user_id: str, tour: str,
