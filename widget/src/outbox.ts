@@ -60,7 +60,8 @@ export function createOutbox(o: OutboxOptions) {
 
   async function flush(): Promise<void> {
     due = Infinity;
-    if (sending || stopped) return;
+    // No token before the session answers: identify() flushes once it has one.
+    if (sending || stopped || !o.token()) return;
     const batch = read().slice(0, BATCH);
     if (!batch.length) return;
     sending = true;
@@ -97,7 +98,7 @@ export function createOutbox(o: OutboxOptions) {
     /** The page is going away: hand what is pending to the browser (it stays queued). */
     beacon(): void {
       const events = read().slice(0, BATCH);
-      if (events.length && !stopped) beacon(o.server, { token: o.token(), events });
+      if (events.length && !stopped && o.token()) beacon(o.server, { token: o.token(), events });
     },
     stop(): void {
       stopped = true;
