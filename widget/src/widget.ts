@@ -164,6 +164,8 @@ export function createWidget(server: string, publicKey: string) {
   function reset(): void {
     const l = live;
     live = null;
+    // Hand what is still queued to the browser now; it also stays for this user's next visit.
+    l?.outbox.beacon();
     l?.scope.dispose();
   }
 
