@@ -105,8 +105,9 @@ def ingest_batch(
     )
     if not new_rows:
         return result
-    _upsert_people(raw, workspace_id, new_rows, now)
-    _count_events(raw, workspace_id, new_rows)
+    with raw.pipeline():
+        _upsert_people(raw, workspace_id, new_rows, now)
+        _count_events(raw, workspace_id, new_rows)
     projection: ProjectionResult = project(raw, workspace_id, new_rows, source, published)
     result.completed_items = projection.completed_items
     return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -82,6 +82,11 @@ class Raw:
             with self.conn.cursor() as cursor:
                 cursor.executemany(self.sql(statement), rows)
 
+    def pipeline(self) -> AbstractContextManager[Any]:
+        """Statements whose results nobody reads go to PostgreSQL together, in one round
+        trip (psycopg pipeline mode); SQLite has no round trips to save."""
+        return nullcontext() if self.is_sqlite else self.conn.pipeline()
+
     # Values ---------------------------------------------------------------------------------
 
     def dt_out(self, value: datetime | None) -> Any:
@@ -142,10 +147,12 @@ _PG_SQL: dict[str, str] = {}
 
 @contextmanager
 def write_transaction(raw: Raw) -> Iterator[None]:
-    """SQLite: BEGIN IMMEDIATE … COMMIT around the writes (reads before it ran in autocommit
-    mode). PostgreSQL: the caller's transaction already holds everything."""
+    """BEGIN … COMMIT around the writes (reads before it ran in autocommit mode); IMMEDIATE on
+    SQLite, so that two processes never deadlock upgrading a read lock. Inside a Session's
+    transaction (PostgreSQL), a savepoint."""
     if not raw.is_sqlite:
-        yield
+        with raw.conn.transaction():
+            yield
         return
     raw.conn.execute("BEGIN IMMEDIATE")
     try:
