@@ -31,6 +31,7 @@ from typing import Any
 import harness
 import launcher
 from shirube.db import Database
+from shirube_sdk.snippet import render_snippet
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = ROOT / "widget/node_modules"
@@ -108,22 +109,12 @@ PAGE = """<!doctype html>
 %(body)s
 </body></html>"""
 
-QUEUE_STUB = (
-    '!function(w,n,s){s=w[n]=w[n]||{q:[]};"identify track startTour openChecklist '
-    'closeChecklist reset on".split(" ").forEach(function(m){s[m]=s[m]||function(){'
-    's.q.push([m,[].slice.call(arguments)])}})}(window,"Shirube");'
-)
-
 
 def shirube_page(server: str, public_key: str, user_id: str) -> str:
-    snippet = (
-        f"<script>{QUEUE_STUB}\n"
-        f"Shirube.identify({json.dumps(user_id)}, {{locale: 'en'}});\n"
-        "Shirube.startTour('bench-tour');</script>\n"
-        f'<script async src="{server}/widget/shirube.js" data-key="{public_key}"></script>'
-    )
+    snippet = render_snippet(f"{server}/widget/shirube.js", public_key, user_id, {"locale": "en"})
+    start = "<script>Shirube.startTour('bench-tour');</script>"
     probe = PROBE % {"script": json.dumps("/widget/shirube.js")}
-    return PAGE % {"head": "", "probe": probe, "body": snippet}
+    return PAGE % {"head": "", "probe": probe, "body": snippet + start}
 
 
 def driver_page() -> str:

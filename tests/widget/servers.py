@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from shirube_sdk.snippet import STUB, script_json
 
 HOST = "127.0.0.1"
 PAGES = Path(__file__).resolve().parent / "pages"
@@ -118,21 +119,6 @@ class LiveShirube:
             return json.loads(response.read())
 
 
-def _script_json(value: Any) -> str:
-    """JSON that cannot close the inline <script> it is written into."""
-    text = json.dumps(value, ensure_ascii=False)
-    for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
-        text = text.replace(raw, escaped)
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-
-
-QUEUE_STUB = (
-    '!function(w,n,s){s=w[n]=w[n]||{q:[]};"identify track startTour openChecklist '
-    'closeChecklist reset on".split(" ").forEach(function(m){s[m]=s[m]||function(){'
-    's.q.push([m,[].slice.call(arguments)])}})}(window,"Shirube");'
-)
-
-
 @dataclass(frozen=True)
 class Snippet:
     """The inline queue and `identify` call, and the async script tag, for one page view."""
@@ -148,19 +134,19 @@ class Snippet:
     def inline_code(self) -> str:
         options: dict[str, Any] = {"locale": self.locale, "traits": self.traits or {}}
         lines = [
-            QUEUE_STUB,
+            STUB,
             "window.shirubeEvents=[];",
             f'"{PUBLIC_EVENTS}".split(" ").forEach(function(e){{Shirube.on(e,function(d)'
             "{window.shirubeEvents.push({name:e,detail:d});if(e==='ready')"
             "window.shirubeReady=true})});",
-            f"Shirube.identify({_script_json(self.user_id)}, {_script_json(options)});",
+            f"Shirube.identify({script_json(self.user_id)}, {script_json(options)});",
         ]
         if self.tour:
             # Started once the session is loaded; `queued_tour` tests the raw queued call.
-            start = f"Shirube.startTour({_script_json(self.tour)})"
+            start = f"Shirube.startTour({script_json(self.tour)})"
             lines.append(f'Shirube.on("ready",function(){{{start}}});')
         if self.queued_tour:
-            lines.append(f"Shirube.startTour({_script_json(self.queued_tour)});")
+            lines.append(f"Shirube.startTour({script_json(self.queued_tour)});")
         return "\n".join(lines)
 
     def inline_script(self) -> str:
@@ -181,8 +167,8 @@ class Snippet:
         code = (
             "window.loadShirube=function(){\n" + self.inline_code() + "\n"
             "var s=document.createElement('script');s.async=true;"
-            f"s.src={_script_json(self.script_src())};"
-            f"s.setAttribute('data-key',{_script_json(self.public_key)});"
+            f"s.src={script_json(self.script_src())};"
+            f"s.setAttribute('data-key',{script_json(self.public_key)});"
             "document.head.appendChild(s);};"
         )
         return f"<script>\n{code}\n</script>"
