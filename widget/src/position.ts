@@ -64,7 +64,9 @@ export function place(ref: DOMRect, w: number, h: number, placement: Placement) 
   const [start, size, length, max] = vertical ? [ref.left, ref.width, w, vw] : [ref.top, ref.height, h, vh];
   let along = align === "start" ? start : align === "end" ? start + size - length : start + size / 2 - length / 2;
   along = Math.max(PAD, Math.min(along, max - length - PAD));
-  const across = side === "top" ? ref.top - GAP - h : side === "bottom" ? ref.bottom + GAP : side === "left" ? ref.left - GAP - w : ref.right + GAP;
+  let across = side === "top" ? ref.top - GAP - h : side === "bottom" ? ref.bottom + GAP : side === "left" ? ref.left - GAP - w : ref.right + GAP;
+  // Fits nowhere (small screens): stay readable inside the viewport, even over the target.
+  across = Math.max(PAD, Math.min(across, (vertical ? vh - h : vw - w) - PAD));
   // Arrow: at the target's centre along the edge, never closer than 8px to the card's corners.
   const arrow = Math.max(PAD, Math.min(start + size / 2 - along - 5, length - PAD - 10));
   return vertical ? { x: along, y: across, side, vertical, arrow } : { x: across, y: along, side, vertical, arrow };
