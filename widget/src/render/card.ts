@@ -24,7 +24,8 @@ export function buildCard(c: CardSpec): { card: HTMLElement; arrow: HTMLElement 
   const fill = h("i");
   // Through CSSOM, not a style attribute: a strict CSP (style-src-attr) allows only this.
   fill.style.width = percent + "%";
-  const arrow = c.kind === "tooltip" ? h("div", { class: "a", "data-shirube-part": "arrow" }) : null;
+  // Decorative: hidden from screen readers.
+  const arrow = c.kind === "tooltip" ? h("div", { class: "a", "data-shirube-part": "arrow", "aria-hidden": "true" }) : null;
   const card = h(
     "div",
     {
@@ -40,7 +41,7 @@ export function buildCard(c: CardSpec): { card: HTMLElement; arrow: HTMLElement 
       "data-shirube-step": step.id,
     },
     arrow,
-    button("close", "×", "x"),
+    h("button", { type: "button", class: "x", "data-shirube-action": "close", "aria-label": t.close }, "×"),
     step.title && h("div", { id: id + "t", class: "h", role: "heading", "aria-level": 2 }, c.renderText(step.title)),
     step.body && h("div", { id: id + "d" }, c.renderText(step.body)),
     step.cta &&
@@ -59,7 +60,5 @@ export function buildCard(c: CardSpec): { card: HTMLElement; arrow: HTMLElement 
       byButton && (last ? button("done", t.done, "p") : button("next", t.next, "p")),
     ),
   );
-  // The arrow must not be the first thing a screen reader meets; it is decorative.
-  arrow?.setAttribute("aria-hidden", "true");
   return { card, arrow };
 }
