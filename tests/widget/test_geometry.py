@@ -25,6 +25,14 @@ ADMIN_STEPS = [
     ("deep", "#bottom-target", "top"),
 ]
 
+SHIFT_LAYOUT = """() => {
+  const banner = document.createElement("div");
+  banner.className = "card";
+  banner.style.height = "150px";
+  banner.textContent = "Trial ends in 3 days";
+  document.getElementById("content").prepend(banner);
+}"""
+
 
 def test_cards_sit_next_to_targets_in_a_fixed_layout(
     page: Page, host: HostPages, user_id: str, page_errors: list[str]
@@ -45,6 +53,10 @@ def test_cards_sit_next_to_targets_in_a_fixed_layout(
             eventually(lambda: assert_anchored(page, current, target, placement))  # noqa: B023
         if step == "sidebar":
             page.set_viewport_size({"width": 900, "height": 600})
+            eventually(lambda: assert_anchored(page, current, target, placement))  # noqa: B023
+        if step == "content":
+            # A layout shift: the host inserts a banner above the target.
+            page.evaluate(SHIFT_LAYOUT)
             eventually(lambda: assert_anchored(page, current, target, placement))  # noqa: B023
         if step == "deep":
             target_box = box(target)
@@ -76,6 +88,14 @@ def test_card_follows_a_target_inside_a_scrolling_table(
         assert_anchored(page, current, target, "right")
 
     eventually(moved_with_target)
+
+    # Scrolled out of its container's view, the target cannot be pointed at: the card hides
+    # (instead of floating over the table header or the page), and comes back with it.
+    container.evaluate("(element) => { element.scrollTop = 0 }")
+    expect(current).to_be_hidden()
+    target.evaluate("(element) => element.scrollIntoView({ block: 'nearest' })")
+    expect(current).to_be_visible()
+    eventually(lambda: assert_anchored(page, current, target, "right"))
 
 
 def test_aggressive_global_css_does_not_reach_the_card(
