@@ -15,6 +15,8 @@ def _served() -> set[tuple[str, str]]:
     for route in app.routes:
         assert isinstance(route, Route)
         path = route.path.replace(":int", "").replace(":str", "")
+        if path.startswith("/widget/"):
+            continue  # the widget's static files (api/widget_assets.py), not the JSON API
         methods = (route.methods or set()) - {"HEAD"}
         if "{kind:content_kind}" in path:
             for kind in ("tours", "checklists"):
