@@ -90,6 +90,11 @@ def test_a_multi_page_tour_follows_spa_routes_and_full_navigation(
     settings = card(page, "settings")
     expect(settings).to_be_visible()
     eventually(lambda: assert_anchored(page, settings, page.locator("#settings-form"), "bottom"))
+    page.go_back()  # popstate to /spa: the step belongs to /spa/settings, so it waits
+    expect(settings).to_be_hidden()
+    page.go_forward()
+    expect(settings).to_be_visible()
+    eventually(lambda: assert_anchored(page, settings, page.locator("#settings-form"), "bottom"))
     advance(settings)  # the next step belongs to /spa/reports
     expect(page.locator("[data-shirube-step]")).to_have_count(0)
     page.goto(host.url("/spa/reports", user_id))
