@@ -8,7 +8,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.widget.helpers import card
+from tests.widget.content import CHECKLIST_ROLE
+from tests.widget.helpers import card, wait_ready
 from tests.widget.servers import HostPages
 
 pytestmark = pytest.mark.browser
@@ -38,3 +39,19 @@ def test_ui_strings_follow_the_session_locale(
     page.goto(host.url("/admin.html", user_id, tour="keys", locale="ja"))
     japanese = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
     expect(card(page, "k1").locator('[data-shirube-action="next"]')).to_have_text(japanese)
+
+
+def test_reset_signs_out_and_identify_switches_user(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    page.goto(host.url("/admin.html", user_id, role=CHECKLIST_ROLE))
+    wait_ready(page)
+    launcher = page.locator('button[data-shirube="launcher"]')
+    expect(launcher).to_be_visible()
+    page.evaluate("Shirube.reset()")
+    expect(launcher).to_have_count(0)
+    # Another user, without the checklist's audience trait, sees no checklist.
+    page.evaluate("(user) => Shirube.identify(user, {traits: {role: 'other'}})", f"{user_id}-b")
+    page.evaluate("Shirube.startTour('modal-trap')")
+    expect(card(page, "m1")).to_be_visible()
+    expect(launcher).to_be_hidden()

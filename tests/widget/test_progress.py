@@ -139,3 +139,74 @@ def test_closing_the_tab_mid_tour_keeps_every_step_shown(
         lambda: steps_seen(shirube, user_id) == Counter({"b1": 1, "b2": 1}),
         lambda: f"steps stored after the tab closed: {steps_seen(shirube, user_id)}",
     )
+
+
+def test_an_expired_session_token_is_renewed_and_the_batch_resent(
+    page: Page, host: HostPages, shirube: LiveShirube, user_id: str, page_errors: list[str]
+) -> None:
+    sessions: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            sessions.append(request.url)
+            if request.method == "POST" and request.url.endswith("/widget/session")
+            else None
+        ),
+    )
+    expired = {"error": {"code": "session_expired", "message": "call session again"}}
+    answered: list[int] = []
+
+    def expire_once(route: Route) -> None:
+        if route.request.method == "POST" and not answered:
+            answered.append(401)
+            route.fulfill(status=401, json=expired)
+        else:
+            route.continue_()
+
+    page.route(EVENTS_URL, expire_once)
+    page.goto(host.url("/admin.html", user_id, tour="retry-tour"))
+    expect(card(page, "a")).to_be_visible()
+    wait_for(
+        lambda: steps_seen(shirube, user_id) == Counter({"a": 1}),
+        lambda: f"steps stored: {steps_seen(shirube, user_id)}",
+        page=page,
+    )
+    assert answered == [401]
+    assert len(sessions) >= 2, "the widget did not call session again after session_expired"
+
+
+def test_a_refused_batch_is_dropped_reported_and_later_events_still_flow(
+    page: Page, host: HostPages, shirube: LiveShirube, user_id: str, page_errors: list[str]
+) -> None:
+    refused: list[str] = []
+
+    def refuse_once(route: Route) -> None:
+        if route.request.method == "POST" and not refused:
+            refused.append(route.request.post_data or "")
+            error = {"code": "validation_error", "message": "events[0].name: bad", "fields": []}
+            route.fulfill(status=422, json={"error": error})
+        else:
+            route.continue_()
+
+    page.route(EVENTS_URL, refuse_once)
+    page.goto(host.url("/admin.html", user_id, tour="retry-tour"))
+    expect(card(page, "a")).to_be_visible()
+    wait_for(
+        lambda: page.evaluate("window.shirubeEvents.some((e) => e.name === 'error')"),
+        "no `error` event for a refused batch",
+        page=page,
+    )
+    dropped = {event["id"] for event in json.loads(refused[0])["events"]}
+    wait_for(
+        lambda: not dropped & {e["id"] for e in outbox(page, shirube, user_id)},
+        "the refused batch stayed in the outbox",
+        page=page,
+    )
+    advance(card(page, "a"))
+    expect(card(page, "b")).to_be_visible()
+    wait_for(
+        lambda: steps_seen(shirube, user_id)["b"] == 1,
+        lambda: f"steps stored: {steps_seen(shirube, user_id)}",
+        page=page,
+    )
+    assert not dropped & {event["id"] for event in shirube.events(user_id)}
