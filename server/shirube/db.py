@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import anyio.to_thread
 import psycopg
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
@@ -70,6 +70,13 @@ def _disable_pysqlite_begin(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
 
 
+def _is_loopback(url: str) -> bool:
+    """A PostgreSQL server on this machine answers a short statement in tens of
+    microseconds, less than handing the work to a thread costs (docs/architecture.md)."""
+    host = make_url(url).host
+    return host in (None, "", "localhost", "127.0.0.1", "::1") or host.startswith("/")
+
+
 class Database:
     """Owns the engine; `run` executes one unit of work in one transaction."""
 
@@ -79,6 +86,11 @@ class Database:
         self.inline = self.is_sqlite if inline is None else inline
         self.engine = make_engine(url, inline=self.inline)
         self._inline_raw: Any = None
+        # Hot paths (widget session, ingestion) on the event loop: SQLite always when inline;
+        # PostgreSQL when the server is on this machine (see `_is_loopback`).
+        self.raw_inline = self.inline if self.is_sqlite else (
+            inline is not False and _is_loopback(url)
+        )
         # The hot paths' own pool on PostgreSQL, without the pre-ping round trip on every
         # checkout: a connection that broke (server restart) is replaced and the work run
         # once more instead (every hot-path unit of work is safe to repeat).
@@ -99,14 +111,11 @@ class Database:
 
     def run_raw_sync(self, work: Callable[[Raw], T]) -> T:
         """`work` on a driver connection in autocommit mode: reads run one statement at a
-        time, and `work` wraps its writes in `write_transaction` (one round trip less on
-        PostgreSQL for every read-only session)."""
-        if self.inline:
-            if self._inline_raw is None:
-                # StaticPool: the one connection the Sessions use too, kept checked out.
-                self._inline_raw = self.engine.raw_connection()
-            return work(Raw(self._inline_raw.driver_connection, is_sqlite=True))
+        time, and `work` wraps its writes in `write_transaction` (no BEGIN/COMMIT round
+        trips on PostgreSQL for a session that only reads)."""
         if self.is_sqlite:
+            if self.inline:
+                return self._on_loop(work)
             with closing(self.engine.raw_connection()) as proxy:
                 return work(Raw(proxy.driver_connection, is_sqlite=True))
         for attempt in (1, 2):
@@ -127,9 +136,28 @@ class Database:
         raise AssertionError("unreachable")
 
     async def run_raw(self, work: Callable[[Raw], T]) -> T:
-        if self.inline:
-            return self.run_raw_sync(work)
+        if self.raw_inline:
+            return self._on_loop(work)
         return await anyio.to_thread.run_sync(self.run_raw_sync, work)
+
+    def _on_loop(self, work: Callable[[Raw], T]) -> T:
+        """On the event loop's one connection, kept checked out: work never interleaves."""
+        for attempt in (1, 2):
+            if self._inline_raw is None:
+                # SQLite: StaticPool's one connection, which the Sessions use too.
+                self._inline_raw = self._raw_engine.raw_connection()
+                if not self.is_sqlite:
+                    self._inline_raw.driver_connection.autocommit = True
+            conn: Any = self._inline_raw.driver_connection
+            try:
+                return work(Raw(conn, is_sqlite=self.is_sqlite))
+            except psycopg.OperationalError:
+                if attempt == 1 and conn.closed:
+                    self._inline_raw.invalidate()
+                    self._inline_raw = None
+                    continue
+                raise
+        raise AssertionError("unreachable")
 
     def ping(self) -> bool:
         try:
@@ -145,9 +173,11 @@ class Database:
         return await anyio.to_thread.run_sync(self.ping)
 
     def dispose(self) -> None:
-        if self._raw_engine is not self.engine:
-            self._raw_engine.dispose()
         if self._inline_raw is not None:
+            if not self.is_sqlite and not self._inline_raw.driver_connection.closed:
+                self._inline_raw.driver_connection.autocommit = False
             self._inline_raw.close()
             self._inline_raw = None
+        if self._raw_engine is not self.engine:
+            self._raw_engine.dispose()
         self.engine.dispose()
