@@ -52,6 +52,7 @@ TOURS: list[dict[str, Any]] = [
         ],
     ),
     tour("geo-table", [tooltip("row", "#row-35-edit", "right")]),
+    tour("geo-shell", [tooltip("shell", "#deep-target", "top")]),
     tour(
         "keys",
         [

@@ -111,3 +111,31 @@ def test_aggressive_global_css_does_not_reach_the_card(
     assert box(current).width <= 480
     advance(current)
     expect(current).to_have_count(0)
+
+
+def test_card_follows_a_target_in_a_transformed_app_shell_scroller(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    page.goto(host.url("/scroller.html", user_id, tour="geo-shell"))
+    current, target = card(page, "shell"), page.locator("#deep-target")
+    expect(current).to_be_visible()
+    eventually(lambda: assert_anchored(page, current, target, "top"))
+    assert_inside_viewport(page, box(target))  # scrolled into view inside the shell
+    before = box(current)
+    page.locator("#shell").evaluate("(element) => { element.scrollTop += 120 }")
+
+    def moved_with_target() -> None:
+        assert box(current).y < before.y - 60, "the card did not follow its scrolled target"
+        assert_anchored(page, current, target, "top")
+
+    eventually(moved_with_target)
+
+
+def test_card_fits_a_phone_sized_viewport(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    page.set_viewport_size({"width": 360, "height": 640})
+    page.goto(host.url("/admin.html", user_id, tour="keys"))
+    current = card(page, "k1")
+    expect(current).to_be_visible()
+    eventually(lambda: assert_anchored(page, current, page.locator("#content-export"), "bottom"))
