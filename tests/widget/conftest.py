@@ -55,16 +55,15 @@ def live(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         create_app(Settings(database_url=database.url, secret_key=SECRET, env="test"), database)
     )
     server.start()
+    shirube = LiveShirube(
+        server.base_url, keys["public_key"], keys["secret_key"], path, workspace_id
+    )
+    shirube.post("/api/v1/workspace", {"theme": content.THEME}, method="PATCH")
     host.shirube_url = server.base_url
     host.public_key = keys["public_key"]
     host.start()
     try:
-        yield Live(
-            LiveShirube(
-                server.base_url, keys["public_key"], keys["secret_key"], path, workspace_id
-            ),
-            host,
-        )
+        yield Live(shirube, host)
     finally:
         host.stop()
         server.stop()

@@ -17,6 +17,12 @@ XSS_BODY = (
 )
 TOAST_TEXT = "最初の従業員データを取り込みました!"
 CHECKLIST_ROLE = "checklist-tester"
+# Set through the workspace settings API once the server runs; every test sees it.
+THEME = {
+    "brand_color": "#8a1c5c",
+    "font_family": "Georgia, serif",
+    "launcher_position": "bottom-left",
+}
 
 
 def tooltip(step_id: str, target: str, placement: str = "auto", **extra: Any) -> dict[str, Any]:

@@ -104,12 +104,12 @@ class LiveShirube:
         )
         return (found[0][0], found[0][1]) if found else None
 
-    def post(self, path: str, body: Any) -> Any:
+    def post(self, path: str, body: Any, method: str = "POST") -> Any:
         """Call the server API with the workspace secret key (as a host backend does)."""
         request = urllib.request.Request(
             self.base_url + path,
             data=json.dumps(body).encode(),
-            method="POST",
+            method=method,
             headers={
                 "Content-Type": "application/json",
                 "Authorization": f"Bearer {self.secret_key}",

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.widget.content import CHECKLIST_ROLE
-from tests.widget.helpers import card, wait_ready
+from tests.widget.helpers import box, card, wait_ready
 from tests.widget.servers import HostPages
 
 pytestmark = pytest.mark.browser
@@ -55,3 +55,17 @@ def test_reset_signs_out_and_identify_switches_user(
     page.evaluate("Shirube.startTour('modal-trap')")
     expect(card(page, "m1")).to_be_visible()
     expect(launcher).to_be_hidden()
+
+
+def test_the_workspace_theme_styles_the_widget(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    # tests/widget/content.py THEME: brand #8a1c5c, Georgia, launcher bottom-left.
+    page.goto(host.url("/admin.html", user_id, tour="keys", role=CHECKLIST_ROLE))
+    next_button = card(page, "k1").locator('[data-shirube-action="next"]')
+    expect(next_button).to_have_css("background-color", "rgb(138, 28, 92)")
+    expect(next_button).to_have_css("font-family", re.compile("Georgia"))
+    launcher = page.locator('button[data-shirube="launcher"]')
+    expect(launcher).to_be_visible()
+    viewport = page.viewport_size
+    assert viewport is not None and box(launcher).right < viewport["width"] / 2
