@@ -1,5 +1,6 @@
-"""Keyboard and focus: arrows, Enter and Escape drive a tour; focus moves into each card, stays
-inside a modal step while Tab is pressed, and returns to where it was when the tour ends."""
+"""Keyboard, focus and perception: arrows, Enter and Escape drive a tour; focus moves into each
+card, stays inside a modal step while Tab is pressed, and returns to where it was when the tour
+ends; hotspots are focusable; text has WCAG AA contrast; reduced motion means no animation."""
 
 from __future__ import annotations
 
@@ -19,6 +20,37 @@ from tests.widget.helpers import (
 from tests.widget.servers import HostPages, LiveShirube
 
 pytestmark = pytest.mark.browser
+
+# WCAG 2 contrast of every text-bearing element of a card against its effective background.
+CONTRASTS = """(card) => {
+  const rgba = (text) => (text.match(/[\\d.]+/g) || []).map(Number);
+  const luminance = ([r, g, b]) => {
+    const [R, G, B] = [r, g, b].map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * R + 0.7152 * G + 0.0722 * B;
+  };
+  const background = (element) => {
+    for (let node = element; node; node = node.parentElement || node.getRootNode().host) {
+      const color = rgba(getComputedStyle(node).backgroundColor);
+      if (color.length === 3 || color[3] === 1) return color.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const found = [];
+  for (const element of [card, ...card.querySelectorAll("*")]) {
+    const own = [...element.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own) continue;
+    const style = getComputedStyle(element);
+    const fore = luminance(rgba(style.color)), back = luminance(background(element));
+    const ratio = (Math.max(fore, back) + 0.05) / (Math.min(fore, back) + 0.05);
+    const large = parseFloat(style.fontSize) >= 24 ||
+      (parseFloat(style.fontSize) >= 18.66 && Number(style.fontWeight) >= 700);
+    found.push({ text: element.textContent.trim().slice(0, 30), ratio, needed: large ? 3 : 4.5 });
+  }
+  return found;
+}"""
 
 LABEL_TEXT = """(card, attribute) => {
   const ids = (card.getAttribute(attribute) || "").split(/\\s+/).filter(Boolean);
@@ -107,3 +139,32 @@ def test_a_hotspot_is_a_focusable_beacon_that_opens_its_card(
         lambda: shirube.tour_progress(user_id, "hotspot-tour") == ("completed", "hint"),
         lambda: f"server progress is {shirube.tour_progress(user_id, 'hotspot-tour')}",
     )
+
+
+def test_card_text_has_wcag_aa_contrast(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    page.goto(host.url("/admin.html", user_id, tour="keys"))
+    first = card(page, "k1")
+    expect(first).to_be_visible()
+    contrasts = first.evaluate(CONTRASTS)
+    assert contrasts, "no text found in the card"
+    failing = [c for c in contrasts if c["ratio"] < c["needed"]]
+    assert failing == []
+
+
+def test_reduced_motion_means_no_animation(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    page.emulate_media(reduced_motion="reduce")
+    page.goto(host.url("/admin.html", user_id, tour="keys"))
+    first = card(page, "k1")
+    expect(first).to_be_visible()
+    durations = first.evaluate(
+        """(card) => [card, ...card.querySelectorAll("*")].flatMap((element) => {
+          const style = getComputedStyle(element);
+          return [...style.transitionDuration.split(","), ...style.animationDuration.split(",")]
+            .map((value) => parseFloat(value)).filter((value) => value > 0.01);
+        })"""
+    )
+    assert durations == []
