@@ -144,6 +144,29 @@ def assert_anchored(
     return side
 
 
+def wait_anchored(
+    page: Page, card_locator: Locator, target_locator: Locator, placement: str
+) -> str:
+    """`assert_anchored`, once placement has settled (it follows layout asynchronously)."""
+    return eventually(lambda: assert_anchored(page, card_locator, target_locator, placement))
+
+
+def scroll_and_follow(
+    page: Page, card_locator: Locator, target_locator: Locator, placement: str,
+    scroller: Locator, pixels: int,
+) -> None:  # fmt: skip
+    """Scroll `scroller` down by `pixels`: the card moves up with its target, still anchored."""
+    before = box(card_locator)
+    scroller.evaluate("(element, pixels) => { element.scrollTop += pixels }", pixels)
+
+    def moved_with_target() -> None:
+        moved = before.y - box(card_locator).y
+        assert moved > pixels / 2, f"the card moved {moved}px with its target scrolled {pixels}px"
+        assert_anchored(page, card_locator, target_locator, placement)
+
+    eventually(moved_with_target)
+
+
 FOCUS_INSIDE = """(card) => {
   let active = document.activeElement;
   while (active && active.shadowRoot && active.shadowRoot.activeElement) {

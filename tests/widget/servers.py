@@ -15,6 +15,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from base64 import b64encode
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,7 +81,8 @@ class LiveShirube:
 
     def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         """Read the server's database through a connection of our own (WAL: never blocks it)."""
-        with sqlite3.connect(f"file:{self.database_path}?mode=ro", uri=True, timeout=5) as conn:
+        uri = f"file:{self.database_path}?mode=ro"
+        with closing(sqlite3.connect(uri, uri=True, timeout=5)) as conn:
             return list(conn.execute(sql, params).fetchall())
 
     def events(self, user_id: str, name: str | None = None) -> list[dict[str, Any]]:

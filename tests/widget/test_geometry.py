@@ -8,11 +8,12 @@ from playwright.sync_api import Page, expect
 
 from tests.widget.helpers import (
     advance,
-    assert_anchored,
     assert_inside_viewport,
     box,
     card,
     eventually,
+    scroll_and_follow,
+    wait_anchored,
 )
 from tests.widget.servers import HostPages
 
@@ -45,19 +46,19 @@ def test_cards_sit_next_to_targets_in_a_fixed_layout(
         expect(current.locator('[data-shirube-part="counter"]')).to_contain_text(
             f"{index + 1} / {len(ADMIN_STEPS)}"
         )
-        side = eventually(lambda: assert_anchored(page, current, target, placement))  # noqa: B023
+        side = wait_anchored(page, current, target, placement)
         if step == "navbar":
             assert side == "bottom", "no room above a fixed top navbar: the card must flip"
             # The target is fixed: scrolling the page must not detach the card from it.
             page.evaluate("window.scrollBy(0, 400)")
-            eventually(lambda: assert_anchored(page, current, target, placement))  # noqa: B023
+            wait_anchored(page, current, target, placement)
         if step == "sidebar":
             page.set_viewport_size({"width": 900, "height": 600})
-            eventually(lambda: assert_anchored(page, current, target, placement))  # noqa: B023
+            wait_anchored(page, current, target, placement)
         if step == "content":
             # A layout shift: the host inserts a banner above the target.
             page.evaluate(SHIFT_LAYOUT)
-            eventually(lambda: assert_anchored(page, current, target, placement))  # noqa: B023
+            wait_anchored(page, current, target, placement)
         if step == "deep":
             target_box = box(target)
             assert_inside_viewport(page, target_box)  # scrolled into view
@@ -79,15 +80,8 @@ def test_card_follows_a_target_inside_a_scrolling_table(
         assert outer.y - 1 <= inner.y and inner.bottom <= outer.bottom + 1, (inner, outer)
 
     eventually(target_visible_in_container)
-    eventually(lambda: assert_anchored(page, current, target, "right"))
-    before = box(current)
-    container.evaluate("(element) => { element.scrollTop += 40 }")
-
-    def moved_with_target() -> None:
-        assert box(current).y < before.y - 20, "the card did not follow its scrolled target"
-        assert_anchored(page, current, target, "right")
-
-    eventually(moved_with_target)
+    wait_anchored(page, current, target, "right")
+    scroll_and_follow(page, current, target, "right", container, 40)
 
     # Scrolled out of its container's view, the target cannot be pointed at: the card hides
     # (instead of floating over the table header or the page), and comes back with it.
@@ -95,7 +89,7 @@ def test_card_follows_a_target_inside_a_scrolling_table(
     expect(current).to_be_hidden()
     target.evaluate("(element) => element.scrollIntoView({ block: 'nearest' })")
     expect(current).to_be_visible()
-    eventually(lambda: assert_anchored(page, current, target, "right"))
+    wait_anchored(page, current, target, "right")
 
 
 def test_aggressive_global_css_does_not_reach_the_card(
@@ -104,7 +98,7 @@ def test_aggressive_global_css_does_not_reach_the_card(
     page.goto(host.url("/aggressive.html", user_id, tour="aggressive-tour"))
     current = card(page, "agg")
     expect(current).to_be_visible()
-    eventually(lambda: assert_anchored(page, current, page.locator("#agg-target"), "bottom"))
+    wait_anchored(page, current, page.locator("#agg-target"), "bottom")
     for part in (current.get_by_text("Title agg"), current.locator("button").first):
         size = part.evaluate("(element) => getComputedStyle(element).fontSize")
         assert float(size.removesuffix("px")) <= 20, f"host CSS leaked into the card: {size}"
@@ -119,16 +113,9 @@ def test_card_follows_a_target_in_a_transformed_app_shell_scroller(
     page.goto(host.url("/scroller.html", user_id, tour="geo-shell"))
     current, target = card(page, "shell"), page.locator("#deep-target")
     expect(current).to_be_visible()
-    eventually(lambda: assert_anchored(page, current, target, "top"))
+    wait_anchored(page, current, target, "top")
     assert_inside_viewport(page, box(target))  # scrolled into view inside the shell
-    before = box(current)
-    page.locator("#shell").evaluate("(element) => { element.scrollTop += 120 }")
-
-    def moved_with_target() -> None:
-        assert box(current).y < before.y - 60, "the card did not follow its scrolled target"
-        assert_anchored(page, current, target, "top")
-
-    eventually(moved_with_target)
+    scroll_and_follow(page, current, target, "top", page.locator("#shell"), 120)
 
 
 def test_card_fits_a_phone_sized_viewport(
@@ -138,4 +125,4 @@ def test_card_fits_a_phone_sized_viewport(
     page.goto(host.url("/admin.html", user_id, tour="keys"))
     current = card(page, "k1")
     expect(current).to_be_visible()
-    eventually(lambda: assert_anchored(page, current, page.locator("#content-export"), "bottom"))
+    wait_anchored(page, current, page.locator("#content-export"), "bottom")

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Dialog, Page, expect
 
 from tests.widget.content import XSS_TITLE
-from tests.widget.helpers import advance, assert_anchored, card, eventually
+from tests.widget.helpers import advance, card, wait_anchored
 from tests.widget.servers import HostPages
 
 pytestmark = pytest.mark.browser
@@ -67,7 +67,7 @@ def test_host_styles_and_attributes_are_unchanged_when_the_widget_loads(
     page.evaluate("window.loadShirube()")
     current = card(page, "styled")
     expect(current).to_be_visible()
-    eventually(lambda: assert_anchored(page, current, page.locator("#content-export"), "bottom"))
+    wait_anchored(page, current, page.locator("#content-export"), "bottom")
     after = page.evaluate(COMPUTED_STYLES, HOST_ELEMENTS)
     assert changed_styles(before, after) == {}
     assert page.evaluate("window.hostMutations") == []
@@ -116,5 +116,5 @@ def test_widget_works_under_a_strict_content_security_policy(
     assert response is not None and "script-src" in response.headers["content-security-policy"]
     current = card(page, "csp")
     expect(current).to_be_visible()
-    eventually(lambda: assert_anchored(page, current, page.locator("#csp-target"), "bottom"))
+    wait_anchored(page, current, page.locator("#csp-target"), "bottom")
     assert page.evaluate("window.cspViolations") == []

@@ -10,10 +10,9 @@ from playwright.sync_api import Page, expect
 from tests.widget.helpers import (
     DEEP_ACTIVE_ID,
     advance,
-    assert_anchored,
     card,
-    eventually,
     focus_is_inside,
+    wait_anchored,
     wait_for,
     wait_ready,
 )
@@ -132,7 +131,7 @@ def test_a_hotspot_is_a_focusable_beacon_that_opens_its_card(
     beacon.focus()  # keyboard users reach it with Tab
     expect(hint).to_be_visible()
     expect(hint).to_have_attribute("data-shirube", "tooltip")
-    eventually(lambda: assert_anchored(page, hint, page.locator("#content-export"), "auto"))
+    wait_anchored(page, hint, page.locator("#content-export"), "auto")
     advance(hint)
     expect(beacon).to_have_count(0)
     wait_for(

@@ -10,10 +10,9 @@ from playwright.sync_api import Page, expect
 
 from tests.widget.helpers import (
     advance,
-    assert_anchored,
     card,
-    eventually,
     focus_is_inside,
+    wait_anchored,
     wait_for,
     wait_ready,
 )
@@ -47,7 +46,7 @@ def test_a_target_rendered_two_seconds_late_is_found(
     page.goto(host.url("/late.html", user_id, tour="late-tour"))
     current = card(page, "late")
     expect(current).to_be_visible(timeout=15_000)
-    eventually(lambda: assert_anchored(page, current, page.locator("#late-button"), "bottom"))
+    wait_anchored(page, current, page.locator("#late-button"), "bottom")
 
 
 def test_a_step_advances_when_the_user_does_its_event(
@@ -84,23 +83,23 @@ def test_a_multi_page_tour_follows_spa_routes_and_full_navigation(
     page.goto(host.url("/spa", user_id))
     home = card(page, "home")
     expect(home).to_be_visible()
-    eventually(lambda: assert_anchored(page, home, page.locator("#spa-nav-settings"), "right"))
+    wait_anchored(page, home, page.locator("#spa-nav-settings"), "right")
     page.locator("#spa-nav-settings").click()  # advances the step; the app pushes /spa/settings
     assert page.url.endswith("/spa/settings")
     settings = card(page, "settings")
     expect(settings).to_be_visible()
-    eventually(lambda: assert_anchored(page, settings, page.locator("#settings-form"), "bottom"))
+    wait_anchored(page, settings, page.locator("#settings-form"), "bottom")
     page.go_back()  # popstate to /spa: the step belongs to /spa/settings, so it waits
     expect(settings).to_be_hidden()
     page.go_forward()
     expect(settings).to_be_visible()
-    eventually(lambda: assert_anchored(page, settings, page.locator("#settings-form"), "bottom"))
+    wait_anchored(page, settings, page.locator("#settings-form"), "bottom")
     advance(settings)  # the next step belongs to /spa/reports
     expect(page.locator("[data-shirube-step]")).to_have_count(0)
     page.goto(host.url("/spa/reports", user_id))
     reports = card(page, "reports")
     expect(reports).to_be_visible()
-    eventually(lambda: assert_anchored(page, reports, page.locator("#report-chart"), "top"))
+    wait_anchored(page, reports, page.locator("#report-chart"), "top")
 
 
 def test_a_card_sits_above_a_native_modal_dialog_and_can_be_used(
@@ -112,13 +111,13 @@ def test_a_card_sits_above_a_native_modal_dialog_and_can_be_used(
     page.evaluate("Shirube.startTour('dialog-tour')")
     first = card(page, "dlg-save")
     expect(first).to_be_visible()
-    eventually(lambda: assert_anchored(page, first, page.locator("#dlg-save"), "bottom"))
+    wait_anchored(page, first, page.locator("#dlg-save"), "bottom")
     assert first.evaluate(TOPMOST_IS_INSIDE), "the dialog covers the card"
     wait_for(lambda: focus_is_inside(first), "focus did not move into the card in the dialog")
     advance(first)  # clickable: neither inert nor covered
     second = card(page, "dlg-name")
     expect(second).to_be_visible()
-    eventually(lambda: assert_anchored(page, second, page.locator("#dlg-name"), "right"))
+    wait_anchored(page, second, page.locator("#dlg-name"), "right")
     assert second.evaluate(TOPMOST_IS_INSIDE), "the dialog covers the card"
     advance(second)
     expect(second).to_have_count(0)
