@@ -74,6 +74,10 @@ TOURS: list[dict[str, Any]] = [
     ),
     tour("late-tour", [tooltip("late", "#late-button", "bottom", wait_ms=8000, if_missing="end")]),
     tour(
+        "hidden-tour",
+        [tooltip("revealed", "#revealed-button", "bottom", wait_ms=8000, if_missing="end")],
+    ),
+    tour(
         "missing-skip",
         [tooltip("gone", MISSING, "bottom", wait_ms=300, if_missing="skip"), modal("after")],
     ),

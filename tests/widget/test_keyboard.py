@@ -167,3 +167,21 @@ def test_reduced_motion_means_no_animation(
         })"""
     )
     assert durations == []
+
+
+def test_arrow_keys_typed_in_a_host_field_do_not_move_the_tour(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    page.goto(host.url("/admin.html", user_id, tour="keys"))
+    first = card(page, "k1")
+    expect(first).to_be_visible()
+    search = page.locator("#nav-search")
+    search.click()
+    page.keyboard.type("abc")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.type("X")
+    expect(search).to_have_value("abXc")
+    expect(first).to_be_visible()
+    expect(card(page, "k2")).to_have_count(0)

@@ -49,6 +49,20 @@ def test_a_target_rendered_two_seconds_late_is_found(
     wait_anchored(page, current, page.locator("#late-button"), "bottom")
 
 
+def test_a_hidden_target_is_waited_for_until_it_is_shown(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    page.goto(host.url("/late.html", user_id, tour="hidden-tour"))
+    wait_ready(page)
+    revealed = page.locator("#revealed-button")
+    expect(revealed).to_be_hidden()  # the page shows it two seconds after load
+    current = card(page, "revealed")
+    expect(current).to_be_hidden()  # nothing to point at yet
+    expect(revealed).to_be_visible()
+    expect(current).to_be_visible()
+    wait_anchored(page, current, revealed, "bottom")
+
+
 def test_a_step_advances_when_the_user_does_its_event(
     page: Page, host: HostPages, user_id: str, page_errors: list[str]
 ) -> None:
@@ -100,6 +114,21 @@ def test_a_multi_page_tour_follows_spa_routes_and_full_navigation(
     reports = card(page, "reports")
     expect(reports).to_be_visible()
     wait_anchored(page, reports, page.locator("#report-chart"), "top")
+
+
+def test_a_target_the_app_re_renders_is_found_again(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    page.goto(host.url("/spa", user_id))
+    expect(card(page, "home")).to_be_visible()
+    page.locator("#spa-nav-settings").click()
+    settings = card(page, "settings")
+    expect(settings).to_be_visible()
+    wait_anchored(page, settings, page.locator("#settings-form"), "bottom")
+    # The app renders the view again: the target is replaced by a new element with its id.
+    page.evaluate("render()")
+    expect(settings).to_be_visible()
+    wait_anchored(page, settings, page.locator("#settings-form"), "bottom")
 
 
 def test_a_card_sits_above_a_native_modal_dialog_and_can_be_used(
