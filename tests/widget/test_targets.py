@@ -151,3 +151,18 @@ def test_a_card_sits_above_a_native_modal_dialog_and_can_be_used(
     advance(second)
     expect(second).to_have_count(0)
     expect(page.locator("#dlg")).to_have_attribute("open", "")
+
+
+def test_a_modal_step_started_while_a_native_modal_dialog_is_open_is_usable(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    page.goto(host.url("/dialog.html", user_id))
+    wait_ready(page)
+    page.locator("#open-dialog").click()
+    page.evaluate("Shirube.startTour('modal-trap')")
+    modal = card(page, "m1")
+    expect(modal).to_be_visible()
+    assert modal.evaluate(TOPMOST_IS_INSIDE), "the dialog covers the card"
+    wait_for(lambda: focus_is_inside(modal), "focus did not move into the modal step")
+    advance(modal)  # clickable: not made inert by the host's modal dialog
+    expect(modal).to_have_count(0)
