@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.widget.content import CHECKLIST_ROLE
-from tests.widget.helpers import box, card, wait_ready
-from tests.widget.servers import HostPages
+from tests.widget.helpers import advance, box, card, wait_for, wait_ready
+from tests.widget.servers import HostPages, LiveShirube
 
 pytestmark = pytest.mark.browser
 
@@ -69,3 +69,35 @@ def test_the_workspace_theme_styles_the_widget(
     expect(launcher).to_be_visible()
     viewport = page.viewport_size
     assert viewport is not None and box(launcher).right < viewport["width"] / 2
+
+
+def test_the_widget_works_where_storage_is_blocked(
+    page: Page, host: HostPages, shirube: LiveShirube, user_id: str, page_errors: list[str]
+) -> None:
+    # Blocked third-party storage or a locked-down browser: touching localStorage throws.
+    page.add_init_script(
+        "Object.defineProperty(window, 'localStorage', {get() {"
+        " throw new DOMException('The operation is insecure.', 'SecurityError'); }});"
+    )
+    page.goto(host.url("/admin.html", user_id, tour="retry-tour"))
+    expect(card(page, "a")).to_be_visible()
+    advance(card(page, "a"))
+    expect(card(page, "b")).to_be_visible()
+    wait_for(
+        lambda: shirube.tour_progress(user_id, "retry-tour") == ("in_progress", "b"),
+        lambda: f"server progress is {shirube.tour_progress(user_id, 'retry-tour')}",
+    )
+
+
+def test_a_throwing_host_handler_does_not_break_the_tour(
+    page: Page, host: HostPages, user_id: str
+) -> None:
+    page.goto(host.url("/admin.html", user_id))
+    wait_ready(page)
+    page.evaluate(
+        "Shirube.on('step_seen', () => { throw new Error('bug in the host analytics'); });"
+        "Shirube.startTour('retry-tour');"
+    )
+    expect(card(page, "a")).to_be_visible()
+    advance(card(page, "a"))
+    expect(card(page, "b")).to_be_visible()
