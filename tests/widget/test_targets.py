@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -92,7 +93,7 @@ def test_a_missing_target_is_reported_then_skipped_or_ends_the_tour(
 
 
 def test_a_multi_page_tour_follows_spa_routes_and_full_navigation(
-    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+    page: Page, host: HostPages, shirube: LiveShirube, user_id: str, page_errors: list[str]
 ) -> None:
     page.goto(host.url("/spa", user_id))
     home = card(page, "home")
@@ -114,6 +115,16 @@ def test_a_multi_page_tour_follows_spa_routes_and_full_navigation(
     reports = card(page, "reports")
     expect(reports).to_be_visible()
     wait_anchored(page, reports, page.locator("#report-chart"), "top")
+
+    # Every route change is a page view (checklist items complete on `page_visited`).
+    def pages_viewed() -> set[str]:
+        events = shirube.events(user_id, "$page_viewed")
+        return {urlsplit(event["properties"]["url"]).path for event in events}
+
+    wait_for(
+        lambda: {"/spa", "/spa/settings", "/spa/reports"} <= pages_viewed(),
+        lambda: f"page views stored: {pages_viewed()}",
+    )
 
 
 def test_a_target_the_app_re_renders_is_found_again(
