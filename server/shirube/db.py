@@ -18,6 +18,7 @@ from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
+from shirube.services.known_rows import KnownRows
 from shirube.services.sql import Raw
 
 T = TypeVar("T")
@@ -86,6 +87,8 @@ class Database:
         self.inline = self.is_sqlite if inline is None else inline
         self.engine = make_engine(url, inline=self.inline)
         self._inline_raw: Any = None
+        # Hints for the write paths (services/known_rows.py), per process and database.
+        self.known = KnownRows()
         # Hot paths (widget session, ingestion) on the event loop: SQLite always when inline;
         # PostgreSQL when the server is on this machine (see `_is_loopback`).
         self.raw_inline = self.inline if self.is_sqlite else (

@@ -63,7 +63,9 @@ async def post_events(request: Request) -> Response:
         workspace_id, revision = _workspace(raw, key_hash)
         published = ctx.published.get_raw(raw, workspace_id, revision)
         with write_transaction(raw):
-            return ingest_batch(raw, workspace_id, events, "server", published)
+            result = ingest_batch(raw, workspace_id, events, "server", published, ctx.db.known)
+        ctx.db.known.learn(result.existing)
+        return result
 
     result = await ctx.db.run_raw(work)
     return JSONResponse(result.as_json())

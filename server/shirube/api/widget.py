@@ -94,7 +94,9 @@ async def widget_events(request: Request) -> Response:
         check_origin(origin, workspace.allowed_origins)
         published = ctx.published.get_raw(raw, workspace.id, workspace.content_revision)
         with write_transaction(raw):
-            return ingest_batch(raw, workspace.id, events, "widget", published)
+            result = ingest_batch(raw, workspace.id, events, "widget", published, ctx.db.known)
+        ctx.db.known.learn(result.existing)
+        return result
 
     result = await ctx.db.run_raw(work)
     body = result.as_json()

@@ -7,7 +7,7 @@ is what makes ingestion fast on both engines (docs/architecture.md has the measu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,7 +16,8 @@ from sqlmodel import Session
 
 from shirube.services.completions import ROWS_PER_STATEMENT
 from shirube.services.event_schema import FUTURE_TOLERANCE
-from shirube.services.projection import ProjectionResult, project
+from shirube.services.known_rows import KnownRows
+from shirube.services.projection import project
 from shirube.services.published import ItemRef, PublishedContent
 from shirube.services.sql import Raw, placeholders
 from shirube.timeutil import utcnow
@@ -38,6 +39,8 @@ class IngestResult:
     accepted: int
     duplicates: int
     completed_items: list[tuple[str, ItemRef]] = field(default_factory=list)
+    # Rows this batch stored or met: `KnownRows.learn` them once the transaction committed.
+    existing: list[Hashable] = field(default_factory=list, repr=False)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -68,8 +71,10 @@ def ingest_batch(
     events: Sequence[NewEvent],
     source: str,
     published: PublishedContent,
+    known: KnownRows | None = None,
 ) -> IngestResult:
-    """Store and project one batch; the caller holds the write transaction."""
+    """Store and project one batch; the caller holds the write transaction and, after the
+    commit, passes `result.existing` to `known.learn`."""
     now = utcnow()
     latest_allowed = now + FUTURE_TOLERANCE
     rows: list[dict[str, Any]] = []
@@ -105,11 +110,13 @@ def ingest_batch(
     )
     if not new_rows:
         return result
+    known = known if known is not None else KnownRows(0)
     with raw.pipeline():
-        _upsert_people(raw, workspace_id, new_rows, now)
+        result.existing += _upsert_people(raw, workspace_id, new_rows, now, known)
         _count_events(raw, workspace_id, new_rows)
-    projection: ProjectionResult = project(raw, workspace_id, new_rows, source, published)
+    projection = project(raw, workspace_id, new_rows, source, published, known)
     result.completed_items = projection.completed_items
+    result.existing += projection.existing
     return result
 
 
@@ -169,8 +176,10 @@ _INSERT_MEMBERSHIP = (
 
 
 def _upsert_people(
-    raw: Raw, workspace_id: int, rows: list[dict[str, Any]], now: datetime
-) -> None:
+    raw: Raw, workspace_id: int, rows: list[dict[str, Any]], now: datetime, known: KnownRows
+) -> list[Hashable]:
+    """Users' first and last seen times; companies and memberships inserted when absent,
+    unless already known to exist. Returns the company and membership keys met."""
     users: dict[str, tuple[Any, Any]] = {}
     memberships: set[tuple[str, str]] = set()
     for row in rows:
@@ -188,17 +197,20 @@ def _upsert_people(
             for user_id, (first, last) in sorted(users.items())
         ],
     )
-    if memberships:
-        created = raw.dt_out(now)
-        companies = sorted({company for _, company in memberships})
-        raw.many(
-            _INSERT_COMPANY,
-            [(workspace_id, company, no_traits, created, created) for company in companies],
-        )
-        raw.many(
-            _INSERT_MEMBERSHIP,
-            [(workspace_id, u, c, created) for u, c in sorted(memberships)],
-        )
+    companies = {("company", workspace_id, company) for _, company in memberships}
+    members = {("member", workspace_id, user, company) for user, company in memberships}
+    new_companies = sorted(key for key in companies if key not in known)
+    new_members = sorted(key for key in members if key not in known)
+    created = raw.dt_out(now)
+    raw.many(
+        _INSERT_COMPANY,
+        [(workspace_id, company, no_traits, created, created) for _, _, company in new_companies],
+    )
+    raw.many(
+        _INSERT_MEMBERSHIP,
+        [(workspace_id, user, company, created) for _, _, user, company in new_members],
+    )
+    return [*new_companies, *new_members]
 
 
 _COUNT_EVENTS = (

@@ -7,6 +7,7 @@ a status backwards: statuses only climb not_started → in_progress → dismisse
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ from shirube.services.completions import (
     read_counts,
     store_completions,
 )
+from shirube.services.known_rows import KnownRows
 from shirube.services.published import ItemRef, PublishedContent, url_without_query
 from shirube.services.sql import Raw
 from shirube.timeutil import utcnow
@@ -33,6 +35,12 @@ TOUR_EVENT_STATUS = {
 @dataclass
 class ProjectionResult:
     completed_items: list[tuple[str, ItemRef]] = field(default_factory=list)
+    # Item completions that exist once the transaction commits (see KnownRows).
+    existing: list[Hashable] = field(default_factory=list)
+
+
+def done_key(workspace_id: int, user_id: str, ref: ItemRef) -> Hashable:
+    return ("done", workspace_id, user_id, ref)
 
 
 def project(
@@ -41,6 +49,7 @@ def project(
     rows: list[dict[str, Any]],
     source: str,
     published: PublishedContent,
+    known: KnownRows,
 ) -> ProjectionResult:
     rows = sorted(rows, key=lambda row: (row["timestamp"], row["id"]))
     completions: list[Completion] = []
@@ -77,8 +86,15 @@ def project(
             Completion(user_id, ref, row["timestamp"], "tour_completed", row["id"])
             for ref in published.tour_rules.get(tour_key, ())
         )
-    completions.extend(_event_rule_completions(raw, workspace_id, event_rule_hits, published))
-    return ProjectionResult(completed_items=store_completions(raw, workspace_id, completions))
+    completions.extend(
+        _event_rule_completions(raw, workspace_id, event_rule_hits, published, known)
+    )
+    # Items known to be complete already need no insert-if-absent (first time wins anyway).
+    todo = [c for c in completions if done_key(workspace_id, c.user_id, c.ref) not in known]
+    return ProjectionResult(
+        completed_items=store_completions(raw, workspace_id, todo),
+        existing=[done_key(workspace_id, c.user_id, c.ref) for c in todo],
+    )
 
 
 _RANK = (
@@ -159,6 +175,7 @@ def _event_rule_completions(
     workspace_id: int,
     hits: dict[tuple[str, str], dict[str, Any]],
     published: PublishedContent,
+    known: KnownRows,
 ) -> list[Completion]:
     if not hits:
         return []
@@ -166,6 +183,8 @@ def _event_rule_completions(
     needs_count: list[tuple[str, str]] = []
     for (user_id, name), row in hits.items():
         for rule in published.event_rules[name]:
+            if done_key(workspace_id, user_id, rule.ref) in known:
+                continue
             if rule.min_count == 1:
                 completions.append(
                     Completion(user_id, rule.ref, row["timestamp"], "event", row["id"])
