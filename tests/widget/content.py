@@ -104,6 +104,20 @@ TOURS: list[dict[str, Any]] = [
         "frequency": "once",
         "steps": [modal("r1"), modal("r2"), modal("r3")],
     },
+    {
+        "key": "again-tour",
+        "name": "again",
+        "trigger": {"type": "auto"},
+        "pages": ["/again.html"],
+        "frequency": "until_completed",
+        "steps": [modal("g1"), modal("g2")],
+    },
+    {
+        "key": "event-start-tour",
+        "name": "event start",
+        "trigger": {"type": "event", "event": "report.opened"},
+        "steps": [modal("t1")],
+    },
     tour("retry-tour", [modal("a"), modal("b")]),
     tour("beacon-tour", [modal("b1"), modal("b2")]),
     tour(

@@ -210,3 +210,43 @@ def test_a_refused_batch_is_dropped_reported_and_later_events_still_flow(
         page=page,
     )
     assert not dropped & {event["id"] for event in shirube.events(user_id)}
+
+
+def test_a_dismissed_once_tour_stays_away(
+    page: Page, host: HostPages, shirube: LiveShirube, user_id: str, page_errors: list[str]
+) -> None:
+    page.goto(host.url("/resume.html", user_id))
+    first = card(page, "r1")
+    expect(first).to_be_visible()
+    first.locator('[data-shirube-action="skip"]').click()
+    expect(first).to_have_count(0)
+    wait_for(
+        lambda: shirube.tour_progress(user_id, "resume-tour") == ("dismissed", "r1"),
+        lambda: f"server progress is {shirube.tour_progress(user_id, 'resume-tour')}",
+    )
+    page.reload()
+    wait_ready(page)
+    expect(page.locator("[data-shirube-step]")).to_have_count(0)
+
+
+def test_an_until_completed_tour_comes_back_in_a_new_session_after_a_dismissal(
+    page: Page, browser: Browser, host: HostPages, shirube: LiveShirube, user_id: str,
+    page_errors: list[str],
+) -> None:  # fmt: skip
+    url = host.url("/again.html", user_id)
+    page.goto(url)
+    first = card(page, "g1")
+    expect(first).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(first).to_have_count(0)
+    wait_for(
+        lambda: shirube.tour_progress(user_id, "again-tour") == ("dismissed", "g1"),
+        lambda: f"server progress is {shirube.tour_progress(user_id, 'again-tour')}",
+    )
+    other = browser.new_context()  # a new browser session
+    try:
+        second = other.new_page()
+        second.goto(url)
+        expect(card(second, "g1").or_(card(second, "g2"))).to_be_visible()
+    finally:
+        other.close()

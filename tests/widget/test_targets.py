@@ -74,6 +74,16 @@ def test_a_step_advances_when_the_user_does_its_event(
     expect(card(page, "e1")).to_have_count(0)
 
 
+def test_a_tour_triggered_by_an_event_starts_when_the_user_does_it(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    page.goto(host.url("/admin.html", user_id))
+    wait_ready(page)
+    expect(card(page, "t1")).to_have_count(0)
+    page.evaluate("Shirube.track('report.opened')")
+    expect(card(page, "t1")).to_be_visible()
+
+
 @pytest.mark.parametrize(("tour", "after_shown"), [("missing-skip", True), ("missing-end", False)])
 def test_a_missing_target_is_reported_then_skipped_or_ends_the_tour(
     page: Page, host: HostPages, shirube: LiveShirube, user_id: str, tour: str,
