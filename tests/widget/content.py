@@ -60,6 +60,14 @@ TOURS: list[dict[str, Any]] = [
     tour("geo-table", [tooltip("row", "#row-35-edit", "right")]),
     tour("geo-shell", [tooltip("shell", "#deep-target", "top")]),
     tour(
+        "geo-align",
+        [
+            tooltip("bottom-end", "#content-export", "bottom-end"),
+            tooltip("right-start", "#side-reports", "right-start"),
+            tooltip("bottom-start", "#heading", "bottom-start"),
+        ],
+    ),
+    tour(
         "keys",
         [
             tooltip("k1", "#content-export", "bottom"),

@@ -126,3 +126,28 @@ def test_card_fits_a_phone_sized_viewport(
     current = card(page, "k1")
     expect(current).to_be_visible()
     wait_anchored(page, current, page.locator("#content-export"), "bottom")
+
+
+def test_start_and_end_placements_align_the_card_with_its_target(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    page.goto(host.url("/admin.html", user_id, tour="geo-align"))
+    edges = {  # placement → (card edge, target edge) that must line up
+        "bottom-end": ("right", "right"),
+        "right-start": ("y", "y"),
+        "bottom-start": ("x", "x"),
+    }
+    selectors = {"bottom-end": "#content-export", "right-start": "#side-reports",
+                 "bottom-start": "#heading"}  # fmt: skip
+    for step, (card_edge, target_edge) in edges.items():
+        current, target = card(page, step), page.locator(selectors[step])
+        expect(current).to_be_visible()
+        wait_anchored(page, current, target, step)
+
+        def aligned() -> None:
+            got, want = getattr(box(current), card_edge), getattr(box(target), target_edge)  # noqa: B023
+            assert abs(got - want) <= 2, f"{step}: card {card_edge} {got}, target {want}"  # noqa: B023
+
+        eventually(aligned)
+        advance(current)
+        expect(current).to_have_count(0)
