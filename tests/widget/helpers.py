@@ -3,6 +3,7 @@ condition that settles asynchronously (layout after scrolling, rows reaching the
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -205,3 +206,28 @@ NEXT_OR_DONE = '[data-shirube-action="next"], [data-shirube-action="done"]'
 def advance(card_locator: Locator) -> None:
     """Press the card's primary button (Next, or Done on the last step)."""
     card_locator.locator(NEXT_OR_DONE).first.click()
+
+
+DECODE_PIXELS = """async ([png, points]) => {
+  const image = new Image();
+  image.src = "data:image/png;base64," + png;
+  await image.decode();
+  const canvas = document.createElement("canvas");
+  canvas.width = image.width;
+  canvas.height = image.height;
+  const context = canvas.getContext("2d");
+  context.drawImage(image, 0, 0);
+  return points.map(([x, y]) => [...context.getImageData(x, y, 1, 1).data.slice(0, 3)]);
+}"""
+
+
+def pixels(page: Page, points: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
+    """The colours the user sees at viewport points (decoded by the browser in a scratch page:
+    no image library needed)."""
+    png = base64.b64encode(page.screenshot()).decode()
+    scratch = page.context.new_page()
+    try:
+        found = scratch.evaluate(DECODE_PIXELS, [png, [list(point) for point in points]])
+    finally:
+        scratch.close()
+    return [(r, g, b) for r, g, b in found]

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Dialog, Page, expect
 
 from tests.widget.content import XSS_TITLE
-from tests.widget.helpers import advance, card, wait_anchored
+from tests.widget.helpers import advance, box, card, eventually, pixels, wait_anchored
 from tests.widget.servers import HostPages
 
 pytestmark = pytest.mark.browser
@@ -118,3 +118,28 @@ def test_widget_works_under_a_strict_content_security_policy(
     expect(current).to_be_visible()
     wait_anchored(page, current, page.locator("#csp-target"), "bottom")
     assert page.evaluate("window.cspViolations") == []
+
+
+def test_the_spotlight_dims_the_page_but_not_the_target(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    page.emulate_media(reduced_motion="reduce")  # no fade: the colours are final at once
+    page.goto(host.url("/admin.html", user_id, tour="styles-tour", defer="1"))
+    target = box(page.locator("#content-export"))
+    inside = (int(target.x + 4), int(target.y + target.height / 2))  # the button's own colour
+    far = (700, 650)  # the page's background, away from the card
+    before = pixels(page, [inside, far])
+    page.evaluate("window.loadShirube()")
+    current = card(page, "styled")
+    expect(current).to_be_visible()
+    wait_anchored(page, current, page.locator("#content-export"), "bottom")
+    expect(page.locator('[data-shirube="spotlight"]')).to_be_visible()
+
+    def dimmed_around_the_target() -> None:
+        (target_now, far_now), (target_then, far_then) = pixels(page, [inside, far]), before
+        assert all(abs(a - b) <= 12 for a, b in zip(target_now, target_then, strict=True)), (
+            f"the target is covered: {target_then} became {target_now}"
+        )
+        assert sum(far_now) < sum(far_then) - 60, f"the page is not dimmed: {far_then} → {far_now}"
+
+    eventually(dimmed_around_the_target)
