@@ -12,6 +12,7 @@ from tests.widget.helpers import (
     box,
     card,
     eventually,
+    pixels,
     scroll_and_follow,
     wait_anchored,
 )
@@ -151,3 +152,27 @@ def test_start_and_end_placements_align_the_card_with_its_target(
         eventually(aligned)
         advance(current)
         expect(current).to_have_count(0)
+
+
+def test_the_spotlight_cut_out_is_clipped_to_the_scrolling_container(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    page.emulate_media(reduced_motion="reduce")
+    page.goto(host.url("/table.html", user_id, tour="geo-table"))
+    current, target = card(page, "row"), page.locator("#row-35-edit")
+    container = page.locator("#table-wrap")
+    expect(current).to_be_visible()
+    wait_anchored(page, current, target, "right")
+    # Leave only the top 10 px of the target inside the container's view.
+    shift = box(target).y - (box(container).bottom - 10)
+    container.evaluate("(element, shift) => { element.scrollTop += shift }", shift)
+    edge = box(container).bottom
+    x = int(box(target).center[0])
+    visible_part, clipped_part = (x, int(edge - 4)), (x, int(edge + 14))
+
+    def cut_out_stops_at_the_container() -> None:
+        seen, hidden = pixels(page, [visible_part, clipped_part])
+        assert sum(hidden) < 3 * 200, f"the cut-out spills out of the container: {hidden}"
+        assert sum(seen) > sum(hidden), f"the visible part is dimmed too: {seen} vs {hidden}"
+
+    eventually(cut_out_stops_at_the_container)
