@@ -26,6 +26,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from string import Template
 from typing import Any
 
 import harness
@@ -33,7 +34,8 @@ import launcher
 from shirube.db import Database
 from shirube_sdk.snippet import render_snippet
 
-ROOT = Path(__file__).resolve().parents[1]
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
 MODULES = ROOT / "widget/node_modules"
 BUNDLE = ROOT / "server/shirube/static/widget/shirube.js"
 CHROMIUM = "/usr/bin/chromium"
@@ -60,61 +62,13 @@ DRIVER_FILES = {
     "/driver.css": MODULES / "driver.js/dist/driver.css",
 }
 
-# Polls every animation frame for a visible tooltip in its place; the frame after the one that
-# found it has been painted. `window.benchResult`: performance.now() times of the script's load
-# start and end, the session answer (Shirube) and the paint.
-PROBE = """<script>
-(function () {
-  var SCRIPT = %(script)s;
-  function tooltip() {
-    var root = document.querySelector("shirube-root");
-    var shadow = root && root.shadowRoot;
-    var found = (shadow && shadow.querySelector('[data-shirube="tooltip"]'))
-      || document.querySelector(".driver-popover");
-    if (!found) return false;
-    var box = found.getBoundingClientRect();
-    var target = document.getElementById("target").getBoundingClientRect();
-    // Laid out, visible, and already in its place below the target (not at 0,0 first).
-    return box.width > 0 && box.height > 0 && getComputedStyle(found).visibility !== "hidden"
-      && box.top >= target.bottom - 1 && box.left < target.right && box.right > target.left;
-  }
-  function entry(part) {
-    return performance.getEntriesByType("resource").filter(function (e) {
-      return e.name.indexOf(part) !== -1;
-    })[0];
-  }
-  function poll() {
-    if (!tooltip()) { requestAnimationFrame(poll); return; }
-    requestAnimationFrame(function () {
-      var painted = performance.now(), script = entry(SCRIPT), session = entry("/widget/session");
-      window.benchResult = {
-        start: script ? script.startTime : NaN, painted: painted,
-        script: script ? script.responseEnd : NaN, session: session ? session.responseEnd : NaN
-      };
-    });
-  }
-  requestAnimationFrame(poll);
-})();
-</script>"""
-
-PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>First tooltip</title>
-%(head)s
-<style>body { margin: 0; padding: 40px; font-family: sans-serif; }</style>
-</head><body>
-<h1>Employees</h1>
-<p>Manage the people in your company.</p>
-<button id="target" type="button">Import CSV</button>
-%(probe)s
-%(body)s
-</body></html>"""
+PAGE = Template((BENCH / "widget_pages/first_tooltip.html").read_text())
 
 
 def shirube_page(server: str, public_key: str, user_id: str) -> str:
     snippet = render_snippet(f"{server}/widget/shirube.js", public_key, user_id, {"locale": "en"})
     start = "<script>Shirube.startTour('bench-tour');</script>"
-    probe = PROBE % {"script": json.dumps("/widget/shirube.js")}
-    return PAGE % {"head": "", "probe": probe, "body": snippet + start}
+    return PAGE.substitute(script=json.dumps("/widget/shirube.js"), head="", body=snippet + start)
 
 
 def driver_page() -> str:
@@ -124,9 +78,8 @@ def driver_page() -> str:
     }
     start = f"window.driver.js.driver().highlight({json.dumps(config)})"
     body = f"<script async src=\"/driver.js.iife.js\" onload='{start}'></script>"
-    probe = PROBE % {"script": json.dumps("/driver.js.iife.js")}
     head = '<link rel="stylesheet" href="/driver.css">'
-    return PAGE % {"head": head, "probe": probe, "body": body}
+    return PAGE.substitute(script=json.dumps("/driver.js.iife.js"), head=head, body=body)
 
 
 class HostPage:
