@@ -18,6 +18,7 @@ from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
+from shirube.services.group_commit import GroupCommitter
 from shirube.services.known_rows import KnownRows
 from shirube.services.sql import Raw
 
@@ -89,6 +90,7 @@ class Database:
         self._inline_raw: Any = None
         # Hints for the write paths (services/known_rows.py), per process and database.
         self.known = KnownRows()
+        self.group_commit = GroupCommitter(self)
         # Hot paths (widget session, ingestion) on the event loop: SQLite always when inline;
         # PostgreSQL when the server is on this machine (see `_is_loopback`).
         self.raw_inline = self.inline if self.is_sqlite else (
@@ -118,7 +120,7 @@ class Database:
         trips on PostgreSQL for a session that only reads)."""
         if self.is_sqlite:
             if self.inline:
-                return self._on_loop(work)
+                return self.run_on_loop(work)
             with closing(self.engine.raw_connection()) as proxy:
                 return work(Raw(proxy.driver_connection, is_sqlite=True))
         for attempt in (1, 2):
@@ -140,10 +142,10 @@ class Database:
 
     async def run_raw(self, work: Callable[[Raw], T]) -> T:
         if self.raw_inline:
-            return self._on_loop(work)
+            return self.run_on_loop(work)
         return await anyio.to_thread.run_sync(self.run_raw_sync, work)
 
-    def _on_loop(self, work: Callable[[Raw], T]) -> T:
+    def run_on_loop(self, work: Callable[[Raw], T]) -> T:
         """On the event loop's one connection, kept checked out: work never interleaves."""
         for attempt in (1, 2):
             if self._inline_raw is None:

@@ -7,6 +7,8 @@ those of every other server API route (`api.auth`).
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -59,15 +61,22 @@ async def post_events(request: Request) -> Response:
         for e in batch.events
     ]
 
-    def work(raw: Raw) -> IngestResult:
+    def work(raw: Raw) -> tuple[IngestResult, list[Hashable]]:
         workspace_id, revision = _workspace(raw, key_hash)
         published = ctx.published.get_raw(raw, workspace_id, revision)
+        result = ingest_batch(raw, workspace_id, events, "server", published, ctx.db.known)
+        return result, result.existing
+
+    def own_transaction(raw: Raw) -> IngestResult:
         with write_transaction(raw):
-            result = ingest_batch(raw, workspace_id, events, "server", published, ctx.db.known)
-        ctx.db.known.learn(result.existing)
+            result, existing = work(raw)
+        ctx.db.known.learn(existing)
         return result
 
-    result = await ctx.db.run_raw(work)
+    if ctx.db.raw_inline:
+        result = await ctx.db.group_commit.run(work)
+    else:
+        result = await ctx.db.run_raw(own_transaction)
     return JSONResponse(result.as_json())
 
 
