@@ -2,7 +2,7 @@
 own server, then its `session` call to that live local server, then rendering) against Driver.js
 showing the same step from inline config, on the same page, in the same Chromium.
 
-    .venv/bin/python bench/widget_first_tooltip.py            # 15 runs of each, about 40 s
+    .venv/bin/python bench/widget_first_tooltip.py            # 21 runs of each, about 40 s
     .venv/bin/python bench/widget_first_tooltip.py --runs 5   # quicker
 
 Measured in the page with `performance.now()`: the start is the script's Resource Timing
@@ -236,7 +236,7 @@ def report(results: Results) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=15, help="measured runs per library")
+    parser.add_argument("--runs", type=int, default=21, help="measured runs per library")
     parser.add_argument("--keep", action="store_true", help="keep the temporary files")
     args = parser.parse_args(argv)
     check_files()
