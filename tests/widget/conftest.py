@@ -39,7 +39,9 @@ def live(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     if not BUNDLE.is_file():
         # The built bundle is committed: missing, it is a broken tree in CI, a fresh one here.
         message = f"the widget bundle is not built ({BUNDLE}): npm run build --prefix widget"
-        pytest.fail(message) if IN_CI else pytest.skip(message)
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
     path = tmp_path_factory.mktemp("widget") / "shirube.db"
     path.write_bytes(sqlite_template.read_bytes())
     database = Database(f"sqlite:///{path}")
@@ -55,14 +57,14 @@ def live(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         create_app(Settings(database_url=database.url, secret_key=SECRET, env="test"), database)
     )
     server.start()
-    shirube = LiveShirube(
-        server.base_url, keys["public_key"], keys["secret_key"], path, workspace_id
-    )
-    shirube.post("/api/v1/workspace", {"theme": content.THEME}, method="PATCH")
     host.shirube_url = server.base_url
     host.public_key = keys["public_key"]
     host.start()
     try:
+        shirube = LiveShirube(
+            server.base_url, keys["public_key"], keys["secret_key"], path, workspace_id
+        )
+        shirube.post("/api/v1/workspace", {"theme": content.THEME}, method="PATCH")
         yield Live(shirube, host)
     finally:
         host.stop()

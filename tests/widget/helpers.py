@@ -115,10 +115,9 @@ def assert_inside_viewport(page: Page, card: Box) -> None:
 def assert_anchored(
     page: Page, card_locator: Locator, target_locator: Locator, placement: str
 ) -> str:
-    """The card is next to its target on the requested side or the opposite one (flipped; any
-    side for `auto`),
-    entirely inside the viewport, and its arrow sits between them, pointing at the target.
-    Returns the side used."""
+    """The card is next to its target on the requested side or the opposite one (flipped;
+    any side for `auto`), entirely inside the viewport, and its arrow sits between them,
+    pointing at the target. Returns the side used."""
     card, target = box(card_locator), box(target_locator)
     requested = placement.split("-")[0]
     side = side_of(card, target)
