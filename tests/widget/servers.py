@@ -15,6 +15,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from base64 import b64encode
+from collections import Counter
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,6 +96,11 @@ class LiveShirube:
             {"id": row[0], "name": row[1], "properties": json.loads(row[2] or "{}")}
             for row in self.rows(sql + " ORDER BY timestamp, received_at", *params)
         ]
+
+    def steps_seen(self, user_id: str) -> Counter[str]:
+        """How many `$tour_step_seen` events each step id has (ids dedupe: one per view)."""
+        seen = self.events(user_id, "$tour_step_seen")
+        return Counter(event["properties"]["step"] for event in seen)
 
     def tour_progress(self, user_id: str, tour: str) -> tuple[str, str | None] | None:
         found = self.rows(

@@ -26,10 +26,6 @@ def outbox(page: Page, shirube: LiveShirube, user_id: str) -> list[dict[str, Any
     return events
 
 
-def steps_seen(shirube: LiveShirube, user_id: str) -> Counter[str]:
-    return Counter(e["properties"]["step"] for e in shirube.events(user_id, "$tour_step_seen"))
-
-
 def test_tour_resumes_after_reload_and_in_another_browser(
     page: Page, browser: Browser, host: HostPages, shirube: LiveShirube, user_id: str,
     page_errors: list[str],
@@ -109,7 +105,7 @@ def test_retried_batches_store_every_event_once(
     assert stored["$tour_started"] == 1
     assert stored["$tour_completed"] == 1
     assert stored["$page_viewed"] == 1
-    assert steps_seen(shirube, user_id) == Counter({"a": 1, "b": 1})
+    assert shirube.steps_seen(user_id) == Counter({"a": 1, "b": 1})
     sent_ids = {event["id"] for body in attempts for event in json.loads(body)["events"]}
     assert {event["id"] for event in shirube.events(user_id)} == sent_ids
 
@@ -136,8 +132,8 @@ def test_closing_the_tab_mid_tour_keeps_every_step_shown(
     assert shirube.events(user_id, "$tour_step_seen") == []
     page.close()
     wait_for(
-        lambda: steps_seen(shirube, user_id) == Counter({"b1": 1, "b2": 1}),
-        lambda: f"steps stored after the tab closed: {steps_seen(shirube, user_id)}",
+        lambda: shirube.steps_seen(user_id) == Counter({"b1": 1, "b2": 1}),
+        lambda: f"steps stored after the tab closed: {shirube.steps_seen(user_id)}",
     )
 
 
@@ -167,8 +163,8 @@ def test_an_expired_session_token_is_renewed_and_the_batch_resent(
     page.goto(host.url("/admin.html", user_id, tour="retry-tour"))
     expect(card(page, "a")).to_be_visible()
     wait_for(
-        lambda: steps_seen(shirube, user_id) == Counter({"a": 1}),
-        lambda: f"steps stored: {steps_seen(shirube, user_id)}",
+        lambda: shirube.steps_seen(user_id) == Counter({"a": 1}),
+        lambda: f"steps stored: {shirube.steps_seen(user_id)}",
         page=page,
     )
     assert answered == [401]
@@ -205,8 +201,8 @@ def test_a_refused_batch_is_dropped_reported_and_later_events_still_flow(
     advance(card(page, "a"))
     expect(card(page, "b")).to_be_visible()
     wait_for(
-        lambda: steps_seen(shirube, user_id)["b"] == 1,
-        lambda: f"steps stored: {steps_seen(shirube, user_id)}",
+        lambda: shirube.steps_seen(user_id)["b"] == 1,
+        lambda: f"steps stored: {shirube.steps_seen(user_id)}",
         page=page,
     )
     assert not dropped & {event["id"] for event in shirube.events(user_id)}
