@@ -26,22 +26,20 @@ import ingest as ingest_bench
 import launcher
 import widget_session
 from shirube.db import Database
-from shirube.models import UserEventCount
 from shirube.services import ingest as ingest_service
 from shirube.services import projection
 from shirube.services.ingest import NewEvent
-from shirube.services.people import add_membership, upsert_company, upsert_user
-from shirube.services.progress import catch_up, load_progress
+from shirube.services.progress import read_progress
 from shirube.services.published import PublishedCache, load_published
-from shirube.services.widget_session import SessionRequest, open_session
-from shirube.services.workspaces import workspace_by_public_key
-from sqlalchemy import select, text
+from shirube.services.sql import Raw
+from shirube.services.widget_session import IDENTIFY, SessionRequest, open_session
+from sqlalchemy import text
 from sqlmodel import Session
-
-COUNTS = UserEventCount.__table__  # type: ignore[attr-defined]
 
 
 def timed(name: str, calls: int, work: Callable[[int], object]) -> float:
+    for index in range(min(50, calls)):  # warm caches and prepared statements first
+        work(index)
     started = time.perf_counter()
     for index in range(calls):
         work(index)
@@ -59,88 +57,53 @@ def session_steps(database_url: str, users: int, calls: int) -> None:
         rng = random.Random(3)
         picks = [rng.choice(people) for _ in range(calls)]
         public_key = prepared.workspace.public_key
+        ws = prepared.workspace.id
         cache = PublishedCache(8)
-        workspace = db.run_sync(lambda s: workspace_by_public_key(s, public_key))
-        assert workspace is not None and workspace.id is not None
-        ws = workspace.id
-        published = db.run_sync(lambda s: cache.get(s, ws, workspace.content_revision))
-        names = sorted(published.event_rules)
+        revision = db.run_raw_sync(
+            lambda raw: raw.one("SELECT content_revision FROM workspace WHERE id = ?", (ws,))[0]
+        )
+        published = db.run_raw_sync(lambda raw: cache.get_raw(raw, ws, revision))
+        names = published.rule_event_names
 
-        def each(step: Callable[[Session, fixture.Person], object]) -> Callable[[int], object]:
-            return lambda i: db.run_sync(lambda s: step(s, picks[i]))
+        def each(step: Callable[[Raw, fixture.Person], object]) -> Callable[[int], object]:
+            return lambda i: db.run_raw_sync(lambda raw: step(raw, picks[i]))
 
         print(f"\n== widget session steps, returning users ({calls} calls each)")
-        timed("empty transaction (BEGIN IMMEDIATE … COMMIT on SQLite)", calls, each(lambda s, p: 0))
         timed(
-            "workspace_by_public_key",
-            calls,
-            each(lambda s, p: workspace_by_public_key(s, public_key)),
-        )
-        timed(
-            "upsert_user (no change)",
-            calls,
-            each(lambda s, p: upsert_user(s, ws, p.user_id, p.traits, "ja")),
-        )
-        timed(
-            "upsert_company (no change)",
-            calls,
-            each(lambda s, p: upsert_company(s, ws, p.company_id, p.company_traits)),
-        )
-        timed(
-            "add_membership (exists)",
-            calls,
-            each(lambda s, p: add_membership(s, ws, p.user_id, p.company_id)),
-        )
-        timed("load_progress", calls, each(lambda s, p: load_progress(s, ws, p.user_id)))
-        timed(
-            f"read_counts, one user × {len(names)} names (tuple IN)",
-            calls,
-            each(lambda s, p: projection.read_counts(s, ws, [(p.user_id, n) for n in names])),
-        )
-        timed(
-            "  same rows with user_id = ? AND name IN (…)",
+            "identify: workspace + user + company + membership (one read)",
             calls,
             each(
-                lambda s, p: (
-                    s.connection()
-                    .execute(
-                        select(
-                            COUNTS.c.user_id, COUNTS.c.name, COUNTS.c.count, COUNTS.c.last_at
-                        ).where(
-                            COUNTS.c.workspace_id == ws,
-                            COUNTS.c.user_id == p.user_id,
-                            COUNTS.c.name.in_(names),
-                        )
-                    )
-                    .all()
+                lambda raw, p: raw.one(
+                    IDENTIFY, (p.user_id, p.company_id, p.user_id, p.company_id, public_key)
                 )
             ),
         )
-        checklists = list(published.checklists.values())
         timed(
-            "load_progress + catch_up (all checklists)",
+            "read_progress: tours + items + surveys (one read)",
             calls,
-            each(
-                lambda s, p: catch_up(s, ws, p.user_id, checklists, load_progress(s, ws, p.user_id))
-            ),
+            each(lambda raw, p: read_progress(raw, ws, p.user_id)),
+        )
+        timed(
+            f"read_progress with the counts of {len(names)} rule events",
+            calls,
+            each(lambda raw, p: read_progress(raw, ws, p.user_id, names)),
+        )
+        timed(
+            "audience of every tour and checklist (memo by traits)",
+            calls,
+            lambda i: published.targeted(picks[i].traits, picks[i].company_traits),
         )
 
-        def whole(session: Session, person: fixture.Person) -> object:
-            found = workspace_by_public_key(session, public_key)
-            assert found is not None and found.id is not None
-            content = cache.get(session, found.id, found.content_revision)
+        def whole(raw: Raw, person: fixture.Person) -> object:
             request = SessionRequest(
                 person.user_id, person.traits, "ja", person.company_id, person.company_traits, None
             )
             return open_session(
-                session, found, request, content, token_secret="x" * 40, token_ttl=86400
-            )
+                raw, public_key, launcher.ORIGIN, request, cache,
+                token_secret="x" * 40, token_ttl=86400,
+            )  # fmt: skip
 
-        timed("whole session work (what Database.run runs)", calls, each(whole))
-        rows = db.run_sync(
-            lambda s: s.connection().execute(text("SELECT count(*) FROM user_event_count")).scalar()
-        )
-        print(f"   (user_event_count holds {rows:,} rows)")
+        timed("whole session work (what the handler's database call runs)", calls, each(whole))
     finally:
         db.dispose()
 

@@ -79,7 +79,7 @@ _WORKSPACE_COLUMNS = (
 )
 WORKSPACE_BY_ID = f"SELECT {_WORKSPACE_COLUMNS} FROM workspace w WHERE w.id = ?"
 # Everything identify needs in one statement (one round trip on PostgreSQL).
-_IDENTIFY = (
+IDENTIFY = (
     f"SELECT {_WORKSPACE_COLUMNS}, u.traits, u.locale, u.last_seen_at, c.traits, m.company_id"
     " FROM workspace w"
     " LEFT JOIN end_user u ON u.workspace_id = w.id AND u.external_id = ?"
@@ -154,7 +154,7 @@ def open_session(
 ) -> bytes:
     """The session answer, as JSON bytes."""
     row = raw.one(
-        _IDENTIFY,
+        IDENTIFY,
         (request.user_id, request.company_id, request.user_id, request.company_id, public_key),
     )
     if row is None:
