@@ -38,11 +38,12 @@ export function track(target: Element, update: () => void, card?: HTMLElement): 
   let last = "";
   let frame = 0;
   const loop = () => {
+    // Scheduled first: `update` may end the step, and with it this loop.
+    frame = requestAnimationFrame(loop);
     const r = target.getBoundingClientRect();
     // The card's own size too: late web fonts or a wrapping body change where it fits.
     const now = [r.left, r.top, r.width, r.height, innerWidth, innerHeight, card?.offsetWidth, card?.offsetHeight].join();
     if (now !== last) (last = now), update();
-    frame = requestAnimationFrame(loop);
   };
   loop();
   return () => cancelAnimationFrame(frame);

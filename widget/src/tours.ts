@@ -1,6 +1,7 @@
 // The tour runner: which tour runs (triggers, frequency, resume), its steps, keyboard and focus.
 import { createScope, type Scope } from "./dom";
 import type { Strings } from "./i18n";
+import { track } from "./position";
 import { renderStep, type StepView } from "./render/step";
 import { matchPage } from "./routes";
 import type { SessionStep, SessionTour } from "./types";
@@ -10,8 +11,9 @@ export interface TourHost {
   tours(): SessionTour[];
   /** sessionStorage key of the tours auto-started in this browser session (per user). */
   sessionKey: string;
-  /** Where a step's nodes go: the main root, or one inside the target's modal <dialog>. */
-  rootFor(target: Element | null, scope: Scope): ShadowRoot;
+  /** Where a step's nodes go: the main root, or one inside an open modal <dialog> (`moved`
+   *  is called when that dialog closes). */
+  rootFor(scope: Scope, moved: () => void): ShadowRoot;
   track(name: string, properties: Record<string, unknown>): void;
   emit(name: string, detail: Record<string, unknown>): void;
   t: Strings;
@@ -23,20 +25,30 @@ interface Run {
   index: number;
   gen: number; // bumped on every step change: stale waits see they lost
   view: StepView | null;
-  target: Element | null;
   returnTo: HTMLElement | null;
 }
 
 const here = (pattern: string) => matchPage(pattern, location.href);
 const stepHere = (s: SessionStep | undefined) => !!s && (!s.page || here(s.page));
 const onPages = (tour: SessionTour) => !tour.pages.length || tour.pages.some(here);
+/** The focused host element, or null when focus is nowhere in particular or ours. */
+const hostFocus = () => {
+  const a = document.activeElement as HTMLElement | null;
+  return a && a !== document.body && a.localName !== "shirube-root" ? a : null;
+};
 
-/** Where a tour resumes: the step reached, or the next one when the user already got to its
- *  page (the click that advanced may have navigated away before the next step was seen). */
+/** Whether step k was left for the next one, whose page this is: the user left k's page,
+ *  or (`resuming`) k advances by a click on its target, a link whose navigation may have
+ *  unloaded the page before the next step was recorded. */
+function movedOn(steps: SessionStep[], k: number, resuming?: boolean): boolean {
+  const next = steps[k + 1];
+  return (!stepHere(steps[k]) || (!!resuming && steps[k].advance.type === "click")) && !!next?.page && here(next.page);
+}
+
+/** Where a tour resumes: the step reached, or the next one when the user moved on to it. */
 function resumeIndex(tour: SessionTour): number {
   const k = Math.max(0, tour.steps.findIndex((s) => s.id === tour.progress.current_step));
-  const next = tour.steps[k + 1];
-  return !stepHere(tour.steps[k]) && next?.page && here(next.page) ? k + 1 : k;
+  return movedOn(tour.steps, k, true) ? k + 1 : k;
 }
 
 export function createTours(host: TourHost) {
@@ -83,25 +95,19 @@ export function createTours(host: TourHost) {
       tour.progress = { status: "in_progress", current_step: null };
     }
     host.emit("tour_started", { tour: tour.key });
-    const focused = document.activeElement as HTMLElement | null;
-    run = {
-      tour,
-      index: 0,
-      gen: 0,
-      view: null,
-      target: null,
-      returnTo: focused && focused !== document.body && focused.localName !== "shirube-root" ? focused : null,
-    };
+    run = { tour, index: 0, gen: 0, view: null, returnTo: hostFocus() };
     runScope.listen(document, "keydown", onKey as EventListener, true);
     runScope.listen(document, "focusin", onFocusIn);
     show(resuming ? resumeIndex(tour) : 0, 1);
   }
 
-  async function show(i: number, dir: number): Promise<void> {
+  /** Step i (or the next one in `dir` if its target is missing); `again`: the same step put
+   *  back on screen (its target re-rendered, its dialog closed). */
+  async function show(i: number, dir: number, again?: boolean): Promise<void> {
     const r = run;
     if (!r) return;
     stepScope.dispose();
-    r.view = r.target = null;
+    r.view = null;
     const gen = ++r.gen;
     const { tour } = r;
     const total = tour.steps.length;
@@ -122,25 +128,42 @@ export function createTours(host: TourHost) {
         if (step.kind !== "modal") return step.if_missing === "end" ? stop() : show(i + dir, dir);
       }
     }
-    r.target = target;
     const prev = tour.steps[i - 1];
+    const reshow = () => show(i, dir, true);
     r.view = renderStep({
       step,
       index: i,
       total,
       canBack: !!prev && stepHere(prev),
       target,
-      root: host.rootFor(target, stepScope),
+      root: host.rootFor(stepScope, reshow),
       scope: stepScope,
+      // Shown again: focus stays where the user put it in the host page.
+      focus: !again || !hostFocus(),
       t: host.t,
       renderText: host.renderText,
       action,
     });
-    if (step.advance.type === "click" && target)
-      stepScope.listen(document, "click", (e) => e.composedPath().includes(target!) && setTimeout(next), true);
-    tour.progress.current_step = step.id;
-    host.track("$tour_step_seen", { tour: tour.key, step: step.id, version: tour.version });
-    host.emit("step_seen", { tour: tour.key, step: step.id, index: i, total });
+    if (target) {
+      // The app rendered it again (a new element, same selector): look it up again.
+      stepScope.add(track(target, () => target!.isConnected || reshow()));
+      if (step.advance.type === "click")
+        stepScope.listen(document, "click", (e) => {
+          if (!e.composedPath().includes(target!)) return;
+          // Recorded now: a link's navigation can unload the page before a timer runs.
+          if (i + 1 < total) seen(tour, i + 1), setTimeout(next);
+          else finish(true);
+        }, true);
+    }
+    seen(tour, i);
+    if (!again) host.emit("step_seen", { tour: tour.key, step: step.id, index: i, total });
+  }
+
+  /** Records step k as the tour's current one (once: not again when it is shown again). */
+  function seen(tour: SessionTour, k: number): void {
+    const step = tour.steps[k].id;
+    if (tour.progress.current_step !== step)
+      (tour.progress.current_step = step), host.track("$tour_step_seen", { tour: tour.key, step, version: tour.version });
   }
 
   const next = () => run && show(run.index + 1, 1);
@@ -167,10 +190,8 @@ export function createTours(host: TourHost) {
     run = null;
     stepScope.dispose();
     runScope.dispose();
-    const active = document.activeElement;
     // Give focus back only if it is still ours to give (it fell to <body> with the card).
-    if (r?.returnTo?.isConnected && (!active || active === document.body || active.localName === "shirube-root"))
-      r.returnTo.focus({ preventScroll: true });
+    if (r?.returnTo?.isConnected && !hostFocus()) r.returnTo.focus({ preventScroll: true });
   }
 
   function onKey(e: KeyboardEvent): void {
@@ -216,9 +237,9 @@ export function createTours(host: TourHost) {
       if (r) {
         const k = r.index;
         const steps = r.tour.steps;
-        if (!stepHere(steps[k]) && steps[k + 1]?.page && here(steps[k + 1].page!)) show(k + 1, 1);
+        if (movedOn(steps, k)) show(k + 1, 1);
         else if (!stepHere(steps[k])) stepScope.dispose(), (r.view = null), r.gen++;
-        else if (!r.view || (r.target && !r.target.isConnected)) show(k, 1);
+        else if (!r.view) show(k, 1);
         return;
       }
       const tours = host.tours();

@@ -83,10 +83,18 @@ export function createWidget(server: string, publicKey: string) {
     const tours = (l.tours = createTours({
       tours: () => l.session?.tours || [],
       sessionKey: `shirube:seen:${publicKey}:${l.userId}`,
-      rootFor(target, stepScope) {
-        // Outside an open modal <dialog> everything is inert: the card must live inside it.
-        const dialog = target?.closest("dialog");
-        return dialog?.open && dialog.matches(":modal") ? makeRoot(dialog, stepScope) : root;
+      rootFor(stepScope, moved) {
+        // Outside an open modal <dialog> everything is inert: while one is open, cards live
+        // inside the topmost (the last one: nested or opened later), and move out when it closes.
+        let dialog: Element | undefined;
+        try {
+          dialog = [...document.querySelectorAll("dialog:modal")].pop();
+        } catch {
+          // no :modal (old browsers): no modal dialogs either
+        }
+        if (!dialog) return root;
+        stepScope.listen(dialog, "close", moved);
+        return makeRoot(dialog, stepScope);
       },
       track: queue,
       emit: emitter.emit,

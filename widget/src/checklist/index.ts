@@ -52,25 +52,38 @@ export class Checklists {
     });
   }
 
-  /** Every session answer (first and polls): items new since the last one are celebrated. */
+  /**
+   * Every session answer (first and polls): items not celebrated yet are. Which ones were is
+   * kept per user (UI state `celebrated`), so an item the host backend completed between two
+   * page loads gets its toast on the next page; a user without that record (first visit, new
+   * device) gets none for what was done before.
+   */
   update(checklists: SessionChecklist[]): void {
     const answer = JSON.stringify(checklists);
     if (answer === this.lastAnswer_) return;
     this.lastAnswer_ = answer;
-    if (this.opened_ === undefined) this.opened_ = this.ctx_.loadUiState().checklist_open === true;
+    const ui = this.ctx_.loadUiState();
+    const celebrated = ui.celebrated as Record<string, string[]> | undefined;
+    if (this.opened_ === undefined) this.opened_ = ui.checklist_open === true;
     const previous = this.entries_;
     this.entries_ = new Map();
     for (const list of checklists) {
-      const known = previous.get(list.key);
-      if (known) {
+      let entry = previous.get(list.key);
+      if (entry) {
         // Completions this page saw first stay, even if this answer was computed before them.
         const ids = new Set(list.items.map((item) => item.id));
-        known.done_ = new Set([...known.done_].filter((id) => ids.has(id)));
-        known.list_ = list;
-        known.answered_ = known.answered_ || list.progress.survey_answered;
-        this.complete_(known, Object.keys(list.progress.completed_items));
+        entry.done_ = new Set([...entry.done_].filter((id) => ids.has(id)));
+        entry.list_ = list;
+        entry.answered_ = entry.answered_ || list.progress.survey_answered;
+      } else {
+        entry = newEntry(list);
+        if (celebrated) {
+          entry.done_ = new Set([...entry.done_].filter((id) => celebrated[list.key]?.includes(id)));
+          entry.hidden_ = entry.hidden_ && isComplete(entry);
+        }
       }
-      this.entries_.set(list.key, known ?? newEntry(list));
+      this.complete_(entry, Object.keys(list.progress.completed_items));
+      this.entries_.set(list.key, entry);
     }
     this.render_();
   }
@@ -184,8 +197,12 @@ export class Checklists {
     }
   }
 
-  /** Redraws launcher and panel; keyboard focus stays on the control at the same position. */
+  /** Redraws launcher and panel (keyboard focus stays on the control at the same position) and
+   *  records what is celebrated: every change goes through here. */
   private render_(): void {
+    this.ctx_.saveUiState({
+      celebrated: Object.fromEntries([...this.entries_].map(([key, entry]) => [key, [...entry.done_]])),
+    });
     const shown = [...this.entries_.values()].filter((entry) => !entry.hidden_);
     const entry =
       shown.find((candidate) => candidate.list_.key === this.active_) ??

@@ -22,6 +22,7 @@ export interface StepSpec {
   target: Element | null;
   root: ShadowRoot;
   scope: Scope; // disposed when the step ends
+  focus: boolean; // move focus into the card
   t: Strings;
   renderText(text: string): DocumentFragment;
   action(name: string): void;
@@ -74,7 +75,7 @@ export function renderStep(p: StepSpec): StepView {
       show(false);
       expanded!(true);
     });
-  } else show(true);
+  } else show(p.focus);
 
   return {
     card: () => open,
