@@ -101,3 +101,22 @@ def test_a_throwing_host_handler_does_not_break_the_tour(
     expect(card(page, "a")).to_be_visible()
     advance(card(page, "a"))
     expect(card(page, "b")).to_be_visible()
+
+
+def test_identify_again_with_the_same_user_changes_nothing_on_screen(
+    page: Page, host: HostPages, shirube: LiveShirube, user_id: str, page_errors: list[str]
+) -> None:
+    # React's StrictMode and re-rendering layouts call identify() more than once.
+    page.goto(host.url("/admin.html", user_id, tour="keys", role=CHECKLIST_ROLE))
+    expect(card(page, "k1")).to_be_visible()
+    page.evaluate(
+        "async (user) => { await Shirube.identify(user, {traits: {role: 'checklist-tester'}}); }",
+        user_id,
+    )
+    wait_for(lambda: shirube.events(user_id, "$tour_started"), "no $tour_started")
+    expect(page.locator("shirube-root")).to_have_count(1)
+    expect(page.locator("[data-shirube-step]")).to_have_count(1)
+    expect(page.locator('button[data-shirube="launcher"]')).to_have_count(1)
+    advance(card(page, "k1"))
+    expect(card(page, "k2")).to_be_visible()
+    assert len(shirube.events(user_id, "$tour_started")) == 1
