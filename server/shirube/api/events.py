@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from shirube.api.auth import _CHALLENGE, _bearer
+from shirube.api.auth import _CHALLENGE, _bearer, server_workspace
 from shirube.context import get_context
 from shirube.errors import ApiError
 from shirube.jsonresponse import JSONResponse
@@ -26,15 +26,10 @@ from shirube.validation import read_model
 _BY_SECRET_HASH = "SELECT id, content_revision FROM workspace WHERE secret_key_hash = ?"
 
 
-def _secret_key(request: Request) -> str:
+async def _secret_key(request: Request) -> str:
     token = _bearer(request)
     if not token.startswith(SECRET_PREFIX):
-        raise ApiError(
-            401,
-            "unauthorized",
-            "the server API needs a secret key (sk_…); public keys (pk_…) are for the widget",
-            headers=_CHALLENGE,
-        )
+        await server_workspace(request)  # refuses it with the server API's own answer
     return token
 
 
@@ -47,7 +42,7 @@ def _workspace(raw: Raw, key_hash: str) -> tuple[int, int]:
 
 
 async def post_events(request: Request) -> Response:
-    key_hash = hash_secret_key(_secret_key(request))
+    key_hash = hash_secret_key(await _secret_key(request))
     ctx = get_context(request)
     try:
         batch = await read_model(request, ServerEventBatch, ctx.settings.max_body_bytes)
