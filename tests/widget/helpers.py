@@ -11,6 +11,8 @@ from typing import TypeVar
 
 from playwright.sync_api import Locator, Page
 
+from tests.widget.servers import LiveShirube
+
 T = TypeVar("T")
 TOLERANCE = 1.5  # px: sub-pixel rounding
 MAX_GAP = 32.0  # px between the card (arrow included) and its target: "next to it"
@@ -54,6 +56,23 @@ def wait_for(
         return value
 
     return eventually(check, timeout_s, page=page)
+
+
+def wait_progress(
+    shirube: LiveShirube,
+    user_id: str,
+    tour: str,
+    expected: tuple[str, str],
+    timeout_s: float = 10.0,
+    page: Page | None = None,
+) -> None:
+    """Wait until the server stores (status, current step) for the user's tour."""
+    wait_for(
+        lambda: shirube.tour_progress(user_id, tour) == expected,
+        lambda: f"server progress of {tour} is {shirube.tour_progress(user_id, tour)}",
+        timeout_s,
+        page,
+    )
 
 
 @dataclass(frozen=True)

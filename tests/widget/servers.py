@@ -27,6 +27,8 @@ from shirube_sdk.snippet import STUB, script_json
 HOST = "127.0.0.1"
 PAGES = Path(__file__).resolve().parent / "pages"
 SNIPPET_MARK = "<!--shirube-->"
+# One plain page under several paths, for auto tours scoped to a page of their own.
+ALIASES = {"again.html": "resume.html"}
 # Every public event of the widget, recorded by the host page into `window.shirubeEvents`.
 PUBLIC_EVENTS = (
     "ready tour_started step_seen tour_completed tour_dismissed target_missing "
@@ -196,7 +198,8 @@ class HostPages:
     """Serves `pages/`; `?user=…` puts the snippet into the page (`&defer=1`: as
     `window.loadShirube()`), `&tour=key` starts that tour on the widget's `ready` event
     (`&queued_tour=key`: a plain queued `Shirube.startTour(key)` call),
-    `&role=…` is sent as the `role` trait. Paths under /spa serve the single-page app."""
+    `&role=…` is sent as the `role` trait. Paths under /spa serve the single-page app; ALIASES
+    serve one page under other paths."""
 
     def __init__(self, shirube_url: str = "", public_key: str = "") -> None:
         self.shirube_url = shirube_url
@@ -221,6 +224,7 @@ class HostPages:
 
     def render(self, path: str, query: dict[str, str]) -> tuple[bytes, dict[str, str]] | None:
         name = "spa.html" if path == "/spa" or path.startswith("/spa/") else path.lstrip("/")
+        name = ALIASES.get(name, name)
         file = (PAGES / (name or "index.html")).resolve()
         if PAGES not in file.parents or not file.is_file():
             return None

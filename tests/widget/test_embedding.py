@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.widget.content import CHECKLIST_ROLE
-from tests.widget.helpers import advance, box, card, wait_for, wait_ready
+from tests.widget.helpers import advance, box, card, wait_for, wait_progress, wait_ready
 from tests.widget.servers import HostPages, LiveShirube
 
 pytestmark = pytest.mark.browser
@@ -83,10 +83,7 @@ def test_the_widget_works_where_storage_is_blocked(
     expect(card(page, "a")).to_be_visible()
     advance(card(page, "a"))
     expect(card(page, "b")).to_be_visible()
-    wait_for(
-        lambda: shirube.tour_progress(user_id, "retry-tour") == ("in_progress", "b"),
-        lambda: f"server progress is {shirube.tour_progress(user_id, 'retry-tour')}",
-    )
+    wait_progress(shirube, user_id, "retry-tour", ("in_progress", "b"))
 
 
 def test_a_throwing_host_handler_does_not_break_the_tour(

@@ -14,6 +14,7 @@ from tests.widget.helpers import (
     focus_is_inside,
     wait_anchored,
     wait_for,
+    wait_progress,
     wait_ready,
 )
 from tests.widget.servers import HostPages, LiveShirube
@@ -134,10 +135,7 @@ def test_a_hotspot_is_a_focusable_beacon_that_opens_its_card(
     wait_anchored(page, hint, page.locator("#content-export"), "auto")
     advance(hint)
     expect(beacon).to_have_count(0)
-    wait_for(
-        lambda: shirube.tour_progress(user_id, "hotspot-tour") == ("completed", "hint"),
-        lambda: f"server progress is {shirube.tour_progress(user_id, 'hotspot-tour')}",
-    )
+    wait_progress(shirube, user_id, "hotspot-tour", ("completed", "hint"))
 
 
 def test_card_text_has_wcag_aa_contrast(

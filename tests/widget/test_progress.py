@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
-from tests.widget.helpers import advance, card, wait_for, wait_ready
+from tests.widget.helpers import advance, card, wait_for, wait_progress, wait_ready
 from tests.widget.servers import HostPages, LiveShirube
 
 pytestmark = pytest.mark.browser
@@ -35,10 +35,7 @@ def test_tour_resumes_after_reload_and_in_another_browser(
     expect(card(page, "r1")).to_be_visible()
     advance(card(page, "r1"))
     expect(card(page, "r2")).to_be_visible()
-    wait_for(
-        lambda: shirube.tour_progress(user_id, "resume-tour") == ("in_progress", "r2"),
-        lambda: f"server progress is {shirube.tour_progress(user_id, 'resume-tour')}",
-    )
+    wait_progress(shirube, user_id, "resume-tour", ("in_progress", "r2"))
 
     page.reload()
     expect(card(page, "r2")).to_be_visible()
@@ -52,10 +49,7 @@ def test_tour_resumes_after_reload_and_in_another_browser(
         advance(card(second, "r2"))
         advance(card(second, "r3"))
         expect(card(second, "r3")).to_have_count(0)
-        wait_for(
-            lambda: shirube.tour_progress(user_id, "resume-tour") == ("completed", "r3"),
-            lambda: f"server progress is {shirube.tour_progress(user_id, 'resume-tour')}",
-        )
+        wait_progress(shirube, user_id, "resume-tour", ("completed", "r3"))
         # `frequency: once`: a completed tour does not come back.
         second.reload()
         wait_ready(second)
@@ -93,12 +87,7 @@ def test_retried_batches_store_every_event_once(
     advance(card(page, "b"))
     expect(card(page, "b")).to_have_count(0)
 
-    wait_for(
-        lambda: shirube.tour_progress(user_id, "retry-tour") == ("completed", "b"),
-        lambda: f"server progress is {shirube.tour_progress(user_id, 'retry-tour')}",
-        timeout_s=30,
-        page=page,
-    )
+    wait_progress(shirube, user_id, "retry-tour", ("completed", "b"), timeout_s=30, page=page)
     wait_for(lambda: outbox(page, shirube, user_id) == [], "the outbox was never emptied", 30, page)
     assert len(attempts) >= 3
     stored = Counter(event["name"] for event in shirube.events(user_id))
@@ -216,10 +205,7 @@ def test_a_dismissed_once_tour_stays_away(
     expect(first).to_be_visible()
     first.locator('[data-shirube-action="skip"]').click()
     expect(first).to_have_count(0)
-    wait_for(
-        lambda: shirube.tour_progress(user_id, "resume-tour") == ("dismissed", "r1"),
-        lambda: f"server progress is {shirube.tour_progress(user_id, 'resume-tour')}",
-    )
+    wait_progress(shirube, user_id, "resume-tour", ("dismissed", "r1"))
     page.reload()
     wait_ready(page)
     expect(page.locator("[data-shirube-step]")).to_have_count(0)
@@ -235,10 +221,7 @@ def test_an_until_completed_tour_comes_back_in_a_new_session_after_a_dismissal(
     expect(first).to_be_visible()
     page.keyboard.press("Escape")
     expect(first).to_have_count(0)
-    wait_for(
-        lambda: shirube.tour_progress(user_id, "again-tour") == ("dismissed", "g1"),
-        lambda: f"server progress is {shirube.tour_progress(user_id, 'again-tour')}",
-    )
+    wait_progress(shirube, user_id, "again-tour", ("dismissed", "g1"))
     other = browser.new_context()  # a new browser session
     try:
         second = other.new_page()

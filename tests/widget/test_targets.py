@@ -152,13 +152,17 @@ def test_a_target_the_app_re_renders_is_found_again(
     wait_anchored(page, settings, page.locator("#settings-form"), "bottom")
 
 
+def start_with_the_dialog_open(page: Page, host: HostPages, user_id: str, tour: str) -> None:
+    page.goto(host.url("/dialog.html", user_id))
+    wait_ready(page)
+    page.locator("#open-dialog").click()  # showModal(): everything outside it is inert
+    page.evaluate("(key) => Shirube.startTour(key)", tour)
+
+
 def test_a_card_sits_above_a_native_modal_dialog_and_can_be_used(
     page: Page, host: HostPages, user_id: str, page_errors: list[str]
 ) -> None:
-    page.goto(host.url("/dialog.html", user_id))
-    wait_ready(page)
-    page.locator("#open-dialog").click()
-    page.evaluate("Shirube.startTour('dialog-tour')")
+    start_with_the_dialog_open(page, host, user_id, "dialog-tour")
     first = card(page, "dlg-save")
     expect(first).to_be_visible()
     wait_anchored(page, first, page.locator("#dlg-save"), "bottom")
@@ -177,10 +181,7 @@ def test_a_card_sits_above_a_native_modal_dialog_and_can_be_used(
 def test_a_modal_step_started_while_a_native_modal_dialog_is_open_is_usable(
     page: Page, host: HostPages, user_id: str, page_errors: list[str]
 ) -> None:
-    page.goto(host.url("/dialog.html", user_id))
-    wait_ready(page)
-    page.locator("#open-dialog").click()
-    page.evaluate("Shirube.startTour('modal-trap')")
+    start_with_the_dialog_open(page, host, user_id, "modal-trap")
     modal = card(page, "m1")
     expect(modal).to_be_visible()
     assert modal.evaluate(TOPMOST_IS_INSIDE), "the dialog covers the card"
