@@ -95,6 +95,8 @@ export function createOutbox(o: OutboxOptions) {
       schedule(name[0] === "$" ? 50 : 1000);
     },
     flush: () => schedule(0),
+    /** Events not acknowledged yet, oldest first. */
+    pending: read,
     /** The page is going away: hand what is pending to the browser (it stays queued). */
     beacon(): void {
       const events = read().slice(0, BATCH);

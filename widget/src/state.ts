@@ -1,6 +1,6 @@
 // Per-instance, per-user state: the session answer and the UI state kept in localStorage.
 import { errorCode, post } from "./api";
-import type { SessionResponse } from "./types";
+import type { QueuedEvent, SessionResponse, TourStatus } from "./types";
 
 export interface Identity {
   traits?: Record<string, unknown>;
@@ -25,6 +25,23 @@ export async function openSession(
   });
   if (reply.status === 200) return reply.body;
   return { code: errorCode(reply), message: reply.body?.error?.message ?? "session failed" };
+}
+
+const STATUS: Record<string, TourStatus> = {
+  $tour_step_seen: "in_progress",
+  $tour_completed: "completed",
+  $tour_dismissed: "dismissed",
+};
+
+/** Tour progress this browser recorded but the server may not have stored yet wins over the
+ *  answer: a click on a link queues the next step and the page unloads, and its beacon can
+ *  still be on its way when the next page asks for the session. */
+export function withPending(answer: SessionResponse, pending: QueuedEvent[]): SessionResponse {
+  for (const { name, properties } of pending) {
+    const tour = answer.tours.find((t) => t.key === properties?.tour);
+    if (tour && STATUS[name]) tour.progress = { status: STATUS[name], current_step: (properties!.step as string) || null };
+  }
+  return answer;
 }
 
 export function uiState(key: string) {

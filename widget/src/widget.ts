@@ -8,7 +8,7 @@ import { localeOf, stringsFor } from "./i18n";
 import { renderText } from "./markdown";
 import { createOutbox } from "./outbox";
 import { watchRoutes } from "./routes";
-import { openSession, uiState, type Identity } from "./state";
+import { openSession, uiState, withPending, type Identity } from "./state";
 import { styleSheets } from "./styles";
 import { createTours } from "./tours";
 import type { EventsResponse, SessionResponse } from "./types";
@@ -41,7 +41,7 @@ export function createWidget(server: string, publicKey: string) {
       fail(answer.code, answer.message);
       return false;
     }
-    l.session = answer;
+    l.session = withPending(answer, l.outbox.pending());
     l.checklists?.update(answer.checklists);
     return true;
   }
