@@ -185,3 +185,14 @@ def test_the_spotlight_cut_out_is_clipped_to_the_scrolling_container(
         assert sum(seen) > sum(hidden), f"the visible part is dimmed too: {seen} vs {hidden}"
 
     eventually(cut_out_stops_at_the_container)
+
+
+def test_cards_stay_in_the_viewport_of_a_quirks_mode_page(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    page.goto(host.url("/quirks.html", user_id, tour="geo-quirks"))
+    assert page.evaluate("document.compatMode") == "BackCompat"
+    current, target = card(page, "low"), page.locator("#low-target")
+    expect(current).to_be_visible()
+    wait_anchored(page, current, target, "bottom")
+    scroll_and_follow(page, current, target, "bottom", page.locator("body"), 200)
