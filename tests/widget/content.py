@@ -60,6 +60,7 @@ TOURS: list[dict[str, Any]] = [
     tour("geo-table", [tooltip("row", "#row-35-edit", "right")]),
     tour("geo-shell", [tooltip("shell", "#deep-target", "top")]),
     tour("geo-quirks", [tooltip("low", "#low-target", "bottom")]),
+    tour("geo-zoom", [tooltip("zoomed", "#zoomed-target", "bottom")]),
     tour(
         "geo-align",
         [

@@ -196,3 +196,12 @@ def test_cards_stay_in_the_viewport_of_a_quirks_mode_page(
     expect(current).to_be_visible()
     wait_anchored(page, current, target, "bottom")
     scroll_and_follow(page, current, target, "bottom", page.locator("body"), 200)
+
+
+def test_cards_sit_next_to_targets_on_a_zoomed_page(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    page.goto(host.url("/zoom.html", user_id, tour="geo-zoom"))
+    current, target = card(page, "zoomed"), page.locator("#zoomed-target")
+    expect(current).to_be_visible()
+    wait_anchored(page, current, target, "bottom")
