@@ -15,6 +15,10 @@ XSS_BODY = (
     "[click me](javascript:window.shirubeXss='link') **bold** "
     "<img src=x onerror=\"window.shirubeXss='body-img'\">"
 )
+# Near the 2,000-character limit of a body: taller than a phone's screen in any card.
+LONG_BODY = (
+    "勤怠データの取り込みについて。" * 60 + "\n\n- " + "\n- ".join(["CSV", "Excel", "API"] * 10)
+)
 TOAST_TEXT = "最初の従業員データを取り込みました!"
 CHECKLIST_ROLE = "checklist-tester"
 # Set through the workspace settings API once the server runs; every test sees it.
@@ -61,6 +65,8 @@ TOURS: list[dict[str, Any]] = [
     tour("geo-shell", [tooltip("shell", "#deep-target", "top")]),
     tour("geo-quirks", [tooltip("low", "#low-target", "bottom")]),
     tour("geo-zoom", [tooltip("zoomed", "#zoomed-target", "bottom")]),
+    tour("long-tooltip", [tooltip("long-tooltip", "#content-export", "bottom", body=LONG_BODY)]),
+    tour("long-modal", [modal("long-modal", body=LONG_BODY)]),
     tour(
         "geo-align",
         [

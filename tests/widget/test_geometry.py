@@ -205,3 +205,16 @@ def test_cards_sit_next_to_targets_on_a_zoomed_page(
     current, target = card(page, "zoomed"), page.locator("#zoomed-target")
     expect(current).to_be_visible()
     wait_anchored(page, current, target, "bottom")
+
+
+@pytest.mark.parametrize("step", ["long-tooltip", "long-modal"])
+def test_a_card_with_a_long_body_fits_a_phone_and_its_buttons_stay_reachable(
+    page: Page, host: HostPages, user_id: str, step: str, page_errors: list[str]
+) -> None:
+    page.set_viewport_size({"width": 360, "height": 640})
+    page.goto(host.url("/admin.html", user_id, tour=step))
+    current = card(page, step)
+    expect(current).to_be_visible()
+    eventually(lambda: assert_inside_viewport(page, box(current)))
+    advance(current)  # the primary button can be reached and clicked
+    expect(current).to_have_count(0)
