@@ -194,5 +194,25 @@ CHECKLISTS: list[dict[str, Any]] = [
 ]
 
 
+LONG_LIST_ROLE = "long-list"
+CHECKLISTS.append(
+    {
+        "key": "long-list",
+        "title": "Everything to set up",
+        "audience": {"all": [{"attribute": "user.role", "op": "equals", "value": LONG_LIST_ROLE}]},
+        "items": [
+            {
+                "id": f"item-{number}",
+                "title": f"従業員の勤務ルールを設定する（ステップ {number}）",
+                "description": "就業規則に合わせて、勤務時間・休憩・残業の扱いを登録します。",
+                "action": {"type": "tour", "tour": "checklist-tour"},
+                "completion": {"type": "manual"},
+            }
+            for number in range(1, 21)
+        ],
+    }
+)
+
+
 def document() -> dict[str, Any]:
     return {"format": "shirube.content/1", "tours": TOURS, "checklists": CHECKLISTS}

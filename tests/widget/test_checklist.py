@@ -7,8 +7,16 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.widget.content import CHECKLIST_ROLE, TOAST_TEXT
-from tests.widget.helpers import advance, card, wait_for, wait_ready
+from tests.widget.content import CHECKLIST_ROLE, LONG_LIST_ROLE, TOAST_TEXT
+from tests.widget.helpers import (
+    advance,
+    assert_inside_viewport,
+    box,
+    card,
+    eventually,
+    wait_for,
+    wait_ready,
+)
 from tests.widget.servers import HostPages, LiveShirube
 
 pytestmark = pytest.mark.browser
@@ -92,3 +100,17 @@ def test_the_panel_remembers_per_user_whether_it_was_open_or_minimised(
     wait_ready(page)
     expect(page.locator('button[data-shirube="launcher"]')).to_be_visible()
     expect(page.locator(PANEL)).to_be_hidden()
+
+
+def test_a_long_checklist_fits_a_phone_and_its_last_item_is_reachable(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    page.set_viewport_size({"width": 360, "height": 640})
+    page.goto(host.url("/admin.html", user_id, role=LONG_LIST_ROLE))
+    wait_ready(page)
+    page.locator('button[data-shirube="launcher"]').click()
+    panel = page.locator('[data-shirube="checklist"][data-checklist="long-list"]')
+    expect(panel).to_be_visible()
+    eventually(lambda: assert_inside_viewport(page, box(panel)))
+    panel.locator('[data-shirube-item="item-20"] [data-shirube-action="item"]').click()
+    expect(card(page, "ct")).to_be_visible()
