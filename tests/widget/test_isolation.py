@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Dialog, Page, expect
 
-from tests.widget.content import XSS_TITLE
+from tests.widget.content import CHECKLIST_ROLE, XSS_TITLE
 from tests.widget.helpers import advance, box, card, eventually, pixels, wait_anchored
 from tests.widget.servers import HostPages
 
@@ -61,13 +61,15 @@ def changed_styles(before: dict[str, Any], after: dict[str, Any]) -> dict[str, A
 def test_host_styles_and_attributes_are_unchanged_when_the_widget_loads(
     page: Page, host: HostPages, user_id: str, page_errors: list[str]
 ) -> None:
-    page.goto(host.url("/admin.html", user_id, tour="styles-tour", defer="1"))
+    # A tour card, its spotlight and the checklist launcher all on screen.
+    page.goto(host.url("/admin.html", user_id, tour="styles-tour", defer="1", role=CHECKLIST_ROLE))
     before = page.evaluate(COMPUTED_STYLES, HOST_ELEMENTS)
     page.evaluate(WATCH_HOST)
     page.evaluate("window.loadShirube()")
     current = card(page, "styled")
     expect(current).to_be_visible()
     wait_anchored(page, current, page.locator("#content-export"), "bottom")
+    expect(page.locator('button[data-shirube="launcher"]')).to_be_visible()
     after = page.evaluate(COMPUTED_STYLES, HOST_ELEMENTS)
     assert changed_styles(before, after) == {}
     assert page.evaluate("window.hostMutations") == []
