@@ -8,11 +8,18 @@ import type { Placement } from "./types";
 type Rect = { x: number; y: number; width: number; height: number };
 const OPPOSITE: Record<string, string> = { top: "bottom", bottom: "top", left: "right", right: "left" };
 
+/** The viewport's size without scrollbars: the client box of the scrolling element, which is
+ *  <body> in quirks mode (there <html>'s is the whole document's). */
+function viewport(): [number, number] {
+  const v = document.scrollingElement || document.documentElement;
+  return [v.clientWidth || innerWidth, v.clientHeight || innerHeight];
+}
+
 /** The part of `el` visible through the viewport and every clipping (scrolling) ancestor. */
 export function visibleRect(el: Element): Rect {
   const box = el.getBoundingClientRect();
   const root = document.documentElement;
-  let [l, t, r, b] = [0, 0, root.clientWidth || innerWidth, root.clientHeight || innerHeight];
+  let [l, t, r, b] = [0, 0, ...viewport()];
   let node: Element | null = el;
   while (node && getComputedStyle(node).position !== "fixed") {
     node = node.parentElement || ((node.parentNode as ShadowRoot | null)?.host ?? null);
@@ -55,8 +62,7 @@ const PAD = 8; // kept free at the viewport's edges
 /** Where a w×h card goes next to `ref` on the requested side, or the first other side where
  *  it fits (the opposite side first), or else the side with the most room. */
 export function place(ref: DOMRect, w: number, h: number, placement: Placement) {
-  const vw = document.documentElement.clientWidth || innerWidth;
-  const vh = document.documentElement.clientHeight || innerHeight;
+  const [vw, vh] = viewport();
   const [wanted, align] = (placement === "auto" ? "bottom" : placement).split("-");
   const room: Record<string, number> = { top: ref.top - h, bottom: vh - ref.bottom - h, left: ref.left - w, right: vw - ref.right - w };
   const order = [wanted, OPPOSITE[wanted], ...(wanted === "top" || wanted === "bottom" ? ["right", "left"] : ["bottom", "top"])];

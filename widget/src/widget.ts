@@ -61,8 +61,8 @@ export function createWidget(server: string, publicKey: string) {
   }
 
   function pageViewed(): void {
-    const title = document.title.slice(0, 500);
-    queue("$page_viewed", title ? { url: location.href.slice(0, 2000), title } : { url: location.href.slice(0, 2000) });
+    // An empty title is left out (JSON drops undefined).
+    queue("$page_viewed", { url: location.href.slice(0, 2000), title: document.title.slice(0, 500) || undefined });
   }
 
   function render(l: Live, session: SessionResponse): void {
@@ -74,6 +74,9 @@ export function createWidget(server: string, publicKey: string) {
       const host = document.createElement("shirube-root");
       const root = host.attachShadow({ mode: "open" });
       root.adoptedStyleSheets = sheets;
+      // A host zooming <body> (`zoom: 0.8`) would scale our viewport coordinates a second
+      // time: cancel it (zoom multiplies down the tree). CSSOM, before it is in the page.
+      host.style.zoom = String(1 / (parent.currentCSSZoom || 1));
       parent.appendChild(host);
       s.add(() => host.remove());
       return root;
