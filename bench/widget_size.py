@@ -9,8 +9,10 @@ its JavaScript (constructable stylesheets), so its one file is the whole runtime
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,7 +66,8 @@ def measure(name: str, files: list[Path]) -> Size:
     return Size(name, package_version(name), raw, gzipped)
 
 
-def run() -> int:
+def run(argv: Sequence[str] | None = None) -> int:
+    argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0]).parse_args(argv)
     sizes = [measure(name, files) for name, files in LIBRARIES.items()]
     shirube = sizes[0]
     print(f"Widget bundle size (JS + CSS); {harness.machine_line()}")
