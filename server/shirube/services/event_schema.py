@@ -32,12 +32,12 @@ MAX_PROPERTIES_BYTES = 32 * 1024
 MAX_PROPERTIES_DEPTH = 32
 
 
-_FLAT = (str, int, float, bool, type(None))
+_SCALARS = frozenset((str, int, float, bool, type(None)))
 
 
 def nesting_depth(value: Any) -> int:
     """Depth of nested objects/lists, without recursion (bodies may nest 1,000 levels)."""
-    if isinstance(value, dict) and all(isinstance(v, _FLAT) for v in value.values()):
+    if type(value) is dict and _SCALARS.issuperset(map(type, value.values())):
         return 1  # the common case, decided without building the stack
     deepest, stack = 0, [(value, 1)]
     while stack:
