@@ -7,7 +7,8 @@ import type { Theme } from "./types";
 
 const CSS = `*{box-sizing:border-box;font:14px/1.5 var(--shirube-font);text-align:left}
 [popover]{position:fixed;inset:auto;margin:0;border:0;padding:0;overflow:visible;background:none;color:#1f2328}
-.c{top:0;left:0;width:max-content;max-width:min(360px,100vw - 16px);background:#fff;border-radius:8px;padding:16px;box-shadow:0 6px 24px #0004}
+.c{top:0;left:0;width:max-content;max-width:min(360px,100vw - 16px);max-height:calc(100dvh - 16px);display:flex;flex-direction:column;background:#fff;border-radius:8px;padding:16px;box-shadow:0 6px 24px #0004}
+.b{overflow:auto}
 .c.m{inset:0;margin:auto;height:fit-content}
 .h{margin-right:28px}.h,.h *{font-size:16px;font-weight:700}
 p,ul,ol{margin:0 0 8px}ul,ol{padding-left:20px}
@@ -25,8 +26,8 @@ button{cursor:pointer;border-radius:6px;padding:6px 12px;border:1px solid #6e778
 .sp{inset:0;width:auto;height:auto;overflow:hidden;pointer-events:none}.sp.k{pointer-events:auto}
 .sp i{position:absolute;border-radius:4px;box-shadow:0 0 0 200vmax #0008}
 .hs{width:22px;height:22px;border-radius:50%;border:3px solid #fff;background:var(--shirube-brand);box-shadow:0 0 0 2px var(--shirube-brand)}
-@media (prefers-reduced-motion:no-preference){.c{animation:shirube-in .15s}.hs{animation:shirube-pulse 1.6s infinite}}
-@keyframes shirube-in{from{opacity:0}}@keyframes shirube-pulse{50%{box-shadow:0 0 0 9px #0000}}`;
+@media (prefers-reduced-motion:no-preference){.c{animation:fi .15s}.hs{animation:pu 1.6s infinite}}
+@keyframes fi{from{opacity:0}}@keyframes pu{50%{box-shadow:0 0 0 9px #0000}}`;
 
 function luminance(hex: string): number {
   const [r, g, b] = [1, 3, 5].map((i) => {

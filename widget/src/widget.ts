@@ -1,6 +1,6 @@
 // One widget instance: the public API behind window.Shirube, and everything one signed-in
 // user's session owns (nodes, listeners, outbox, runner, checklists), torn down by reset().
-import { Checklists } from "./checklist/index";
+import { createChecklists, type Checklists } from "./checklist/index";
 import type { WidgetContext } from "./context";
 import { createScope, type Scope } from "./dom";
 import { createEmitter, type Handler } from "./emitter";
@@ -118,7 +118,7 @@ export function createWidget(server: string, publicKey: string) {
       listen: scope.listen,
       renderText,
     };
-    const checklists = (l.checklists = new Checklists(ctx));
+    const checklists = (l.checklists = createChecklists(ctx));
     scope.add(() => checklists.destroy());
     checklists.update(session.checklists);
 

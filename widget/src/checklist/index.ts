@@ -10,7 +10,8 @@
  * minimising are remembered per user (UI state `checklist_open`). It opens by itself when a
  * checklist reaches 100% on this page, to show the finishing message and the survey.
  *
- * Members ending in "_" are internal (the build shortens them).
+ * A closure, not a class: its state in local variables minifies to one letter each (the
+ * widget's 12 KB budget), where class members stay `this.` accesses.
  */
 import type { WidgetContext } from "../context";
 import { h } from "../dom";
@@ -18,125 +19,49 @@ import type { CompletedItem, SessionChecklist } from "../types";
 import { cornerClass, createLauncher, paintLauncher } from "./launcher";
 import { isComplete, newEntry, type Entry } from "./model";
 import { createPanel, paintPanel } from "./panel";
-import { stringsFor, type Strings } from "./strings";
+import { stringsFor } from "./strings";
 import { CHECKLIST_CSS } from "./styles";
 import { Toasts } from "./toast";
 
 const FOCUSABLE = "button,textarea";
 
-export class Checklists {
-  private entries_ = new Map<string, Entry>();
-  private active_ = "";
-  private opened_: boolean | undefined; // read from the UI state at the first update
-  private lastAnswer_ = "";
-  private readonly t_: Strings;
-  private readonly sheet_ = new CSSStyleSheet();
-  private readonly launcher_ = createLauncher();
-  private readonly panel_ = createPanel();
-  private readonly toasts_ = new Toasts();
-  private readonly box_: HTMLElement;
+export type Checklists = ReturnType<typeof createChecklists>;
 
-  constructor(private readonly ctx_: WidgetContext) {
-    this.t_ = stringsFor(ctx_.locale);
-    this.sheet_.replaceSync(CHECKLIST_CSS);
-    ctx_.root.adoptedStyleSheets = [...ctx_.root.adoptedStyleSheets, this.sheet_];
-    this.box_ = h("div", { class: cornerClass(ctx_.theme), hidden: true }, this.panel_, this.toasts_.node_, this.launcher_);
-    ctx_.root.append(this.box_);
-    ctx_.listen(this.box_, "click", (event) => this.onClick_(event));
-    ctx_.listen(this.box_, "keydown", (event) => {
-      if ((event as KeyboardEvent).key === "Escape" && this.opened_) this.minimize_();
-    });
-    ctx_.listen(this.box_, "input", (event) => {
-      const entry = this.entries_.get(this.active_);
-      if (entry) entry.comment_ = (event.target as HTMLTextAreaElement).value;
-    });
+export function createChecklists(ctx: WidgetContext) {
+  let entries = new Map<string, Entry>();
+  let active = "";
+  let opened: boolean | undefined; // read from the UI state at the first update
+  let lastAnswer = "";
+  const t = stringsFor(ctx.locale);
+  const sheet = new CSSStyleSheet();
+  const launcher = createLauncher();
+  const panel = createPanel();
+  const toasts = new Toasts();
+  sheet.replaceSync(CHECKLIST_CSS);
+  ctx.root.adoptedStyleSheets = [...ctx.root.adoptedStyleSheets, sheet];
+  const box = h("div", { class: cornerClass(ctx.theme), hidden: true }, panel, toasts.node_, launcher);
+  ctx.root.append(box);
+
+  const expand = (): void => {
+    setOpened(true);
+    panel.focus();
+  };
+
+  function setOpened(value: boolean): void {
+    opened = value;
+    ctx.saveUiState({ checklist_open: value });
+    render();
   }
 
-  /**
-   * Every session answer (first and polls): items not celebrated yet are. Which ones were is
-   * kept per user (UI state `celebrated`), so an item the host backend completed between two
-   * page loads gets its toast on the next page; a user without that record (first visit, new
-   * device) gets none for what was done before.
-   */
-  update(checklists: SessionChecklist[]): void {
-    const answer = JSON.stringify(checklists);
-    if (answer === this.lastAnswer_) return;
-    this.lastAnswer_ = answer;
-    const ui = this.ctx_.loadUiState();
-    const celebrated = ui.celebrated as Record<string, string[]> | undefined;
-    if (this.opened_ === undefined) this.opened_ = ui.checklist_open === true;
-    const previous = this.entries_;
-    this.entries_ = new Map();
-    for (const list of checklists) {
-      let entry = previous.get(list.key);
-      if (entry) {
-        // Completions this page saw first stay, even if this answer was computed before them.
-        const ids = new Set(list.items.map((item) => item.id));
-        entry.done_ = new Set([...entry.done_].filter((id) => ids.has(id)));
-        entry.list_ = list;
-        entry.answered_ = entry.answered_ || list.progress.survey_answered;
-      } else {
-        entry = newEntry(list);
-        if (celebrated) {
-          entry.done_ = new Set([...entry.done_].filter((id) => celebrated[list.key]?.includes(id)));
-          entry.hidden_ = entry.hidden_ && isComplete(entry);
-        }
-      }
-      this.complete_(entry, Object.keys(list.progress.completed_items));
-      this.entries_.set(list.key, entry);
-    }
-    this.render_();
-  }
+  const close = () => setOpened(false);
 
-  /** Items the events endpoint reports as completed by the batch it just stored. */
-  markCompleted(items: CompletedItem[]): void {
-    let changed = false;
-    for (const { checklist, item } of items) {
-      const entry = this.entries_.get(checklist);
-      if (entry && this.complete_(entry, [item])) changed = true;
-    }
-    // Most answers complete nothing: redrawing then would disturb typing (and IME) in the survey.
-    if (changed) this.render_();
-  }
-
-  /** The host asks for it (`Shirube.openChecklist`): finished checklists are shown too. */
-  open(key?: string): void {
-    for (const entry of this.entries_.values()) {
-      if (key === undefined || entry.list_.key === key) entry.hidden_ = false;
-    }
-    if (key !== undefined) this.active_ = key;
-    this.expand_();
-  }
-
-  close(): void {
-    this.setOpened_(false);
-  }
-
-  destroy(): void {
-    this.toasts_.destroy_();
-    this.box_.remove();
-    this.ctx_.root.adoptedStyleSheets = this.ctx_.root.adoptedStyleSheets.filter((sheet) => sheet !== this.sheet_);
-  }
-
-  private expand_(): void {
-    this.setOpened_(true);
-    this.panel_.focus();
-  }
-
-  private setOpened_(opened: boolean): void {
-    this.opened_ = opened;
-    this.ctx_.saveUiState({ checklist_open: opened });
-    this.render_();
-  }
-
-  private minimize_(): void {
-    this.close();
-    this.launcher_.focus();
-  }
+  const minimize = (): void => {
+    close();
+    launcher.focus();
+  };
 
   /** Ticks items off; celebrates each, and the whole checklist when this made it 100%. */
-  private complete_(entry: Entry, ids: string[]): boolean {
-    const ctx = this.ctx_;
+  function complete(entry: Entry, ids: string[]): boolean {
     const checklist = entry.list_.key;
     const wasComplete = isComplete(entry);
     let added = false;
@@ -145,51 +70,50 @@ export class Checklists {
       if (!item || entry.done_.has(id)) continue;
       entry.done_.add(id);
       added = true;
-      this.toasts_.show_(item.success_message ? ctx.renderText(item.success_message) : `✓ ${item.title}`);
+      toasts.show_(item.success_message ? ctx.renderText(item.success_message) : `✓ ${item.title}`);
       ctx.emit("checklist_item_completed", { checklist, item: id });
     }
     if (!wasComplete && isComplete(entry)) {
       ctx.emit("checklist_completed", { checklist });
-      this.active_ = checklist;
-      this.opened_ = true;
+      active = checklist;
+      opened = true;
       ctx.saveUiState({ checklist_open: true });
     }
     return added;
   }
 
-  private onClick_(event: Event): void {
+  function onClick(event: Event): void {
     const button = (event.target as Element).closest("button");
-    const entry = this.entries_.get(this.active_);
+    const entry = entries.get(active);
     if (!button || !entry) return;
-    const ctx = this.ctx_;
     const { shirube, shirubeAction: action, shirubeRating: rating, key } = button.dataset;
     const itemId = button.closest<HTMLElement>("[data-shirube-item]")?.dataset.shirubeItem ?? "";
     const item = entry.list_.items.find((candidate) => candidate.id === itemId);
     const checklist = entry.list_.key;
     if (shirube === "launcher") {
-      if (this.opened_) this.close();
-      else this.expand_();
+      if (opened) close();
+      else expand();
     } else if (action === "minimize") {
-      this.minimize_();
+      minimize();
     } else if (key) {
-      this.active_ = key;
-      this.render_();
+      active = key;
+      render();
     } else if (rating) {
       entry.rating_ = Number(rating);
-      this.render_();
+      render();
     } else if (action === "submit" && entry.rating_ && !entry.answered_) {
       const comment = entry.comment_.trim();
       entry.answered_ = entry.thanked_ = true;
       ctx.track("$survey_answered", { checklist, rating: entry.rating_, ...(comment ? { comment } : {}) });
       ctx.emit("survey_answered", { checklist, rating: entry.rating_ });
-      this.render_();
+      render();
     } else if (action === "mark-done") {
       ctx.track("$checklist_item_completed", { checklist, item: itemId });
-      this.complete_(entry, [itemId]);
-      this.render_();
+      complete(entry, [itemId]);
+      render();
     } else if (action === "item" && item?.action) {
       if (item.action.type === "tour") {
-        this.close();
+        close();
         ctx.startTour(item.action.tour);
       } else {
         ctx.navigate(item.action.url);
@@ -199,24 +123,99 @@ export class Checklists {
 
   /** Redraws launcher and panel (keyboard focus stays on the control at the same position) and
    *  records what is celebrated: every change goes through here. */
-  private render_(): void {
-    this.ctx_.saveUiState({
-      celebrated: Object.fromEntries([...this.entries_].map(([key, entry]) => [key, [...entry.done_]])),
+  function render(): void {
+    ctx.saveUiState({
+      celebrated: Object.fromEntries([...entries].map(([key, entry]) => [key, [...entry.done_]])),
     });
-    const shown = [...this.entries_.values()].filter((entry) => !entry.hidden_);
+    const shown = [...entries.values()].filter((entry) => !entry.hidden_);
     const entry =
-      shown.find((candidate) => candidate.list_.key === this.active_) ??
+      shown.find((candidate) => candidate.list_.key === active) ??
       shown.find((candidate) => !isComplete(candidate)) ??
       shown[0];
-    this.box_.hidden = !entry;
+    box.hidden = !entry;
     if (!entry) return;
-    this.active_ = entry.list_.key;
-    paintLauncher(this.launcher_, entry, !!this.opened_, this.t_);
-    this.panel_.hidden = !this.opened_;
-    if (!this.opened_) return;
-    const focused = this.ctx_.root.activeElement;
-    const position = focused ? [...this.panel_.querySelectorAll(FOCUSABLE)].indexOf(focused) : -1;
-    paintPanel(this.panel_, entry, shown, this.ctx_, this.t_);
-    if (position >= 0) (this.panel_.querySelectorAll<HTMLElement>(FOCUSABLE)[position] ?? this.panel_).focus();
+    active = entry.list_.key;
+    paintLauncher(launcher, entry, !!opened, t);
+    panel.hidden = !opened;
+    if (!opened) return;
+    const focused = ctx.root.activeElement;
+    const position = focused ? [...panel.querySelectorAll(FOCUSABLE)].indexOf(focused) : -1;
+    paintPanel(panel, entry, shown, ctx, t);
+    if (position >= 0) (panel.querySelectorAll<HTMLElement>(FOCUSABLE)[position] ?? panel).focus();
   }
+
+  ctx.listen(box, "click", onClick);
+  ctx.listen(box, "keydown", (event) => {
+    if ((event as KeyboardEvent).key === "Escape" && opened) minimize();
+  });
+  ctx.listen(box, "input", (event) => {
+    const entry = entries.get(active);
+    if (entry) entry.comment_ = (event.target as HTMLTextAreaElement).value;
+  });
+
+  return {
+    /**
+     * Every session answer (first and polls): items not celebrated yet are. Which ones were is
+     * kept per user (UI state `celebrated`), so an item the host backend completed between two
+     * page loads gets its toast on the next page; a user without that record (first visit, new
+     * device) gets none for what was done before.
+     */
+    update(checklists: SessionChecklist[]): void {
+      const answer = JSON.stringify(checklists);
+      if (answer === lastAnswer) return;
+      lastAnswer = answer;
+      const ui = ctx.loadUiState();
+      const celebrated = ui.celebrated as Record<string, string[]> | undefined;
+      if (opened === undefined) opened = ui.checklist_open === true;
+      const previous = entries;
+      entries = new Map();
+      for (const list of checklists) {
+        let entry = previous.get(list.key);
+        if (entry) {
+          // Completions this page saw first stay, even if this answer was computed before them.
+          const ids = new Set(list.items.map((item) => item.id));
+          entry.done_ = new Set([...entry.done_].filter((id) => ids.has(id)));
+          entry.list_ = list;
+          entry.answered_ = entry.answered_ || list.progress.survey_answered;
+        } else {
+          entry = newEntry(list);
+          if (celebrated) {
+            entry.done_ = new Set([...entry.done_].filter((id) => celebrated[list.key]?.includes(id)));
+            entry.hidden_ = entry.hidden_ && isComplete(entry);
+          }
+        }
+        complete(entry, Object.keys(list.progress.completed_items));
+        entries.set(list.key, entry);
+      }
+      render();
+    },
+
+    /** Items the events endpoint reports as completed by the batch it just stored. */
+    markCompleted(items: CompletedItem[]): void {
+      let changed = false;
+      for (const { checklist, item } of items) {
+        const entry = entries.get(checklist);
+        if (entry && complete(entry, [item])) changed = true;
+      }
+      // Most answers complete nothing: redrawing then would disturb typing (and IME) in the survey.
+      if (changed) render();
+    },
+
+    /** The host asks for it (`Shirube.openChecklist`): finished checklists are shown too. */
+    open(key?: string): void {
+      for (const entry of entries.values()) {
+        if (key === undefined || entry.list_.key === key) entry.hidden_ = false;
+      }
+      if (key !== undefined) active = key;
+      expand();
+    },
+
+    close,
+
+    destroy(): void {
+      toasts.destroy_();
+      box.remove();
+      ctx.root.adoptedStyleSheets = ctx.root.adoptedStyleSheets.filter((other) => other !== sheet);
+    },
+  };
 }

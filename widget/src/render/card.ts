@@ -43,7 +43,8 @@ export function buildCard(c: CardSpec): { card: HTMLElement; arrow: HTMLElement 
     arrow,
     h("button", { type: "button", class: "x", "data-shirube-action": "close", "aria-label": t.close }, "×"),
     step.title && h("div", { id: id + "t", class: "h", role: "heading", "aria-level": 2 }, c.renderText(step.title)),
-    step.body && h("div", { id: id + "d" }, c.renderText(step.body)),
+    // A long body scrolls (the card is capped at the viewport's height; title and buttons stay).
+    step.body && h("div", { id: id + "d", class: "b" }, c.renderText(step.body)),
     step.cta &&
       h("a", { href: step.cta.url, "data-shirube-action": "cta", target: /^https?:/.test(step.cta.url) ? "_blank" : null, rel: "noopener" }, step.cta.label),
     h(
