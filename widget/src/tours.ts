@@ -28,6 +28,8 @@ interface Run {
   returnTo: HTMLElement | null;
 }
 
+/** What takes Enter and Tab itself (a link without href is text). */
+const CONTROLS = "button,a[href],textarea,input";
 const here = (pattern: string) => matchPage(pattern, location.href);
 const stepHere = (s: SessionStep | undefined) => !!s && (!s.page || here(s.page));
 const onPages = (tour: SessionTour) => !tour.pages.length || tour.pages.some(here);
@@ -206,7 +208,7 @@ export function createTours(host: TourHost) {
       if (button) e.preventDefault(), button.click();
       return !!button;
     };
-    const onControl = (path[0] as Element).closest?.("button,a,textarea,input");
+    const onControl = (path[0] as Element).closest?.(CONTROLS);
     if (e.key === "Escape") {
       e.preventDefault();
       if (run.tour.steps[run.index].kind === "hotspot") run.view!.collapse();
@@ -214,7 +216,7 @@ export function createTours(host: TourHost) {
     } else if (e.key === "ArrowRight" || (e.key === "Enter" && !onControl)) press("next") || press("done");
     else if (e.key === "ArrowLeft") press("back");
     else if (e.key === "Tab" && modal) {
-      const stops = Array.from(card.querySelectorAll<HTMLElement>("button,a[href],textarea,input"));
+      const stops = Array.from(card.querySelectorAll<HTMLElement>(CONTROLS));
       const current = (card.getRootNode() as ShadowRoot).activeElement;
       const edge = e.shiftKey ? stops[0] : stops[stops.length - 1];
       if (current === edge || current === card) {

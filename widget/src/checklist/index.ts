@@ -21,7 +21,7 @@ import { isComplete, newEntry, type Entry } from "./model";
 import { createPanel, paintPanel } from "./panel";
 import { stringsFor } from "./strings";
 import { CHECKLIST_CSS } from "./styles";
-import { Toasts } from "./toast";
+import { createToasts } from "./toast";
 
 const FOCUSABLE = "button,textarea";
 
@@ -36,7 +36,7 @@ export function createChecklists(ctx: WidgetContext) {
   const sheet = new CSSStyleSheet();
   const launcher = createLauncher();
   const panel = createPanel();
-  const toasts = new Toasts();
+  const toasts = createToasts();
   sheet.replaceSync(CHECKLIST_CSS);
   ctx.root.adoptedStyleSheets = [...ctx.root.adoptedStyleSheets, sheet];
   const box = h("div", { class: cornerClass(ctx.theme), hidden: true }, panel, toasts.node_, launcher);
