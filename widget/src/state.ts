@@ -35,10 +35,10 @@ const STATUS: Record<string, TourStatus> = {
 
 /** Tour progress this browser recorded but the server may not have stored yet wins over the
  *  answer: a click on a link queues the next step and the page unloads, and its beacon can
- *  still be on its way when the next page asks for the session. */
+ *  still be on its way when the next page asks for the session. (Not across tour versions.) */
 export function withPending(answer: SessionResponse, pending: QueuedEvent[]): SessionResponse {
   for (const { name, properties } of pending) {
-    const tour = answer.tours.find((t) => t.key === properties?.tour);
+    const tour = answer.tours.find((t) => t.key === properties?.tour && t.version === properties.version);
     if (tour && STATUS[name]) tour.progress = { status: STATUS[name], current_step: (properties!.step as string) || null };
   }
   return answer;
