@@ -93,8 +93,8 @@ class Database:
         self.group_commit = GroupCommitter(self)
         # Hot paths (widget session, ingestion) on the event loop: SQLite always when inline;
         # PostgreSQL when the server is on this machine (see `_is_loopback`).
-        self.raw_inline = self.inline if self.is_sqlite else (
-            inline is not False and _is_loopback(url)
+        self.raw_inline = (
+            self.inline if self.is_sqlite else (inline is not False and _is_loopback(url))
         )
         # The hot paths' own pool on PostgreSQL, without the pre-ping round trip on every
         # checkout: a connection that broke (server restart) is replaced and the work run

@@ -74,7 +74,7 @@ class GroupCommitter:
             _rollback(raw)
             for pending in group:
                 try:
-                    (result, known), = self._in_one_transaction(raw, [pending])
+                    ((result, known),) = self._in_one_transaction(raw, [pending])
                 except Exception as exc:
                     _rollback(raw)
                     pending.done.set_exception(exc)

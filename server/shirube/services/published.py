@@ -117,7 +117,6 @@ class PublishedTour(_Published):
         return localize_tour(self.doc, locale, default_locale)
 
 
-
 @dataclass
 class PublishedChecklist(_Published):
     doc: ChecklistDoc = field(kw_only=True)
@@ -134,7 +133,6 @@ class PublishedChecklist(_Published):
 
     def _localize(self, locale: str | None, default_locale: str) -> dict[str, Any]:
         return localize_checklist(self.doc, locale, default_locale)
-
 
 
 @dataclass(frozen=True)

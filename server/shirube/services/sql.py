@@ -1,4 +1,5 @@
-"""Dialect-aware SQL building blocks shared by the write paths."""
+"""SQL on the driver connection for the hot paths: the connection wrapper, transactions and
+placeholders."""
 
 from __future__ import annotations
 
@@ -11,26 +12,7 @@ from typing import Any
 
 import orjson
 from psycopg.types.json import Jsonb
-from sqlalchemy import ColumnElement, Table, case
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
-
-
-def insert_for(session: Session, table: Any) -> Any:
-    """An INSERT that supports ON CONFLICT on both engines (sqlite and postgresql dialects
-    spell it the same way)."""
-    target: Table = table.__table__ if hasattr(table, "__table__") else table
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(target)
-    return sqlite.insert(target)
-
-
-def earliest(current: Any, candidate: Any) -> ColumnElement[Any]:
-    return case((current.is_(None), candidate), (candidate < current, candidate), else_=current)
-
-
-def latest(current: Any, candidate: Any) -> ColumnElement[Any]:
-    return case((current.is_(None), candidate), (candidate > current, candidate), else_=current)
 
 
 class Raw:
@@ -44,12 +26,11 @@ class Raw:
     (text on SQLite, JSONB on PostgreSQL).
     """
 
-    __slots__ = ("_sql", "conn", "is_sqlite")
+    __slots__ = ("conn", "is_sqlite")
 
     def __init__(self, conn: Any, *, is_sqlite: bool) -> None:
         self.conn = conn
         self.is_sqlite = is_sqlite
-        self._sql = _SQLITE_SQL if is_sqlite else _PG_SQL
 
     @classmethod
     def of_session(cls, session: Session) -> Raw:
@@ -58,10 +39,11 @@ class Raw:
         return cls(conn, is_sqlite=session.get_bind().dialect.name == "sqlite")
 
     def sql(self, statement: str) -> str:
-        converted = self._sql.get(statement)
+        if self.is_sqlite:
+            return statement
+        converted = _PSYCOPG_SQL.get(statement)
         if converted is None:
-            converted = statement if self.is_sqlite else statement.replace("?", "%s")
-            self._sql[statement] = converted
+            converted = _PSYCOPG_SQL[statement] = statement.replace("?", "%s")
         return converted
 
     def all(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
@@ -93,9 +75,9 @@ class Raw:
         """A timezone-aware datetime as the column stores it."""
         if value is None:
             return None
-        naive = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo is not UTC else (
-            value.replace(tzinfo=None)
-        )
+        if value.tzinfo is not UTC:
+            value = value.astimezone(UTC)
+        naive = value.replace(tzinfo=None)
         if self.is_sqlite:
             return naive.isoformat(" ", "microseconds")
         return naive
@@ -141,8 +123,8 @@ def json_text(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-_SQLITE_SQL: dict[str, str] = {}
-_PG_SQL: dict[str, str] = {}
+# Statements converted to psycopg's placeholders (the hot paths' statements: a few dozen).
+_PSYCOPG_SQL: dict[str, str] = {}
 
 
 @contextmanager
