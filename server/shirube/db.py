@@ -1,8 +1,9 @@
-"""Engine creation and the one way request handlers reach the database.
+"""Engine creation and the ways request handlers reach the database.
 
 SQLite runs short statements directly on the event loop: a thread hand-off costs more than the
 statement itself (see docs/architecture.md), and a single connection per process is also the
-fastest way to share SQLite's single writer. PostgreSQL work goes to the thread pool.
+fastest way to share SQLite's single writer. PostgreSQL work goes to the thread pool, except
+the hot paths' (`run_raw`) when the server is on this machine.
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ def _is_loopback(url: str) -> bool:
 
 
 class Database:
-    """Owns the engine; `run` executes one unit of work in one transaction."""
+    """Owns the engines. `run` executes one unit of work in one ORM transaction; `run_raw`
+    one unit of hot-path work on the driver connection (services/sql.py)."""
 
     def __init__(self, url: str, *, inline: bool | None = None) -> None:
         self.url = url
