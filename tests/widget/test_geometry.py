@@ -195,7 +195,10 @@ def test_cards_stay_in_the_viewport_of_a_quirks_mode_page(
     current, target = card(page, "low"), page.locator("#low-target")
     expect(current).to_be_visible()
     wait_anchored(page, current, target, "bottom")
-    scroll_and_follow(page, current, target, "bottom", page.locator("body"), 200)
+    # <body> scrolls the page in quirks mode; with room below the target now, the card may
+    # flip back below it, so only "anchored" is asserted.
+    page.locator("body").evaluate("(body) => { body.scrollTop += 200 }")
+    wait_anchored(page, current, target, "bottom")
 
 
 def test_cards_sit_next_to_targets_on_a_zoomed_page(
