@@ -114,3 +114,23 @@ def test_a_long_checklist_fits_a_phone_and_its_last_item_is_reachable(
     eventually(lambda: assert_inside_viewport(page, box(panel)))
     panel.locator('[data-shirube-item="item-20"] [data-shirube-action="item"]').click()
     expect(card(page, "ct")).to_be_visible()
+
+
+def test_an_item_completed_between_two_page_loads_is_celebrated_once(
+    page: Page, host: HostPages, shirube: LiveShirube, user_id: str, page_errors: list[str]
+) -> None:
+    url = host.url("/admin.html", user_id, role=CHECKLIST_ROLE)
+    page.goto(url)
+    launcher = page.locator('button[data-shirube="launcher"]')
+    expect(launcher).to_contain_text("0/2")
+    # A classic multi-page app: the backend records the import, then the next page loads.
+    event = {"id": f"imp-{user_id}", "name": "employees_imported", "user_id": user_id}
+    shirube.post("/api/v1/events", {"events": [event]})
+    page.goto(url)
+    toasts = page.locator('[data-shirube="toast"]')
+    expect(toasts.filter(has_text=TOAST_TEXT)).to_be_visible()
+    expect(launcher).to_contain_text("1/2")
+    page.reload()
+    wait_ready(page)
+    expect(launcher).to_contain_text("1/2")
+    expect(toasts.filter(has_text=TOAST_TEXT)).to_have_count(0)

@@ -117,3 +117,44 @@ def test_identify_again_with_the_same_user_changes_nothing_on_screen(
     advance(card(page, "k1"))
     expect(card(page, "k2")).to_be_visible()
     assert len(shirube.events(user_id, "$tour_started")) == 1
+
+
+def test_host_events_are_stored_and_a_bad_one_sinks_nothing(
+    page: Page, host: HostPages, shirube: LiveShirube, user_id: str, page_errors: list[str]
+) -> None:
+    page.goto(host.url("/admin.html", user_id))
+    wait_ready(page)
+    page.evaluate(
+        """() => {
+          const loop = {}; loop.self = loop;
+          Shirube.track("report.exported", {format: "csv", rows: 120});
+          Shirube.track("bad.circular", loop);           // cannot be JSON
+          Shirube.track("bad.element", {node: document.body});
+          Shirube.track("report.shared", {to: "team"});
+        }"""
+    )
+
+    def host_events() -> dict[str, dict[str, object]]:
+        return {e["name"]: e["properties"] for e in shirube.events(user_id) if "." in e["name"]}
+
+    wait_for(
+        lambda: {"report.exported", "report.shared"} <= host_events().keys(),
+        lambda: f"host events stored: {host_events()}",
+    )
+    found = host_events()
+    assert found["report.exported"] == {"format": "csv", "rows": 120}
+    assert found["report.shared"] == {"to": "team"}
+
+
+def test_starting_an_unknown_tour_reports_an_error_and_breaks_nothing(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    page.goto(host.url("/admin.html", user_id))
+    wait_ready(page)
+    page.evaluate("Shirube.startTour('no-such-tour')")
+    wait_for(
+        lambda: page.evaluate("window.shirubeEvents.some((e) => e.name === 'error')"),
+        "no `error` event for an unknown tour",
+    )
+    page.evaluate("Shirube.startTour('modal-trap')")
+    expect(card(page, "m1")).to_be_visible()
