@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Locator, Page, expect
 
 from tests.widget.servers import LiveShirube
 
@@ -216,6 +216,14 @@ def wait_ready(page: Page) -> None:
 def card(page: Page, step: str) -> Locator:
     """A step's card (a hotspot's beacon carries the step id too, but is no dialog)."""
     return page.locator(f'[data-shirube-step="{step}"][role="dialog"]')
+
+
+def open_step(page: Page, url: str, step: str) -> Locator:
+    """Load a host page and wait for the step's card to show; return the card."""
+    page.goto(url)
+    shown = card(page, step)
+    expect(shown).to_be_visible()
+    return shown
 
 
 NEXT_OR_DONE = '[data-shirube-action="next"], [data-shirube-action="done"]'

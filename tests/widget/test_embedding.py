@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.widget.content import CHECKLIST_ROLE
-from tests.widget.helpers import advance, box, card, wait_for, wait_progress, wait_ready
+from tests.widget.helpers import advance, box, card, open_step, wait_for, wait_progress, wait_ready
 from tests.widget.servers import HostPages, LiveShirube
 
 pytestmark = pytest.mark.browser
@@ -18,8 +18,7 @@ pytestmark = pytest.mark.browser
 def test_a_tour_queued_before_the_script_loads_starts_after_identify(
     page: Page, host: HostPages, user_id: str, page_errors: list[str]
 ) -> None:
-    page.goto(host.url("/admin.html", user_id, queued_tour="modal-trap"))
-    expect(card(page, "m1")).to_be_visible()
+    open_step(page, host.url("/admin.html", user_id, queued_tour="modal-trap"), "m1")
     errors = page.evaluate("window.shirubeEvents.filter((e) => e.name === 'error')")
     assert errors == []
 
@@ -27,8 +26,7 @@ def test_a_tour_queued_before_the_script_loads_starts_after_identify(
 def test_destroy_removes_every_node(
     page: Page, host: HostPages, user_id: str, page_errors: list[str]
 ) -> None:
-    page.goto(host.url("/admin.html", user_id, tour="keys"))
-    expect(card(page, "k1")).to_be_visible()
+    open_step(page, host.url("/admin.html", user_id, tour="keys"), "k1")
     page.evaluate("Shirube.destroy()")
     expect(page.locator("shirube-root")).to_have_count(0)
 
@@ -79,8 +77,7 @@ def test_the_widget_works_where_storage_is_blocked(
         "Object.defineProperty(window, 'localStorage', {get() {"
         " throw new DOMException('The operation is insecure.', 'SecurityError'); }});"
     )
-    page.goto(host.url("/admin.html", user_id, tour="retry-tour"))
-    expect(card(page, "a")).to_be_visible()
+    open_step(page, host.url("/admin.html", user_id, tour="retry-tour"), "a")
     advance(card(page, "a"))
     expect(card(page, "b")).to_be_visible()
     wait_progress(shirube, user_id, "retry-tour", ("in_progress", "b"))
@@ -104,8 +101,7 @@ def test_identify_again_with_the_same_user_changes_nothing_on_screen(
     page: Page, host: HostPages, shirube: LiveShirube, user_id: str, page_errors: list[str]
 ) -> None:
     # React's StrictMode and re-rendering layouts call identify() more than once.
-    page.goto(host.url("/admin.html", user_id, tour="keys", role=CHECKLIST_ROLE))
-    expect(card(page, "k1")).to_be_visible()
+    open_step(page, host.url("/admin.html", user_id, tour="keys", role=CHECKLIST_ROLE), "k1")
     page.evaluate(
         "async (user) => { await Shirube.identify(user, {traits: {role: 'checklist-tester'}}); }",
         user_id,

@@ -14,6 +14,7 @@ from tests.widget.helpers import (
     box,
     card,
     eventually,
+    open_step,
     pixels,
     scroll_and_follow,
     wait_anchored,
@@ -105,9 +106,7 @@ def test_card_follows_a_target_inside_a_scrolling_table(
 def test_aggressive_global_css_does_not_reach_the_card(
     page: Page, host: HostPages, user_id: str, page_errors: list[str]
 ) -> None:
-    page.goto(host.url("/aggressive.html", user_id, tour="aggressive-tour"))
-    current = card(page, "agg")
-    expect(current).to_be_visible()
+    current = open_step(page, host.url("/aggressive.html", user_id, tour="aggressive-tour"), "agg")
     wait_anchored(page, current, page.locator("#agg-target"), "bottom")
     for part in (current.get_by_text("Title agg"), current.locator("button").first):
         size = part.evaluate("(element) => getComputedStyle(element).fontSize")
@@ -120,9 +119,8 @@ def test_aggressive_global_css_does_not_reach_the_card(
 def test_card_follows_a_target_in_a_transformed_app_shell_scroller(
     page: Page, host: HostPages, user_id: str, page_errors: list[str]
 ) -> None:
-    page.goto(host.url("/scroller.html", user_id, tour="geo-shell"))
-    current, target = card(page, "shell"), page.locator("#deep-target")
-    expect(current).to_be_visible()
+    current = open_step(page, host.url("/scroller.html", user_id, tour="geo-shell"), "shell")
+    target = page.locator("#deep-target")
     wait_anchored(page, current, target, "top")
     assert_inside_viewport(page, box(target))  # scrolled into view inside the shell
     scroll_and_follow(page, current, target, "top", page.locator("#shell"), 120)
@@ -132,9 +130,7 @@ def test_card_fits_a_phone_sized_viewport(
     page: Page, host: HostPages, user_id: str, page_errors: list[str]
 ) -> None:
     page.set_viewport_size({"width": 360, "height": 640})
-    page.goto(host.url("/admin.html", user_id, tour="keys"))
-    current = card(page, "k1")
-    expect(current).to_be_visible()
+    current = open_step(page, host.url("/admin.html", user_id, tour="keys"), "k1")
     wait_anchored(page, current, page.locator("#content-export"), "bottom")
 
 
@@ -204,9 +200,8 @@ def test_cards_stay_in_the_viewport_of_a_quirks_mode_page(
 def test_cards_sit_next_to_targets_on_a_zoomed_page(
     page: Page, host: HostPages, user_id: str, page_errors: list[str]
 ) -> None:
-    page.goto(host.url("/zoom.html", user_id, tour="geo-zoom"))
-    current, target = card(page, "zoomed"), page.locator("#zoomed-target")
-    expect(current).to_be_visible()
+    current = open_step(page, host.url("/zoom.html", user_id, tour="geo-zoom"), "zoomed")
+    target = page.locator("#zoomed-target")
     wait_anchored(page, current, target, "bottom")
 
 

@@ -12,6 +12,7 @@ from tests.widget.helpers import (
     advance,
     card,
     focus_is_inside,
+    open_step,
     wait_anchored,
     wait_for,
     wait_progress,
@@ -141,9 +142,7 @@ def test_a_hotspot_is_a_focusable_beacon_that_opens_its_card(
 def test_card_text_has_wcag_aa_contrast(
     page: Page, host: HostPages, user_id: str, page_errors: list[str]
 ) -> None:
-    page.goto(host.url("/admin.html", user_id, tour="keys"))
-    first = card(page, "k1")
-    expect(first).to_be_visible()
+    first = open_step(page, host.url("/admin.html", user_id, tour="keys"), "k1")
     contrasts = first.evaluate(CONTRASTS)
     assert contrasts, "no text found in the card"
     failing = [c for c in contrasts if c["ratio"] < c["needed"]]
@@ -154,9 +153,7 @@ def test_reduced_motion_means_no_animation(
     page: Page, host: HostPages, user_id: str, page_errors: list[str]
 ) -> None:
     page.emulate_media(reduced_motion="reduce")
-    page.goto(host.url("/admin.html", user_id, tour="keys"))
-    first = card(page, "k1")
-    expect(first).to_be_visible()
+    first = open_step(page, host.url("/admin.html", user_id, tour="keys"), "k1")
     durations = first.evaluate(
         """(card) => [card, ...card.querySelectorAll("*")].flatMap((element) => {
           const style = getComputedStyle(element);
@@ -170,9 +167,7 @@ def test_reduced_motion_means_no_animation(
 def test_arrow_keys_typed_in_a_host_field_do_not_move_the_tour(
     page: Page, host: HostPages, user_id: str, page_errors: list[str]
 ) -> None:
-    page.goto(host.url("/admin.html", user_id, tour="keys"))
-    first = card(page, "k1")
-    expect(first).to_be_visible()
+    first = open_step(page, host.url("/admin.html", user_id, tour="keys"), "k1")
     search = page.locator("#nav-search")
     search.click()
     page.keyboard.type("abc")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
-from tests.widget.helpers import advance, card, wait_for, wait_progress, wait_ready
+from tests.widget.helpers import advance, card, open_step, wait_for, wait_progress, wait_ready
 from tests.widget.servers import HostPages, LiveShirube
 
 pytestmark = pytest.mark.browser
@@ -80,8 +80,7 @@ def test_retried_batches_store_every_event_once(
             route.continue_()
 
     page.route(EVENTS_URL, flaky)
-    page.goto(host.url("/admin.html", user_id, tour="retry-tour"))
-    expect(card(page, "a")).to_be_visible()
+    open_step(page, host.url("/admin.html", user_id, tour="retry-tour"), "a")
     advance(card(page, "a"))
     expect(card(page, "b")).to_be_visible()
     advance(card(page, "b"))
@@ -106,8 +105,7 @@ def test_closing_the_tab_mid_tour_keeps_every_step_shown(
     # (Playwright's routing does not see beacons).
     context.route(EVENTS_URL, lambda route: route.abort())
     page = context.new_page()
-    page.goto(host.url("/admin.html", user_id, tour="beacon-tour"))
-    expect(card(page, "b1")).to_be_visible()
+    open_step(page, host.url("/admin.html", user_id, tour="beacon-tour"), "b1")
     advance(card(page, "b1"))
     expect(card(page, "b2")).to_be_visible()
     wait_for(
@@ -149,8 +147,7 @@ def test_an_expired_session_token_is_renewed_and_the_batch_resent(
             route.continue_()
 
     page.route(EVENTS_URL, expire_once)
-    page.goto(host.url("/admin.html", user_id, tour="retry-tour"))
-    expect(card(page, "a")).to_be_visible()
+    open_step(page, host.url("/admin.html", user_id, tour="retry-tour"), "a")
     wait_for(
         lambda: shirube.steps_seen(user_id) == Counter({"a": 1}),
         lambda: f"steps stored: {shirube.steps_seen(user_id)}",
@@ -174,8 +171,7 @@ def test_a_refused_batch_is_dropped_reported_and_later_events_still_flow(
             route.continue_()
 
     page.route(EVENTS_URL, refuse_once)
-    page.goto(host.url("/admin.html", user_id, tour="retry-tour"))
-    expect(card(page, "a")).to_be_visible()
+    open_step(page, host.url("/admin.html", user_id, tour="retry-tour"), "a")
     wait_for(
         lambda: page.evaluate("window.shirubeEvents.some((e) => e.name === 'error')"),
         "no `error` event for a refused batch",
@@ -200,9 +196,7 @@ def test_a_refused_batch_is_dropped_reported_and_later_events_still_flow(
 def test_a_dismissed_once_tour_stays_away(
     page: Page, host: HostPages, shirube: LiveShirube, user_id: str, page_errors: list[str]
 ) -> None:
-    page.goto(host.url("/resume.html", user_id))
-    first = card(page, "r1")
-    expect(first).to_be_visible()
+    first = open_step(page, host.url("/resume.html", user_id), "r1")
     first.locator('[data-shirube-action="skip"]').click()
     expect(first).to_have_count(0)
     wait_progress(shirube, user_id, "resume-tour", ("dismissed", "r1"))

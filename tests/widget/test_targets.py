@@ -13,6 +13,7 @@ from tests.widget.helpers import (
     advance,
     card,
     focus_is_inside,
+    open_step,
     wait_anchored,
     wait_for,
     wait_ready,
@@ -67,8 +68,7 @@ def test_a_hidden_target_is_waited_for_until_it_is_shown(
 def test_a_step_advances_when_the_user_does_its_event(
     page: Page, host: HostPages, user_id: str, page_errors: list[str]
 ) -> None:
-    page.goto(host.url("/admin.html", user_id, tour="event-tour"))
-    expect(card(page, "e1")).to_be_visible()
+    open_step(page, host.url("/admin.html", user_id, tour="event-tour"), "e1")
     page.evaluate("Shirube.track('exported')")
     expect(card(page, "e2")).to_be_visible()
     expect(card(page, "e1")).to_have_count(0)
@@ -105,9 +105,7 @@ def test_a_missing_target_is_reported_then_skipped_or_ends_the_tour(
 def test_a_multi_page_tour_follows_spa_routes_and_full_navigation(
     page: Page, host: HostPages, shirube: LiveShirube, user_id: str, page_errors: list[str]
 ) -> None:
-    page.goto(host.url("/spa", user_id))
-    home = card(page, "home")
-    expect(home).to_be_visible()
+    home = open_step(page, host.url("/spa", user_id), "home")
     wait_anchored(page, home, page.locator("#spa-nav-settings"), "right")
     page.locator("#spa-nav-settings").click()  # advances the step; the app pushes /spa/settings
     assert page.url.endswith("/spa/settings")
@@ -121,9 +119,7 @@ def test_a_multi_page_tour_follows_spa_routes_and_full_navigation(
     wait_anchored(page, settings, page.locator("#settings-form"), "bottom")
     advance(settings)  # the next step belongs to /spa/reports
     expect(page.locator("[data-shirube-step]")).to_have_count(0)
-    page.goto(host.url("/spa/reports", user_id))
-    reports = card(page, "reports")
-    expect(reports).to_be_visible()
+    reports = open_step(page, host.url("/spa/reports", user_id), "reports")
     wait_anchored(page, reports, page.locator("#report-chart"), "top")
 
     # Every route change is a page view (checklist items complete on `page_visited`).
@@ -140,8 +136,7 @@ def test_a_multi_page_tour_follows_spa_routes_and_full_navigation(
 def test_a_target_the_app_re_renders_is_found_again(
     page: Page, host: HostPages, user_id: str, page_errors: list[str]
 ) -> None:
-    page.goto(host.url("/spa", user_id))
-    expect(card(page, "home")).to_be_visible()
+    open_step(page, host.url("/spa", user_id), "home")
     page.locator("#spa-nav-settings").click()
     settings = card(page, "settings")
     expect(settings).to_be_visible()
