@@ -4,6 +4,7 @@ placeholders."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
@@ -108,12 +109,20 @@ class Raw:
         return Jsonb(value)
 
     def json_in(self, value: Any) -> Any:
-        if isinstance(value, str):
-            try:
-                return orjson.loads(value)
-            except orjson.JSONDecodeError:  # integers beyond 64 bits
-                return json.loads(value)
-        return value
+        return json_loads(value) if isinstance(value, str) else value
+
+
+# orjson reads integers beyond 64 bits as floats (1e+23), silently; text with a run of 19
+# digits anywhere goes to the standard library, which keeps them exact.
+_LONG_DIGITS = re.compile(r"\d{19}")
+_LONG_DIGITS_BYTES = re.compile(rb"\d{19}")
+
+
+def json_loads(text: str | bytes) -> Any:
+    pattern = _LONG_DIGITS if isinstance(text, str) else _LONG_DIGITS_BYTES
+    if pattern.search(text):  # type: ignore[arg-type]
+        return json.loads(text)
+    return orjson.loads(text)
 
 
 def json_text(value: Any) -> str:
