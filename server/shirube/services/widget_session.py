@@ -213,8 +213,8 @@ def open_session(
     )
     tour_parts = [
         tour.not_started_json(locale, default_locale)
-        if (row := progress.tours.get(tour.doc.key)) is None
-        else tour.with_progress(locale, default_locale, dumps(tour_progress_json(row)))
+        if (tour_row := progress.tours.get(tour.doc.key)) is None
+        else tour.with_progress(locale, default_locale, dumps(tour_progress_json(tour_row)))
         for tour in tours
     ]
     checklist_parts = [
