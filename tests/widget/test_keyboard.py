@@ -178,3 +178,13 @@ def test_arrow_keys_typed_in_a_host_field_do_not_move_the_tour(
     expect(search).to_have_value("abXc")
     expect(first).to_be_visible()
     expect(card(page, "k2")).to_have_count(0)
+
+
+def test_enter_on_a_focused_card_button_activates_that_button(
+    page: Page, host: HostPages, shirube: LiveShirube, user_id: str, page_errors: list[str]
+) -> None:
+    first = open_step(page, host.url("/admin.html", user_id, tour="keys"), "k1")
+    first.locator('[data-shirube-action="skip"]').focus()
+    page.keyboard.press("Enter")  # Skip, not Next
+    expect(page.locator("[data-shirube-step]")).to_have_count(0)
+    wait_progress(shirube, user_id, "keys", ("dismissed", "k1"))
