@@ -182,3 +182,15 @@ def test_a_modal_step_started_while_a_native_modal_dialog_is_open_is_usable(
     wait_for(lambda: focus_is_inside(modal), "focus did not move into the modal step")
     advance(modal)  # clickable: not made inert by the host's modal dialog
     expect(modal).to_have_count(0)
+
+
+def test_escape_closes_the_tour_card_not_the_host_dialog_under_it(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    start_with_the_dialog_open(page, host, user_id, "dialog-tour")
+    first = card(page, "dlg-save")
+    expect(first).to_be_visible()
+    wait_for(lambda: focus_is_inside(first), "focus did not move into the card in the dialog")
+    page.keyboard.press("Escape")  # closes the topmost layer only: the tour card
+    expect(first).to_have_count(0)
+    expect(page.locator("#dlg")).to_have_attribute("open", "")
