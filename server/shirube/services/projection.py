@@ -69,7 +69,7 @@ def project(
             completions.extend(
                 Completion(row["user_id"], ref, row["timestamp"], "page_visited", row["id"])
                 for pattern, ref in published.page_rules
-                if pattern.match(path)
+                if pattern.matches(path)
             )
         elif name == "$checklist_item_completed":
             ref = ItemRef(props["checklist"], props["item"])
