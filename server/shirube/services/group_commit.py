@@ -60,31 +60,47 @@ class GroupCommitter:
             await asyncio.sleep(0)
             while self._queue:
                 group, self._queue = self._queue[:MAX_GROUP], self._queue[MAX_GROUP:]
-                self._db.run_on_loop(partial(self._write, group=group))
+                try:
+                    self._db.run_on_loop(partial(self._write, group=group))
+                except Exception as exc:
+                    # No connection to be had (PostgreSQL down): the batches still waiting
+                    # get the error, and the queue goes on with the next group.
+                    for pending in group:
+                        _settle(pending, exc=exc)
                 await asyncio.sleep(0)
         finally:
             self._writer = None
+            # Only a cancelled writer (the loop shutting down) leaves batches queued.
+            for pending in self._queue:
+                pending.done.cancel()
+            self._queue = []
 
     def _write(self, raw: Raw, *, group: list[_Pending[Any]]) -> None:
         try:
             outcomes = self._in_one_transaction(raw, group)
         except Exception:
+            _rollback(raw)
+            if _connection_lost(raw):
+                # `Database.run_on_loop` replaces the connection and writes the group again:
+                # safe, since a batch whose COMMIT may have landed is stored once (event ids).
+                raise
             # Some batch failed: without savepoints (they double the pages SQLite copies),
             # the group is rolled back and each batch written again on its own.
-            _rollback(raw)
             for pending in group:
                 try:
                     ((result, known),) = self._in_one_transaction(raw, [pending])
                 except Exception as exc:
                     _rollback(raw)
-                    pending.done.set_exception(exc)
+                    if _connection_lost(raw):
+                        raise
+                    _settle(pending, exc=exc)
                 else:
                     self._db.known.learn(known)
-                    pending.done.set_result(result)
+                    _settle(pending, result=result)
             return
         for pending, (result, known) in zip(group, outcomes, strict=True):
             self._db.known.learn(known)
-            pending.done.set_result(result)
+            _settle(pending, result=result)
 
     @staticmethod
     def _in_one_transaction(raw: Raw, group: list[_Pending[Any]]) -> list[tuple[Any, Any]]:
@@ -92,6 +108,21 @@ class GroupCommitter:
         outcomes = [pending.work(raw) for pending in group]
         raw.conn.execute("COMMIT")
         return outcomes
+
+
+def _settle(pending: _Pending[Any], *, result: Any = None, exc: Exception | None = None) -> None:
+    # A request whose client went away has cancelled its future; its batch is stored anyway
+    # (a retry with the same ids is acknowledged and ignored).
+    if pending.done.done():
+        return
+    if exc is not None:
+        pending.done.set_exception(exc)
+    else:
+        pending.done.set_result(result)
+
+
+def _connection_lost(raw: Raw) -> bool:
+    return bool(getattr(raw.conn, "closed", False))
 
 
 def _rollback(raw: Raw) -> None:
