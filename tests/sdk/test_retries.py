@@ -187,3 +187,20 @@ def test_shutdown_gives_up_in_time_and_reports_what_is_left(stub: Scripted) -> N
     assert client.shutdown(timeout=0.3) is False
     assert [type(e) for e, _ in reported] == [ClientClosedError]
     assert [e["id"] for e in reported[0][1]] == ids
+
+
+def test_a_redirect_is_not_followed_with_the_secret_key(stub: Scripted) -> None:
+    """urllib would resend the Authorization header to wherever a 3xx points."""
+    elsewhere = Scripted()
+    try:
+        stub.script = [(307, {"Location": f"{elsewhere.url}/api/v1/events"}, b"")]
+        transport = Transport(stub.url, "sk_test", 5, "test")
+        with pytest.raises(ApiError) as caught:
+            transport.request("POST", "/api/v1/events", {"events": []})
+        assert (caught.value.status, caught.value.code) == (307, "redirect")
+        assert elsewhere.url in str(caught.value)
+        assert not RetryPolicy.should_retry(caught.value)
+        assert len(stub.bodies) == 1 and elsewhere.bodies == []
+    finally:
+        elsewhere.httpd.shutdown()
+        elsewhere.httpd.server_close()

@@ -65,6 +65,18 @@ def _error_from_response(status: int, reason: str, headers: Any, raw: bytes) -> 
     return api_error(status, f"http_{status}", text, (), retry_after)
 
 
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """urllib would follow a redirect with the Authorization header (the secret key) to any
+    host, even from https to http, and turn a POST into a GET; refusing makes the 3xx an
+    HTTPError, which `Transport.request` turns into an `ApiError`."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_RefuseRedirects)
+
+
 class Transport:
     """Sends one request to the server API with the workspace secret key."""
 
@@ -93,7 +105,7 @@ class Transport:
             headers["Content-Type"] = "application/json"
         request = urllib.request.Request(url, data=data, method=method, headers=headers)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with _OPENER.open(request, timeout=self.timeout) as response:
                 raw = response.read()
         except urllib.error.HTTPError as exc:
             try:
@@ -102,6 +114,14 @@ class Transport:
                 raw_error = b""
             finally:
                 exc.close()
+            if 300 <= exc.code < 400:
+                location = exc.headers.get("Location") if exc.headers is not None else None
+                raise ApiError(
+                    exc.code,
+                    "redirect",
+                    f"the server redirected to {location or 'nowhere'}; not followed, so that "
+                    "the secret key goes only to server_url (set it to the final address)",
+                ) from None
             raise _error_from_response(exc.code, str(exc.reason), exc.headers, raw_error) from None
         except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
             # ValueError: a truncated chunked answer from a server that died mid-response.
