@@ -23,7 +23,12 @@ from demo_app.settings import DemoSettings, load_demo_settings
 from demo_app.web import Services, redirect, render, template_environment
 
 STATIC = Path(__file__).parent / "static"
-ERROR_KEYS = {403: "error.forbidden", 404: "error.not_found"}
+ERROR_KEYS = {
+    403: "error.forbidden",
+    404: "error.not_found",
+    411: "error.too_large",
+    413: "error.too_large",
+}
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

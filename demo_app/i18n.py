@@ -118,6 +118,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.forbidden": "このページを開く権限がありません。",
         "error.csrf": "フォームの有効期限が切れました。ページを再読み込みしてもう一度お試しください。",
         "error.not_found": "ページが見つかりません。",
+        "error.too_large": "送信されたデータが大きすぎます(上限 2 MB)。",
         "error.back": "ダッシュボードへ戻る",
     },
     "en": {
@@ -225,6 +226,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.forbidden": "You are not allowed to open this page.",
         "error.csrf": "The form expired. Reload the page and try again.",
         "error.not_found": "Page not found.",
+        "error.too_large": "What was sent is too large (at most 2 MB).",
         "error.back": "Back to the dashboard",
     },
 }

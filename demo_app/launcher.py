@@ -137,7 +137,9 @@ def banner(keys: DemoKeys, shirube_url: str, demo_url: str, keys_path: Path) -> 
             f"    Console admin:    {keys.admin_email}",
             f"    Password:         {keys.admin_password}",
             f"    Workspace:        id {keys.workspace_id}, public key {keys.public_key}",
-            f"    Secret key:       {keys.secret_key}",
+            # The secret key stays in the keys file: a terminal's scrollback and CI logs
+            # are no place for a credential that writes to the workspace.
+            f'    Secret key:       in {keys_path} ("secret_key")',
             "    Identity mode:    enforce (the demo signs every user with shirube_sdk)",
             f"    (kept in {keys_path}; delete it and the databases for a fresh start)",
             "",

@@ -58,6 +58,7 @@ def _read(path: Path) -> dict[str, Any]:
 
 def _write(path: Path, keys: DemoKeys) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # the mode above applies only to a file created now
     with os.fdopen(fd, "w") as handle:
         json.dump(keys.__dict__, handle, indent=2)
 

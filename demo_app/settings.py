@@ -24,7 +24,8 @@ class DemoSettings:
     session_secret: str
     host: str = "127.0.0.1"
     port: int = 8001
-    # Cookies marked Secure are never sent over plain http://127.0.0.1.
+    # Cookies marked Secure are never sent over plain http://127.0.0.1; behind https, set
+    # KINTAI_COOKIE_SECURE=true.
     https_only: bool = False
 
     @property
@@ -39,6 +40,15 @@ def _port(env: Mapping[str, str], name: str, default: int) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= 65535:
         raise DemoSettingsError(f"{name} must be a port number (1-65535), got {raw!r}")
     return int(raw)
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no"):
+        return False
+    if raw in ("1", "true", "yes"):
+        return True
+    raise DemoSettingsError(f"{name} must be true or false, got {raw!r}")
 
 
 def load_demo_settings(env: Mapping[str, str] | None = None) -> DemoSettings:
@@ -60,4 +70,5 @@ def load_demo_settings(env: Mapping[str, str] | None = None) -> DemoSettings:
         session_secret=env.get("KINTAI_SESSION_SECRET") or secrets.token_urlsafe(32),
         host=env.get("KINTAI_HOST") or "127.0.0.1",
         port=_port(env, "KINTAI_PORT", 8001),
+        https_only=_flag(env, "KINTAI_COOKIE_SECURE"),
     )

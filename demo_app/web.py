@@ -20,6 +20,8 @@ from demo_app.onboarding import Onboarding
 
 TEMPLATES = Path(__file__).parent / "templates"
 CSRF_FIELD = "csrf_token"
+# The CSV import takes 1 MB; the form around it and the multipart framing fit in the rest.
+MAX_FORM_BYTES = 2 * 1024 * 1024
 
 
 def template_environment() -> Environment:
@@ -56,6 +58,7 @@ def csrf_token(request: Request) -> str:
 async def checked_form(request: Request) -> FormData:
     """The posted form, once its CSRF token matches the session's (403 otherwise).
     The caller closes it when it holds uploads."""
+    _check_length(request)
     form = await request.form(max_files=1, max_fields=20)
     sent = form.get(CSRF_FIELD)
     expected = request.session.get(CSRF_FIELD)
@@ -67,6 +70,16 @@ async def checked_form(request: Request) -> FormData:
         await form.close()
         raise HTTPException(403, "csrf")
     return form
+
+
+def _check_length(request: Request) -> None:
+    """Refuse a large body before the multipart parser spools it to disk. Browsers always
+    send Content-Length with a form, so a body without one is refused too."""
+    length = request.headers.get("content-length", "")
+    if not length.isdigit():
+        raise HTTPException(411)
+    if int(length) > MAX_FORM_BYTES:
+        raise HTTPException(413)
 
 
 async def checked_fields(request: Request) -> dict[str, str]:

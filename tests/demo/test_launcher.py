@@ -93,6 +93,10 @@ def test_launcher_starts_both_servers_prints_how_to_sign_in_and_stops_on_ctrl_c(
             assert demo_url and shirube_url, banner
             assert "demo-admin@kintai.example" in banner
             assert re.search(r"Password:\s+\S{12,}", banner)
+            keys_file = tmp_path / "keys.json"
+            secret_key = json.loads(keys_file.read_text())["secret_key"]
+            assert secret_key not in banner and str(keys_file) in banner
+            assert keys_file.stat().st_mode & 0o077 == 0  # readable by its owner only
             with urllib.request.urlopen(f"{shirube_url.group(1)}/healthz", timeout=10) as answer:
                 assert json.load(answer)["status"] == "ok"
             with urllib.request.urlopen(f"{demo_url.group(1)}/signin", timeout=10) as answer:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from tests.demo.conftest import SAMPLE_CSV, Demo
 
 
@@ -222,3 +224,28 @@ def test_a_form_with_more_than_one_file_is_refused(demo: Demo) -> None:
     demo.new_company()
     files = [("file", ("a.csv", b"x")), ("other", ("b.csv", b"y"))]
     assert demo.post("/employees/import", {}, files=files).status_code == 400
+
+
+def test_a_body_over_the_limit_or_without_a_length_is_refused_before_parsing(demo: Demo) -> None:
+    demo.new_company()
+    big = [("file", ("big.csv", b"x" * (2 * 1024 * 1024 + 1)))]
+    answer = demo.post("/employees/import", {}, files=big)
+    assert answer.status_code == 413 and "大きすぎます" in answer.text
+    token = demo.token("/dashboard")
+    chunked = demo.client.post(
+        "/time-clock/in",
+        content=iter([f"csrf_token={token}".encode()]),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert chunked.status_code == 411
+    assert "employees_imported" not in demo.event_names()
+
+
+def test_cookie_secure_flag_from_the_environment() -> None:
+    from demo_app.settings import DemoSettingsError, load_demo_settings
+
+    env = {"KINTAI_SHIRUBE_PUBLIC_KEY": "pk_x", "KINTAI_SHIRUBE_SECRET_KEY": "sk_x"}
+    assert load_demo_settings(env).https_only is False
+    assert load_demo_settings({**env, "KINTAI_COOKIE_SECURE": "true"}).https_only is True
+    with pytest.raises(DemoSettingsError, match="KINTAI_COOKIE_SECURE"):
+        load_demo_settings({**env, "KINTAI_COOKIE_SECURE": "maybe"})
