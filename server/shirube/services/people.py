@@ -7,8 +7,10 @@ everything first and open a write transaction only when something changed (rarel
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlmodel import Session
@@ -20,7 +22,8 @@ from shirube.timeutil import utcnow
 # would cost more than a KPI measured in days needs.
 LAST_SEEN_GRANULARITY = timedelta(minutes=5)
 
-Statement = tuple[str, tuple[Any, ...]]
+# SQL with its parameters, or a write that reads the row it changes first (`_store_user`).
+Statement = tuple[str, tuple[Any, ...]] | Callable[[Raw], None]
 
 
 @dataclass(frozen=True)
@@ -54,40 +57,22 @@ def identify_user(
     seen: bool,
     now: datetime,
 ) -> tuple[Person, list[Statement]]:
-    """The user after this identify call, and the statements that store it (none when
-    nothing changed). `seen`: the user is here now (a widget session), as opposed to the host
-    backend describing them."""
+    """The user after this identify call (from `stored`, read before), and the statements
+    that store it (none when nothing changed). `seen`: the user is here now (a widget
+    session), as opposed to the host backend describing them."""
+    store = partial(
+        _store_user, ids=(workspace_id, user_id), traits=traits or {}, locale=locale,
+        seen_at=now if seen else None,
+    )  # fmt: skip
     if stored is None:
-        person = Person(user_id, dict(traits or {}), locale)
-        insert = (
-            "INSERT INTO end_user (workspace_id, external_id, traits, locale, first_seen_at,"
-            " last_seen_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (workspace_id, user_id, raw.json_out(person.traits), locale, raw.dt_out(now),
-             raw.dt_out(now)),
-        )  # fmt: skip
-        return person, [insert]
+        return Person(user_id, dict(traits or {}), locale), [store]
     new_traits = merged(stored.traits, traits)
     new_locale = locale or stored.locale
     person = Person(user_id, new_traits, new_locale)
     refresh = seen and now - stored.last_seen_at >= LAST_SEEN_GRANULARITY
     if new_traits == stored.traits and new_locale == stored.locale and not refresh:
         return person, []
-    where = (workspace_id, user_id)
-    if seen:
-        last_seen = raw.dt_out(max(stored.last_seen_at, now))
-        return person, [
-            (
-                "UPDATE end_user SET traits = ?, locale = ?, last_seen_at = ?"
-                " WHERE workspace_id = ? AND external_id = ?",
-                (raw.json_out(new_traits), new_locale, last_seen, *where),
-            )
-        ]
-    return person, [
-        (
-            "UPDATE end_user SET traits = ?, locale = ? WHERE workspace_id = ? AND external_id = ?",
-            (raw.json_out(new_traits), new_locale, *where),
-        )
-    ]
+    return person, [store]
 
 
 def identify_company(
@@ -98,23 +83,82 @@ def identify_company(
     traits: dict[str, Any] | None,
     now: datetime,
 ) -> tuple[Person, list[Statement]]:
+    store = partial(_store_company, ids=(workspace_id, company_id), traits=traits or {}, now=now)
     if stored_traits is None:
-        person = Person(company_id, dict(traits or {}))
-        insert = (
-            "INSERT INTO company (workspace_id, external_id, traits, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (workspace_id, company_id, raw.json_out(person.traits), raw.dt_out(now),
-             raw.dt_out(now)),
-        )  # fmt: skip
-        return person, [insert]
+        return Person(company_id, dict(traits or {})), [store]
     new_traits = merged(stored_traits, traits)
     if new_traits == stored_traits:
         return Person(company_id, new_traits), []
-    update = (
-        "UPDATE company SET traits = ?, updated_at = ? WHERE workspace_id = ? AND external_id = ?",
-        (raw.json_out(new_traits), raw.dt_out(now), workspace_id, company_id),
+    return Person(company_id, new_traits), [store]
+
+
+# The writes run inside the write transaction and merge into the row as it is then (locked
+# on PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the database): two identify calls at
+# once, from two instances or two threads, each keep the keys they sent. What the caller
+# decided from its earlier read (audience, answer) may be a moment stale; what is stored is not.
+
+
+def _store_user(
+    raw: Raw,
+    *,
+    ids: tuple[int, str],
+    traits: dict[str, Any],
+    locale: str | None,
+    seen_at: datetime | None,
+) -> None:
+    current = _current(raw, "SELECT traits, locale, last_seen_at FROM end_user", ids)
+    if current is None:
+        now = raw.dt_out(seen_at or utcnow())
+        inserted = raw.one(
+            "INSERT INTO end_user (workspace_id, external_id, traits, locale, first_seen_at,"
+            " last_seen_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING 1",
+            (*ids, raw.json_out(traits), locale, now, now),
+        )
+        if inserted is not None:
+            return
+        # Another transaction inserted the user since: merge into its row.
+        current = _current(raw, "SELECT traits, locale, last_seen_at FROM end_user", ids)
+        assert current is not None
+    stored_traits, stored_locale, stored_seen = current
+    new_traits = raw.json_out(merged(raw.json_in(stored_traits), traits))
+    new_locale = locale or stored_locale
+    if seen_at is None:
+        raw.run(
+            "UPDATE end_user SET traits = ?, locale = ? WHERE workspace_id = ? AND external_id = ?",
+            (new_traits, new_locale, *ids),
+        )
+        return
+    last_seen = max(raw.dt_in(stored_seen) or seen_at, seen_at)
+    raw.run(
+        "UPDATE end_user SET traits = ?, locale = ?, last_seen_at = ?"
+        " WHERE workspace_id = ? AND external_id = ?",
+        (new_traits, new_locale, raw.dt_out(last_seen), *ids),
     )
-    return Person(company_id, new_traits), [update]
+
+
+def _store_company(
+    raw: Raw, *, ids: tuple[int, str], traits: dict[str, Any], now: datetime
+) -> None:
+    current = _current(raw, "SELECT traits FROM company", ids)
+    if current is None:
+        inserted = raw.one(
+            "INSERT INTO company (workspace_id, external_id, traits, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING 1",
+            (*ids, raw.json_out(traits), raw.dt_out(now), raw.dt_out(now)),
+        )
+        if inserted is not None:
+            return
+        current = _current(raw, "SELECT traits FROM company", ids)
+        assert current is not None
+    raw.run(
+        "UPDATE company SET traits = ?, updated_at = ? WHERE workspace_id = ? AND external_id = ?",
+        (raw.json_out(merged(raw.json_in(current[0]), traits)), raw.dt_out(now), *ids),
+    )
+
+
+def _current(raw: Raw, select: str, ids: tuple[int, str]) -> Any:
+    lock = "" if raw.is_sqlite else " FOR UPDATE"
+    return raw.one(f"{select} WHERE workspace_id = ? AND external_id = ?{lock}", ids)
 
 
 def membership_insert(
@@ -128,8 +172,11 @@ def membership_insert(
 
 
 def run_statements(raw: Raw, statements: list[Statement]) -> None:
-    for sql, params in statements:
-        raw.run(sql, params)
+    for statement in statements:
+        if callable(statement):
+            statement(raw)
+        else:
+            raw.run(*statement)
 
 
 # Session-based entry points (server API) ---------------------------------------------------

@@ -1,0 +1,102 @@
+"""Identify calls that race (services/people.py): each one read the user before the other
+wrote, and each must still keep the keys it sent."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from shirube.db import Database
+from shirube.services.people import (
+    identify_company,
+    identify_user,
+    read_company_traits,
+    read_user,
+    run_statements,
+)
+from shirube.services.sql import Raw, write_transaction
+from shirube.timeutil import utcnow
+
+from tests.conftest import WorkspaceKeys
+
+
+def _identify(database: Database, workspace: WorkspaceKeys, stored: object, traits: dict) -> None:
+    def work(raw: Raw) -> None:
+        _, writes = identify_user(
+            raw,
+            workspace.id,
+            "u-1",
+            stored,
+            traits,
+            None,
+            seen=True,
+            now=utcnow(),  # type: ignore[arg-type]
+        )
+        with write_transaction(raw):
+            run_statements(raw, writes)
+
+    database.run_raw_sync(work)
+
+
+def _user(database: Database, workspace: WorkspaceKeys) -> object:
+    return database.run_raw_sync(lambda raw: read_user(raw, workspace.id, "u-1"))
+
+
+def test_a_write_after_a_stale_read_keeps_the_keys_written_meanwhile(
+    database: Database, workspace: WorkspaceKeys
+) -> None:
+    _identify(database, workspace, None, {"plan": "trial"})
+    stale = _user(database, workspace)
+    _identify(database, workspace, stale, {"role": "admin"})  # another request, first
+    _identify(database, workspace, stale, {"department": "hr"})  # then this one, read before
+    stored = _user(database, workspace)
+    assert stored.traits == {"plan": "trial", "role": "admin", "department": "hr"}  # type: ignore[attr-defined]
+
+
+def test_two_first_sessions_at_once_both_keep_their_traits(
+    database: Database, workspace: WorkspaceKeys
+) -> None:
+    _identify(database, workspace, None, {"role": "admin", "plan": "trial"})
+    _identify(database, workspace, None, {"plan": "pro", "seats": None})  # also read "no user"
+    stored = _user(database, workspace)
+    assert stored.traits == {"role": "admin", "plan": "pro", "seats": None}  # type: ignore[attr-defined]
+
+
+def test_last_seen_never_moves_back_after_a_stale_read(
+    database: Database, workspace: WorkspaceKeys
+) -> None:
+    _identify(database, workspace, None, {})
+    stale = _user(database, workspace)
+    later = stale.last_seen_at + timedelta(hours=1)  # type: ignore[attr-defined]
+
+    def seen_later(raw: Raw) -> None:
+        _, writes = identify_user(raw, workspace.id, "u-1", stale, {}, "en", seen=True, now=later)  # type: ignore[arg-type]
+        with write_transaction(raw):
+            run_statements(raw, writes)
+
+    database.run_raw_sync(seen_later)
+    _identify(database, workspace, stale, {"role": "admin"})  # now < later
+    stored = _user(database, workspace)
+    assert stored.last_seen_at == later and stored.locale == "en"  # type: ignore[attr-defined]
+
+
+def test_company_traits_merge_after_a_stale_read(
+    database: Database, workspace: WorkspaceKeys
+) -> None:
+    def identify(stored: object, traits: dict) -> None:
+        def work(raw: Raw) -> None:
+            _, writes = identify_company(raw, workspace.id, "c-1", stored, traits, utcnow())  # type: ignore[arg-type]
+            with write_transaction(raw):
+                run_statements(raw, writes)
+
+        database.run_raw_sync(work)
+
+    identify(None, {"plan": "trial"})
+    identify(None, {"employees": 40})
+    stale = database.run_raw_sync(lambda raw: read_company_traits(raw, workspace.id, "c-1"))
+    identify(stale, {"industry": "retail"})
+    identify(stale, {"plan": "pro"})
+    assert database.run_raw_sync(lambda raw: read_company_traits(raw, workspace.id, "c-1")) == {
+        "plan": "pro",
+        "employees": 40,
+        "industry": "retail",
+    }
