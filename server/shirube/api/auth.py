@@ -26,7 +26,8 @@ def _bearer(request: Request) -> str:
     return token.strip()
 
 
-async def server_workspace(request: Request) -> Workspace:
+def secret_key(request: Request) -> str:
+    """The secret key the request sends, or the 401 that says what to send."""
     token = _bearer(request)
     if not token.startswith(SECRET_PREFIX):
         raise ApiError(
@@ -35,8 +36,17 @@ async def server_workspace(request: Request) -> Workspace:
             "the server API needs a secret key (sk_…); public keys (pk_…) are for the widget",
             headers=_CHALLENGE,
         )
+    return token
+
+
+def unknown_secret_key() -> ApiError:
+    return ApiError(401, "unauthorized", "unknown secret key", headers=_CHALLENGE)
+
+
+async def server_workspace(request: Request) -> Workspace:
+    token = secret_key(request)
     ctx = get_context(request)
     workspace = await ctx.db.run(lambda session: workspace_by_secret_key(session, token))
     if workspace is None:
-        raise ApiError(401, "unauthorized", "unknown secret key", headers=_CHALLENGE)
+        raise unknown_secret_key()
     return workspace

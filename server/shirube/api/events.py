@@ -14,11 +14,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from shirube.api.auth import _CHALLENGE, _bearer, server_workspace
+from shirube.api.auth import secret_key, unknown_secret_key
 from shirube.context import get_context
 from shirube.errors import ApiError
 from shirube.jsonresponse import JSONResponse
-from shirube.security.keys import SECRET_PREFIX, hash_secret_key
+from shirube.security.keys import hash_secret_key
 from shirube.services.event_schema import ServerEventBatch, check_events
 from shirube.services.ingest import IngestResult, NewEvent, ingest_batch
 from shirube.services.sql import Raw, write_transaction
@@ -27,23 +27,16 @@ from shirube.validation import read_model
 _BY_SECRET_HASH = "SELECT id, content_revision FROM workspace WHERE secret_key_hash = ?"
 
 
-async def _secret_key(request: Request) -> str:
-    token = _bearer(request)
-    if not token.startswith(SECRET_PREFIX):
-        await server_workspace(request)  # refuses it with the server API's own answer
-    return token
-
-
 def _workspace(raw: Raw, key_hash: str) -> tuple[int, int]:
     """Id and content revision of the workspace whose secret key hashes to `key_hash`."""
     row = raw.one(_BY_SECRET_HASH, (key_hash,))
     if row is None:
-        raise ApiError(401, "unauthorized", "unknown secret key", headers=_CHALLENGE)
+        raise unknown_secret_key()
     return row[0], row[1]
 
 
 async def post_events(request: Request) -> Response:
-    key_hash = hash_secret_key(await _secret_key(request))
+    key_hash = hash_secret_key(secret_key(request))
     ctx = get_context(request)
     try:
         batch = await read_model(request, ServerEventBatch, ctx.settings.max_body_bytes)
