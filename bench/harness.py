@@ -465,6 +465,16 @@ def machine_line() -> str:
     return f"{cpus} cores{f' ({model})' if model else ''}, Python {sys.version.split()[0]}"
 
 
+def process_cpu(pid: int) -> tuple[float, float]:
+    """User and system CPU seconds `pid` has used so far (Linux /proc; zeros elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0, 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / ticks, int(fields[12]) / ticks
+
+
 def load_average() -> str:
     """The 1-minute load average: other work on the machine shows up here (and in the figures)."""
     try:

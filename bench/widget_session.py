@@ -395,7 +395,8 @@ class Runner:
     def run(
         self, server: Server, path: str, origin: str, connections: int, seconds: float, label: str
     ) -> WrkResult:
-        return harness.run_wrk(
+        user_before, system_before = harness.process_cpu(server.pid)
+        result = harness.run_wrk(
             self.wrk,
             server.base_url + path,
             harness.LUA_DIR / "session.lua",
@@ -406,6 +407,13 @@ class Runner:
             threads=self.options.threads,
             cpu=self.wrk_cpu,
         )
+        user, system = harness.process_cpu(server.pid)
+        if result.requests:
+            # The server's CPU per answer, from /proc: less sensitive to the machine's load
+            # than req/s, and split into Python/userland and kernel time.
+            result.extra["cpu_user_us"] = (user - user_before) / result.requests * 1e6
+            result.extra["cpu_system_us"] = (system - system_before) / result.requests * 1e6
+        return result
 
 
 def measure_engine(
@@ -459,7 +467,8 @@ def measure_engine(
                     result.runs.append(run)
                     print(
                         f"   c={connections:<3} {label:<8} {run.rps:8.0f} req/s  "
-                        f"p50 {run.latency_ms['p50']:6.2f} ms  p99 {run.latency_ms['p99']:7.2f} ms"
+                        f"p50 {run.latency_ms['p50']:6.2f} ms  "
+                        f"p99 {run.latency_ms['p99']:7.2f} ms  CPU {_cpu(run)}"
                         f"{'  ERRORS ' + str(run.errors) if run.error_count else ''}",
                         flush=True,
                     )
@@ -500,7 +509,7 @@ def report(results: Sequence[EngineResult], options: Options) -> bool:
         f"{'; servers pinned to CPU 0, wrk to CPU 1' if options.pin else ''}"
     )
     rows = [["engine", "c", "bare req/s", "Shirube req/s", "ratio", "bare p50/p99 ms",
-             "Shirube p50/p99 ms", "resp bytes"]]  # fmt: skip
+             "Shirube p50/p99 ms", "CPU µs/req bare / Shirube", "resp bytes"]]  # fmt: skip
     verdicts: list[str] = []
     for result in results:
         for connections in options.connections:
@@ -518,6 +527,7 @@ def report(results: Sequence[EngineResult], options: Options) -> bool:
                     f"{ratio:.3f}",
                     _latency(bare),
                     _latency(ours),
+                    f"{_cpu_median(bare):.0f} / {_cpu_median(ours):.0f}",
                     f"{harness.median([r.bytes_per_response for r in ours]):.0f}",
                 ]
             )
@@ -544,6 +554,17 @@ def report(results: Sequence[EngineResult], options: Options) -> bool:
     return ok
 
 
+def _cpu(run: WrkResult) -> str:
+    user, system = run.extra.get("cpu_user_us", 0.0), run.extra.get("cpu_system_us", 0.0)
+    return f"{user + system:4.0f} µs/req ({user:.0f} user + {system:.0f} sys)"
+
+
+def _cpu_median(runs: Sequence[WrkResult]) -> float:
+    return harness.median(
+        [r.extra.get("cpu_user_us", 0.0) + r.extra.get("cpu_system_us", 0.0) for r in runs]
+    )
+
+
 def _latency(runs: Sequence[WrkResult]) -> str:
     p50 = harness.median([r.latency_ms["p50"] for r in runs])
     p99 = harness.median([r.latency_ms["p99"] for r in runs])
@@ -567,6 +588,11 @@ def save_json(path: Path, results: Sequence[EngineResult], options: Options) -> 
                         "latency_ms": run.latency_ms,
                         "bytes_per_response": run.bytes_per_response,
                         "errors": run.errors,
+                        "cpu_us": {
+                            k: run.extra[f"cpu_{k}_us"]
+                            for k in ("user", "system")
+                            if f"cpu_{k}_us" in run.extra
+                        },
                     }
                     for run in r.runs
                 ],
