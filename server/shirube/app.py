@@ -25,6 +25,7 @@ from shirube.db import Database
 from shirube.errors import ApiError, api_error_handler, http_error_handler, server_error_handler
 from shirube.middleware.reject_nul import RejectNulMiddleware
 from shirube.middleware.widget_cors import WidgetCORSMiddleware
+from shirube.middleware.widget_session_route import WidgetSessionRoute
 from shirube.services.published import PublishedCache
 from shirube.settings import Settings
 
@@ -54,7 +55,12 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         *transfer.routes,
         *workspace_settings.routes,
     ]
-    middleware = [Middleware(RejectNulMiddleware), Middleware(WidgetCORSMiddleware)]
+    middleware = [
+        # First: the widget session skips the rest of the stack (see the module).
+        Middleware(WidgetSessionRoute, context=context),
+        Middleware(RejectNulMiddleware),
+        Middleware(WidgetCORSMiddleware),
+    ]
     app = Starlette(
         routes=routes,
         middleware=middleware,

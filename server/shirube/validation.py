@@ -13,7 +13,8 @@ from typing import Any, TypeVar
 import orjson
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
+from starlette.types import Receive
 
 from shirube.errors import ApiError, FieldError, ValidationFailed
 
@@ -94,9 +95,7 @@ async def read_json(request: Request, max_bytes: int) -> Any:
     Any content type is accepted: `navigator.sendBeacon` can only send CORS-safelisted ones
     (text/plain), so the widget's final flush arrives that way.
     """
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-        raise _too_large(max_bytes)
+    check_declared_length(request.headers.get("content-length"), max_bytes)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
@@ -104,7 +103,36 @@ async def read_json(request: Request, max_bytes: int) -> Any:
         if size > max_bytes:
             raise _too_large(max_bytes)
         chunks.append(chunk)
-    body = b"".join(chunks)
+    return parse_json_body(b"".join(chunks))
+
+
+def check_declared_length(declared: str | None, max_bytes: int) -> None:
+    """Refuse a body whose Content-Length is over the limit before reading it."""
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise _too_large(max_bytes)
+
+
+async def read_asgi_body(receive: Receive, max_bytes: int) -> bytes:
+    """The request body straight from ASGI messages (what `request.stream()` does), for the
+    routes served without a Request object."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.request":
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > max_bytes:
+                raise _too_large(max_bytes)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        elif message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+
+
+def parse_json_body(body: bytes) -> Any:
+    """A read body decoded as JSON, with the same 4xx errors as `read_json`."""
     if not body:
         raise ApiError(400, "invalid_json", "request body is empty; a JSON object is expected")
     try:

@@ -6,13 +6,16 @@ the session token that `session` returned.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from typing import Any
+
 from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from shirube.context import get_context
-from shirube.errors import ApiError
+from shirube.context import AppContext, get_context
+from shirube.errors import ApiError, FieldError, ValidationFailed
 from shirube.jsonresponse import JSONResponse
 from shirube.security.widget_tokens import read_widget_token
 from shirube.services.event_schema import (
@@ -32,7 +35,7 @@ from shirube.services.widget_session import (
     open_session,
     widget_workspace,
 )
-from shirube.validation import Strict, read_model
+from shirube.validation import Strict, read_json, read_model, validate_model
 
 
 class SessionBody(Strict):
@@ -44,9 +47,11 @@ class SessionBody(Strict):
     identity_token: str | None = Field(default=None, max_length=4096)
 
 
-async def widget_session(request: Request) -> Response:
-    ctx = get_context(request)
-    body = await read_model(request, SessionBody, ctx.settings.max_body_bytes)
+def session_answer(ctx: AppContext, data: Any, origin: str | None) -> Awaitable[bytes]:
+    """The session answer for a decoded body: validated here, then one database call."""
+    if not isinstance(data, dict):
+        raise ValidationFailed([FieldError("", "request body must be a JSON object")])
+    body = validate_model(SessionBody, data)
     session_request = SessionRequest(
         user_id=body.user_id,
         traits=dict(body.traits) if body.traits is not None else None,
@@ -55,7 +60,7 @@ async def widget_session(request: Request) -> Response:
         company_traits=dict(body.company.traits) if body.company and body.company.traits else None,
         identity_token=body.identity_token,
     )
-    origin = request.headers.get("origin")
+    settings = ctx.settings
 
     def work(raw: Raw) -> bytes:
         return open_session(
@@ -64,11 +69,20 @@ async def widget_session(request: Request) -> Response:
             origin,
             session_request,
             ctx.published,
-            token_secret=ctx.settings.secret_key,
-            token_ttl=ctx.settings.widget_token_ttl_seconds,
+            token_secret=settings.secret_key,
+            token_ttl=settings.widget_token_ttl_seconds,
         )
 
-    return Response(await ctx.db.run_raw(work), media_type="application/json")
+    return ctx.db.run_raw(work)
+
+
+async def widget_session(request: Request) -> Response:
+    """Served by `middleware.widget_session_route` ahead of routing; this route answers only
+    when that middleware is not installed (and describes the path's methods for 405s)."""
+    ctx = get_context(request)
+    data = await read_json(request, ctx.settings.max_body_bytes)
+    answer = await session_answer(ctx, data, request.headers.get("origin"))
+    return Response(answer, media_type="application/json")
 
 
 async def widget_events(request: Request) -> Response:
