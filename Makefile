@@ -57,7 +57,7 @@ bench: setup browser
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/pip install --quiet --upgrade pip
-	.lock-venv/bin/pip install --quiet hatchling -e ".[dev,demo]"
+	.lock-venv/bin/pip install --quiet hatchling -e ".[dev]"
 	.lock-venv/bin/pip freeze --exclude-editable | grep -v '^shirube' > requirements.lock
 	rm -rf .lock-venv
 
