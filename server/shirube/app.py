@@ -20,6 +20,7 @@ from shirube.api import (
     widget_assets,
     workspace_settings,
 )
+from shirube.console import console_mount
 from shirube.context import AppContext
 from shirube.db import Database
 from shirube.errors import ApiError, api_error_handler, http_error_handler, server_error_handler
@@ -54,6 +55,8 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         *people.routes,
         *transfer.routes,
         *workspace_settings.routes,
+        # HTML pages with their own session cookie and headers, confined to /console.
+        console_mount(settings, context),
     ]
     middleware = [
         # First: the widget session skips the rest of the stack (see the module).

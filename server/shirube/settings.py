@@ -29,6 +29,9 @@ class Settings:
     widget_token_ttl_seconds: int = 24 * 3600
     # Published-content cache entries kept per process (keyed by workspace and revision).
     content_cache_size: int = 256
+    # Mark the console's session cookie Secure even on plain-http requests: behind a proxy
+    # that terminates TLS without telling the app (https requests get Secure regardless).
+    console_secure_cookie: bool = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -50,6 +53,13 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     if not low <= value <= high:
         raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
     return value
+
+
+def _bool(env: Mapping[str, str], name: str) -> bool:
+    raw = (env.get(name) or "false").strip().lower()
+    if raw not in ("true", "false", "1", "0", "yes", "no"):
+        raise SettingsError(f"{name} must be true or false, got {raw!r}")
+    return raw in ("true", "1", "yes")
 
 
 def _database_url(env: Mapping[str, str], cwd: Path) -> str:
@@ -110,4 +120,5 @@ def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None)
         host=env.get("SHIRUBE_HOST", "127.0.0.1") or "127.0.0.1",
         port=_int(env, "SHIRUBE_PORT", 8000, 1, 65535),
         max_body_bytes=_int(env, "SHIRUBE_MAX_BODY_BYTES", 5 * 1024 * 1024, 1024, 1 << 30),
+        console_secure_cookie=_bool(env, "SHIRUBE_CONSOLE_SECURE_COOKIE"),
     )

@@ -1,0 +1,102 @@
+"""Signing in and out, and finding the signed-in admin."""
+
+from __future__ import annotations
+
+import functools
+import secrets
+
+import anyio.to_thread
+from sqlmodel import Session, select
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from shirube.console import sessions
+from shirube.console.forms import checked_form
+from shirube.console.render import redirect, render
+from shirube.console.state import console_of
+from shirube.models import Admin
+from shirube.security.passwords import hash_password, verify_password
+
+LOGIN_PATH = "/console/login"
+HOME_PATH = "/console/"
+# One message for an unknown email and a wrong password: the form tells nobody which
+# emails have an account.
+INVALID_LOGIN = "Wrong email or password."
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    """Checked against when the email is unknown, so that answering takes as long as it
+    does for a known email with a wrong password (one scrypt either way)."""
+    return hash_password(secrets.token_urlsafe(16))
+
+
+async def current_admin(request: Request) -> Admin | None:
+    claimed = sessions.admin_id(request)
+    if claimed is None:
+        return None
+    admin = await console_of(request).context.db.run(lambda session: session.get(Admin, claimed))
+    if admin is None or not sessions.still_valid(request, admin):
+        # Admin deleted or password changed since the sign-in.
+        sessions.end(request)
+        return None
+    return admin
+
+
+async def require_admin(request: Request) -> Admin:
+    admin = await current_admin(request)
+    if admin is None:
+        raise HTTPException(303, headers={"Location": LOGIN_PATH})
+    return admin
+
+
+def _login_page(request: Request, email: str = "", error: str = "", status: int = 200) -> Response:
+    return render(request, "login.html", {"email": email, "error": error}, form=True, status=status)
+
+
+async def login_page(request: Request) -> Response:
+    if await current_admin(request) is not None:
+        return redirect(HOME_PATH)
+    return _login_page(request)
+
+
+async def _check_password(email: str, password: str, found: Admin | None) -> bool:
+    # scrypt takes tens of milliseconds of CPU: off the event loop.
+    stored = (
+        found.password_hash if found is not None else await anyio.to_thread.run_sync(_decoy_hash)
+    )
+    matches = await anyio.to_thread.run_sync(verify_password, password, stored)
+    return matches and found is not None
+
+
+async def login(request: Request) -> Response:
+    fields = await checked_form(request)
+    email = fields.get("email", "").strip().lower()
+    password = fields.get("password", "")
+
+    def find(session: Session) -> Admin | None:
+        return session.exec(select(Admin).where(Admin.email == email)).first()
+
+    # No email holds U+0000, and PostgreSQL cannot even compare it: no lookup at all.
+    lookup = bool(email) and "\x00" not in email
+    found = await console_of(request).context.db.run(find) if lookup else None
+    if not await _check_password(email, password, found):
+        return _login_page(request, email, INVALID_LOGIN, status=400)
+    assert found is not None
+    sessions.start(request, found)
+    return redirect(HOME_PATH)
+
+
+async def logout(request: Request) -> Response:
+    await checked_form(request)
+    sessions.end(request)
+    return redirect(LOGIN_PATH)
+
+
+routes = [
+    Route("/login", login_page, methods=["GET"]),
+    Route("/login", login, methods=["POST"]),
+    Route("/logout", logout, methods=["POST"]),
+]

@@ -1,0 +1,27 @@
+"""Posted forms: a small size limit, then the CSRF token, before any field is used."""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+from shirube.console.sessions import CSRF_FIELD, csrf_ok
+
+# Sign-in and sign-out forms are a few hundred bytes.
+MAX_FORM_BYTES = 16 * 1024
+
+
+async def checked_form(request: Request) -> dict[str, str]:
+    """The posted text fields once the CSRF token matches the session's (403 otherwise).
+    A body without a Content-Length, or a larger one, is refused before it is parsed."""
+    length = request.headers.get("content-length", "")
+    if not length.isdigit():
+        raise HTTPException(411)
+    if int(length) > MAX_FORM_BYTES:
+        raise HTTPException(413)
+    # No file fields: a multipart body with a file is refused (400) by the parser itself.
+    async with request.form(max_files=0, max_fields=10) as form:
+        fields = {key: value for key, value in form.items() if isinstance(value, str)}
+    if not csrf_ok(request, fields.get(CSRF_FIELD)):
+        raise HTTPException(403, "csrf")
+    return fields

@@ -1,0 +1,92 @@
+"""Templates (Jinja2, autoescape on: every user and editor string is escaped), the filters
+that format figures, and the HTML error pages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from shirube.console.sessions import csrf_token
+from shirube.console.state import console_of
+from shirube.models import Admin
+
+TEMPLATES = Path(__file__).parent / "templates"
+ERROR_MESSAGES = {
+    403: "The form expired or did not come from this console. Reload the page and try again.",
+    404: "Not found.",
+    405: "Method not allowed.",
+    411: "The form was sent without its length.",
+    413: "The form is too large.",
+}
+
+
+def when(value: datetime | None) -> str:
+    if value is None:
+        return "—"
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f} %"
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return f"{int(seconds)} s"
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        return f"{days} d {hours} h"
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
+def template_environment() -> Environment:
+    # autoescape=True for every template, whatever its file name; StrictUndefined turns a
+    # misspelt variable into an error in tests instead of an empty cell.
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined
+    )
+    environment.filters.update(when=when, percent=percent, duration=duration)
+    return environment
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    admin: Admin | None = None,
+    form: bool = False,
+    status: int = 200,
+) -> Response:
+    """A page; the session gets a CSRF token only for pages that carry a form (the sign-in
+    page, and every signed-in page's sign-out button), so anonymous error pages set no cookie."""
+    page: dict[str, Any] = {
+        "admin": admin,
+        "csrf_token": csrf_token(request) if admin is not None or form else "",
+        **(context or {}),
+    }
+    body = console_of(request).templates.get_template(name).render(page)
+    return HTMLResponse(body, status_code=status)
+
+
+async def html_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 303 and exc.headers:
+        return redirect(exc.headers["Location"])
+    message = ERROR_MESSAGES.get(exc.status_code, "The request could not be handled.")
+    context = {"status": exc.status_code, "message": message}
+    return render(request, "error.html", context, status=exc.status_code)

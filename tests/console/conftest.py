@@ -1,0 +1,39 @@
+"""Helpers for the console tests, which run the real app in-process (the `client` fixture of
+tests/conftest.py, API included, so tests seed through it): admins, signing in through the form."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from shirube.db import Database
+from shirube.services.workspaces import create_admin
+from starlette.testclient import TestClient
+
+PASSWORD = "correct horse battery staple"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def make_admin(
+    database: Database, email: str, roles: dict[int, str] | None = None, password: str = PASSWORD
+) -> int:
+    admin_id: int | None = database.run_sync(
+        lambda session: create_admin(session, email, password, roles).id
+    )
+    assert admin_id is not None
+    return admin_id
+
+
+def csrf_from(client: TestClient, path: str = "/console/login") -> str:
+    found = CSRF.search(client.get(path).text)
+    assert found, f"no CSRF token on {path}"
+    return found.group(1)
+
+
+def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> Any:
+    token = csrf_from(client)
+    return client.post(
+        "/console/login",
+        data={"email": email, "password": password, "csrf_token": token},
+        follow_redirects=False,
+    )
