@@ -134,6 +134,7 @@ def banner(keys: DemoKeys, shirube_url: str, demo_url: str, keys_path: Path) -> 
             "    newcomer's path (a fresh admin whose onboarding starts at 0%).",
             "",
             f"  Shirube:   {shirube_url}   (API: {shirube_url}/api/v1/openapi.json)",
+            f"    Console:          {shirube_url}/console",
             f"    Console admin:    {keys.admin_email}",
             f"    Password:         {keys.admin_password}",
             f"    Workspace:        id {keys.workspace_id}, public key {keys.public_key}",
