@@ -62,11 +62,11 @@ async def login_page(request: Request) -> Response:
     return _login_page(request)
 
 
-async def _check_password(email: str, password: str, found: Admin | None) -> bool:
-    # scrypt takes tens of milliseconds of CPU: off the event loop.
-    stored = (
-        found.password_hash if found is not None else await anyio.to_thread.run_sync(_decoy_hash)
-    )
+async def _check_password(password: str, found: Admin | None) -> bool:
+    # scrypt takes tens of milliseconds of CPU: off the event loop. The decoy is made (once
+    # per process) whoever signs in, so the very first attempt is no tell either.
+    decoy = await anyio.to_thread.run_sync(_decoy_hash)
+    stored = found.password_hash if found is not None else decoy
     matches = await anyio.to_thread.run_sync(verify_password, password, stored)
     return matches and found is not None
 
@@ -82,7 +82,7 @@ async def login(request: Request) -> Response:
     # No email holds U+0000, and PostgreSQL cannot even compare it: no lookup at all.
     lookup = bool(email) and "\x00" not in email
     found = await console_of(request).context.db.run(find) if lookup else None
-    if not await _check_password(email, password, found):
+    if not await _check_password(password, found):
         return _login_page(request, email, INVALID_LOGIN, status=400)
     assert found is not None
     sessions.start(request, found)
