@@ -73,7 +73,13 @@ def test_committed_bundle_is_what_the_sources_build(tmp_path: Path) -> None:
         "stale bundle: run `npm run build --prefix widget` and commit server/shirube/static/widget"
     )
     assert (tmp_path / "shirube.js").read_bytes() == (STATIC / "shirube.js").read_bytes(), stale
-    assert json.loads((tmp_path / "manifest.json").read_text()) == _manifest(), stale
+    # gzip_bytes depends on the zlib Node was built with, not on the sources: the committed
+    # figure is checked against the budget above and against Python's gzip (2 %) instead.
+    built_manifest = json.loads((tmp_path / "manifest.json").read_text())
+    committed_manifest = _manifest()
+    for manifest in (built_manifest, committed_manifest):
+        manifest.pop("gzip_bytes")
+    assert built_manifest == committed_manifest, stale
     # Source paths in the map are relative to the output directory; the rest must match.
     built, committed = (
         json.loads((directory / "shirube.js.map").read_text()) for directory in (tmp_path, STATIC)
