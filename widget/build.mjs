@@ -11,6 +11,13 @@ const here = dirname(fileURLToPath(import.meta.url));
 // SHIRUBE_WIDGET_OUT: build elsewhere (the test that checks the committed files are current).
 const outdir = process.env.SHIRUBE_WIDGET_OUT || join(here, "..", "server", "shirube", "static", "widget");
 const budget = 12 * 1024;
+const INTERNAL = [
+  "acked", "arrow", "beacon", "canBack", "card", "collapse", "dispose", "el", "emit", "evaluate",
+  "failed", "flush", "gen", "listen", "load", "loadUiState", "markCompleted", "navigate",
+  "outbox", "pending", "renderText", "renew", "returnTo", "root", "rootFor", "save",
+  "saveUiState", "scope", "server", "session", "sessionKey", "side", "start", "stop",
+  "storageKey", "update", "userId", "vertical", "view", "who",
+];
 
 mkdirSync(outdir, { recursive: true });
 await build({
@@ -22,8 +29,10 @@ await build({
   target: "es2020",
   sourcemap: "linked",
   legalComments: "none",
-  // Internal members end in "_": safe to shorten, never part of JSON or DOM APIs.
-  mangleProps: /[^_]_$/,
+  // Internal members (the 12 KB budget): those ending in "_", and these names, which are
+  // never JSON fields (session answer, events), DOM APIs or window.Shirube's. A name added
+  // here is renamed everywhere, `x.name` and `{ name }` alike.
+  mangleProps: new RegExp(`[^_]_$|^(${INTERNAL.join("|")})$`),
   logLevel: "warning",
 });
 

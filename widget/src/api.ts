@@ -27,3 +27,11 @@ export function beacon(server: string, body: unknown): void {
 }
 
 export const errorCode = (reply: Reply): string => reply.body?.error?.code ?? "http_" + reply.status;
+
+/** Worth another try: the network failed, the server failed or asks us to slow down. Any
+ *  other 4xx would be refused again. */
+export const transient = (status: number): boolean => !status || status === 429 || status >= 500;
+
+/** The wait before retry number `n` (from 0): exponential from 1 s to 60 s, with jitter so
+ *  that many tabs (a server restart reaches them all at once) do not retry in step. */
+export const backoff = (n: number): number => Math.min(60000, 1000 * 2 ** n) * (0.5 + Math.random() / 2);

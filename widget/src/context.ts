@@ -6,7 +6,7 @@ export interface WidgetContext {
   readonly theme: Theme;
   track(name: string, properties?: Record<string, unknown>): void; // queue an event (outbox)
   startTour(key: string): void;
-  navigate(url: string): void;           // same-origin: location.assign
+  navigate(url: string): void;           // location.assign, relative or http(s) URLs only
   emit(name: string, detail: Record<string, unknown>): void;      // public `on()` events
   loadUiState(): Record<string, unknown>;               // per-user UI state
   saveUiState(patch: Record<string, unknown>): void;

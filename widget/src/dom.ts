@@ -15,6 +15,21 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
+/** `url` when its scheme is one of `schemes` (resolved against `base`: a relative URL gets the
+ *  page's), else null: never a `javascript:` or `data:` URL, whatever the server sent. The
+ *  browser's own parser decides, so "java\tscript:" or " JavaScript:" are seen as such. */
+export function safeUrl(url: string, schemes: RegExp, base?: string): string | null {
+  try {
+    return schemes.test(new URL(url, base).protocol) ? url : null;
+  } catch {
+    return null; // malformed, or relative without a base
+  }
+}
+
+/** A step's CTA or a checklist item's URL: relative or http(s) only. The server validates it;
+ *  the widget does not rely on that alone. */
+export const followable = (url: string): string | null => safeUrl(url, /^https?:$/, document.baseURI);
+
 /** Shows an element in the top layer (above host modals and z-indexes); inert where unsupported. */
 export function showTop(el: HTMLElement): void {
   if (!el.isConnected) return;

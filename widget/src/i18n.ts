@@ -2,24 +2,24 @@
 import type { Locale } from "./context";
 
 const en = {
-  next: "Next",
-  back: "Back",
-  skip: "Skip tour",
-  close: "Close",
-  done: "Done",
-  progress: "Tour progress",
-  hint: "Open hint",
+  next_: "Next",
+  back_: "Back",
+  skip_: "Skip tour",
+  close_: "Close",
+  done_: "Done",
+  progress_: "Tour progress",
+  hint_: "Open hint",
 };
 export type Strings = typeof en;
 
 const ja: Strings = {
-  next: "次へ",
-  back: "戻る",
-  skip: "ツアーをスキップ",
-  close: "閉じる",
-  done: "完了",
-  progress: "ツアーの進捗",
-  hint: "ヒントを開く",
+  next_: "次へ",
+  back_: "戻る",
+  skip_: "ツアーをスキップ",
+  close_: "閉じる",
+  done_: "完了",
+  progress_: "ツアーの進捗",
+  hint_: "ヒントを開く",
 };
 
 export const localeOf = (code: string | undefined): Locale => (/^ja\b/i.test(code || "") ? "ja" : "en");

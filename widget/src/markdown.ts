@@ -1,18 +1,10 @@
 // The safe Markdown subset of titles and bodies: **bold**, *italic* / _italic_,
 // [links](https://…) (http, https, mailto only), line breaks and "- " / "1. " lists.
 // Built with DOM APIs: server and editor text only ever becomes Text nodes.
-import { h } from "./dom";
+import { h, safeUrl } from "./dom";
 
 // `_` only emphasises at word boundaries: identifiers like window.__x or snake_case stay text.
 const INLINE = /\*\*(.+?)\*\*|\*(.+?)\*|(?<!\w)_([^_]+)_(?!\w)|\[([^\]]+)\]\(([^()\s]+)\)/g;
-
-function safeHref(url: string): string | null {
-  try {
-    return /^(https?|mailto):$/.test(new URL(url).protocol) ? url : null;
-  } catch {
-    return null; // relative or malformed
-  }
-}
 
 function inline(text: string, into: Node): void {
   let at = 0;
@@ -22,7 +14,7 @@ function inline(text: string, into: Node): void {
     if (m[1] != null) inline(m[1], into.appendChild(h("strong")));
     else if (m[2] != null || m[3] != null) inline(m[2] ?? m[3], into.appendChild(h("em")));
     else {
-      const href = safeHref(m[5]);
+      const href = safeUrl(m[5], /^(https?|mailto):$/); // absolute only
       const target = href ? h("a", { href, target: "_blank", rel: "noopener noreferrer" }) : into;
       inline(m[4], target);
       if (href) into.appendChild(target);

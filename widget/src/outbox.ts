@@ -1,7 +1,9 @@
-// Durable, exactly-once delivery: an event is in localStorage before any send and leaves it
-// only when the server acknowledged it; retries send the same ids (the server dedupes).
+// Durable, exactly-once delivery: an event is queued before any send and leaves the queue only
+// when the server acknowledged it; retries send the same ids (the server dedupes). The queue in
+// memory is this page's truth; localStorage carries it to later pages (and other tabs), best
+// effort: a full or blocked storage loses nothing this page queued.
 import type { EventsResponse, QueuedEvent } from "./types";
-import { beacon, errorCode, post, type Reply } from "./api";
+import { backoff, beacon, errorCode, post, transient, type Reply } from "./api";
 
 export interface OutboxOptions {
   server: string;
@@ -25,30 +27,34 @@ export function newId(): string {
 }
 
 export function createOutbox(o: OutboxOptions) {
-  let memory: QueuedEvent[] = []; // when localStorage is unavailable (sandboxed frames, quota)
+  let events: QueuedEvent[] = [];
+  // Acknowledged (or refused) here: never taken back from a stored copy that could not be
+  // updated, or from another tab's.
+  const done = new Set<string>();
   let timer = 0;
   let due = Infinity;
   let sending = false;
   let failures = 0;
   let stopped = false;
 
-  const read = (): QueuedEvent[] => {
+  /** This page's queue plus what earlier pages and other tabs of this user stored, written
+   *  back. Storage that throws (quota, sandboxed frames, blocked) only loses persistence. */
+  const sync = (): QueuedEvent[] => {
+    let all = events;
     try {
-      const stored = localStorage.getItem(o.storageKey);
-      if (stored != null) return JSON.parse(stored);
+      all = [...events, ...(JSON.parse(localStorage.getItem(o.storageKey)!) || [])];
     } catch {
-      // fall back to memory
+      // unreadable: this page's queue alone
     }
-    return memory;
-  };
-  const write = (events: QueuedEvent[]): void => {
-    memory = events;
+    const seen = new Set(done);
+    events = all.filter((e) => !seen.has(e.id) && !!seen.add(e.id));
     try {
       if (events.length) localStorage.setItem(o.storageKey, JSON.stringify(events));
       else localStorage.removeItem(o.storageKey);
     } catch {
       // memory keeps them for this page's life
     }
+    return events;
   };
 
   const schedule = (delay: number): void => {
@@ -62,7 +68,7 @@ export function createOutbox(o: OutboxOptions) {
     due = Infinity;
     // No token before the session answers: identify() flushes once it has one.
     if (sending || stopped || !o.token()) return;
-    const batch = read().slice(0, BATCH);
+    const batch = sync().slice(0, BATCH);
     if (!batch.length) return;
     sending = true;
     let reply: Reply = await post(o.server, "events", { token: o.token(), events: batch });
@@ -72,35 +78,30 @@ export function createOutbox(o: OutboxOptions) {
     sending = false;
     if (stopped) return;
     const { status } = reply;
-    if (status === 0 || status === 429 || status >= 500) {
-      failures++;
-      // Exponential backoff from 1 s to 60 s with jitter, so many tabs don't retry in step.
-      schedule(Math.min(60000, 1000 * 2 ** (failures - 1)) * (0.5 + Math.random() / 2));
-      return;
-    }
+    if (transient(status)) return schedule(backoff(failures++));
     failures = 0;
-    const sent = new Set(batch.map((e) => e.id));
-    write(read().filter((e) => !sent.has(e.id)));
+    for (const e of batch) done.add(e.id);
     if (status < 300) o.acked(reply.body);
     else o.failed(errorCode(reply), reply.body?.error?.message ?? "events refused");
-    if (read().length) schedule(0);
+    if (sync().length) schedule(0);
   }
 
   return {
     add(name: string, properties?: Record<string, unknown>): void {
       const event: QueuedEvent = { id: newId(), name, timestamp: new Date().toISOString() };
       if (properties) event.properties = properties;
-      write([...read(), event]);
+      events.push(event);
+      sync();
       // Progress must reach the server before the user can close the tab; host events batch up.
       schedule(name[0] === "$" ? 50 : 1000);
     },
     flush: () => schedule(0),
     /** Events not acknowledged yet, oldest first. */
-    pending: read,
+    pending: sync,
     /** The page is going away: hand what is pending to the browser (it stays queued). */
     beacon(): void {
-      const events = read().slice(0, BATCH);
-      if (events.length && !stopped && o.token()) beacon(o.server, { token: o.token(), events });
+      const batch = events.slice(0, BATCH);
+      if (batch.length && !stopped && o.token()) beacon(o.server, { token: o.token(), events: batch });
     },
     stop(): void {
       stopped = true;

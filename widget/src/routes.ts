@@ -1,14 +1,30 @@
-// Page patterns (same rules as the server's page_pattern_regex) and SPA route changes.
+// Page patterns and SPA route changes.
 import type { Scope } from "./dom";
 
+/** Whether `text` is `parts` joined by runs of any characters. In linear time, no regex: a
+ *  backtracking `.*` per star takes seconds on a long URL against a few stars. Each middle
+ *  part at its leftmost place never loses a match. */
+function fits(parts: string[], text: string): boolean {
+  const last = parts.length - 1;
+  if (!last) return text === parts[0];
+  let at = parts[0].length;
+  const end = text.length - parts[last].length;
+  if (end < at || !text.startsWith(parts[0]) || !text.endsWith(parts[last])) return false;
+  for (let i = 1; i < last; i++) {
+    const found = text.indexOf(parts[i], at);
+    if (found < 0 || (at = found + parts[i].length) > end) return false;
+  }
+  return true;
+}
+
+/** The server's page pattern rules exactly (server/shirube/services/published.py,
+ *  `PagePattern`): `*` matches any run of characters, everything else is literal, the query
+ *  and fragment are ignored, and a path pattern also matches absolute URLs with that path. */
 export function matchPage(pattern: string, href: string): boolean {
   const url = href.split("#")[0].split("?")[0];
-  const body = pattern
-    .split("*")
-    .map((part) => part.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"))
-    .join(".*");
-  const prefix = pattern[0] === "/" ? "(?:[a-z][a-z0-9+.\\-]*://[^/]+)?" : "";
-  return new RegExp("^" + prefix + body + "$").test(url);
+  const parts = pattern.split("*");
+  const host = pattern[0] === "/" && /^[a-z][a-z0-9+.-]*:\/\/[^/]+/.exec(url);
+  return (!!host && fits(parts, url.slice(host[0].length))) || fits(parts, url);
 }
 
 /** Calls `changed` after every URL change: pushState, replaceState, popstate, hashchange.

@@ -14,7 +14,7 @@ export async function openSession(
   publicKey: string,
   userId: string,
   who: Identity,
-): Promise<SessionResponse | { code: string; message: string }> {
+): Promise<SessionResponse | { code: string; message: string; status: number }> {
   const reply = await post(server, "session", {
     public_key: publicKey,
     user_id: userId,
@@ -24,7 +24,7 @@ export async function openSession(
     identity_token: who.token,
   });
   if (reply.status === 200) return reply.body;
-  return { code: errorCode(reply), message: reply.body?.error?.message ?? "session failed" };
+  return { code: errorCode(reply), message: reply.body?.error?.message ?? "session failed", status: reply.status };
 }
 
 const STATUS: Record<string, TourStatus> = {

@@ -8,7 +8,7 @@ import type { SessionStep, SessionTour } from "./types";
 import { waitFor } from "./waiter";
 
 export interface TourHost {
-  tours(): SessionTour[];
+  tours_(): SessionTour[];
   /** sessionStorage key of the tours auto-started in this browser session (per user). */
   sessionKey: string;
   /** Where a step's nodes go: the main root, or one inside an open modal <dialog> (`moved`
@@ -244,7 +244,7 @@ export function createTours(host: TourHost) {
         else if (!r.view) show(k, 1);
         return;
       }
-      const tours = host.tours();
+      const tours = host.tours_();
       const tour = tours.find(resumable) || tours.find((t) => t.trigger.type === "auto" && eligible(t));
       if (tour) start(tour);
     },
@@ -253,12 +253,12 @@ export function createTours(host: TourHost) {
       const step = run?.tour.steps[run.index];
       if (step?.advance.type === "event" && step.advance.event === name) next();
       else if (!run) {
-        const tour = host.tours().find((t) => t.trigger.type === "event" && t.trigger.event === name && eligible(t));
+        const tour = host.tours_().find((t) => t.trigger.type === "event" && t.trigger.event === name && eligible(t));
         if (tour) start(tour);
       }
     },
     start(key: string): boolean {
-      const tour = host.tours().find((t) => t.key === key);
+      const tour = host.tours_().find((t) => t.key === key);
       if (tour && run?.tour.key !== key) start(tour);
       return !!tour;
     },

@@ -1,8 +1,9 @@
 // One widget instance: the public API behind window.Shirube, and everything one signed-in
 // user's session owns (nodes, listeners, outbox, runner, checklists), torn down by reset().
+import { backoff, transient } from "./api";
 import { createChecklists, type Checklists } from "./checklist/index";
 import type { WidgetContext } from "./context";
-import { createScope, type Scope } from "./dom";
+import { createScope, followable, type Scope } from "./dom";
 import { createEmitter, type Handler } from "./emitter";
 import { localeOf, stringsFor } from "./i18n";
 import { renderText } from "./markdown";
@@ -14,6 +15,8 @@ import { createTours } from "./tours";
 import type { EventsResponse, SessionResponse } from "./types";
 
 const POLL_MS = 30000;
+/** Tries of the first `session` call: 1 s, 2 s, … 60 s apart (jittered), about two minutes. */
+const SESSION_TRIES = 8;
 
 interface Live {
   userId: string;
@@ -21,10 +24,12 @@ interface Live {
   scope: Scope;
   session: SessionResponse | null;
   outbox: ReturnType<typeof createOutbox>;
-  tours?: ReturnType<typeof createTours>;
+  runner_?: ReturnType<typeof createTours>;
   /** Calls made before the session answered (the snippet's queue replays them right away). */
   pending: (() => void)[];
-  checklists?: Checklists;
+  lists_?: Checklists;
+  /** The first `session` call failed for good: identify() starts over. */
+  failed?: boolean;
 }
 
 export function createWidget(server: string, publicKey: string) {
@@ -33,31 +38,50 @@ export function createWidget(server: string, publicKey: string) {
 
   const fail = (code: string, message: string) => emitter.emit("error", { code, message });
 
-  /** Calls `session` again (token renewal, polls); false when it failed. */
-  async function refresh(l: Live): Promise<boolean> {
-    const answer = await openSession(server, publicKey, l.userId, l.who);
-    if (live !== l) return false;
-    if ("code" in answer) {
-      fail(answer.code, answer.message);
-      return false;
+  /** Calls `session` (the first one, token renewal, polls); false when it failed. With
+   *  `tries`, failures that may pass (network, 5xx, 429) are tried again after a backoff: a
+   *  first call that failed while the server restarted must not leave the page blank. */
+  async function refresh(l: Live, tries = 1): Promise<boolean> {
+    for (let n = 0; ; ) {
+      const answer = await openSession(server, publicKey, l.userId, l.who);
+      if (live !== l) return false;
+      if (!("code" in answer)) {
+        l.session = withPending(answer, l.outbox.pending());
+        l.lists_?.update(answer.checklists);
+        return true;
+      }
+      if (++n >= tries || !transient(answer.status)) {
+        fail(answer.code, answer.message);
+        return false;
+      }
+      // reset() wakes the wait (and the check below ends it).
+      await new Promise((wake) => {
+        const timer = setTimeout(wake, backoff(n - 1));
+        l.scope.add(() => wake(clearTimeout(timer)));
+      });
+      if (live !== l) return false;
     }
-    l.session = withPending(answer, l.outbox.pending());
-    l.checklists?.update(answer.checklists);
-    return true;
   }
 
   function queue(name: string, properties?: Record<string, unknown>): void {
     if (!live) return fail("not_identified", "call identify() first");
     live.outbox.add(name, properties);
-    live.tours?.event(name);
+    live.runner_?.event(name);
   }
 
   /** The host's events. Checked here: one bad event would get its whole batch, progress
-   *  events included, refused by the server. `$` names are the widget's own. */
+   *  events included, refused by the server (or, not JSON, never sent at all). `$` names are
+   *  the widget's own. The properties are copied as JSON: later changes by the host don't
+   *  reach the queued event. */
   function track(name: string, properties?: Record<string, unknown>): void {
-    if (!/^[A-Za-z0-9][\w.:$ -]{0,99}$/.test(name) || (properties != null && (typeof properties !== "object" || Array.isArray(properties))))
+    try {
+      if (!/^[A-Za-z0-9][\w.:$ -]{0,99}$/.test(name) || (properties != null && (typeof properties !== "object" || Array.isArray(properties))))
+        throw 0;
+      properties = properties ? JSON.parse(JSON.stringify(properties)) : undefined;
+    } catch {
       return fail("invalid_event", String(name));
-    queue(name, properties || undefined);
+    }
+    queue(name, properties);
   }
 
   function pageViewed(): void {
@@ -83,8 +107,8 @@ export function createWidget(server: string, publicKey: string) {
     };
     const root = makeRoot(document.body, scope);
     const ui = uiState(`shirube:ui:${publicKey}:${l.userId}`);
-    const tours = (l.tours = createTours({
-      tours: () => l.session?.tours || [],
+    const tours = (l.runner_ = createTours({
+      tours_: () => l.session?.tours || [],
       sessionKey: `shirube:seen:${publicKey}:${l.userId}`,
       rootFor(stepScope, moved) {
         // Outside an open modal <dialog> everything is inert: while one is open, cards live
@@ -111,14 +135,14 @@ export function createWidget(server: string, publicKey: string) {
       theme,
       track: queue,
       startTour: (key) => void tours.start(key),
-      navigate: (url) => location.assign(url),
+      navigate: (url) => followable(url) && location.assign(url),
       emit: emitter.emit,
       loadUiState: ui.load,
       saveUiState: ui.save,
       listen: scope.listen,
       renderText,
     };
-    const checklists = (l.checklists = createChecklists(ctx));
+    const checklists = (l.lists_ = createChecklists(ctx));
     scope.add(() => checklists.destroy());
     checklists.update(session.checklists);
 
@@ -138,7 +162,7 @@ export function createWidget(server: string, publicKey: string) {
 
   async function identify(userId: string, who: Identity = {}): Promise<void> {
     userId = String(userId);
-    if (live && live.userId !== userId) reset();
+    if (live && (live.userId !== userId || live.failed)) reset();
     if (live) {
       live.who = who;
       await refresh(live);
@@ -156,12 +180,12 @@ export function createWidget(server: string, publicKey: string) {
         storageKey: `shirube:outbox:${publicKey}:${userId}`,
         token: () => l.session?.token || "",
         renew: () => refresh(l),
-        acked: (reply: EventsResponse) => l.checklists?.markCompleted(reply.completed_items || []),
+        acked: (reply: EventsResponse) => l.lists_?.markCompleted(reply.completed_items || []),
         failed: fail,
       }),
     });
     scope.add(l.outbox.stop);
-    if (!(await refresh(l))) return;
+    if (!(await refresh(l, SESSION_TRIES))) return void (l.failed = true);
     if (!document.body) await new Promise((loaded) => addEventListener("DOMContentLoaded", loaded, { once: true }));
     if (live !== l) return;
     l.outbox.flush(); // what earlier pages of this user left unsent goes first
@@ -169,7 +193,7 @@ export function createWidget(server: string, publicKey: string) {
     pageViewed();
     emitter.emit("ready", { user: userId });
     l.pending.forEach((call) => call());
-    l.tours!.evaluate(); // no-op when a queued startTour() already runs a tour
+    l.runner_!.evaluate(); // no-op when a queued startTour() already runs a tour
   }
 
   function reset(): void {
@@ -186,16 +210,16 @@ export function createWidget(server: string, publicKey: string) {
     (...args: A): void => {
       const l = live;
       if (!l) return fail("not_identified", "call identify() first");
-      if (l.tours) fn(l, ...args);
+      if (l.runner_) fn(l, ...args);
       else l.pending.push(() => fn(l, ...args));
     };
 
   return {
     identify: (userId: string, who?: Identity) => identify(userId, who).catch((e) => fail("internal", String(e))),
     track,
-    startTour: whenReady((l, key: string) => l.tours!.start(key) || fail("unknown_tour", key)),
-    openChecklist: whenReady((l, key?: string) => l.checklists!.open(key)),
-    closeChecklist: whenReady((l) => l.checklists!.close()),
+    startTour: whenReady((l, key: string) => l.runner_!.start(key) || fail("unknown_tour", key)),
+    openChecklist: whenReady((l, key?: string) => l.lists_!.open(key)),
+    closeChecklist: whenReady((l) => l.lists_!.close()),
     reset,
     on: (name: string, handler: Handler) => emitter.on(name, handler),
     destroy(): void {

@@ -15,7 +15,7 @@ function itemView(item: SessionItem, done: boolean, ctx: WidgetContext, t: Strin
   return h(
     "li",
     { "data-shirube-item": item.id, "data-state": done ? "done" : "todo" },
-    h("span", { class: "ck" }, h("span", { class: "sr" }, done ? t.done : t.todo)),
+    h("span", { class: "ck" }, h("span", { class: "sr" }, done ? t.done_ : t.todo_)),
     h(
       "div",
       { class: "tx" },
@@ -26,7 +26,7 @@ function itemView(item: SessionItem, done: boolean, ctx: WidgetContext, t: Strin
     ),
     !done &&
       item.completion.type === "manual" &&
-      h("button", { "data-shirube-action": "mark-done", "aria-label": `${t.markDone}: ${item.title}` }, t.markDone),
+      h("button", { "data-shirube-action": "mark-done", "aria-label": `${t.markDone_}: ${item.title}` }, t.markDone_),
   );
 }
 
@@ -40,12 +40,12 @@ export function paintPanel(panel: HTMLElement, e: Entry, all: Entry[], ctx: Widg
       "div",
       { class: "hd" },
       h("h2", { id: "shc-t" }, list.title),
-      h("button", { "data-shirube-action": "minimize", "aria-label": t.minimize }, "−"),
+      h("button", { "data-shirube-action": "minimize", "aria-label": t.minimize_ }, "−"),
     ),
     all.length > 1 &&
       h(
         "div",
-        { class: "sw", role: "group", "aria-label": t.switcher },
+        { class: "sw", role: "group", "aria-label": t.switcher_ },
         ...all.map(({ list_: other }) =>
           h("button", { "data-key": other.key, "aria-pressed": String(other === list) }, other.title),
         ),
@@ -57,7 +57,7 @@ export function paintPanel(panel: HTMLElement, e: Entry, all: Entry[], ctx: Widg
       h(
         "div",
         { class: "dn", "data-shirube": "checklist-done" },
-        list.completion_message ? ctx.renderText(list.completion_message) : t.allDone,
+        list.completion_message ? ctx.renderText(list.completion_message) : t.allDone_,
       ),
     complete && surveyView(e, t),
   ];

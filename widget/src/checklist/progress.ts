@@ -3,7 +3,7 @@ import { percent, type Entry } from "./model";
 import type { Strings } from "./strings";
 
 /** "2 of 5 done" for people: the count the launcher shows and the progress bar's text value. */
-export const countText = (e: Entry, t: Strings): string => t.count(e.done_.size, e.list_.items.length);
+export const countText = (e: Entry, t: Strings): string => t.count_(e.done_.size, e.list_.items.length);
 
 /** The panel's progress bar: a percent for assistive tech, the width through CSSOM (CSP-safe). */
 export function progressBar(e: Entry, t: Strings): HTMLElement {
@@ -14,7 +14,7 @@ export function progressBar(e: Entry, t: Strings): HTMLElement {
       class: "bar",
       "data-shirube": "progress",
       role: "progressbar",
-      "aria-label": t.progress,
+      "aria-label": t.progress_,
       "aria-valuemin": 0,
       "aria-valuemax": 100,
       "aria-valuenow": value,

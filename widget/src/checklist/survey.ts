@@ -6,7 +6,7 @@ import type { Strings } from "./strings";
 export function surveyView(e: Entry, t: Strings): HTMLElement | null {
   const { survey } = e.list_;
   if (!survey || (e.answered_ && !e.thanked_)) return null;
-  if (e.thanked_) return h("p", { class: "dn", role: "status", "data-shirube": "survey-thanks" }, t.thanks);
+  if (e.thanked_) return h("p", { class: "dn", role: "status", "data-shirube": "survey-thanks" }, t.thanks_);
   const ratings = [1, 2, 3, 4, 5].map((n) =>
     h(
       "button",
@@ -21,8 +21,8 @@ export function surveyView(e: Entry, t: Strings): HTMLElement | null {
     { class: "sv", "data-shirube": "survey" },
     h("p", { id: "shc-q" }, survey.question),
     h("div", { class: "rt", role: "group", "aria-labelledby": "shc-q" }, ...ratings),
-    h("label", { for: "shc-c" }, survey.comment_label ?? t.comment),
+    h("label", { for: "shc-c" }, survey.comment_label ?? t.comment_),
     comment,
-    h("button", { class: "pr", "data-shirube-action": "submit", disabled: !e.rating_ }, t.submit),
+    h("button", { class: "pr", "data-shirube-action": "submit", disabled: !e.rating_ }, t.submit_),
   );
 }

@@ -1,5 +1,5 @@
 // A step's card: title, body, CTA, counter "2 / 5", progress bar and the buttons.
-import { h } from "../dom";
+import { followable, h } from "../dom";
 import type { Strings } from "../i18n";
 import type { SessionStep } from "../types";
 
@@ -20,6 +20,7 @@ export function buildCard(c: CardSpec): { card: HTMLElement; arrow: HTMLElement 
   const byButton = step.advance.type === "next";
   const button = (action: string, label: string, cls: string) =>
     h("button", { type: "button", class: cls, "data-shirube-action": action }, label);
+  const cta = step.cta && followable(step.cta.url);
   const percent = Math.round(((index + 1) / total) * 100);
   const fill = h("i");
   // Through CSSOM, not a style attribute: a strict CSP (style-src-attr) allows only this.
@@ -34,31 +35,30 @@ export function buildCard(c: CardSpec): { card: HTMLElement; arrow: HTMLElement 
       role: "dialog",
       "aria-modal": c.kind === "modal" ? "true" : null,
       "aria-labelledby": step.title ? id + "t" : null,
-      "aria-label": step.title ? null : c.t.progress,
+      "aria-label": step.title ? null : c.t.progress_,
       "aria-describedby": step.body ? id + "d" : null,
       tabindex: -1,
       "data-shirube": c.kind,
       "data-shirube-step": step.id,
     },
     arrow,
-    h("button", { type: "button", class: "x", "data-shirube-action": "close", "aria-label": t.close }, "×"),
+    h("button", { type: "button", class: "x", "data-shirube-action": "close", "aria-label": t.close_ }, "×"),
     step.title && h("div", { id: id + "t", class: "h", role: "heading", "aria-level": 2 }, c.renderText(step.title)),
     // A long body scrolls (the card is capped at the viewport's height; title and buttons stay).
     step.body && h("div", { id: id + "d", class: "b" }, c.renderText(step.body)),
-    step.cta &&
-      h("a", { href: step.cta.url, "data-shirube-action": "cta", target: /^https?:/.test(step.cta.url) ? "_blank" : null, rel: "noopener" }, step.cta.label),
+    cta && h("a", { href: cta, "data-shirube-action": "cta", target: /^https?:/.test(cta) ? "_blank" : null, rel: "noopener" }, step.cta!.label),
     h(
       "div",
       { class: "f" },
       h("span", { class: "n", "data-shirube-part": "counter" }, `${index + 1} / ${total}`),
       h(
         "div",
-        { class: "g", "data-shirube-part": "progress", role: "progressbar", "aria-label": t.progress, "aria-valuenow": percent, "aria-valuemin": 0, "aria-valuemax": 100 },
+        { class: "g", "data-shirube-part": "progress", role: "progressbar", "aria-label": t.progress_, "aria-valuenow": percent, "aria-valuemin": 0, "aria-valuemax": 100 },
         fill,
       ),
-      !last && button("skip", t.skip, "s"),
-      c.canBack && button("back", t.back, ""),
-      byButton && (last ? button("done", t.done, "p") : button("next", t.next, "p")),
+      !last && button("skip", t.skip_, "s"),
+      c.canBack && button("back", t.back_, ""),
+      byButton && (last ? button("done", t.done_, "p") : button("next", t.next_, "p")),
     ),
   );
   return { card, arrow };

@@ -62,7 +62,7 @@ export function renderStep(p: StepSpec): StepView {
   let expanded: ((value: boolean) => void) | null = null;
   let quiet = false; // focusing the beacon ourselves must not reopen its card
   if (step.kind === "hotspot" && target) {
-    const b = beacon(root, step.id, p.t.hint);
+    const b = beacon(root, step.id, p.t.hint_);
     scope.add(() => b.el.remove());
     scope.add(track(target, () => b.update(target)));
     expanded = (value) => b.el.setAttribute("aria-expanded", String(value));
