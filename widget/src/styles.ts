@@ -5,29 +5,30 @@
 // --shirube-brand, --shirube-on-brand (text on brand), --shirube-link, --shirube-font.
 import type { Theme } from "./types";
 
-const CSS = `*{box-sizing:border-box;font:14px/1.5 var(--shirube-font);text-align:left}
-[popover]{position:fixed;inset:auto;margin:0;border:0;padding:0;overflow:visible;background:none;color:#1f2328}
-.c{top:0;left:0;width:max-content;max-width:min(360px,100vw - 16px);max-height:calc(100dvh - 16px);display:flex;flex-direction:column;background:#fff;border-radius:8px;padding:16px;box-shadow:0 6px 24px #0004}
-.b{overflow:auto}
-.c.m{inset:0;margin:auto;height:fit-content}
-.h{margin-right:28px}.h,.h *{font-size:16px;font-weight:700}
-p,ul,ol{margin:0 0 8px}ul,ol{padding-left:20px}
-a{color:var(--shirube-link)}
-button{cursor:pointer;border-radius:6px;padding:6px 12px;border:1px solid #6e7781;background:#fff}
-:focus-visible{outline:2px solid var(--shirube-link);outline-offset:2px}
-.x{position:absolute;top:8px;right:8px;border:0;padding:2px 8px;font-size:20px;line-height:1;background:none}
-.f{display:flex;align-items:center;gap:8px;margin-top:12px}
-.n,.s,.x{color:#57606a}.n{font-size:12px}
-.g{flex:1;min-width:40px;height:4px;background:#d0d7de}
-.g i{display:block;height:100%;background:var(--shirube-brand)}
-.p{background:var(--shirube-brand);border-color:var(--shirube-brand);color:var(--shirube-on-brand)}
-.s{border:0;padding:6px 4px;background:none}
-.a{position:absolute;width:10px;height:10px;background:#fff;rotate:45deg}
-.sp{inset:0;width:auto;height:auto;overflow:hidden;pointer-events:none}.sp.k{pointer-events:auto}
-.sp i{position:absolute;border-radius:4px;box-shadow:0 0 0 200vmax #0008}
-.hs{width:22px;height:22px;border-radius:50%;border:3px solid #fff;background:var(--shirube-brand);box-shadow:0 0 0 2px var(--shirube-brand)}
-@media (prefers-reduced-motion:no-preference){.c{animation:fi .15s}.hs{animation:pu 1.6s infinite}}
-@keyframes fi{from{opacity:0}}@keyframes pu{50%{box-shadow:0 0 0 9px #0000}}`;
+const CSS =
+  "*{box-sizing:border-box;font:14px/1.5 var(--shirube-font);text-align:left}" +
+  "[popover]{position:fixed;inset:auto;margin:0;border:0;padding:0;overflow:visible;background:none;color:#1f2328}" +
+  ".c{top:0;left:0;width:max-content;max-width:min(360px,100vw - 16px);max-height:calc(100dvh - 16px);display:flex;flex-direction:column;background:#fff;border-radius:8px;padding:16px;box-shadow:0 6px 24px #0004}" +
+  ".b{overflow:auto}" +
+  ".c.m{inset:0;margin:auto;height:fit-content}" +
+  ".h{margin-right:28px}.h,.h *{font-size:16px;font-weight:700}" +
+  "p,ul,ol{margin:0 0 8px}ul,ol{padding-left:20px}" +
+  "a{color:var(--shirube-link)}" +
+  "button{cursor:pointer;border-radius:6px;padding:6px 12px;border:1px solid #6e7781;background:#fff}" +
+  ":focus-visible{outline:2px solid var(--shirube-link);outline-offset:2px}" +
+  ".x{position:absolute;top:8px;right:8px;border:0;padding:2px 8px;font-size:20px;line-height:1;background:none}" +
+  ".f{display:flex;align-items:center;gap:8px;margin-top:12px}" +
+  ".n,.s,.x{color:#57606a}.n{font-size:12px}" +
+  ".g{flex:1;min-width:40px;height:4px;background:#d0d7de}" +
+  ".g i{display:block;height:100%;background:var(--shirube-brand)}" +
+  ".p{background:var(--shirube-brand);border-color:var(--shirube-brand);color:var(--shirube-on-brand)}" +
+  ".s{border:0;padding:6px 4px;background:none}" +
+  ".a{position:absolute;width:10px;height:10px;background:#fff;rotate:45deg}" +
+  ".sp{inset:0;width:auto;height:auto;overflow:hidden;pointer-events:none}.sp.k{pointer-events:auto}" +
+  ".sp i{position:absolute;border-radius:4px;box-shadow:0 0 0 200vmax #0008}" +
+  ".hs{width:22px;height:22px;border-radius:50%;border:3px solid #fff;background:var(--shirube-brand);box-shadow:0 0 0 2px var(--shirube-brand)}" +
+  "@media (prefers-reduced-motion:no-preference){.c{animation:fi .15s}.hs{animation:pu 1.6s infinite}}" +
+  "@keyframes fi{from{opacity:0}}@keyframes pu{50%{box-shadow:0 0 0 9px #0000}}";
 
 function luminance(hex: string): number {
   const [r, g, b] = [1, 3, 5].map((i) => {
