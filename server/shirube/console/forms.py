@@ -15,9 +15,11 @@ async def checked_form(request: Request) -> dict[str, str]:
     """The posted text fields once the CSRF token matches the session's (403 otherwise).
     A body without a Content-Length, or a larger one, is refused before it is parsed."""
     length = request.headers.get("content-length", "")
-    if not length.isdigit():
+    # isdigit() alone takes "²" and other Unicode digits, which int() then refuses.
+    if not (length.isascii() and length.isdigit()):
         raise HTTPException(411)
-    if int(length) > MAX_FORM_BYTES:
+    # Length first: int() refuses strings of over 4,300 digits with a ValueError (a 500).
+    if len(length.lstrip("0")) > len(str(MAX_FORM_BYTES)) or int(length) > MAX_FORM_BYTES:
         raise HTTPException(413)
     # No file fields: a multipart body with a file is refused (400) by the parser itself.
     async with request.form(max_files=0, max_fields=10) as form:

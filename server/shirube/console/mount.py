@@ -8,12 +8,13 @@ from pathlib import Path
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.exceptions import ExceptionMiddleware
-from starlette.routing import Mount
+from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from shirube.console import auth, pages
 from shirube.console.headers import SecurityHeaders
-from shirube.console.render import html_error, template_environment
+from shirube.console.render import html_error, html_server_error, template_environment
 from shirube.console.sessions import ConsoleSessions, derive_key
 from shirube.console.state import Console, ProvideConsole
 from shirube.context import AppContext
@@ -21,6 +22,23 @@ from shirube.settings import Settings
 
 CONSOLE_PATH = "/console"
 STATIC = Path(__file__).parent / "static"
+
+
+class _ConsoleMount(Mount):
+    """A Mount that also takes its own bare path: Starlette's Mount only matches "/console/…",
+    so "/console" was redirected by the app's router, outside the console's middleware and
+    without its security headers. Here the console's router gives that redirect itself."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        root_path = scope.get("root_path", "")
+        if scope["type"] == "http" and scope["path"] == root_path + self.path:
+            return Match.FULL, {
+                "path_params": dict(scope.get("path_params", {})),
+                "app_root_path": scope.get("app_root_path", root_path),
+                "root_path": root_path + self.path,
+                "endpoint": self.app,
+            }
+        return super().matches(scope)
 
 
 def console_mount(settings: Settings, context: AppContext) -> Mount:
@@ -34,7 +52,7 @@ def console_mount(settings: Settings, context: AppContext) -> Mount:
         *pages.routes,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    return Mount(
+    return _ConsoleMount(
         CONSOLE_PATH,
         routes=routes,
         middleware=[
@@ -46,7 +64,11 @@ def console_mount(settings: Settings, context: AppContext) -> Mount:
                 always_secure=settings.console_secure_cookie,
             ),
             Middleware(ProvideConsole, console=console),
-            # HTML error pages here instead of the API's JSON errors.
-            Middleware(ExceptionMiddleware, handlers={HTTPException: html_error}),
+            # HTML error pages here instead of the API's JSON errors, for unexpected failures
+            # (database down) too: the app's own handler would answer JSON without our headers.
+            Middleware(
+                ExceptionMiddleware,
+                handlers={HTTPException: html_error, Exception: html_server_error},
+            ),
         ],
     )

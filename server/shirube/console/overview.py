@@ -74,13 +74,17 @@ def _name(kind: str, document: Mapping[str, Any], locale: str) -> str:
 def load_overview(session: Session, access: WorkspaceRole) -> Overview:
     workspace = access.workspace
     assert workspace.id is not None
+    # Correlated, so it reads only this workspace's versions (through the content_id, version
+    # index); a grouped subquery joined afterwards aggregated every workspace's versions on
+    # every page view.
     last_published = (
-        select(ContentVersion.content_id, func.max(ContentVersion.published_at).label("at"))
-        .group_by(col(ContentVersion.content_id))
-        .subquery()
+        select(func.max(ContentVersion.published_at))
+        .where(col(ContentVersion.content_id) == col(ContentItem.id))
+        .correlate(ContentItem)
+        .scalar_subquery()
     )
     rows = session.exec(
-        select(ContentItem, ContentVersion.document, last_published.c.at)
+        select(ContentItem, ContentVersion.document, last_published)
         .join(
             ContentVersion,
             and_(
@@ -89,7 +93,6 @@ def load_overview(session: Session, access: WorkspaceRole) -> Overview:
             ),
             isouter=True,
         )
-        .join(last_published, last_published.c.content_id == col(ContentItem.id), isouter=True)
         .where(ContentItem.workspace_id == workspace.id)
         .order_by(col(ContentItem.kind), col(ContentItem.key))
     ).all()

@@ -3,6 +3,7 @@ that format figures, and the HTML error pages."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from shirube.console.sessions import csrf_token
 from shirube.console.state import console_of
 from shirube.models import Admin
 
+logger = logging.getLogger("shirube")
 TEMPLATES = Path(__file__).parent / "templates"
 ERROR_MESSAGES = {
     403: "The form expired or did not come from this console. Reload the page and try again.",
@@ -23,6 +25,7 @@ ERROR_MESSAGES = {
     405: "Method not allowed.",
     411: "The form was sent without its length.",
     413: "The form is too large.",
+    500: "Something went wrong on the server (is the database reachable?). Try again shortly.",
 }
 
 
@@ -90,3 +93,12 @@ async def html_error(request: Request, exc: Exception) -> Response:
     message = ERROR_MESSAGES.get(exc.status_code, "The request could not be handled.")
     context = {"status": exc.status_code, "message": message}
     return render(request, "error.html", context, status=exc.status_code)
+
+
+async def html_server_error(request: Request, exc: Exception) -> Response:
+    """Any other failure (the database down, a bug): logged with its traceback, answered with
+    the console's own error page, so the browser gets HTML with the security headers rather
+    than the API's JSON, and never a stack trace."""
+    logger.exception("console error on %s %s", request.method, request.url.path, exc_info=exc)
+    context = {"status": 500, "message": ERROR_MESSAGES[500]}
+    return render(request, "error.html", context, status=500)
