@@ -190,3 +190,15 @@ def test_the_workspace_page_aggregates_no_other_workspaces_rows(
             if len(grouped) == 2:
                 assert "workspace_id" in grouped[0], statement
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", page.text)
+
+
+def test_a_wrong_method_gets_the_html_405_with_its_allow_header(client: TestClient) -> None:
+    for method, path, allowed in (
+        ("POST", "/console/", {"GET", "HEAD"}),
+        ("DELETE", "/console/login", {"GET", "HEAD", "POST"}),
+    ):
+        answer = client.request(method, path)
+        assert answer.status_code == 405
+        assert answer.headers["content-type"].startswith("text/html")
+        assert {m.strip() for m in answer.headers["allow"].split(",")} == allowed
+        _check_headers(answer)

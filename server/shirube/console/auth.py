@@ -95,8 +95,13 @@ async def logout(request: Request) -> Response:
     return redirect(LOGIN_PATH)
 
 
+async def login_route(request: Request) -> Response:
+    # One route for both methods, so a 405 on /login says Allow: GET, HEAD, POST (two routes
+    # on one path answer with the first one's methods only).
+    return await (login(request) if request.method == "POST" else login_page(request))
+
+
 routes = [
-    Route("/login", login_page, methods=["GET"]),
-    Route("/login", login, methods=["POST"]),
+    Route("/login", login_route, methods=["GET", "POST"]),
     Route("/logout", logout, methods=["POST"]),
 ]

@@ -92,7 +92,10 @@ async def html_error(request: Request, exc: Exception) -> Response:
         return redirect(exc.headers["Location"])
     message = ERROR_MESSAGES.get(exc.status_code, "The request could not be handled.")
     context = {"status": exc.status_code, "message": message}
-    return render(request, "error.html", context, status=exc.status_code)
+    page = render(request, "error.html", context, status=exc.status_code)
+    # Starlette's own headers on its errors (Allow on a 405, as HTTP requires).
+    page.headers.update(exc.headers or {})
+    return page
 
 
 async def html_server_error(request: Request, exc: Exception) -> Response:
