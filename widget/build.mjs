@@ -15,7 +15,7 @@ const INTERNAL = [
   "acked", "arrow", "beacon", "canBack", "card", "collapse", "dispose", "el", "emit", "evaluate",
   "failed", "flush", "gen", "listen", "load", "loadUiState", "markCompleted", "navigate",
   "outbox", "pending", "renderText", "renew", "returnTo", "root", "rootFor", "save",
-  "saveUiState", "scope", "server", "session", "sessionKey", "side", "start", "stop",
+  "saveUiState", "scope", "session", "sessionKey", "side", "start", "stop",
   "storageKey", "update", "userId", "vertical", "view", "who",
 ];
 

@@ -8,6 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.widget.conftest import BUNDLE
 from tests.widget.content import CHECKLIST_ROLE
 from tests.widget.helpers import advance, box, card, open_step, wait_for, wait_progress, wait_ready
 from tests.widget.servers import HostPages, LiveShirube
@@ -153,4 +154,27 @@ def test_starting_an_unknown_tour_reports_an_error_and_breaks_nothing(
         "no `error` event for an unknown tour",
     )
     page.evaluate("Shirube.startTour('modal-trap')")
+    expect(card(page, "m1")).to_be_visible()
+
+
+def test_data_server_names_the_server_of_a_script_served_elsewhere(
+    page: Page, host: HostPages, shirube: LiveShirube, user_id: str, page_errors: list[str]
+) -> None:
+    # A copy of the script on the host's own origin (a CDN): the API is still data-server's.
+    copy = f"{host.origin}/cdn/widget/shirube.js"
+    page.route(copy, lambda route: route.fulfill(path=BUNDLE, content_type="text/javascript"))
+    page.goto(host.url("/admin.html"))  # no snippet: the test loads the script itself
+    page.evaluate(
+        """([src, key, server]) => new Promise((loaded) => {
+          const script = document.createElement("script");
+          script.src = src;
+          script.dataset.key = key;
+          script.dataset.server = server;
+          script.onload = loaded;
+          document.head.appendChild(script);
+        })""",
+        [copy, shirube.public_key, shirube.base_url],
+    )
+    # startTour waits for the session; a wrong server would be retried, not answer.
+    page.evaluate("(user) => { Shirube.identify(user); Shirube.startTour('modal-trap'); }", user_id)
     expect(card(page, "m1")).to_be_visible()
