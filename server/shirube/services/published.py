@@ -176,6 +176,9 @@ class EventRule:
 class Targeted(NamedTuple):
     tours: tuple[PublishedTour, ...]
     checklists: tuple[PublishedChecklist, ...]
+    # Event names whose stored counts can complete an item of these checklists: the only
+    # counters a session reads (each name is one more index lookup).
+    count_names: tuple[str, ...] = ()
 
 
 # Distinct trait sets remembered per content revision (a few MB at most).
@@ -213,9 +216,14 @@ class PublishedContent:
         return found
 
     def _evaluate(self, user: Traits, company: Traits | None) -> Targeted:
+        checklists = tuple(c for c in self.checklists.values() if c.targets(user, company))
+        names = {
+            rule.event for c in checklists for _, rule in c.derived_items if rule.type == "event"
+        }
         return Targeted(
             tuple(t for t in self.tours.values() if t.targets(user, company)),
-            tuple(c for c in self.checklists.values() if c.targets(user, company)),
+            checklists,
+            tuple(sorted(names)),
         )
 
     @cached_property

@@ -4,7 +4,6 @@ placeholders."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
@@ -113,16 +112,18 @@ class Raw:
 
 
 # orjson reads integers beyond 64 bits as floats (1e+23), silently; text with a run of 19
-# digits anywhere goes to the standard library, which keeps them exact.
-_LONG_DIGITS = re.compile(r"\d{19}")
-_LONG_DIGITS_BYTES = re.compile(rb"\d{19}")
+# digits anywhere goes to the standard library, which keeps them exact. Found by mapping every
+# digit to "0" and searching for 19 of them: a regex search (`\d{19}`) cost 20,000
+# instructions for a user's traits, a tenth of a whole widget session.
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_DIGIT_RUN = b"0" * 19
 
 
 def json_loads(text: str | bytes) -> Any:
-    pattern = _LONG_DIGITS if isinstance(text, str) else _LONG_DIGITS_BYTES
-    if pattern.search(text):  # type: ignore[arg-type]
+    data = text.encode() if isinstance(text, str) else text
+    if len(data) >= 19 and _DIGIT_RUN in data.translate(_DIGITS_TO_ZERO):
         return json.loads(text)
-    return orjson.loads(text)
+    return orjson.loads(data)
 
 
 def json_text(value: Any) -> str:

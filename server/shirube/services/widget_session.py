@@ -187,8 +187,7 @@ def open_session(
         if member is None:
             writes.append(membership_insert(raw, ws, request.user_id, request.company_id, now))
 
-    tours, checklists = published.targeted(user.traits, company)
-    count_names = published.rule_event_names if checklists else ()
+    tours, checklists, count_names = published.targeted(user.traits, company)
     progress = read_progress(raw, ws, request.user_id, count_names)
     completions = pending_completions(raw, ws, request.user_id, checklists, progress)
     if writes or completions:
