@@ -6,12 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from shirube.api.session_body import plain_session_request
+from shirube.api.widget import SessionBody
 from shirube.app import create_app
+from shirube.errors import ValidationFailed
 from shirube.middleware.widget_session_route import WidgetSessionRoute
+from shirube.services.widget_session import SessionRequest
+from shirube.validation import validate_model
 from starlette.testclient import TestClient
 
 from tests.api.helpers import publish, tour_doc
@@ -137,3 +143,65 @@ def test_a_declared_length_over_the_limit_is_refused_alike(settings, database, w
     got, expected = _asgi(fast, headers, body), _asgi(route, headers, body)
     assert got == expected
     assert got[0]["status"] == 413
+
+
+def _pydantic_request(data: Any) -> tuple[str, SessionRequest] | None:
+    try:
+        body = validate_model(SessionBody, data)
+    except ValidationFailed:
+        return None
+    return body.public_key, SessionRequest(
+        user_id=body.user_id,
+        traits=dict(body.traits) if body.traits is not None else None,
+        locale=body.locale.replace("_", "-") if body.locale else None,
+        company_id=body.company.id if body.company else None,
+        company_traits=dict(body.company.traits) if body.company and body.company.traits else None,
+        identity_token=body.identity_token,
+    )
+
+
+_ODD_VALUES: list[Any] = [
+    None, "", "x", "x" * 64, "x" * 65, "x" * 255, "x" * 256, "x" * 1000, "x" * 1001, "日本語",
+    "ja", "ja-JP", "pt_BR", "zh-Hant-TW", "ja\n", "j", "jajaj", "ja-", "ja-J", "en-abcdefghi",
+    0, 1, -1, 2**63 - 1, 1.5, -0.0, 1e300, True, False, [], [1, "a"], [None], ["x" * 1001],
+    {}, {"a": 1}, {"": 1}, {"k" * 65: 1}, {"a": {"b": 1}}, {"a": [1, 2]}, {"a": None},
+    {f"k{i}": i for i in range(101)}, {"id": "c1"}, {"id": "c1", "traits": {"plan": "pro"}},
+    {"id": "", "traits": {}}, {"id": "c1", "x": 1}, {"traits": {"a": 1}}, "t" * 4096, "t" * 4097,
+]  # fmt: skip
+
+
+def test_plain_bodies_are_read_as_pydantic_reads_them():
+    """Whatever the plain check accepts, pydantic accepts with the same values."""
+    rng = random.Random(20261123)
+    base: dict[str, Any] = {
+        "public_key": "pk_live_1",
+        "user_id": "user-1",
+        "traits": {"role": "admin", "logins": 3, "score": 1.5, "ok": True, "none": None},
+        "locale": "ja",
+        "company": {"id": "c1", "traits": {"plan": "pro", "employees": 40}},
+        "identity_token": "abc",
+    }
+    keys = [*base, "extra"]
+    accepted = 0
+    for _ in range(4000):
+        body = json.loads(json.dumps(base))
+        for _ in range(rng.randint(0, 3)):
+            key = rng.choice(keys)
+            if rng.random() < 0.15:
+                body.pop(key, None)
+            elif (
+                key in ("traits", "company")
+                and isinstance(body.get(key), dict)
+                and rng.random() < 0.5
+            ):
+                target = body[key] if key == "traits" else body[key].setdefault("traits", {})
+                if isinstance(target, dict):
+                    target[rng.choice(["role", "new", "", "k" * 65])] = rng.choice(_ODD_VALUES)
+            else:
+                body[key] = rng.choice(_ODD_VALUES)
+        plain = plain_session_request(body)
+        if plain is not None:
+            accepted += 1
+            assert plain == _pydantic_request(body), body
+    assert accepted > 500  # the plain check does take the usual bodies
+    assert plain_session_request(base) == _pydantic_request(base)

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from shirube.api.session_body import plain_session_request
 from shirube.context import AppContext, get_context
 from shirube.errors import ApiError, FieldError, ValidationFailed
 from shirube.jsonresponse import JSONResponse
@@ -47,12 +48,15 @@ class SessionBody(Strict):
     identity_token: str | None = Field(default=None, max_length=4096)
 
 
-def session_answer(ctx: AppContext, data: Any, origin: str | None) -> Awaitable[bytes]:
-    """The session answer for a decoded body: validated here, then one database call."""
+def session_request(data: Any) -> tuple[str, SessionRequest]:
+    """The public key and the request of a decoded body, or the validation error."""
     if not isinstance(data, dict):
         raise ValidationFailed([FieldError("", "request body must be a JSON object")])
+    plain = plain_session_request(data)
+    if plain is not None:
+        return plain
     body = validate_model(SessionBody, data)
-    session_request = SessionRequest(
+    return body.public_key, SessionRequest(
         user_id=body.user_id,
         traits=dict(body.traits) if body.traits is not None else None,
         locale=body.locale.replace("_", "-") if body.locale else None,
@@ -60,14 +64,19 @@ def session_answer(ctx: AppContext, data: Any, origin: str | None) -> Awaitable[
         company_traits=dict(body.company.traits) if body.company and body.company.traits else None,
         identity_token=body.identity_token,
     )
+
+
+def session_answer(ctx: AppContext, data: Any, origin: str | None) -> Awaitable[bytes]:
+    """The session answer for a decoded body: validated here, then one database call."""
+    public_key, request = session_request(data)
     settings = ctx.settings
 
     def work(raw: Raw) -> bytes:
         return open_session(
             raw,
-            body.public_key,
+            public_key,
             origin,
-            session_request,
+            request,
             ctx.published,
             token_secret=settings.secret_key,
             token_ttl=settings.widget_token_ttl_seconds,

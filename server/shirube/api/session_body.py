@@ -1,0 +1,90 @@
+"""A widget session body checked in plain Python when it is plainly valid.
+
+`SessionBody` (pydantic) validates every trait value with a Python validator, one call from
+Rust each: 46,000 instructions a session, more than the identify read (bench/README.md). The
+bodies widgets send are plain (strings, numbers, booleans and nulls as traits), so those are
+checked here with the same limits; anything else — a list trait, a key over a limit, a wrong
+type, anything unexpected — returns None, and pydantic decides and words the error as before.
+So for every body this accepts, pydantic accepts it too and gives the same values
+(tests/api/test_widget_session_route.py checks both on many bodies).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from shirube.services.widget_session import SessionRequest
+
+_BODY_KEYS = frozenset({"public_key", "user_id", "traits", "locale", "company", "identity_token"})
+_COMPANY_KEYS = frozenset({"id", "traits"})
+# event_schema.Locale, anchored as pydantic anchors it (no "$" before a final newline).
+_LOCALE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
+MAX_TRAITS = 100
+MAX_TRAIT_NAME = 64
+MAX_TRAIT_TEXT = 1000
+MAX_EXTERNAL_ID = 255
+MAX_PUBLIC_KEY = 64
+MAX_IDENTITY_TOKEN = 4096
+
+
+def _text(value: Any, longest: int) -> bool:
+    return type(value) is str and 0 < len(value) <= longest
+
+
+def _plain_traits(traits: Any) -> bool:
+    if type(traits) is not dict or len(traits) > MAX_TRAITS:
+        return False
+    for name, value in traits.items():
+        if type(name) is not str or not 0 < len(name) <= MAX_TRAIT_NAME:
+            return False
+        kind = type(value)
+        if kind is str:
+            if len(value) > MAX_TRAIT_TEXT:
+                return False
+        elif kind is float:
+            if not math.isfinite(value):
+                return False
+        elif not (kind is int or kind is bool or value is None):
+            return False  # lists and anything else: pydantic's rules
+    return True
+
+
+def plain_session_request(data: dict[str, Any]) -> tuple[str, SessionRequest] | None:
+    """(public key, request) when `data` is a plainly valid body; None: ask pydantic."""
+    if not data.keys() <= _BODY_KEYS:
+        return None
+    public_key = data.get("public_key")
+    user_id = data.get("user_id")
+    if not (_text(public_key, MAX_PUBLIC_KEY) and _text(user_id, MAX_EXTERNAL_ID)):
+        return None
+    traits = data.get("traits")
+    if traits is not None and not _plain_traits(traits):
+        return None
+    locale = data.get("locale")
+    if locale is not None and not (type(locale) is str and _LOCALE.fullmatch(locale)):
+        return None
+    company = data.get("company")
+    company_id = company_traits = None
+    if company is not None:
+        if type(company) is not dict or not company.keys() <= _COMPANY_KEYS:
+            return None
+        company_id = company.get("id")
+        company_traits = company.get("traits")
+        if not _text(company_id, MAX_EXTERNAL_ID):
+            return None
+        if company_traits is not None and not _plain_traits(company_traits):
+            return None
+    token = data.get("identity_token")
+    if token is not None and not (type(token) is str and len(token) <= MAX_IDENTITY_TOKEN):
+        return None
+    assert isinstance(public_key, str) and isinstance(user_id, str)
+    return public_key, SessionRequest(
+        user_id=user_id,
+        traits=dict(traits) if traits is not None else None,
+        locale=locale.replace("_", "-") if locale else None,
+        company_id=company_id,
+        company_traits=dict(company_traits) if company_traits else None,
+        identity_token=token,
+    )
