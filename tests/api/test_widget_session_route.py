@@ -164,6 +164,7 @@ _ODD_VALUES: list[Any] = [
     None, "", "x", "x" * 64, "x" * 65, "x" * 255, "x" * 256, "x" * 1000, "x" * 1001, "日本語",
     "ja", "ja-JP", "pt_BR", "zh-Hant-TW", "ja\n", "j", "jajaj", "ja-", "ja-J", "en-abcdefghi",
     0, 1, -1, 2**63 - 1, 1.5, -0.0, 1e300, True, False, [], [1, "a"], [None], ["x" * 1001],
+    ["x" * 1000, 2.5, False], [[1]], [{"a": 1}], list(range(100)), list(range(101)),
     {}, {"a": 1}, {"": 1}, {"k" * 65: 1}, {"a": {"b": 1}}, {"a": [1, 2]}, {"a": None},
     {f"k{i}": i for i in range(101)}, {"id": "c1"}, {"id": "c1", "traits": {"plan": "pro"}},
     {"id": "", "traits": {}}, {"id": "c1", "x": 1}, {"traits": {"a": 1}}, "t" * 4096, "t" * 4097,
@@ -182,6 +183,13 @@ def test_plain_bodies_are_read_as_pydantic_reads_them():
         "identity_token": "abc",
     }
     keys = [*base, "extra"]
+    for value in _ODD_VALUES:  # every odd value in every place, one at a time
+        variants = [{**base, key: value} for key in keys]
+        variants.append({**base, "traits": {**base["traits"], "role": value}})
+        variants.append({**base, "company": {"id": "c1", "traits": {"plan": value}}})
+        for body in variants:
+            plain = plain_session_request(body)
+            assert plain is None or plain == _pydantic_request(body), body
     accepted = 0
     for _ in range(4000):
         body = json.loads(json.dumps(base))

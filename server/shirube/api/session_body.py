@@ -2,10 +2,10 @@
 
 `SessionBody` (pydantic) validates every trait value with a Python validator, one call from
 Rust each: 46,000 instructions a session, more than the identify read (bench/README.md). The
-bodies widgets send are plain (strings, numbers, booleans and nulls as traits), so those are
-checked here with the same limits; anything else — a list trait, a key over a limit, a wrong
-type, anything unexpected — returns None, and pydantic decides and words the error as before.
-So for every body this accepts, pydantic accepts it too and gives the same values
+bodies widgets send are plain (strings, numbers, booleans, nulls and lists of those as traits),
+so those are checked here with the same limits; anything else (a key over a limit, a wrong
+type, a nested object, anything unexpected) returns None, and pydantic decides and words the
+error as before. So for every body this accepts, pydantic accepts it too and gives the same values
 (tests/api/test_widget_session_route.py checks both on many bodies).
 """
 
@@ -24,6 +24,7 @@ _LOCALE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
 MAX_TRAITS = 100
 MAX_TRAIT_NAME = 64
 MAX_TRAIT_TEXT = 1000
+MAX_TRAIT_LIST = 100
 MAX_EXTERNAL_ID = 255
 MAX_PUBLIC_KEY = 64
 MAX_IDENTITY_TOKEN = 4096
@@ -33,21 +34,29 @@ def _text(value: Any, longest: int) -> bool:
     return type(value) is str and 0 < len(value) <= longest
 
 
+def _scalar(value: Any) -> bool:
+    """event_schema._is_scalar, without None."""
+    kind = type(value)
+    if kind is str:
+        return len(value) <= MAX_TRAIT_TEXT
+    if kind is float:
+        return math.isfinite(value)
+    return kind is int or kind is bool
+
+
 def _plain_traits(traits: Any) -> bool:
     if type(traits) is not dict or len(traits) > MAX_TRAITS:
         return False
     for name, value in traits.items():
         if type(name) is not str or not 0 < len(name) <= MAX_TRAIT_NAME:
             return False
-        kind = type(value)
-        if kind is str:
-            if len(value) > MAX_TRAIT_TEXT:
+        if value is None or _scalar(value):
+            continue
+        if type(value) is not list or len(value) > MAX_TRAIT_LIST:
+            return False
+        for item in value:
+            if not _scalar(item):
                 return False
-        elif kind is float:
-            if not math.isfinite(value):
-                return False
-        elif not (kind is int or kind is bool or value is None):
-            return False  # lists and anything else: pydantic's rules
     return True
 
 
