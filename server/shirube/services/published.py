@@ -121,7 +121,7 @@ class _Published:
         return opened
 
     def with_progress(self, locale: str | None, default_locale: str, progress: bytes) -> bytes:
-        return self.opened_json(locale, default_locale) + b',"progress":' + progress + b"}"
+        return self.opened_json(locale, default_locale) + PROGRESS + progress + b"}"
 
     def targets(self, user: Traits, company: Traits | None) -> bool:
         """Whether the audience takes this user (and company); no audience means everyone."""
@@ -129,6 +129,7 @@ class _Published:
 
 
 NOT_STARTED = b'{"status":"not_started","current_step":null}'
+PROGRESS = b',"progress":'  # what follows `opened_json()` of a tour or checklist
 
 
 @dataclass
