@@ -16,7 +16,7 @@ from functools import cache
 
 import orjson
 
-from shirube.security.widget_tokens import _AUDIENCE, WidgetIdentity
+from shirube.security.widget_tokens import _AUDIENCE
 
 
 def _b64url(data: bytes) -> bytes:
@@ -26,15 +26,18 @@ def _b64url(data: bytes) -> bytes:
 _HEADER = _b64url(orjson.dumps({"alg": "HS256", "typ": "JWT"}))
 
 
-def issue_session_token(identity: WidgetIdentity, secret: str, ttl_seconds: int) -> str:
+def issue_session_token(
+    workspace_id: int, user_id: str, company_id: str | None, secret: str, ttl_seconds: int
+) -> str:
+    """The token of `WidgetIdentity(workspace_id, user_id, company_id)`."""
     payload: dict[str, object] = {
         "aud": _AUDIENCE,
-        "ws": identity.workspace_id,
-        "sub": identity.user_id,
+        "ws": workspace_id,
+        "sub": user_id,
         "exp": int(time.time()) + ttl_seconds,
     }
-    if identity.company_id is not None:
-        payload["co"] = identity.company_id
+    if company_id is not None:
+        payload["co"] = company_id
     signing_input = _HEADER + b"." + _b64url(orjson.dumps(payload))
     mac = _keyed(secret).copy()
     mac.update(signing_input)
