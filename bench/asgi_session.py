@@ -1,5 +1,5 @@
 """The widget session and the bare baseline driven through their ASGI apps in-process, without
-HTTP: what each app costs per request (µs of wall time on one core), alternating the two.
+HTTP: what each app costs per request (µs of this process's CPU time), alternating the two.
 
 Not a throughput benchmark (widget_session.py is): it separates what the apps cost from what
 uvicorn, the kernel and wrk cost, and counts garbage collections per request.
@@ -16,6 +16,7 @@ import contextlib
 import cProfile
 import gc
 import json
+import os
 import pstats
 import random
 import tempfile
@@ -41,6 +42,7 @@ class Driver:
         self.bodies = bodies
         self.status = 0
         self.size = 0
+        self.system = 0.0
 
     def scope(self, body: bytes) -> dict[str, Any]:
         return {
@@ -86,31 +88,63 @@ class Driver:
 
     async def run(self, picks: Sequence[int]) -> float:
         bodies = self.bodies
-        started = time.perf_counter()
+        started = os.times()
         for index in picks:
             await self.one(bodies[index])
-        return (time.perf_counter() - started) / len(picks)
+        ended = os.times()
+        self.system = (ended.system - started.system) / len(picks)
+        return (ended.user + ended.system - started.user - started.system) / len(picks)
 
 
 def gc_collections() -> int:
     return sum(stat["collections"] for stat in gc.get_stats())
 
 
+class GcTimer:
+    """Wall time spent in garbage collections, per generation (gc.callbacks)."""
+
+    def __init__(self) -> None:
+        self.spent = [0.0, 0.0, 0.0]
+        self._started = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.spent[info["generation"]] += time.perf_counter() - self._started
+
+    def take(self) -> list[float]:
+        spent, self.spent = self.spent, [0.0, 0.0, 0.0]
+        return spent
+
+
 async def compare(
-    shirube: Driver, bare: Driver, calls: int, rounds: int, profile: Path | None
+    shirube: Driver, bare: Driver, calls: int, rounds: int, profile: Path | None, gc_mode: str
 ) -> None:
     rng = random.Random(11)
     count = len(shirube.bodies)
-    await shirube.run([rng.randrange(count) for _ in range(min(calls, 2000))])  # warm up
+    await shirube.run(list(range(count)))  # every user once: memos and rows as in a long run
+    await shirube.run([rng.randrange(count) for _ in range(min(calls, 2000))])
     await bare.run([rng.randrange(count) for _ in range(500)])
+    if gc_mode == "freeze":
+        gc.freeze()
+    elif gc_mode == "off":
+        gc.disable()
+    timer = GcTimer()
     for round_index in range(rounds):
         picks = [rng.randrange(count) for _ in range(calls)]
         line = []
         for label, driver in (("bare", bare), ("shirube", shirube)):
             before = gc_collections()
+            timer.take()
             mean = await driver.run(picks)
             gcs = (gc_collections() - before) / calls
-            line.append(f"{label} {mean * 1e6:6.1f} µs ({gcs:.3f} gc/req)")
+            in_gc = " ".join(f"{t / calls * 1e6:.1f}" for t in timer.take())
+            line.append(
+                f"{label} {mean * 1e6:6.1f} µs ({driver.system * 1e6:.1f} sys; "
+                f"{gcs:.3f} gc/req, gc µs/req {in_gc})"
+            )
         print(f"   round {round_index + 1}: " + ", ".join(line), flush=True)
     if profile is not None:
         profiler = cProfile.Profile()
@@ -141,7 +175,9 @@ def measure(database_url: str, options: argparse.Namespace) -> None:
     shirube = Driver(app, widget_session.SESSION_PATH, prepared.workspace.origin, bodies)
     bare = Driver(launcher.bare_app(), launcher.BARE_PATH, prepared.workspace.origin, bodies)
     try:
-        uvloop.run(compare(shirube, bare, options.calls, options.rounds, options.profile))
+        uvloop.run(
+            compare(shirube, bare, options.calls, options.rounds, options.profile, options.gc)
+        )
     finally:
         app.state.shirube.db.dispose()
 
@@ -152,6 +188,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=5000, help="requests per line")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--postgres", metavar="URL", help="also on PostgreSQL (scratch database)")
+    parser.add_argument(
+        "--gc", choices=["default", "freeze", "off"], default="default",
+        help="garbage collector after the warm-up: as is, gc.freeze(), or disabled",
+    )  # fmt: skip
     parser.add_argument("--profile", type=Path, help="write a cProfile of Shirube here")
     options = parser.parse_args(argv)
     print(f"machine: {harness.machine_line()}; load average {harness.load_average()}")
