@@ -124,6 +124,36 @@ def test_closing_the_tab_mid_tour_keeps_every_step_shown(
     )
 
 
+def test_what_an_earlier_page_left_goes_out_with_the_first_step_seen(
+    page: Page, host: HostPages, shirube: LiveShirube, user_id: str, page_errors: list[str]
+) -> None:
+    # An earlier page of this user queued an event it never sent. Nothing is sent ahead of the
+    # first step: that event goes out, oldest first, in the same request as the new page's view
+    # and its first step.
+    key = f"shirube:outbox:{shirube.public_key}:{user_id}"
+    earlier = f"earlier-{user_id}"
+    page.add_init_script(
+        f"localStorage.setItem({json.dumps(key)}, JSON.stringify([{{id: {json.dumps(earlier)},"
+        " name: 'report.exported', timestamp: new Date().toISOString()}]));"
+    )
+    batches: list[list[dict[str, Any]]] = []
+
+    def record(route: Route) -> None:
+        batches.append(json.loads(route.request.post_data or "{}")["events"])
+        route.continue_()
+
+    page.route(EVENTS_URL, record)
+    open_step(page, host.url("/admin.html", user_id, tour="retry-tour"), "a")
+    wait_for(
+        lambda: [e["id"] for e in shirube.events(user_id, "report.exported")] == [earlier],
+        "the earlier page's event was not stored",
+        page=page,
+    )
+    first = batches[0]
+    assert first[0]["id"] == earlier
+    assert {"$page_viewed", "$tour_started", "$tour_step_seen"} <= {e["name"] for e in first}
+
+
 def test_an_expired_session_token_is_renewed_and_the_batch_resent(
     page: Page, host: HostPages, shirube: LiveShirube, user_id: str, page_errors: list[str]
 ) -> None:

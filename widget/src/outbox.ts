@@ -66,7 +66,7 @@ export function createOutbox(o: OutboxOptions) {
 
   async function flush(): Promise<void> {
     due = Infinity;
-    // No token before the session answers: identify() flushes once it has one.
+    // No token before the session answers: the page view identify() queues then sends all.
     if (sending || stopped || !o.token()) return;
     const batch = sync().slice(0, BATCH);
     if (!batch.length) return;
@@ -95,7 +95,6 @@ export function createOutbox(o: OutboxOptions) {
       // Progress must reach the server before the user can close the tab; host events batch up.
       schedule(name[0] === "$" ? 50 : 1000);
     },
-    flush: () => schedule(0),
     /** Events not acknowledged yet, oldest first. */
     pending: sync,
     /** The page is going away: hand what is pending to the browser (it stays queued). */

@@ -3,6 +3,7 @@
 // `* { font-size: 30px !important }` on the host element) can: `*` below resets them.
 // Theme variables for every part of the widget (the checklist uses them too):
 // --shirube-brand, --shirube-on-brand (text on brand), --shirube-link, --shirube-font.
+import { CHECKLIST_CSS } from "./checklist/styles";
 import type { Theme } from "./types";
 
 const CSS =
@@ -44,7 +45,11 @@ function sheet(css: string): CSSStyleSheet {
   return s;
 }
 
-export function styleSheets(theme: Theme): CSSStyleSheet[] {
+/** The widget's rules, the checklist's included: they do not depend on the session. */
+export const baseSheet = () => sheet(CSS + CHECKLIST_CSS);
+
+/** The theme's variables (brand colour, font) from the session answer. */
+export function themeSheet(theme: Theme): CSSStyleSheet {
   const brand = /^#[0-9a-f]{6}$/i.test(theme.brand_color || "") ? theme.brand_color! : "#0055cc";
   // White text on the brand colour passes WCAG AA (4.5:1) only below this luminance.
   const dark = luminance(brand) <= 0.18;
@@ -52,11 +57,8 @@ export function styleSheets(theme: Theme): CSSStyleSheet[] {
     theme.font_family && /^[^;{}<>\\]+$/.test(theme.font_family)
       ? theme.font_family
       : "system-ui,sans-serif";
-  return [
-    sheet(CSS),
-    sheet(
-      `:host{--shirube-brand:${brand};--shirube-on-brand:${dark ? "#fff" : "#1f2328"};` +
-        `--shirube-link:${dark ? brand : "#0550ae"};--shirube-font:${font}}`,
-    ),
-  ];
+  return sheet(
+    `:host{--shirube-brand:${brand};--shirube-on-brand:${dark ? "#fff" : "#1f2328"};` +
+      `--shirube-link:${dark ? brand : "#0550ae"};--shirube-font:${font}}`,
+  );
 }

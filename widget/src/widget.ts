@@ -10,7 +10,7 @@ import { renderText } from "./markdown";
 import { createOutbox } from "./outbox";
 import { watchRoutes } from "./routes";
 import { openSession, uiState, withPending, type Identity } from "./state";
-import { styleSheets } from "./styles";
+import { baseSheet, themeSheet } from "./styles";
 import { createTours } from "./tours";
 import type { EventsResponse, SessionResponse } from "./types";
 
@@ -89,11 +89,11 @@ export function createWidget(server: string, publicKey: string) {
     queue("$page_viewed", { url: location.href.slice(0, 2000), title: document.title.slice(0, 500) || undefined });
   }
 
-  function render(l: Live, session: SessionResponse): void {
+  function render(l: Live, session: SessionResponse, base: CSSStyleSheet): void {
     const { scope } = l;
     const theme = session.workspace.theme || {};
     const locale = localeOf(session.user.locale);
-    const sheets = styleSheets(theme);
+    const sheets = [base, themeSheet(theme)];
     const makeRoot = (parent: Element, s: Scope): ShadowRoot => {
       const host = document.createElement("shirube-root");
       const root = host.attachShadow({ mode: "open" });
@@ -185,11 +185,22 @@ export function createWidget(server: string, publicKey: string) {
       }),
     });
     scope.add(l.outbox.stop);
-    if (!(await refresh(l, SESSION_TRIES))) return void (l.failed = true);
+    const answered = refresh(l, SESSION_TRIES);
+    // While the session call is on the network (its request is out): parse the stylesheet and
+    // open both storages, whose first access waits for the browser process.
+    const base = baseSheet();
+    l.outbox.pending();
+    try {
+      sessionStorage.length;
+    } catch {
+      // no sessionStorage: the tours keep their triggers in memory
+    }
+    if (!(await answered)) return void (l.failed = true);
     if (!document.body) await new Promise((loaded) => addEventListener("DOMContentLoaded", loaded, { once: true }));
     if (live !== l) return;
-    l.outbox.flush(); // what earlier pages of this user left unsent goes first
-    render(l, l.session!);
+    // What earlier pages of this user left unsent goes out with this page's first events
+    // (the page view below), 50 ms after the first step is on screen, not before it.
+    render(l, l.session!, base);
     pageViewed();
     emitter.emit("ready", { user: userId });
     l.pending.forEach((call) => call());

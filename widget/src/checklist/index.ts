@@ -20,7 +20,6 @@ import { cornerClass, createLauncher, paintLauncher } from "./launcher";
 import { isComplete, newEntry, type Entry } from "./model";
 import { createPanel, paintPanel } from "./panel";
 import { stringsFor } from "./strings";
-import { CHECKLIST_CSS } from "./styles";
 import { createToasts } from "./toast";
 
 const FOCUSABLE = "button,textarea";
@@ -33,12 +32,9 @@ export function createChecklists(ctx: WidgetContext) {
   let opened: boolean | undefined; // read from the UI state at the first update
   let lastAnswer = "";
   const t = stringsFor(ctx.locale);
-  const sheet = new CSSStyleSheet();
   const launcher = createLauncher();
   const panel = createPanel();
   const toasts = createToasts();
-  sheet.replaceSync(CHECKLIST_CSS);
-  ctx.root.adoptedStyleSheets = [...ctx.root.adoptedStyleSheets, sheet];
   const box = h("div", { class: cornerClass(ctx.theme), hidden: true }, panel, toasts.node_, launcher);
   ctx.root.append(box);
 
@@ -215,7 +211,6 @@ export function createChecklists(ctx: WidgetContext) {
     destroy(): void {
       toasts.destroy_();
       box.remove();
-      ctx.root.adoptedStyleSheets = ctx.root.adoptedStyleSheets.filter((other) => other !== sheet);
     },
   };
 }

@@ -1,4 +1,4 @@
-// The checklist's stylesheet, added to the shadow root next to the core's. Colours and font
+// The checklist's rules, parsed with the core's into one sheet (styles.ts). Colours and font
 // come from the core's theme variables (--shirube-brand, --shirube-on-brand, --shirube-font);
 // every rule is scoped under .shc so it cannot restyle tour cards. `all:initial` stops
 // properties inherited from the host page through <shirube-root>.
