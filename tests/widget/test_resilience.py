@@ -67,6 +67,27 @@ def test_a_failed_first_session_call_is_retried_until_the_server_answers(
     assert page.evaluate("window.shirubeEvents.filter((e) => e.name === 'error')") == []
 
 
+def test_a_proxy_error_page_instead_of_the_session_answer_is_tried_again(
+    page: Page, host: HostPages, shirube: LiveShirube, user_id: str, page_errors: list[str]
+) -> None:
+    # A 502 with an HTML body (a proxy in front of the server): the body is no JSON, the
+    # failure may pass.
+    calls: list[str] = []
+
+    def proxy(route: Route) -> None:
+        calls.append(route.request.method)
+        if len(calls) == 1:
+            route.fulfill(status=502, content_type="text/html", body="<h1>Bad gateway</h1>")
+        else:
+            route.continue_()
+
+    page.route(session_url(shirube), proxy)
+    page.goto(host.url("/admin.html", user_id, tour="keys"))
+    expect(card(page, "k1")).to_be_visible(timeout=RETRIED_TIMEOUT_MS)
+    assert len(calls) == 2
+    assert page.evaluate("window.shirubeEvents.filter((e) => e.name === 'error')") == []
+
+
 def test_a_refused_session_call_is_not_retried_and_identify_starts_over(
     page: Page, host: HostPages, shirube: LiveShirube, user_id: str, page_errors: list[str]
 ) -> None:
