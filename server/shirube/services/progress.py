@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any, NamedTuple
 
 from sqlmodel import Session
@@ -60,12 +61,18 @@ _COUNTS = (
 )
 
 
+@cache
+def _progress_with_counts(names: int) -> str:
+    """The same string object every time: the driver's statement cache hashes the text."""
+    return _PROGRESS + _COUNTS.format(placeholders(names))
+
+
 def read_progress(
     raw: Raw, workspace_id: int, user_id: str, count_names: Collection[str] = ()
 ) -> UserProgress:
     sql, params = _PROGRESS, [workspace_id, user_id] * 3
     if count_names:
-        sql += _COUNTS.format(placeholders(len(count_names)))
+        sql = _progress_with_counts(len(count_names))
         params += [workspace_id, user_id, *count_names]
     progress = UserProgress(counts={} if count_names else None)
     iso = raw.iso_or_none
