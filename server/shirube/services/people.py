@@ -60,18 +60,19 @@ def identify_user(
     """The user after this identify call (from `stored`, read before), and the statements
     that store it (none when nothing changed). `seen`: the user is here now (a widget
     session), as opposed to the host backend describing them."""
+    if stored is None:
+        person = Person(user_id, dict(traits or {}), locale)
+    else:
+        new_traits = merged(stored.traits, traits)
+        new_locale = locale or stored.locale
+        person = Person(user_id, new_traits, new_locale)
+        refresh = seen and now - stored.last_seen_at >= LAST_SEEN_GRANULARITY
+        if new_traits == stored.traits and new_locale == stored.locale and not refresh:
+            return person, []  # the common case: a returning user, nothing new
     store = partial(
         _store_user, ids=(workspace_id, user_id), traits=traits or {}, locale=locale,
         seen_at=now if seen else None,
     )  # fmt: skip
-    if stored is None:
-        return Person(user_id, dict(traits or {}), locale), [store]
-    new_traits = merged(stored.traits, traits)
-    new_locale = locale or stored.locale
-    person = Person(user_id, new_traits, new_locale)
-    refresh = seen and now - stored.last_seen_at >= LAST_SEEN_GRANULARITY
-    if new_traits == stored.traits and new_locale == stored.locale and not refresh:
-        return person, []
     return person, [store]
 
 
@@ -83,12 +84,13 @@ def identify_company(
     traits: dict[str, Any] | None,
     now: datetime,
 ) -> tuple[Person, list[Statement]]:
-    store = partial(_store_company, ids=(workspace_id, company_id), traits=traits or {}, now=now)
     if stored_traits is None:
-        return Person(company_id, dict(traits or {})), [store]
-    new_traits = merged(stored_traits, traits)
-    if new_traits == stored_traits:
-        return Person(company_id, new_traits), []
+        new_traits = dict(traits or {})
+    else:
+        new_traits = merged(stored_traits, traits)
+        if new_traits == stored_traits:
+            return Person(company_id, new_traits), []
+    store = partial(_store_company, ids=(workspace_id, company_id), traits=traits or {}, now=now)
     return Person(company_id, new_traits), [store]
 
 
