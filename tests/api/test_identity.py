@@ -142,7 +142,11 @@ def test_enforce_accepts_a_valid_token(client, database):
     plain = identity_token(ws.identity_secret, "u2")
     assert post_session(client, ws.public_key, "u2", identity_token=plain).status_code == 200
     claimed = post_session(
-        client, ws.public_key, "u2", identity_token=plain, company={"id": "c1", "traits": {"plan": "free"}}
+        client,
+        ws.public_key,
+        "u2",
+        identity_token=plain,
+        company={"id": "c1", "traits": {"plan": "free"}},
     )
     assert_error(claimed, 401, "identity_required")
     assert "company" in claimed.json()["error"]["message"]

@@ -68,7 +68,10 @@ def test_every_page_embeds_the_snippet_with_identity_token_traits_company_and_lo
     assert options["traits"]["role"] == "admin"
     assert options["company"] == {"id": admin.company_id, "traits": {"plan": "trial"}}
     assert options["locale"] == "ja" and options["token"].count(".") == 2
-    assert 'src="http://127.0.0.1:9/widget/shirube.js" data-key="pk_test"' in page
+    assert (
+        'src="http://127.0.0.1:9/widget/shirube.js" data-key="pk_test" crossorigin="anonymous"'
+        in page
+    )
 
 
 def test_language_switch_to_english_and_back(demo: Demo) -> None:

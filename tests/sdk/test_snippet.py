@@ -67,6 +67,8 @@ def test_snippet_has_the_contract_shape(client: Client) -> None:
         "async": None,
         "src": f"{SERVER}/widget/shirube.js",
         "data-key": "pk_live",
+        # The widget's session call reuses the script's connection (both without credentials).
+        "crossorigin": "anonymous",
     }
     assert user_id == "u-1"
     assert list(options) == ["traits", "company", "token"]

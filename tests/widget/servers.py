@@ -169,7 +169,7 @@ class Snippet:
     def html(self) -> str:
         return (
             f"<script>{self.inline_script()}</script>\n"
-            f'<script async src="{self.script_src()}" data-key="{self.public_key}"></script>'
+            f'<script async src="{self.script_src()}" data-key="{self.public_key}" crossorigin="anonymous"></script>'
         )
 
     def deferred_html(self) -> str:

@@ -45,5 +45,5 @@ def render_snippet(
         f"Shirube.identify({script_json(user_id)}, {script_json(dict(options))});\n"
         "</script>\n"
         f'<script{nonce_attr} async src="{html.escape(widget_url, quote=True)}" '
-        f'data-key="{html.escape(public_key, quote=True)}"></script>\n'
+        f'data-key="{html.escape(public_key, quote=True)}" crossorigin="anonymous"></script>\n'
     )
