@@ -4,9 +4,11 @@ wrote, and each must still keep the keys it sent."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from shirube.db import Database
 from shirube.services.people import (
+    StoredUser,
     identify_company,
     identify_user,
     read_company_traits,
@@ -19,17 +21,18 @@ from shirube.timeutil import utcnow
 from tests.conftest import WorkspaceKeys
 
 
-def _identify(database: Database, workspace: WorkspaceKeys, stored: object, traits: dict) -> None:
+def _identify(
+    database: Database, workspace: WorkspaceKeys, stored: StoredUser | None, traits: dict[str, Any]
+) -> None:
     def work(raw: Raw) -> None:
         _, writes = identify_user(
-            raw,
             workspace.id,
             "u-1",
             stored,
             traits,
             None,
             seen=True,
-            now=utcnow(),  # type: ignore[arg-type]
+            now=utcnow(),
         )
         with write_transaction(raw):
             run_statements(raw, writes)
@@ -37,8 +40,10 @@ def _identify(database: Database, workspace: WorkspaceKeys, stored: object, trai
     database.run_raw_sync(work)
 
 
-def _user(database: Database, workspace: WorkspaceKeys) -> object:
-    return database.run_raw_sync(lambda raw: read_user(raw, workspace.id, "u-1"))
+def _user(database: Database, workspace: WorkspaceKeys) -> StoredUser:
+    stored = database.run_raw_sync(lambda raw: read_user(raw, workspace.id, "u-1"))
+    assert stored is not None
+    return stored
 
 
 def test_a_write_after_a_stale_read_keeps_the_keys_written_meanwhile(
@@ -49,7 +54,7 @@ def test_a_write_after_a_stale_read_keeps_the_keys_written_meanwhile(
     _identify(database, workspace, stale, {"role": "admin"})  # another request, first
     _identify(database, workspace, stale, {"department": "hr"})  # then this one, read before
     stored = _user(database, workspace)
-    assert stored.traits == {"plan": "trial", "role": "admin", "department": "hr"}  # type: ignore[attr-defined]
+    assert stored.traits == {"plan": "trial", "role": "admin", "department": "hr"}
 
 
 def test_two_first_sessions_at_once_both_keep_their_traits(
@@ -58,7 +63,7 @@ def test_two_first_sessions_at_once_both_keep_their_traits(
     _identify(database, workspace, None, {"role": "admin", "plan": "trial"})
     _identify(database, workspace, None, {"plan": "pro", "seats": None})  # also read "no user"
     stored = _user(database, workspace)
-    assert stored.traits == {"role": "admin", "plan": "pro", "seats": None}  # type: ignore[attr-defined]
+    assert stored.traits == {"role": "admin", "plan": "pro", "seats": None}
 
 
 def test_last_seen_never_moves_back_after_a_stale_read(
@@ -66,25 +71,25 @@ def test_last_seen_never_moves_back_after_a_stale_read(
 ) -> None:
     _identify(database, workspace, None, {})
     stale = _user(database, workspace)
-    later = stale.last_seen_at + timedelta(hours=1)  # type: ignore[attr-defined]
+    later = stale.last_seen_at + timedelta(hours=1)
 
     def seen_later(raw: Raw) -> None:
-        _, writes = identify_user(raw, workspace.id, "u-1", stale, {}, "en", seen=True, now=later)  # type: ignore[arg-type]
+        _, writes = identify_user(workspace.id, "u-1", stale, {}, "en", seen=True, now=later)
         with write_transaction(raw):
             run_statements(raw, writes)
 
     database.run_raw_sync(seen_later)
     _identify(database, workspace, stale, {"role": "admin"})  # now < later
     stored = _user(database, workspace)
-    assert stored.last_seen_at == later and stored.locale == "en"  # type: ignore[attr-defined]
+    assert stored.last_seen_at == later and stored.locale == "en"
 
 
 def test_company_traits_merge_after_a_stale_read(
     database: Database, workspace: WorkspaceKeys
 ) -> None:
-    def identify(stored: object, traits: dict) -> None:
+    def identify(stored: dict[str, Any] | None, traits: dict[str, Any]) -> None:
         def work(raw: Raw) -> None:
-            _, writes = identify_company(raw, workspace.id, "c-1", stored, traits, utcnow())  # type: ignore[arg-type]
+            _, writes = identify_company(workspace.id, "c-1", stored, traits, utcnow())
             with write_transaction(raw):
                 run_statements(raw, writes)
 

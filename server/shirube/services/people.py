@@ -47,7 +47,6 @@ def merged(current: dict[str, Any], update: dict[str, Any] | None) -> dict[str, 
 
 
 def identify_user(
-    raw: Raw,
     workspace_id: int,
     user_id: str,
     stored: StoredUser | None,
@@ -77,7 +76,6 @@ def identify_user(
 
 
 def identify_company(
-    raw: Raw,
     workspace_id: int,
     company_id: str,
     stored_traits: dict[str, Any] | None,
@@ -217,7 +215,7 @@ def upsert_user(
     raw = Raw.of_session(session)
     stored = read_user(raw, workspace_id, user_id)
     person, statements = identify_user(
-        raw, workspace_id, user_id, stored, traits, locale, seen=seen, now=utcnow()
+        workspace_id, user_id, stored, traits, locale, seen=seen, now=utcnow()
     )
     run_statements(raw, statements)
     return person
@@ -228,7 +226,7 @@ def upsert_company(
 ) -> Person:
     raw = Raw.of_session(session)
     stored = read_company_traits(raw, workspace_id, company_id)
-    person, statements = identify_company(raw, workspace_id, company_id, stored, traits, utcnow())
+    person, statements = identify_company(workspace_id, company_id, stored, traits, utcnow())
     run_statements(raw, statements)
     return person
 

@@ -173,14 +173,14 @@ def open_session(
         assert seen_at is not None
         stored_user = StoredUser(raw.json_in(user_traits), user_locale, seen_at)
     user, user_writes = identify_user(
-        raw, ws, request.user_id, stored_user, request.traits, request.locale, seen=True, now=now
+        ws, request.user_id, stored_user, request.traits, request.locale, seen=True, now=now
     )
     writes += user_writes
     company: dict[str, Any] | None = None
     if request.company_id is not None:
         stored_company = None if company_traits is None else raw.json_in(company_traits)
         found, company_writes = identify_company(
-            raw, ws, request.company_id, stored_company, request.company_traits, now
+            ws, request.company_id, stored_company, request.company_traits, now
         )
         company = found.traits
         writes += company_writes
