@@ -143,6 +143,37 @@ def test_host_events_are_stored_and_a_bad_one_sinks_nothing(
     assert found["report.shared"] == {"to": "team"}
 
 
+def test_an_event_the_server_refuses_takes_nothing_else_with_it(
+    page: Page, host: HostPages, shirube: LiveShirube, user_id: str, page_errors: list[str]
+) -> None:
+    """The server refuses a batch with one invalid event (here 101 property keys, over its
+    limit of 100) as a whole: the widget splits it and sends the rest one by one."""
+    page.goto(host.url("/admin.html", user_id))
+    wait_ready(page)
+    page.evaluate(
+        """() => {
+          const many = {};
+          for (let i = 0; i < 101; i++) many["k" + i] = i;
+          Shirube.track("report.exported", {format: "csv"});
+          Shirube.track("bad.too_many_keys", many);
+          Shirube.track("report.shared", {to: "team"});
+        }"""
+    )
+
+    def names() -> set[str]:
+        return {e["name"] for e in shirube.events(user_id)}
+
+    wait_for(
+        lambda: {"report.exported", "report.shared", "$page_viewed"} <= names(),
+        lambda: f"events stored: {sorted(names())}",
+    )
+    assert "bad.too_many_keys" not in names()
+    wait_for(
+        lambda: page.evaluate("window.shirubeEvents.some((e) => e.name === 'error')"),
+        "no `error` event for the refused one",
+    )
+
+
 def test_starting_an_unknown_tour_reports_an_error_and_breaks_nothing(
     page: Page, host: HostPages, user_id: str, page_errors: list[str]
 ) -> None:

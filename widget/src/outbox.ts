@@ -36,6 +36,9 @@ export function createOutbox(o: OutboxOptions) {
   let sending = false;
   let failures = 0;
   let stopped = false;
+  // Events to send one by one: a refused batch is split, so that one event the server refuses
+  // (a host event it finds invalid) does not take the progress events queued with it.
+  let solo = 0;
 
   /** This page's queue plus what earlier pages and other tabs of this user stored, written
    *  back. Storage that throws (quota, sandboxed frames, blocked) only loses persistence. */
@@ -68,7 +71,7 @@ export function createOutbox(o: OutboxOptions) {
     due = Infinity;
     // No token before the session answers: the page view identify() queues then sends all.
     if (sending || stopped || !o.token()) return;
-    const batch = sync().slice(0, BATCH);
+    const batch = sync().slice(0, solo ? 1 : BATCH);
     if (!batch.length) return;
     sending = true;
     let reply: Reply = await post(o.server, "events", { token: o.token(), events: batch });
@@ -79,6 +82,11 @@ export function createOutbox(o: OutboxOptions) {
     if (stopped) return;
     const { status } = reply;
     if (transient(status)) return schedule(backoff(failures++));
+    if ((status == 400 || status > 412) && batch.length > 1) {
+      solo = batch.length;
+      return schedule(0);
+    }
+    if (solo) solo--;
     failures = 0;
     for (const e of batch) done.add(e.id);
     if (status < 300) o.acked(reply.body);
