@@ -76,9 +76,11 @@ def _check_length(request: Request) -> None:
     """Refuse a large body before the multipart parser spools it to disk. Browsers always
     send Content-Length with a form, so a body without one is refused too."""
     length = request.headers.get("content-length", "")
-    if not length.isdigit():
+    # isascii(): isdigit() alone takes "²", which int() refuses; int() also refuses strings
+    # of over 4,300 digits.
+    if not (length.isascii() and length.isdigit()):
         raise HTTPException(411)
-    if int(length) > MAX_FORM_BYTES:
+    if len(length.lstrip("0")) > 9 or int(length) > MAX_FORM_BYTES:
         raise HTTPException(413)
 
 

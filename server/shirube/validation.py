@@ -106,9 +106,20 @@ async def read_json(request: Request, max_bytes: int) -> Any:
     return parse_json_body(b"".join(chunks))
 
 
+def declared_length(declared: str | None) -> int | None:
+    """A Content-Length header as a number; None when absent or not plain ASCII digits
+    (isdigit() alone takes "²", which int() refuses). Past 18 digits it is just "huge":
+    int() refuses strings of over 4,300 digits."""
+    if declared is None or not (declared.isascii() and declared.isdigit()):
+        return None
+    digits = declared.lstrip("0")
+    return int(digits or "0") if len(digits) <= 18 else 10**18
+
+
 def check_declared_length(declared: str | None, max_bytes: int) -> None:
     """Refuse a body whose Content-Length is over the limit before reading it."""
-    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+    length = declared_length(declared)
+    if length is not None and length > max_bytes:
         raise _too_large(max_bytes)
 
 

@@ -482,11 +482,12 @@ def test_query_parameter_errors(client, workspace):
         400,
         "bad_request",
     )
-    assert_error(
-        client.get("/api/v1/workspace/identity-stats?days=abc", headers=workspace.auth),
-        400,
-        "bad_request",
-    )
+    for days in ("abc", "%C2%B2", "9" * 5000):  # "²" passes isdigit(), not int()
+        assert_error(
+            client.get(f"/api/v1/workspace/identity-stats?days={days}", headers=workspace.auth),
+            400,
+            "bad_request",
+        )
     assert_error(
         client.post("/api/v1/content/import?publish=maybe", json={}, headers=workspace.auth),
         400,
@@ -960,3 +961,12 @@ def test_big_numbers_round_trip(client, workspace):
     statuses = _big_number_statuses(client, workspace)
     assert {name: pair for name, pair in statuses.items() if max(pair) >= 500} == {}
     assert client.get("/api/v1/users/u1", headers=workspace.auth).json()["traits"]["n"] == 1e20
+
+
+def test_odd_content_lengths_never_give_a_500() -> None:
+    from shirube.validation import declared_length
+
+    assert declared_length("²") is None and declared_length("-1") is None
+    assert declared_length(None) is None and declared_length("") is None
+    assert declared_length("00012") == 12 and declared_length("0") == 0
+    assert declared_length("9" * 5000) == 10**18

@@ -125,7 +125,10 @@ async def rotate_identity_secret(request: Request) -> Response:
 async def identity_stats(request: Request) -> Response:
     workspace = await server_workspace(request)
     raw_days = request.query_params.get("days", "30")
-    if not raw_days.isdigit() or not 1 <= int(raw_days) <= 366:
+    # isascii(): isdigit() alone takes "²", which int() refuses (a 500).
+    if not (raw_days.isascii() and raw_days.isdigit() and len(raw_days) <= 3) or not (
+        1 <= int(raw_days) <= 366
+    ):
         raise ApiError(400, "bad_request", "query parameter days must be between 1 and 366")
     since = (datetime.now(UTC) - timedelta(days=int(raw_days) - 1)).date().isoformat()
 

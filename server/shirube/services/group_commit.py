@@ -1,12 +1,11 @@
 """Group commit: event batches that arrive while another is being written share its
-transaction, each inside its own savepoint.
+transaction (no savepoints: they doubled the pages SQLite copies).
 
 Most of a batch's cost on SQLite is its commit (the pages it dirtied go to the WAL) and the
 random index and counter pages it touches; batches written in one transaction share both.
 Each batch still succeeds or fails on its own: when one fails, the group is rolled back and
 every batch of it written again in its own transaction, so only the failing request gets the
-error. Answers are released only after the COMMIT, so an
-acknowledged event is always stored.
+error. Answers are released only after the COMMIT, so an acknowledged event is always stored.
 
 Used where the hot paths run on the event loop (`Database.raw_inline`): the work is
 synchronous and never interleaves, and the loop itself is the queue.
