@@ -67,17 +67,23 @@ def test_a_failed_first_session_call_is_retried_until_the_server_answers(
     assert page.evaluate("window.shirubeEvents.filter((e) => e.name === 'error')") == []
 
 
+@pytest.mark.parametrize("status", [502, 200])
 def test_a_proxy_error_page_instead_of_the_session_answer_is_tried_again(
-    page: Page, host: HostPages, shirube: LiveShirube, user_id: str, page_errors: list[str]
+    page: Page,
+    host: HostPages,
+    shirube: LiveShirube,
+    user_id: str,
+    page_errors: list[str],
+    status: int,
 ) -> None:
-    # A 502 with an HTML body (a proxy in front of the server): the body is no JSON, the
-    # failure may pass.
+    # An HTML body from a proxy in front of the server (502), or a captive portal's page with
+    # a 200: the body is no JSON, the failure may pass.
     calls: list[str] = []
 
     def proxy(route: Route) -> None:
         calls.append(route.request.method)
         if len(calls) == 1:
-            route.fulfill(status=502, content_type="text/html", body="<h1>Bad gateway</h1>")
+            route.fulfill(status=status, content_type="text/html", body="<h1>Sign in</h1>")
         else:
             route.continue_()
 

@@ -23,8 +23,10 @@ export async function openSession(
     company: who.company,
     identity_token: who.token,
   });
-  if (reply.status === 200) return reply.body;
-  return { code: errorCode(reply), message: reply.body?.error?.message ?? "session failed", status: reply.status };
+  const { status, body } = reply;
+  if (status === 200 && body) return body;
+  // No JSON (a captive portal's page, a proxy's): as if the network failed, so it is retried.
+  return { code: errorCode(reply), message: body?.error?.message ?? "session failed", status: body ? status : 0 };
 }
 
 const STATUS: Record<string, TourStatus> = {
