@@ -15,17 +15,21 @@ import math
 import re
 from typing import Any
 
+from shirube.services.event_schema import (
+    LOCALE_PATTERN,
+    MAX_EXTERNAL_ID,
+    MAX_TRAIT_LIST,
+    MAX_TRAIT_NAME,
+    MAX_TRAIT_TEXT,
+    MAX_TRAITS,
+)
 from shirube.services.widget_session import SessionRequest
 
 _BODY_KEYS = frozenset({"public_key", "user_id", "traits", "locale", "company", "identity_token"})
 _COMPANY_KEYS = frozenset({"id", "traits"})
 # event_schema.Locale, anchored as pydantic anchors it (no "$" before a final newline).
-_LOCALE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
-MAX_TRAITS = 100
-MAX_TRAIT_NAME = 64
-MAX_TRAIT_TEXT = 1000
-MAX_TRAIT_LIST = 100
-MAX_EXTERNAL_ID = 255
+_LOCALE = re.compile(LOCALE_PATTERN)
+# Also SessionBody's (api/widget.py).
 MAX_PUBLIC_KEY = 64
 MAX_IDENTITY_TOKEN = 4096
 

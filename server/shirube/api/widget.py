@@ -14,7 +14,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from shirube.api.session_body import plain_session_request
+from shirube.api.session_body import (
+    MAX_IDENTITY_TOKEN,
+    MAX_PUBLIC_KEY,
+    plain_session_request,
+)
 from shirube.context import AppContext, get_context
 from shirube.errors import ApiError, FieldError, ValidationFailed
 from shirube.jsonresponse import JSONResponse
@@ -40,12 +44,12 @@ from shirube.validation import Strict, read_json, read_model, validate_model
 
 
 class SessionBody(Strict):
-    public_key: str = Field(min_length=1, max_length=64)
+    public_key: str = Field(min_length=1, max_length=MAX_PUBLIC_KEY)
     user_id: ExternalId
     traits: Traits | None = None
     locale: Locale | None = None
     company: CompanyIn | None = None
-    identity_token: str | None = Field(default=None, max_length=4096)
+    identity_token: str | None = Field(default=None, max_length=MAX_IDENTITY_TOKEN)
 
 
 def session_request(data: Any) -> tuple[str, SessionRequest]:

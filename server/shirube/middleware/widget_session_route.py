@@ -15,7 +15,6 @@ as they did from the route.
 
 from __future__ import annotations
 
-from starlette._utils import get_route_path
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -38,7 +37,7 @@ class WidgetSessionRoute:
         if (
             scope["type"] != "http"
             or scope["method"] != "POST"
-            or get_route_path(scope) != SESSION_PATH
+            or _route_path(scope) != SESSION_PATH
         ):
             await self.app(scope, receive, send)
             return
@@ -77,3 +76,13 @@ class WidgetSessionRoute:
             response.headers["Access-Control-Allow-Origin"] = origin
             response.headers.add_vary_header("Origin")
         await response(scope, receive, send)
+
+
+def _route_path(scope: Scope) -> str:
+    """The path below the app's mount point, as Starlette's router matches it (its own helper
+    lives in the private `starlette._utils`)."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root) and path[len(root) : len(root) + 1] in ("", "/"):
+        return path[len(root) :]
+    return path

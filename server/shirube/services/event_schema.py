@@ -16,6 +16,14 @@ from shirube.errors import FieldError, ValidationFailed
 from shirube.jsonresponse import dumps
 from shirube.validation import MAX_DB_INT, Strict, field_errors
 
+# The limits of traits and ids, also read by api/session_body.py's plain check.
+MAX_TRAITS = 100
+MAX_TRAIT_NAME = 64
+MAX_TRAIT_TEXT = 1000
+MAX_TRAIT_LIST = 100
+MAX_EXTERNAL_ID = 255
+LOCALE_PATTERN = r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*"
+
 EventId = Annotated[
     str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$")
 ]
@@ -23,7 +31,7 @@ EventName = Annotated[
     str,
     StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9$][A-Za-z0-9_.:$ \-]*$"),
 ]
-ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=MAX_EXTERNAL_ID)]
 ContentKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]{0,63}$")]
 ItemId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")]
 
@@ -178,13 +186,14 @@ def check_events(events: Sequence[WidgetEventIn]) -> None:
 # Identify payloads ----------------------------------------------------------------------
 
 _TRAIT_TYPES = (
-    "a string (up to 1000 characters), number, boolean, null or a list of up to 100 of those"
+    f"a string (up to {MAX_TRAIT_TEXT} characters), number, boolean, null or a list of up to"
+    f" {MAX_TRAIT_LIST} of those"
 )
 
 
 def _is_scalar(value: Any) -> bool:
     if isinstance(value, str):
-        return len(value) <= 1000
+        return len(value) <= MAX_TRAIT_TEXT
     if isinstance(value, float):
         return math.isfinite(value)
     return value is None or isinstance(value, int | bool)
@@ -196,17 +205,17 @@ def _trait_value(value: Any) -> Any:
         return value
     if (
         isinstance(value, list)
-        and len(value) <= 100
+        and len(value) <= MAX_TRAIT_LIST
         and all(item is not None and _is_scalar(item) for item in value)
     ):
         return value
     raise ValueError(f"must be {_TRAIT_TYPES}")
 
 
-TraitName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+TraitName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TRAIT_NAME)]
 TraitValue = Annotated[Any, AfterValidator(_trait_value)]
-Traits = Annotated[dict[TraitName, TraitValue], Field(max_length=100)]
-Locale = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")]
+Traits = Annotated[dict[TraitName, TraitValue], Field(max_length=MAX_TRAITS)]
+Locale = Annotated[str, StringConstraints(pattern=f"^{LOCALE_PATTERN}$")]
 
 
 class CompanyIn(Strict):
