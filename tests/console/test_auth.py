@@ -110,6 +110,22 @@ def test_sign_out_ends_the_session(client: TestClient, database: Database) -> No
     assert client.get("/console/", follow_redirects=False).status_code == 303
 
 
+def test_a_cookie_copied_before_sign_out_no_longer_opens_the_console(
+    client: TestClient, database: Database
+) -> None:
+    make_admin(database, "ops@example.com")
+    sign_in(client, "ops@example.com")
+    copied = client.cookies.get("shirube_console")
+    assert copied and client.get("/console/").status_code == 200
+    token = csrf_from(client, "/console/")
+    client.post("/console/logout", data={"csrf_token": token}, follow_redirects=False)
+    client.cookies.set("shirube_console", copied, path="/console")
+    assert client.get("/console/", follow_redirects=False).status_code == 303
+    # Signing in again works, with a new session.
+    sign_in(client, "ops@example.com")
+    assert client.get("/console/").status_code == 200
+
+
 def test_a_password_change_ends_existing_sessions(client: TestClient, database: Database) -> None:
     admin_id = make_admin(database, "ops@example.com")
     sign_in(client, "ops@example.com")

@@ -91,6 +91,17 @@ async def login(request: Request) -> Response:
 
 async def logout(request: Request) -> Response:
     await checked_form(request)
+    signed_in = sessions.admin_id(request)
+    if signed_in is not None:
+        # The cookie is kept by the browser, so clearing it cannot revoke a copy of it: moving
+        # the epoch on does (every session of this admin ends, on every device).
+        def revoke(session: Session) -> None:
+            admin = session.get(Admin, signed_in)
+            if admin is not None and sessions.still_valid(request, admin):
+                admin.session_epoch += 1
+                session.add(admin)
+
+        await console_of(request).context.db.run(revoke)
     sessions.end(request)
     return redirect(LOGIN_PATH)
 

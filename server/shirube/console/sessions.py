@@ -1,7 +1,8 @@
 """The console session: a cookie signed by Starlette's SessionMiddleware (itsdangerous).
 
-It holds the admin id, a fingerprint of the admin's password hash (changing the password or
-deleting the admin ends every session), the sign-in time and a per-session CSRF token. The
+It holds the admin id, a fingerprint of the admin's password hash and session epoch (changing
+the password, signing out or deleting the admin ends every session of that admin, copies of the
+cookie included), the sign-in time and a per-session CSRF token. The
 cookie is readable by whoever holds it, so it holds nothing secret beyond the session itself.
 """
 
@@ -60,7 +61,8 @@ class ConsoleSessions:
 
 def _fingerprint(request: Request, admin: Admin) -> str:
     key = console_of(request).fingerprint_key.encode()
-    return hmac.new(key, admin.password_hash.encode(), hashlib.sha256).hexdigest()[:32]
+    state = f"{admin.password_hash}|{admin.session_epoch}".encode()
+    return hmac.new(key, state, hashlib.sha256).hexdigest()[:32]
 
 
 def csrf_token(request: Request) -> str:

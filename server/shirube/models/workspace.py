@@ -39,6 +39,8 @@ class Admin(SQLModel, table=True):
     email: str = Field(max_length=320, unique=True, index=True)
     password_hash: str = Field(max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Part of every console session's fingerprint: sign-out moves it on, ending them all.
+    session_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class WorkspaceAdmin(SQLModel, table=True):
