@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from shirube.api.session_body import plain_session_request
-from shirube.api.widget import SessionBody
+from shirube.api.widget import SessionBody, request_of
 from shirube.app import create_app
 from shirube.errors import ValidationFailed
 from shirube.middleware.widget_session_route import WidgetSessionRoute
@@ -150,14 +150,7 @@ def _pydantic_request(data: Any) -> tuple[str, SessionRequest] | None:
         body = validate_model(SessionBody, data)
     except ValidationFailed:
         return None
-    return body.public_key, SessionRequest(
-        user_id=body.user_id,
-        traits=dict(body.traits) if body.traits is not None else None,
-        locale=body.locale.replace("_", "-") if body.locale else None,
-        company_id=body.company.id if body.company else None,
-        company_traits=dict(body.company.traits) if body.company and body.company.traits else None,
-        identity_token=body.identity_token,
-    )
+    return body.public_key, request_of(body)
 
 
 _ODD_VALUES: list[Any] = [

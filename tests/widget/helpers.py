@@ -4,6 +4,7 @@ condition that settles asynchronously (layout after scrolling, rows reaching the
 from __future__ import annotations
 
 import base64
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -257,3 +258,27 @@ def pixels(page: Page, points: list[tuple[int, int]]) -> list[tuple[int, int, in
     finally:
         scratch.close()
     return [(r, g, b) for r, g, b in found]
+
+
+def outbox_key(shirube: LiveShirube, user_id: str) -> str:
+    return f"shirube:outbox:{shirube.public_key}:{user_id}"
+
+
+def leave_in_outbox(
+    page: Page, shirube: LiveShirube, user_id: str, event_id: str, then: str = ""
+) -> None:
+    """Before the page's scripts run: an earlier page of this user queued `event_id` and never
+    sent it. `then`: more script to run after storing it."""
+    page.add_init_script(
+        f"localStorage.setItem({json.dumps(outbox_key(shirube, user_id))}, JSON.stringify("
+        f"[{{id: {json.dumps(event_id)}, name: 'report.exported',"
+        f" timestamp: new Date().toISOString()}}]));{then}"
+    )
+
+
+def error_events(page: Page) -> list[dict[str, object]]:
+    """The `error` events the widget raised (the test pages record every event)."""
+    errors: list[dict[str, object]] = page.evaluate(
+        "window.shirubeEvents.filter((e) => e.name === 'error')"
+    )
+    return errors

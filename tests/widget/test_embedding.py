@@ -10,7 +10,16 @@ from playwright.sync_api import Page, expect
 
 from tests.widget.conftest import BUNDLE
 from tests.widget.content import CHECKLIST_ROLE
-from tests.widget.helpers import advance, box, card, open_step, wait_for, wait_progress, wait_ready
+from tests.widget.helpers import (
+    advance,
+    box,
+    card,
+    error_events,
+    open_step,
+    wait_for,
+    wait_progress,
+    wait_ready,
+)
 from tests.widget.servers import HostPages, LiveShirube
 
 pytestmark = pytest.mark.browser
@@ -20,8 +29,7 @@ def test_a_tour_queued_before_the_script_loads_starts_after_identify(
     page: Page, host: HostPages, user_id: str, page_errors: list[str]
 ) -> None:
     open_step(page, host.url("/admin.html", user_id, queued_tour="modal-trap"), "m1")
-    errors = page.evaluate("window.shirubeEvents.filter((e) => e.name === 'error')")
-    assert errors == []
+    assert error_events(page) == []
 
 
 def test_destroy_removes_every_node(
@@ -169,7 +177,7 @@ def test_an_event_the_server_refuses_takes_nothing_else_with_it(
     )
     assert "bad.too_many_keys" not in names()
     wait_for(
-        lambda: page.evaluate("window.shirubeEvents.some((e) => e.name === 'error')"),
+        lambda: error_events(page),
         "no `error` event for the refused one",
     )
 
@@ -181,7 +189,7 @@ def test_starting_an_unknown_tour_reports_an_error_and_breaks_nothing(
     wait_ready(page)
     page.evaluate("Shirube.startTour('no-such-tour')")
     wait_for(
-        lambda: page.evaluate("window.shirubeEvents.some((e) => e.name === 'error')"),
+        lambda: error_events(page),
         "no `error` event for an unknown tour",
     )
     page.evaluate("Shirube.startTour('modal-trap')")

@@ -10,7 +10,17 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
-from tests.widget.helpers import advance, card, open_step, wait_for, wait_progress, wait_ready
+from tests.widget.helpers import (
+    advance,
+    card,
+    error_events,
+    leave_in_outbox,
+    open_step,
+    outbox_key,
+    wait_for,
+    wait_progress,
+    wait_ready,
+)
 from tests.widget.servers import HostPages, LiveShirube
 
 pytestmark = pytest.mark.browser
@@ -19,9 +29,7 @@ EVENTS_URL = "**/api/v1/widget/events"
 
 
 def outbox(page: Page, shirube: LiveShirube, user_id: str) -> list[dict[str, Any]]:
-    raw = page.evaluate(
-        "(key) => localStorage.getItem(key)", f"shirube:outbox:{shirube.public_key}:{user_id}"
-    )
+    raw = page.evaluate("(key) => localStorage.getItem(key)", outbox_key(shirube, user_id))
     events: list[dict[str, Any]] = json.loads(raw) if raw else []
     return events
 
@@ -130,12 +138,8 @@ def test_what_an_earlier_page_left_goes_out_with_the_first_step_seen(
     # An earlier page of this user queued an event it never sent. Nothing is sent ahead of the
     # first step: that event goes out, oldest first, in the same request as the new page's view
     # and its first step.
-    key = f"shirube:outbox:{shirube.public_key}:{user_id}"
     earlier = f"earlier-{user_id}"
-    page.add_init_script(
-        f"localStorage.setItem({json.dumps(key)}, JSON.stringify([{{id: {json.dumps(earlier)},"
-        " name: 'report.exported', timestamp: new Date().toISOString()}]));"
-    )
+    leave_in_outbox(page, shirube, user_id, earlier)
     batches: list[list[dict[str, Any]]] = []
 
     def record(route: Route) -> None:
@@ -219,7 +223,7 @@ def test_a_refused_batch_is_split_and_what_the_server_accepts_alone_is_stored(
         lambda: f"steps stored: {shirube.steps_seen(user_id)}",
         page=page,
     )
-    assert not page.evaluate("window.shirubeEvents.some((e) => e.name === 'error')")
+    assert error_events(page) == []
 
 
 def test_a_dismissed_once_tour_stays_away(

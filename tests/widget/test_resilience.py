@@ -4,13 +4,18 @@ a storage that refuses writes loses none of the page's events."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from playwright.sync_api import Page, Route, expect
 
 from tests.widget.content import CHECKLIST_ROLE
-from tests.widget.helpers import advance, card, wait_for, wait_progress
+from tests.widget.helpers import (
+    advance,
+    card,
+    error_events,
+    leave_in_outbox,
+    wait_for,
+    wait_progress,
+)
 from tests.widget.servers import HostPages, LiveShirube
 
 pytestmark = pytest.mark.browser
@@ -64,7 +69,7 @@ def test_a_failed_first_session_call_is_retried_until_the_server_answers(
     expect(page.locator('button[data-shirube="launcher"]')).to_be_visible()
     assert len(calls) == 4
     # Failures that passed are no error of the host's concern.
-    assert page.evaluate("window.shirubeEvents.filter((e) => e.name === 'error')") == []
+    assert error_events(page) == []
 
 
 @pytest.mark.parametrize("status", [502, 200])
@@ -91,7 +96,7 @@ def test_a_proxy_error_page_instead_of_the_session_answer_is_tried_again(
     page.goto(host.url("/admin.html", user_id, tour="keys"))
     expect(card(page, "k1")).to_be_visible(timeout=RETRIED_TIMEOUT_MS)
     assert len(calls) == 2
-    assert page.evaluate("window.shirubeEvents.filter((e) => e.name === 'error')") == []
+    assert error_events(page) == []
 
 
 def test_a_refused_session_call_is_not_retried_and_identify_starts_over(
@@ -124,13 +129,14 @@ def test_no_event_is_lost_when_storage_refuses_writes(
 ) -> None:
     # An earlier page left an event in the outbox; this page's storage is full (every write
     # throws), so that stored copy can never be updated.
-    key = f"shirube:outbox:{shirube.public_key}:{user_id}"
     earlier = f"earlier-{user_id}"
-    page.add_init_script(
-        f"localStorage.setItem({json.dumps(key)}, JSON.stringify([{{id: {json.dumps(earlier)},"
-        " name: 'report.exported', timestamp: new Date().toISOString()}]));"
-        "Storage.prototype.setItem = function () {"
-        " throw new DOMException('The quota has been exceeded.', 'QuotaExceededError'); };"
+    leave_in_outbox(
+        page,
+        shirube,
+        user_id,
+        earlier,
+        then="Storage.prototype.setItem = function () {"
+        " throw new DOMException('The quota has been exceeded.', 'QuotaExceededError'); };",
     )
     page.goto(host.url("/admin.html", user_id, tour="retry-tour"))
     expect(card(page, "a")).to_be_visible()

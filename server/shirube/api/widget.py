@@ -60,7 +60,11 @@ def session_request(data: Any) -> tuple[str, SessionRequest]:
     if plain is not None:
         return plain
     body = validate_model(SessionBody, data)
-    return body.public_key, SessionRequest(
+    return body.public_key, request_of(body)
+
+
+def request_of(body: SessionBody) -> SessionRequest:
+    return SessionRequest(
         user_id=body.user_id,
         traits=dict(body.traits) if body.traits is not None else None,
         locale=body.locale.replace("_", "-") if body.locale else None,
