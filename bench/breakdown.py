@@ -30,6 +30,7 @@ from shirube.services import ingest as ingest_service
 from shirube.services import projection
 from shirube.services.ingest import NewEvent
 from shirube.services.progress import read_progress
+from shirube.services.progress_cache import ProgressCache
 from shirube.services.published import PublishedCache, load_published
 from shirube.services.sql import Raw
 from shirube.services.widget_session import IDENTIFY, SessionRequest, open_session
@@ -99,11 +100,22 @@ def session_steps(database_url: str, users: int, calls: int) -> None:
                 person.user_id, person.traits, "ja", person.company_id, person.company_traits, None
             )
             return open_session(
-                raw, public_key, launcher.ORIGIN, request, cache,
+                raw, public_key, launcher.ORIGIN, request, cache, ProgressCache(0),
                 token_secret="x" * 40, token_ttl=86400,
             )  # fmt: skip
 
+        def whole_kept(raw: Raw, person: fixture.Person) -> object:
+            request = SessionRequest(
+                person.user_id, person.traits, "ja", person.company_id, person.company_traits, None
+            )
+            return open_session(
+                raw, public_key, launcher.ORIGIN, request, cache, kept,
+                token_secret="x" * 40, token_ttl=86400,
+            )  # fmt: skip
+
+        kept = ProgressCache(50_000)
         timed("whole session work (what the handler's database call runs)", calls, each(whole))
+        timed("the same, progress kept from the user's previous session", calls, each(whole_kept))
     finally:
         db.dispose()
 

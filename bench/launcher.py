@@ -11,6 +11,7 @@ one worker, uvloop, httptools, no access log, log level warning.
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,7 +44,15 @@ BARE_PATH = "/bare"
 
 
 def settings_for(database_url: str) -> Settings:
-    return Settings(database_url=database_url, secret_key=SECRET_KEY, env="test")
+    # The one setting a benchmark varies (widget_session.py --progress-cache) reaches the
+    # server subprocess through its environment.
+    kept = os.environ.get("SHIRUBE_PROGRESS_CACHE_SIZE")
+    return Settings(
+        database_url=database_url,
+        secret_key=SECRET_KEY,
+        env="test",
+        progress_cache_size=Settings.progress_cache_size if kept is None else int(kept),
+    )
 
 
 def migrate(database_url: str) -> None:

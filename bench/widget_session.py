@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import random
 import sys
 import time
@@ -93,9 +94,16 @@ def parse_args(argv: Sequence[str] | None) -> Options:
     parser.add_argument(
         "--profile-seconds", type=float, default=10.0, help="length of the profile (default 10)"
     )
+    parser.add_argument(
+        "--progress-cache", type=int, metavar="N",
+        help="users' progress kept per server process (SHIRUBE_PROGRESS_CACHE_SIZE; 0: off, "
+        "so every session reads its user's progress)",
+    )  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the temporary files")
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
     args = parser.parse_args(argv)
+    if args.progress_cache is not None:
+        os.environ["SHIRUBE_PROGRESS_CACHE_SIZE"] = str(args.progress_cache)
     quick = args.quick
     return Options(
         connections=harness.parse_connections(args.connections or ("32" if quick else "8,32")),
@@ -508,6 +516,8 @@ def report(results: Sequence[EngineResult], options: Options) -> bool:
         f"{options.loop}, httptools, no access log"
         f"{'; servers pinned to CPU 0, wrk to CPU 1' if options.pin else ''}"
     )
+    kept = launcher.settings_for("sqlite://").progress_cache_size
+    print(f"   users' progress kept per server process: {f'{kept:,} entries' if kept else 'off'}")
     rows = [["engine", "c", "bare req/s", "Shirube req/s", "ratio", "bare p50/p99 ms",
              "Shirube p50/p99 ms", "CPU µs/req bare / Shirube", "resp bytes"]]  # fmt: skip
     verdicts: list[str] = []

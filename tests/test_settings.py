@@ -11,6 +11,8 @@ def test_defaults_in_development(tmp_path: Path) -> None:
     assert settings.database_url == f"sqlite:///{tmp_path / 'shirube.db'}"
     assert settings.env == "development"
     assert (settings.host, settings.port) == ("127.0.0.1", 8000)
+    assert settings.progress_cache_size == 50_000
+    assert load_settings({"SHIRUBE_PROGRESS_CACHE_SIZE": "0"}, tmp_path).progress_cache_size == 0
     # The generated key is kept and reused.
     assert len(settings.secret_key) >= 32
     assert load_settings({}, tmp_path).secret_key == settings.secret_key
@@ -36,6 +38,8 @@ def test_production_requires_a_secret_key(tmp_path: Path) -> None:
         ({"SHIRUBE_DATABASE_URL": "mysql://x/y"}, "SHIRUBE_DATABASE_URL must start with"),
         ({"SHIRUBE_SECRET_KEY": "short"}, "at least 32 characters"),
         ({"SHIRUBE_MAX_BODY_BYTES": "10"}, "SHIRUBE_MAX_BODY_BYTES must be between"),
+        ({"SHIRUBE_PROGRESS_CACHE_SIZE": "-1"}, "SHIRUBE_PROGRESS_CACHE_SIZE must be between"),
+        ({"SHIRUBE_PROGRESS_CACHE_SIZE": "lots"}, "SHIRUBE_PROGRESS_CACHE_SIZE must be an integer"),
     ],
 )
 def test_bad_settings_give_one_clear_line(

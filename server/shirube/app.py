@@ -27,6 +27,7 @@ from shirube.errors import ApiError, api_error_handler, http_error_handler, serv
 from shirube.middleware.reject_nul import RejectNulMiddleware
 from shirube.middleware.widget_cors import WidgetCORSMiddleware
 from shirube.middleware.widget_session_route import WidgetSessionRoute
+from shirube.services.progress_cache import ProgressCache
 from shirube.services.published import PublishedCache
 from shirube.settings import Settings
 
@@ -36,7 +37,10 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
     `shirube db upgrade` run them, so tests and tools control when the schema changes."""
     db = database or Database(settings.database_url)
     context = AppContext(
-        settings=settings, db=db, published=PublishedCache(settings.content_cache_size)
+        settings=settings,
+        db=db,
+        published=PublishedCache(settings.content_cache_size),
+        progress=ProgressCache(settings.progress_cache_size),
     )
 
     @asynccontextmanager

@@ -1,4 +1,5 @@
-"""What request handlers share: settings, the database and the published-content cache."""
+"""What request handlers share: settings, the database and the caches keyed by stored
+revisions (published content, users' progress)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 
 from shirube.db import Database
+from shirube.services.progress_cache import ProgressCache
 from shirube.services.published import PublishedCache
 from shirube.settings import Settings
 
@@ -16,6 +18,7 @@ class AppContext:
     settings: Settings
     db: Database
     published: PublishedCache
+    progress: ProgressCache
 
 
 def get_context(request: Request) -> AppContext:

@@ -21,18 +21,19 @@ from shirube.jsonresponse import JSONResponse
 from shirube.security.keys import hash_secret_key
 from shirube.services.event_schema import ServerEventBatch, check_events
 from shirube.services.ingest import IngestResult, NewEvent, ingest_batch
+from shirube.services.published import current_content
 from shirube.services.sql import Raw, write_transaction
 from shirube.validation import read_model
 
-_BY_SECRET_HASH = "SELECT id, content_revision FROM workspace WHERE secret_key_hash = ?"
+_BY_SECRET_HASH = "SELECT id FROM workspace WHERE secret_key_hash = ?"
 
 
-def _workspace(raw: Raw, key_hash: str) -> tuple[int, int]:
-    """Id and content revision of the workspace whose secret key hashes to `key_hash`."""
+def _workspace(raw: Raw, key_hash: str) -> int:
+    """Id of the workspace whose secret key hashes to `key_hash`."""
     row = raw.one(_BY_SECRET_HASH, (key_hash,))
     if row is None:
         raise unknown_secret_key()
-    return row[0], row[1]
+    return int(row[0])
 
 
 async def post_events(request: Request) -> Response:
@@ -50,22 +51,22 @@ async def post_events(request: Request) -> Response:
         for e in batch.events
     ]
 
-    def work(raw: Raw, workspace_id: int, revision: int) -> tuple[IngestResult, list[Hashable]]:
-        published = ctx.published.get_raw(raw, workspace_id, revision)
+    def work(raw: Raw, workspace_id: int) -> tuple[IngestResult, list[Hashable]]:
+        published = current_content(raw, ctx.published, workspace_id)
         result = ingest_batch(raw, workspace_id, events, "server", published, ctx.db.known)
         return result, result.existing
 
     def own_transaction(raw: Raw) -> IngestResult:
         with write_transaction(raw):
-            result, existing = work(raw, *_workspace(raw, key_hash))
+            result, existing = work(raw, _workspace(raw, key_hash))
         ctx.db.known.learn(existing)
         return result
 
     if ctx.db.raw_inline:
         # The key is checked before joining a group: a refused key inside the shared
         # transaction would roll back and rewrite every other batch of the group.
-        workspace = ctx.db.run_on_loop(lambda raw: _workspace(raw, key_hash))
-        result = await ctx.db.group_commit.run(lambda raw: work(raw, *workspace))
+        workspace_id = ctx.db.run_on_loop(lambda raw: _workspace(raw, key_hash))
+        result = await ctx.db.group_commit.run(lambda raw: work(raw, workspace_id))
     else:
         result = await ctx.db.run_raw(own_transaction)
     return JSONResponse(result.as_json())

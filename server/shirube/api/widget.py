@@ -32,6 +32,7 @@ from shirube.services.event_schema import (
     check_events,
 )
 from shirube.services.ingest import IngestResult, NewEvent, ingest_batch
+from shirube.services.published import current_content
 from shirube.services.sql import Raw, write_transaction
 from shirube.services.widget_session import (
     WORKSPACE_BY_ID,
@@ -86,6 +87,7 @@ def session_answer(ctx: AppContext, data: Any, origin: str | None) -> Awaitable[
             origin,
             request,
             ctx.published,
+            ctx.progress,
             token_secret=settings.secret_key,
             token_ttl=settings.widget_token_ttl_seconds,
         )
@@ -123,8 +125,8 @@ async def widget_events(request: Request) -> Response:
             raise ApiError(401, "session_expired", "this session's workspace no longer exists")
         workspace = widget_workspace(raw, row)
         check_origin(origin, workspace.allowed_origins)
-        published = ctx.published.get_raw(raw, workspace.id, workspace.content_revision)
         with write_transaction(raw):
+            published = current_content(raw, ctx.published, workspace.id)
             result = ingest_batch(raw, workspace.id, events, "widget", published, ctx.db.known)
         ctx.db.known.learn(result.existing)
         return result

@@ -20,6 +20,9 @@ class EndUser(SQLModel, table=True):
     locale: str | None = Field(default=None, max_length=35)
     first_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Moved on with every change to what a session shows of this user's progress
+    # (services/progress_cache.py).
+    progress_rev: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Company(SQLModel, table=True):

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from shirube.services.completions import ROWS_PER_STATEMENT
 from shirube.services.event_schema import FUTURE_TOLERANCE
 from shirube.services.known_rows import KnownRows
-from shirube.services.projection import project
+from shirube.services.projection import changes_progress, project
 from shirube.services.published import ItemRef, PublishedContent
 from shirube.services.sql import Raw, placeholders
 from shirube.timeutil import utcnow
@@ -111,8 +111,9 @@ def ingest_batch(
     if not new_rows:
         return result
     known = known if known is not None else KnownRows(0)
+    changed = {row["user_id"] for row in new_rows if changes_progress(row, published)}
     with raw.pipeline():
-        result.existing += _upsert_people(raw, workspace_id, new_rows, now, known)
+        result.existing += _upsert_people(raw, workspace_id, new_rows, now, known, changed)
         _count_events(raw, workspace_id, new_rows)
     projection = project(raw, workspace_id, new_rows, source, published, known)
     result.completed_items = projection.completed_items
@@ -183,15 +184,17 @@ def _insert_events_sqlite(raw: Raw, workspace_id: int, values: list[tuple[Any, .
 
 
 _UPSERT_USER = (
-    "INSERT INTO end_user (workspace_id, external_id, traits, first_seen_at, last_seen_at)"
-    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (workspace_id, external_id) DO UPDATE SET"
+    "INSERT INTO end_user (workspace_id, external_id, traits, first_seen_at, last_seen_at,"
+    " progress_rev) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (workspace_id, external_id)"
+    " DO UPDATE SET"
     " first_seen_at = CASE WHEN excluded.first_seen_at < end_user.first_seen_at"
     " THEN excluded.first_seen_at ELSE end_user.first_seen_at END,"
     " last_seen_at = CASE WHEN excluded.last_seen_at > end_user.last_seen_at"
-    " THEN excluded.last_seen_at ELSE end_user.last_seen_at END"
+    " THEN excluded.last_seen_at ELSE end_user.last_seen_at END,"
+    " progress_rev = end_user.progress_rev + excluded.progress_rev"
     # Rows the batch does not change are not rewritten.
     " WHERE excluded.first_seen_at < end_user.first_seen_at"
-    " OR excluded.last_seen_at > end_user.last_seen_at"
+    " OR excluded.last_seen_at > end_user.last_seen_at OR excluded.progress_rev > 0"
 )
 _INSERT_COMPANY = (
     "INSERT INTO company (workspace_id, external_id, traits, created_at, updated_at)"
@@ -204,10 +207,16 @@ _INSERT_MEMBERSHIP = (
 
 
 def _upsert_people(
-    raw: Raw, workspace_id: int, rows: list[dict[str, Any]], now: datetime, known: KnownRows
+    raw: Raw,
+    workspace_id: int,
+    rows: list[dict[str, Any]],
+    now: datetime,
+    known: KnownRows,
+    progress_changed: set[str],
 ) -> list[Hashable]:
-    """Users' first and last seen times; companies and memberships inserted when absent,
-    unless already known to exist. Returns the company and membership keys met."""
+    """Users' first and last seen times, and `progress_rev` moved on for the users in
+    `progress_changed`; companies and memberships inserted when absent, unless already known
+    to exist. Returns the company and membership keys met."""
     users: dict[str, tuple[Any, Any]] = {}
     memberships: set[tuple[str, str]] = set()
     for row in rows:
@@ -221,7 +230,7 @@ def _upsert_people(
     raw.many(
         _UPSERT_USER,
         [
-            (workspace_id, user_id, no_traits, first, last)
+            (workspace_id, user_id, no_traits, first, last, int(user_id in progress_changed))
             for user_id, (first, last) in sorted(users.items())
         ],
     )

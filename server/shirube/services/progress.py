@@ -134,7 +134,14 @@ def record_completions(
     """Store caught-up items (inside a write transaction) and show them in `progress`; read
     back, because where another writer got there first its time is the one kept."""
     store_completions(raw, workspace_id, completions)
+    raw.run(BUMP_PROGRESS_REV, (workspace_id, user_id))
     progress.items = read_progress(raw, workspace_id, user_id).items
+
+
+# Every change to what a session shows of a user's progress moves this on (progress_cache.py).
+BUMP_PROGRESS_REV = (
+    "UPDATE end_user SET progress_rev = progress_rev + 1 WHERE workspace_id = ? AND external_id = ?"
+)
 
 
 # Session-based entry points (the server API's progress endpoint) ---------------------------

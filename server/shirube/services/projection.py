@@ -19,7 +19,7 @@ from shirube.services.completions import (
     store_completions,
 )
 from shirube.services.known_rows import KnownRows
-from shirube.services.published import ItemRef, PublishedContent, url_without_query
+from shirube.services.published import ItemRef, PublishedContent
 from shirube.services.sql import Raw
 from shirube.timeutil import utcnow
 
@@ -41,6 +41,20 @@ class ProjectionResult:
 
 def done_key(workspace_id: int, user_id: str, ref: ItemRef) -> Hashable:
     return ("done", workspace_id, user_id, ref)
+
+
+# Events the projection turns into progress rows (besides the ones completion rules count).
+PROGRESS_EVENTS = frozenset((*TOUR_EVENT_STATUS, "$survey_answered", "$checklist_item_completed"))
+
+
+def changes_progress(row: dict[str, Any], published: PublishedContent) -> bool:
+    """Whether projecting `row` may change what a session shows of its user's progress (then
+    the user's `progress_rev` moves on: services/progress_cache.py). May say yes for an event
+    that changes nothing in the end, never no for one that changes something."""
+    name = row["name"]
+    if name in PROGRESS_EVENTS or name in published.event_rules:
+        return True
+    return name == "$page_viewed" and bool(published.page_items(row["properties"]["url"]))
 
 
 def project(
@@ -65,11 +79,9 @@ def project(
         elif name == "$survey_answered":
             _store_survey(raw, workspace_id, row)
         elif name == "$page_viewed":
-            path = url_without_query(props["url"])
             completions.extend(
                 Completion(row["user_id"], ref, row["timestamp"], "page_visited", row["id"])
-                for pattern, ref in published.page_rules
-                if pattern.matches(path)
+                for ref in published.page_items(props["url"])
             )
         elif name == "$checklist_item_completed":
             ref = ItemRef(props["checklist"], props["item"])

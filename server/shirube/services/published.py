@@ -227,6 +227,13 @@ class PublishedContent:
             tuple(sorted(names)),
         )
 
+    def page_items(self, url: str) -> list[ItemRef]:
+        """Items completed by a visit to `url` (its query and fragment ignored)."""
+        if not self.page_rules:
+            return []
+        path = url_without_query(url)
+        return [ref for pattern, ref in self.page_rules if pattern.matches(path)]
+
     @cached_property
     def rule_event_names(self) -> tuple[str, ...]:
         """Event names that completion rules count."""
@@ -275,6 +282,21 @@ def load_published_raw(raw: Raw, workspace_id: int, revision: int) -> PublishedC
 
 def load_published(session: Session, workspace_id: int, revision: int) -> PublishedContent:
     return load_published_raw(Raw.of_session(session), workspace_id, revision)
+
+
+_REVISION = "SELECT content_revision FROM workspace WHERE id = ?"
+
+
+def current_content(raw: Raw, cache: PublishedCache, workspace_id: int) -> PublishedContent:
+    """The content published as of this write transaction, for projecting a batch of events:
+    a publish cannot commit between this read and the batch's commit (SQLite's write
+    transaction excludes it; on PostgreSQL the row lock makes the publish wait), so a session
+    that kept a user's event counts under the new revision sees the batch move the user's
+    `progress_rev` on (services/progress_cache.py)."""
+    row = raw.one(_REVISION if raw.is_sqlite else f"{_REVISION} FOR SHARE", (workspace_id,))
+    if row is None:
+        raise LookupError(f"workspace {workspace_id} is gone")
+    return cache.get_raw(raw, workspace_id, row[0])
 
 
 class PublishedCache:

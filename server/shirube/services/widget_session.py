@@ -10,7 +10,7 @@ locale.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -26,12 +26,14 @@ from shirube.services.people import (
     run_statements,
 )
 from shirube.services.progress import (
+    UserProgress,
     checklist_progress_json,
     pending_completions,
     read_progress,
     record_completions,
     tour_progress_json,
 )
+from shirube.services.progress_cache import ProgressCache
 from shirube.services.published import PROGRESS, PublishedCache
 from shirube.services.session_token import issue_session_token
 from shirube.services.sql import Raw, write_transaction
@@ -80,7 +82,8 @@ _WORKSPACE_COLUMNS = (
 WORKSPACE_BY_ID = f"SELECT {_WORKSPACE_COLUMNS} FROM workspace w WHERE w.id = ?"
 # Everything identify needs in one statement (one round trip on PostgreSQL).
 IDENTIFY = (
-    f"SELECT {_WORKSPACE_COLUMNS}, u.traits, u.locale, u.last_seen_at, c.traits, m.company_id"
+    f"SELECT {_WORKSPACE_COLUMNS}, u.traits, u.locale, u.last_seen_at, u.progress_rev,"
+    " c.traits, m.company_id"
     " FROM workspace w"
     " LEFT JOIN end_user u ON u.workspace_id = w.id AND u.external_id = ?"
     " LEFT JOIN company c ON c.workspace_id = w.id AND c.external_id = ?"
@@ -148,6 +151,7 @@ def open_session(
     origin: str | None,
     request: SessionRequest,
     cache: PublishedCache,
+    progress_cache: ProgressCache,
     *,
     token_secret: str,
     token_ttl: int,
@@ -166,7 +170,7 @@ def open_session(
     writes = identity_statements(workspace, request, now)
     published = cache.get_raw(raw, ws, workspace.content_revision)
 
-    user_traits, user_locale, last_seen, company_traits, member = row[8:]
+    user_traits, user_locale, last_seen, progress_rev, company_traits, member = row[8:]
     stored_user = None
     if last_seen is not None:
         seen_at = raw.dt_in(last_seen)
@@ -188,8 +192,20 @@ def open_session(
             writes.append(membership_insert(raw, ws, request.user_id, request.company_id, now))
 
     tours, checklists, count_names = published.targeted(user.traits, company)
-    progress = read_progress(raw, ws, request.user_id, count_names)
+    progress_key = (ws, request.user_id, progress_rev, published.revision, count_names)
+    kept = None if progress_rev is None else progress_cache.get(progress_key)
+    if kept is not None:
+        progress = kept
+    elif progress_rev is None:
+        # No row, so no progress either: whatever stores progress upserts the user with it.
+        progress = UserProgress(counts={} if count_names else None)
+    else:
+        progress = read_progress(raw, ws, request.user_id, count_names)
     completions = pending_completions(raw, ws, request.user_id, checklists, progress)
+    if completions:
+        progress = replace(progress)  # what the cache keeps is never changed
+    elif kept is None and progress_rev is not None:
+        progress_cache.put(progress_key, progress)
     if writes or completions:
         with write_transaction(raw):
             run_statements(raw, writes)

@@ -1,0 +1,235 @@
+"""A user's progress kept between widget sessions (services/progress_cache.py): each way
+progress can change moves the user's `progress_rev` on, so the next session shows the change,
+in this process and in another instance on the same database; a session of an unchanged user
+reads no progress, and a first session reads none at all."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from typing import Any
+
+import psycopg
+import pytest
+from shirube.app import create_app
+from shirube.db import Database
+from shirube.services import widget_session
+from shirube.services.published import PublishedCache, current_content
+from shirube.services.sql import Raw
+from starlette.testclient import TestClient
+
+from tests.api.helpers import (
+    at,
+    by_key,
+    checklist_doc,
+    ev,
+    event_item,
+    manual_item,
+    open_session,
+    page_item,
+    progress,
+    publish,
+    send_events,
+    tour_doc,
+    tour_item,
+    wev,
+    widget_send,
+)
+from tests.conftest import WorkspaceKeys
+
+SURVEY = {"question": "Did setup go smoothly?"}
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The users whose progress sessions read from the database."""
+    users: list[str] = []
+    real = widget_session.read_progress
+
+    def counting(raw: Raw, workspace_id: int, user_id: str, names: Any = ()) -> Any:
+        users.append(user_id)
+        return real(raw, workspace_id, user_id, names)
+
+    monkeypatch.setattr(widget_session, "read_progress", counting)
+    return users
+
+
+def _content(client: TestClient, workspace: WorkspaceKeys) -> None:
+    publish(client, workspace, "tour", tour_doc("welcome"))
+    items = [
+        event_item("shifts", "shift.created", min_count=3),
+        tour_item("toured", "welcome"),
+        page_item("settings", "/settings*"),
+        manual_item("guide"),
+    ]
+    publish(client, workspace, "checklist", checklist_doc("setup", items, survey=SURVEY))
+
+
+def _seen(answer: dict[str, Any]) -> dict[str, Any]:
+    """What a session shows of the user's progress."""
+    tour = by_key(answer["tours"], "welcome")
+    checklist = by_key(answer["checklists"], "setup")
+    assert tour is not None and checklist is not None
+    return {"tour": tour["progress"], "checklist": checklist["progress"]}
+
+
+# Each change, made after two sessions of the user (the second one served from what was kept),
+# and what the next session must show of it.
+Change = Callable[[TestClient, WorkspaceKeys, str, str], None]
+
+
+def _widget_step(client: TestClient, ws: WorkspaceKeys, user: str, token: str) -> None:
+    step = wev("w1", "$tour_step_seen", properties={"tour": "welcome", "step": "s2"})
+    widget_send(client, token, [step])
+
+
+def _host_completes_tour(client: TestClient, ws: WorkspaceKeys, user: str, token: str) -> None:
+    send_events(client, ws, [ev("h1", "$tour_completed", user, properties={"tour": "welcome"})])
+
+
+def _third_shift(client: TestClient, ws: WorkspaceKeys, user: str, token: str) -> None:
+    send_events(client, ws, [ev("shift-3", "shift.created", user, timestamp=at(3))])
+
+
+def _page_visit(client: TestClient, ws: WorkspaceKeys, user: str, token: str) -> None:
+    widget_send(client, token, [wev("p1", "$page_viewed", properties={"url": "/settings/team"})])
+
+
+def _host_ticks_item(client: TestClient, ws: WorkspaceKeys, user: str, token: str) -> None:
+    props = {"checklist": "setup", "item": "guide"}
+    send_events(client, ws, [ev("m1", "$checklist_item_completed", user, properties=props)])
+
+
+def _survey(client: TestClient, ws: WorkspaceKeys, user: str, token: str) -> None:
+    props = {"checklist": "setup", "rating": 5}
+    widget_send(client, token, [wev("v1", "$survey_answered", properties=props)])
+
+
+CHANGES: dict[str, tuple[Change, Callable[[dict[str, Any]], bool]]] = {
+    "widget step": (_widget_step, lambda seen: seen["tour"]["current_step"] == "s2"),
+    "tour completed by the host": (
+        _host_completes_tour,
+        lambda seen: (
+            seen["tour"]["status"] == "completed"
+            and "toured" in seen["checklist"]["completed_items"]
+        ),
+    ),
+    "third counted event": (
+        _third_shift,
+        lambda seen: "shifts" in seen["checklist"]["completed_items"],
+    ),
+    "page visited": (_page_visit, lambda seen: "settings" in seen["checklist"]["completed_items"]),
+    "item ticked by the host": (
+        _host_ticks_item,
+        lambda seen: "guide" in seen["checklist"]["completed_items"],
+    ),
+    "survey answered": (_survey, lambda seen: seen["checklist"]["survey_answered"] is True),
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_next_session_shows_each_change(client, workspace, reads, change):
+    _content(client, workspace)
+    user = "u-" + change.replace(" ", "-")
+    send_events(
+        client,
+        workspace,
+        [ev(f"shift-{n}", "shift.created", user, timestamp=at(n)) for n in (1, 2)],
+    )
+    first = open_session(client, workspace, user)
+    kept = open_session(client, workspace, user)
+    assert reads == [user]  # the second session was served from what the first one read
+    assert _seen(first) == _seen(kept)
+    make, shows = CHANGES[change]
+    assert not shows(_seen(kept))
+
+    make(client, workspace, user, first["token"])
+    after = _seen(open_session(client, workspace, user))
+    assert shows(after), after
+    assert reads == [user, user]
+
+
+def test_first_session_reads_no_progress(client, workspace, reads):
+    _content(client, workspace)
+    answer = open_session(client, workspace, "newcomer")
+    assert reads == []
+    assert _seen(answer)["tour"] == {"status": "not_started", "current_step": None}
+    assert _seen(answer)["checklist"]["completed"] == 0
+    open_session(client, workspace, "newcomer")
+    open_session(client, workspace, "newcomer")
+    assert reads == ["newcomer"]
+
+
+def test_catch_up_at_session_time_moves_the_revision_on(client, workspace, database, reads):
+    """Events counted before the checklist existed: the session records the item (catch-up)
+    and moves the revision on, so the progress kept before it is not served again."""
+    publish(client, workspace, "tour", tour_doc("welcome"))
+    send_events(client, workspace, [ev("e1", "invite.sent", "u1")])
+    open_session(client, workspace, "u1")
+    items = [event_item("invite", "invite.sent"), manual_item("guide")]
+    publish(client, workspace, "checklist", checklist_doc("setup", items))
+    caught_up = by_key(open_session(client, workspace, "u1")["checklists"], "setup")
+    assert caught_up is not None and "invite" in caught_up["progress"]["completed_items"]
+    again = by_key(open_session(client, workspace, "u1")["checklists"], "setup")
+    assert again == caught_up
+    assert progress(client, workspace, "u1")["checklists"][0]["completed_items"] == {
+        "invite": caught_up["progress"]["completed_items"]["invite"]
+    }
+    # Read on the first session, after the publish, and after the catch-up's new revision.
+    assert reads == ["u1", "u1", "u1"]
+
+
+@pytest.fixture
+def second_instance(settings: Any) -> Iterator[TestClient]:
+    """Another Shirube process on the same database: its own connection and caches."""
+    db = Database(settings.database_url)
+    with TestClient(create_app(settings, db), raise_server_exceptions=False) as other:
+        yield other
+    db.dispose()
+
+
+def test_another_instance_sees_progress_made_through_this_one(client, second_instance, workspace):
+    _content(client, workspace)
+    token = open_session(second_instance, workspace, "u1")["token"]
+    open_session(second_instance, workspace, "u1")  # kept by the second instance
+    _widget_step(client, workspace, "u1", token)
+    _host_ticks_item(client, workspace, "u1", token)
+    seen = _seen(open_session(second_instance, workspace, "u1"))
+    assert seen["tour"]["current_step"] == "s2"
+    assert "guide" in seen["checklist"]["completed_items"]
+
+
+def test_cache_size_zero_keeps_nothing(settings, workspace, reads):
+    off = replace(settings, progress_cache_size=0)
+    db = Database(off.database_url)
+    try:
+        with TestClient(create_app(off, db)) as client:
+            publish(client, workspace, "tour", tour_doc("welcome"))
+            for _ in range(3):
+                open_session(client, workspace, "u1")
+    finally:
+        db.dispose()
+    assert reads == ["u1", "u1"]  # not on the first session: no row yet
+
+
+def test_ingestion_holds_the_content_revision_until_it_commits(database_url, database, workspace):
+    """A publish cannot commit between the revision a batch projects with and the batch's
+    commit: on PostgreSQL the batch's share lock makes the revision's update wait (SQLite's
+    write transaction excludes every other writer anyway)."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite: one writer at a time")
+
+    def batch_then_publish(raw: Raw) -> str:
+        current_content(raw, PublishedCache(4), workspace.id)
+        with psycopg.connect(database_url.replace("+psycopg", "")) as publisher:
+            publisher.execute("SET lock_timeout = '50ms'")
+            try:
+                publisher.execute(
+                    "UPDATE workspace SET content_revision = content_revision + 1 WHERE id = %s",
+                    (workspace.id,),
+                )
+            except psycopg.errors.LockNotAvailable:
+                return "waits"
+            return "went through"
+
+    assert database.run_sync(lambda s: batch_then_publish(Raw.of_session(s))) == "waits"
