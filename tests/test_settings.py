@@ -11,7 +11,7 @@ def test_defaults_in_development(tmp_path: Path) -> None:
     assert settings.database_url == f"sqlite:///{tmp_path / 'shirube.db'}"
     assert settings.env == "development"
     assert (settings.host, settings.port) == ("127.0.0.1", 8000)
-    assert settings.progress_cache_size == 50_000
+    assert settings.progress_cache_size == 10_000
     assert load_settings({"SHIRUBE_PROGRESS_CACHE_SIZE": "0"}, tmp_path).progress_cache_size == 0
     # The generated key is kept and reused.
     assert len(settings.secret_key) >= 32

@@ -30,8 +30,8 @@ class Settings:
     # Published-content cache entries kept per process (keyed by workspace and revision).
     content_cache_size: int = 256
     # Users' progress kept per process between their sessions (services/progress_cache.py);
-    # 0 turns it off. An entry is a few hundred bytes to a few KB.
-    progress_cache_size: int = 50_000
+    # 0 turns it off. An entry is 1-7 KB (7 KB: a user with 5 tours and 10 items done).
+    progress_cache_size: int = 10_000
     # Mark the console's session cookie Secure even on plain-http requests: behind a proxy
     # that terminates TLS without telling the app (https requests get Secure regardless).
     console_secure_cookie: bool = False
@@ -124,5 +124,5 @@ def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None)
         port=_int(env, "SHIRUBE_PORT", 8000, 1, 65535),
         max_body_bytes=_int(env, "SHIRUBE_MAX_BODY_BYTES", 5 * 1024 * 1024, 1024, 1 << 30),
         console_secure_cookie=_bool(env, "SHIRUBE_CONSOLE_SECURE_COOKIE"),
-        progress_cache_size=_int(env, "SHIRUBE_PROGRESS_CACHE_SIZE", 50_000, 0, 10_000_000),
+        progress_cache_size=_int(env, "SHIRUBE_PROGRESS_CACHE_SIZE", 10_000, 0, 10_000_000),
     )
