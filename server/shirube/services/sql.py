@@ -119,10 +119,10 @@ _DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _DIGIT_RUN = b"0" * 19
 
 
-def json_loads(text: str | bytes) -> Any:
-    data = text.encode() if isinstance(text, str) else text
+def json_loads(text: str | bytes | memoryview) -> Any:
+    data = text.encode() if isinstance(text, str) else bytes(text)
     if len(data) >= 19 and _DIGIT_RUN in data.translate(_DIGITS_TO_ZERO):
-        return json.loads(text)
+        return json.loads(data)
     return orjson.loads(data)
 
 
