@@ -3,15 +3,19 @@ concurrent upgrades are safe."""
 
 from __future__ import annotations
 
+import json
 import threading
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from psycopg.types.json import Jsonb
 from shirube.migrate import current_revision, downgrade, head_revision, upgrade
 from shirube.models import metadata
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -66,3 +70,71 @@ def test_concurrent_upgrades_from_several_instances(empty_url: str) -> None:
     engine = create_engine(empty_url)
     assert current_revision(engine) == head_revision()
     engine.dispose()
+
+
+def test_0005_counts_the_events_of_published_rules(empty_url: str) -> None:
+    """Events stored before 0005 whose names a published rule counts are copied to
+    counted_event; other names are not."""
+    engine = create_engine(empty_url)
+    upgrade(engine, "0004")
+    checklist = {
+        "key": "setup",
+        "title": "Setup",
+        "items": [
+            {"id": "shifts", "title": "Shifts",
+             "completion": {"type": "event", "event": "shift.created", "min_count": 3}},
+            {"id": "guide", "title": "Guide", "completion": {"type": "manual"}},
+        ],
+    }  # fmt: skip
+    at = datetime(2026, 11, 1, 9, 0)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO workspace (id, name, public_key, secret_key_hash, secret_key_hint,"
+                " identity_mode, identity_secret, allowed_origins, default_locale, theme,"
+                " content_revision, created_at) VALUES (1, 'w', 'pk_1', 'h', 'sk_…', 'off', 's',"
+                " :origins, 'en', :theme, 1, :at)"
+            ),
+            {"origins": _json(engine, []), "theme": _json(engine, {}), "at": at},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO content_item (id, workspace_id, kind, key, draft, latest_version,"
+                " published_version, created_at, updated_at)"
+                " VALUES (1, 1, 'checklist', 'setup', :doc, 1, 1, :at, :at)"
+            ),
+            {"doc": _json(engine, checklist), "at": at},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO content_version (id, content_id, version, document, published_at)"
+                " VALUES (1, 1, 1, :doc, :at)"
+            ),
+            {"doc": _json(engine, checklist), "at": at},
+        )
+        for n, name in enumerate(["shift.created", "login", "shift.created"]):
+            conn.execute(
+                text(
+                    "INSERT INTO event (workspace_id, id, name, properties, user_id, timestamp,"
+                    " received_at, source) VALUES (1, :id, :name, :props, 'u1', :at, :at,"
+                    " 'server')"
+                ),
+                {"id": f"e{n}", "name": name, "props": _json(engine, {}), "at": at},
+            )
+    upgrade(engine)
+    with engine.connect() as conn:
+        names = conn.execute(text("SELECT workspace_id, name FROM counted_name")).all()
+        counted = conn.execute(
+            text("SELECT user_id, name, event_id FROM counted_event ORDER BY event_id")
+        ).all()
+    assert [tuple(row) for row in names] == [(1, "shift.created")]
+    assert [tuple(row) for row in counted] == [
+        ("u1", "shift.created", "e0"),
+        ("u1", "shift.created", "e2"),
+    ]
+    engine.dispose()
+
+
+def _json(engine: Any, value: Any) -> Any:
+    """A JSON column's value as the driver takes it (text on SQLite, JSONB on PostgreSQL)."""
+    return json.dumps(value) if engine.dialect.name == "sqlite" else Jsonb(value)

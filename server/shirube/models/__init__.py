@@ -6,6 +6,8 @@ from sqlmodel import SQLModel
 
 from shirube.models.activity import (
     ChecklistItemProgress,
+    CountedEvent,
+    CountedName,
     Event,
     IdentityStat,
     SurveyAnswer,
@@ -25,6 +27,8 @@ __all__ = [
     "Company",
     "ContentItem",
     "ContentVersion",
+    "CountedEvent",
+    "CountedName",
     "EndUser",
     "Event",
     "IdentityStat",

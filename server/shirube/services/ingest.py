@@ -15,6 +15,7 @@ from typing import Any
 from sqlmodel import Session
 
 from shirube.services.completions import ROWS_PER_STATEMENT
+from shirube.services.counted_events import record_counted
 from shirube.services.event_schema import FUTURE_TOLERANCE
 from shirube.services.known_rows import KnownRows
 from shirube.services.projection import changes_progress, project
@@ -115,6 +116,7 @@ def ingest_batch(
     with raw.pipeline():
         result.existing += _upsert_people(raw, workspace_id, new_rows, now, known, changed)
         _count_events(raw, workspace_id, new_rows)
+        record_counted(raw, workspace_id, new_rows, published.counted_names)
     projection = project(raw, workspace_id, new_rows, source, published, known)
     result.completed_items = projection.completed_items
     result.existing += projection.existing

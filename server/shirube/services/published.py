@@ -25,6 +25,7 @@ from shirube.content import (
 )
 from shirube.content.matching import Matcher
 from shirube.jsonresponse import dumps
+from shirube.services.counted_events import counted_names
 from shirube.services.sql import Raw
 
 _SCHEME_AND_HOST = re.compile(r"[a-z][a-z0-9+.\-]*://[^/]+")
@@ -197,6 +198,9 @@ class PublishedContent:
     page_rules: list[tuple[PagePattern, ItemRef]] = field(default_factory=list)
     manual_items: set[ItemRef] = field(default_factory=set)
     all_items: set[ItemRef] = field(default_factory=set)
+    # Names whose events go to counted_event too (services/counted_events.py); they change
+    # only with the revision.
+    counted_names: frozenset[str] = frozenset()
 
     _targeted: dict[bytes, Targeted] = field(default_factory=dict, init=False, repr=False)
 
@@ -267,7 +271,7 @@ _PUBLISHED = (
 
 
 def load_published_raw(raw: Raw, workspace_id: int, revision: int) -> PublishedContent:
-    content = PublishedContent(revision=revision)
+    content = PublishedContent(revision=revision, counted_names=counted_names(raw, workspace_id))
     for kind, key, version, document in raw.all(_PUBLISHED, (workspace_id,)):
         # Stored documents were validated when saved; parsing again gives typed objects.
         document = raw.json_in(document)

@@ -1,0 +1,68 @@
+"""The N-th event a completion rule needs, found in counted_event (services/counted_events.py):
+events stored before a rule counted their name are copied in when it is published, a name
+stays counted when its rule is taken out, and other names are not kept there."""
+
+from __future__ import annotations
+
+from shirube.models import CountedEvent, CountedName
+
+from tests.api.helpers import (
+    at,
+    by_key,
+    checklist_doc,
+    ev,
+    event_item,
+    manual_item,
+    open_session,
+    publish,
+    rows,
+    send_events,
+)
+
+
+def _shifts_item(client, workspace, user="u1"):
+    checklist = by_key(open_session(client, workspace, user)["checklists"], "setup")
+    assert checklist is not None
+    return checklist["progress"]["completed_items"].get("shifts")
+
+
+def test_events_before_the_rule_complete_it_at_the_nth(client, workspace, database):
+    send_events(
+        client,
+        workspace,
+        [ev(f"s{n}", "shift.created", timestamp=at(n)) for n in (1, 2, 3, 4)]
+        + [ev("l1", "login", timestamp=at(5))],
+    )
+    items = [event_item("shifts", "shift.created", min_count=3), manual_item("guide")]
+    publish(client, workspace, "checklist", checklist_doc("setup", items))
+    assert _shifts_item(client, workspace) == at(3)
+    counted = rows(database, CountedEvent, workspace_id=workspace.id)
+    assert sorted(row.event_id for row in counted) == ["s1", "s2", "s3", "s4"]
+    assert [row.name for row in rows(database, CountedName, workspace_id=workspace.id)] == [
+        "shift.created"
+    ]
+
+
+def test_a_name_stays_counted_while_its_rule_is_out(client, workspace):
+    with_rule = [event_item("shifts", "shift.created", min_count=3), manual_item("guide")]
+    publish(client, workspace, "checklist", checklist_doc("setup", with_rule))
+    send_events(client, workspace, [ev("s1", "shift.created", timestamp=at(1))])
+    publish(client, workspace, "checklist", checklist_doc("setup", [manual_item("guide")]))
+    send_events(
+        client,
+        workspace,
+        [ev(f"s{n}", "shift.created", timestamp=at(n)) for n in (2, 3)],
+    )
+    publish(client, workspace, "checklist", checklist_doc("setup", with_rule))
+    assert _shifts_item(client, workspace) == at(3)
+
+
+def test_events_arriving_out_of_order_complete_at_the_nth_by_time(client, workspace):
+    items = [event_item("shifts", "shift.created", min_count=2), manual_item("guide")]
+    publish(client, workspace, "checklist", checklist_doc("setup", items))
+    send_events(client, workspace, [ev("late", "shift.created", timestamp=at(9))])
+    send_events(client, workspace, [ev("early", "shift.created", timestamp=at(4))])
+    assert _shifts_item(client, workspace) == at(9)
+    send_events(client, workspace, [ev("earliest", "shift.created", timestamp=at(1))])
+    # First time wins: the item stays completed when it was, not at the new 2nd event.
+    assert _shifts_item(client, workspace) == at(9)
