@@ -332,6 +332,13 @@ class Run:
     wrk: WrkResult
     before: Counts
     after: Counts
+    # User + system CPU seconds of the server process during the run (/proc).
+    server_cpu_s: float = 0.0
+
+    @property
+    def cpu_us_per_event(self) -> float:
+        """Less sensitive to the machine's load than events/s."""
+        return self.server_cpu_s / self.acked * 1e6 if self.acked else 0.0
 
     @property
     def acked(self) -> int:
@@ -398,6 +405,7 @@ class Runner:
         self.runs += 1
         tag = f"r{self.runs}{secrets.token_hex(3)}"
         before = read_counts(self.database_url, self.workspace.id)
+        cpu_before = harness.process_cpu(server.pid)
         deadline = time.monotonic() + 0.3 + seconds  # wrk starts in well under 0.3 s
         names = ",".join(f"{name}:{weight}" for name, weight in EVENT_MIX)
         result = harness.run_wrk(
@@ -422,7 +430,8 @@ class Runner:
             cpu=1 if self.options.pin else None,
         )
         after = read_counts(self.database_url, self.workspace.id)
-        return Run(result, before, after)
+        cpu_after = harness.process_cpu(server.pid)
+        return Run(result, before, after, sum(cpu_after) - sum(cpu_before))
 
 
 @dataclass
@@ -471,7 +480,8 @@ def measure_engine(
             print(
                 f"   c={connections:<3} {run.events_per_s:9,.0f} events/s acknowledged  "
                 f"({run.wrk.extra.get('batches_ok', 0)} batches, p50 "
-                f"{run.wrk.latency_ms['p50']:.1f} ms, p99 {run.wrk.latency_ms['p99']:.1f} ms)  "
+                f"{run.wrk.latency_ms['p50']:.1f} ms, p99 {run.wrk.latency_ms['p99']:.1f} ms, "
+                f"server CPU {run.cpu_us_per_event:.1f} µs/event)  "
                 f"stored {run.stored:,} / acked {run.acked:,}: "
                 f"{'PASS' if not run.problems() else 'FAIL'}",
                 flush=True,
@@ -506,7 +516,7 @@ def report(results: Sequence[EngineResult], options: Options) -> bool:
         f"{'; server pinned to CPU 0, wrk to CPU 1' if options.pin else ''}"
     )
     rows = [["engine", "c", "events/s (HTTP)", "raw rows/s", "ratio", "batch p50/p99 ms",
-             "stored", "acked", "check"]]  # fmt: skip
+             "server CPU µs/event", "stored", "acked", "check"]]  # fmt: skip
     for result in results:
         for run in result.runs:
             ratio = run.events_per_s / result.baseline.rows_per_s if result.baseline.rows else 0.0
@@ -518,6 +528,7 @@ def report(results: Sequence[EngineResult], options: Options) -> bool:
                     f"{result.baseline.rows_per_s:,.0f}",
                     f"{ratio:.2f}",
                     f"{run.wrk.latency_ms['p50']:.1f} / {run.wrk.latency_ms['p99']:.1f}",
+                    f"{run.cpu_us_per_event:.1f}",
                     f"{run.stored:,}",
                     f"{run.acked:,}",
                     "PASS" if not run.problems() else "FAIL",
