@@ -1,10 +1,11 @@
 """The widget's first call: identify the user and return, in one answer, every published tour
 and checklist targeted at them together with their progress.
 
-Built for the hot path (docs/architecture.md, "One request to start"): two reads (workspace,
-user, company and membership in one; all progress in the other), a write transaction only when
-something changed, and an answer spliced from JSON encoded once per content version and
-locale.
+Built for the hot path (docs/architecture.md, "One request to start"): one or two reads
+(workspace, user, company and membership in one; all progress in the other, unless this process
+keeps the user's progress at its stored revision: services/progress_cache.py), a write
+transaction only when something changed, and an answer spliced from JSON encoded once per
+content version and locale.
 """
 
 from __future__ import annotations
