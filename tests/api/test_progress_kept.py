@@ -5,6 +5,7 @@ reads no progress, and a first session reads none at all."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
@@ -13,9 +14,13 @@ import psycopg
 import pytest
 from shirube.app import create_app
 from shirube.db import Database
+from shirube.services import ingest as ingest_module
+from shirube.services import progress as progress_module
 from shirube.services import widget_session
+from shirube.services.ingest import NewEvent, ingest_batch
+from shirube.services.progress import pending_completions, read_progress, record_completions
 from shirube.services.published import PublishedCache, current_content
-from shirube.services.sql import Raw
+from shirube.services.sql import Raw, write_transaction
 from starlette.testclient import TestClient
 
 from tests.api.helpers import (
@@ -233,3 +238,65 @@ def test_ingestion_holds_the_content_revision_until_it_commits(database_url, dat
             return "went through"
 
     assert database.run_sync(lambda s: batch_then_publish(Raw.of_session(s))) == "waits"
+
+
+def test_catch_up_and_a_batch_completing_the_same_item_do_not_deadlock(
+    database_url, database, client, workspace, monkeypatch
+):
+    """A session catching an item up and a batch completing it at once take the user's row and
+    the item's row in the same order (PostgreSQL; SQLite writers take turns). The batch pauses
+    between its user upsert and its projection until the session has stored the item, or for
+    a second: with the session's two writes in the other order, that was a deadlock."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite: one writer at a time")
+    send_events(client, workspace, [ev("e1", "shift.created")])
+    items = [event_item("shifts", "shift.created"), manual_item("guide")]
+    publish(client, workspace, "checklist", checklist_doc("setup", items))
+    cache = PublishedCache(4)
+    upserted, stored = threading.Event(), threading.Event()
+    project, store = ingest_module.project, progress_module.store_completions
+
+    def paused_project(*args: Any, **kwargs: Any) -> Any:
+        upserted.set()
+        stored.wait(1)
+        return project(*args, **kwargs)
+
+    def signalling_store(*args: Any, **kwargs: Any) -> Any:
+        found = store(*args, **kwargs)
+        stored.set()
+        return found
+
+    monkeypatch.setattr(ingest_module, "project", paused_project)
+    monkeypatch.setattr(progress_module, "store_completions", signalling_store)
+    errors: list[BaseException] = []
+
+    def batch(raw: Raw) -> None:
+        with write_transaction(raw):
+            published = current_content(raw, cache, workspace.id)
+            event = NewEvent("e2", "shift.created", "u1", None, {}, None)
+            ingest_batch(raw, workspace.id, [event], "server", published)
+
+    def catch_up(raw: Raw) -> None:
+        upserted.wait(5)
+        published = current_content(raw, cache, workspace.id)
+        user_progress = read_progress(raw, workspace.id, "u1", ("shift.created",))
+        checklists = list(published.checklists.values())
+        completions = pending_completions(raw, workspace.id, "u1", checklists, user_progress)
+        assert completions
+        with write_transaction(raw):
+            record_completions(raw, workspace.id, "u1", completions, user_progress)
+
+    def run(work: Callable[[Raw], None]) -> None:
+        try:
+            database.run_raw_sync(work)
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(work,)) for work in (batch, catch_up)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert errors == []
+    checklist = by_key(open_session(client, workspace, "u1")["checklists"], "setup")
+    assert checklist is not None and "shifts" in checklist["progress"]["completed_items"]

@@ -133,8 +133,11 @@ def record_completions(
 ) -> None:
     """Store caught-up items (inside a write transaction) and show them in `progress`; read
     back, because where another writer got there first its time is the one kept."""
-    store_completions(raw, workspace_id, completions)
+    # The user's row before the items, as ingestion locks them (its user upsert comes before
+    # the projection): the other order deadlocked against a batch completing the same item on
+    # PostgreSQL (tests/api/test_progress_kept.py).
     raw.run(BUMP_PROGRESS_REV, (workspace_id, user_id))
+    store_completions(raw, workspace_id, completions)
     progress.items = read_progress(raw, workspace_id, user_id).items
 
 
