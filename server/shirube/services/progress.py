@@ -114,11 +114,11 @@ def pending_completions(
     completions: list[Completion] = []
     for ref, rule in pending:
         if rule.type == "event":
-            if counts.get(rule.event, 0) >= rule.min_count:
+            stored = counts.get(rule.event, 0)
+            if stored >= rule.min_count:
+                event_rule = EventRule(ref, rule.min_count)
                 completions.append(
-                    nth_event_completion(
-                        raw, workspace_id, user_id, rule.event, EventRule(ref, rule.min_count)
-                    )
+                    nth_event_completion(raw, workspace_id, user_id, rule.event, event_rule, stored)
                 )
             continue
         tour = progress.tours.get(rule.tour)

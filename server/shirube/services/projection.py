@@ -215,5 +215,6 @@ def _event_rule_completions(
     done = completed_refs(raw, workspace_id, {user_id for user_id, _, _ in reached})
     for user_id, name, rule in reached:
         if (user_id, rule.ref) not in done:
-            completions.append(nth_event_completion(raw, workspace_id, user_id, name, rule))
+            stored = counts[(user_id, name)]
+            completions.append(nth_event_completion(raw, workspace_id, user_id, name, rule, stored))
     return completions
