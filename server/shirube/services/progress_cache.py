@@ -29,14 +29,20 @@ from shirube.services.progress import UserProgress
 
 class ProgressCache:
     """Progress by (workspace, user, progress_rev, content revision, counted event names);
-    the oldest entry goes first when full. Entries are never changed once stored."""
+    the entry used least recently goes first when full (a dict keeps insertion order, and a
+    hit moves its entry to the end). Entries are never changed once stored."""
 
     def __init__(self, size: int) -> None:
         self._size = size
         self._entries: dict[Hashable, UserProgress] = {}
 
     def get(self, key: Hashable) -> UserProgress | None:
-        return self._entries.get(key)
+        entries = self._entries
+        try:
+            found = entries[key] = entries.pop(key)
+        except KeyError:  # not kept, or evicted by another thread meanwhile
+            return None
+        return found
 
     def put(self, key: Hashable, progress: UserProgress) -> None:
         if self._size <= 0:
