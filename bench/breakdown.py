@@ -95,29 +95,28 @@ def session_steps(database_url: str, users: int, calls: int) -> None:
             lambda i: published.targeted(picks[i].traits, picks[i].company_traits),
         )
 
-        def whole(raw: Raw, person: fixture.Person) -> object:
-            request = SessionRequest(
-                person.user_id, person.traits, "ja", person.company_id, person.company_traits, None
-            )
-            return open_session(
-                raw, public_key, launcher.ORIGIN, request, cache, ProgressCache(0),
-                token_secret="x" * 40, token_ttl=86400,
-            )  # fmt: skip
+        def whole(progress: ProgressCache) -> Callable[[Raw, fixture.Person], object]:
+            def session(raw: Raw, person: fixture.Person) -> object:
+                request = SessionRequest(
+                    person.user_id, person.traits, "ja", person.company_id,
+                    person.company_traits, None,
+                )  # fmt: skip
+                return open_session(
+                    raw, public_key, launcher.ORIGIN, request, cache, progress,
+                    token_secret="x" * 40, token_ttl=86400,
+                )  # fmt: skip
 
-        def whole_kept(raw: Raw, person: fixture.Person) -> object:
-            request = SessionRequest(
-                person.user_id, person.traits, "ja", person.company_id, person.company_traits, None
-            )
-            return open_session(
-                raw, public_key, launcher.ORIGIN, request, cache, kept,
-                token_secret="x" * 40, token_ttl=86400,
-            )  # fmt: skip
+            return session
 
-        kept = ProgressCache(calls)
-        timed("whole session work (what the handler's database call runs)", calls, each(whole))
+        timed(
+            "whole session work (what the handler's database call runs)",
+            calls,
+            each(whole(ProgressCache(0))),
+        )
+        kept = whole(ProgressCache(calls))
         for index in range(calls):  # each user's previous session
-            each(whole_kept)(index)
-        timed("the same, progress kept from the user's previous session", calls, each(whole_kept))
+            each(kept)(index)
+        timed("the same, progress kept from the user's previous session", calls, each(kept))
     finally:
         db.dispose()
 
