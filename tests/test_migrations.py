@@ -135,6 +135,41 @@ def test_0005_counts_the_events_of_published_rules(empty_url: str) -> None:
     engine.dispose()
 
 
+def test_0006_keeps_the_counters_of_counted_names_only(empty_url: str) -> None:
+    """Counters of names no rule counts are dropped (they would go stale); going back
+    recounts every name from the log, as the older code expects."""
+    engine = create_engine(empty_url)
+    upgrade(engine, "0005")
+    at = datetime(2026, 11, 1, 9, 0)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO counted_name (workspace_id, name) VALUES (1, 'shift')"))
+        for n, name in enumerate(["shift", "login", "login"]):
+            conn.execute(
+                text(
+                    "INSERT INTO event (workspace_id, id, name, properties, user_id, timestamp,"
+                    " received_at, source) VALUES (1, :id, :name, :props, 'u1', :at, :at,"
+                    " 'server')"
+                ),
+                {"id": f"e{n}", "name": name, "props": _json(engine, {}), "at": at},
+            )
+        for name, count in [("shift", 1), ("login", 2)]:
+            conn.execute(
+                text(
+                    "INSERT INTO user_event_count (workspace_id, user_id, name, count, first_at,"
+                    " last_at) VALUES (1, 'u1', :name, :count, :at, :at)"
+                ),
+                {"name": name, "count": count, "at": at},
+            )
+    counters = text("SELECT name, count FROM user_event_count ORDER BY name")
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert [tuple(row) for row in conn.execute(counters)] == [("shift", 1)]
+    downgrade(engine, "0005")
+    with engine.connect() as conn:
+        assert [tuple(row) for row in conn.execute(counters)] == [("login", 2), ("shift", 1)]
+    engine.dispose()
+
+
 def _json(engine: Any, value: Any) -> Any:
     """A JSON column's value as the driver takes it (text on SQLite, JSONB on PostgreSQL)."""
     return json.dumps(value) if engine.dialect.name == "sqlite" else Jsonb(value)

@@ -1,10 +1,10 @@
 """The N-th event a completion rule needs, found in counted_event (services/counted_events.py):
 events stored before a rule counted their name are copied in when it is published, a name
-stays counted when its rule is taken out, and other names are not kept there."""
+stays counted when its rule is taken out, and other names are neither kept there nor counted."""
 
 from __future__ import annotations
 
-from shirube.models import CountedEvent, CountedName
+from shirube.models import CountedEvent, CountedName, UserEventCount
 from sqlalchemy import text
 
 from tests.api.helpers import (
@@ -14,6 +14,7 @@ from tests.api.helpers import (
     ev,
     event_item,
     manual_item,
+    moment,
     open_session,
     publish,
     rows,
@@ -83,3 +84,34 @@ def test_counted_events_short_of_the_counter_fall_back_to_the_log(client, worksp
 
     database.run_sync(lose_one)
     assert _shifts_item(client, workspace) == at(3)
+
+
+def test_only_counted_names_are_counted_and_a_new_one_is_recounted(client, workspace, database):
+    send_events(
+        client,
+        workspace,
+        [ev(f"s{n}", "shift.created", timestamp=at(n)) for n in (4, 2, 6)]
+        + [ev("l1", "login", timestamp=at(5))],
+    )
+    assert rows(database, UserEventCount, workspace_id=workspace.id) == []
+
+    def stale_counter(session):
+        # As if counted before migration 0006 and left behind since.
+        session.execute(
+            text(
+                "INSERT INTO user_event_count (workspace_id, user_id, name, count, first_at,"
+                " last_at) VALUES (:ws, 'u1', 'shift.created', 1, :at, :at)"
+            ),
+            {"ws": workspace.id, "at": "2026-01-01 00:00:00.000000"},
+        )
+
+    database.run_sync(stale_counter)
+    items = [event_item("shifts", "shift.created", min_count=3), manual_item("guide")]
+    publish(client, workspace, "checklist", checklist_doc("setup", items))
+    [counter] = rows(database, UserEventCount, workspace_id=workspace.id)
+    assert (counter.name, counter.count) == ("shift.created", 3)
+    assert (counter.first_at, counter.last_at) == (moment(2), moment(6))
+    assert _shifts_item(client, workspace) == at(6)
+    send_events(client, workspace, [ev("s7", "shift.created", timestamp=at(7))])
+    [counter] = rows(database, UserEventCount, workspace_id=workspace.id)
+    assert counter.count == 4

@@ -9,6 +9,7 @@ import pytest
 from shirube.db import Database
 from shirube.models import (
     ChecklistItemProgress,
+    EndUser,
     Event,
     SurveyAnswer,
     TourProgress,
@@ -527,8 +528,9 @@ def test_two_writers_lose_no_step_and_keep_the_newest_current_step(
     assert row.current_step_at == moment(99)
     assert row.current_step in ("b49", "s6")  # both events of t=99
     assert row.started_at == moment(0)
-    [counter] = rows(database, UserEventCount, workspace_id=workspace.id, user_id="u1")
-    assert (counter.count, counter.first_at, counter.last_at) == (200, moment(0), moment(99))
+    assert len(rows(database, Event, workspace_id=workspace.id, user_id="u1")) == 200
+    [user] = rows(database, EndUser, workspace_id=workspace.id, external_id="u1")
+    assert (user.first_seen_at, user.last_seen_at) == (moment(0), moment(99))
 
 
 def test_two_writers_current_step_with_unique_newest_event(

@@ -115,7 +115,6 @@ def ingest_batch(
     changed = {row["user_id"] for row in new_rows if changes_progress(row, published)}
     with raw.pipeline():
         result.existing += _upsert_people(raw, workspace_id, new_rows, now, known, changed)
-        _count_events(raw, workspace_id, new_rows)
         record_counted(raw, workspace_id, new_rows, published.counted_names)
     projection = project(raw, workspace_id, new_rows, source, published, known)
     result.completed_items = projection.completed_items
@@ -250,36 +249,3 @@ def _upsert_people(
         [(workspace_id, user, company, created) for _, _, user, company in new_members],
     )
     return [*new_companies, *new_members]
-
-
-_COUNT_EVENTS = (
-    "INSERT INTO user_event_count (workspace_id, user_id, name, count, first_at, last_at)"
-    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (workspace_id, user_id, name) DO UPDATE SET"
-    " count = user_event_count.count + excluded.count,"
-    " first_at = CASE WHEN excluded.first_at < user_event_count.first_at"
-    " THEN excluded.first_at ELSE user_event_count.first_at END,"
-    " last_at = CASE WHEN excluded.last_at > user_event_count.last_at"
-    " THEN excluded.last_at ELSE user_event_count.last_at END"
-)
-
-
-def _count_events(raw: Raw, workspace_id: int, rows: list[dict[str, Any]]) -> None:
-    counts: dict[tuple[str, str], list[Any]] = {}
-    for row in rows:
-        key = (row["user_id"], row["name"])
-        ts = row["stored_at"]
-        entry = counts.get(key)
-        if entry is None:
-            counts[key] = [1, ts, ts]
-        else:
-            entry[0] += 1
-            entry[1] = min(entry[1], ts)
-            entry[2] = max(entry[2], ts)
-    # Sorted so that concurrent batches lock rows in the same order (no deadlocks on PostgreSQL).
-    raw.many(
-        _COUNT_EVENTS,
-        [
-            (workspace_id, user_id, name, count, first, last)
-            for (user_id, name), (count, first, last) in sorted(counts.items())
-        ],
-    )
