@@ -146,7 +146,7 @@ def ingest_steps(database_url: str, batches: int, rounds: int) -> None:
             db, workspace.id, [ingest_bench.WELCOME_TOUR], [ingest_bench.SETUP_CHECKLIST]
         )
         published = db.run_sync(lambda s: load_published(s, workspace.id, revision))
-        for name in ("_insert_events", "_upsert_people", "_count_events", "project"):
+        for name in ("_insert_events", "_upsert_people", "record_counted", "project"):
             wrap(ingest_service, name)
         for name in ("read_counts", "store_completions"):
             wrap(projection, name)
