@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import secrets
 
 import anyio.to_thread
@@ -12,18 +13,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from shirube.console import sessions
+from shirube.console import sessions, throttle
 from shirube.console.forms import checked_form
 from shirube.console.render import redirect, render
 from shirube.console.state import console_of
 from shirube.models import Admin
 from shirube.security.passwords import hash_password, verify_password
+from shirube.timeutil import utcnow
 
 LOGIN_PATH = "/console/login"
 HOME_PATH = "/console/"
 # One message for an unknown email and a wrong password: the form tells nobody which
 # emails have an account.
 INVALID_LOGIN = "Wrong email or password."
+THROTTLED = "Too many sign-in attempts. Try again in {minutes} minute{s}."
 
 
 @functools.cache
@@ -75,16 +78,31 @@ async def login(request: Request) -> Response:
     fields = await checked_form(request)
     email = fields.get("email", "").strip().lower()
     password = fields.get("password", "")
+    db = console_of(request).context.db
+    # What cannot be stored (over-long or NUL-holding text) is kept to a length PostgreSQL
+    # takes; such an email matches no account anyway.
+    key = email.replace("\x00", "")[:320]
+    address = (request.client.host if request.client else "")[:64]
+    now = utcnow()
+    attempt = await db.run(lambda session: throttle.start_attempt(session, key, address, now))
+    wait = await db.run(lambda session: throttle.refusal(session, attempt, now))
+    if wait is not None:
+        minutes = math.ceil(wait / 60)
+        message = THROTTLED.format(minutes=minutes, s="" if minutes == 1 else "s")
+        answer = _login_page(request, email, message, status=429)
+        answer.headers["Retry-After"] = str(wait)
+        return answer
 
     def find(session: Session) -> Admin | None:
         return session.exec(select(Admin).where(Admin.email == email)).first()
 
     # No email holds U+0000, and PostgreSQL cannot even compare it: no lookup at all.
     lookup = bool(email) and "\x00" not in email
-    found = await console_of(request).context.db.run(find) if lookup else None
+    found = await db.run(find) if lookup else None
     if not await _check_password(password, found):
         return _login_page(request, email, INVALID_LOGIN, status=400)
     assert found is not None
+    await db.run(lambda session: throttle.succeeded(session, attempt))
     sessions.start(request, found)
     return redirect(HOME_PATH)
 

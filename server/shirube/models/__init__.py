@@ -17,7 +17,7 @@ from shirube.models.activity import (
 )
 from shirube.models.content import ContentItem, ContentVersion
 from shirube.models.people import Company, EndUser, Membership
-from shirube.models.workspace import Admin, Workspace, WorkspaceAdmin
+from shirube.models.workspace import Admin, SignInAttempt, Workspace, WorkspaceAdmin
 
 metadata = SQLModel.metadata
 
@@ -33,6 +33,7 @@ __all__ = [
     "Event",
     "IdentityStat",
     "Membership",
+    "SignInAttempt",
     "SurveyAnswer",
     "TourProgress",
     "TourStepSeen",

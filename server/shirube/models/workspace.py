@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Integer
+from sqlalchemy import Column, ForeignKey, Index, Integer
 from sqlmodel import Field, SQLModel
 
 from shirube.models.types import JSONType, UTCDateTime
@@ -53,3 +53,18 @@ class WorkspaceAdmin(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("admin.id", ondelete="CASCADE"), primary_key=True)
     )
     role: str = Field(max_length=16)
+
+
+class SignInAttempt(SQLModel, table=True):
+    """A console sign-in under way or failed, in the last minutes (console/throttle.py)."""
+
+    __tablename__ = "sign_in_attempt"
+    __table_args__ = (
+        Index("ix_sign_in_attempt_email", "email", "at"),
+        Index("ix_sign_in_attempt_address", "address", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320)
+    address: str = Field(max_length=64)
+    at: datetime = Field(sa_type=UTCDateTime)
