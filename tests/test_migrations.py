@@ -112,15 +112,7 @@ def test_0005_counts_the_events_of_published_rules(empty_url: str) -> None:
             ),
             {"doc": _json(engine, checklist), "at": at},
         )
-        for n, name in enumerate(["shift.created", "login", "shift.created"]):
-            conn.execute(
-                text(
-                    "INSERT INTO event (workspace_id, id, name, properties, user_id, timestamp,"
-                    " received_at, source) VALUES (1, :id, :name, :props, 'u1', :at, :at,"
-                    " 'server')"
-                ),
-                {"id": f"e{n}", "name": name, "props": _json(engine, {}), "at": at},
-            )
+        _insert_events(conn, engine, ["shift.created", "login", "shift.created"], at)
     upgrade(engine)
     with engine.connect() as conn:
         names = conn.execute(text("SELECT workspace_id, name FROM counted_name")).all()
@@ -143,15 +135,7 @@ def test_0006_keeps_the_counters_of_counted_names_only(empty_url: str) -> None:
     at = datetime(2026, 11, 1, 9, 0)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO counted_name (workspace_id, name) VALUES (1, 'shift')"))
-        for n, name in enumerate(["shift", "login", "login"]):
-            conn.execute(
-                text(
-                    "INSERT INTO event (workspace_id, id, name, properties, user_id, timestamp,"
-                    " received_at, source) VALUES (1, :id, :name, :props, 'u1', :at, :at,"
-                    " 'server')"
-                ),
-                {"id": f"e{n}", "name": name, "props": _json(engine, {}), "at": at},
-            )
+        _insert_events(conn, engine, ["shift", "login", "login"], at)
         for name, count in [("shift", 1), ("login", 2)]:
             conn.execute(
                 text(
@@ -168,6 +152,18 @@ def test_0006_keeps_the_counters_of_counted_names_only(empty_url: str) -> None:
     with engine.connect() as conn:
         assert [tuple(row) for row in conn.execute(counters)] == [("login", 2), ("shift", 1)]
     engine.dispose()
+
+
+def _insert_events(conn: Any, engine: Any, names: list[str], at: datetime) -> None:
+    """Events e0, e1, … of user u1 in workspace 1, one per name, all at `at`."""
+    for n, name in enumerate(names):
+        conn.execute(
+            text(
+                "INSERT INTO event (workspace_id, id, name, properties, user_id, timestamp,"
+                " received_at, source) VALUES (1, :id, :name, :props, 'u1', :at, :at, 'server')"
+            ),
+            {"id": f"e{n}", "name": name, "props": _json(engine, {}), "at": at},
+        )
 
 
 def _json(engine: Any, value: Any) -> Any:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+from shirube.console import auth
 from shirube.db import Database
 from shirube.services.workspaces import create_admin
 from starlette.testclient import TestClient
@@ -37,3 +39,17 @@ def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> Any:
         data={"email": email, "password": password, "csrf_token": token},
         follow_redirects=False,
     )
+
+
+@pytest.fixture
+def password_checks(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """(password, stored hash) of every password check the sign-in makes."""
+    checked: list[tuple[str, str]] = []
+    real = auth.verify_password
+
+    def spy(password: str, stored: str) -> bool:
+        checked.append((password, stored))
+        return real(password, stored)
+
+    monkeypatch.setattr(auth, "verify_password", spy)
+    return checked
