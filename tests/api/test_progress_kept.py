@@ -6,6 +6,7 @@ reads no progress, and a first session reads none at all."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
@@ -21,6 +22,9 @@ from shirube.services.ingest import NewEvent, ingest_batch
 from shirube.services.progress import pending_completions, read_progress, record_completions
 from shirube.services.published import PublishedCache, current_content
 from shirube.services.sql import Raw, write_transaction
+from shirube.services.workspaces import bump_content_revision
+from sqlalchemy import text
+from sqlmodel import Session
 from starlette.testclient import TestClient
 
 from tests.api.helpers import (
@@ -219,25 +223,94 @@ def test_cache_size_zero_keeps_nothing(settings, workspace, reads):
 
 def test_ingestion_holds_the_content_revision_until_it_commits(database_url, database, workspace):
     """A publish cannot commit between the revision a batch projects with and the batch's
-    commit: on PostgreSQL the batch's share lock makes the revision's update wait (SQLite's
-    write transaction excludes every other writer anyway)."""
+    commit: on PostgreSQL the batch holds the content lock shared, and the revision's bump
+    waits for it (SQLite's write transaction excludes every other writer anyway)."""
     if database_url.startswith("sqlite"):
         pytest.skip("SQLite: one writer at a time")
+    publisher = Database(database_url, inline=False)
+
+    def publish_now(session: Session) -> None:
+        session.execute(text("SET LOCAL lock_timeout = '50ms'"))
+        bump_content_revision(session, workspace.id)
 
     def batch_then_publish(raw: Raw) -> str:
         current_content(raw, PublishedCache(4), workspace.id)
-        with psycopg.connect(database_url.replace("+psycopg", "")) as publisher:
-            publisher.execute("SET lock_timeout = '50ms'")
-            try:
-                publisher.execute(
-                    "UPDATE workspace SET content_revision = content_revision + 1 WHERE id = %s",
-                    (workspace.id,),
-                )
-            except psycopg.errors.LockNotAvailable:
-                return "waits"
-            return "went through"
+        try:
+            publisher.run_sync(publish_now)
+        except psycopg.errors.LockNotAvailable:
+            return "waits"
+        return "went through"
 
-    assert database.run_sync(lambda s: batch_then_publish(Raw.of_session(s))) == "waits"
+    def change_identity_mode(session: Session) -> None:
+        session.execute(text("SET LOCAL lock_timeout = '50ms'"))
+        session.execute(
+            text("UPDATE workspace SET identity_mode = 'observe' WHERE id = :ws"),
+            {"ws": workspace.id},
+        )
+
+    def batch_then_change_identity_mode(raw: Raw) -> None:
+        current_content(raw, PublishedCache(4), workspace.id)
+        publisher.run_sync(change_identity_mode)
+
+    try:
+        assert database.run_sync(lambda s: batch_then_publish(Raw.of_session(s))) == "waits"
+        # A change of the row that leaves the revision alone does not wait for batches.
+        database.run_sync(lambda s: batch_then_change_identity_mode(Raw.of_session(s)))
+    finally:
+        publisher.dispose()
+
+
+def test_a_publish_is_not_starved_by_steady_ingestion(database_url, database, client, workspace):
+    """Batches keep coming, each holding the content lock shared, while a publish waits for it
+    alone: the batches that arrive after the publish queue behind it, so it commits while they
+    are still coming (with row share locks, new batches got past it until they stopped)."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite: one writer at a time")
+    published_at: list[int] = []
+    batches_done = [0]
+    stop = threading.Event()
+    errors: list[BaseException] = []
+    most_batches = 100  # each writer stops after this many, publish or not
+
+    def writer(index: int) -> None:
+        db = Database(database_url, inline=False)
+        cache = PublishedCache(4)
+        try:
+            for n in range(most_batches):
+                if stop.is_set():
+                    return
+                event = NewEvent(f"w{index}-{n}", "login", f"u{index}", None, {}, None)
+
+                def batch(raw: Raw, event: NewEvent = event) -> None:
+                    with write_transaction(raw):
+                        published = current_content(raw, cache, workspace.id)
+                        # Held a while, so that the writers' holds always overlap.
+                        time.sleep(0.01)
+                        ingest_batch(raw, workspace.id, [event], "server", published)
+
+                db.run_raw_sync(batch)
+                batches_done[0] += 1
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+        finally:
+            db.dispose()
+
+    writers = 8
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(writers)]
+    for thread in threads:
+        thread.start()
+    try:
+        while batches_done[0] < 8 and not errors:
+            time.sleep(0.01)  # until the writers run back to back
+        publish(client, workspace, "checklist", checklist_doc("setup", [manual_item("guide")]))
+        published_at.append(batches_done[0])
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(60)
+    assert errors == []
+    # Row share locks: the publish came after 798 of the 800 batches.
+    assert published_at[0] < writers * most_batches // 2, "the publish waited for the writers"
 
 
 def test_catch_up_and_a_batch_completing_the_same_item_do_not_deadlock(

@@ -11,9 +11,9 @@ So both hold only the events of `counted_name`: every name that a published rule
 counted (names are never removed, so a rule taken out and put back finds its history). When a
 content change brings a new name, `sync_counted_names` copies that name's stored events in and
 counts them, in the same transaction as the revision bump: on PostgreSQL that bump waits for
-the batches that hold the revision (`published.current_content`, FOR SHARE), and later batches
-wait for it, read the new revision and write the name's events themselves; on SQLite writers
-take turns anyway.
+the batches that hold the revision (services/content_lock.py), and later batches wait for it,
+read the new revision and write the name's events themselves; on SQLite writers take turns
+anyway.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from shirube.content import (
 )
 from shirube.content.matching import Matcher
 from shirube.jsonresponse import dumps
+from shirube.services.content_lock import hold_shared
 from shirube.services.counted_events import counted_names
 from shirube.services.sql import Raw
 
@@ -293,11 +294,11 @@ _REVISION = "SELECT content_revision FROM workspace WHERE id = ?"
 
 def current_content(raw: Raw, cache: PublishedCache, workspace_id: int) -> PublishedContent:
     """The content published as of this write transaction, for projecting a batch of events:
-    a publish cannot commit between this read and the batch's commit (SQLite's write
-    transaction excludes it; on PostgreSQL the row lock makes the publish wait), so a session
-    that kept a user's event counts under the new revision sees the batch move the user's
-    `progress_rev` on (services/progress_cache.py)."""
-    row = raw.one(_REVISION if raw.is_sqlite else f"{_REVISION} FOR SHARE", (workspace_id,))
+    a publish cannot commit between this read and the batch's commit (services/content_lock.py),
+    so a session that kept a user's event counts under the new revision sees the batch move the
+    user's `progress_rev` on (services/progress_cache.py)."""
+    hold_shared(raw, workspace_id)
+    row = raw.one(_REVISION, (workspace_id,))
     if row is None:
         raise LookupError(f"workspace {workspace_id} is gone")
     return cache.get_raw(raw, workspace_id, row[0])

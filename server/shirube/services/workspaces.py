@@ -17,6 +17,7 @@ from shirube.security.keys import (
     secret_key_hint,
 )
 from shirube.security.passwords import hash_password
+from shirube.services.content_lock import hold_exclusive
 from shirube.services.counted_events import sync_counted_names
 from shirube.services.sql import Raw
 
@@ -82,6 +83,7 @@ def workspace_by_secret_key(session: Session, secret_key: str) -> Workspace | No
 def bump_content_revision(session: Session, workspace_id: int) -> None:
     """After any change to published content: a new revision, and the event names its rules
     count from now on (after the bump: see services/counted_events.py)."""
+    hold_exclusive(Raw.of_session(session), workspace_id)
     session.execute(
         update(Workspace)
         .where(col(Workspace.id) == workspace_id)
