@@ -360,7 +360,7 @@ class Run:
         return self.after.events - self.before.events
 
     @property
-    def counted(self) -> int:
+    def counters(self) -> int:
         return self.after.counters - self.before.counters
 
     @property
@@ -387,9 +387,9 @@ class Run:
         found: list[str] = []
         if self.stored != self.acked:
             found.append(f"rows stored {self.stored} != events acknowledged {self.acked}")
-        if self.counted != self.counted_events or not self.counted:
+        if self.counters != self.counted_events or not self.counters:
             found.append(
-                f"user_event_count grew by {self.counted}, the events of counted names by"
+                f"user_event_count grew by {self.counters}, the events of counted names by"
                 f" {self.counted_events}"
             )
         if self.batches_failed:

@@ -5,6 +5,7 @@ stays counted when its rule is taken out, and other names are neither kept there
 from __future__ import annotations
 
 from shirube.models import CountedEvent, CountedName, UserEventCount
+from shirube.services.ingest import NewEvent
 from sqlalchemy import text
 
 from tests.api.helpers import (
@@ -17,7 +18,9 @@ from tests.api.helpers import (
     moment,
     open_session,
     publish,
+    published_now,
     rows,
+    run_writers,
     send_events,
 )
 
@@ -115,3 +118,25 @@ def test_only_counted_names_are_counted_and_a_new_one_is_recounted(client, works
     send_events(client, workspace, [ev("s7", "shift.created", timestamp=at(7))])
     [counter] = rows(database, UserEventCount, workspace_id=workspace.id)
     assert counter.count == 4
+
+
+def test_two_writers_out_of_order_count_every_event_once(client, workspace, database, database_url):
+    items = [event_item("shifts", "shift.created", min_count=1000), manual_item("guide")]
+    publish(client, workspace, "checklist", checklist_doc("setup", items))
+
+    def batch(prefix: str, second: int) -> list[NewEvent]:
+        return [
+            NewEvent(f"{prefix}{second}", "shift.created", "u1", None, {}, moment(second)),
+            NewEvent(f"{prefix}{second}-login", "login", "u1", None, {}, moment(second)),
+        ]
+
+    # One writer sends even seconds oldest first, the other odd seconds newest first.
+    plans = [
+        [batch("a", 2 * i) for i in range(50)],
+        [batch("b", 2 * i + 1) for i in reversed(range(50))],
+    ]
+    run_writers(database_url, workspace.id, published_now(database, workspace.id), plans)
+    [counter] = rows(database, UserEventCount, workspace_id=workspace.id)
+    assert (counter.name, counter.count) == ("shift.created", 100)
+    assert (counter.first_at, counter.last_at) == (moment(0), moment(99))
+    assert len(rows(database, CountedEvent, workspace_id=workspace.id)) == 100

@@ -202,3 +202,27 @@ def test_a_wrong_method_gets_the_html_405_with_its_allow_header(client: TestClie
         assert answer.headers["content-type"].startswith("text/html")
         assert {m.strip() for m in answer.headers["allow"].split(",")} == allowed
         _check_headers(answer)
+
+
+@pytest.mark.parametrize("field", ["email", "password", "csrf_token"])
+def test_a_form_charset_that_decodes_to_surrogates_is_refused(
+    client: TestClient, field: str
+) -> None:
+    """A form declared utf-7 or unicode_escape decodes to lone surrogates, which no driver can store or
+    compare (and the CSRF check cannot encode): 400, before anything is looked up."""
+    values = {"email": "ops@example.com", "password": "guess", "csrf_token": csrf_from(client)}
+    values[field] = "\\ud800" + values[field]
+    parts = b"".join(
+        b'--B\r\nContent-Disposition: form-data; name="' + name.encode() + b'"\r\n\r\n'
+        + value.encode() + b"\r\n"
+        for name, value in values.items()
+    ) + b"--B--\r\n"  # fmt: skip
+    answer = client.post(
+        "/console/login",
+        content=parts,
+        headers={"content-type": "multipart/form-data; boundary=B; charset=unicode_escape"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 400
+    assert "The form could not be read." in answer.text
+    _check_headers(answer)

@@ -79,10 +79,11 @@ async def login(request: Request) -> Response:
     email = fields.get("email", "").strip().lower()
     password = fields.get("password", "")
     db = console_of(request).context.db
-    # What cannot be stored (over-long or NUL-holding text) is kept to a length PostgreSQL
-    # takes; such an email matches no account anyway.
-    key = email.replace("\x00", "")[:320]
-    address = (request.client.host if request.client else "")[:64]
+    # No email holds U+0000 or runs past 320 characters, and PostgreSQL cannot even compare
+    # U+0000: such an email is looked up nowhere, and counted by what can be stored of it.
+    storable = "\x00" not in email and len(email) <= 320
+    key = email if storable else email.replace("\x00", "")[:320]
+    address = throttle.client_address(request.client.host if request.client else "")
     now = utcnow()
     attempt = await db.run(lambda session: throttle.start_attempt(session, key, address, now))
     wait = await db.run(lambda session: throttle.refusal(session, attempt, now))
@@ -96,9 +97,7 @@ async def login(request: Request) -> Response:
     def find(session: Session) -> Admin | None:
         return session.exec(select(Admin).where(Admin.email == email)).first()
 
-    # No email holds U+0000, and PostgreSQL cannot even compare it: no lookup at all.
-    lookup = bool(email) and "\x00" not in email
-    found = await db.run(find) if lookup else None
+    found = await db.run(find) if email and storable else None
     if not await _check_password(password, found):
         return _login_page(request, email, INVALID_LOGIN, status=400)
     assert found is not None

@@ -23,6 +23,19 @@ async def checked_form(request: Request) -> dict[str, str]:
     # No file fields: a multipart body with a file is refused (400) by the parser itself.
     async with request.form(max_files=0, max_fields=10) as form:
         fields = {key: value for key, value in form.items() if isinstance(value, str)}
+    for key, value in fields.items():
+        # A form may declare a charset (utf-7, unicode_escape) that decodes to lone
+        # surrogates, which no database driver can store or compare.
+        if not _is_text(key) or not _is_text(value):
+            raise HTTPException(400)
     if not csrf_ok(request, fields.get(CSRF_FIELD)):
         raise HTTPException(403, "csrf")
     return fields
+
+
+def _is_text(value: str) -> bool:
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True

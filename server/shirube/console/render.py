@@ -20,6 +20,7 @@ from shirube.models import Admin
 logger = logging.getLogger("shirube")
 TEMPLATES = Path(__file__).parent / "templates"
 ERROR_MESSAGES = {
+    400: "The form could not be read. Reload the page and try again.",
     403: "The form expired or did not come from this console. Reload the page and try again.",
     404: "Not found.",
     405: "Method not allowed.",

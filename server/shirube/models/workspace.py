@@ -62,6 +62,7 @@ class SignInAttempt(SQLModel, table=True):
     __table_args__ = (
         Index("ix_sign_in_attempt_email", "email", "at"),
         Index("ix_sign_in_attempt_address", "address", "at"),
+        Index("ix_sign_in_attempt_at", "at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

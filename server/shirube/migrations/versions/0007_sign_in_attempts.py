@@ -29,9 +29,11 @@ def upgrade() -> None:
     )
     op.create_index("ix_sign_in_attempt_email", "sign_in_attempt", ["email", "at"])
     op.create_index("ix_sign_in_attempt_address", "sign_in_attempt", ["address", "at"])
+    op.create_index("ix_sign_in_attempt_at", "sign_in_attempt", ["at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_sign_in_attempt_at", table_name="sign_in_attempt")
     op.drop_index("ix_sign_in_attempt_address", table_name="sign_in_attempt")
     op.drop_index("ix_sign_in_attempt_email", table_name="sign_in_attempt")
     op.drop_table("sign_in_attempt")
