@@ -20,7 +20,7 @@ from shirube.services.event_schema import FUTURE_TOLERANCE
 from shirube.services.known_rows import KnownRows
 from shirube.services.projection import changes_progress, project
 from shirube.services.published import ItemRef, PublishedContent
-from shirube.services.sql import Raw, placeholders
+from shirube.services.sql import Raw, json_text, placeholders
 from shirube.timeutil import utcnow
 
 
@@ -136,25 +136,50 @@ def _insert_events(
     # Sorted by id: concurrent batches sharing ids then take index locks in one order.
     rows = sorted(rows, key=lambda row: str(row["id"]))
     received_at = raw.dt_out(now)
-    json_out = raw.json_out
+    if not raw.is_sqlite:
+        return _insert_events_postgres(raw, workspace_id, rows, received_at, source)
     values = [
         (
-            workspace_id, row["id"], row["name"], json_out(row["properties"]), row["user_id"],
+            workspace_id, row["id"], row["name"], json_text(row["properties"]), row["user_id"],
             row["company_id"], row["stored_at"], received_at, source,
         )
         for row in rows
     ]  # fmt: skip
-    if raw.is_sqlite:
-        return _insert_events_sqlite(raw, workspace_id, values)
+    return _insert_events_sqlite(raw, workspace_id, values)
+
+
+# One array per column: the statement's text and its 9 parameters are the same for every
+# batch, so psycopg converts it once and the server prepares it once. (A multi-row VALUES has
+# 9 parameters a row: psycopg parsed its text again on every batch, a fifth of the server's
+# time.) WITH ORDINALITY keeps the rows in the order given.
+_INSERT_EVENTS_POSTGRES = (
+    f"INSERT INTO event ({_EVENT_COLUMNS})"
+    " SELECT ?, e.id, e.name, e.properties::jsonb, e.user_id, e.company_id, e.ts, ?, ?"
+    " FROM unnest(?::varchar[], ?::varchar[], ?::text[], ?::varchar[], ?::varchar[],"
+    " ?::timestamp[]) WITH ORDINALITY AS e(id, name, properties, user_id, company_id, ts, n)"
+    " ORDER BY e.n ON CONFLICT (workspace_id, id) DO NOTHING RETURNING id"
+)
+
+
+def _insert_events_postgres(
+    raw: Raw, workspace_id: int, rows: list[dict[str, Any]], received_at: Any, source: str
+) -> set[str]:
     inserted: set[str] = set()
-    for start in range(0, len(values), ROWS_PER_STATEMENT):
-        chunk = values[start : start + ROWS_PER_STATEMENT]
-        # One round trip: the ids returned are the events stored now.
+    for start in range(0, len(rows), ROWS_PER_STATEMENT):
+        chunk = rows[start : start + ROWS_PER_STATEMENT]
+        # The ids returned are the events stored now.
         returned = raw.all(
-            f"INSERT INTO event ({_EVENT_COLUMNS}) VALUES {placeholders(9, len(chunk))}"
-            " ON CONFLICT (workspace_id, id) DO NOTHING RETURNING id",
-            [value for row in chunk for value in row],
-        )
+            _INSERT_EVENTS_POSTGRES,
+            (
+                workspace_id, received_at, source,
+                [row["id"] for row in chunk],
+                [row["name"] for row in chunk],
+                [json_text(row["properties"]) for row in chunk],
+                [row["user_id"] for row in chunk],
+                [row["company_id"] for row in chunk],
+                [row["stored_at"] for row in chunk],
+            ),
+        )  # fmt: skip
         inserted.update(event_id for (event_id,) in returned)
     return inserted
 
