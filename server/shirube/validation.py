@@ -17,6 +17,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.types import Receive
 
 from shirube.errors import ApiError, FieldError, ValidationFailed
+from shirube.jsontext import may_hold_big_integers
 
 T = TypeVar("T")
 
@@ -150,6 +151,10 @@ def parse_json_body(body: bytes) -> Any:
         data = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise ApiError(400, "invalid_json", f"request body is not valid JSON: {exc}") from None
+    if may_hold_big_integers(body):
+        # Read again, now that orjson has found it valid (no NaN, no lone surrogate), so that
+        # integers beyond 64 bits are kept exact rather than rounded to floats.
+        data = json.loads(body)
     # PostgreSQL cannot store U+0000 in text or JSONB; refuse it on both engines alike.
     if b"\\u0000" in body:
         path = nul_path(data)

@@ -303,6 +303,24 @@ def test_event_counts_keep_first_and_last_times(client, workspace, database):
     assert (counter.count, counter.first_at, counter.last_at) == (4, moment(50), moment(200))
 
 
+def test_properties_are_stored_as_sent(client, workspace, database):
+    """Whatever JSON the properties hold comes back the same from either engine: integers
+    beyond 64 bits, big floats, text in any script, nesting, nulls."""
+    properties = [
+        {"n": 2**70, "f": 1e20, "neg": -(2**65), "small": 0.1},
+        {"text": "シフト \u2028 \"quoted\" \\ back", "emoji": "🎉", "empty": ""},
+        {"nested": {"list": [1, [2, {"k": None}]], "flag": False}},
+        {},
+    ]
+    send_events(
+        client,
+        workspace,
+        [ev(f"p{n}", "imported", properties=value) for n, value in enumerate(properties)],
+    )
+    stored = {e.id: e.properties for e in rows(database, Event, workspace_id=workspace.id)}
+    assert [stored[f"p{n}"] for n in range(len(properties))] == properties
+
+
 def test_historic_timestamps_are_kept_and_time_zones_converted(client, workspace, database):
     send_events(
         client,

@@ -35,6 +35,14 @@ def test_put_user_creates_then_merges_traits(client, workspace):
     assert client.get("/api/v1/companies/c-1", headers=workspace.auth).status_code == 200
 
 
+def test_integers_beyond_64_bits_are_kept_exact(client, workspace):
+    """orjson would read them as floats (2**70 + 1 rounded): the request is read exactly."""
+    traits = {"n": 2**70 + 1, "neg": -(2**64) - 3, "small": 7, "f": 0.5}
+    answer = client.put("/api/v1/users/u-1", json={"traits": traits}, headers=workspace.auth)
+    assert answer.status_code == 201, answer.text
+    assert client.get("/api/v1/users/u-1", headers=workspace.auth).json()["traits"] == traits
+
+
 def test_server_side_traits_drive_widget_targeting(client, workspace):
     publish(
         client,

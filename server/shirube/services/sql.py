@@ -14,6 +14,8 @@ import orjson
 from psycopg.types.json import Jsonb
 from sqlmodel import Session
 
+from shirube.jsontext import may_hold_big_integers
+
 
 class Raw:
     """A DBAPI connection (sqlite3 or psycopg) and what differs between the two engines.
@@ -111,17 +113,9 @@ class Raw:
         return json_loads(value) if isinstance(value, str) else value
 
 
-# orjson reads integers beyond 64 bits as floats (1e+23), silently; text with a run of 19
-# digits anywhere goes to the standard library, which keeps them exact. Found by mapping every
-# digit to "0" and searching for 19 of them: a regex search (`\d{19}`) cost 20,000
-# instructions for a user's traits, a tenth of a whole widget session.
-_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
-_DIGIT_RUN = b"0" * 19
-
-
 def json_loads(text: str | bytes | memoryview) -> Any:
     data = text.encode() if isinstance(text, str) else bytes(text)
-    if len(data) >= 19 and _DIGIT_RUN in data.translate(_DIGITS_TO_ZERO):
+    if may_hold_big_integers(data):
         return json.loads(data)
     return orjson.loads(data)
 
