@@ -154,7 +154,13 @@ def parse_json_body(body: bytes) -> Any:
     if may_hold_big_integers(body):
         # Read again, now that orjson has found it valid (no NaN, no lone surrogate), so that
         # integers beyond 64 bits are kept exact rather than rounded to floats.
-        data = json.loads(body)
+        try:
+            data = json.loads(body)
+        except RecursionError:
+            # orjson reads 1,024 levels, the standard library a few less.
+            raise ApiError(
+                400, "invalid_json", "request body is not valid JSON: nested too deeply"
+            ) from None
     # PostgreSQL cannot store U+0000 in text or JSONB; refuse it on both engines alike.
     if b"\\u0000" in body:
         path = nul_path(data)

@@ -921,6 +921,13 @@ def test_deeply_nested_properties_never_cause_a_500(client, workspace):
         assert response.status_code in (200, 422), (depth, response.text)
         if response.status_code == 422:
             assert_error(response, 422, "validation_error", ["events[0].properties"])
+    # With an integer beyond 64 bits the body is read a second time, by the standard library,
+    # which stops a few levels short of orjson's 1,024.
+    for depth in (300, 1000, 1020):
+        nested = b"[" * depth + b"12345678901234567890123" + b"]" * depth
+        body = b'{"events": [{"id": "b", "name": "x", "user_id": "u", "properties": {"k": %s}}]}'
+        response = _raw(client, workspace, "/api/v1/events", body % nested)
+        assert response.status_code in (400, 422), (depth, response.text)
 
 
 BIG_NUMBER_CALLS = [
