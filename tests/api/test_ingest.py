@@ -308,7 +308,7 @@ def test_properties_are_stored_as_sent(client, workspace, database):
     beyond 64 bits, big floats, text in any script, nesting, nulls."""
     properties = [
         {"n": 2**70, "f": 1e20, "neg": -(2**65), "small": 0.1},
-        {"text": "シフト \u2028 \"quoted\" \\ back", "emoji": "🎉", "empty": ""},
+        {"text": 'シフト \u2028 "quoted" \\ back', "emoji": "🎉", "empty": ""},
         {"nested": {"list": [1, [2, {"k": None}]], "flag": False}},
         {},
     ]
