@@ -1,16 +1,21 @@
-"""Where orjson is not exact: it reads integers beyond 64 bits as floats (1e+23), silently.
+"""Where orjson is not exact: it reads integers outside 64 bits (below -2**63, above 2**64 - 1)
+as floats (1e+23), silently.
 
-JSON text with a run of 19 digits anywhere may hold one, and is read by the standard library
-instead, which keeps them exact. Found by mapping every digit to "0" and searching for 19 of
-them: a regex search (`\\d{19}`) cost 20,000 instructions for a user's traits, a tenth of a
-whole widget session.
+Such an integer has 20 digits or more, or is negative with 19 or more; JSON text holding a run
+like that anywhere is read by the standard library instead, which keeps them exact. Found by
+mapping every digit to "0" and searching: a regex search (`\\d{20}`) cost 20,000 instructions
+for a user's traits, a tenth of a whole widget session.
 """
 
 from __future__ import annotations
 
 _DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
-_DIGIT_RUN = b"0" * 19
+_LONG_RUN = b"0" * 20
+_LONG_NEGATIVE = b"-" + b"0" * 19
 
 
 def may_hold_big_integers(data: bytes) -> bool:
-    return len(data) >= 19 and _DIGIT_RUN in data.translate(_DIGITS_TO_ZERO)
+    if len(data) < 20:
+        return False
+    zeroed = data.translate(_DIGITS_TO_ZERO)
+    return _LONG_RUN in zeroed or _LONG_NEGATIVE in zeroed

@@ -304,8 +304,9 @@ def test_event_counts_keep_first_and_last_times(client, workspace, database):
 
 
 def test_properties_are_stored_as_sent(client, workspace, database):
-    """Whatever JSON the properties hold comes back the same from either engine: integers
-    beyond 64 bits, big floats, text in any script, nesting, nulls."""
+    """Whatever JSON the properties hold comes back equal from either engine: integers beyond
+    64 bits exact, big floats (PostgreSQL's JSONB gives 1e20 back as the integer it equals),
+    text in any script, nesting, nulls."""
     properties = [
         {"n": 2**70, "f": 1e20, "neg": -(2**65), "small": 0.1},
         {"text": 'シフト \u2028 "quoted" \\ back', "emoji": "🎉", "empty": ""},
@@ -337,6 +338,18 @@ def test_historic_timestamps_are_kept_and_time_zones_converted(client, workspace
     assert stored["ms"] == datetime(2026, 1, 5, 9, 0, 0, 123456, tzinfo=UTC)
     [u1] = rows(database, EndUser, workspace_id=workspace.id)
     assert u1.first_seen_at == datetime(2015, 3, 1, tzinfo=UTC)
+
+
+def test_numeric_timestamps_are_unix_seconds_or_milliseconds(client, workspace, database):
+    """docs/api.md: a number is Unix time, in milliseconds above 2×10¹⁰."""
+    send_events(
+        client,
+        workspace,
+        [ev("s", "x", timestamp=1767600000), ev("ms", "x", timestamp=1767600000123)],
+    )
+    stored = {e.id: e.timestamp for e in rows(database, Event, workspace_id=workspace.id)}
+    assert stored["s"] == datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+    assert stored["ms"] == datetime(2026, 1, 5, 8, 0, 0, 123000, tzinfo=UTC)
 
 
 def test_future_timestamps_are_clamped_to_the_time_of_receipt(client, workspace, database):

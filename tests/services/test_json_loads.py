@@ -17,3 +17,23 @@ def test_json_loads_is_exact_in_every_form(form):
     assert json_loads(form('{"nested": {"list": [1, 2.5, null]}}')) == {
         "nested": {"list": [1, 2.5, None]}
     }
+
+
+@pytest.mark.parametrize(
+    "number", [2**64, 2**64 - 1, 2**63, -(2**63), -(2**63) - 1, 10**19 - 1, -(10**19), 10**300]
+)
+def test_integers_at_the_64_bit_edges_stay_exact(number):
+    """orjson reads integers from -2**63 to 2**64 - 1 exactly; the others go to the standard
+    library (`jsontext.may_hold_big_integers`)."""
+    assert json_loads(f'{{"n": {number}}}') == {"n": number}
+    assert type(json_loads(f"[{number}]")[0]) is int
+
+
+def test_nineteen_digit_ids_stay_on_orjson():
+    from shirube.jsontext import may_hold_big_integers
+
+    assert not may_hold_big_integers(
+        b'{"user_id": "1234567890123456789", "n": 9223372036854775807}'
+    )
+    assert may_hold_big_integers(b'{"n": 18446744073709551616}')
+    assert may_hold_big_integers(b'{"n": -9223372036854775809}')
