@@ -105,3 +105,23 @@ def test_company_traits_merge_after_a_stale_read(
         "employees": 40,
         "industry": "retail",
     }
+
+
+def test_a_float_trait_read_back_as_an_integer_is_no_change(
+    database: Database, workspace: WorkspaceKeys
+) -> None:
+    """PostgreSQL's JSONB gives 1e23 back as 10**23: the next identify with the same traits
+    must not rewrite the row (SQLite gives the float back)."""
+    traits = {"big": 1e23, "list": [2.5e30, 1], "small": 0.1}
+    _identify(database, workspace, None, traits)
+    stored = _user(database, workspace)
+    later = stored.last_seen_at + timedelta(seconds=1)
+    _, writes = identify_user(workspace.id, "u-1", stored, traits, None, seen=True, now=later)
+    assert writes == []
+    _, company_writes = identify_company(workspace.id, "c-1", dict(stored.traits), traits, later)
+    assert company_writes == []
+    # A real change still writes.
+    _, writes = identify_user(
+        workspace.id, "u-1", stored, {"big": 1e22}, None, seen=True, now=later
+    )
+    assert writes != []

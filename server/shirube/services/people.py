@@ -46,6 +46,26 @@ def merged(current: dict[str, Any], update: dict[str, Any] | None) -> dict[str, 
     return {**current, **update}
 
 
+def unchanged(new: dict[str, Any], stored: dict[str, Any]) -> bool:
+    """Whether traits `new` are what `stored` already holds. PostgreSQL's JSONB gives a float
+    written with an exponent back as the integer it equals (`1e23` as 10**23): without this,
+    such a trait would look changed, and its row be rewritten, on every call."""
+    return new == stored or (
+        new.keys() == stored.keys() and all(_same_value(new[key], stored[key]) for key in new)
+    )
+
+
+def _same_value(new: Any, stored: Any) -> bool:
+    if isinstance(new, list) and isinstance(stored, list):
+        return len(new) == len(stored) and all(map(_same_value, new, stored))
+    if isinstance(new, float) and type(stored) is int:
+        try:
+            return new == float(stored)
+        except OverflowError:
+            return False
+    return bool(new == stored)
+
+
 def identify_user(
     workspace_id: int,
     user_id: str,
@@ -66,7 +86,7 @@ def identify_user(
         new_locale = locale or stored.locale
         person = Person(user_id, new_traits, new_locale)
         refresh = seen and now - stored.last_seen_at >= LAST_SEEN_GRANULARITY
-        if new_traits == stored.traits and new_locale == stored.locale and not refresh:
+        if unchanged(new_traits, stored.traits) and new_locale == stored.locale and not refresh:
             return person, []  # the common case: a returning user, nothing new
     store = partial(
         _store_user, ids=(workspace_id, user_id), traits=traits or {}, locale=locale,
@@ -86,7 +106,7 @@ def identify_company(
         new_traits = dict(traits or {})
     else:
         new_traits = merged(stored_traits, traits)
-        if new_traits == stored_traits:
+        if unchanged(new_traits, stored_traits):
             return Person(company_id, new_traits), []
     store = partial(_store_company, ids=(workspace_id, company_id), traits=traits or {}, now=now)
     return Person(company_id, new_traits), [store]
