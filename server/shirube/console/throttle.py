@@ -23,7 +23,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, or_
+from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from shirube.models import SignInAttempt
@@ -79,16 +79,15 @@ def refusal(session: Session, attempt: Attempt, now: datetime) -> int | None:
     """Seconds until the attempt may be made again when a limit is passed (the attempt is
     then removed); None when it may go on to the password check."""
     same_email = col(SignInAttempt.email) == attempt.email
-    same_address = col(SignInAttempt.address) == attempt.address
     at = col(SignInAttempt.at)
-    pair = and_(same_email, same_address)
+    # Both limits count this address's attempts: one index range (address, at).
     pair_count, pair_oldest, address_count, address_oldest = session.execute(
         select(
-            func.count().filter(pair),
-            func.min(at).filter(pair),
-            func.count().filter(same_address),
-            func.min(at).filter(same_address),
-        ).where(at >= now - WINDOW, or_(same_email, same_address))
+            func.count().filter(same_email),
+            func.min(at).filter(same_email),
+            func.count(),
+            func.min(at),
+        ).where(col(SignInAttempt.address) == attempt.address, at >= now - WINDOW)
     ).one()
     waits: list[float] = [
         (oldest + WINDOW - now).total_seconds()

@@ -83,13 +83,14 @@ def workspace_by_secret_key(session: Session, secret_key: str) -> Workspace | No
 def bump_content_revision(session: Session, workspace_id: int) -> None:
     """After any change to published content: a new revision, and the event names its rules
     count from now on (after the bump: see services/counted_events.py)."""
-    hold_exclusive(Raw.of_session(session), workspace_id)
+    raw = Raw.of_session(session)
+    hold_exclusive(raw, workspace_id)
     session.execute(
         update(Workspace)
         .where(col(Workspace.id) == workspace_id)
         .values(content_revision=col(Workspace.content_revision) + 1)
     )
-    sync_counted_names(Raw.of_session(session), workspace_id)
+    sync_counted_names(raw, workspace_id)
 
 
 def create_admin(
