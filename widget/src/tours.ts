@@ -1,7 +1,7 @@
 // The tour runner: which tour runs (triggers, frequency, resume), its steps, keyboard and focus.
 import { createScope, type Scope } from "./dom";
 import type { Strings } from "./i18n";
-import { track } from "./position";
+import { watchBox } from "./position";
 import { renderStep, type StepView } from "./render/step";
 import { matchPage } from "./routes";
 import type { SessionStep, SessionTour } from "./types";
@@ -148,7 +148,7 @@ export function createTours(host: TourHost) {
     });
     if (target) {
       // The app rendered it again (a new element, same selector): look it up again.
-      stepScope.add(track(target, () => target!.isConnected || reshow()));
+      stepScope.add(watchBox(target, () => target!.isConnected || reshow()));
       if (step.advance.type === "click")
         stepScope.listen(document, "click", (e) => {
           if (!e.composedPath().includes(target!)) return;

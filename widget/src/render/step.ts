@@ -1,7 +1,7 @@
 // Puts one step on screen: spotlight, card (tooltip or modal) or beacon + card (hotspot).
 import { createScope, showTop, type Scope } from "../dom";
 import type { Strings } from "../i18n";
-import { follow, track } from "../position";
+import { follow, watchBox } from "../position";
 import type { SessionStep } from "../types";
 import { buildCard } from "./card";
 import { beacon } from "./hotspot";
@@ -39,7 +39,7 @@ export function renderStep(p: StepSpec): StepView {
   if (modal || step.kind === "tooltip") {
     const spot = spotlight(root, modal);
     scope.add(() => spot.el.remove());
-    if (target) scope.add(track(target, () => spot.update(target)));
+    if (target) scope.add(watchBox(target, () => spot.update(target)));
     else spot.update(null);
   }
 
@@ -51,7 +51,7 @@ export function renderStep(p: StepSpec): StepView {
       showTop(card);
       cardScope.add(() => card.remove());
       cardScope.listen(card, "click", (e) => {
-        const action = (e.target as Element).closest("[data-shirube-action]")?.getAttribute("data-shirube-action");
+        const action = (e.target as Element).closest<HTMLElement>("[data-shirube-action]")?.dataset.shirubeAction;
         if (action) p.action(action);
       });
       if (target && arrow) cardScope.add(follow(target, card, arrow, step.placement));
@@ -59,35 +59,36 @@ export function renderStep(p: StepSpec): StepView {
     if (focus) open.focus({ preventScroll: true });
   };
 
-  let expanded: ((value: boolean) => void) | null = null;
+  let hotspot: HTMLElement | null = null; // the beacon, on hotspot steps
   let quiet = false; // focusing the beacon ourselves must not reopen its card
+  const expanded = (value: boolean) => hotspot!.setAttribute("aria-expanded", String(value));
   if (step.kind === "hotspot" && target) {
     const b = beacon(root, step.id, p.t.hint_);
+    hotspot = b.el;
     scope.add(() => b.el.remove());
-    scope.add(track(target, () => b.update(target)));
-    expanded = (value) => b.el.setAttribute("aria-expanded", String(value));
+    scope.add(watchBox(target, () => b.update(target)));
     scope.listen(b.el, "click", () => {
       show(true);
-      expanded!(true);
+      expanded(true);
     });
     scope.listen(b.el, "focus", () => {
       if (quiet) return;
       show(false);
-      expanded!(true);
+      expanded(true);
     });
   } else show(p.focus);
 
   return {
     card: () => open,
     collapse() {
-      if (!expanded || !open) return;
+      if (!hotspot || !open) return;
       // Only pull focus back when it was in the card (not when the user moved on).
       const focused = open.contains(root.activeElement);
       open = null;
       cardScope.dispose();
       expanded(false);
       quiet = true;
-      if (focused) (root.querySelector("[data-shirube=hotspot]") as HTMLElement | null)?.focus();
+      if (focused) hotspot.focus();
       quiet = false;
     },
   };

@@ -23,10 +23,10 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam, delete, func, select
 
-from shirube.models import SignInAttempt
+from shirube.storage import Connection
+from shirube.storage.tables import sign_in_attempt
 
 WINDOW = timedelta(minutes=15)
 # One person mistyping stays well inside these; a guesser gets a few tries per quarter hour.
@@ -57,38 +57,48 @@ def client_address(host: str) -> str:
     return str(address)
 
 
-def start_attempt(session: Session, email: str, address: str, now: datetime) -> Attempt:
+_attempt = sign_in_attempt.c
+_EXPIRED = (
+    select(_attempt.id)
+    .where(_attempt.at < bindparam("before", type_=_attempt.at.type))
+    .limit(_PRUNE_ROWS)
+    # Rows another sign-in is deleting are left to it: the prune never waits (PostgreSQL;
+    # SQLite has one writer at a time).
+    .with_for_update(skip_locked=True)
+)
+_PRUNE = delete(sign_in_attempt).where(_attempt.id.in_(_EXPIRED.scalar_subquery()))
+_STORE = (
+    sign_in_attempt.insert()
+    .values(email=bindparam("email"), address=bindparam("address"), at=bindparam("at"))
+    .returning(_attempt.id)
+)
+_SAME_EMAIL = _attempt.email == bindparam("email")
+# Both limits count this address's attempts: one index range (address, at).
+_COUNTS = select(
+    func.count().filter(_SAME_EMAIL),
+    func.min(_attempt.at).filter(_SAME_EMAIL),
+    func.count(),
+    func.min(_attempt.at),
+).where(_attempt.address == bindparam("address"), _attempt.at >= bindparam("since"))
+_FORGET = delete(sign_in_attempt).where(_attempt.id == bindparam("id"))
+_CLEAR = delete(sign_in_attempt).where(
+    _attempt.email == bindparam("email"), _attempt.address == bindparam("address")
+)
+
+
+def start_attempt(conn: Connection, email: str, address: str, now: datetime) -> Attempt:
     """Store an attempt (its own transaction, committed before `refusal` counts it)."""
-    expired = (
-        select(SignInAttempt.id)
-        .where(col(SignInAttempt.at) < now - WINDOW)
-        .limit(_PRUNE_ROWS)
-        # Rows another sign-in is deleting are left to it: the prune never waits (PostgreSQL;
-        # SQLite has one writer at a time).
-        .with_for_update(skip_locked=True)
-    )
-    session.execute(delete(SignInAttempt).where(col(SignInAttempt.id).in_(expired)))
-    row = SignInAttempt(email=email, address=address, at=now)
-    session.add(row)
-    session.flush()
-    assert row.id is not None
-    return Attempt(row.id, email, address)
+    conn.run(_PRUNE, {"before": now - WINDOW})
+    attempt_id = conn.scalar(_STORE, {"email": email, "address": address, "at": now})
+    return Attempt(int(attempt_id), email, address)
 
 
-def refusal(session: Session, attempt: Attempt, now: datetime) -> int | None:
+def refusal(conn: Connection, attempt: Attempt, now: datetime) -> int | None:
     """Seconds until the attempt may be made again when a limit is passed (the attempt is
     then removed); None when it may go on to the password check."""
-    same_email = col(SignInAttempt.email) == attempt.email
-    at = col(SignInAttempt.at)
-    # Both limits count this address's attempts: one index range (address, at).
-    pair_count, pair_oldest, address_count, address_oldest = session.execute(
-        select(
-            func.count().filter(same_email),
-            func.min(at).filter(same_email),
-            func.count(),
-            func.min(at),
-        ).where(col(SignInAttempt.address) == attempt.address, at >= now - WINDOW)
-    ).one()
+    pair_count, pair_oldest, address_count, address_oldest = conn.one(
+        _COUNTS, {"email": attempt.email, "address": attempt.address, "since": now - WINDOW}
+    )
     waits: list[float] = [
         (oldest + WINDOW - now).total_seconds()
         for count, oldest, limit in (
@@ -99,15 +109,10 @@ def refusal(session: Session, attempt: Attempt, now: datetime) -> int | None:
     ]
     if not waits:
         return None
-    session.execute(delete(SignInAttempt).where(col(SignInAttempt.id) == attempt.id))
+    conn.run(_FORGET, {"id": attempt.id})
     return max(1, math.ceil(max(waits)))
 
 
-def succeeded(session: Session, attempt: Attempt) -> None:
+def succeeded(conn: Connection, attempt: Attempt) -> None:
     """Clear the failures of this email from this address."""
-    session.execute(
-        delete(SignInAttempt).where(
-            col(SignInAttempt.email) == attempt.email,
-            col(SignInAttempt.address) == attempt.address,
-        )
-    )
+    conn.run(_CLEAR, {"email": attempt.email, "address": attempt.address})
