@@ -13,7 +13,7 @@ CHROMIUM ?= /usr/bin/chromium
 .PHONY: demo test setup browser lint typecheck widget bench lock clean
 
 demo: setup
-	$(BIN)/shirube demo
+	$(BIN)/python -m demo_app
 
 test: setup browser
 	$(BIN)/ruff check server sdk demo_app tests bench

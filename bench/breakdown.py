@@ -25,17 +25,18 @@ import harness
 import ingest as ingest_bench
 import launcher
 import widget_session
-from shirube.db import Database
 from shirube.services import ingest as ingest_service
 from shirube.services import projection
 from shirube.services.ingest import NewEvent
 from shirube.services.progress import read_progress
 from shirube.services.progress_cache import ProgressCache
 from shirube.services.published import PublishedCache, load_published
-from shirube.services.sql import Raw
 from shirube.services.widget_session import IDENTIFY, SessionRequest, open_session
-from sqlalchemy import text
-from sqlmodel import Session
+from shirube.services.workspaces import workspace_by_id
+from shirube.storage import Connection, Database, tables
+from sqlalchemy import func, select
+
+COUNTERS = select(func.count()).select_from(tables.user_event_count)
 
 
 def timed(name: str, calls: int, work: Callable[[int], object]) -> float:
@@ -60,34 +61,34 @@ def session_steps(database_url: str, users: int, calls: int) -> None:
         public_key = prepared.workspace.public_key
         ws = prepared.workspace.id
         cache = PublishedCache(8)
-        revision = db.run_raw_sync(
-            lambda raw: raw.one("SELECT content_revision FROM workspace WHERE id = ?", (ws,))[0]
-        )
-        published = db.run_raw_sync(lambda raw: cache.get_raw(raw, ws, revision))
-        names = published.rule_event_names
+        workspace = db.run_sync(lambda conn: workspace_by_id(conn, ws))
+        assert workspace is not None
+        published = db.run_sync(lambda conn: cache.get(conn, ws, workspace.content_revision))
+        names = tuple(sorted(published.event_rules))
 
-        def each(step: Callable[[Raw, fixture.Person], object]) -> Callable[[int], object]:
-            return lambda i: db.run_raw_sync(lambda raw: step(raw, picks[i]))
+        def each(step: Callable[[Connection, fixture.Person], object]) -> Callable[[int], object]:
+            return lambda i: db.run_sync(lambda conn: step(conn, picks[i]), transaction=False)
 
         print(f"\n== widget session steps, returning users ({calls} calls each)")
         timed(
             "identify: workspace + user + company + membership (one read)",
             calls,
             each(
-                lambda raw, p: raw.one(
-                    IDENTIFY, (p.user_id, p.company_id, p.user_id, p.company_id, public_key)
+                lambda conn, p: conn.one(
+                    IDENTIFY,
+                    {"user_id": p.user_id, "company_id": p.company_id, "public_key": public_key},
                 )
             ),
         )
         timed(
             "read_progress: tours + items + surveys (one read)",
             calls,
-            each(lambda raw, p: read_progress(raw, ws, p.user_id)),
+            each(lambda conn, p: read_progress(conn, ws, p.user_id)),
         )
         timed(
             f"read_progress with the counts of {len(names)} rule events",
             calls,
-            each(lambda raw, p: read_progress(raw, ws, p.user_id, names)),
+            each(lambda conn, p: read_progress(conn, ws, p.user_id, names)),
         )
         timed(
             "audience of every tour and checklist (memo by traits)",
@@ -95,14 +96,14 @@ def session_steps(database_url: str, users: int, calls: int) -> None:
             lambda i: published.targeted(picks[i].traits, picks[i].company_traits),
         )
 
-        def whole(progress: ProgressCache) -> Callable[[Raw, fixture.Person], object]:
-            def session(raw: Raw, person: fixture.Person) -> object:
+        def whole(progress: ProgressCache) -> Callable[[Connection, fixture.Person], object]:
+            def session(conn: Connection, person: fixture.Person) -> object:
                 request = SessionRequest(
                     person.user_id, person.traits, "ja", person.company_id,
                     person.company_traits, None,
                 )  # fmt: skip
                 return open_session(
-                    raw, public_key, launcher.ORIGIN, request, cache, progress,
+                    conn, public_key, launcher.ORIGIN, request, cache, progress,
                     token_secret="x" * 40, token_ttl=86400,
                 )  # fmt: skip
 
@@ -145,7 +146,7 @@ def ingest_steps(database_url: str, batches: int, rounds: int) -> None:
         revision = launcher.publish(
             db, workspace.id, [ingest_bench.WELCOME_TOUR], [ingest_bench.SETUP_CHECKLIST]
         )
-        published = db.run_sync(lambda s: load_published(s, workspace.id, revision))
+        published = db.run_sync(lambda conn: load_published(conn, workspace.id, revision))
         for name in ("_insert_events", "_upsert_people", "record_counted", "project"):
             wrap(ingest_service, name)
         for name in ("read_counts", "store_completions"):
@@ -164,8 +165,10 @@ def ingest_steps(database_url: str, batches: int, rounds: int) -> None:
                     for r in maker.batch(100)
                 ]  # fmt: skip
 
-                def work(session: Session, events: list[NewEvent] = events) -> object:
-                    return ingest_service.ingest(session, workspace.id, events, "server", published)
+                def work(conn: Connection, events: list[NewEvent] = events) -> object:
+                    return ingest_service.ingest_batch(
+                        conn, workspace.id, events, "server", published
+                    )
 
                 started = time.perf_counter()
                 db.run_sync(work)
@@ -173,11 +176,7 @@ def ingest_steps(database_url: str, batches: int, rounds: int) -> None:
             steps = ", ".join(
                 f"{name} {value / batches * 1e3:.1f}" for name, value in spent.items()
             )
-            rows = db.run_sync(
-                lambda s: (
-                    s.connection().execute(text("SELECT count(*) FROM user_event_count")).scalar()
-                )
-            )
+            rows = db.run_sync(lambda conn: conn.scalar(COUNTERS), transaction=False)
             print(
                 f"   after {maker.counter:>6,} events ({rows:,} counter rows): "
                 f"{total / batches * 1e3:5.1f} ms per batch = {100 * batches / total:,.0f} events/s"

@@ -33,8 +33,8 @@ from typing import Any
 import harness
 import launcher
 from harness import Server, WrkResult
-from shirube.db import Database, make_engine
-from shirube.models import Event
+from shirube.storage import Database, tables
+from shirube.storage.database import make_engine
 from sqlalchemy import Engine, MetaData, Table, text
 from sqlalchemy.sql.elements import quoted_name
 
@@ -246,8 +246,7 @@ class RowMaker:
 def raw_event_table(engine: Engine) -> Table:
     """A table shaped like `event` (same columns, types, key and index), under another name."""
     metadata = MetaData()
-    source: Table = Event.__table__  # type: ignore[attr-defined]
-    table = source.to_metadata(metadata, name="bench_raw_event")
+    table = tables.event.to_metadata(metadata, name="bench_raw_event")
     for index in table.indexes:
         index.name = quoted_name(f"bench_raw_{index.name}", None)
     metadata.create_all(engine)
@@ -271,7 +270,7 @@ def raw_insert_baseline(
     database_url: str, maker: RowMaker, options: Options, seconds: float, baseline: Baseline
 ) -> None:
     """Insert batches for `seconds` of insert time (row generation is not timed)."""
-    engine = make_engine(database_url)
+    engine = make_engine(database_url, pooled=True)
     try:
         table = raw_event_table(engine)
         rows_done, spent = 0, 0.0
@@ -306,7 +305,7 @@ class Counts:
 
 
 def read_counts(database_url: str, workspace_id: int) -> Counts:
-    engine = make_engine(database_url)
+    engine = make_engine(database_url, pooled=True)
     try:
         with engine.connect() as connection:
             params = {"ws": workspace_id}

@@ -18,13 +18,12 @@ from typing import Any
 
 import uvicorn
 from shirube.app import create_app
-from shirube.db import Database
 from shirube.migrate import upgrade
-from shirube.models import Workspace
 from shirube.services import content_store
-from shirube.services.workspaces import create_workspace
+from shirube.services.workspaces import create_workspace, workspace_by_id
 from shirube.settings import Settings
-from sqlalchemy import create_engine
+from shirube.storage import Connection, Database
+from sqlalchemy import Table, bindparam, create_engine
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -72,8 +71,8 @@ class BenchWorkspace:
 
 
 def create_bench_workspace(db: Database, name: str, origin: str = ORIGIN) -> BenchWorkspace:
-    def work(session: Any) -> BenchWorkspace:
-        created = create_workspace(session, name, [origin]).as_json()
+    def work(conn: Connection) -> BenchWorkspace:
+        created = create_workspace(conn, name, [origin]).as_json()
         return BenchWorkspace(created["id"], created["public_key"], created["secret_key"], origin)
 
     return db.run_sync(work)
@@ -87,17 +86,24 @@ def publish(
 ) -> int:
     """Save and publish every tour, then every checklist; return the content revision."""
 
-    def work(session: Any) -> int:
+    def work(conn: Connection) -> int:
         for kind, documents in (("tour", tours), ("checklist", checklists)):
             for document in documents:
-                saved = content_store.save_draft(session, workspace_id, kind, document)
-                content_store.publish(session, saved.item)
-        workspace = session.get(Workspace, workspace_id)
-        session.refresh(workspace)
-        revision: int = workspace.content_revision
-        return revision
+                saved = content_store.save_draft(conn, workspace_id, kind, document)
+                content_store.publish(conn, saved.item)
+        workspace = workspace_by_id(conn, workspace_id)
+        assert workspace is not None
+        return workspace.content_revision
 
     return db.run_sync(work)
+
+
+def insert_rows(db: Database, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Rows written directly, one executemany (set-up data, not what is measured)."""
+    if not rows:
+        return
+    statement = table.insert().values({name: bindparam(name) for name in rows[0]})
+    db.run_sync(lambda conn: conn.many(statement, rows))
 
 
 # --- the bare baseline ----------------------------------------------------------------------

@@ -38,7 +38,7 @@ from typing import Any
 import harness
 import launcher
 from harness import BenchError, Server
-from shirube.db import Database
+from shirube.storage import Database
 from shirube_sdk import Client
 from sqlalchemy import create_engine, text
 

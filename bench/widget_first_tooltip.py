@@ -33,7 +33,7 @@ from typing import Any
 
 import harness
 import launcher
-from shirube.db import Database
+from shirube.storage import Database
 from shirube_sdk.snippet import render_snippet
 
 BENCH = Path(__file__).resolve().parent

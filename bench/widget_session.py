@@ -31,12 +31,9 @@ import content_fixture as fixture
 import harness
 import launcher
 from harness import BenchError, Server, WrkResult
-from shirube.db import Database
-from shirube.models import ChecklistItemProgress, Company, EndUser, Membership, TourProgress
-from shirube.services.ingest import NewEvent, ingest
+from shirube.services.ingest import NewEvent, ingest_batch
 from shirube.services.published import load_published
-from sqlalchemy import insert
-from sqlmodel import Session
+from shirube.storage import Connection, Database, tables
 
 SESSION_PATH = "/api/v1/widget/session"
 TARGET_RATIO = 0.5
@@ -264,57 +261,49 @@ def _seed(
     people: Sequence[fixture.Person],
     history: History,
 ) -> None:
-    def users(session: Session) -> None:
-        # One executemany per table; last_seen_at is now, so that returning users' sessions
-        # during the run do not need to refresh it (as for a user active a minute ago).
-        now = datetime.now(UTC)
-        joined = now - timedelta(days=30)
-        companies = {person.company_id: person.company_traits for person in people}
-        connection = session.connection()
-        connection.execute(
-            insert(EndUser.__table__),  # type: ignore[attr-defined]
-            [
-                {"workspace_id": workspace_id, "external_id": p.user_id, "traits": p.traits,
-                 "locale": "ja", "first_seen_at": joined, "last_seen_at": now}
-                for p in people
-            ],
-        )  # fmt: skip
-        connection.execute(
-            insert(Company.__table__),  # type: ignore[attr-defined]
-            [
-                {"workspace_id": workspace_id, "external_id": company, "traits": traits,
-                 "created_at": joined, "updated_at": joined}
-                for company, traits in companies.items()
-            ],
-        )  # fmt: skip
-        connection.execute(
-            insert(Membership.__table__),  # type: ignore[attr-defined]
-            [
-                {"workspace_id": workspace_id, "user_id": p.user_id, "company_id": p.company_id,
-                 "created_at": joined}
-                for p in people
-            ],
-        )  # fmt: skip
-
-    def progress(session: Session) -> None:
-        # Written directly (one executemany each): projecting thousands of tour events one
-        # statement at a time would make the set-up longer than the benchmark.
-        connection = session.connection()
-        if history.tour_rows:
-            connection.execute(insert(TourProgress.__table__), history.tour_rows)  # type: ignore[attr-defined]
-        if history.item_rows:
-            rows = list({(r["user_id"], r["checklist_key"], r["item_id"]): r
-                         for r in history.item_rows}.values())  # fmt: skip
-            connection.execute(insert(ChecklistItemProgress.__table__), rows)  # type: ignore[attr-defined]
-
-    db.run_sync(users)
-    db.run_sync(progress)
+    # One executemany per table; last_seen_at is now, so that returning users' sessions
+    # during the run do not need to refresh it (as for a user active a minute ago).
+    now = datetime.now(UTC)
+    joined = now - timedelta(days=30)
+    companies = {person.company_id: person.company_traits for person in people}
+    launcher.insert_rows(
+        db,
+        tables.end_user,
+        [
+            {"workspace_id": workspace_id, "external_id": p.user_id, "traits": p.traits,
+             "locale": "ja", "first_seen_at": joined, "last_seen_at": now}
+            for p in people
+        ],
+    )  # fmt: skip
+    launcher.insert_rows(
+        db,
+        tables.company,
+        [
+            {"workspace_id": workspace_id, "external_id": company, "traits": traits,
+             "created_at": joined, "updated_at": joined}
+            for company, traits in companies.items()
+        ],
+    )  # fmt: skip
+    launcher.insert_rows(
+        db,
+        tables.membership,
+        [
+            {"workspace_id": workspace_id, "user_id": p.user_id, "company_id": p.company_id,
+             "created_at": joined}
+            for p in people
+        ],
+    )  # fmt: skip
+    # Progress written directly (one executemany each): projecting thousands of tour events
+    # one statement at a time would make the set-up longer than the benchmark.
+    launcher.insert_rows(db, tables.tour_progress, history.tour_rows)
+    items = {(r["user_id"], r["checklist_key"], r["item_id"]): r for r in history.item_rows}
+    launcher.insert_rows(db, tables.checklist_item_progress, list(items.values()))
     for start in range(0, len(history.events), 1000):
         batch = history.events[start : start + 1000]
 
-        def work(session: Session, batch: Sequence[NewEvent] = batch) -> None:
-            published = load_published(session, workspace_id, revision)
-            ingest(session, workspace_id, batch, "server", published)
+        def work(conn: Connection, batch: Sequence[NewEvent] = batch) -> None:
+            published = load_published(conn, workspace_id, revision)
+            ingest_batch(conn, workspace_id, batch, "server", published)
 
         db.run_sync(work)
 

@@ -13,19 +13,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from shirube.api.transfer import import_document
-from shirube.db import Database
 from shirube.migrate import upgrade
-from shirube.models import Admin, Workspace, WorkspaceAdmin
-from shirube.security.passwords import hash_password, new_password
+from shirube.security.passwords import new_password
+from shirube.services.admins import admin_by_email, create_admin, grant, set_password
+from shirube.services.transfer import import_document
 from shirube.services.workspaces import (
-    create_admin,
+    Workspace,
     create_workspace,
+    update_workspace,
     workspace_by_public_key,
     workspace_by_secret_key,
 )
 from shirube.settings import Settings
-from sqlmodel import Session, select
+from shirube.storage import Connection, Database
 
 CONTENT = Path(__file__).parent / "content.json"
 WORKSPACE_NAME = "Kintai Cloud (demo)"
@@ -63,37 +63,30 @@ def _write(path: Path, keys: DemoKeys) -> None:
         json.dump(keys.__dict__, handle, indent=2)
 
 
-def _workspace(session: Session, saved: dict[str, Any], origins: list[str]) -> Workspace:
+def _workspace(conn: Connection, saved: dict[str, Any], origins: list[str]) -> Workspace:
     """The saved workspace if its keys still open it, otherwise a new one (secret key in
     `saved`). Its origins and identity mode are set on every run: ports may have changed."""
-    found = workspace_by_public_key(session, str(saved.get("public_key", "")))
-    if found is None or workspace_by_secret_key(session, str(saved.get("secret_key", ""))) != found:
-        created = create_workspace(session, WORKSPACE_NAME, origins, default_locale="ja")
+    found = workspace_by_public_key(conn, str(saved.get("public_key", "")))
+    if found is None or workspace_by_secret_key(conn, str(saved.get("secret_key", ""))) != found:
+        created = create_workspace(conn, WORKSPACE_NAME, origins, default_locale="ja")
         saved["secret_key"] = created.secret_key
         found = created.workspace
-    found.allowed_origins = origins
-    found.identity_mode = IDENTITY_MODE
-    found.theme = THEME
-    session.add(found)
-    session.flush()
-    return found
+    settings = {"allowed_origins": origins, "identity_mode": IDENTITY_MODE, "theme": THEME}
+    return update_workspace(conn, found.id, settings)
 
 
-def _console_admin(session: Session, workspace_id: int, saved: dict[str, Any]) -> str:
+def _console_admin(conn: Connection, workspace_id: int, saved: dict[str, Any]) -> str:
     """The console admin's password: the saved one, or a new one when it was never printed
     (a fresh database, or a keys file deleted while the database was kept)."""
-    admin = session.exec(select(Admin).where(Admin.email == CONSOLE_ADMIN_EMAIL)).first()
+    admin = admin_by_email(conn, CONSOLE_ADMIN_EMAIL)
     password = str(saved.get("admin_password", ""))
     if admin is None:
         password = new_password()
-        admin = create_admin(session, CONSOLE_ADMIN_EMAIL, password)
+        admin = create_admin(conn, CONSOLE_ADMIN_EMAIL, password)
     elif not password:
         password = new_password()
-        admin.password_hash = hash_password(password)
-        session.add(admin)
-    assert admin.id is not None
-    if session.get(WorkspaceAdmin, (workspace_id, admin.id)) is None:
-        session.add(WorkspaceAdmin(workspace_id=workspace_id, admin_id=admin.id, role="owner"))
+        set_password(conn, admin.id, password)
+    grant(conn, admin.id, workspace_id, "owner")
     return password
 
 
@@ -105,17 +98,16 @@ def provision(settings: Settings, origins: list[str], keys_path: Path) -> DemoKe
     try:
         upgrade(database.engine)
 
-        def work(session: Session) -> DemoKeys:
-            workspace = _workspace(session, saved, origins)
-            assert workspace.id is not None
-            import_document(session, workspace.id, document, publish=True)
+        def work(conn: Connection) -> DemoKeys:
+            workspace = _workspace(conn, saved, origins)
+            import_document(conn, workspace.id, document, publish=True)
             return DemoKeys(
                 workspace_id=workspace.id,
                 public_key=workspace.public_key,
                 secret_key=str(saved["secret_key"]),
                 identity_secret=workspace.identity_secret,
                 admin_email=CONSOLE_ADMIN_EMAIL,
-                admin_password=_console_admin(session, workspace.id, saved),
+                admin_password=_console_admin(conn, workspace.id, saved),
                 session_secret=str(saved.get("session_secret") or secrets.token_urlsafe(32)),
             )
 

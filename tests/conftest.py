@@ -16,11 +16,10 @@ from typing import Any
 
 import pytest
 from shirube.app import create_app
-from shirube.db import Database
 from shirube.migrate import upgrade
-from shirube.models import metadata
 from shirube.services.workspaces import create_workspace
 from shirube.settings import Settings
+from shirube.storage import Database, tables
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from starlette.testclient import TestClient
@@ -89,7 +88,7 @@ def migrated_postgres(postgres_server: str) -> str:
 
 def _truncate_all(url: str) -> None:
     engine = create_engine(url)
-    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    names = ", ".join(f'"{t.name}"' for t in tables.metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     engine.dispose()
@@ -155,7 +154,7 @@ class WorkspaceKeys:
 
 def make_workspace(database: Database, name: str = "Kintai Cloud", **kwargs: Any) -> WorkspaceKeys:
     created = database.run_sync(
-        lambda session: create_workspace(session, name, [ORIGIN], **kwargs).as_json()
+        lambda conn: create_workspace(conn, name, [ORIGIN], **kwargs).as_json()
     )
     return WorkspaceKeys(created)
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from shirube.cli import main
-from shirube.models import Admin, Workspace, WorkspaceAdmin
 from shirube.security.keys import hash_secret_key
 from shirube.security.passwords import verify_password
 from shirube.services.workspaces import workspace_by_secret_key
-from sqlmodel import select
+from shirube.storage import tables
+from sqlalchemy import select
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "kintai-content.json"
 
@@ -46,7 +46,7 @@ def test_workspace_create_json_prints_keys_once_and_stores_a_hash(run, database)
     stored = database.run_sync(lambda s: workspace_by_secret_key(s, keys["secret_key"]))
     assert stored is not None and stored.default_locale == "ja"
     assert stored.secret_key_hash == hash_secret_key(keys["secret_key"])
-    assert keys["secret_key"] not in json.dumps(stored.model_dump(mode="json"))
+    assert keys["secret_key"] not in repr(stored)
     listed = run("workspace", "list")
     assert keys["public_key"] in listed.output
 
@@ -69,10 +69,17 @@ def test_admin_create_with_role(run, database) -> None:
         input="correct horse battery\n",
     )
     assert result.exit_code == 0, result.output
-    admin = database.run_sync(lambda s: s.exec(select(Admin)).one())
+    [admin] = database.run_sync(lambda conn: conn.all(select(tables.admin)))
     assert admin.email == "owner@example.com"
     assert verify_password("correct horse battery", admin.password_hash)
-    role = database.run_sync(lambda s: s.get(WorkspaceAdmin, (keys["id"], admin.id)))
+    role = database.run_sync(
+        lambda conn: conn.one(
+            select(tables.workspace_admin).where(
+                tables.workspace_admin.c.workspace_id == keys["id"],
+                tables.workspace_admin.c.admin_id == admin.id,
+            )
+        )
+    )
     assert role is not None and role.role == "owner"
     generated = run("admin", "create", "second@example.com")
     assert "password: " in generated.output
@@ -135,4 +142,4 @@ def test_python_dash_m_entry_point_exists() -> None:
     import importlib.util
 
     assert importlib.util.find_spec("shirube.__main__") is not None
-    assert Workspace.__tablename__ == "workspace"
+    assert tables.workspace.name == "workspace"

@@ -14,7 +14,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from psycopg.types.json import Jsonb
 from shirube.migrate import current_revision, downgrade, head_revision, upgrade
-from shirube.models import metadata
+from shirube.storage import tables
 from sqlalchemy import create_engine, inspect, text
 
 
@@ -33,7 +33,7 @@ def test_empty_to_head_matches_models_and_back(empty_url: str) -> None:
     assert current_revision(engine) == head_revision()
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
-        assert compare_metadata(context, metadata) == []
+        assert compare_metadata(context, tables.metadata) == []
     downgrade(engine, "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     engine.dispose()

@@ -20,28 +20,27 @@ from shirube.api import (
     widget_assets,
     workspace_settings,
 )
+from shirube.api.errors import (
+    ApiError,
+    api_error_handler,
+    http_error_handler,
+    server_error_handler,
+)
 from shirube.console import console_mount
 from shirube.context import AppContext
-from shirube.db import Database
-from shirube.errors import ApiError, api_error_handler, http_error_handler, server_error_handler
+from shirube.errors import DomainError
 from shirube.middleware.reject_nul import RejectNulMiddleware
+from shirube.middleware.shortcut import Shortcut
 from shirube.middleware.widget_cors import WidgetCORSMiddleware
-from shirube.middleware.widget_session_route import WidgetSessionRoute
-from shirube.services.progress_cache import ProgressCache
-from shirube.services.published import PublishedCache
 from shirube.settings import Settings
+from shirube.storage import Database
 
 
 def create_app(settings: Settings, database: Database | None = None) -> Starlette:
     """Build the application. Migrations are not run here: `shirube serve` and
     `shirube db upgrade` run them, so tests and tools control when the schema changes."""
     db = database or Database(settings.database_url)
-    context = AppContext(
-        settings=settings,
-        db=db,
-        published=PublishedCache(settings.content_cache_size),
-        progress=ProgressCache(settings.progress_cache_size),
-    )
+    context = AppContext.build(settings, db)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -63,8 +62,8 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         console_mount(settings, context),
     ]
     middleware = [
-        # First: the widget session skips the rest of the stack (see the module).
-        Middleware(WidgetSessionRoute, context=context),
+        # First: the widget session skips the rest of the stack (api/widget.py says why).
+        Middleware(Shortcut, path=widget.SESSION_PATH, endpoint=widget.widget_session),
         Middleware(RejectNulMiddleware),
         Middleware(WidgetCORSMiddleware),
     ]
@@ -73,6 +72,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         middleware=middleware,
         exception_handlers={
             ApiError: api_error_handler,
+            DomainError: api_error_handler,
             HTTPException: http_error_handler,
             Exception: server_error_handler,
         },

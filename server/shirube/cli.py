@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
+import psycopg
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, select
 from starlette.applications import Starlette
 
 from shirube import __version__
-from shirube.db import Database
-from shirube.errors import ApiError
+from shirube.errors import DomainError
 from shirube.settings import Settings, SettingsError, load_settings
+from shirube.storage import Connection, Database
 
 T = TypeVar("T")
 
@@ -33,7 +34,7 @@ def _settings() -> Settings:
         fail(str(exc))
 
 
-def _database_error(exc: SQLAlchemyError) -> str:
+def _database_error(exc: Exception) -> str:
     original = getattr(exc, "orig", None) or exc
     return str(original).strip().splitlines()[0]
 
@@ -42,7 +43,7 @@ def _with_database(settings: Settings, work: Callable[[Database], T]) -> T:
     database = Database(settings.database_url)
     try:
         return work(database)
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, sqlite3.Error, psycopg.Error) as exc:
         fail(f"database {database.engine.url.render_as_string()}: {_database_error(exc)}")
     finally:
         database.dispose()
@@ -58,11 +59,11 @@ def _upgrade(settings: Settings) -> str | None:
     return _with_database(settings, work)
 
 
-def _run(settings: Settings, work: Callable[[Session], T]) -> T:
+def _run(settings: Settings, work: Callable[[Connection], T]) -> T:
     def in_database(database: Database) -> T:
         try:
             return database.run_sync(work)
-        except ApiError as exc:
+        except DomainError as exc:
             details = "; ".join(f"{f.path}: {f.message}" for f in exc.fields[:10])
             fail(f"{exc.message}" + (f" ({details})" if details and len(exc.fields) > 1 else ""))
 
@@ -137,7 +138,7 @@ def workspace_create(
     name: str, origins: tuple[str, ...], locale: str, identity_mode: str, as_json: bool
 ) -> None:
     """Create a workspace and print its keys. The secret key is shown this once."""
-    from shirube.api.workspace_settings import WorkspacePatch
+    from shirube.services.workspace_settings import WorkspacePatch
     from shirube.services.workspaces import create_workspace
     from shirube.validation import validate_model
 
@@ -148,7 +149,7 @@ def workspace_create(
             WorkspacePatch,
             {"name": name, "allowed_origins": list(origins), "default_locale": locale},
         )
-    except ApiError as exc:
+    except DomainError as exc:
         fail(exc.message)
     created = _run(
         settings,
@@ -172,12 +173,9 @@ def workspace_create(
 @workspace.command("list")
 def workspace_list() -> None:
     """List workspaces (id, public key, name)."""
-    from shirube.models import Workspace
+    from shirube.services.workspaces import list_workspaces
 
-    rows = _run(
-        _settings(),
-        lambda s: [(w.id, w.public_key, w.name) for w in s.exec(select(Workspace)).all()],
-    )
+    rows = _run(_settings(), list_workspaces)
     for row in rows:
         click.echo("\t".join(str(part) for part in row))
 
@@ -197,7 +195,7 @@ def admin_create(
 ) -> None:
     """Create an admin; prints a generated password unless --password-stdin is given."""
     from shirube.security.passwords import new_password
-    from shirube.services.workspaces import create_admin
+    from shirube.services.admins import create_admin
 
     if "@" not in email or len(email) > 320:
         fail(f"not an email address: {email!r}")
@@ -218,16 +216,10 @@ def content() -> None:
     """Content as code: export and import a workspace's tours and checklists."""
 
 
-def _workspace_id(session: Session, ref: str) -> int:
-    from shirube.models import Workspace
+def _workspace_id(conn: Connection, ref: str) -> int:
+    from shirube.services.workspaces import workspace_id_by_reference
 
-    query = select(Workspace.id)
-    query = (
-        query.where(Workspace.id == int(ref))
-        if ref.isdigit()
-        else query.where(Workspace.public_key == ref)
-    )
-    found = session.exec(query).first()
+    found = workspace_id_by_reference(conn, ref)
     if found is None:
         fail(f"no workspace {ref!r} (give its id or public key)")
     return found
@@ -238,7 +230,7 @@ def _workspace_id(session: Session, ref: str) -> int:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
 def content_export(ref: str, output: Path | None) -> None:
     """Write the workspace's drafts as one JSON document."""
-    from shirube.api.transfer import export_document
+    from shirube.services.transfer import export_document
 
     document = _run(_settings(), lambda s: export_document(s, _workspace_id(s, ref)))
     text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
@@ -254,7 +246,7 @@ def content_export(ref: str, output: Path | None) -> None:
 @click.option("--no-publish", is_flag=True, help="Only update drafts.")
 def content_import(path: Path, ref: str, no_publish: bool) -> None:
     """Create or update (and publish) everything in a content document, all or nothing."""
-    from shirube.api.transfer import import_document
+    from shirube.services.transfer import import_document
 
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
@@ -266,12 +258,3 @@ def content_import(path: Path, ref: str, no_publish: bool) -> None:
         settings, lambda s: import_document(s, _workspace_id(s, ref), data, publish=not no_publish)
     )
     click.echo(json.dumps(summary, ensure_ascii=False))
-
-
-def _register_demo() -> None:
-    from shirube.demo import demo
-
-    main.add_command(demo)
-
-
-_register_demo()

@@ -1,16 +1,15 @@
-"""What request handlers share: settings, the database and the caches keyed by stored
-revisions (published content, users' progress)."""
+"""What request handlers share: settings, the database, and the per-process caches and hints
+keyed by stored revisions (published content, users' progress, rows known to exist)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from starlette.requests import Request
-
-from shirube.db import Database
+from shirube.services.known_rows import KnownRows
 from shirube.services.progress_cache import ProgressCache
 from shirube.services.published import PublishedCache
 from shirube.settings import Settings
+from shirube.storage import Database
 
 
 @dataclass(frozen=True)
@@ -19,9 +18,14 @@ class AppContext:
     db: Database
     published: PublishedCache
     progress: ProgressCache
+    # Rows this process has seen committed, per database (services/known_rows.py).
+    known: KnownRows = field(default_factory=KnownRows)
 
-
-def get_context(request: Request) -> AppContext:
-    context = request.app.state.shirube
-    assert isinstance(context, AppContext), "create_app() must build the application"
-    return context
+    @classmethod
+    def build(cls, settings: Settings, db: Database) -> AppContext:
+        return cls(
+            settings=settings,
+            db=db,
+            published=PublishedCache(settings.content_cache_size),
+            progress=ProgressCache(settings.progress_cache_size),
+        )

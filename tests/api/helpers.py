@@ -10,11 +10,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
-from shirube.db import Database
-from shirube.models import Workspace
-from shirube.services.ingest import IngestResult, NewEvent, ingest
+from shirube.services.ingest import IngestResult, NewEvent, ingest_batch
 from shirube.services.published import PublishedContent, load_published
-from sqlmodel import select
+from shirube.storage import Database, tables
+from sqlalchemy import Table, select, update
 from starlette.testclient import TestClient
 
 from tests.conftest import ORIGIN, WorkspaceKeys
@@ -228,31 +227,21 @@ def field_message(error: dict[str, Any], path: str) -> str:
 # Database -----------------------------------------------------------------------------------
 
 
-def rows(database: Database, model: Any, **where: Any) -> list[Any]:
-    """Every row of `model` whose columns equal the keyword arguments."""
-
-    def work(session: Any) -> list[Any]:
-        stmt = select(model)
-        for name, value in where.items():
-            stmt = stmt.where(getattr(model, name) == value)
-        return list(session.exec(stmt).all())
-
-    return database.run_sync(work)
+def rows(database: Database, table: Table, **where: Any) -> list[Any]:
+    """Every row of `table` whose columns equal the keyword arguments."""
+    statement = select(table)
+    for name, value in where.items():
+        statement = statement.where(table.c[name] == value)
+    return database.run_sync(lambda conn: conn.all(statement), transaction=False)
 
 
-def count(database: Database, model: Any, **where: Any) -> int:
-    return len(rows(database, model, **where))
+def count(database: Database, table: Table, **where: Any) -> int:
+    return len(rows(database, table, **where))
 
 
 def update_workspace(database: Database, workspace_id: int, **values: Any) -> None:
-    def work(session: Any) -> None:
-        row = session.get(Workspace, workspace_id)
-        assert row is not None
-        for name, value in values.items():
-            setattr(row, name, value)
-        session.add(row)
-
-    database.run_sync(work)
+    statement = update(tables.workspace).where(tables.workspace.c.id == workspace_id)
+    database.run_sync(lambda conn: conn.run(statement.values(values)))
 
 
 # Concurrent writers -------------------------------------------------------------------------
@@ -260,8 +249,11 @@ def update_workspace(database: Database, workspace_id: int, **values: Any) -> No
 
 def published_now(database: Database, workspace_id: int) -> PublishedContent:
     """The workspace's published content as ingestion sees it."""
-    revision = database.run_sync(lambda s: s.get(Workspace, workspace_id).content_revision)
-    return database.run_sync(lambda s: load_published(s, workspace_id, revision))
+    statement = select(tables.workspace.c.content_revision).where(
+        tables.workspace.c.id == workspace_id
+    )
+    revision = database.run_sync(lambda conn: conn.scalar(statement))
+    return database.run_sync(lambda conn: load_published(conn, workspace_id, revision))
 
 
 def run_writers(
@@ -286,7 +278,9 @@ def run_writers(
             for batch in plans[index]:
                 results[index].append(
                     db.run_sync(
-                        lambda s, batch=batch: ingest(s, workspace_id, batch, source, published)
+                        lambda conn, batch=batch: ingest_batch(
+                            conn, workspace_id, batch, source, published
+                        )
                     )
                 )
         except BaseException as exc:  # reported by the caller's assertion

@@ -4,8 +4,8 @@ stays counted when its rule is taken out, and other names are neither kept there
 
 from __future__ import annotations
 
-from shirube.models import CountedEvent, CountedName, UserEventCount
 from shirube.services.ingest import NewEvent
+from shirube.storage import tables
 from sqlalchemy import text
 
 from tests.api.helpers import (
@@ -41,9 +41,9 @@ def test_events_before_the_rule_complete_it_at_the_nth(client, workspace, databa
     items = [event_item("shifts", "shift.created", min_count=3), manual_item("guide")]
     publish(client, workspace, "checklist", checklist_doc("setup", items))
     assert _shifts_item(client, workspace) == at(3)
-    counted = rows(database, CountedEvent, workspace_id=workspace.id)
+    counted = rows(database, tables.counted_event, workspace_id=workspace.id)
     assert sorted(row.event_id for row in counted) == ["s1", "s2", "s3", "s4"]
-    assert [row.name for row in rows(database, CountedName, workspace_id=workspace.id)] == [
+    assert [row.name for row in rows(database, tables.counted_name, workspace_id=workspace.id)] == [
         "shift.created"
     ]
 
@@ -82,8 +82,8 @@ def test_counted_events_short_of_the_counter_fall_back_to_the_log(client, worksp
     items = [event_item("shifts", "shift.created", min_count=3), manual_item("guide")]
     publish(client, workspace, "checklist", checklist_doc("setup", items))
 
-    def lose_one(session):
-        session.execute(text("DELETE FROM counted_event WHERE event_id = 's2'"))
+    def lose_one(conn):
+        conn.run(text("DELETE FROM counted_event WHERE event_id = 's2'"))
 
     database.run_sync(lose_one)
     assert _shifts_item(client, workspace) == at(3)
@@ -96,11 +96,11 @@ def test_only_counted_names_are_counted_and_a_new_one_is_recounted(client, works
         [ev(f"s{n}", "shift.created", timestamp=at(n)) for n in (4, 2, 6)]
         + [ev("l1", "login", timestamp=at(5))],
     )
-    assert rows(database, UserEventCount, workspace_id=workspace.id) == []
+    assert rows(database, tables.user_event_count, workspace_id=workspace.id) == []
 
-    def stale_counter(session):
+    def stale_counter(conn):
         # As if counted before migration 0006 and left behind since.
-        session.execute(
+        conn.run(
             text(
                 "INSERT INTO user_event_count (workspace_id, user_id, name, count, first_at,"
                 " last_at) VALUES (:ws, 'u1', 'shift.created', 1, :at, :at)"
@@ -111,12 +111,12 @@ def test_only_counted_names_are_counted_and_a_new_one_is_recounted(client, works
     database.run_sync(stale_counter)
     items = [event_item("shifts", "shift.created", min_count=3), manual_item("guide")]
     publish(client, workspace, "checklist", checklist_doc("setup", items))
-    [counter] = rows(database, UserEventCount, workspace_id=workspace.id)
+    [counter] = rows(database, tables.user_event_count, workspace_id=workspace.id)
     assert (counter.name, counter.count) == ("shift.created", 3)
     assert (counter.first_at, counter.last_at) == (moment(2), moment(6))
     assert _shifts_item(client, workspace) == at(6)
     send_events(client, workspace, [ev("s7", "shift.created", timestamp=at(7))])
-    [counter] = rows(database, UserEventCount, workspace_id=workspace.id)
+    [counter] = rows(database, tables.user_event_count, workspace_id=workspace.id)
     assert counter.count == 4
 
 
@@ -136,7 +136,7 @@ def test_two_writers_out_of_order_count_every_event_once(client, workspace, data
         [batch("b", 2 * i + 1) for i in reversed(range(50))],
     ]
     run_writers(database_url, workspace.id, published_now(database, workspace.id), plans)
-    [counter] = rows(database, UserEventCount, workspace_id=workspace.id)
+    [counter] = rows(database, tables.user_event_count, workspace_id=workspace.id)
     assert (counter.name, counter.count) == ("shift.created", 100)
     assert (counter.first_at, counter.last_at) == (moment(0), moment(99))
-    assert len(rows(database, CountedEvent, workspace_id=workspace.id)) == 100
+    assert len(rows(database, tables.counted_event, workspace_id=workspace.id)) == 100

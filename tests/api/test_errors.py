@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from shirube.app import create_app
-from shirube.models import EndUser, Event
+from shirube.storage import tables
 from starlette.testclient import TestClient
 
 from tests.api.helpers import (
@@ -127,8 +127,8 @@ def test_small_body_limit(settings, database, workspace):
         assert_error(
             small.post("/api/v1/tours", json=tour, headers=workspace.auth), 413, "body_too_large"
         )
-        assert count(database, Event, id="big0") == 0
-        assert count(database, EndUser, external_id="big-user") == 0
+        assert count(database, tables.event, id="big0") == 0
+        assert count(database, tables.end_user, external_id="big-user") == 0
 
 
 # Server events ------------------------------------------------------------------------------
@@ -184,7 +184,7 @@ def test_event_batch_validation_paths(client, workspace, database, subtests):
             if path is not None:
                 assert [f["path"] for f in error["fields"]] == [path], error
             assert error["message"].startswith(error["fields"][0]["path"])
-    assert count(database, Event) == 0
+    assert count(database, tables.event) == 0
 
 
 def test_missing_fields_are_each_reported(client, workspace):
@@ -225,7 +225,7 @@ def test_too_many_events(client, workspace, database):
         _events(client, workspace, {"events": events}), 422, "validation_error", ["events"]
     )
     assert "1000" in error["fields"][0]["message"]
-    assert count(database, Event) == 0
+    assert count(database, tables.event) == 0
 
 
 def test_one_bad_event_refuses_the_whole_batch(client, workspace, database):
@@ -236,7 +236,7 @@ def test_one_bad_event_refuses_the_whole_batch(client, workspace, database):
         "validation_error",
         ["events[1].properties.tour"],
     )
-    assert count(database, Event) == 0
+    assert count(database, tables.event) == 0
 
 
 RESERVED_CASES = [
@@ -294,7 +294,7 @@ def test_reserved_event_properties(client, workspace, database, subtests):
             # The same checks apply to the widget API.
             response = post_widget_events(client, token, [wev("e1", name, properties=properties)])
             assert_error(response, 422, "validation_error", paths)
-    assert count(database, Event) == 0
+    assert count(database, tables.event) == 0
 
 
 def test_every_bad_event_is_listed(client, workspace):
@@ -344,7 +344,7 @@ def test_session_body_validation(client, workspace, database, subtests):
             error = assert_error(response, 422, "validation_error")
             assert [f["path"] for f in error["fields"]] == [path], error
             assert response.headers["access-control-allow-origin"] == ORIGIN
-    assert count(database, EndUser) == 0
+    assert count(database, tables.end_user) == 0
 
 
 WIDGET_EVENTS_CASES = [
@@ -587,7 +587,7 @@ def test_server_api_needs_the_secret_key(client, workspace, database, subtests):
                 assert response.headers["www-authenticate"].startswith("Bearer")
                 if name == "public-key":
                     assert "pk_" in error["message"]
-    assert count(database, Event) == 0
+    assert count(database, tables.event) == 0
     assert client.get("/api/v1/tours", headers=workspace.auth).json()["data"] == []
 
 
@@ -971,7 +971,7 @@ def test_big_numbers_round_trip(client, workspace):
 
 
 def test_odd_content_lengths_never_give_a_500() -> None:
-    from shirube.validation import declared_length
+    from shirube.api.request_body import declared_length
 
     assert declared_length("²") is None and declared_length("-1") is None
     assert declared_length(None) is None and declared_length("") is None

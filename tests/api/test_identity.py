@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import jwt
-from shirube.models import Company, EndUser, IdentityStat, Membership
+from shirube.storage import tables
 
 from tests.api.helpers import (
     assert_error,
@@ -29,7 +29,7 @@ def _today() -> str:
 
 
 def _stats(database: Any, workspace: Any) -> tuple[int, int, int] | None:
-    found = rows(database, IdentityStat, workspace_id=workspace.id)
+    found = rows(database, tables.identity_stat, workspace_id=workspace.id)
     if not found:
         return None
     [row] = found
@@ -103,7 +103,7 @@ def test_observe_session_still_works_for_invalid_tokens(client, database):
     ws = make_workspace(database, "Observed", identity_mode="observe")
     session = open_session(client, ws, "u1", identity_token=identity_token(OTHER_SECRET, "u1"))
     assert session["user"]["id"] == "u1"
-    assert count(database, EndUser, workspace_id=ws.id) == 1
+    assert count(database, tables.end_user, workspace_id=ws.id) == 1
 
 
 def test_identity_stats_are_per_workspace(client, database, workspace):
@@ -124,10 +124,10 @@ def test_enforce_refuses_and_stores_nothing(client, database, subtests):
             error = assert_error(response, 401, "identity_required")
             assert "token" not in response.json()
             assert error["message"]
-            assert count(database, EndUser) == 0
-            assert count(database, Company) == 0
-            assert count(database, Membership) == 0
-            assert count(database, IdentityStat) == 0
+            assert count(database, tables.end_user) == 0
+            assert count(database, tables.company) == 0
+            assert count(database, tables.membership) == 0
+            assert count(database, tables.identity_stat) == 0
 
 
 def test_enforce_accepts_a_valid_token(client, database):
@@ -135,9 +135,9 @@ def test_enforce_accepts_a_valid_token(client, database):
     token = identity_token(ws.identity_secret, "u1", company="c1")
     session = open_session(client, ws, "u1", **_session_body(token))
     assert session["user"] == {"id": "u1", "company_id": "c1", "locale": "en"}
-    assert count(database, EndUser, workspace_id=ws.id) == 1
-    assert count(database, Membership, workspace_id=ws.id) == 1
-    assert count(database, IdentityStat) == 0  # enforce refuses; it does not count
+    assert count(database, tables.end_user, workspace_id=ws.id) == 1
+    assert count(database, tables.membership, workspace_id=ws.id) == 1
+    assert count(database, tables.identity_stat) == 0  # enforce refuses; it does not count
     # Without a company claim, the token binds the user only: no company may be named.
     plain = identity_token(ws.identity_secret, "u2")
     assert post_session(client, ws.public_key, "u2", identity_token=plain).status_code == 200
@@ -164,7 +164,7 @@ def test_enforce_token_of_a_company_needs_that_company(client, database):
     assert_error(
         post_session(client, ws.public_key, "u1", identity_token=token), 401, "identity_required"
     )
-    assert count(database, EndUser) == 0
+    assert count(database, tables.end_user) == 0
 
 
 def test_enforce_token_of_another_workspace(client, database):

@@ -6,19 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shirube.db import Database
-from shirube.models import (
-    ChecklistItemProgress,
-    Company,
-    EndUser,
-    Event,
-    Membership,
-    SurveyAnswer,
-    TourProgress,
-    TourStepSeen,
-    UserEventCount,
-)
 from shirube.services.ingest import NewEvent
+from shirube.storage import Database, tables
 
 from tests.api.helpers import (
     at,
@@ -109,24 +98,26 @@ def _snapshot(database: Database, workspace_id: int) -> dict[str, Any]:
         return sorted(tuple(getattr(row, c) for c in columns) for row in found)
 
     return {
-        "events": dump(Event, "id", "name", "user_id", "company_id", "timestamp", "source"),
-        "counts": dump(UserEventCount, "user_id", "name", "count", "first_at", "last_at"),
+        "events": dump(tables.event, "id", "name", "user_id", "company_id", "timestamp", "source"),
+        "counts": dump(tables.user_event_count, "user_id", "name", "count", "first_at", "last_at"),
         "items": dump(
-            ChecklistItemProgress,
+            tables.checklist_item_progress,
             "user_id",
             "checklist_key",
             "item_id",
             "completed_at",
             "completed_by",
         ),
-        "surveys": dump(SurveyAnswer, "event_id", "user_id", "checklist_key", "rating", "comment"),
-        "tours": dump(
-            TourProgress, "user_id", "tour_key", "status", "current_step", "completed_at"
+        "surveys": dump(
+            tables.survey_answer, "event_id", "user_id", "checklist_key", "rating", "comment"
         ),
-        "steps": dump(TourStepSeen, "user_id", "tour_key", "step_id", "first_seen_at"),
-        "users": dump(EndUser, "external_id", "first_seen_at", "last_seen_at"),
-        "companies": dump(Company, "external_id"),
-        "memberships": dump(Membership, "user_id", "company_id"),
+        "tours": dump(
+            tables.tour_progress, "user_id", "tour_key", "status", "current_step", "completed_at"
+        ),
+        "steps": dump(tables.tour_step_seen, "user_id", "tour_key", "step_id", "first_seen_at"),
+        "users": dump(tables.end_user, "external_id", "first_seen_at", "last_seen_at"),
+        "companies": dump(tables.company, "external_id"),
+        "memberships": dump(tables.membership, "user_id", "company_id"),
     }
 
 
@@ -160,7 +151,7 @@ def test_partly_retried_batch_counts_only_new_events(client, workspace, database
     result = send_events(client, workspace, [ev("c1", "clock_in"), ev("c2", "clock_in")])
     assert (result["received"], result["accepted"], result["duplicates"]) == (2, 1, 1)
     assert result["completed_items"] == [{"user_id": "u1", "checklist": "setup", "item": "clock"}]
-    [counter] = rows(database, UserEventCount, workspace_id=workspace.id, name="clock_in")
+    [counter] = rows(database, tables.user_event_count, workspace_id=workspace.id, name="clock_in")
     assert counter.count == 2
 
 
@@ -177,10 +168,10 @@ def test_duplicate_ids_inside_one_batch_are_one_event(client, workspace, databas
     )
     assert (result["received"], result["accepted"], result["duplicates"]) == (3, 1, 2)
     assert result["completed_items"] == []  # min_count 2 is not reached by one event
-    [stored] = rows(database, Event, workspace_id=workspace.id)
+    [stored] = rows(database, tables.event, workspace_id=workspace.id)
     assert stored.properties == {"n": 1}  # the first version wins
     assert stored.timestamp == moment(1)
-    [counter] = rows(database, UserEventCount, workspace_id=workspace.id)
+    [counter] = rows(database, tables.user_event_count, workspace_id=workspace.id)
     assert (counter.count, counter.first_at, counter.last_at) == (1, moment(1), moment(1))
 
 
@@ -192,8 +183,8 @@ def test_duplicate_survey_and_manual_events_inside_one_batch(client, workspace, 
     )
     result = send_events(client, workspace, [survey, manual, survey, manual])
     assert (result["accepted"], result["duplicates"]) == (2, 2)
-    assert count(database, SurveyAnswer, workspace_id=workspace.id) == 1
-    assert count(database, ChecklistItemProgress, workspace_id=workspace.id) == 1
+    assert count(database, tables.survey_answer, workspace_id=workspace.id) == 1
+    assert count(database, tables.checklist_item_progress, workspace_id=workspace.id) == 1
 
 
 def test_later_event_with_a_known_id_is_ignored_even_with_other_content(
@@ -203,11 +194,14 @@ def test_later_event_with_a_known_id_is_ignored_even_with_other_content(
     send_events(client, workspace, [ev("x1", "clock_in", "u1", timestamp=at(1))])
     result = send_events(client, workspace, [ev("x1", "employees_imported", "u2", timestamp=at(9))])
     assert (result["accepted"], result["duplicates"], result["completed_items"]) == (0, 1, [])
-    [stored] = rows(database, Event, workspace_id=workspace.id)
+    [stored] = rows(database, tables.event, workspace_id=workspace.id)
     assert (stored.name, stored.user_id) == ("clock_in", "u1")
-    assert count(database, EndUser, workspace_id=workspace.id, external_id="u2") == 0
+    assert count(database, tables.end_user, workspace_id=workspace.id, external_id="u2") == 0
     assert (
-        count(database, UserEventCount, workspace_id=workspace.id, name="employees_imported") == 0
+        count(
+            database, tables.user_event_count, workspace_id=workspace.id, name="employees_imported"
+        )
+        == 0
     )
 
 
@@ -251,7 +245,7 @@ def test_widget_and_server_share_event_ids(client, workspace, database):
     widget_send(client, token, [wev("shared-1", "clock_in")])
     result = send_events(client, workspace, [ev("shared-1", "clock_in")])
     assert result["duplicates"] == 1
-    [counter] = rows(database, UserEventCount, workspace_id=workspace.id, name="clock_in")
+    [counter] = rows(database, tables.user_event_count, workspace_id=workspace.id, name="clock_in")
     assert counter.count == 1
 
 
@@ -265,16 +259,17 @@ def test_events_create_users_companies_and_memberships(client, workspace, databa
             ev("p3", "login", "u2", timestamp=at(30)),
         ],
     )
-    users = {u.external_id: u for u in rows(database, EndUser, workspace_id=workspace.id)}
+    users = {u.external_id: u for u in rows(database, tables.end_user, workspace_id=workspace.id)}
     assert set(users) == {"u1", "u2"}
     assert (users["u1"].first_seen_at, users["u1"].last_seen_at) == (moment(10), moment(50))
     assert users["u1"].traits == {}
-    assert {c.external_id for c in rows(database, Company, workspace_id=workspace.id)} == {
+    assert {c.external_id for c in rows(database, tables.company, workspace_id=workspace.id)} == {
         "c1",
         "c2",
     }
     memberships = {
-        (m.user_id, m.company_id) for m in rows(database, Membership, workspace_id=workspace.id)
+        (m.user_id, m.company_id)
+        for m in rows(database, tables.membership, workspace_id=workspace.id)
     }
     assert memberships == {("u1", "c1"), ("u1", "c2")}
     # A later batch moves first/last seen only outwards.
@@ -283,7 +278,7 @@ def test_events_create_users_companies_and_memberships(client, workspace, databa
         workspace,
         [ev("p4", "login", "u1", timestamp=at(20)), ev("p5", "login", "u1", timestamp=at(5))],
     )
-    [u1] = rows(database, EndUser, workspace_id=workspace.id, external_id="u1")
+    [u1] = rows(database, tables.end_user, workspace_id=workspace.id, external_id="u1")
     assert (u1.first_seen_at, u1.last_seen_at) == (moment(5), moment(50))
 
 
@@ -299,7 +294,7 @@ def test_event_counts_keep_first_and_last_times(client, workspace, database):
         workspace,
         [ev("c", "clock_in", timestamp=at(75)), ev("d", "clock_in", timestamp=at(200))],
     )
-    [counter] = rows(database, UserEventCount, workspace_id=workspace.id)
+    [counter] = rows(database, tables.user_event_count, workspace_id=workspace.id)
     assert (counter.count, counter.first_at, counter.last_at) == (4, moment(50), moment(200))
 
 
@@ -318,7 +313,7 @@ def test_properties_are_stored_as_sent(client, workspace, database):
         workspace,
         [ev(f"p{n}", "imported", properties=value) for n, value in enumerate(properties)],
     )
-    stored = {e.id: e.properties for e in rows(database, Event, workspace_id=workspace.id)}
+    stored = {e.id: e.properties for e in rows(database, tables.event, workspace_id=workspace.id)}
     assert [stored[f"p{n}"] for n in range(len(properties))] == properties
 
 
@@ -332,11 +327,11 @@ def test_historic_timestamps_are_kept_and_time_zones_converted(client, workspace
             ev("ms", "imported", timestamp="2026-01-05T09:00:00.123456Z"),
         ],
     )
-    stored = {e.id: e.timestamp for e in rows(database, Event, workspace_id=workspace.id)}
+    stored = {e.id: e.timestamp for e in rows(database, tables.event, workspace_id=workspace.id)}
     assert stored["old"] == datetime(2015, 3, 1, tzinfo=UTC)
     assert stored["tokyo"] == datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
     assert stored["ms"] == datetime(2026, 1, 5, 9, 0, 0, 123456, tzinfo=UTC)
-    [u1] = rows(database, EndUser, workspace_id=workspace.id)
+    [u1] = rows(database, tables.end_user, workspace_id=workspace.id)
     assert u1.first_seen_at == datetime(2015, 3, 1, tzinfo=UTC)
 
 
@@ -347,7 +342,7 @@ def test_numeric_timestamps_are_unix_seconds_or_milliseconds(client, workspace, 
         workspace,
         [ev("s", "x", timestamp=1767600000), ev("ms", "x", timestamp=1767600000123)],
     )
-    stored = {e.id: e.timestamp for e in rows(database, Event, workspace_id=workspace.id)}
+    stored = {e.id: e.timestamp for e in rows(database, tables.event, workspace_id=workspace.id)}
     assert stored["s"] == datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
     assert stored["ms"] == datetime(2026, 1, 5, 8, 0, 0, 123000, tzinfo=UTC)
 
@@ -367,7 +362,7 @@ def test_future_timestamps_are_clamped_to_the_time_of_receipt(client, workspace,
         ],
     )
     after = datetime.now(UTC)
-    stored = {e.id: e for e in rows(database, Event, workspace_id=workspace.id)}
+    stored = {e.id: e for e in rows(database, tables.event, workspace_id=workspace.id)}
     for event_id in ("far", "hour", "none"):
         event = stored[event_id]
         assert event.timestamp == event.received_at, event_id
@@ -375,14 +370,14 @@ def test_future_timestamps_are_clamped_to_the_time_of_receipt(client, workspace,
     # Within the 5-minute tolerance a client clock is believed.
     assert stored["near"].timestamp > after
     assert stored["near"].timestamp < after + timedelta(minutes=3)
-    [counter] = rows(database, UserEventCount, workspace_id=workspace.id)
+    [counter] = rows(database, tables.user_event_count, workspace_id=workspace.id)
     assert counter.last_at <= after + timedelta(minutes=3)
 
 
 def test_widget_future_timestamp_is_clamped_too(client, workspace, database):
     token = open_session(client, workspace, "u1")["token"]
     widget_send(client, token, [wev("f1", "x", timestamp="2999-01-01T00:00:00Z")])
-    [event] = rows(database, Event, workspace_id=workspace.id)
+    [event] = rows(database, tables.event, workspace_id=workspace.id)
     assert event.timestamp == event.received_at
 
 
@@ -394,10 +389,10 @@ def test_full_batch_of_1000_events(client, workspace, database):
     result = send_events(client, workspace, batch)
     assert (result["received"], result["accepted"]) == (1000, 1000)
     assert len(result["completed_items"]) == 10  # every user reached min_count 2
-    counts = rows(database, UserEventCount, workspace_id=workspace.id)
+    counts = rows(database, tables.user_event_count, workspace_id=workspace.id)
     assert sorted(c.count for c in counts) == [100] * 10
     assert send_events(client, workspace, batch)["duplicates"] == 1000
-    assert count(database, Event, workspace_id=workspace.id) == 1000
+    assert count(database, tables.event, workspace_id=workspace.id) == 1000
 
 
 def test_racing_retries_store_each_event_once(client, workspace, database, database_url):
@@ -419,9 +414,9 @@ def test_racing_retries_store_each_event_once(client, workspace, database, datab
     # Each batch was accepted by exactly one writer.
     for a, b in zip(results[0], results[1], strict=True):
         assert a.accepted + b.accepted == 5
-    assert count(database, Event, workspace_id=workspace.id) == 150
-    counters = rows(database, UserEventCount, workspace_id=workspace.id)
+    assert count(database, tables.event, workspace_id=workspace.id) == 150
+    counters = rows(database, tables.user_event_count, workspace_id=workspace.id)
     assert sorted(c.count for c in counters) == [30, 60, 60]
     completed = [c for rs in results for r in rs for c in r.completed_items]
     assert sorted(user for user, _ in completed) == ["user-0", "user-1", "user-2"]
-    assert count(database, ChecklistItemProgress, workspace_id=workspace.id) == 3
+    assert count(database, tables.checklist_item_progress, workspace_id=workspace.id) == 3

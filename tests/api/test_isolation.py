@@ -8,8 +8,8 @@ import json
 from typing import Any
 
 import jwt
-from shirube.models import ChecklistItemProgress, EndUser, Event, TourProgress, UserEventCount
 from shirube.services.workspaces import create_workspace
+from shirube.storage import tables
 
 from tests.api.helpers import (
     assert_error,
@@ -148,8 +148,8 @@ def test_same_event_ids_in_two_workspaces_are_two_events(
     send_events(client, workspace, [ev("e1", "employees_imported", "u1")])
     result = send_events(client, other_workspace, [ev("e1", "employees_imported", "u1")])
     assert (result["accepted"], result["duplicates"]) == (1, 0)
-    assert count(database, Event, workspace_id=workspace.id) == 1
-    assert count(database, Event, workspace_id=other_workspace.id) == 1
+    assert count(database, tables.event, workspace_id=workspace.id) == 1
+    assert count(database, tables.event, workspace_id=other_workspace.id) == 1
 
 
 def test_same_user_id_in_two_workspaces_are_two_people(
@@ -169,8 +169,8 @@ def test_same_user_id_in_two_workspaces_are_two_people(
     # In B, u1 did nothing.
     b_progress = progress(client, other_workspace, "u1")
     assert all(c["completed"] == 0 for c in b_progress["checklists"])
-    assert count(database, UserEventCount, workspace_id=other_workspace.id) == 0
-    users = {u.workspace_id: u for u in rows(database, EndUser, external_id="u1")}
+    assert count(database, tables.user_event_count, workspace_id=other_workspace.id) == 0
+    users = {u.workspace_id: u for u in rows(database, tables.end_user, external_id="u1")}
     assert users[workspace.id].traits == {"role": "admin"}
     assert users[other_workspace.id].traits == {"role": "employee"}
     assert users[workspace.id].locale is None
@@ -216,8 +216,8 @@ def test_server_events_of_a_cannot_complete_b_items(client, workspace, other_wor
         ],
     )
     assert result["completed_items"] == []
-    assert count(database, ChecklistItemProgress) == 0
-    assert count(database, TourProgress, workspace_id=other_workspace.id) == 0
+    assert count(database, tables.checklist_item_progress) == 0
+    assert count(database, tables.tour_progress, workspace_id=other_workspace.id) == 0
     # B's session for u1 shows no progress.
     session = open_session(client, other_workspace, "u1")
     assert session["checklists"][0]["progress"]["completed"] == 0
@@ -231,13 +231,13 @@ def test_public_key_of_a_opens_sessions_of_a_only(client, workspace, database):
     # A's key with A's origin: A's content and A's user.
     session = open_session(client, workspace, "u1")
     assert keys(session["tours"]) == ["a-tour"]
-    assert {u.workspace_id for u in rows(database, EndUser)} == {workspace.id}
+    assert {u.workspace_id for u in rows(database, tables.end_user)} == {workspace.id}
     # A's key from B's origin, and B's key from A's origin, are refused.
     assert_error(
         post_session(client, workspace.public_key, "u2", origin=B_ORIGIN), 403, "origin_not_allowed"
     )
     assert_error(post_session(client, b.public_key, "u2"), 403, "origin_not_allowed")
-    assert count(database, EndUser, external_id="u2") == 0
+    assert count(database, tables.end_user, external_id="u2") == 0
     # B's key from B's origin sees B's content.
     b_session = post_session(client, b.public_key, "u1", origin=B_ORIGIN).json()
     assert keys(b_session["tours"]) == ["b-tour"]
@@ -256,11 +256,11 @@ def test_widget_token_of_a_writes_to_a_only(client, workspace, database):
     assert_error(
         post_widget_events(client, token, events, origin=B_ORIGIN), 403, "origin_not_allowed"
     )
-    assert count(database, Event) == 0
+    assert count(database, tables.event) == 0
     result = widget_send(client, token, events)
     assert result["completed_items"] == []
-    assert {e.workspace_id for e in rows(database, Event)} == {workspace.id}
-    assert count(database, ChecklistItemProgress) == 0
+    assert {e.workspace_id for e in rows(database, tables.event)} == {workspace.id}
+    assert count(database, tables.checklist_item_progress) == 0
     b_session = post_session(client, b.public_key, "u1", origin=B_ORIGIN).json()
     assert b_session["checklists"][0]["progress"]["completed"] == 0
 
@@ -272,7 +272,7 @@ def test_a_token_cannot_be_rewritten_to_name_b(client, workspace, other_workspac
     payload = base64.urlsafe_b64encode(json.dumps({**claims, "ws": other_workspace.id}).encode())
     forged = f"{header}.{payload.decode().rstrip('=')}.{signature}"
     assert_error(post_widget_events(client, forged, [wev("f1", "x")]), 401, "session_expired")
-    assert count(database, Event) == 0
+    assert count(database, tables.event) == 0
 
 
 def test_publishing_in_a_does_not_change_b_sessions(client, workspace, other_workspace):

@@ -14,17 +14,15 @@ from typing import Any
 import psycopg
 import pytest
 from shirube.app import create_app
-from shirube.db import Database
 from shirube.services import ingest as ingest_module
 from shirube.services import progress as progress_module
 from shirube.services import widget_session
 from shirube.services.ingest import NewEvent, ingest_batch
 from shirube.services.progress import pending_completions, read_progress, record_completions
 from shirube.services.published import PublishedCache, current_content
-from shirube.services.sql import Raw, write_transaction
 from shirube.services.workspaces import bump_content_revision
+from shirube.storage import Connection, Database
 from sqlalchemy import text
-from sqlmodel import Session
 from starlette.testclient import TestClient
 
 from tests.api.helpers import (
@@ -55,9 +53,9 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     users: list[str] = []
     real = widget_session.read_progress
 
-    def counting(raw: Raw, workspace_id: int, user_id: str, names: Any = ()) -> Any:
+    def counting(conn: Connection, workspace_id: int, user_id: str, names: Any = ()) -> Any:
         users.append(user_id)
-        return real(raw, workspace_id, user_id, names)
+        return real(conn, workspace_id, user_id, names)
 
     monkeypatch.setattr(widget_session, "read_progress", counting)
     return users
@@ -229,33 +227,33 @@ def test_ingestion_holds_the_content_revision_until_it_commits(database_url, dat
         pytest.skip("SQLite: one writer at a time")
     publisher = Database(database_url, inline=False)
 
-    def publish_now(session: Session) -> None:
-        session.execute(text("SET LOCAL lock_timeout = '50ms'"))
-        bump_content_revision(session, workspace.id)
+    def publish_now(conn: Connection) -> None:
+        conn.run(text("SET LOCAL lock_timeout = '50ms'"))
+        bump_content_revision(conn, workspace.id)
 
-    def batch_then_publish(raw: Raw) -> str:
-        current_content(raw, PublishedCache(4), workspace.id)
+    def batch_then_publish(conn: Connection) -> str:
+        current_content(conn, PublishedCache(4), workspace.id)
         try:
             publisher.run_sync(publish_now)
         except psycopg.errors.LockNotAvailable:
             return "waits"
         return "went through"
 
-    def change_identity_mode(session: Session) -> None:
-        session.execute(text("SET LOCAL lock_timeout = '50ms'"))
-        session.execute(
+    def change_identity_mode(conn: Connection) -> None:
+        conn.run(text("SET LOCAL lock_timeout = '50ms'"))
+        conn.run(
             text("UPDATE workspace SET identity_mode = 'observe' WHERE id = :ws"),
             {"ws": workspace.id},
         )
 
-    def batch_then_change_identity_mode(raw: Raw) -> None:
-        current_content(raw, PublishedCache(4), workspace.id)
+    def batch_then_change_identity_mode(conn: Connection) -> None:
+        current_content(conn, PublishedCache(4), workspace.id)
         publisher.run_sync(change_identity_mode)
 
     try:
-        assert database.run_sync(lambda s: batch_then_publish(Raw.of_session(s))) == "waits"
+        assert database.run_sync(batch_then_publish) == "waits"
         # A change of the row that leaves the revision alone does not wait for batches.
-        database.run_sync(lambda s: batch_then_change_identity_mode(Raw.of_session(s)))
+        database.run_sync(batch_then_change_identity_mode)
     finally:
         publisher.dispose()
 
@@ -281,14 +279,13 @@ def test_a_publish_is_not_starved_by_steady_ingestion(database_url, database, cl
                     return
                 event = NewEvent(f"w{index}-{n}", "login", f"u{index}", None, {}, None)
 
-                def batch(raw: Raw, event: NewEvent = event) -> None:
-                    with write_transaction(raw):
-                        published = current_content(raw, cache, workspace.id)
-                        # Held a while, so that the writers' holds always overlap.
-                        time.sleep(0.01)
-                        ingest_batch(raw, workspace.id, [event], "server", published)
+                def batch(conn: Connection, event: NewEvent = event) -> None:
+                    published = current_content(conn, cache, workspace.id)
+                    # Held a while, so that the writers' holds always overlap.
+                    time.sleep(0.01)
+                    ingest_batch(conn, workspace.id, [event], "server", published)
 
-                db.run_raw_sync(batch)
+                db.run_sync(batch)
                 batches_done[0] += 1
         except BaseException as exc:  # reported by the assertion below
             errors.append(exc)
@@ -343,25 +340,25 @@ def test_catch_up_and_a_batch_completing_the_same_item_do_not_deadlock(
     monkeypatch.setattr(progress_module, "store_completions", signalling_store)
     errors: list[BaseException] = []
 
-    def batch(raw: Raw) -> None:
-        with write_transaction(raw):
-            published = current_content(raw, cache, workspace.id)
+    def batch(conn: Connection) -> None:
+        with conn.transaction():
+            published = current_content(conn, cache, workspace.id)
             event = NewEvent("e2", "shift.created", "u1", None, {}, None)
-            ingest_batch(raw, workspace.id, [event], "server", published)
+            ingest_batch(conn, workspace.id, [event], "server", published)
 
-    def catch_up(raw: Raw) -> None:
+    def catch_up(conn: Connection) -> None:
         upserted.wait(5)
-        published = current_content(raw, cache, workspace.id)
-        user_progress = read_progress(raw, workspace.id, "u1", ("shift.created",))
+        published = current_content(conn, cache, workspace.id)
+        user_progress = read_progress(conn, workspace.id, "u1", ("shift.created",))
         checklists = list(published.checklists.values())
-        completions = pending_completions(raw, workspace.id, "u1", checklists, user_progress)
+        completions = pending_completions(conn, workspace.id, "u1", checklists, user_progress)
         assert completions
-        with write_transaction(raw):
-            record_completions(raw, workspace.id, "u1", completions, user_progress)
+        with conn.transaction():
+            record_completions(conn, workspace.id, "u1", completions, user_progress)
 
-    def run(work: Callable[[Raw], None]) -> None:
+    def run(work: Callable[[Connection], None]) -> None:
         try:
-            database.run_raw_sync(work)
+            database.run_sync(work, transaction=False)
         except BaseException as exc:  # reported by the assertion below
             errors.append(exc)
 

@@ -6,18 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from shirube.db import Database
-from shirube.models import (
-    ChecklistItemProgress,
-    EndUser,
-    Event,
-    SurveyAnswer,
-    TourProgress,
-    TourStepSeen,
-    UserEventCount,
-)
 from shirube.services.ingest import NewEvent
 from shirube.services.projection import STATUS_RANK
+from shirube.storage import Database, tables
 
 from tests.api.helpers import (
     at,
@@ -59,15 +50,17 @@ def _tour_event(
 
 def _tour_row(
     database: Database, workspace: Any, user: str = "u1", tour: str = "welcome"
-) -> TourProgress:
-    [row] = rows(database, TourProgress, workspace_id=workspace.id, user_id=user, tour_key=tour)
+) -> tables.tour_progress:
+    [row] = rows(
+        database, tables.tour_progress, workspace_id=workspace.id, user_id=user, tour_key=tour
+    )
     return row
 
 
 def _items(
     database: Database, workspace: Any, user: str = "u1"
-) -> dict[str, ChecklistItemProgress]:
-    found = rows(database, ChecklistItemProgress, workspace_id=workspace.id, user_id=user)
+) -> dict[str, tables.checklist_item_progress]:
+    found = rows(database, tables.checklist_item_progress, workspace_id=workspace.id, user_id=user)
     return {f"{r.checklist_key}/{r.item_id}": r for r in found}
 
 
@@ -147,7 +140,8 @@ def test_current_step_follows_the_newest_timestamp_not_arrival(client, workspace
     # Steps seen record their earliest time whatever the order.
     send_events(client, workspace, [_tour_event("n0", "$tour_step_seen", 5, "s3")])
     seen = {
-        r.step_id: r.first_seen_at for r in rows(database, TourStepSeen, workspace_id=workspace.id)
+        r.step_id: r.first_seen_at
+        for r in rows(database, tables.tour_step_seen, workspace_id=workspace.id)
     }
     assert seen == {"s1": moment(10), "s2": moment(20), "s3": moment(5)}
     # The out-of-order s3 at t=5 does not move the current step back to... s3 stays, t stays 30.
@@ -169,8 +163,8 @@ def test_target_missing_is_stored_but_changes_no_progress(client, workspace, dat
         ],
     )
     assert result["accepted"] == 1
-    assert count(database, Event, workspace_id=workspace.id, name="$target_missing") == 1
-    assert count(database, TourProgress, workspace_id=workspace.id) == 0
+    assert count(database, tables.event, workspace_id=workspace.id, name="$target_missing") == 1
+    assert count(database, tables.tour_progress, workspace_id=workspace.id) == 0
 
 
 # Checklist rules ----------------------------------------------------------------------------
@@ -394,7 +388,7 @@ def test_survey_answer_is_stored_once(client, workspace, database):
     widget_send(client, token, [answer])
     widget_send(client, token, [answer, answer])
     send_events(client, workspace, [{**answer, "user_id": "u1"}])
-    [stored] = rows(database, SurveyAnswer, workspace_id=workspace.id)
+    [stored] = rows(database, tables.survey_answer, workspace_id=workspace.id)
     assert (stored.user_id, stored.checklist_key, stored.rating, stored.answered_at) == (
         "u1",
         "setup",
@@ -420,7 +414,7 @@ def test_catch_up_at_session_time_when_published_after_the_events(client, worksp
             ev("h6", "$page_viewed", properties={"url": "/settings/company/saved"}),
         ],
     )
-    assert count(database, ChecklistItemProgress, workspace_id=workspace.id) == 0
+    assert count(database, tables.checklist_item_progress, workspace_id=workspace.id) == 0
     _setup_checklist(client, workspace)
     checklist = _session_checklist(client, workspace)
     # Event-count and tour rules are caught up; page visits are not re-derived (documented).
@@ -437,7 +431,7 @@ def test_catch_up_at_session_time_when_published_after_the_events(client, worksp
     }
     # Catch-up is idempotent.
     assert _session_checklist(client, workspace)["progress"]["completed"] == 3
-    assert count(database, ChecklistItemProgress, workspace_id=workspace.id) == 3
+    assert count(database, tables.checklist_item_progress, workspace_id=workspace.id) == 3
 
 
 def test_catch_up_respects_min_count(client, workspace, database):
@@ -514,7 +508,7 @@ def test_two_writers_lose_no_step_and_keep_the_newest_current_step(
         database_url, workspace.id, published_now(database, workspace.id), [plan_a, plan_b]
     )
     assert sum(r.accepted for rs in results for r in rs) == 200
-    seen = rows(database, TourStepSeen, workspace_id=workspace.id, user_id="u1")
+    seen = rows(database, tables.tour_step_seen, workspace_id=workspace.id, user_id="u1")
     by_step = {r.step_id: r.first_seen_at for r in seen}
     assert len(by_step) == 150  # a0..a49, b0..b49, s0..s49
     for i in range(50):
@@ -528,8 +522,8 @@ def test_two_writers_lose_no_step_and_keep_the_newest_current_step(
     assert row.current_step_at == moment(99)
     assert row.current_step in ("b49", "s6")  # both events of t=99
     assert row.started_at == moment(0)
-    assert len(rows(database, Event, workspace_id=workspace.id, user_id="u1")) == 200
-    [user] = rows(database, EndUser, workspace_id=workspace.id, external_id="u1")
+    assert len(rows(database, tables.event, workspace_id=workspace.id, user_id="u1")) == 200
+    [user] = rows(database, tables.end_user, workspace_id=workspace.id, external_id="u1")
     assert (user.first_seen_at, user.last_seen_at) == (moment(0), moment(99))
 
 
@@ -554,7 +548,7 @@ def test_two_writers_current_step_with_unique_newest_event(
     run_writers(database_url, workspace.id, published_now(database, workspace.id), [plan_a, plan_b])
     row = _tour_row(database, workspace)
     assert (row.current_step, row.current_step_at) == ("last", moment(1000))
-    assert count(database, TourStepSeen, workspace_id=workspace.id) == 51
+    assert count(database, tables.tour_step_seen, workspace_id=workspace.id) == 51
 
 
 def test_status_never_goes_backwards_under_concurrent_writers(
@@ -574,7 +568,7 @@ def test_status_never_goes_backwards_under_concurrent_writers(
 
     def watch(db: Database) -> None:
         found = db.run_sync(
-            lambda s: [r.status for r in s.exec(TourProgress.__table__.select()).all()]  # type: ignore[attr-defined]
+            lambda conn: [r.status for r in conn.all(tables.tour_progress.select())]
         )
         observed.extend(found)
 
@@ -647,11 +641,11 @@ def test_concurrent_widget_and_server_writers_complete_items_once(
     )
     completed = sorted(ref.item for rs in results for r in rs for _, ref in r.completed_items)
     assert completed == ["clock", "guide", "tour"]
-    [counter] = rows(database, UserEventCount, workspace_id=workspace.id, name="clock_in")
+    [counter] = rows(database, tables.user_event_count, workspace_id=workspace.id, name="clock_in")
     assert counter.count == 60
     items = _items(database, workspace)
     assert set(items) == {"setup/clock", "setup/tour", "setup/guide"}
-    assert count(database, Event, workspace_id=workspace.id) == 72
+    assert count(database, tables.event, workspace_id=workspace.id) == 72
 
 
 @pytest.mark.parametrize("writers", [3])
@@ -677,7 +671,7 @@ def test_many_writers_many_users(client, workspace, database, database_url, writ
             )
         plans.append(batches)
     run_writers(database_url, workspace.id, published_now(database, workspace.id), plans)
-    assert count(database, TourStepSeen, workspace_id=workspace.id) == writers * 12 * 5
+    assert count(database, tables.tour_step_seen, workspace_id=workspace.id) == writers * 12 * 5
     for u in range(5):
         row = _tour_row(database, workspace, f"user-{u}")
         assert row.current_step == f"w{writers - 1}b11"

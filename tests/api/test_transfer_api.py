@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from shirube.models import ContentItem
+from shirube.storage import tables
 
 from tests.api.helpers import assert_error, count, open_session
 
@@ -52,7 +52,7 @@ def test_a_bad_document_imports_nothing(client, workspace, database):
     broken["checklists"][0]["items"][0]["action"]["tour"] = "no-such-tour"
     response = client.post("/api/v1/content/import", json=broken, headers=workspace.auth)
     assert_error(response, 422, "validation_error", ["checklists[0].items[0].action.tour"])
-    assert count(database, ContentItem) == 0
+    assert count(database, tables.content_item) == 0
     wrong_format = dict(EXAMPLE, format="shirube.content/9")
     assert_error(
         client.post("/api/v1/content/import", json=wrong_format, headers=workspace.auth),

@@ -9,8 +9,8 @@ import warnings
 
 import jwt
 from shirube.app import create_app
-from shirube.models import Company, EndUser, Event, Membership
 from shirube.security.widget_tokens import WidgetIdentity, issue_widget_token
+from shirube.storage import tables
 from starlette.testclient import TestClient
 
 from tests.api.helpers import (
@@ -43,7 +43,7 @@ def test_session_without_origin_is_refused(client, workspace, database):
     response = post_session(client, workspace.public_key, origin=None)
     assert_error(response, 403, "origin_not_allowed")
     assert "access-control-allow-origin" not in response.headers
-    assert count(database, EndUser) == 0
+    assert count(database, tables.end_user) == 0
 
 
 def test_session_from_an_unknown_origin_is_refused_with_cors_headers(client, workspace, database):
@@ -52,7 +52,7 @@ def test_session_from_an_unknown_origin_is_refused_with_cors_headers(client, wor
     # Reflected so the widget can read the error.
     assert response.headers["access-control-allow-origin"] == EVIL
     assert "Origin" in response.headers["vary"]
-    assert count(database, EndUser) == 0
+    assert count(database, tables.end_user) == 0
 
 
 def test_lookalike_origins_are_refused(client, workspace, database, subtests):
@@ -68,7 +68,7 @@ def test_lookalike_origins_are_refused(client, workspace, database, subtests):
             assert_error(
                 post_session(client, workspace.public_key, origin=origin), 403, "origin_not_allowed"
             )
-    assert count(database, EndUser) == 0
+    assert count(database, tables.end_user) == 0
 
 
 def test_allowed_origin_gets_cors_headers(client, workspace):
@@ -98,7 +98,7 @@ def test_events_from_an_unknown_origin_are_refused_and_not_stored(client, worksp
         403,
         "origin_not_allowed",
     )
-    assert count(database, Event) == 0
+    assert count(database, tables.event) == 0
 
 
 def test_preflight_is_answered_for_any_origin(client, subtests):
@@ -135,7 +135,7 @@ def test_unknown_public_key(client, workspace, database):
     response = post_session(client, "pk_doesnotexist")
     assert_error(response, 401, "unauthorized")
     assert response.headers["access-control-allow-origin"] == ORIGIN
-    assert count(database, EndUser) == 0
+    assert count(database, tables.end_user) == 0
 
 
 def test_secret_key_is_not_a_public_key(client, workspace):
@@ -211,7 +211,7 @@ def test_bad_session_tokens(client, workspace, database, subtests):
             response = post_widget_events(client, make_token(workspace.id), [wev("e1", "clicked")])
             assert_error(response, 401, "session_expired")
             assert response.headers["access-control-allow-origin"] == ORIGIN
-    assert count(database, Event) == 0
+    assert count(database, tables.event) == 0
 
 
 def test_token_for_a_workspace_that_no_longer_exists(client, workspace, database):
@@ -240,7 +240,7 @@ def test_events_need_the_token_not_a_user_id(client, workspace, database):
     assert_error(response, 422, "validation_error", ["events[0].user_id"])
     body = widget_send(client, token, [wev("e2", "clicked", properties={"button": "import"})])
     assert (body["received"], body["accepted"], body["duplicates"]) == (1, 1, 0)
-    [event] = rows(database, Event, workspace_id=workspace.id)
+    [event] = rows(database, tables.event, workspace_id=workspace.id)
     assert (event.user_id, event.company_id, event.source) == ("u1", "c1", "widget")
     assert event.properties == {"button": "import"}
 
@@ -253,7 +253,7 @@ def test_events_accept_text_plain_from_send_beacon(client, workspace, database):
         headers={"Origin": ORIGIN, "Content-Type": "text/plain;charset=UTF-8"},
     )
     assert response.status_code == 200, response.text
-    assert count(database, Event, id="b1") == 1
+    assert count(database, tables.event, id="b1") == 1
 
 
 # The session answer -------------------------------------------------------------------------
@@ -306,12 +306,13 @@ def test_session_answer_shape(client, workspace, database):
     }
     assert checklist["survey"] == {"question": "OK?"}
     # The user and company were stored with their traits and membership.
-    [user] = rows(database, EndUser, workspace_id=workspace.id)
+    [user] = rows(database, tables.end_user, workspace_id=workspace.id)
     assert user.traits == {"role": "admin"}
-    [company] = rows(database, Company, workspace_id=workspace.id)
+    [company] = rows(database, tables.company, workspace_id=workspace.id)
     assert company.traits == {"plan": "pro"}
     assert (
-        count(database, Membership, workspace_id=workspace.id, user_id="u1", company_id="c1") == 1
+        count(database, tables.membership, workspace_id=workspace.id, user_id="u1", company_id="c1")
+        == 1
     )
 
 
@@ -394,7 +395,7 @@ def test_locale_is_remembered_per_user(client, workspace, database):
     later = open_session(client, workspace, "u1")
     assert later["user"]["locale"] == "ja"
     assert later["tours"][0]["steps"][0]["title"] == "ようこそ"
-    [user] = rows(database, EndUser, workspace_id=workspace.id)
+    [user] = rows(database, tables.end_user, workspace_id=workspace.id)
     assert user.locale == "ja"
 
 
@@ -450,7 +451,7 @@ def test_traits_merge_and_retarget(client, workspace, database):
     # Traits not sent are kept: still an admin.
     later = open_session(client, workspace, "u1", traits={"plan_seen": True})
     assert "admin-tour" in keys(later["tours"])
-    [user] = rows(database, EndUser, workspace_id=workspace.id)
+    [user] = rows(database, tables.end_user, workspace_id=workspace.id)
     assert user.traits == {"role": "admin", "department": "人事", "plan_seen": True}
     # A changed role changes what is shown.
     demoted = open_session(client, workspace, "u1", traits={"role": "employee"})

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from shirube.api import widget_assets
+from shirube.api.errors import ApiError, api_error_handler
 from shirube.app import create_app
-from shirube.errors import ApiError, api_error_handler
 from shirube.settings import Settings
 from starlette.applications import Starlette
 from starlette.testclient import TestClient

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from shirube.console import auth
-from shirube.db import Database
-from shirube.services.workspaces import create_admin
+from shirube.services.admins import create_admin
+from shirube.storage import Database
 from starlette.testclient import TestClient
 
 PASSWORD = "correct horse battery staple"
@@ -20,7 +20,7 @@ def make_admin(
     database: Database, email: str, roles: dict[int, str] | None = None, password: str = PASSWORD
 ) -> int:
     admin_id: int | None = database.run_sync(
-        lambda session: create_admin(session, email, password, roles).id
+        lambda conn: create_admin(conn, email, password, roles).id
     )
     assert admin_id is not None
     return admin_id

@@ -10,11 +10,10 @@ from typing import Any
 import pytest
 from shirube.app import create_app
 from shirube.console import auth
-from shirube.db import Database
-from shirube.models import Admin
 from shirube.security.passwords import hash_password
 from shirube.settings import Settings, SettingsError, load_settings
-from sqlmodel import Session
+from shirube.storage import Database, tables
+from sqlalchemy import update
 from starlette.testclient import TestClient
 
 from tests.conftest import WorkspaceKeys
@@ -123,13 +122,12 @@ def test_a_password_change_ends_existing_sessions(client: TestClient, database: 
     sign_in(client, "ops@example.com")
     assert client.get("/console/").status_code == 200
 
-    def change(session: Session) -> None:
-        admin = session.get(Admin, admin_id)
-        assert admin is not None
-        admin.password_hash = hash_password("a new password")
-        session.add(admin)
-
-    database.run_sync(change)
+    change = (
+        update(tables.admin)
+        .where(tables.admin.c.id == admin_id)
+        .values(password_hash=hash_password("a new password"))
+    )
+    database.run_sync(lambda conn: conn.run(change))
     assert client.get("/console/", follow_redirects=False).status_code == 303
 
 

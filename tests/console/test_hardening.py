@@ -8,11 +8,11 @@ import re
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from shirube.console.headers import HEADERS
-from shirube.db import Database
-from sqlalchemy import event
+from shirube.storage import Database
 from sqlalchemy.exc import OperationalError
 from starlette.testclient import TestClient
 
@@ -37,7 +37,7 @@ def test_database_down_answers_an_html_error_page_with_the_headers(
     assert sign_in(client, "ops@example.com").status_code == 303
     token = csrf_from(client, "/console/")
 
-    async def down(work: Any) -> Any:
+    async def down(work: Any, **_: Any) -> Any:
         raise OperationalError("SELECT 1", {}, Exception("connection refused: secret-detail"))
 
     monkeypatch.setattr(database, "run", down)
@@ -154,16 +154,17 @@ def test_the_policy_pins_form_targets_and_the_base_url(client: TestClient) -> No
 
 @contextmanager
 def _statements(database: Database) -> Iterator[list[str]]:
+    """The SQL of every statement run meanwhile (each goes through the statement cache)."""
     seen: list[str] = []
+    compile_statement = database.statements.get
 
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
+    def record(statement: Any) -> Any:
+        compiled = compile_statement(statement)
+        seen.append(compiled.sql)
+        return compiled
 
-    event.listen(database.engine, "before_cursor_execute", record)
-    try:
+    with patch.object(database.statements, "get", record):
         yield seen
-    finally:
-        event.remove(database.engine, "before_cursor_execute", record)
 
 
 def test_the_workspace_page_aggregates_no_other_workspaces_rows(
@@ -183,6 +184,8 @@ def test_the_workspace_page_aggregates_no_other_workspaces_rows(
     selects = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
     assert selects
     for statement in selects:
+        # A list bound as one parameter reads like a subquery (storage.in_values): it is not.
+        statement = re.sub(r"\(SELECT value FROM json_each\(:\w+\)\)", "(:list)", statement)
         # Every grouped read is of one workspace: a GROUP BY without a workspace filter in
         # the same (sub)query would add up every tenant's rows.
         for part in re.split(r"\(\s*SELECT", statement, flags=re.I):

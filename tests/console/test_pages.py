@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from markupsafe import escape
 from shirube.console.headers import HEADERS
-from shirube.db import Database
+from shirube.storage import Database
 from starlette.testclient import TestClient
 
 from tests.api.helpers import (

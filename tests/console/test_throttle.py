@@ -9,11 +9,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from shirube.console import throttle
-from shirube.db import Database
-from shirube.models import SignInAttempt
+from shirube.services import sign_in_throttle as throttle
+from shirube.storage import Database, tables
 from shirube.timeutil import utcnow
-from sqlmodel import select
+from sqlalchemy import bindparam, select
 from starlette.testclient import TestClient
 
 from tests.console.conftest import PASSWORD, make_admin, sign_in
@@ -31,15 +30,15 @@ def other_client(app: Any) -> Iterator[TestClient]:
 
 def _attempts(database: Database, email: str, address: str, count: int, age: timedelta) -> None:
     at = utcnow() - age
-    database.run_sync(
-        lambda session: session.add_all(
-            SignInAttempt(email=email, address=address, at=at) for _ in range(count)
-        )
+    rows = [{"email": email, "address": address, "at": at}] * count
+    add = tables.sign_in_attempt.insert().values(
+        email=bindparam("email"), address=bindparam("address"), at=bindparam("at")
     )
+    database.run_sync(lambda conn: conn.many(add, rows))
 
 
 def _stored(database: Database) -> list[tuple[str, str]]:
-    rows = database.run_sync(lambda session: session.exec(select(SignInAttempt)).all())
+    rows = database.run_sync(lambda conn: conn.all(select(tables.sign_in_attempt)))
     return sorted((row.email, row.address) for row in rows)
 
 

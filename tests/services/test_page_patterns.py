@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from shirube.services.published import PagePattern
+from shirube.services.published import PageMatcher
 
 
 @pytest.mark.parametrize(
@@ -25,11 +25,11 @@ from shirube.services.published import PagePattern
     ],
 )
 def test_stars_match_any_run_of_characters(pattern: str, url: str, expected: bool) -> None:
-    assert PagePattern(pattern).matches(url) is expected
+    assert PageMatcher(pattern).matches(url) is expected
 
 
 def test_a_long_url_against_many_stars_is_answered() -> None:
     # A backtracking regex took seconds here (on the event loop); this must not.
     url = "/" + "a/" * 1000
-    assert PagePattern("/*/*/*/*/*/x").matches(url) is False
-    assert PagePattern("/*/*/*/*/*/a/").matches(url) is True
+    assert PageMatcher("/*/*/*/*/*/x").matches(url) is False
+    assert PageMatcher("/*/*/*/*/*/a/").matches(url) is True

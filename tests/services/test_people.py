@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from shirube.db import Database
 from shirube.services.people import (
     StoredUser,
     identify_company,
@@ -15,7 +14,7 @@ from shirube.services.people import (
     read_user,
     run_statements,
 )
-from shirube.services.sql import Raw, write_transaction
+from shirube.storage import Connection, Database
 from shirube.timeutil import utcnow
 
 from tests.conftest import WorkspaceKeys
@@ -24,7 +23,7 @@ from tests.conftest import WorkspaceKeys
 def _identify(
     database: Database, workspace: WorkspaceKeys, stored: StoredUser | None, traits: dict[str, Any]
 ) -> None:
-    def work(raw: Raw) -> None:
+    def work(conn: Connection) -> None:
         _, writes = identify_user(
             workspace.id,
             "u-1",
@@ -34,14 +33,14 @@ def _identify(
             seen=True,
             now=utcnow(),
         )
-        with write_transaction(raw):
-            run_statements(raw, writes)
+        with conn.transaction():
+            run_statements(conn, writes)
 
-    database.run_raw_sync(work)
+    database.run_sync(work)
 
 
 def _user(database: Database, workspace: WorkspaceKeys) -> StoredUser:
-    stored = database.run_raw_sync(lambda raw: read_user(raw, workspace.id, "u-1"))
+    stored = database.run_sync(lambda conn: read_user(conn, workspace.id, "u-1"))
     assert stored is not None
     return stored
 
@@ -73,12 +72,12 @@ def test_last_seen_never_moves_back_after_a_stale_read(
     stale = _user(database, workspace)
     later = stale.last_seen_at + timedelta(hours=1)
 
-    def seen_later(raw: Raw) -> None:
+    def seen_later(conn: Connection) -> None:
         _, writes = identify_user(workspace.id, "u-1", stale, {}, "en", seen=True, now=later)
-        with write_transaction(raw):
-            run_statements(raw, writes)
+        with conn.transaction():
+            run_statements(conn, writes)
 
-    database.run_raw_sync(seen_later)
+    database.run_sync(seen_later)
     _identify(database, workspace, stale, {"role": "admin"})  # now < later
     stored = _user(database, workspace)
     assert stored.last_seen_at == later and stored.locale == "en"
@@ -88,19 +87,19 @@ def test_company_traits_merge_after_a_stale_read(
     database: Database, workspace: WorkspaceKeys
 ) -> None:
     def identify(stored: dict[str, Any] | None, traits: dict[str, Any]) -> None:
-        def work(raw: Raw) -> None:
+        def work(conn: Connection) -> None:
             _, writes = identify_company(workspace.id, "c-1", stored, traits, utcnow())
-            with write_transaction(raw):
-                run_statements(raw, writes)
+            with conn.transaction():
+                run_statements(conn, writes)
 
-        database.run_raw_sync(work)
+        database.run_sync(work)
 
     identify(None, {"plan": "trial"})
     identify(None, {"employees": 40})
-    stale = database.run_raw_sync(lambda raw: read_company_traits(raw, workspace.id, "c-1"))
+    stale = database.run_sync(lambda conn: read_company_traits(conn, workspace.id, "c-1"))
     identify(stale, {"industry": "retail"})
     identify(stale, {"plan": "pro"})
-    assert database.run_raw_sync(lambda raw: read_company_traits(raw, workspace.id, "c-1")) == {
+    assert database.run_sync(lambda conn: read_company_traits(conn, workspace.id, "c-1")) == {
         "plan": "pro",
         "employees": 40,
         "industry": "retail",

@@ -5,7 +5,7 @@ beyond 64 bits, whatever form the driver hands the text in."""
 from __future__ import annotations
 
 import pytest
-from shirube.services.sql import json_loads
+from shirube.storage.types import json_loads
 
 BIG = 123456789012345678901234567890
 

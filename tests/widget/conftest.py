@@ -15,9 +15,9 @@ import pytest
 from playwright.sync_api import Page, expect
 from shirube.api.transfer import import_document
 from shirube.app import create_app
-from shirube.db import Database
 from shirube.services.workspaces import create_workspace
 from shirube.settings import Settings
+from shirube.storage import Database
 
 from tests.conftest import IN_CI, SECRET
 from tests.widget import content

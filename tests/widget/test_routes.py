@@ -1,5 +1,5 @@
 """Page patterns in the widget (`widget/src/routes.ts`): the server's rules exactly
-(`PagePattern` in server/shirube/services/published.py), in linear time."""
+(`PageMatcher` in server/shirube/services/published.py), in linear time."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, Route, expect
-from shirube.services.published import PagePattern, url_without_query
+from shirube.services.published import PageMatcher, url_without_query
 
 from tests.widget.helpers import card
 from tests.widget.servers import HostPages, LiveShirube
@@ -85,7 +85,7 @@ def test_page_patterns_match_as_on_the_server(page: Page, routes_js: str) -> Non
     widget = page.evaluate(
         "(cases) => cases.map(([pattern, url]) => routes.matchPage(pattern, url))", cases
     )
-    server = [PagePattern(pattern).matches(url_without_query(url)) for pattern, url in cases]
+    server = [PageMatcher(pattern).matches(url_without_query(url)) for pattern, url in cases]
     differ = [(case, w, s) for case, w, s in zip(cases, widget, server, strict=True) if w != s]
     assert differ == []
     assert any(server) and not all(server)
@@ -117,7 +117,7 @@ def test_many_stars_against_a_long_url_are_answered(
     cases = [("/*/*/*/*/*/x", url), ("/*/*/*/*/*/a/", url), ("*a*a*a*a*b", url)]
     page.goto(host.url("/admin.html"))
     answers = page.evaluate(MATCH_IN_WORKER, [routes_js, cases])
-    assert answers == [PagePattern(p).matches(u) for p, u in cases] == [False, True, False]
+    assert answers == [PageMatcher(p).matches(u) for p, u in cases] == [False, True, False]
 
 
 def stars_tour(tour: dict[str, Any], key: str, pattern: str, step: str) -> dict[str, Any]:

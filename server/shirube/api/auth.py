@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from shirube.context import get_context
-from shirube.errors import ApiError
-from shirube.models import Workspace
+from shirube.api.errors import ApiError
+from shirube.api.routing import get_context
 from shirube.security.keys import SECRET_PREFIX
-from shirube.services.workspaces import workspace_by_secret_key
+from shirube.services.workspaces import Workspace, workspace_by_secret_key
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="shirube"'}
 
@@ -45,8 +44,9 @@ def unknown_secret_key() -> ApiError:
 
 async def server_workspace(request: Request) -> Workspace:
     token = secret_key(request)
-    ctx = get_context(request)
-    workspace = await ctx.db.run(lambda session: workspace_by_secret_key(session, token))
-    if workspace is None:
+    found = await get_context(request).db.run(
+        lambda conn: workspace_by_secret_key(conn, token), transaction=False
+    )
+    if found is None:
         raise unknown_secret_key()
-    return workspace
+    return found

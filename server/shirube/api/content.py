@@ -6,19 +6,19 @@ from collections.abc import Callable
 from typing import Any
 
 from pydantic import Field
-from sqlmodel import Session
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from shirube.api.auth import server_workspace
-from shirube.api.routing import route
-from shirube.context import get_context
+from shirube.api.request_body import read_json, read_model
+from shirube.api.routing import get_context, route
 from shirube.jsonresponse import JSONResponse
-from shirube.models import Workspace
 from shirube.services import content_store as store
-from shirube.validation import MAX_DB_INT, Strict, read_json, read_model
+from shirube.services.workspaces import Workspace
+from shirube.storage import Connection
+from shirube.validation import MAX_DB_INT, Strict
 
 KINDS = {"tours": "tour", "checklists": "checklist"}
 
@@ -46,21 +46,22 @@ def _kind(request: Request) -> str:
 
 
 async def _run(
-    request: Request, work: Callable[[Session, int, str], Any], workspace: Workspace | None = None
+    request: Request,
+    work: Callable[[Connection, int, str], Any],
+    workspace: Workspace | None = None,
 ) -> Any:
-    """Authenticate (unless the caller did), then run `work(session, workspace_id, kind)` in
+    """Authenticate (unless the caller did), then run `work(conn, workspace_id, kind)` in
     one transaction."""
     workspace = workspace or await server_workspace(request)
     kind = _kind(request)
-    assert workspace.id is not None
     workspace_id = workspace.id
-    return await get_context(request).db.run(lambda s: work(s, workspace_id, kind))
+    return await get_context(request).db.run(lambda conn: work(conn, workspace_id, kind))
 
 
 async def list_content(request: Request) -> Response:
-    def work(session: Session, ws: int, kind: str) -> list[dict[str, Any]]:
-        items = store.list_items(session, ws, kind)
-        return [store.describe(session, item, with_draft=False) for item in items]
+    def work(conn: Connection, ws: int, kind: str) -> list[dict[str, Any]]:
+        items = store.list_items(conn, ws, kind)
+        return [store.describe(conn, item, with_draft=False) for item in items]
 
     return JSONResponse({"data": await _run(request, work)})
 
@@ -69,9 +70,9 @@ async def create_content(request: Request) -> Response:
     workspace = await server_workspace(request)
     data = await read_json(request, get_context(request).settings.max_body_bytes)
 
-    def work(session: Session, ws: int, kind: str) -> dict[str, Any]:
-        saved = store.save_draft(session, ws, kind, data, must_be_new=True)
-        return store.describe(session, saved.item)
+    def work(conn: Connection, ws: int, kind: str) -> dict[str, Any]:
+        saved = store.save_draft(conn, ws, kind, data, must_be_new=True)
+        return store.describe(conn, saved.item)
 
     return JSONResponse(await _run(request, work, workspace), status_code=201)
 
@@ -79,8 +80,8 @@ async def create_content(request: Request) -> Response:
 async def get_content(request: Request) -> Response:
     key = request.path_params["key"]
 
-    def work(session: Session, ws: int, kind: str) -> dict[str, Any]:
-        return store.describe(session, store.get(session, ws, kind, key))
+    def work(conn: Connection, ws: int, kind: str) -> dict[str, Any]:
+        return store.describe(conn, store.get(conn, ws, kind, key))
 
     return JSONResponse(await _run(request, work))
 
@@ -90,9 +91,9 @@ async def put_content(request: Request) -> Response:
     workspace = await server_workspace(request)
     data = await read_json(request, get_context(request).settings.max_body_bytes)
 
-    def work(session: Session, ws: int, kind: str) -> tuple[dict[str, Any], bool]:
-        saved = store.save_draft(session, ws, kind, data, key=key)
-        return store.describe(session, saved.item), saved.created
+    def work(conn: Connection, ws: int, kind: str) -> tuple[dict[str, Any], bool]:
+        saved = store.save_draft(conn, ws, kind, data, key=key)
+        return store.describe(conn, saved.item), saved.created
 
     body, created = await _run(request, work, workspace)
     return JSONResponse(body, status_code=201 if created else 200)
@@ -101,8 +102,8 @@ async def put_content(request: Request) -> Response:
 async def delete_content(request: Request) -> Response:
     key = request.path_params["key"]
 
-    def work(session: Session, ws: int, kind: str) -> None:
-        store.delete(session, store.get(session, ws, kind, key))
+    def work(conn: Connection, ws: int, kind: str) -> None:
+        store.delete_item(conn, store.get(conn, ws, kind, key))
 
     await _run(request, work)
     return Response(status_code=204)
@@ -111,9 +112,9 @@ async def delete_content(request: Request) -> Response:
 async def publish_content(request: Request) -> Response:
     key = request.path_params["key"]
 
-    def work(session: Session, ws: int, kind: str) -> dict[str, Any]:
-        item = store.get(session, ws, kind, key)
-        version, changed = store.publish(session, item)
+    def work(conn: Connection, ws: int, kind: str) -> dict[str, Any]:
+        item = store.get(conn, ws, kind, key)
+        version, changed = store.publish(conn, item)
         return {"key": key, "version": version, "changed": changed}
 
     return JSONResponse(await _run(request, work))
@@ -122,10 +123,9 @@ async def publish_content(request: Request) -> Response:
 async def unpublish_content(request: Request) -> Response:
     key = request.path_params["key"]
 
-    def work(session: Session, ws: int, kind: str) -> dict[str, Any]:
-        item = store.get(session, ws, kind, key)
-        store.unpublish(session, item)
-        return store.describe(session, item, with_draft=False)
+    def work(conn: Connection, ws: int, kind: str) -> dict[str, Any]:
+        item = store.unpublish(conn, store.get(conn, ws, kind, key))
+        return store.describe(conn, item, with_draft=False)
 
     return JSONResponse(await _run(request, work))
 
@@ -133,8 +133,8 @@ async def unpublish_content(request: Request) -> Response:
 async def list_versions(request: Request) -> Response:
     key = request.path_params["key"]
 
-    def work(session: Session, ws: int, kind: str) -> list[dict[str, Any]]:
-        return store.versions(session, store.get(session, ws, kind, key))
+    def work(conn: Connection, ws: int, kind: str) -> list[dict[str, Any]]:
+        return store.versions(conn, store.get(conn, ws, kind, key))
 
     return JSONResponse({"data": await _run(request, work)})
 
@@ -142,12 +142,12 @@ async def list_versions(request: Request) -> Response:
 async def get_version(request: Request) -> Response:
     key, version = request.path_params["key"], request.path_params["version"]
 
-    def work(session: Session, ws: int, kind: str) -> dict[str, Any]:
-        item = store.get(session, ws, kind, key)
+    def work(conn: Connection, ws: int, kind: str) -> dict[str, Any]:
+        item = store.get(conn, ws, kind, key)
         return {
             "key": key,
             "version": version,
-            "document": store.version_document(session, item, version),
+            "document": store.version_document(conn, item, version),
         }
 
     return JSONResponse(await _run(request, work))
@@ -158,9 +158,9 @@ async def rollback_content(request: Request) -> Response:
     workspace = await server_workspace(request)
     body = await read_model(request, RollbackBody, get_context(request).settings.max_body_bytes)
 
-    def work(session: Session, ws: int, kind: str) -> dict[str, Any]:
-        item = store.get(session, ws, kind, key)
-        version = store.rollback(session, item, body.version)
+    def work(conn: Connection, ws: int, kind: str) -> dict[str, Any]:
+        item = store.get(conn, ws, kind, key)
+        version = store.rollback(conn, item, body.version)
         return {"key": key, "version": version, "restored_from": body.version}
 
     return JSONResponse(await _run(request, work, workspace))

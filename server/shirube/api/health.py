@@ -7,7 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from shirube import __version__
-from shirube.context import get_context
+from shirube.api.routing import get_context
 from shirube.jsonresponse import JSONResponse
 
 

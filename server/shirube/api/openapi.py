@@ -19,10 +19,10 @@ from shirube import __version__
 from shirube.api.content import RollbackBody
 from shirube.api.people import CompanyBody, UserBody
 from shirube.api.widget import SessionBody
-from shirube.api.workspace_settings import WorkspacePatch
 from shirube.content import ChecklistDoc, ContentDocument, TourDoc
 from shirube.jsonresponse import JSONResponse
 from shirube.services.event_schema import ServerEventBatch, WidgetEventBatch
+from shirube.services.workspace_settings import WorkspacePatch
 
 
 @dataclass(frozen=True)

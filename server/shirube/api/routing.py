@@ -1,4 +1,5 @@
-"""One Route per path, whatever the number of methods, so that a 405 names them all."""
+"""What routes share: one Route per path whatever its methods (so that a 405 names them all),
+and the application's context."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from shirube.context import AppContext
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -20,3 +23,9 @@ def route(path: str, **handlers: Endpoint) -> Route:
 
     dispatch.__name__ = "_".join(handler.__name__ for handler in by_method.values())
     return Route(path, dispatch, methods=list(by_method))
+
+
+def get_context(request: Request) -> AppContext:
+    context = request.app.state.shirube
+    assert isinstance(context, AppContext), "create_app() must build the application"
+    return context

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from shirube.errors import ApiError
+from shirube.api.errors import ApiError
 
 STATIC = Path(__file__).resolve().parent.parent / "static" / "widget"
 JS_TYPE = "application/javascript; charset=utf-8"

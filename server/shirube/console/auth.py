@@ -7,18 +7,19 @@ import math
 import secrets
 
 import anyio.to_thread
-from sqlmodel import Session, select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from shirube.console import sessions, throttle
+from shirube.console import sessions
 from shirube.console.forms import checked_form
 from shirube.console.render import redirect, render
 from shirube.console.state import console_of
-from shirube.models import Admin
 from shirube.security.passwords import hash_password, verify_password
+from shirube.services import sign_in_throttle as throttle
+from shirube.services.admins import Admin, admin_by_email, admin_by_id, end_sessions
+from shirube.storage import Connection
 from shirube.timeutil import utcnow
 
 LOGIN_PATH = "/console/login"
@@ -40,7 +41,9 @@ async def current_admin(request: Request) -> Admin | None:
     claimed = sessions.admin_id(request)
     if claimed is None:
         return None
-    admin = await console_of(request).context.db.run(lambda session: session.get(Admin, claimed))
+    admin = await console_of(request).context.db.run(
+        lambda conn: admin_by_id(conn, claimed), transaction=False
+    )
     if admin is None or not sessions.still_valid(request, admin):
         # Admin deleted or password changed since the sign-in.
         sessions.end(request)
@@ -85,8 +88,8 @@ async def login(request: Request) -> Response:
     key = email if storable else email.replace("\x00", "")[:320]
     address = throttle.client_address(request.client.host if request.client else "")
     now = utcnow()
-    attempt = await db.run(lambda session: throttle.start_attempt(session, key, address, now))
-    wait = await db.run(lambda session: throttle.refusal(session, attempt, now))
+    attempt = await db.run(lambda conn: throttle.start_attempt(conn, key, address, now))
+    wait = await db.run(lambda conn: throttle.refusal(conn, attempt, now))
     if wait is not None:
         minutes = math.ceil(wait / 60)
         message = THROTTLED.format(minutes=minutes, s="" if minutes == 1 else "s")
@@ -94,14 +97,13 @@ async def login(request: Request) -> Response:
         answer.headers["Retry-After"] = str(wait)
         return answer
 
-    def find(session: Session) -> Admin | None:
-        return session.exec(select(Admin).where(Admin.email == email)).first()
-
-    found = await db.run(find) if email and storable else None
+    found = None
+    if email and storable:
+        found = await db.run(lambda conn: admin_by_email(conn, email), transaction=False)
     if not await _check_password(password, found):
         return _login_page(request, email, INVALID_LOGIN, status=400)
     assert found is not None
-    await db.run(lambda session: throttle.succeeded(session, attempt))
+    await db.run(lambda conn: throttle.succeeded(conn, attempt))
     sessions.start(request, found)
     return redirect(HOME_PATH)
 
@@ -110,13 +112,11 @@ async def logout(request: Request) -> Response:
     await checked_form(request)
     signed_in = sessions.admin_id(request)
     if signed_in is not None:
-        # The cookie is kept by the browser, so clearing it cannot revoke a copy of it: moving
-        # the epoch on does (every session of this admin ends, on every device).
-        def revoke(session: Session) -> None:
-            admin = session.get(Admin, signed_in)
+
+        def revoke(conn: Connection) -> None:
+            admin = admin_by_id(conn, signed_in)
             if admin is not None and sessions.still_valid(request, admin):
-                admin.session_epoch += 1
-                session.add(admin)
+                end_sessions(conn, admin)
 
         await console_of(request).context.db.run(revoke)
     sessions.end(request)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
+from shirube.api.request_body import declared_length
 from shirube.console.sessions import CSRF_FIELD, csrf_ok
-from shirube.validation import declared_length
 
 # Sign-in and sign-out forms are a few hundred bytes.
 MAX_FORM_BYTES = 16 * 1024

@@ -2,40 +2,37 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from shirube.console.access import admin_workspaces, workspace_role
 from shirube.console.auth import require_admin
-from shirube.console.overview import COVERAGE_DAYS, Overview, load_overview
 from shirube.console.render import render
 from shirube.console.state import console_of
+from shirube.services.admins import admin_workspaces, workspace_role
+from shirube.services.overview import COVERAGE_DAYS, Overview, load_overview
+from shirube.storage import Connection
 from shirube.validation import MAX_DB_INT
 
 
 async def home(request: Request) -> Response:
     admin = await require_admin(request)
-    assert admin.id is not None
-    admin_id = admin.id
     workspaces = await console_of(request).context.db.run(
-        lambda session: admin_workspaces(session, admin_id)
+        lambda conn: admin_workspaces(conn, admin.id), transaction=False
     )
     return render(request, "home.html", {"workspaces": workspaces}, admin=admin)
 
 
 async def workspace(request: Request) -> Response:
     admin = await require_admin(request)
-    assert admin.id is not None
     admin_id, workspace_id = admin.id, request.path_params["workspace_id"]
     if not 1 <= workspace_id <= MAX_DB_INT:
         raise HTTPException(404)
 
-    def work(session: Session) -> Overview | None:
-        access = workspace_role(session, admin_id, workspace_id)
-        return load_overview(session, access) if access is not None else None
+    def work(conn: Connection) -> Overview | None:
+        access = workspace_role(conn, admin_id, workspace_id)
+        return load_overview(conn, access) if access is not None else None
 
     overview = await console_of(request).context.db.run(work)
     if overview is None:

@@ -15,7 +15,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from shirube.console.sessions import csrf_token
 from shirube.console.state import console_of
-from shirube.models import Admin
+from shirube.services.admins import Admin
 
 logger = logging.getLogger("shirube")
 TEMPLATES = Path(__file__).parent / "templates"

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shirube.console.state import console_of
-from shirube.models import Admin
+from shirube.services.admins import Admin
 
 COOKIE = "shirube_console"
 COOKIE_PATH = "/console"
@@ -85,7 +85,6 @@ def csrf_ok(request: Request, sent: object) -> bool:
 def start(request: Request, admin: Admin) -> None:
     """A brand-new session for `admin`: nothing from before the sign-in carries over (a
     token planted before sign-in is worthless after it)."""
-    assert admin.id is not None
     request.session.clear()
     request.session.update(
         admin_id=admin.id,

@@ -15,9 +15,10 @@ from shirube.content.audience import (
 from shirube.content.checklist import (
     ChecklistDoc,
     ChecklistItem,
-    Completion,
+    CompletionRule,
     ItemAction,
     Survey,
+    counted_event_names,
     tour_references,
     validate_checklist,
 )
@@ -33,7 +34,7 @@ __all__ = [
     "AudienceField",
     "ChecklistDoc",
     "ChecklistItem",
-    "Completion",
+    "CompletionRule",
     "ContentDocument",
     "Cta",
     "ItemAction",
@@ -47,6 +48,7 @@ __all__ = [
     "Trigger",
     "audience_matches",
     "count_conditions",
+    "counted_event_names",
     "localize_checklist",
     "localize_tour",
     "resolve_text",

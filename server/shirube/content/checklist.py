@@ -47,7 +47,7 @@ class ItemAction(ContentModel):
         return value
 
 
-class Completion(ContentModel):
+class CompletionRule(ContentModel):
     """The rule that ticks the item off."""
 
     type: Literal["event", "tour_completed", "page_visited", "manual"]
@@ -91,7 +91,7 @@ class ChecklistItem(ContentModel):
     title: TitleText
     description: LocalizedText | None = None
     action: ItemAction | None = None
-    completion: Completion
+    completion: CompletionRule
     success_message: LocalizedText | None = None
 
 
@@ -124,6 +124,16 @@ def tour_references(checklist: ChecklistDoc) -> set[str]:
         if item.completion.tour is not None:
             keys.add(item.completion.tour)
     return keys
+
+
+def counted_event_names(checklist: ChecklistDoc) -> set[str]:
+    """The event names whose events the checklist's rules count (services/counted_events.py
+    keeps those events by user)."""
+    return {
+        item.completion.event
+        for item in checklist.items
+        if item.completion.type == "event" and item.completion.event is not None
+    }
 
 
 def _raw_tour_refs(data: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from shirube.errors import error_body
+from shirube.api.errors import error_body
 from shirube.jsonresponse import JSONResponse
 
 

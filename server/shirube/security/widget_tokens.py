@@ -1,16 +1,27 @@
 """Widget session tokens: `session` hands one out, `events` requires it.
 
 It binds the widget's later calls to the workspace, user and company that `session` checked
-(identity included), so events cannot be written for anyone else. Signed with the server's
-SHIRUBE_SECRET_KEY; every instance sharing that key accepts every other instance's tokens.
+(identity included), so events cannot be written for anyone else. An HS256 JWT signed with the
+server's SHIRUBE_SECRET_KEY; every instance sharing that key accepts every other instance's
+tokens.
+
+Issued with hmac directly, on the session hot path: PyJWT's generic encoder (key preparation,
+json.dumps of header and payload) measured 18 µs a token, a tenth of a whole session. Read back
+with PyJWT, which checks everything a JWT reader must (the widget API tests send every event
+batch with a token issued here).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import time
 from dataclasses import dataclass
+from functools import cache
 
 import jwt
+import orjson
 
 _AUDIENCE = "shirube:widget"
 
@@ -22,6 +33,13 @@ class WidgetIdentity:
     company_id: str | None
 
 
+def _b64url(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+_HEADER = _b64url(orjson.dumps({"alg": "HS256", "typ": "JWT"}))
+
+
 def issue_widget_token(identity: WidgetIdentity, secret: str, ttl_seconds: int) -> str:
     payload: dict[str, object] = {
         "aud": _AUDIENCE,
@@ -31,7 +49,16 @@ def issue_widget_token(identity: WidgetIdentity, secret: str, ttl_seconds: int) 
     }
     if identity.company_id is not None:
         payload["co"] = identity.company_id
-    return jwt.encode(payload, secret, algorithm="HS256")
+    signing_input = _HEADER + b"." + _b64url(orjson.dumps(payload))
+    mac = _keyed(secret).copy()
+    mac.update(signing_input)
+    return (signing_input + b"." + _b64url(mac.digest())).decode()
+
+
+@cache
+def _keyed(secret: str) -> hmac.HMAC:
+    """HMAC state after the key (copied per token: keying costs more than signing)."""
+    return hmac.new(secret.encode(), digestmod=hashlib.sha256)
 
 
 def read_widget_token(token: str, secret: str) -> WidgetIdentity | None:

@@ -7,15 +7,21 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from shirube.services.published import EventRule, ItemRef
-from shirube.services.sql import Raw, placeholders
+from sqlalchemy import Integer, bindparam, func, select
 
-# SQLite allows 32,766 bound parameters per statement; PostgreSQL 65,535.
+from shirube.services.published import EventRule, ItemRef
+from shirube.storage import Connection, in_values, insert
+from shirube.storage.tables import checklist_item_progress, counted_event, event, user_event_count
+
+# Rows per statement where a batch's rows go in one statement: well inside both engines'
+# limits on bound parameters (SQLite 32,766; PostgreSQL 65,535).
 ROWS_PER_STATEMENT = 500
 
 
 @dataclass(frozen=True)
-class Completion:
+class ItemCompletion:
+    """A checklist item done by a user: when, by what kind of rule, and by which event."""
+
     user_id: str
     ref: ItemRef
     at: datetime
@@ -23,98 +29,148 @@ class Completion:
     event_id: str | None = None
 
 
+_COMPLETED_OF_USERS = select(
+    checklist_item_progress.c.user_id,
+    checklist_item_progress.c.checklist_key,
+    checklist_item_progress.c.item_id,
+).where(
+    checklist_item_progress.c.workspace_id == bindparam("workspace_id"),
+    in_values(checklist_item_progress.c.user_id, "user_ids"),
+)
+
+
 def completed_refs(
-    raw: Raw, workspace_id: int, user_ids: Collection[str]
+    conn: Connection, workspace_id: int, user_ids: Collection[str]
 ) -> set[tuple[str, ItemRef]]:
     if not user_ids:
         return set()
-    users = sorted(user_ids)
-    rows = raw.all(
-        "SELECT user_id, checklist_key, item_id FROM checklist_item_progress"
-        f" WHERE workspace_id = ? AND user_id IN ({placeholders(len(users))})",
-        (workspace_id, *users),
+    rows = conn.all(
+        _COMPLETED_OF_USERS, {"workspace_id": workspace_id, "user_ids": sorted(user_ids)}
     )
     return {(u, ItemRef(c, i)) for u, c, i in rows}
 
 
+_OF_PAIR = (
+    counted_event.c.workspace_id == bindparam("workspace_id"),
+    counted_event.c.user_id == bindparam("user_id"),
+    counted_event.c.name == bindparam("name"),
+)
 # Every name a published rule counts is a counted name (services/counted_events.py).
 _NTH_EVENT = (
-    "SELECT timestamp, event_id FROM counted_event"
-    " WHERE workspace_id = ? AND user_id = ? AND name = ?"
-    " ORDER BY timestamp, event_id LIMIT 1 OFFSET ?"
+    select(counted_event.c.timestamp, counted_event.c.event_id)
+    .where(*_OF_PAIR)
+    .order_by(counted_event.c.timestamp, counted_event.c.event_id)
+    .limit(1)
+    .offset(bindparam("offset", type_=Integer))
 )
-_COUNTED = "SELECT count(*) FROM counted_event WHERE workspace_id = ? AND user_id = ? AND name = ?"
+_COUNTED = select(func.count()).select_from(counted_event).where(*_OF_PAIR)
 # The same from the event log, through the index by name: slower. For a pair whose counted
 # events fall short of its counter, which only an instance of an older version writing events
 # after migration 0005 could cause (the upgrade notes say to stop them first).
 _NTH_EVENT_IN_LOG = (
-    "SELECT timestamp, id FROM event WHERE workspace_id = ? AND name = ? AND user_id = ?"
-    " ORDER BY timestamp, id LIMIT 1 OFFSET ?"
+    select(event.c.timestamp, event.c.id)
+    .where(
+        event.c.workspace_id == bindparam("workspace_id"),
+        event.c.name == bindparam("name"),
+        event.c.user_id == bindparam("user_id"),
+    )
+    .order_by(event.c.timestamp, event.c.id)
+    .limit(1)
+    .offset(bindparam("offset", type_=Integer))
 )
 
 
 def nth_event_completion(
-    raw: Raw, workspace_id: int, user_id: str, name: str, rule: EventRule, stored: int
-) -> Completion:
+    conn: Connection, workspace_id: int, user_id: str, name: str, rule: EventRule, stored: int
+) -> ItemCompletion:
     """An item that needs N events completed when the N-th one happened (for time to
     completion), not when the latest one arrived. `stored`: the pair's counter."""
-    offset = rule.min_count - 1
-    (counted,) = raw.one(_COUNTED, (workspace_id, user_id, name))
-    if counted >= stored:
-        row = raw.one(_NTH_EVENT, (workspace_id, user_id, name, offset))
-    else:
-        row = raw.one(_NTH_EVENT_IN_LOG, (workspace_id, name, user_id, offset))
+    params = {
+        "workspace_id": workspace_id,
+        "user_id": user_id,
+        "name": name,
+        "offset": rule.min_count - 1,
+    }
+    counted = conn.scalar(_COUNTED, params)
+    row = conn.one(_NTH_EVENT if counted >= stored else _NTH_EVENT_IN_LOG, params)
     if row is None:
         raise RuntimeError(f"fewer {name!r} events stored for {user_id!r} than counted")
-    timestamp, event_id = row
-    at = raw.dt_in(timestamp)
-    assert at is not None
-    return Completion(user_id, rule.ref, at, "event", event_id)
+    at, event_id = row
+    return ItemCompletion(user_id, rule.ref, at, "event", event_id)
+
+
+# Two plain IN lists use the primary key on both engines; a row-value IN does not.
+_COUNTS = select(
+    user_event_count.c.user_id, user_event_count.c.name, user_event_count.c.count
+).where(
+    user_event_count.c.workspace_id == bindparam("workspace_id"),
+    in_values(user_event_count.c.user_id, "user_ids"),
+    in_values(user_event_count.c.name, "names"),
+)
 
 
 def read_counts(
-    raw: Raw, workspace_id: int, pairs: Collection[tuple[str, str]]
+    conn: Connection, workspace_id: int, pairs: Collection[tuple[str, str]]
 ) -> dict[tuple[str, str], int]:
     """How many events of each (user, name) pair are stored."""
     wanted = set(pairs)
     if not wanted:
         return {}
-    users = sorted({user_id for user_id, _ in wanted})
-    names = sorted({name for _, name in wanted})
-    # Two plain IN lists use the primary key on both engines; a row-value IN does not.
-    rows = raw.all(
-        "SELECT user_id, name, count FROM user_event_count WHERE workspace_id = ?"
-        f" AND user_id IN ({placeholders(len(users))}) AND name IN ({placeholders(len(names))})",
-        (workspace_id, *users, *names),
+    rows = conn.all(
+        _COUNTS,
+        {
+            "workspace_id": workspace_id,
+            "user_ids": sorted({user_id for user_id, _ in wanted}),
+            "names": sorted({name for _, name in wanted}),
+        },
     )
     return {(user_id, name): count for user_id, name, count in rows if (user_id, name) in wanted}
 
 
+_STORE = (
+    insert(checklist_item_progress)
+    .values(
+        workspace_id=bindparam("workspace_id"),
+        user_id=bindparam("user_id"),
+        checklist_key=bindparam("checklist_key"),
+        item_id=bindparam("item_id"),
+        completed_at=bindparam("completed_at"),
+        completed_by=bindparam("completed_by"),
+        event_id=bindparam("event_id"),
+    )
+    .on_conflict_do_nothing()
+    .returning(
+        checklist_item_progress.c.user_id,
+        checklist_item_progress.c.checklist_key,
+        checklist_item_progress.c.item_id,
+    )
+)
+
+
 def store_completions(
-    raw: Raw, workspace_id: int, completions: Iterable[Completion]
+    conn: Connection, workspace_id: int, completions: Iterable[ItemCompletion]
 ) -> list[tuple[str, ItemRef]]:
     """Insert item completions that do not exist yet; return the ones that are new."""
-    unique: dict[tuple[str, ItemRef], Completion] = {}
+    unique: dict[tuple[str, ItemRef], ItemCompletion] = {}
     for completion in completions:
         unique.setdefault((completion.user_id, completion.ref), completion)
     if not unique:
         return []
     # Sorted so that concurrent transactions take row locks in one order.
     ordered = sorted(unique.values(), key=lambda c: (c.user_id, c.ref.checklist, c.ref.item))
-    inserted: list[tuple[str, ItemRef]] = []
-    for start in range(0, len(ordered), ROWS_PER_STATEMENT):
-        chunk = ordered[start : start + ROWS_PER_STATEMENT]
-        params: list[object] = []
-        for c in chunk:
-            params += (
-                workspace_id, c.user_id, c.ref.checklist, c.ref.item, raw.dt_out(c.at), c.by,
-                c.event_id,
-            )  # fmt: skip
-        rows = raw.all(
-            "INSERT INTO checklist_item_progress (workspace_id, user_id, checklist_key, item_id,"
-            f" completed_at, completed_by, event_id) VALUES {placeholders(7, len(chunk))}"
-            " ON CONFLICT DO NOTHING RETURNING user_id, checklist_key, item_id",
-            params,
-        )
-        inserted += ((user, ItemRef(checklist, item)) for user, checklist, item in rows)
-    return sorted(inserted)
+    rows = conn.many_returning(
+        _STORE,
+        [
+            {
+                "workspace_id": workspace_id,
+                "user_id": c.user_id,
+                "checklist_key": c.ref.checklist,
+                "item_id": c.ref.item,
+                "completed_at": c.at,
+                "completed_by": c.by,
+                "event_id": c.event_id,
+            }
+            for c in ordered
+        ],
+    )
+    return sorted((user, ItemRef(checklist, item)) for user, checklist, item in rows)

@@ -18,19 +18,24 @@ identity mode) no longer wait for batches at all.
 
 from __future__ import annotations
 
-from shirube.services.sql import Raw
+from sqlalchemy import Integer, bindparam, func, literal_column, select
+
+from shirube.storage import Connection
 
 # The first key of the two-key advisory lock, the workspace id the second: "SHRB".
-_LOCK_CLASS = 0x5348_5242
+_LOCK_CLASS = literal_column(str(0x5348_5242), Integer)
+_WORKSPACE = bindparam("workspace_id", type_=Integer)
+_SHARED = select(func.pg_advisory_xact_lock_shared(_LOCK_CLASS, _WORKSPACE))
+_EXCLUSIVE = select(func.pg_advisory_xact_lock(_LOCK_CLASS, _WORKSPACE))
 
 
-def hold_shared(raw: Raw, workspace_id: int) -> None:
+def hold_shared(conn: Connection, workspace_id: int) -> None:
     """For an event batch, before it reads the content revision."""
-    if not raw.is_sqlite:
-        raw.run("SELECT pg_advisory_xact_lock_shared(?, ?)", (_LOCK_CLASS, workspace_id))
+    if not conn.is_sqlite:
+        conn.run(_SHARED, {"workspace_id": workspace_id})
 
 
-def hold_exclusive(raw: Raw, workspace_id: int) -> None:
+def hold_exclusive(conn: Connection, workspace_id: int) -> None:
     """For a change of published content, before it moves the revision on."""
-    if not raw.is_sqlite:
-        raw.run("SELECT pg_advisory_xact_lock(?, ?)", (_LOCK_CLASS, workspace_id))
+    if not conn.is_sqlite:
+        conn.run(_EXCLUSIVE, {"workspace_id": workspace_id})

@@ -7,17 +7,39 @@ or rolling back always writes a new, higher version number.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam, delete, select, update
 
-from shirube.content import ChecklistDoc, tour_references, validate_checklist, validate_tour
-from shirube.errors import ApiError, FieldError, ValidationFailed, not_found
-from shirube.models import ContentItem, ContentVersion
+from shirube.content import (
+    ChecklistDoc,
+    counted_event_names,
+    tour_references,
+    validate_checklist,
+    validate_tour,
+)
+from shirube.errors import Conflict, FieldError, NotFound, ValidationFailed
 from shirube.services.workspaces import bump_content_revision
+from shirube.storage import Connection
+from shirube.storage.tables import content_item, content_version
 from shirube.timeutil import isoformat, utcnow
 from shirube.validation import MAX_DB_INT
+
+
+@dataclass(frozen=True)
+class ContentItem:
+    """A tour or checklist: its draft and which version end users see."""
+
+    id: int
+    workspace_id: int
+    kind: str
+    key: str
+    draft: dict[str, Any]
+    published_version: int | None
+    latest_version: int
+    created_at: datetime
+    updated_at: datetime
 
 
 @dataclass(frozen=True)
@@ -26,57 +48,115 @@ class Saved:
     created: bool
 
 
-def tour_keys(session: Session, workspace_id: int) -> set[str]:
-    return set(
-        session.exec(
-            select(ContentItem.key).where(
-                ContentItem.workspace_id == workspace_id, ContentItem.kind == "tour"
-            )
-        ).all()
+_item = content_item.c
+_ITEM_COLUMNS = (
+    _item.id,
+    _item.workspace_id,
+    _item.kind,
+    _item.key,
+    _item.draft,
+    _item.published_version,
+    _item.latest_version,
+    _item.created_at,
+    _item.updated_at,
+)
+_OF_KIND = (_item.workspace_id == bindparam("workspace_id"), _item.kind == bindparam("kind"))
+_TOUR_KEYS = select(_item.key).where(
+    _item.workspace_id == bindparam("workspace_id"), _item.kind == "tour"
+)
+_FIND = select(*_ITEM_COLUMNS).where(*_OF_KIND, _item.key == bindparam("key"))
+_BY_ID = select(*_ITEM_COLUMNS).where(_item.id == bindparam("id"))
+_LIST = select(*_ITEM_COLUMNS).where(*_OF_KIND).order_by(_item.key)
+_CREATE = (
+    content_item.insert()
+    .values(
+        workspace_id=bindparam("workspace_id"),
+        kind=bindparam("kind"),
+        key=bindparam("key"),
+        draft=bindparam("draft"),
+        latest_version=0,
+        created_at=bindparam("now"),
+        updated_at=bindparam("now"),
     )
+    .returning(*_ITEM_COLUMNS)
+)
+_SAVE_DRAFT = (
+    update(content_item)
+    .where(_item.id == bindparam("id"))
+    .values(draft=bindparam("draft"), updated_at=bindparam("now"))
+)
+_VERSION_DOCUMENT = select(content_version.c.document).where(
+    content_version.c.content_id == bindparam("id"),
+    content_version.c.version == bindparam("version"),
+)
+# Allocated by one atomic UPDATE: two concurrent publishes get two different numbers.
+_NEXT_VERSION = (
+    update(content_item)
+    .where(_item.id == bindparam("id"))
+    .values(latest_version=_item.latest_version + 1)
+    .returning(_item.latest_version)
+)
+_ADD_VERSION = content_version.insert().values(
+    content_id=bindparam("id"),
+    version=bindparam("version"),
+    document=bindparam("document"),
+    published_at=bindparam("now"),
+    restored_from=bindparam("restored_from"),
+)
+_SET_PUBLISHED = (
+    update(content_item)
+    .where(_item.id == bindparam("id"))
+    .values(published_version=bindparam("version"), updated_at=bindparam("now"))
+)
+_DELETE = delete(content_item).where(_item.id == bindparam("id"))
+_VERSIONS = (
+    select(
+        content_version.c.version, content_version.c.published_at, content_version.c.restored_from
+    )
+    .where(content_version.c.content_id == bindparam("id"))
+    .order_by(content_version.c.version.desc())
+)
 
 
-def canonical(session: Session, workspace_id: int, kind: str, data: Any) -> dict[str, Any]:
+def tour_keys(conn: Connection, workspace_id: int) -> set[str]:
+    return {key for (key,) in conn.all(_TOUR_KEYS, {"workspace_id": workspace_id})}
+
+
+def canonical(conn: Connection, workspace_id: int, kind: str, data: Any) -> dict[str, Any]:
     """Validate a tour or checklist document and return its canonical JSON."""
     if not isinstance(data, dict):
         raise ValidationFailed([FieldError("", f"a {kind} must be a JSON object")])
     if kind == "tour":
         doc: Any = validate_tour(data)
     else:
-        doc = validate_checklist(data, tour_keys(session, workspace_id))
+        doc = validate_checklist(data, tour_keys(conn, workspace_id))
     result: dict[str, Any] = doc.model_dump(mode="json", exclude_none=True)
     return result
 
 
-def find(session: Session, workspace_id: int, kind: str, key: str) -> ContentItem | None:
-    return session.exec(
-        select(ContentItem).where(
-            ContentItem.workspace_id == workspace_id,
-            ContentItem.kind == kind,
-            ContentItem.key == key,
-        )
-    ).first()
+def find(conn: Connection, workspace_id: int, kind: str, key: str) -> ContentItem | None:
+    row = conn.one(_FIND, {"workspace_id": workspace_id, "kind": kind, "key": key})
+    return None if row is None else ContentItem(*row)
 
 
-def get(session: Session, workspace_id: int, kind: str, key: str) -> ContentItem:
-    item = find(session, workspace_id, kind, key)
+def get(conn: Connection, workspace_id: int, kind: str, key: str) -> ContentItem:
+    item = find(conn, workspace_id, kind, key)
     if item is None:
-        raise not_found(kind)
+        raise NotFound(kind)
     return item
 
 
-def list_items(session: Session, workspace_id: int, kind: str) -> list[ContentItem]:
-    return list(
-        session.exec(
-            select(ContentItem)
-            .where(ContentItem.workspace_id == workspace_id, ContentItem.kind == kind)
-            .order_by(col(ContentItem.key))
-        ).all()
-    )
+def _reload(conn: Connection, item: ContentItem) -> ContentItem:
+    return ContentItem(*conn.one(_BY_ID, {"id": item.id}))
+
+
+def list_items(conn: Connection, workspace_id: int, kind: str) -> list[ContentItem]:
+    rows = conn.all(_LIST, {"workspace_id": workspace_id, "kind": kind})
+    return [ContentItem(*row) for row in rows]
 
 
 def save_draft(
-    session: Session,
+    conn: Connection,
     workspace_id: int,
     kind: str,
     data: Any,
@@ -84,121 +164,100 @@ def save_draft(
     key: str | None = None,
     must_be_new: bool = False,
 ) -> Saved:
-    document = canonical(session, workspace_id, kind, data)
+    document = canonical(conn, workspace_id, kind, data)
     if key is not None and document["key"] != key:
         raise ValidationFailed([FieldError("key", f"must match the key in the URL ({key!r})")])
-    item = find(session, workspace_id, kind, document["key"])
+    item = find(conn, workspace_id, kind, document["key"])
     if item is not None and must_be_new:
-        raise ApiError(
-            409,
-            "conflict",
+        raise Conflict(
             f"a {kind} with key {document['key']!r} already exists; use PUT to change it",
             [FieldError("key", "already exists")],
         )
     now = utcnow()
     if item is None:
-        item = ContentItem(
-            workspace_id=workspace_id,
-            kind=kind,
-            key=document["key"],
-            draft=document,
-            created_at=now,
-            updated_at=now,
+        row = conn.one(
+            _CREATE,
+            {
+                "workspace_id": workspace_id,
+                "kind": kind,
+                "key": document["key"],
+                "draft": document,
+                "now": now,
+            },
         )
-        session.add(item)
-        session.flush()
-        return Saved(item, created=True)
-    item.draft = document
-    item.updated_at = now
-    session.add(item)
-    session.flush()
-    return Saved(item, created=False)
+        return Saved(ContentItem(*row), created=True)
+    conn.run(_SAVE_DRAFT, {"id": item.id, "draft": document, "now": now})
+    return Saved(_reload(conn, item), created=False)
 
 
-def published_document(session: Session, item: ContentItem) -> dict[str, Any] | None:
+def published_document(conn: Connection, item: ContentItem) -> dict[str, Any] | None:
     if item.published_version is None:
         return None
-    return version_document(session, item, item.published_version)
+    return version_document(conn, item, item.published_version)
 
 
-def version_document(session: Session, item: ContentItem, version: int) -> dict[str, Any]:
+def version_document(conn: Connection, item: ContentItem, version: int) -> dict[str, Any]:
     if not 1 <= version <= MAX_DB_INT:
-        raise not_found("version")
-    document = session.exec(
-        select(ContentVersion.document).where(
-            ContentVersion.content_id == item.id, ContentVersion.version == version
-        )
-    ).first()
+        raise NotFound("version")
+    document = conn.scalar(_VERSION_DOCUMENT, {"id": item.id, "version": version})
     if document is None:
-        raise not_found("version")
+        raise NotFound("version")
     return dict(document)
 
 
-def _check_references_exist(session: Session, item: ContentItem, document: dict[str, Any]) -> None:
-    if item.kind != "checklist":
-        return
+def _checklist_of(conn: Connection, item: ContentItem, document: dict[str, Any]) -> ChecklistDoc:
     # Re-validating against today's tours catches a tour deleted since the draft was saved.
-    validate_checklist(document, tour_keys(session, item.workspace_id))
+    return validate_checklist(document, tour_keys(conn, item.workspace_id))
 
 
 def _new_version(
-    session: Session, item: ContentItem, document: dict[str, Any], restored_from: int | None
+    conn: Connection, item: ContentItem, document: dict[str, Any], restored_from: int | None
 ) -> int:
-    table = ContentItem.__table__  # type: ignore[attr-defined]
-    # Allocated by one atomic UPDATE: two concurrent publishes get two different numbers.
-    version: int = session.execute(
-        update(table)
-        .where(table.c.id == item.id)
-        .values(latest_version=table.c.latest_version + 1)
-        .returning(table.c.latest_version)
-    ).scalar_one()
-    assert item.id is not None
-    session.add(
-        ContentVersion(
-            content_id=item.id, version=version, document=document, restored_from=restored_from
-        )
+    counted: set[str] = set()
+    if item.kind == "checklist":
+        counted = counted_event_names(_checklist_of(conn, item, document))
+    version = int(conn.scalar(_NEXT_VERSION, {"id": item.id}))
+    now = utcnow()
+    conn.run(
+        _ADD_VERSION,
+        {
+            "id": item.id,
+            "version": version,
+            "document": document,
+            "now": now,
+            "restored_from": restored_from,
+        },
     )
-    session.execute(
-        update(table)
-        .where(table.c.id == item.id)
-        .values(published_version=version, updated_at=utcnow())
-    )
-    bump_content_revision(session, item.workspace_id)
-    session.refresh(item)
+    conn.run(_SET_PUBLISHED, {"id": item.id, "version": version, "now": now})
+    bump_content_revision(conn, item.workspace_id, counted)
     return version
 
 
-def publish(session: Session, item: ContentItem) -> tuple[int, bool]:
+def publish(conn: Connection, item: ContentItem) -> tuple[int, bool]:
     """Publish the draft; return (version, whether a new version was made)."""
-    current = published_document(session, item)
+    current = published_document(conn, item)
     if current == item.draft and item.published_version is not None:
         return item.published_version, False
-    _check_references_exist(session, item, item.draft)
-    return _new_version(session, item, item.draft, None), True
+    return _new_version(conn, item, item.draft, None), True
 
 
-def rollback(session: Session, item: ContentItem, version: int) -> int:
-    document = version_document(session, item, version)
-    _check_references_exist(session, item, document)
-    return _new_version(session, item, document, version)
+def rollback(conn: Connection, item: ContentItem, version: int) -> int:
+    return _new_version(conn, item, version_document(conn, item, version), version)
 
 
-def unpublish(session: Session, item: ContentItem) -> None:
+def unpublish(conn: Connection, item: ContentItem) -> ContentItem:
     if item.published_version is None:
-        return
-    item.published_version = None
-    item.updated_at = utcnow()
-    session.add(item)
-    bump_content_revision(session, item.workspace_id)
-    session.flush()
+        return item
+    conn.run(_SET_PUBLISHED, {"id": item.id, "version": None, "now": utcnow()})
+    bump_content_revision(conn, item.workspace_id)
+    return _reload(conn, item)
 
 
-def _referencing_checklists(session: Session, workspace_id: int, tour_key: str) -> list[str]:
+def _referencing_checklists(conn: Connection, workspace_id: int, tour_key: str) -> list[str]:
     keys: set[str] = set()
-    checklists = list_items(session, workspace_id, "checklist")
-    for checklist in checklists:
+    for checklist in list_items(conn, workspace_id, "checklist"):
         documents = [checklist.draft]
-        published = published_document(session, checklist)
+        published = published_document(conn, checklist)
         if published is not None:
             documents.append(published)
         for document in documents:
@@ -207,27 +266,19 @@ def _referencing_checklists(session: Session, workspace_id: int, tour_key: str) 
     return sorted(keys)
 
 
-def delete(session: Session, item: ContentItem) -> None:
+def delete_item(conn: Connection, item: ContentItem) -> None:
     if item.kind == "tour":
-        users = _referencing_checklists(session, item.workspace_id, item.key)
+        users = _referencing_checklists(conn, item.workspace_id, item.key)
         if users:
-            raise ApiError(
-                409,
-                "conflict",
-                f"tour {item.key!r} is used by checklist(s) {', '.join(users)}; change them first",
+            raise Conflict(
+                f"tour {item.key!r} is used by checklist(s) {', '.join(users)}; change them first"
             )
     if item.published_version is not None:
-        bump_content_revision(session, item.workspace_id)
-    session.delete(item)
-    session.flush()
+        bump_content_revision(conn, item.workspace_id)
+    conn.run(_DELETE, {"id": item.id})
 
 
-def versions(session: Session, item: ContentItem) -> list[dict[str, Any]]:
-    rows = session.exec(
-        select(ContentVersion)
-        .where(ContentVersion.content_id == item.id)
-        .order_by(col(ContentVersion.version).desc())
-    ).all()
+def versions(conn: Connection, item: ContentItem) -> list[dict[str, Any]]:
     return [
         {
             "version": row.version,
@@ -235,12 +286,12 @@ def versions(session: Session, item: ContentItem) -> list[dict[str, Any]]:
             "restored_from": row.restored_from,
             "live": row.version == item.published_version,
         }
-        for row in rows
+        for row in conn.all(_VERSIONS, {"id": item.id})
     ]
 
 
-def describe(session: Session, item: ContentItem, *, with_draft: bool = True) -> dict[str, Any]:
-    published = published_document(session, item)
+def describe(conn: Connection, item: ContentItem, *, with_draft: bool = True) -> dict[str, Any]:
+    published = published_document(conn, item)
     body: dict[str, Any] = {
         "key": item.key,
         "published_version": item.published_version,

@@ -9,111 +9,153 @@ the pages an ingestion batch writes (every event a random B-tree insert; bench/R
 a counter for every user and name another eighth of its time, for the few names rules count.
 So both hold only the events of `counted_name`: every name that a published rule counts or has
 counted (names are never removed, so a rule taken out and put back finds its history). When a
-content change brings a new name, `sync_counted_names` copies that name's stored events in and
-counts them, in the same transaction as the revision bump: on PostgreSQL that bump waits for
-the batches that hold the revision (services/content_lock.py), and later batches wait for it,
-read the new revision and write the name's events themselves; on SQLite writers take turns
-anyway.
+publish brings a new name, `count_new_names` copies that name's stored events in and counts
+them, in the same transaction as the revision bump: on PostgreSQL that bump waits for the
+batches that hold the revision (services/content_lock.py), and later batches wait for it, read
+the new revision and write the name's events themselves; on SQLite writers take turns anyway.
+Only the document being published can bring a name: every other published name was counted
+when its own document was published.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection
 from typing import Any
 
-from shirube.services.sql import Raw
+from sqlalchemy import bindparam, delete, func, select
 
-_RULE_DOCUMENTS = (
-    "SELECT cv.document FROM content_item ci"
-    " JOIN content_version cv ON cv.content_id = ci.id AND cv.version = ci.published_version"
-    " WHERE ci.workspace_id = ? AND ci.kind = 'checklist'"
+from shirube.storage import Connection, earliest, insert, latest
+from shirube.storage.tables import counted_event, counted_name, event, user_event_count
+
+_COUNTED_NAMES = select(counted_name.c.name).where(
+    counted_name.c.workspace_id == bindparam("workspace_id")
 )
-COUNTED_NAMES = "SELECT name FROM counted_name WHERE workspace_id = ?"
-COUNTED_EVENT_INSERT = (
-    "INSERT INTO counted_event (workspace_id, user_id, name, timestamp, event_id)"
-    " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+_ADD_NAME = insert(counted_name).values(
+    workspace_id=bindparam("workspace_id"), name=bindparam("name")
 )
-_COUNT_EVENTS = (
-    "INSERT INTO user_event_count (workspace_id, user_id, name, count, first_at, last_at)"
-    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (workspace_id, user_id, name) DO UPDATE SET"
-    " count = user_event_count.count + excluded.count,"
-    " first_at = CASE WHEN excluded.first_at < user_event_count.first_at"
-    " THEN excluded.first_at ELSE user_event_count.first_at END,"
-    " last_at = CASE WHEN excluded.last_at > user_event_count.last_at"
-    " THEN excluded.last_at ELSE user_event_count.last_at END"
+_EVENTS_OF_NAME = (
+    event.c.workspace_id == bindparam("workspace_id"),
+    event.c.name == bindparam("name"),
+)
+_COPY_EVENTS = (
+    insert(counted_event)
+    .from_select(
+        ["workspace_id", "user_id", "name", "timestamp", "event_id"],
+        select(
+            event.c.workspace_id, event.c.user_id, event.c.name, event.c.timestamp, event.c.id
+        ).where(*_EVENTS_OF_NAME),
+    )
+    .on_conflict_do_nothing()
+)
+_FORGET_COUNTS = delete(user_event_count).where(
+    user_event_count.c.workspace_id == bindparam("workspace_id"),
+    user_event_count.c.name == bindparam("name"),
+)
+_RECOUNT = insert(user_event_count).from_select(
+    ["workspace_id", "user_id", "name", "count", "first_at", "last_at"],
+    select(
+        event.c.workspace_id,
+        event.c.user_id,
+        event.c.name,
+        func.count(),
+        func.min(event.c.timestamp),
+        func.max(event.c.timestamp),
+    )
+    .where(*_EVENTS_OF_NAME)
+    .group_by(event.c.workspace_id, event.c.user_id, event.c.name),
+)
+ADD_COUNTED_EVENT = (
+    insert(counted_event)
+    .values(
+        workspace_id=bindparam("workspace_id"),
+        user_id=bindparam("user_id"),
+        name=bindparam("name"),
+        timestamp=bindparam("timestamp"),
+        event_id=bindparam("event_id"),
+    )
+    .on_conflict_do_nothing()
+)
+_new_count = insert(user_event_count).values(
+    workspace_id=bindparam("workspace_id"),
+    user_id=bindparam("user_id"),
+    name=bindparam("name"),
+    count=bindparam("count"),
+    first_at=bindparam("first_at"),
+    last_at=bindparam("last_at"),
+)
+_ADD_TO_COUNT = _new_count.on_conflict_do_update(
+    index_elements=["workspace_id", "user_id", "name"],
+    set_={
+        "count": user_event_count.c.count + _new_count.excluded.count,
+        "first_at": earliest(user_event_count.c.first_at, _new_count.excluded.first_at),
+        "last_at": latest(user_event_count.c.last_at, _new_count.excluded.last_at),
+    },
 )
 
 
-def rule_event_names(documents: Iterable[Any]) -> set[str]:
-    """Event names that the completion rules of these checklist documents count."""
-    names: set[str] = set()
-    for document in documents:
-        for item in document.get("items", ()):
-            completion = item.get("completion") or {}
-            if completion.get("type") == "event" and completion.get("event"):
-                names.add(completion["event"])
-    return names
+def counted_names(conn: Connection, workspace_id: int) -> frozenset[str]:
+    return frozenset(name for (name,) in conn.all(_COUNTED_NAMES, {"workspace_id": workspace_id}))
 
 
-def counted_names(raw: Raw, workspace_id: int) -> frozenset[str]:
-    return frozenset(name for (name,) in raw.all(COUNTED_NAMES, (workspace_id,)))
-
-
-def sync_counted_names(raw: Raw, workspace_id: int) -> None:
-    """Count from now on the names the published rules count, with the events stored so far
-    (inside the transaction that changes the published content, after its revision bump)."""
-    documents = [raw.json_in(doc) for (doc,) in raw.all(_RULE_DOCUMENTS, (workspace_id,))]
-    for name in sorted(rule_event_names(documents) - counted_names(raw, workspace_id)):
-        raw.run("INSERT INTO counted_name (workspace_id, name) VALUES (?, ?)", (workspace_id, name))
-        raw.run(
-            "INSERT INTO counted_event (workspace_id, user_id, name, timestamp, event_id)"
-            " SELECT workspace_id, user_id, name, timestamp, id FROM event"
-            " WHERE workspace_id = ? AND name = ? ON CONFLICT DO NOTHING",
-            (workspace_id, name),
-        )
+def count_new_names(conn: Connection, workspace_id: int, names: Collection[str]) -> None:
+    """Count from now on those of `names` (the event names of a checklist being published)
+    not counted yet, with their events stored so far (inside the transaction that changes
+    the published content, after its revision bump)."""
+    if not names:
+        return
+    for name in sorted(set(names) - counted_names(conn, workspace_id)):
+        params = {"workspace_id": workspace_id, "name": name}
+        conn.run(_ADD_NAME, params)
+        conn.run(_COPY_EVENTS, params)
         # Counters of a name no rule counted were not kept up to date (before migration 0006
         # every name was counted): recounted from the log.
-        raw.run(
-            "DELETE FROM user_event_count WHERE workspace_id = ? AND name = ?", (workspace_id, name)
-        )
-        raw.run(
-            "INSERT INTO user_event_count (workspace_id, user_id, name, count, first_at, last_at)"
-            " SELECT workspace_id, user_id, name, count(*), min(timestamp), max(timestamp)"
-            " FROM event WHERE workspace_id = ? AND name = ? GROUP BY workspace_id, user_id, name",
-            (workspace_id, name),
-        )
+        conn.run(_FORGET_COUNTS, params)
+        conn.run(_RECOUNT, params)
 
 
 def record_counted(
-    raw: Raw, workspace_id: int, rows: list[dict[str, Any]], names: frozenset[str]
+    conn: Connection, workspace_id: int, rows: list[dict[str, Any]], names: frozenset[str]
 ) -> None:
     """Add the new events of counted names, and count them (inside the batch's transaction)."""
     counted = [row for row in rows if row["name"] in names]
     if not counted:
         return
-    raw.many(
-        COUNTED_EVENT_INSERT,
+    conn.many(
+        ADD_COUNTED_EVENT,
         [
-            (workspace_id, row["user_id"], row["name"], row["stored_at"], row["id"])
+            {
+                "workspace_id": workspace_id,
+                "user_id": row["user_id"],
+                "name": row["name"],
+                "timestamp": row["db_timestamp"],
+                "event_id": row["id"],
+            }
             for row in counted
         ],
     )
     totals: dict[tuple[str, str], list[Any]] = {}
     for row in counted:
         key = (row["user_id"], row["name"])
-        ts = row["stored_at"]
+        at = row["db_timestamp"]
         entry = totals.get(key)
         if entry is None:
-            totals[key] = [1, ts, ts]
+            totals[key] = [1, at, at]
         else:
             entry[0] += 1
-            entry[1] = min(entry[1], ts)
-            entry[2] = max(entry[2], ts)
+            entry[1] = min(entry[1], at)
+            entry[2] = max(entry[2], at)
     # Sorted so that concurrent batches lock rows in the same order (no deadlocks on PostgreSQL).
-    raw.many(
-        _COUNT_EVENTS,
+    conn.many(
+        _ADD_TO_COUNT,
         [
-            (workspace_id, user_id, name, count, first, last)
+            {
+                "workspace_id": workspace_id,
+                "user_id": user_id,
+                "name": name,
+                "count": count,
+                "first_at": first,
+                "last_at": last,
+            }
             for (user_id, name), (count, first, last) in sorted(totals.items())
         ],
     )

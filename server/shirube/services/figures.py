@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func
-from sqlmodel import Session, col, select
+from sqlalchemy import and_, bindparam, func, select
 
 from shirube.content.localize import resolve_text
-from shirube.models import ChecklistItemProgress, Company, EndUser, Membership
+from shirube.storage import Connection, in_values
+from shirube.storage.tables import checklist_item_progress, company, end_user, membership
 
 TOP_COMPANIES = 10
 
@@ -60,78 +60,77 @@ class ChecklistFigures:
         return self.completed / self.started if self.started else None
 
 
-def _company_names(session: Session, workspace_id: int, ids: list[str]) -> dict[str, str]:
+_progress = checklist_item_progress.c
+# Items removed by a later version no longer count, though their rows stay.
+_OF_THIS_VERSION = (
+    _progress.workspace_id == bindparam("workspace_id"),
+    _progress.checklist_key == bindparam("key"),
+    in_values(_progress.item_id, "item_ids"),
+)
+_COMPANY_NAMES = select(company.c.external_id, company.c.traits).where(
+    company.c.workspace_id == bindparam("workspace_id"),
+    in_values(company.c.external_id, "ids"),
+)
+_COMPANY_USERS = (
+    select(membership.c.company_id, _progress.user_id)
+    .join(
+        membership,
+        and_(
+            membership.c.workspace_id == _progress.workspace_id,
+            membership.c.user_id == _progress.user_id,
+        ),
+    )
+    .where(*_OF_THIS_VERSION)
+    .distinct()
+)
+_PER_USER = (
+    select(
+        _progress.user_id, func.count(), func.max(_progress.completed_at), end_user.c.first_seen_at
+    )
+    .join(
+        end_user,
+        and_(
+            end_user.c.workspace_id == _progress.workspace_id,
+            end_user.c.external_id == _progress.user_id,
+        ),
+        isouter=True,
+    )
+    .where(*_OF_THIS_VERSION)
+    .group_by(_progress.user_id, end_user.c.first_seen_at)
+)
+_DONE_PER_ITEM = (
+    select(_progress.item_id, func.count()).where(*_OF_THIS_VERSION).group_by(_progress.item_id)
+)
+
+
+def _company_names(conn: Connection, workspace_id: int, ids: list[str]) -> dict[str, str]:
     if not ids:
         return {}
-    rows = session.exec(
-        select(Company.external_id, Company.traits).where(
-            Company.workspace_id == workspace_id, col(Company.external_id).in_(ids)
-        )
-    ).all()
+    rows = conn.all(_COMPANY_NAMES, {"workspace_id": workspace_id, "ids": ids})
     return {cid: str(traits["name"]) for cid, traits in rows if traits.get("name")}
 
 
 def _companies(
-    session: Session, workspace_id: int, key: str, item_ids: list[str], completed: set[str]
+    conn: Connection, params: dict[str, Any], completed: set[str]
 ) -> tuple[list[CompanyFigure], int]:
-    progress = ChecklistItemProgress
-    rows = session.exec(
-        select(Membership.company_id, progress.user_id)
-        .join(
-            Membership,
-            and_(
-                col(Membership.workspace_id) == col(progress.workspace_id),
-                col(Membership.user_id) == col(progress.user_id),
-            ),
-        )
-        .where(
-            progress.workspace_id == workspace_id,
-            progress.checklist_key == key,
-            col(progress.item_id).in_(item_ids),
-        )
-        .distinct()
-    ).all()
     started: Counter[str] = Counter()
     done: Counter[str] = Counter()
-    for company_id, user_id in rows:
+    for company_id, user_id in conn.all(_COMPANY_USERS, params):
         started[company_id] += 1
         done[company_id] += user_id in completed
     ranked = sorted(started, key=lambda c: (-done[c], -done[c] / started[c], c))[:TOP_COMPANIES]
-    names = _company_names(session, workspace_id, ranked)
+    names = _company_names(conn, params["workspace_id"], ranked)
     figures = [CompanyFigure(c, names.get(c), started[c], done[c]) for c in ranked]
     return figures, len(started)
 
 
 def checklist_figures(
-    session: Session, workspace_id: int, version: int, document: Mapping[str, Any], locale: str
+    conn: Connection, workspace_id: int, version: int, document: Mapping[str, Any], locale: str
 ) -> ChecklistFigures:
     key: str = document["key"]
     item_ids = [item["id"] for item in document["items"]]
-    progress = ChecklistItemProgress
-    of_this_version = (
-        progress.workspace_id == workspace_id,
-        progress.checklist_key == key,
-        # Items removed by a later version no longer count, though their rows stay.
-        col(progress.item_id).in_(item_ids),
-    )
-    per_user = session.exec(
-        select(
-            progress.user_id,
-            func.count(),
-            func.max(progress.completed_at),
-            EndUser.first_seen_at,
-        )
-        .join(
-            EndUser,
-            and_(
-                col(EndUser.workspace_id) == col(progress.workspace_id),
-                col(EndUser.external_id) == col(progress.user_id),
-            ),
-            isouter=True,
-        )
-        .where(*of_this_version)
-        .group_by(col(progress.user_id), col(EndUser.first_seen_at))
-    ).all()
+    params = {"workspace_id": workspace_id, "key": key, "item_ids": item_ids}
+    per_user = conn.all(_PER_USER, params)
     # One row per (user, item): the count is the number of distinct items done.
     completed: dict[str, tuple[datetime, datetime | None]] = {
         user_id: (last, first_seen)
@@ -143,14 +142,8 @@ def checklist_figures(
         for last, first_seen in completed.values()
         if first_seen is not None
     ]
-    done_per_item = dict(
-        session.exec(
-            select(progress.item_id, func.count())
-            .where(*of_this_version)
-            .group_by(col(progress.item_id))
-        ).all()
-    )
-    companies, company_count = _companies(session, workspace_id, key, item_ids, set(completed))
+    done_per_item = {item_id: count for item_id, count in conn.all(_DONE_PER_ITEM, params)}
+    companies, company_count = _companies(conn, params, set(completed))
     return ChecklistFigures(
         key=key,
         title=resolve_text(document["title"], None, locale),

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func
-from sqlmodel import Session, col, select
+from sqlalchemy import and_, bindparam, func, select
 
-from shirube.console.access import WorkspaceRole
-from shirube.console.figures import ChecklistFigures, checklist_figures
 from shirube.content.localize import resolve_text
-from shirube.models import ContentItem, ContentVersion, IdentityStat
+from shirube.services.admins import WorkspaceRole
+from shirube.services.figures import ChecklistFigures, checklist_figures
+from shirube.services.workspaces import identity_totals
+from shirube.storage import Connection
+from shirube.storage.tables import content_item, content_version
 
 COVERAGE_DAYS = 30
 
@@ -53,68 +54,63 @@ class Overview:
     figures: list[ChecklistFigures]
 
 
-def _coverage(session: Session, workspace_id: int) -> Coverage:
-    since = (datetime.now(UTC) - timedelta(days=COVERAGE_DAYS - 1)).date().isoformat()
-    signed, unsigned, invalid = session.exec(
-        select(
-            func.coalesce(func.sum(IdentityStat.signed), 0),
-            func.coalesce(func.sum(IdentityStat.unsigned), 0),
-            func.coalesce(func.sum(IdentityStat.invalid), 0),
-        ).where(IdentityStat.workspace_id == workspace_id, col(IdentityStat.day) >= since)
-    ).one()
-    return Coverage(int(signed), int(unsigned), int(invalid))
-
-
 def _name(kind: str, document: Mapping[str, Any], locale: str) -> str:
     if kind == "tour":
         return str(document.get("name") or document["key"])
     return resolve_text(document.get("title") or document["key"], None, locale)
 
 
-def load_overview(session: Session, access: WorkspaceRole) -> Overview:
-    workspace = access.workspace
-    assert workspace.id is not None
-    # Correlated, so it reads only this workspace's versions (through the content_id, version
-    # index); a grouped subquery joined afterwards aggregated every workspace's versions on
-    # every page view.
-    last_published = (
-        select(func.max(ContentVersion.published_at))
-        .where(col(ContentVersion.content_id) == col(ContentItem.id))
-        .correlate(ContentItem)
-        .scalar_subquery()
+_item, _version = content_item.c, content_version.c
+# Correlated, so it reads only this workspace's versions (through the content_id, version
+# index); a grouped subquery joined afterwards aggregated every workspace's versions on every
+# page view.
+_LAST_PUBLISHED = (
+    select(func.max(_version.published_at))
+    .where(_version.content_id == _item.id)
+    .correlate(content_item)
+    .scalar_subquery()
+)
+_CONTENT = (
+    select(
+        _item.kind,
+        _item.key,
+        _item.draft,
+        _item.published_version,
+        _item.latest_version,
+        _version.document,
+        _LAST_PUBLISHED.label("last_published_at"),
     )
-    rows = session.exec(
-        select(ContentItem, ContentVersion.document, last_published)
-        .join(
-            ContentVersion,
-            and_(
-                col(ContentVersion.content_id) == col(ContentItem.id),
-                col(ContentVersion.version) == col(ContentItem.published_version),
-            ),
-            isouter=True,
-        )
-        .where(ContentItem.workspace_id == workspace.id)
-        .order_by(col(ContentItem.kind), col(ContentItem.key))
-    ).all()
+    .join(
+        content_version,
+        and_(_version.content_id == _item.id, _version.version == _item.published_version),
+        isouter=True,
+    )
+    .where(_item.workspace_id == bindparam("workspace_id"))
+    .order_by(_item.kind, _item.key)
+)
+
+
+def load_overview(conn: Connection, access: WorkspaceRole) -> Overview:
+    workspace = access.workspace
     locale = workspace.default_locale
     content: dict[str, list[ContentRow]] = {"tour": [], "checklist": []}
     figures: list[ChecklistFigures] = []
-    for item, published, published_at in rows:
-        content[item.kind].append(
+    for row in conn.all(_CONTENT, {"workspace_id": workspace.id}):
+        published = row.document
+        content[row.kind].append(
             ContentRow(
-                kind=item.kind,
-                key=item.key,
-                name=_name(item.kind, published or item.draft, locale),
-                published_version=item.published_version,
-                latest_version=item.latest_version,
-                unpublished_changes=published != item.draft,
-                last_published_at=published_at,
+                kind=row.kind,
+                key=row.key,
+                name=_name(row.kind, published or row.draft, locale),
+                published_version=row.published_version,
+                latest_version=row.latest_version,
+                unpublished_changes=published != row.draft,
+                last_published_at=row.last_published_at,
             )
         )
-        if item.kind == "checklist" and published is not None:
-            assert item.published_version is not None
+        if row.kind == "checklist" and published is not None:
             figures.append(
-                checklist_figures(session, workspace.id, item.published_version, published, locale)
+                checklist_figures(conn, workspace.id, row.published_version, published, locale)
             )
-    coverage = _coverage(session, workspace.id)
+    coverage = Coverage(*identity_totals(conn, workspace.id, COVERAGE_DAYS))
     return Overview(access, coverage, content["tour"], content["checklist"], figures)

@@ -7,23 +7,27 @@ everything first and open a write transaction only when something changed (rarel
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import Integer, bindparam, literal_column, select, update
 
-from shirube.services.sql import Raw
-from shirube.timeutil import utcnow
+from shirube.errors import NotFound
+from shirube.storage import ByEngine, Connection, insert
+from shirube.storage.statements import Statement as SqlStatement
+from shirube.storage.tables import company, end_user, membership
+from shirube.timeutil import isoformat, utcnow
 
 # last_seen_at is refreshed at most this often by widget sessions: a write on every page load
 # would cost more than a KPI measured in days needs.
 LAST_SEEN_GRANULARITY = timedelta(minutes=5)
 
-# SQL with its parameters, or a write that reads the row it changes first (`_store_user`).
-Statement = tuple[str, tuple[Any, ...]] | Callable[[Raw], None]
+# A statement with its parameters, or a write that reads the row it changes first
+# (`_store_user`).
+Statement = tuple[SqlStatement, Mapping[str, Any]] | Callable[[Connection], None]
 
 
 @dataclass(frozen=True)
@@ -117,114 +121,154 @@ def identify_company(
 # once, from two instances or two threads, each keep the keys they sent. What the caller
 # decided from its earlier read (audience, answer) may be a moment stale; what is stored is not.
 
+_USER = (
+    end_user.c.workspace_id == bindparam("workspace_id"),
+    end_user.c.external_id == bindparam("id"),
+)
+_COMPANY = (
+    company.c.workspace_id == bindparam("workspace_id"),
+    company.c.external_id == bindparam("id"),
+)
+_USER_FOR_UPDATE = ByEngine(
+    sqlite=select(end_user.c.traits, end_user.c.locale, end_user.c.last_seen_at).where(*_USER),
+    postgresql=select(end_user.c.traits, end_user.c.locale, end_user.c.last_seen_at)
+    .where(*_USER)
+    .with_for_update(),
+)
+_INSERT_USER = (
+    insert(end_user)
+    .values(
+        workspace_id=bindparam("workspace_id"),
+        external_id=bindparam("id"),
+        traits=bindparam("traits"),
+        locale=bindparam("locale"),
+        first_seen_at=bindparam("seen_at"),
+        last_seen_at=bindparam("seen_at"),
+    )
+    .on_conflict_do_nothing()
+    .returning(literal_column("1", Integer))
+)
+_UPDATE_USER = (
+    update(end_user).where(*_USER).values(traits=bindparam("traits"), locale=bindparam("locale"))
+)
+_UPDATE_SEEN_USER = _UPDATE_USER.values(last_seen_at=bindparam("seen_at"))
+_COMPANY_FOR_UPDATE = ByEngine(
+    sqlite=select(company.c.traits).where(*_COMPANY),
+    postgresql=select(company.c.traits).where(*_COMPANY).with_for_update(),
+)
+_INSERT_COMPANY = (
+    insert(company)
+    .values(
+        workspace_id=bindparam("workspace_id"),
+        external_id=bindparam("id"),
+        traits=bindparam("traits"),
+        created_at=bindparam("now"),
+        updated_at=bindparam("now"),
+    )
+    .on_conflict_do_nothing()
+    .returning(literal_column("1", Integer))
+)
+_UPDATE_COMPANY = (
+    update(company).where(*_COMPANY).values(traits=bindparam("traits"), updated_at=bindparam("now"))
+)
+
 
 def _store_user(
-    raw: Raw,
+    conn: Connection,
     *,
     ids: tuple[int, str],
     traits: dict[str, Any],
     locale: str | None,
     seen_at: datetime | None,
 ) -> None:
-    current = _current(raw, "SELECT traits, locale, last_seen_at FROM end_user", ids)
+    params: dict[str, Any] = {"workspace_id": ids[0], "id": ids[1]}
+    current = conn.one(_USER_FOR_UPDATE, params)
     if current is None:
-        now = raw.dt_out(seen_at or utcnow())
-        inserted = raw.one(
-            "INSERT INTO end_user (workspace_id, external_id, traits, locale, first_seen_at,"
-            " last_seen_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING 1",
-            (*ids, raw.json_out(traits), locale, now, now),
+        inserted = conn.one(
+            _INSERT_USER,
+            {**params, "traits": traits, "locale": locale, "seen_at": seen_at or utcnow()},
         )
         if inserted is not None:
             return
         # Another transaction inserted the user since: merge into its row.
-        current = _current(raw, "SELECT traits, locale, last_seen_at FROM end_user", ids)
+        current = conn.one(_USER_FOR_UPDATE, params)
         assert current is not None
     stored_traits, stored_locale, stored_seen = current
-    new_traits = raw.json_out(merged(raw.json_in(stored_traits), traits))
-    new_locale = locale or stored_locale
+    params.update(traits=merged(stored_traits, traits), locale=locale or stored_locale)
     if seen_at is None:
-        raw.run(
-            "UPDATE end_user SET traits = ?, locale = ? WHERE workspace_id = ? AND external_id = ?",
-            (new_traits, new_locale, *ids),
-        )
+        conn.run(_UPDATE_USER, params)
         return
-    last_seen = max(raw.dt_in(stored_seen) or seen_at, seen_at)
-    raw.run(
-        "UPDATE end_user SET traits = ?, locale = ?, last_seen_at = ?"
-        " WHERE workspace_id = ? AND external_id = ?",
-        (new_traits, new_locale, raw.dt_out(last_seen), *ids),
-    )
+    conn.run(_UPDATE_SEEN_USER, {**params, "seen_at": max(stored_seen, seen_at)})
 
 
 def _store_company(
-    raw: Raw, *, ids: tuple[int, str], traits: dict[str, Any], now: datetime
+    conn: Connection, *, ids: tuple[int, str], traits: dict[str, Any], now: datetime
 ) -> None:
-    current = _current(raw, "SELECT traits FROM company", ids)
+    params: dict[str, Any] = {"workspace_id": ids[0], "id": ids[1], "now": now}
+    current = conn.one(_COMPANY_FOR_UPDATE, params)
     if current is None:
-        inserted = raw.one(
-            "INSERT INTO company (workspace_id, external_id, traits, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING 1",
-            (*ids, raw.json_out(traits), raw.dt_out(now), raw.dt_out(now)),
-        )
-        if inserted is not None:
+        if conn.one(_INSERT_COMPANY, {**params, "traits": traits}) is not None:
             return
-        current = _current(raw, "SELECT traits FROM company", ids)
+        current = conn.one(_COMPANY_FOR_UPDATE, params)
         assert current is not None
-    raw.run(
-        "UPDATE company SET traits = ?, updated_at = ? WHERE workspace_id = ? AND external_id = ?",
-        (raw.json_out(merged(raw.json_in(current[0]), traits)), raw.dt_out(now), *ids),
+    conn.run(_UPDATE_COMPANY, {**params, "traits": merged(current.traits, traits)})
+
+
+_INSERT_MEMBERSHIP = (
+    insert(membership)
+    .values(
+        workspace_id=bindparam("workspace_id"),
+        user_id=bindparam("user_id"),
+        company_id=bindparam("company_id"),
+        created_at=bindparam("now"),
     )
+    .on_conflict_do_nothing()
+)
 
 
-def _current(raw: Raw, select: str, ids: tuple[int, str]) -> Any:
-    lock = "" if raw.is_sqlite else " FOR UPDATE"
-    return raw.one(f"{select} WHERE workspace_id = ? AND external_id = ?{lock}", ids)
+def membership_insert(workspace_id: int, user_id: str, company_id: str, now: datetime) -> Statement:
+    params = {"workspace_id": workspace_id, "user_id": user_id, "company_id": company_id}
+    return _INSERT_MEMBERSHIP, {**params, "now": now}
 
 
-def membership_insert(
-    raw: Raw, workspace_id: int, user_id: str, company_id: str, now: datetime
-) -> Statement:
-    return (
-        "INSERT INTO membership (workspace_id, user_id, company_id, created_at)"
-        " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        (workspace_id, user_id, company_id, raw.dt_out(now)),
-    )
-
-
-def run_statements(raw: Raw, statements: list[Statement]) -> None:
+def run_statements(conn: Connection, statements: list[Statement]) -> None:
     for statement in statements:
         if callable(statement):
-            statement(raw)
+            statement(conn)
         else:
-            raw.run(*statement)
+            conn.run(*statement)
 
 
-# Session-based entry points (server API) ---------------------------------------------------
+# The server API's reads and writes ------------------------------------------------------------
+
+_READ_USER = select(
+    end_user.c.traits, end_user.c.locale, end_user.c.first_seen_at, end_user.c.last_seen_at
+).where(*_USER)
+_READ_COMPANY = select(company.c.traits, company.c.created_at, company.c.updated_at).where(
+    *_COMPANY
+)
+_USER_COMPANIES = select(membership.c.company_id).where(
+    membership.c.workspace_id == bindparam("workspace_id"),
+    membership.c.user_id == bindparam("id"),
+)
 
 
-def read_user(raw: Raw, workspace_id: int, user_id: str) -> StoredUser | None:
-    row = raw.one(
-        "SELECT traits, locale, last_seen_at FROM end_user"
-        " WHERE workspace_id = ? AND external_id = ?",
-        (workspace_id, user_id),
-    )
+def read_user(conn: Connection, workspace_id: int, user_id: str) -> StoredUser | None:
+    row = conn.one(_READ_USER, {"workspace_id": workspace_id, "id": user_id})
     if row is None:
         return None
-    last_seen = raw.dt_in(row[2])
-    assert last_seen is not None
-    return StoredUser(raw.json_in(row[0]), row[1], last_seen)
+    return StoredUser(row.traits, row.locale, row.last_seen_at)
 
 
-def read_company_traits(raw: Raw, workspace_id: int, company_id: str) -> dict[str, Any] | None:
-    row = raw.one(
-        "SELECT traits FROM company WHERE workspace_id = ? AND external_id = ?",
-        (workspace_id, company_id),
-    )
-    return None if row is None else raw.json_in(row[0])
+def read_company_traits(
+    conn: Connection, workspace_id: int, company_id: str
+) -> dict[str, Any] | None:
+    row = conn.one(_READ_COMPANY, {"workspace_id": workspace_id, "id": company_id})
+    return None if row is None else dict(row.traits)
 
 
 def upsert_user(
-    session: Session,
+    conn: Connection,
     workspace_id: int,
     user_id: str,
     traits: dict[str, Any] | None,
@@ -232,33 +276,78 @@ def upsert_user(
     *,
     seen: bool = True,
 ) -> Person:
-    raw = Raw.of_session(session)
-    stored = read_user(raw, workspace_id, user_id)
+    stored = read_user(conn, workspace_id, user_id)
     person, statements = identify_user(
         workspace_id, user_id, stored, traits, locale, seen=seen, now=utcnow()
     )
-    run_statements(raw, statements)
+    run_statements(conn, statements)
     return person
 
 
 def upsert_company(
-    session: Session, workspace_id: int, company_id: str, traits: dict[str, Any] | None
+    conn: Connection, workspace_id: int, company_id: str, traits: dict[str, Any] | None
 ) -> Person:
-    raw = Raw.of_session(session)
-    stored = read_company_traits(raw, workspace_id, company_id)
+    stored = read_company_traits(conn, workspace_id, company_id)
     person, statements = identify_company(workspace_id, company_id, stored, traits, utcnow())
-    run_statements(raw, statements)
+    run_statements(conn, statements)
     return person
 
 
-def add_membership(session: Session, workspace_id: int, user_id: str, company_id: str) -> None:
-    raw = Raw.of_session(session)
-    run_statements(raw, [membership_insert(raw, workspace_id, user_id, company_id, utcnow())])
-
-
-def user_companies(session: Session, workspace_id: int, user_id: str) -> list[str]:
-    rows = Raw.of_session(session).all(
-        "SELECT company_id FROM membership WHERE workspace_id = ? AND user_id = ?",
-        (workspace_id, user_id),
-    )
+def user_companies(conn: Connection, workspace_id: int, user_id: str) -> list[str]:
+    rows = conn.all(_USER_COMPANIES, {"workspace_id": workspace_id, "id": user_id})
     return [company_id for (company_id,) in rows]
+
+
+def describe_user(conn: Connection, workspace_id: int, user_id: str) -> dict[str, Any]:
+    """A user as the server API shows it."""
+    row = conn.one(_READ_USER, {"workspace_id": workspace_id, "id": user_id})
+    if row is None:
+        raise NotFound("user")
+    return {
+        "id": user_id,
+        "traits": row.traits,
+        "locale": row.locale,
+        "company_ids": sorted(user_companies(conn, workspace_id, user_id)),
+        "first_seen_at": isoformat(row.first_seen_at),
+        "last_seen_at": isoformat(row.last_seen_at),
+    }
+
+
+def describe_company(conn: Connection, workspace_id: int, company_id: str) -> dict[str, Any]:
+    """A company as the server API shows it."""
+    row = conn.one(_READ_COMPANY, {"workspace_id": workspace_id, "id": company_id})
+    if row is None:
+        raise NotFound("company")
+    return {
+        "id": company_id,
+        "traits": row.traits,
+        "created_at": isoformat(row.created_at),
+        "updated_at": isoformat(row.updated_at),
+    }
+
+
+def put_user(
+    conn: Connection,
+    workspace_id: int,
+    user_id: str,
+    traits: dict[str, Any] | None,
+    locale: str | None,
+    company_ids: list[str],
+) -> tuple[dict[str, Any], bool]:
+    """Create or update a user described by the host backend (traits merge, companies
+    joined); returns the user as the API shows it and whether it was created."""
+    created = read_user(conn, workspace_id, user_id) is None
+    upsert_user(conn, workspace_id, user_id, traits, locale, seen=False)
+    now = utcnow()
+    for company_id in company_ids:
+        upsert_company(conn, workspace_id, company_id, None)
+        run_statements(conn, [membership_insert(workspace_id, user_id, company_id, now)])
+    return describe_user(conn, workspace_id, user_id), created
+
+
+def put_company(
+    conn: Connection, workspace_id: int, company_id: str, traits: dict[str, Any] | None
+) -> tuple[dict[str, Any], bool]:
+    created = read_company_traits(conn, workspace_id, company_id) is None
+    upsert_company(conn, workspace_id, company_id, traits)
+    return describe_company(conn, workspace_id, company_id), created

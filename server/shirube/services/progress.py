@@ -6,19 +6,29 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 from typing import Any, NamedTuple
 
-from sqlmodel import Session
+from sqlalchemy import Select, bindparam, literal_column, null, select, union_all, update
 
+from shirube.errors import NotFound
 from shirube.services.completions import (
-    Completion,
+    ItemCompletion,
     nth_event_completion,
     read_counts,
     store_completions,
 )
-from shirube.services.published import EventRule, ItemRef, PublishedChecklist
-from shirube.services.sql import Raw, placeholders
+from shirube.services.people import read_user
+from shirube.services.published import EventRule, ItemRef, PublishedCache, PublishedChecklist
+from shirube.services.workspaces import Workspace
+from shirube.storage import Connection, in_values, stored
+from shirube.storage.tables import (
+    checklist_item_progress,
+    end_user,
+    survey_answer,
+    tour_progress,
+    tour_step_seen,
+    user_event_count,
+)
 
 
 class TourRow(NamedTuple):
@@ -46,41 +56,73 @@ class UserProgress:
     counts: dict[str, int] | None = None
 
 
+_NULL = null()
+
+
+def _tours() -> Select[Any]:
+    tp = tour_progress
+    return select(
+        literal_column("0").label("kind"),
+        tp.c.tour_key.label("key"),
+        tp.c.status.label("a"),
+        tp.c.current_step.label("b"),
+        tp.c.version.label("number"),
+        stored(tp.c.started_at).label("at1"),
+        stored(tp.c.completed_at).label("at2"),
+        stored(tp.c.dismissed_at).label("at3"),
+    ).where(tp.c.workspace_id == bindparam("workspace_id"), tp.c.user_id == bindparam("user_id"))
+
+
+def _of_user(table: Any) -> tuple[Any, ...]:
+    return (
+        table.c.workspace_id == bindparam("workspace_id"),
+        table.c.user_id == bindparam("user_id"),
+    )
+
+
+_ITEMS = select(
+    literal_column("1"),
+    checklist_item_progress.c.checklist_key,
+    checklist_item_progress.c.item_id,
+    _NULL,
+    _NULL,
+    stored(checklist_item_progress.c.completed_at),
+    _NULL,
+    _NULL,
+).where(*_of_user(checklist_item_progress))
+_SURVEYS = select(
+    literal_column("2"), survey_answer.c.checklist_key, _NULL, _NULL, _NULL, _NULL, _NULL, _NULL
+).where(*_of_user(survey_answer))
+_COUNTS = select(
+    literal_column("3"),
+    user_event_count.c.name,
+    _NULL,
+    _NULL,
+    user_event_count.c.count,
+    _NULL,
+    _NULL,
+    _NULL,
+).where(*_of_user(user_event_count), in_values(user_event_count.c.name, "names"))
 # One round trip for everything a session shows: tours, items, surveys (and event counts).
-_PROGRESS = (
-    "SELECT 0, tour_key, status, current_step, version, started_at, completed_at, dismissed_at"
-    " FROM tour_progress WHERE workspace_id = ? AND user_id = ?"
-    " UNION ALL SELECT 1, checklist_key, item_id, NULL, NULL, completed_at, NULL, NULL"
-    " FROM checklist_item_progress WHERE workspace_id = ? AND user_id = ?"
-    " UNION ALL SELECT 2, checklist_key, NULL, NULL, NULL, NULL, NULL, NULL"
-    " FROM survey_answer WHERE workspace_id = ? AND user_id = ?"
-)
-_COUNTS = (
-    " UNION ALL SELECT 3, name, NULL, NULL, count, NULL, NULL, NULL"
-    " FROM user_event_count WHERE workspace_id = ? AND user_id = ? AND name IN ({})"
-)
-
-
-@cache
-def _progress_with_counts(names: int) -> str:
-    """The same string object every time: the driver's statement cache hashes the text."""
-    return _PROGRESS + _COUNTS.format(placeholders(names))
+_PROGRESS = union_all(_tours(), _ITEMS, _SURVEYS)
+_PROGRESS_WITH_COUNTS = union_all(_tours(), _ITEMS, _SURVEYS, _COUNTS)
 
 
 def read_progress(
-    raw: Raw, workspace_id: int, user_id: str, count_names: Collection[str] = ()
+    conn: Connection, workspace_id: int, user_id: str, count_names: Collection[str] = ()
 ) -> UserProgress:
-    sql, params = _PROGRESS, [workspace_id, user_id] * 3
+    params: dict[str, Any] = {"workspace_id": workspace_id, "user_id": user_id}
+    statement = _PROGRESS
     if count_names:
-        sql = _progress_with_counts(len(count_names))
-        params += [workspace_id, user_id, *count_names]
+        statement = _PROGRESS_WITH_COUNTS
+        params["names"] = list(count_names)
     progress = UserProgress(counts={} if count_names else None)
-    iso = raw.iso_or_none
-    for kind, key, a, b, number, at1, at2, at3 in raw.all(sql, params):
+    iso = conn.iso_or_none
+    for kind, key, a, b, number, at1, at2, at3 in conn.all(statement, params):
         if kind == 0:
             progress.tours[key] = TourRow(a, b, number, iso(at1), iso(at2), iso(at3))
         elif kind == 1:
-            progress.items[ItemRef(key, a)] = Stamp(at1, raw.iso(at1))
+            progress.items[ItemRef(key, a)] = Stamp(at1, conn.iso(at1))
         elif kind == 2:
             progress.surveys.add(key)
         else:
@@ -90,12 +132,12 @@ def read_progress(
 
 
 def pending_completions(
-    raw: Raw,
+    conn: Connection,
     workspace_id: int,
     user_id: str,
     checklists: Collection[PublishedChecklist],
     progress: UserProgress,
-) -> list[Completion]:
+) -> list[ItemCompletion]:
     """Items whose event-count or tour rule is met but not yet recorded (reads only)."""
     done = progress.items
     pending = [
@@ -109,62 +151,65 @@ def pending_completions(
     counts = progress.counts
     if counts is None:
         names = {rule.event for _, rule in pending if rule.type == "event"}
-        found = read_counts(raw, workspace_id, [(user_id, name) for name in names])
+        found = read_counts(conn, workspace_id, [(user_id, name) for name in names])
         counts = {name: count for (_, name), count in found.items()}
-    completions: list[Completion] = []
+    completions: list[ItemCompletion] = []
     for ref, rule in pending:
         if rule.type == "event":
-            stored = counts.get(rule.event, 0)
-            if stored >= rule.min_count:
+            count = counts.get(rule.event, 0)
+            if count >= rule.min_count:
                 event_rule = EventRule(ref, rule.min_count)
                 completions.append(
-                    nth_event_completion(raw, workspace_id, user_id, rule.event, event_rule, stored)
+                    nth_event_completion(conn, workspace_id, user_id, rule.event, event_rule, count)
                 )
             continue
         tour = progress.tours.get(rule.tour)
         if tour is not None and tour.status == "completed" and tour.completed_at is not None:
             at = datetime.fromisoformat(tour.completed_at)
-            completions.append(Completion(user_id, ref, at, "tour_completed"))
+            completions.append(ItemCompletion(user_id, ref, at, "tour_completed"))
     return completions
 
 
 def record_completions(
-    raw: Raw, workspace_id: int, user_id: str, completions: list[Completion], progress: UserProgress
+    conn: Connection,
+    workspace_id: int,
+    user_id: str,
+    completions: list[ItemCompletion],
+    progress: UserProgress,
 ) -> None:
     """Store caught-up items (inside a write transaction) and show them in `progress`; read
     back, because where another writer got there first its time is the one kept."""
     # The user's row before the items, as ingestion locks them (its user upsert comes before
     # the projection): the other order deadlocked against a batch completing the same item on
     # PostgreSQL (tests/api/test_progress_kept.py).
-    raw.run(BUMP_PROGRESS_REV, (workspace_id, user_id))
-    store_completions(raw, workspace_id, completions)
-    progress.items = read_progress(raw, workspace_id, user_id).items
+    conn.run(BUMP_PROGRESS_REV, {"workspace_id": workspace_id, "user_id": user_id})
+    store_completions(conn, workspace_id, completions)
+    progress.items = read_progress(conn, workspace_id, user_id).items
 
 
 # Every change to what a session shows of a user's progress moves this on (progress_cache.py).
 BUMP_PROGRESS_REV = (
-    "UPDATE end_user SET progress_rev = progress_rev + 1 WHERE workspace_id = ? AND external_id = ?"
+    update(end_user)
+    .where(
+        end_user.c.workspace_id == bindparam("workspace_id"),
+        end_user.c.external_id == bindparam("user_id"),
+    )
+    .values(progress_rev=end_user.c.progress_rev + 1)
 )
 
 
-# Session-based entry points (the server API's progress endpoint) ---------------------------
-
-
-def load_progress(session: Session, workspace_id: int, user_id: str) -> UserProgress:
-    return read_progress(Raw.of_session(session), workspace_id, user_id)
-
-
 def catch_up(
-    session: Session,
+    conn: Connection,
     workspace_id: int,
     user_id: str,
     checklists: Collection[PublishedChecklist],
     progress: UserProgress,
 ) -> None:
-    raw = Raw.of_session(session)
-    completions = pending_completions(raw, workspace_id, user_id, checklists, progress)
+    """Record the items of `checklists` whose rules stored facts already meet."""
+    completions = pending_completions(conn, workspace_id, user_id, checklists, progress)
     if completions:
-        record_completions(raw, workspace_id, user_id, completions, progress)
+        with conn.transaction():
+            record_completions(conn, workspace_id, user_id, completions, progress)
 
 
 def tour_progress_json(tour: TourRow | None) -> dict[str, Any]:
@@ -203,15 +248,50 @@ def checklist_progress_json(
     }
 
 
+_STEPS_SEEN = (
+    select(
+        tour_step_seen.c.tour_key, tour_step_seen.c.step_id, stored(tour_step_seen.c.first_seen_at)
+    )
+    .where(*_of_user(tour_step_seen))
+    .order_by(tour_step_seen.c.first_seen_at)
+)
+
+
 def steps_seen(
-    session: Session, workspace_id: int, user_id: str
+    conn: Connection, workspace_id: int, user_id: str
 ) -> dict[str, dict[str, str | None]]:
-    raw = Raw.of_session(session)
     seen: dict[str, dict[str, str | None]] = {}
-    for tour_key, step_id, first_seen_at in raw.all(
-        "SELECT tour_key, step_id, first_seen_at FROM tour_step_seen"
-        " WHERE workspace_id = ? AND user_id = ? ORDER BY first_seen_at",
-        (workspace_id, user_id),
-    ):
-        seen.setdefault(tour_key, {})[step_id] = raw.iso(first_seen_at)
+    params = {"workspace_id": workspace_id, "user_id": user_id}
+    for tour_key, step_id, first_seen_at in conn.all(_STEPS_SEEN, params):
+        seen.setdefault(tour_key, {})[step_id] = conn.iso(first_seen_at)
     return seen
+
+
+def user_progress(
+    conn: Connection, cache: PublishedCache, workspace: Workspace, user_id: str
+) -> dict[str, Any]:
+    """One user's progress as the server API shows it: every tour and checklist published
+    now, with what the user did (the same answer as the widget's session gives: items whose
+    rules stored events meet count as done, and are recorded)."""
+    if read_user(conn, workspace.id, user_id) is None:
+        raise NotFound("user")
+    published = cache.get(conn, workspace.id, workspace.content_revision)
+    progress = read_progress(conn, workspace.id, user_id)
+    catch_up(conn, workspace.id, user_id, published.checklists.values(), progress)
+    seen = steps_seen(conn, workspace.id, user_id)
+    tour_keys = sorted(set(progress.tours) | set(published.tours))
+    return {
+        "user_id": user_id,
+        "tours": [
+            {
+                "key": key,
+                **tour_progress_json(progress.tours.get(key)),
+                "steps_seen": seen.get(key, {}),
+            }
+            for key in tour_keys
+        ],
+        "checklists": [
+            {"key": key, **checklist_progress_json(checklist, progress)}
+            for key, checklist in sorted(published.checklists.items())
+        ],
+    }

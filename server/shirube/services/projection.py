@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
+from sqlalchemy import Integer, String, Update, bindparam, case, func, literal_column, or_, update
+
 from shirube.services.completions import (
-    Completion,
+    ItemCompletion,
     completed_refs,
     nth_event_completion,
     read_counts,
@@ -20,7 +23,9 @@ from shirube.services.completions import (
 )
 from shirube.services.known_rows import KnownRows
 from shirube.services.published import ItemRef, PublishedContent
-from shirube.services.sql import Raw
+from shirube.storage import Connection, earliest, insert
+from shirube.storage.tables import survey_answer, tour_progress, tour_step_seen
+from shirube.storage.types import UTCDateTime
 from shirube.timeutil import utcnow
 
 STATUS_RANK = {"not_started": 0, "in_progress": 1, "dismissed": 2, "completed": 3}
@@ -58,7 +63,7 @@ def changes_progress(row: dict[str, Any], published: PublishedContent) -> bool:
 
 
 def project(
-    raw: Raw,
+    conn: Connection,
     workspace_id: int,
     rows: list[dict[str, Any]],
     source: str,
@@ -66,21 +71,21 @@ def project(
     known: KnownRows,
 ) -> ProjectionResult:
     rows = sorted(rows, key=lambda row: (row["timestamp"], row["id"]))
-    completions: list[Completion] = []
+    completions: list[ItemCompletion] = []
     tour_completions: dict[tuple[str, str], dict[str, Any]] = {}
     event_rule_hits: dict[tuple[str, str], dict[str, Any]] = {}
     for row in rows:
         name = row["name"]
         props = row["properties"]
         if name in TOUR_EVENT_STATUS:
-            _apply_tour_event(raw, workspace_id, row)
+            _apply_tour_event(conn, workspace_id, row)
             if name == "$tour_completed":
                 tour_completions.setdefault((row["user_id"], props["tour"]), row)
         elif name == "$survey_answered":
-            _store_survey(raw, workspace_id, row)
+            _store_survey(conn, workspace_id, row)
         elif name == "$page_viewed":
             completions.extend(
-                Completion(row["user_id"], ref, row["timestamp"], "page_visited", row["id"])
+                ItemCompletion(row["user_id"], ref, row["timestamp"], "page_visited", row["id"])
                 for ref in published.page_items(props["url"])
             )
         elif name == "$checklist_item_completed":
@@ -89,109 +94,160 @@ def project(
             # (secret key) may mark any item, e.g. when a CS manager does it for a customer.
             if ref in published.manual_items or (source == "server" and ref in published.all_items):
                 completions.append(
-                    Completion(row["user_id"], ref, row["timestamp"], "manual", row["id"])
+                    ItemCompletion(row["user_id"], ref, row["timestamp"], "manual", row["id"])
                 )
         if name in published.event_rules:
             event_rule_hits.setdefault((row["user_id"], name), row)
     for (user_id, tour_key), row in tour_completions.items():
         completions.extend(
-            Completion(user_id, ref, row["timestamp"], "tour_completed", row["id"])
+            ItemCompletion(user_id, ref, row["timestamp"], "tour_completed", row["id"])
             for ref in published.tour_rules.get(tour_key, ())
         )
     completions.extend(
-        _event_rule_completions(raw, workspace_id, event_rule_hits, published, known)
+        _event_rule_completions(conn, workspace_id, event_rule_hits, published, known)
     )
     # Items known to be complete already need no insert-if-absent (first time wins anyway).
     todo = [c for c in completions if done_key(workspace_id, c.user_id, c.ref) not in known]
     return ProjectionResult(
-        completed_items=store_completions(raw, workspace_id, todo),
+        completed_items=store_completions(conn, workspace_id, todo),
         existing=[done_key(workspace_id, c.user_id, c.ref) for c in todo],
     )
 
 
-_RANK = (
-    "CASE status"
-    + "".join(f" WHEN '{name}' THEN {rank}" for name, rank in STATUS_RANK.items())
-    + " ELSE 0 END"
+_RANK = case(
+    *(
+        (tour_progress.c.status == literal_column(f"'{name}'"), literal_column(str(rank)))
+        for name, rank in STATUS_RANK.items()
+    ),
+    else_=literal_column("0"),
 )
-_NEWER_STEP = "(current_step_at IS NULL OR current_step_at <= ?)"
+_AT = bindparam("at", type_=UTCDateTime())
+# Whether this event is newer than the one that set the current step (every SET expression
+# sees the row as it was, so each compares with the old step time).
+_NEWER_STEP = or_(tour_progress.c.current_step_at.is_(None), tour_progress.c.current_step_at <= _AT)
+_OF_TOUR = (
+    tour_progress.c.workspace_id == bindparam("workspace_id"),
+    tour_progress.c.user_id == bindparam("user_id"),
+    tour_progress.c.tour_key == bindparam("tour_key"),
+)
+_START_TOUR = (
+    insert(tour_progress)
+    .values(
+        workspace_id=bindparam("workspace_id"),
+        user_id=bindparam("user_id"),
+        tour_key=bindparam("tour_key"),
+        status=literal_column("'not_started'"),
+        updated_at=bindparam("now"),
+    )
+    .on_conflict_do_nothing()
+)
+_new_step = insert(tour_step_seen).values(
+    workspace_id=bindparam("workspace_id"),
+    user_id=bindparam("user_id"),
+    tour_key=bindparam("tour_key"),
+    step_id=bindparam("step"),
+    first_seen_at=bindparam("at"),
+)
+_SEE_STEP = _new_step.on_conflict_do_update(
+    index_elements=["workspace_id", "user_id", "tour_key", "step_id"],
+    set_={
+        "first_seen_at": earliest(tour_step_seen.c.first_seen_at, _new_step.excluded.first_seen_at)
+    },
+)
 
 
-def _earliest(column: str) -> str:
-    return f"{column} = CASE WHEN {column} IS NULL OR ? < {column} THEN ? ELSE {column} END"
+@cache
+def _tour_update(name: str, has_step: bool, has_version: bool) -> Update:
+    """The UPDATE for one kind of tour event (a handful of shapes, each built once)."""
+    columns = tour_progress.c
+    rank = bindparam("rank", type_=Integer)
+    values: dict[str, Any] = {
+        "status": case((rank > _RANK, bindparam("status")), else_=columns.status),
+        "started_at": earliest(columns.started_at, _AT),
+        "updated_at": bindparam("now"),
+    }
+    if name == "$tour_completed":
+        values["completed_at"] = earliest(columns.completed_at, _AT)
+    elif name == "$tour_dismissed":
+        values["dismissed_at"] = earliest(columns.dismissed_at, _AT)
+    step = bindparam("step", type_=String)
+    version = bindparam("version", type_=Integer)
+    if has_step:
+        values["current_step"] = case((_NEWER_STEP, step), else_=columns.current_step)
+        values["current_step_at"] = case((_NEWER_STEP, _AT), else_=columns.current_step_at)
+        if has_version:
+            # The version the user is on is the one of their newest step, like current_step.
+            values["version"] = case((_NEWER_STEP, version), else_=columns.version)
+    elif has_version:
+        values["version"] = func.coalesce(columns.version, version)
+    return update(tour_progress).where(*_OF_TOUR).values(values)
 
 
-def _apply_tour_event(raw: Raw, workspace_id: int, row: dict[str, Any]) -> None:
+def _apply_tour_event(conn: Connection, workspace_id: int, row: dict[str, Any]) -> None:
     """One conditional UPDATE: the status only climbs, first times stay first, the step of
     the newest event wins, whatever order concurrent batches commit in."""
     props = row["properties"]
-    user_id, tour_key, name = row["user_id"], props["tour"], row["name"]
-    ts, now = row["stored_at"], raw.dt_out(utcnow())
-    raw.run(
-        "INSERT INTO tour_progress (workspace_id, user_id, tour_key, status, updated_at)"
-        " VALUES (?, ?, ?, 'not_started', ?) ON CONFLICT DO NOTHING",
-        (workspace_id, user_id, tour_key, now),
-    )
-    status = TOUR_EVENT_STATUS[name]
-    sets = [f"status = CASE WHEN {_RANK} < ? THEN ? ELSE status END", _earliest("started_at")]
-    params: list[Any] = [STATUS_RANK[status], status, ts, ts]
-    if name == "$tour_completed":
-        sets.append(_earliest("completed_at"))
-        params += (ts, ts)
-    elif name == "$tour_dismissed":
-        sets.append(_earliest("dismissed_at"))
-        params += (ts, ts)
+    name = row["name"]
     step, version = props.get("step"), props.get("version")
-    if step is not None:
-        # Every SET expression sees the row as it was, so all three use the old step time.
-        sets.append(f"current_step = CASE WHEN {_NEWER_STEP} THEN ? ELSE current_step END")
-        sets.append(f"current_step_at = CASE WHEN {_NEWER_STEP} THEN ? ELSE current_step_at END")
-        params += (ts, step, ts, ts)
-        if version is not None:
-            # The version the user is on is the one of their newest step, like current_step.
-            sets.append(f"version = CASE WHEN {_NEWER_STEP} THEN ? ELSE version END")
-            params += (ts, version)
-    elif version is not None:
-        sets.append("version = COALESCE(version, ?)")
-        params.append(version)
-    sets.append("updated_at = ?")
-    params += (now, workspace_id, user_id, tour_key)
-    raw.run(
-        f"UPDATE tour_progress SET {', '.join(sets)}"
-        " WHERE workspace_id = ? AND user_id = ? AND tour_key = ?",
-        params,
-    )
+    status = TOUR_EVENT_STATUS[name]
+    params = {
+        "workspace_id": workspace_id,
+        "user_id": row["user_id"],
+        "tour_key": props["tour"],
+        "now": utcnow(),
+        "at": row["db_timestamp"],
+        "rank": STATUS_RANK[status],
+        "status": status,
+        "step": step,
+        "version": version,
+    }
+    conn.run(_START_TOUR, params)
+    conn.run(_tour_update(name, step is not None, version is not None), params)
     if name == "$tour_step_seen":
-        raw.run(
-            "INSERT INTO tour_step_seen (workspace_id, user_id, tour_key, step_id, first_seen_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (workspace_id, user_id, tour_key, step_id)"
-            " DO UPDATE SET first_seen_at = CASE"
-            " WHEN excluded.first_seen_at < tour_step_seen.first_seen_at"
-            " THEN excluded.first_seen_at ELSE tour_step_seen.first_seen_at END",
-            (workspace_id, user_id, tour_key, step, ts),
-        )
+        conn.run(_SEE_STEP, params)
 
 
-def _store_survey(raw: Raw, workspace_id: int, row: dict[str, Any]) -> None:
+_STORE_SURVEY = (
+    insert(survey_answer)
+    .values(
+        workspace_id=bindparam("workspace_id"),
+        event_id=bindparam("event_id"),
+        user_id=bindparam("user_id"),
+        checklist_key=bindparam("checklist_key"),
+        rating=bindparam("rating"),
+        comment=bindparam("comment"),
+        answered_at=bindparam("answered_at"),
+    )
+    .on_conflict_do_nothing()
+)
+
+
+def _store_survey(conn: Connection, workspace_id: int, row: dict[str, Any]) -> None:
     props = row["properties"]
-    raw.run(
-        "INSERT INTO survey_answer (workspace_id, event_id, user_id, checklist_key, rating,"
-        " comment, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        (workspace_id, row["id"], row["user_id"], props["checklist"], props["rating"],
-         props.get("comment"), row["stored_at"]),
-    )  # fmt: skip
+    conn.run(
+        _STORE_SURVEY,
+        {
+            "workspace_id": workspace_id,
+            "event_id": row["id"],
+            "user_id": row["user_id"],
+            "checklist_key": props["checklist"],
+            "rating": props["rating"],
+            "comment": props.get("comment"),
+            "answered_at": row["db_timestamp"],
+        },
+    )
 
 
 def _event_rule_completions(
-    raw: Raw,
+    conn: Connection,
     workspace_id: int,
     hits: dict[tuple[str, str], dict[str, Any]],
     published: PublishedContent,
     known: KnownRows,
-) -> list[Completion]:
+) -> list[ItemCompletion]:
     if not hits:
         return []
-    completions: list[Completion] = []
+    completions: list[ItemCompletion] = []
     needs_count: list[tuple[str, str]] = []
     for (user_id, name), row in hits.items():
         for rule in published.event_rules[name]:
@@ -199,22 +255,24 @@ def _event_rule_completions(
                 continue
             if rule.min_count == 1:
                 completions.append(
-                    Completion(user_id, rule.ref, row["timestamp"], "event", row["id"])
+                    ItemCompletion(user_id, rule.ref, row["timestamp"], "event", row["id"])
                 )
             else:
                 needs_count.append((user_id, name))
     if not needs_count:
         return completions
-    counts = read_counts(raw, workspace_id, needs_count)
+    counts = read_counts(conn, workspace_id, needs_count)
     reached = [
         (user_id, name, rule)
         for user_id, name in needs_count
         for rule in published.event_rules[name]
         if rule.min_count > 1 and counts.get((user_id, name), 0) >= rule.min_count
     ]
-    done = completed_refs(raw, workspace_id, {user_id for user_id, _, _ in reached})
+    done = completed_refs(conn, workspace_id, {user_id for user_id, _, _ in reached})
     for user_id, name, rule in reached:
         if (user_id, rule.ref) not in done:
             stored = counts[(user_id, name)]
-            completions.append(nth_event_completion(raw, workspace_id, user_id, name, rule, stored))
+            completions.append(
+                nth_event_completion(conn, workspace_id, user_id, name, rule, stored)
+            )
     return completions

@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, NamedTuple
 
 import orjson
-from sqlmodel import Session
+from sqlalchemy import and_, bindparam, select
 
 from shirube.content import (
     ChecklistDoc,
@@ -27,14 +27,16 @@ from shirube.content.matching import Matcher
 from shirube.jsonresponse import dumps
 from shirube.services.content_lock import hold_shared
 from shirube.services.counted_events import counted_names
-from shirube.services.sql import Raw
+from shirube.storage import Connection
+from shirube.storage.tables import content_item, content_version, workspace
 
 _SCHEME_AND_HOST = re.compile(r"[a-z][a-z0-9+.\-]*://[^/]+")
 
 
-class PagePattern:
-    """`*` matches any run of characters; everything else is literal. Query strings are
-    ignored, and a path pattern also matches absolute URLs with that path.
+class PageMatcher:
+    """A page pattern (content.primitives.PagePattern) ready to match URLs: `*` matches any
+    run of characters; everything else is literal. Query strings are ignored, and a path
+    pattern also matches absolute URLs with that path.
 
     Matched in linear time: the URLs come from end users' browsers, and a backtracking regex
     (`.*` per star) takes seconds on a long URL against a few stars, on the event loop."""
@@ -196,7 +198,7 @@ class PublishedContent:
     # Indexes from what happened to the checklist items it can complete.
     event_rules: dict[str, list[EventRule]] = field(default_factory=dict)
     tour_rules: dict[str, list[ItemRef]] = field(default_factory=dict)
-    page_rules: list[tuple[PagePattern, ItemRef]] = field(default_factory=list)
+    page_rules: list[tuple[PageMatcher, ItemRef]] = field(default_factory=list)
     manual_items: set[ItemRef] = field(default_factory=set)
     all_items: set[ItemRef] = field(default_factory=set)
     # Names whose events go to counted_event too (services/counted_events.py); they change
@@ -239,11 +241,6 @@ class PublishedContent:
         path = url_without_query(url)
         return [ref for pattern, ref in self.page_rules if pattern.matches(path)]
 
-    @cached_property
-    def rule_event_names(self) -> tuple[str, ...]:
-        """Event names that completion rules count."""
-        return tuple(sorted(self.event_rules))
-
     def index_checklist(self, checklist: ChecklistDoc) -> None:
         for item in checklist.items:
             ref = ItemRef(checklist.key, item.id)
@@ -258,24 +255,34 @@ class PublishedContent:
                 self.tour_rules.setdefault(rule.tour, []).append(ref)
             elif rule.type == "page_visited":
                 assert rule.page is not None
-                self.page_rules.append((PagePattern(rule.page), ref))
+                self.page_rules.append((PageMatcher(rule.page), ref))
             else:
                 self.manual_items.add(ref)
 
 
 _PUBLISHED = (
-    "SELECT ci.kind, ci.key, cv.version, cv.document FROM content_item ci"
-    " JOIN content_version cv ON cv.content_id = ci.id"
-    " WHERE ci.workspace_id = ? AND cv.version = ci.published_version"
-    " ORDER BY ci.kind, ci.key"
+    select(
+        content_item.c.kind,
+        content_item.c.key,
+        content_version.c.version,
+        content_version.c.document,
+    )
+    .join(
+        content_version,
+        and_(
+            content_version.c.content_id == content_item.c.id,
+            content_version.c.version == content_item.c.published_version,
+        ),
+    )
+    .where(content_item.c.workspace_id == bindparam("workspace_id"))
+    .order_by(content_item.c.kind, content_item.c.key)
 )
 
 
-def load_published_raw(raw: Raw, workspace_id: int, revision: int) -> PublishedContent:
-    content = PublishedContent(revision=revision, counted_names=counted_names(raw, workspace_id))
-    for kind, key, version, document in raw.all(_PUBLISHED, (workspace_id,)):
+def load_published(conn: Connection, workspace_id: int, revision: int) -> PublishedContent:
+    content = PublishedContent(revision=revision, counted_names=counted_names(conn, workspace_id))
+    for kind, key, version, document in conn.all(_PUBLISHED, {"workspace_id": workspace_id}):
         # Stored documents were validated when saved; parsing again gives typed objects.
-        document = raw.json_in(document)
         if kind == "tour":
             content.tours[key] = PublishedTour(version, doc=TourDoc.model_validate(document))
         else:
@@ -285,23 +292,19 @@ def load_published_raw(raw: Raw, workspace_id: int, revision: int) -> PublishedC
     return content
 
 
-def load_published(session: Session, workspace_id: int, revision: int) -> PublishedContent:
-    return load_published_raw(Raw.of_session(session), workspace_id, revision)
+_REVISION = select(workspace.c.content_revision).where(workspace.c.id == bindparam("workspace_id"))
 
 
-_REVISION = "SELECT content_revision FROM workspace WHERE id = ?"
-
-
-def current_content(raw: Raw, cache: PublishedCache, workspace_id: int) -> PublishedContent:
+def current_content(conn: Connection, cache: PublishedCache, workspace_id: int) -> PublishedContent:
     """The content published as of this write transaction, for projecting a batch of events:
     a publish cannot commit between this read and the batch's commit (services/content_lock.py),
     so a session that kept a user's event counts under the new revision sees the batch move the
     user's `progress_rev` on (services/progress_cache.py)."""
-    hold_shared(raw, workspace_id)
-    row = raw.one(_REVISION, (workspace_id,))
-    if row is None:
+    hold_shared(conn, workspace_id)
+    revision = conn.scalar(_REVISION, {"workspace_id": workspace_id})
+    if revision is None:
         raise LookupError(f"workspace {workspace_id} is gone")
-    return cache.get_raw(raw, workspace_id, row[0])
+    return cache.get(conn, workspace_id, revision)
 
 
 class PublishedCache:
@@ -312,28 +315,14 @@ class PublishedCache:
         self._entries: OrderedDict[tuple[int, int], PublishedContent] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, session: Session, workspace_id: int, revision: int) -> PublishedContent:
-        return self._get(
-            workspace_id,
-            revision,
-            lambda: load_published_raw(Raw.of_session(session), workspace_id, revision),
-        )
-
-    def get_raw(self, raw: Raw, workspace_id: int, revision: int) -> PublishedContent:
-        return self._get(
-            workspace_id, revision, lambda: load_published_raw(raw, workspace_id, revision)
-        )
-
-    def _get(
-        self, workspace_id: int, revision: int, load: Callable[[], PublishedContent]
-    ) -> PublishedContent:
+    def get(self, conn: Connection, workspace_id: int, revision: int) -> PublishedContent:
         key = (workspace_id, revision)
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None:
                 self._entries.move_to_end(key)
                 return entry
-        entry = load()
+        entry = load_published(conn, workspace_id, revision)
         with self._lock:
             self._entries[key] = entry
             while len(self._entries) > self._size:

@@ -15,9 +15,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from shirube.errors import ApiError
+from sqlalchemy import String, bindparam, select
+from sqlalchemy.sql import Select
+
+from shirube.errors import NotAllowed, NotAuthenticated
 from shirube.jsonresponse import dumps
 from shirube.security.identity import verify_identity_token
+from shirube.security.widget_tokens import WidgetIdentity, issue_widget_token
 from shirube.services.people import (
     Statement,
     StoredUser,
@@ -36,8 +40,9 @@ from shirube.services.progress import (
 )
 from shirube.services.progress_cache import ProgressCache
 from shirube.services.published import PROGRESS, PublishedCache
-from shirube.services.session_token import issue_session_token
-from shirube.services.sql import Raw, write_transaction
+from shirube.storage import Connection, insert, stored
+from shirube.storage.tables import company, end_user, identity_stat, membership, workspace
+from shirube.storage.types import json_loads
 from shirube.timeutil import utcnow
 
 
@@ -67,57 +72,110 @@ class WidgetWorkspace:
 
 def check_origin(origin: str | None, allowed: Sequence[str]) -> None:
     if origin is None:
-        raise ApiError(403, "origin_not_allowed", "the widget API needs an Origin header")
+        raise NotAllowed("origin_not_allowed", "the widget API needs an Origin header")
     if origin.rstrip("/") not in allowed and "*" not in allowed:
-        raise ApiError(
-            403,
-            "origin_not_allowed",
-            f"origin {origin} is not among this workspace's allowed origins",
+        raise NotAllowed(
+            "origin_not_allowed", f"origin {origin} is not among this workspace's allowed origins"
         )
 
 
+# Read as stored (JSON text on SQLite): parsed once per distinct row (`widget_workspace`).
 _WORKSPACE_COLUMNS = (
-    "w.id, w.allowed_origins, w.content_revision, w.identity_mode, w.identity_secret,"
-    " w.identity_secret_previous, w.default_locale, w.theme"
+    workspace.c.id,
+    stored(workspace.c.allowed_origins),
+    workspace.c.content_revision,
+    workspace.c.identity_mode,
+    workspace.c.identity_secret,
+    workspace.c.identity_secret_previous,
+    workspace.c.default_locale,
+    stored(workspace.c.theme),
 )
-WORKSPACE_BY_ID = f"SELECT {_WORKSPACE_COLUMNS} FROM workspace w WHERE w.id = ?"
-# Everything identify needs in one statement (one round trip on PostgreSQL).
-IDENTIFY = (
-    f"SELECT {_WORKSPACE_COLUMNS}, u.traits, u.locale, u.last_seen_at, u.progress_rev,"
-    " c.traits, m.company_id"
-    " FROM workspace w"
-    " LEFT JOIN end_user u ON u.workspace_id = w.id AND u.external_id = ?"
-    " LEFT JOIN company c ON c.workspace_id = w.id AND c.external_id = ?"
-    " LEFT JOIN membership m ON m.workspace_id = w.id AND m.user_id = ? AND m.company_id = ?"
-    " WHERE w.public_key = ?"
-)
+WORKSPACE_BY_ID = select(*_WORKSPACE_COLUMNS).where(workspace.c.id == bindparam("workspace_id"))
+
+
+def _identify() -> Select[Any]:
+    """Everything identify needs in one statement (one round trip on PostgreSQL)."""
+    user = end_user.alias("u")
+    company_row = company.alias("c")
+    member = membership.alias("m")
+    user_id = bindparam("user_id", type_=String)
+    company_id = bindparam("company_id", type_=String)
+    return (
+        select(
+            *_WORKSPACE_COLUMNS,
+            stored(user.c.traits),
+            user.c.locale,
+            user.c.last_seen_at,
+            user.c.progress_rev,
+            stored(company_row.c.traits),
+            member.c.company_id,
+        )
+        .select_from(workspace)
+        .outerjoin(user, (user.c.workspace_id == workspace.c.id) & (user.c.external_id == user_id))
+        .outerjoin(
+            company_row,
+            (company_row.c.workspace_id == workspace.c.id)
+            & (company_row.c.external_id == company_id),
+        )
+        .outerjoin(
+            member,
+            (member.c.workspace_id == workspace.c.id)
+            & (member.c.user_id == user_id)
+            & (member.c.company_id == company_id),
+        )
+        .where(workspace.c.public_key == bindparam("public_key"))
+    )
+
+
+IDENTIFY = _identify()
 # Parsed workspace rows by their stored values (SQLite gives hashable text): parsing the
 # JSON columns on every call would cost more than reading them.
 _PARSED: dict[tuple[Any, ...], WidgetWorkspace] = {}
 _PARSED_MAX = 1024
 
 
-def widget_workspace(raw: Raw, row: Sequence[Any]) -> WidgetWorkspace:
-    key = tuple(row) if raw.is_sqlite else None
+def widget_workspace(conn: Connection, row: Sequence[Any]) -> WidgetWorkspace:
+    key = tuple(row) if conn.is_sqlite else None
     if key is not None:
         found = _PARSED.get(key)
         if found is not None:
             return found
     ws_id, origins, revision, mode, secret, previous, locale, theme = row
-    workspace = WidgetWorkspace(
+    workspace_row = WidgetWorkspace(
         ws_id,
-        raw.json_in(origins),
+        _json(origins),
         revision,
         mode,
         [s for s in (secret, previous) if s],
         locale,
-        raw.json_in(theme),
+        _json(theme),
     )
     if key is not None:
         if len(_PARSED) >= _PARSED_MAX:
             _PARSED.clear()
-        _PARSED[key] = workspace
-    return workspace
+        _PARSED[key] = workspace_row
+    return workspace_row
+
+
+def _json(value: Any) -> Any:
+    return json_loads(value) if isinstance(value, str) else value
+
+
+_new_stat = insert(identity_stat).values(
+    workspace_id=bindparam("workspace_id"),
+    day=bindparam("day"),
+    signed=bindparam("signed"),
+    unsigned=bindparam("unsigned"),
+    invalid=bindparam("invalid"),
+)
+# One statement per outcome: each adds one to its own column.
+_COUNT_IDENTITY = {
+    column: _new_stat.on_conflict_do_update(
+        index_elements=["workspace_id", "day"],
+        set_={column: getattr(identity_stat.c, column) + 1},
+    )
+    for column in ("signed", "unsigned", "invalid")
+}
 
 
 def identity_statements(
@@ -131,23 +189,16 @@ def identity_statements(
     )
     if workspace.identity_mode == "enforce":
         if not check.valid:
-            raise ApiError(401, "identity_required", check.reason)
+            raise NotAuthenticated("identity_required", check.reason)
         return []
     column = "signed" if check.valid else "invalid" if check.signed else "unsigned"
     counts = {"signed": 0, "unsigned": 0, "invalid": 0, column: 1}
-    params = (workspace.id, now.date().isoformat(), *counts.values())
-    return [
-        (
-            "INSERT INTO identity_stat (workspace_id, day, signed, unsigned, invalid)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (workspace_id, day)"
-            f" DO UPDATE SET {column} = identity_stat.{column} + 1",
-            params,
-        )
-    ]
+    params = {"workspace_id": workspace.id, "day": now.date().isoformat(), **counts}
+    return [(_COUNT_IDENTITY[column], params)]
 
 
 def open_session(
-    raw: Raw,
+    conn: Connection,
     public_key: str,
     origin: str | None,
     request: SessionRequest,
@@ -158,39 +209,37 @@ def open_session(
     token_ttl: int,
 ) -> bytes:
     """The session answer, as JSON bytes."""
-    row = raw.one(
+    row = conn.one(
         IDENTIFY,
-        (request.user_id, request.company_id, request.user_id, request.company_id, public_key),
+        {"user_id": request.user_id, "company_id": request.company_id, "public_key": public_key},
     )
     if row is None:
-        raise ApiError(401, "unauthorized", "unknown public key")
-    workspace = widget_workspace(raw, row[:8])
+        raise NotAuthenticated("unauthorized", "unknown public key")
+    workspace = widget_workspace(conn, row[:8])
     check_origin(origin, workspace.allowed_origins)
     ws = workspace.id
     now = utcnow()
     writes = identity_statements(workspace, request, now)
-    published = cache.get_raw(raw, ws, workspace.content_revision)
+    published = cache.get(conn, ws, workspace.content_revision)
 
     user_traits, user_locale, last_seen, progress_rev, company_traits, member = row[8:]
     stored_user = None
     if last_seen is not None:
-        seen_at = raw.dt_in(last_seen)
-        assert seen_at is not None
-        stored_user = StoredUser(raw.json_in(user_traits), user_locale, seen_at)
+        stored_user = StoredUser(_json(user_traits), user_locale, last_seen)
     user, user_writes = identify_user(
         ws, request.user_id, stored_user, request.traits, request.locale, seen=True, now=now
     )
     writes += user_writes
     company: dict[str, Any] | None = None
     if request.company_id is not None:
-        stored_company = None if company_traits is None else raw.json_in(company_traits)
+        stored_company = None if company_traits is None else _json(company_traits)
         found, company_writes = identify_company(
             ws, request.company_id, stored_company, request.company_traits, now
         )
         company = found.traits
         writes += company_writes
         if member is None:
-            writes.append(membership_insert(raw, ws, request.user_id, request.company_id, now))
+            writes.append(membership_insert(ws, request.user_id, request.company_id, now))
 
     tours, checklists, count_names = published.targeted(user.traits, company)
     progress_key = (ws, request.user_id, progress_rev, published.revision, count_names)
@@ -201,21 +250,22 @@ def open_session(
         # No row, so no progress either: whatever stores progress upserts the user with it.
         progress = UserProgress(counts={} if count_names else None)
     else:
-        progress = read_progress(raw, ws, request.user_id, count_names)
-    completions = pending_completions(raw, ws, request.user_id, checklists, progress)
+        progress = read_progress(conn, ws, request.user_id, count_names)
+    completions = pending_completions(conn, ws, request.user_id, checklists, progress)
     if completions:
         progress = replace(progress)  # what the cache keeps is never changed
     elif kept is None and progress_rev is not None:
         progress_cache.put(progress_key, progress)
     if writes or completions:
-        with write_transaction(raw):
-            run_statements(raw, writes)
+        with conn.transaction():
+            run_statements(conn, writes)
             if completions:
-                record_completions(raw, ws, request.user_id, completions, progress)
+                record_completions(conn, ws, request.user_id, completions, progress)
 
     locale = user.locale or workspace.default_locale
     default_locale = workspace.default_locale
-    token = issue_session_token(ws, request.user_id, request.company_id, token_secret, token_ttl)
+    identity = WidgetIdentity(ws, request.user_id, request.company_id)
+    token = issue_widget_token(identity, token_secret, token_ttl)
     head = dumps(
         {
             "token": token,

@@ -1,14 +1,15 @@
-"""Creating workspaces and admins, and finding a workspace from a key."""
+"""Workspaces: creating them, finding one from a key, changing their settings, rotating the
+identity secret, and moving the content revision on when published content changes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, update
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam, func, select, update
 
-from shirube.models import Admin, Workspace, WorkspaceAdmin
 from shirube.security.keys import (
     hash_secret_key,
     new_identity_secret,
@@ -16,10 +17,52 @@ from shirube.security.keys import (
     new_secret_key,
     secret_key_hint,
 )
-from shirube.security.passwords import hash_password
 from shirube.services.content_lock import hold_exclusive
-from shirube.services.counted_events import sync_counted_names
-from shirube.services.sql import Raw
+from shirube.services.counted_events import count_new_names
+from shirube.storage import Connection
+from shirube.storage.tables import identity_stat, workspace
+from shirube.timeutil import utcnow
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A workspace row."""
+
+    id: int
+    name: str
+    public_key: str
+    secret_key_hash: str
+    secret_key_hint: str
+    identity_secret: str
+    identity_secret_previous: str | None
+    identity_mode: str
+    allowed_origins: list[str]
+    default_locale: str
+    theme: dict[str, Any]
+    content_revision: int
+    created_at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        """The workspace as the server API shows it (no secrets)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "public_key": self.public_key,
+            "secret_key_hint": self.secret_key_hint,
+            "identity_mode": self.identity_mode,
+            "identity_secret_rotating": self.identity_secret_previous is not None,
+            "allowed_origins": self.allowed_origins,
+            "default_locale": self.default_locale,
+            "theme": self.theme,
+            "content_revision": self.content_revision,
+        }
+
+
+WORKSPACE_COLUMNS = [workspace.c[f.name] for f in fields(Workspace)]
+
+
+def workspace_of(row: Any) -> Workspace:
+    return Workspace(*row)
 
 
 @dataclass(frozen=True)
@@ -43,8 +86,17 @@ class NewWorkspace:
         }
 
 
+_CREATE = (
+    workspace.insert()
+    .values(
+        {column.name: bindparam(column.name) for column in WORKSPACE_COLUMNS if column.name != "id"}
+    )
+    .returning(*WORKSPACE_COLUMNS)
+)
+
+
 def create_workspace(
-    session: Session,
+    conn: Connection,
     name: str,
     origins: list[str],
     *,
@@ -52,54 +104,169 @@ def create_workspace(
     identity_mode: str = "off",
 ) -> NewWorkspace:
     secret_key = new_secret_key()
-    workspace = Workspace(
-        name=name,
-        public_key=new_public_key(),
-        secret_key_hash=hash_secret_key(secret_key),
-        secret_key_hint=secret_key_hint(secret_key),
-        identity_secret=new_identity_secret(),
-        identity_mode=identity_mode,
-        allowed_origins=origins,
-        default_locale=default_locale,
+    row = conn.one(
+        _CREATE,
+        {
+            "name": name,
+            "public_key": new_public_key(),
+            "secret_key_hash": hash_secret_key(secret_key),
+            "secret_key_hint": secret_key_hint(secret_key),
+            "identity_secret": new_identity_secret(),
+            "identity_secret_previous": None,
+            "identity_mode": identity_mode,
+            "allowed_origins": origins,
+            "default_locale": default_locale,
+            "theme": {},
+            "content_revision": 0,
+            "created_at": utcnow(),
+        },
     )
-    session.add(workspace)
-    session.flush()
-    return NewWorkspace(workspace, secret_key)
+    return NewWorkspace(workspace_of(row), secret_key)
 
 
-# Built once: every request looks a workspace up by one of its keys.
-_BY_PUBLIC_KEY = select(Workspace).where(col(Workspace.public_key) == bindparam("key"))
-_BY_SECRET_HASH = select(Workspace).where(col(Workspace.secret_key_hash) == bindparam("key"))
+_BY_ID = select(*WORKSPACE_COLUMNS).where(workspace.c.id == bindparam("id"))
+_BY_SECRET_HASH = select(*WORKSPACE_COLUMNS).where(workspace.c.secret_key_hash == bindparam("hash"))
+_ID_BY_SECRET_HASH = select(workspace.c.id).where(workspace.c.secret_key_hash == bindparam("hash"))
+_BY_PUBLIC_KEY = select(*WORKSPACE_COLUMNS).where(workspace.c.public_key == bindparam("key"))
+_ID_BY_PUBLIC_KEY = select(workspace.c.id).where(workspace.c.public_key == bindparam("key"))
+_ALL = select(workspace.c.id, workspace.c.public_key, workspace.c.name).order_by(workspace.c.id)
 
 
-def workspace_by_public_key(session: Session, public_key: str) -> Workspace | None:
-    return session.exec(_BY_PUBLIC_KEY, params={"key": public_key}).first()
+def workspace_by_id(conn: Connection, workspace_id: int) -> Workspace | None:
+    row = conn.one(_BY_ID, {"id": workspace_id})
+    return None if row is None else workspace_of(row)
 
 
-def workspace_by_secret_key(session: Session, secret_key: str) -> Workspace | None:
-    return session.exec(_BY_SECRET_HASH, params={"key": hash_secret_key(secret_key)}).first()
+def workspace_by_public_key(conn: Connection, public_key: str) -> Workspace | None:
+    row = conn.one(_BY_PUBLIC_KEY, {"key": public_key})
+    return None if row is None else workspace_of(row)
 
 
-def bump_content_revision(session: Session, workspace_id: int) -> None:
-    """After any change to published content: a new revision, and the event names its rules
-    count from now on (after the bump: see services/counted_events.py)."""
-    raw = Raw.of_session(session)
-    hold_exclusive(raw, workspace_id)
-    session.execute(
-        update(Workspace)
-        .where(col(Workspace.id) == workspace_id)
-        .values(content_revision=col(Workspace.content_revision) + 1)
+def workspace_by_secret_key(conn: Connection, secret_key: str) -> Workspace | None:
+    row = conn.one(_BY_SECRET_HASH, {"hash": hash_secret_key(secret_key)})
+    return None if row is None else workspace_of(row)
+
+
+def workspace_id_by_secret_hash(conn: Connection, key_hash: str) -> int | None:
+    """The hot path's lookup (event batches): the key hashed once by the caller."""
+    found = conn.scalar(_ID_BY_SECRET_HASH, {"hash": key_hash})
+    return None if found is None else int(found)
+
+
+def workspace_id_by_reference(conn: Connection, reference: str) -> int | None:
+    """A workspace named by its id or its public key (the CLI's --workspace)."""
+    if reference.isascii() and reference.isdigit() and len(reference) < 10:
+        row = workspace_by_id(conn, int(reference))
+        return None if row is None else row.id
+    found = conn.scalar(_ID_BY_PUBLIC_KEY, {"key": reference})
+    return None if found is None else int(found)
+
+
+def list_workspaces(conn: Connection) -> list[tuple[int, str, str]]:
+    """(id, public key, name) of every workspace."""
+    return [(row.id, row.public_key, row.name) for row in conn.all(_ALL)]
+
+
+_BUMP = (
+    update(workspace)
+    .where(workspace.c.id == bindparam("id"))
+    .values(content_revision=workspace.c.content_revision + 1)
+)
+
+
+def bump_content_revision(
+    conn: Connection, workspace_id: int, counted_names: Collection[str] = ()
+) -> None:
+    """After any change to published content (or to what a session answer holds besides
+    it: theme, default locale): a new revision, and `counted_names`, the event names of a
+    checklist being published, counted from now on (after the bump: see
+    services/counted_events.py)."""
+    hold_exclusive(conn, workspace_id)
+    conn.run(_BUMP, {"id": workspace_id})
+    count_new_names(conn, workspace_id, counted_names)
+
+
+# What a settings change of these names must also do: the widget's cached session answers
+# hold the theme and the locale fallback.
+_IN_SESSION_ANSWERS = frozenset({"theme", "default_locale"})
+
+
+def update_workspace(conn: Connection, workspace_id: int, changes: Mapping[str, Any]) -> Workspace:
+    """Change the named settings (name, allowed_origins, identity_mode, default_locale,
+    theme); the values are validated by the caller."""
+    if changes:
+        conn.run(update(workspace).where(workspace.c.id == workspace_id).values(dict(changes)))
+        if _IN_SESSION_ANSWERS & changes.keys():
+            bump_content_revision(conn, workspace_id)
+    found = workspace_by_id(conn, workspace_id)
+    assert found is not None
+    return found
+
+
+_ROTATE = (
+    update(workspace)
+    .where(workspace.c.id == bindparam("id"))
+    .values(
+        identity_secret_previous=workspace.c.identity_secret,
+        identity_secret=bindparam("secret"),
     )
-    sync_counted_names(raw, workspace_id)
+)
+_FINISH_ROTATION = (
+    update(workspace).where(workspace.c.id == bindparam("id")).values(identity_secret_previous=None)
+)
 
 
-def create_admin(
-    session: Session, email: str, password: str, workspace_roles: dict[int, str] | None = None
-) -> Admin:
-    admin = Admin(email=email.strip().lower(), password_hash=hash_password(password))
-    session.add(admin)
-    session.flush()
-    assert admin.id is not None
-    for workspace_id, role in (workspace_roles or {}).items():
-        session.add(WorkspaceAdmin(workspace_id=workspace_id, admin_id=admin.id, role=role))
-    return admin
+def rotate_identity_secret(conn: Connection, workspace_id: int) -> str:
+    """A new identity secret; the old one stays valid until the next rotation (or until
+    `finish_rotation`), so host backends switch over without a window of failures."""
+    secret = new_identity_secret()
+    conn.run(_ROTATE, {"id": workspace_id, "secret": secret})
+    return secret
+
+
+def finish_rotation(conn: Connection, workspace_id: int) -> None:
+    conn.run(_FINISH_ROTATION, {"id": workspace_id})
+
+
+_STATS = (
+    select(
+        identity_stat.c.day,
+        identity_stat.c.signed,
+        identity_stat.c.unsigned,
+        identity_stat.c.invalid,
+    )
+    .where(
+        identity_stat.c.workspace_id == bindparam("id"), identity_stat.c.day >= bindparam("since")
+    )
+    .order_by(identity_stat.c.day)
+)
+_STATS_TOTAL = select(
+    func.coalesce(func.sum(identity_stat.c.signed), 0),
+    func.coalesce(func.sum(identity_stat.c.unsigned), 0),
+    func.coalesce(func.sum(identity_stat.c.invalid), 0),
+).where(identity_stat.c.workspace_id == bindparam("id"), identity_stat.c.day >= bindparam("since"))
+
+
+def _since(days: int) -> str:
+    return (datetime.now(UTC) - timedelta(days=days - 1)).date().isoformat()
+
+
+def identity_stats(conn: Connection, ws: Workspace, days: int) -> dict[str, Any]:
+    """Widget sessions per day of the last `days` days by identity-token outcome."""
+    rows = conn.all(_STATS, {"id": ws.id, "since": _since(days)})
+    total = sum(r.signed + r.unsigned + r.invalid for r in rows)
+    signed = sum(r.signed for r in rows)
+    return {
+        "identity_mode": ws.identity_mode,
+        "days": [
+            {"day": r.day, "signed": r.signed, "unsigned": r.unsigned, "invalid": r.invalid}
+            for r in rows
+        ],
+        "coverage": round(signed / total, 4) if total else None,
+    }
+
+
+def identity_totals(conn: Connection, workspace_id: int, days: int) -> tuple[int, int, int]:
+    """(signed, unsigned, invalid) widget sessions of the last `days` days."""
+    signed, unsigned, invalid = conn.one(_STATS_TOTAL, {"id": workspace_id, "since": _since(days)})
+    return int(signed), int(unsigned), int(invalid)

@@ -1,0 +1,109 @@
+"""The one JSON error shape every endpoint answers with: domain errors mapped to their HTTP
+status here and nowhere else, HTTP-level refusals (`ApiError`: a body too large, bad JSON, a
+missing key), Starlette's HTTP errors and anything unexpected."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from shirube.errors import (
+    Conflict,
+    DomainError,
+    FieldError,
+    NotAllowed,
+    NotAuthenticated,
+    NotFound,
+    ValidationFailed,
+)
+from shirube.jsonresponse import JSONResponse
+
+logger = logging.getLogger("shirube")
+
+STATUS_OF: dict[type[DomainError], int] = {
+    ValidationFailed: 422,
+    NotFound: 404,
+    Conflict: 409,
+    NotAuthenticated: 401,
+    NotAllowed: 403,
+}
+
+
+@dataclass
+class ApiError(Exception):
+    """A refusal of the HTTP layer itself: `status` 4xx, a stable `code`, a `message`."""
+
+    status: int
+    code: str
+    message: str
+    fields: list[FieldError] = field(default_factory=list)
+    headers: dict[str, str] | None = None
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.code}: {self.message}"
+
+
+def status_of(exc: DomainError) -> int:
+    for kind in type(exc).__mro__:
+        status = STATUS_OF.get(kind)
+        if status is not None:
+            return status
+    return 400
+
+
+def error_body(code: str, message: str, fields: list[FieldError] | None = None) -> dict[str, Any]:
+    return {
+        "error": {
+            "code": code,
+            "message": message,
+            "fields": [f.as_json() for f in fields or []],
+        }
+    }
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+}
+
+
+def error_response(exc: ApiError | DomainError) -> Response:
+    if isinstance(exc, DomainError):
+        return JSONResponse(error_body(exc.code, exc.message, exc.fields), status_of(exc))
+    return JSONResponse(
+        error_body(exc.code, exc.message, exc.fields), status_code=exc.status, headers=exc.headers
+    )
+
+
+async def api_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError | DomainError)
+    return error_response(exc)
+
+
+async def http_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+    if exc.status_code == 404:
+        message = "no such endpoint"
+    return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
+
+
+async def server_error_handler(request: Request, exc: Exception) -> Response:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse(
+        error_body("internal_error", "the server failed to handle this request"),
+        status_code=500,
+    )

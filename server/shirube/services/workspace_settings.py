@@ -1,0 +1,51 @@
+"""What a workspace's settings may be: the validation the server API and the CLI share."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, Field, StringConstraints
+
+from shirube.services.event_schema import Locale
+from shirube.validation import Strict
+
+
+def _origin(value: str) -> str:
+    if value == "*":
+        return value
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an origin such as https://app.example.com, or *")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or "@" in parts.netloc:
+        raise ValueError("must be an origin only: scheme, host and port, no path")
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+Origin = Annotated[str, StringConstraints(max_length=300), AfterValidator(_origin)]
+
+
+class Theme(Strict):
+    brand_color: Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")] | None = None
+    # No ; { } < >: the value ends up in a CSS declaration inside the widget's shadow root.
+    font_family: (
+        Annotated[str, StringConstraints(max_length=200, pattern=r"^[^;{}<>]*$")] | None
+    ) = None
+    launcher_position: Literal["bottom-right", "bottom-left", "top-right", "top-left"] | None = None
+
+
+class WorkspacePatch(Strict):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    allowed_origins: list[Origin] | None = Field(default=None, max_length=50)
+    identity_mode: Literal["off", "observe", "enforce"] | None = None
+    default_locale: Locale | None = None
+    theme: Theme | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """The settings this patch sets, as they are stored."""
+        changes = self.model_dump(exclude_unset=True, exclude_none=True)
+        if "theme" in changes:
+            changes["theme"] = self.theme.model_dump(exclude_none=True) if self.theme else {}
+        if "allowed_origins" in changes:
+            changes["allowed_origins"] = sorted(set(changes["allowed_origins"]))
+        return changes

@@ -1,0 +1,190 @@
+"""`Connection`: one driver connection (sqlite3 or psycopg) and the only way code runs SQL.
+
+Statements are SQLAlchemy Core (storage/statements.py), compiled once per engine; parameters
+are passed by name in a dict, values as Python values (converted to their stored form by the
+type of the column they meet: storage/types.py). Rows come back as named tuples.
+
+The connection is in autocommit mode: each statement alone is atomic, and `transaction()`
+groups statements (BEGIN IMMEDIATE on SQLite, so that two processes never deadlock upgrading a
+read lock; a nested `transaction()` joins the one under way).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Any
+
+from psycopg.pq import TransactionStatus
+
+from shirube.storage.statements import Compiled, Statement, StatementCache
+from shirube.storage.types import iso_of_stored, stored_datetime
+
+Params = Mapping[str, Any]
+
+
+class Connection:
+    __slots__ = ("_statements", "driver", "is_sqlite", "used")
+
+    def __init__(self, driver: Any, statements: StatementCache) -> None:
+        self.driver = driver
+        self._statements = statements
+        self.is_sqlite = statements.is_sqlite
+        # Whether a statement has run: a unit of work whose connection turns out dead before
+        # that is safe to run again on a new one (storage/database.py).
+        self.used = False
+
+    # Statements -------------------------------------------------------------------------------
+
+    def all(self, statement: Statement, params: Params | None = None) -> list[Any]:
+        compiled = self._statements.get(statement)
+        rows = self._execute(compiled, params).fetchall()
+        return _shaped(compiled, rows)
+
+    def one(self, statement: Statement, params: Params | None = None) -> Any:
+        """The first row, or None."""
+        compiled = self._statements.get(statement)
+        row = self._execute(compiled, params).fetchone()
+        if row is None:
+            return None
+        return _shaped(compiled, [row])[0]
+
+    def scalar(self, statement: Statement, params: Params | None = None) -> Any:
+        """The first column of the first row, or None."""
+        row = self.one(statement, params)
+        return None if row is None else row[0]
+
+    def run(self, statement: Statement, params: Params | None = None) -> int:
+        """Run a statement whose rows nobody reads; return how many rows it changed."""
+        cursor = self._execute(self._statements.get(statement), params)
+        return int(cursor.rowcount)
+
+    def many(self, statement: Statement, rows: Sequence[Params]) -> None:
+        """The statement once per row of parameters (the driver's executemany)."""
+        if not rows:
+            return
+        compiled = self._statements.get(statement)
+        values = [_bound(compiled, row) for row in rows]
+        if self.is_sqlite:
+            self.driver.executemany(compiled.sql, values)
+        else:
+            with self.driver.cursor() as cursor:
+                cursor.executemany(compiled.sql, values)
+        self.used = True
+
+    def many_returning(self, statement: Statement, rows: Sequence[Params]) -> list[Any]:
+        """The statement once per row of parameters, with the rows each one returns (an
+        `INSERT … ON CONFLICT DO NOTHING RETURNING` tells which rows were new). One round trip
+        on PostgreSQL; SQLite's executemany returns no rows, so one call per row there."""
+        if not rows:
+            return []
+        compiled = self._statements.get(statement)
+        returned: list[Any] = []
+        if self.is_sqlite:
+            for row in rows:
+                returned += self._execute(compiled, row).fetchall()
+        else:
+            with self.driver.cursor() as cursor:
+                cursor.executemany(
+                    compiled.sql, [_bound(compiled, row) for row in rows], returning=True
+                )
+                self.used = True
+                while True:
+                    returned += cursor.fetchall()
+                    if not cursor.nextset():
+                        break
+        return _shaped(compiled, returned)
+
+    def _execute(self, compiled: Compiled, params: Params | None) -> Any:
+        cursor = self.driver.execute(compiled.sql, _bound(compiled, params or {}))
+        self.used = True
+        return cursor
+
+    # Transactions -----------------------------------------------------------------------------
+
+    @property
+    def in_transaction(self) -> bool:
+        if self.is_sqlite:
+            return bool(self.driver.in_transaction)
+        return bool(self.driver.info.transaction_status != TransactionStatus.IDLE)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """BEGIN … COMMIT around the block (ROLLBACK when it raises); inside a transaction
+        already under way, the block joins it."""
+        if self.in_transaction:
+            yield
+            return
+        if not self.is_sqlite:
+            with self.driver.transaction():
+                self.used = True
+                yield
+            return
+        self.driver.execute("BEGIN IMMEDIATE")
+        self.used = True
+        try:
+            yield
+        except BaseException:
+            self.rollback()
+            raise
+        self.driver.execute("COMMIT")
+
+    def rollback(self) -> None:
+        """End the transaction under way, if any (nothing to do when BEGIN itself failed or
+        the connection is gone)."""
+        if self.closed or not self.in_transaction:
+            return
+        self.driver.execute("ROLLBACK")
+
+    def pipeline(self) -> AbstractContextManager[Any]:
+        """Statements whose results nobody reads go to PostgreSQL together, in one round trip
+        (psycopg's pipeline mode); SQLite has no round trips to save."""
+        return nullcontext() if self.is_sqlite else self.driver.pipeline()
+
+    @property
+    def closed(self) -> bool:
+        return bool(getattr(self.driver, "closed", False))
+
+    # Stored values, for the hot paths that skip decoding (statements.stored) ------------------
+
+    def stored_time(self, value: Any) -> Any:
+        """A datetime in its stored form: ingestion converts each distinct time once."""
+        return stored_datetime(value, sqlite=self.is_sqlite)
+
+    @staticmethod
+    def iso(value: Any) -> str:
+        """A stored datetime (read with `stored()`) as the API writes it."""
+        return iso_of_stored(value)
+
+    @staticmethod
+    def iso_or_none(value: Any) -> str | None:
+        return None if value is None else iso_of_stored(value)
+
+
+def _bound(compiled: Compiled, params: Params) -> Params:
+    if compiled.defaults:
+        params = {**compiled.defaults, **params}
+    if not compiled.encoders:
+        return params
+    converted = dict(params)
+    for name, convert in compiled.encoders:
+        value = converted.get(name)
+        if value is not None:
+            converted[name] = convert(value)
+    return converted
+
+
+def _shaped(compiled: Compiled, rows: list[Any]) -> list[Any]:
+    row_type = compiled.row
+    if row_type is None:
+        return rows
+    decoders = compiled.decoders
+    if not decoders:
+        return [tuple.__new__(row_type, row) for row in rows]
+    shaped = []
+    for row in rows:
+        values = list(row)
+        for index, convert in decoders:
+            values[index] = convert(values[index])
+        shaped.append(tuple.__new__(row_type, values))
+    return shaped

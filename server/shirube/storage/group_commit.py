@@ -1,0 +1,111 @@
+"""Group commit: event batches that arrive while another is being written share its
+transaction (no savepoints: they doubled the pages SQLite copies).
+
+Most of a batch's cost on SQLite is its commit (the pages it dirtied go to the WAL) and the
+random index and counter pages it touches; batches written in one transaction share both.
+Each batch still succeeds or fails on its own: when one fails, the group is rolled back and
+every batch of it written again in its own transaction, so only the failing request gets the
+error. Answers are released only after the COMMIT, so an acknowledged event is always stored.
+
+Used where work runs on the event loop (`Database.inline`): the work is synchronous and never
+interleaves, and the loop itself is the queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Generic, TypeVar
+
+from shirube.storage.connection import Connection
+
+T = TypeVar("T")
+
+# Enough to share a commit, small enough that the first batch in a group is not kept long.
+MAX_GROUP = 16
+
+Work = Callable[[Connection], T]
+# Runs a unit of work on the event loop's connection, without a transaction of its own.
+RunOnLoop = Callable[[Work[None]], None]
+
+
+@dataclass
+class _Pending(Generic[T]):
+    work: Work[T]
+    done: asyncio.Future[T]
+
+
+class GroupCommitter:
+    def __init__(self, run_on_loop: RunOnLoop) -> None:
+        self._run_on_loop = run_on_loop
+        self._queue: list[_Pending[Any]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def run(self, work: Work[T]) -> T:
+        """Run `work` in a transaction shared with the batches queued meanwhile; return its
+        result once that transaction committed."""
+        done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._queue.append(_Pending(work, done))
+        if self._writer is None:
+            # A task of its own: a request that goes away must not strand the queue.
+            self._writer = asyncio.ensure_future(self._drain())
+        return await done
+
+    async def _drain(self) -> None:
+        try:
+            # Let the requests whose bodies are already here queue up behind the first.
+            await asyncio.sleep(0)
+            while self._queue:
+                group, self._queue = self._queue[:MAX_GROUP], self._queue[MAX_GROUP:]
+                try:
+                    # A connection found dead is replaced and the group written again: safe,
+                    # since a batch whose COMMIT may have landed is stored once (event ids).
+                    self._run_on_loop(partial(self._write, group=group))
+                except Exception as exc:
+                    # No connection to be had (PostgreSQL down): the batches still waiting
+                    # get the error, and the queue goes on with the next group.
+                    for pending in group:
+                        _settle(pending, exc=exc)
+                await asyncio.sleep(0)
+        finally:
+            self._writer = None
+            # Only a cancelled writer (the loop shutting down) leaves batches queued.
+            for pending in self._queue:
+                pending.done.cancel()
+            self._queue = []
+
+    def _write(self, conn: Connection, *, group: list[_Pending[Any]]) -> None:
+        try:
+            with conn.transaction():
+                results = [pending.work(conn) for pending in group]
+        except Exception:
+            if conn.closed:
+                raise
+            # Some batch failed: without savepoints (they double the pages SQLite copies),
+            # the group was rolled back and each batch is written again on its own.
+            for pending in group:
+                try:
+                    with conn.transaction():
+                        result = pending.work(conn)
+                except Exception as exc:
+                    if conn.closed:
+                        raise
+                    _settle(pending, exc=exc)
+                else:
+                    _settle(pending, result=result)
+            return
+        for pending, result in zip(group, results, strict=True):
+            _settle(pending, result=result)
+
+
+def _settle(pending: _Pending[Any], *, result: Any = None, exc: Exception | None = None) -> None:
+    # A request whose client went away has cancelled its future; its batch is stored anyway
+    # (a retry with the same ids is acknowledged and ignored).
+    if pending.done.done():
+        return
+    if exc is not None:
+        pending.done.set_exception(exc)
+    else:
+        pending.done.set_result(result)

@@ -1,0 +1,194 @@
+"""SQLAlchemy Core statements compiled once per engine, and the few constructs the engines
+spell differently.
+
+Services write every statement with SQLAlchemy Core, usually as a module-level constant with
+named `bindparam`s, and run it through `storage.Connection`. Each statement is compiled to the
+driver's SQL once per engine and kept (`StatementCache`, bounded); running it again costs a
+dict lookup. Going through SQLAlchemy's own execution instead (cache key, execution context,
+result object) measured 100-500 µs of Python per statement on these machines against 5-15 µs
+for the statement itself (docs/architecture.md), and the widget session and ingestion run
+several statements per request.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, namedtuple
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import bindparam, case, or_, type_coerce
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import insert as _insert
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement, ColumnElement
+from sqlalchemy.sql.expression import Executable
+from sqlalchemy.types import NullType
+
+from shirube.storage.types import Convert, Stored, ValueList, decoder, encoder
+
+# `INSERT … ON CONFLICT` for both engines: SQLite's compiler renders PostgreSQL's construct
+# (the clause is the same on both), so one statement serves both.
+insert = _insert
+
+
+def earliest(current: ColumnElement[Any], new: ColumnElement[Any]) -> ColumnElement[Any]:
+    """`new` when it comes before `current` (or `current` is NULL): a first time stays first
+    whatever order concurrent writers commit in. (Two-argument min() is SQLite's only.)"""
+    return case((or_(current.is_(None), new < current), new), else_=current)
+
+
+def latest(current: ColumnElement[Any], new: ColumnElement[Any]) -> ColumnElement[Any]:
+    """`new` when it comes after `current` (or `current` is NULL)."""
+    return case((or_(current.is_(None), new > current), new), else_=current)
+
+
+def stored(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """`column` read back as the driver gives it, not decoded (storage/types.Stored)."""
+    return type_coerce(column, Stored()).label(getattr(column, "name", None))
+
+
+class in_values(ColumnElement[Any]):
+    """`column IN (the list bound as :name)`, with one statement text for any length: an
+    array on PostgreSQL (`= ANY(:name)`), JSON text read by json_each() on SQLite. (Core's
+    expanding IN writes one text per list length: a statement per batch size.)"""
+
+    inherit_cache = False
+    # Not Boolean: SQLite, which has no booleans, would be given `… IN (…) = 1`, which no
+    # index serves.
+    type = NullType()
+
+    def __init__(self, column: ColumnElement[Any], name: str) -> None:
+        self.column = column
+        self.values = bindparam(name, type_=ValueList())
+
+
+@compiles(in_values, "sqlite")
+def _in_values_sqlite(element: in_values, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    return f"{column} IN (SELECT value FROM json_each({compiler.process(element.values, **kw)}))"
+
+
+@compiles(in_values, "postgresql")
+def _in_values_postgres(element: in_values, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    array = compiler.dialect.type_compiler_instance.process(element.column.type) + "[]"
+    return f"{column} = ANY(CAST({compiler.process(element.values, **kw)} AS {array}))"
+
+
+@dataclass(frozen=True)
+class ByEngine:
+    """One statement per engine, where the best way differs (e.g. inserting a batch from
+    arrays on PostgreSQL and from executemany on SQLite)."""
+
+    sqlite: Executable
+    postgresql: Executable
+
+
+Statement = Executable | ByEngine
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A statement as the driver runs it."""
+
+    sql: str
+    # Parameters given in the statement itself (literal values), under the call's own.
+    defaults: Mapping[str, Any]
+    # Bound values that need converting to their stored form (storage/types.encoder).
+    encoders: tuple[tuple[str, Convert], ...]
+    # Result columns that need converting back, by position; and the row type.
+    decoders: tuple[tuple[int, Convert], ...]
+    row: type[tuple[Any, ...]] | None
+
+
+def _result_columns(statement: Any) -> list[Any]:
+    for attribute in ("selected_columns", "exported_columns"):
+        columns = getattr(statement, attribute, None)
+        if columns is not None:
+            return list(columns)
+    return []
+
+
+def compile_for(statement: Executable, dialect: Dialect) -> Compiled:
+    assert isinstance(statement, ClauseElement)
+    compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
+    sql = str(compiled)
+    if "POSTCOMPILE" in sql:
+        raise TypeError("expanding IN lists write one statement per length: use in_values()")
+    sqlite_engine = dialect.name == "sqlite"
+    # Values written into the statement itself (`.values(x=None)`, literals in expressions).
+    defaults = {name: bind.value for name, bind in compiled.binds.items() if not bind.required}
+    encoders = tuple(
+        (name, convert)
+        for name, bind in compiled.binds.items()
+        if (convert := encoder(bind.type, sqlite=sqlite_engine)) is not None
+    )
+    columns = _result_columns(statement)
+    decoders = tuple(
+        (index, convert)
+        for index, column in enumerate(columns)
+        if (convert := decoder(column.type, sqlite=sqlite_engine)) is not None
+    )
+    row_type: type[tuple[Any, ...]] | None = None
+    if columns:
+        names = [
+            getattr(column, "key", None) or f"_{index}" for index, column in enumerate(columns)
+        ]
+        row_type = _row_type(names)
+    return Compiled(sql, defaults, encoders, decoders, row_type)
+
+
+def _row_type(names: list[str]) -> type[tuple[Any, ...]]:
+    """Rows read by position (`a, b = row`) or by name (`row.traits`)."""
+    return namedtuple("Row", names, rename=True)
+
+
+# Statements kept per engine: every module-level constant, plus room for the statements the
+# console and the server API build per request (each compiled again once it is pushed out).
+CACHE_SIZE = 1024
+
+
+class StatementCache:
+    """Compiled statements by statement object, the oldest compilation out first when full."""
+
+    def __init__(self, dialect: Dialect, size: int = CACHE_SIZE) -> None:
+        self.dialect = dialect
+        self.is_sqlite = dialect.name == "sqlite"
+        self._size = size
+        # By id(): statements are compared by identity (ClauseElement overloads ==), and the
+        # entry holds the statement, so its id cannot be reused while the entry lives.
+        self._entries: OrderedDict[int, tuple[Any, Compiled]] = OrderedDict()
+
+    def get(self, statement: Statement) -> Compiled:
+        if isinstance(statement, ByEngine):
+            statement = statement.sqlite if self.is_sqlite else statement.postgresql
+        key = id(statement)
+        entries = self._entries
+        entry = entries.get(key)
+        if entry is not None and entry[0] is statement:
+            return entry[1]
+        compiled = compile_for(statement, self.dialect)
+        entries[key] = (statement, compiled)
+        if len(entries) > self._size:
+            # Hits do not move entries (a hit is the hot path's only cost): the oldest
+            # compilation goes first, and the constants come back with their next use.
+            entries.popitem(last=False)
+        return compiled
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def sqlite_dialect() -> Dialect:
+    """SQLite's dialect with named parameters (`:name`), which sqlite3 binds from a dict."""
+    dialect: Dialect = sqlite.dialect(paramstyle="named")
+    return dialect
+
+
+def postgresql_dialect() -> Dialect:
+    """psycopg's dialect (`%(name)s`, bound from a dict)."""
+    dialect: Dialect = postgresql.psycopg.dialect()  # type: ignore[no-untyped-call]
+    return dialect

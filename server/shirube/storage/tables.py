@@ -1,0 +1,309 @@
+"""Every table, as SQLAlchemy Core `Table`s on one `metadata` (what the migrations must build:
+tests/test_migrations.py compares the two on both engines).
+
+High-volume tables (events and the progress projected from them) carry no foreign keys:
+ingestion inserts them in batches and the checks would cost more than they protect (users are
+upserted in the same transaction).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    text,
+)
+
+from shirube.storage.types import JSONType, UTCDateTime
+
+metadata = MetaData()
+
+IDENTITY_MODES = ("off", "observe", "enforce")
+ADMIN_ROLES = ("owner", "editor", "viewer")
+CONTENT_KINDS = ("tour", "checklist")
+TOUR_STATUSES = ("not_started", "in_progress", "dismissed", "completed")
+EVENT_SOURCES = ("widget", "server")
+
+
+def _id() -> Column[int]:
+    return Column("id", Integer, primary_key=True)
+
+
+def _key(name: str, length: int) -> Column[str]:
+    return Column(name, String(length), primary_key=True)
+
+
+def _text(name: str, length: int, *, nullable: bool = False) -> Column[str]:
+    return Column(name, String(length), nullable=nullable)
+
+
+def _time(name: str, *, nullable: bool = False) -> Column[object]:
+    return Column(name, UTCDateTime(), nullable=nullable)
+
+
+def _json(name: str) -> Column[object]:
+    return Column(name, JSONType, nullable=False)
+
+
+def _count(name: str, *, nullable: bool = False) -> Column[int]:
+    return Column(name, Integer, nullable=nullable)
+
+
+# Workspaces, their admins -------------------------------------------------------------------
+
+workspace = Table(
+    "workspace",
+    metadata,
+    _id(),
+    _text("name", 200),
+    Column("public_key", String(64), nullable=False, unique=True, index=True),
+    # sha256 of the secret key: keys are 256-bit random, so a fast hash finds them.
+    Column("secret_key_hash", String(64), nullable=False, unique=True, index=True),
+    _text("secret_key_hint", 16),
+    _text("identity_secret", 128),
+    # Kept valid next to the new secret while host backends roll over to it.
+    _text("identity_secret_previous", 128, nullable=True),
+    _text("identity_mode", 16),
+    _json("allowed_origins"),
+    _text("default_locale", 35),
+    _json("theme"),
+    # Bumped by every change of published content: caches of it key on this.
+    _count("content_revision"),
+    _time("created_at"),
+)
+
+admin = Table(
+    "admin",
+    metadata,
+    _id(),
+    Column("email", String(320), nullable=False, unique=True, index=True),
+    _text("password_hash", 200),
+    _time("created_at"),
+    # Part of every console session's fingerprint: sign-out moves it on, ending them all.
+    Column("session_epoch", Integer, nullable=False, server_default=text("0")),
+)
+
+workspace_admin = Table(
+    "workspace_admin",
+    metadata,
+    Column(
+        "workspace_id",
+        Integer,
+        ForeignKey("workspace.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("admin_id", Integer, ForeignKey("admin.id", ondelete="CASCADE"), primary_key=True),
+    _text("role", 16),
+)
+
+# A console sign-in under way or failed, in the last minutes (services/sign_in_throttle.py).
+sign_in_attempt = Table(
+    "sign_in_attempt",
+    metadata,
+    _id(),
+    _text("email", 320),
+    _text("address", 64),
+    _time("at"),
+    Index("ix_sign_in_attempt_email", "email", "at"),
+    Index("ix_sign_in_attempt_address", "address", "at"),
+    Index("ix_sign_in_attempt_at", "at"),
+)
+
+# Tours and checklists: an editable draft plus immutable, numbered published versions ---------
+
+content_item = Table(
+    "content_item",
+    metadata,
+    _id(),
+    Column(
+        "workspace_id",
+        Integer,
+        ForeignKey("workspace.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    _text("kind", 16),
+    _text("key", 64),
+    _json("draft"),
+    # The version end users see; None while unpublished.
+    _count("published_version", nullable=True),
+    # Highest version number ever used, so numbers are never reused after a rollback.
+    _count("latest_version"),
+    _time("created_at"),
+    _time("updated_at"),
+    UniqueConstraint("workspace_id", "kind", "key"),
+)
+
+content_version = Table(
+    "content_version",
+    metadata,
+    _id(),
+    Column(
+        "content_id", Integer, ForeignKey("content_item.id", ondelete="CASCADE"), nullable=False
+    ),
+    _count("version"),
+    _json("document"),
+    _time("published_at"),
+    # Set when this version republishes an earlier one (a rollback).
+    _count("restored_from", nullable=True),
+    UniqueConstraint("content_id", "version"),
+)
+
+# End users, companies and who belongs to which (keyed by the host's external ids) ------------
+
+end_user = Table(
+    "end_user",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    _key("external_id", 255),
+    _json("traits"),
+    _text("locale", 35, nullable=True),
+    _time("first_seen_at"),
+    _time("last_seen_at"),
+    # Moved on with every change to what a session shows of this user's progress
+    # (services/progress_cache.py).
+    Column("progress_rev", Integer, nullable=False, server_default=text("0")),
+)
+
+company = Table(
+    "company",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    _key("external_id", 255),
+    _json("traits"),
+    _time("created_at"),
+    _time("updated_at"),
+)
+
+membership = Table(
+    "membership",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    _key("user_id", 255),
+    _key("company_id", 255),
+    _time("created_at"),
+)
+
+# Events and the progress projected from them ------------------------------------------------
+
+event = Table(
+    "event",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    # Generated by the client: a retried batch carries the same ids and is not counted twice.
+    _key("id", 128),
+    _text("name", 100),
+    _json("properties"),
+    _text("user_id", 255),
+    _text("company_id", 255, nullable=True),
+    # When it happened (client time, clamped: services/ingest.py).
+    _time("timestamp"),
+    _time("received_at"),
+    _text("source", 16),
+    # A name's events, for copying them into `counted_event` when a rule starts counting it.
+    # Cheap to keep: each name's new rows go to the end of that name's range (an index by user
+    # was a random insert per event: services/counted_events.py).
+    Index("ix_event_name", "workspace_id", "name"),
+)
+
+# An event name that a published completion rule counts or has counted.
+counted_name = Table(
+    "counted_name",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    _key("name", 100),
+)
+
+# The events of counted names by user and name: the N-th one is one index lookup.
+counted_event = Table(
+    "counted_event",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    _key("user_id", 255),
+    _key("name", 100),
+    Column("timestamp", UTCDateTime(), primary_key=True),
+    _key("event_id", 128),
+)
+
+user_event_count = Table(
+    "user_event_count",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    _key("user_id", 255),
+    _key("name", 100),
+    _count("count"),
+    _time("first_at"),
+    _time("last_at"),
+)
+
+tour_progress = Table(
+    "tour_progress",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    _key("user_id", 255),
+    _key("tour_key", 64),
+    _text("status", 16),
+    _text("current_step", 64, nullable=True),
+    # Client time of the event that set current_step: the latest one wins, whatever the order
+    # in which concurrent batches arrive.
+    _time("current_step_at", nullable=True),
+    _count("version", nullable=True),
+    _time("started_at", nullable=True),
+    _time("completed_at", nullable=True),
+    _time("dismissed_at", nullable=True),
+    _time("updated_at"),
+)
+
+tour_step_seen = Table(
+    "tour_step_seen",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    _key("user_id", 255),
+    _key("tour_key", 64),
+    _key("step_id", 64),
+    _time("first_seen_at"),
+)
+
+checklist_item_progress = Table(
+    "checklist_item_progress",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    _key("user_id", 255),
+    _key("checklist_key", 64),
+    _key("item_id", 64),
+    _time("completed_at"),
+    # event | tour_completed | page_visited | manual
+    _text("completed_by", 32),
+    _text("event_id", 128, nullable=True),
+)
+
+survey_answer = Table(
+    "survey_answer",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    _key("event_id", 128),
+    _text("user_id", 255),
+    _text("checklist_key", 64),
+    _count("rating"),
+    _text("comment", 2000, nullable=True),
+    _time("answered_at"),
+    Index("ix_survey_answer_user", "workspace_id", "user_id"),
+)
+
+# Widget sessions per day by identity-token outcome, so a team sees coverage before switching
+# verification to enforce.
+identity_stat = Table(
+    "identity_stat",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    _key("day", 10),
+    _count("signed"),
+    _count("unsigned"),
+    _count("invalid"),
+)
