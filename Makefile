@@ -42,8 +42,10 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
-# Rebuild the widget bundle the server serves (committed, so the server runs without node).
-widget: $(NODE_STAMP)
+# Rebuild the widget bundle the server serves (committed, so the server runs without node),
+# after writing the identifier patterns it shares with the server into its source.
+widget: $(NODE_STAMP) $(STAMP)
+	$(BIN)/python -m shirube.identifiers
 	npm run build --prefix widget
 
 bench: setup browser

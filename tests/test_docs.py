@@ -12,6 +12,7 @@ from shirube.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 API_DOC = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+ARCHITECTURE = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
 
 
 def test_every_setting_is_in_the_readme() -> None:
@@ -48,4 +49,16 @@ def test_every_command_is_in_the_readme() -> None:
 
     walk(main, "")
     missing = sorted(command for command in commands if f"`{command}" not in README)
+    assert missing == []
+
+
+def test_every_module_is_in_the_architecture_map() -> None:
+    package = ROOT / "server" / "shirube"
+    modules = [
+        path.relative_to(package).as_posix()
+        for path in package.rglob("*.py")
+        if path.name != "__init__.py" and "versions" not in path.parts
+    ]
+    assert len(modules) > 50
+    missing = sorted(module for module in modules if f"`{module}`" not in ARCHITECTURE)
     assert missing == []

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
-import psycopg
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 
 from shirube import __version__
 from shirube.errors import DomainError
 from shirube.settings import Settings, SettingsError, load_settings
 from shirube.storage import Connection, Database
+from shirube.storage.database import DATABASE_ERRORS
 
 T = TypeVar("T")
 
@@ -43,7 +41,7 @@ def _with_database(settings: Settings, work: Callable[[Database], T]) -> T:
     database = Database(settings.database_url)
     try:
         return work(database)
-    except (SQLAlchemyError, sqlite3.Error, psycopg.Error) as exc:
+    except DATABASE_ERRORS as exc:
         fail(f"database {database.engine.url.render_as_string()}: {_database_error(exc)}")
     finally:
         database.dispose()

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-import orjson
 from starlette.responses import Response
 
-
-def dumps(content: Any) -> bytes:
-    try:
-        return orjson.dumps(content)
-    except TypeError:
-        # orjson stops at 64-bit integers and 255 levels of nesting; stored JSON may hold
-        # either (PostgreSQL's JSONB turns 1e20 into an integer), so fall back, never fail.
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+from shirube.jsontext import dumps
 
 
 class JSONResponse(Response):

@@ -86,10 +86,7 @@ def test_a_client_gone_away_does_not_strand_the_group(database: Database) -> Non
         pytest.skip("group commit serves the event-loop paths")
 
     async def scenario() -> list[object]:
-        tasks = [
-            asyncio.ensure_future(_grouped(database, name))
-            for name in ("a", "gone", "b")
-        ]
+        tasks = [asyncio.ensure_future(_grouped(database, name)) for name in ("a", "gone", "b")]
         await asyncio.sleep(0)  # all three queued, the writer not yet run
         tasks[1].cancel()
         return await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,5 +1,5 @@
 """Page patterns in the widget (`widget/src/routes.ts`): the server's rules exactly
-(`PageMatcher` in server/shirube/services/published.py), in linear time."""
+(`PageMatcher` in server/shirube/content/pages.py), in linear time."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, Route, expect
-from shirube.services.published import PageMatcher, url_without_query
+from shirube.content.pages import PageMatcher, url_without_query
 
 from tests.widget.helpers import card
 from tests.widget.servers import HostPages, LiveShirube

@@ -75,7 +75,8 @@ export function createWidget(server: string, publicKey: string) {
    *  reach the queued event. */
   function track(name: string, properties?: Record<string, unknown>): void {
     try {
-      if (!/^[A-Za-z0-9][\w.:$ -]{0,99}$/.test(name) || (properties != null && (typeof properties !== "object" || Array.isArray(properties))))
+      // The literal is written by `python -m shirube.identifiers` (server/shirube/identifiers.py).
+      if (!/* HOST_EVENT_NAME */ /^[A-Za-z0-9][\w.:$ -]{0,99}$/.test(name) || (properties != null && (typeof properties !== "object" || Array.isArray(properties))))
         throw 0;
       properties = properties ? JSON.parse(JSON.stringify(properties)) : undefined;
     } catch {

@@ -14,10 +14,16 @@ from starlette.types import Scope
 
 from shirube.console import auth, pages
 from shirube.console.headers import SecurityHeaders
-from shirube.console.render import html_error, html_server_error, template_environment
+from shirube.console.render import (
+    html_domain_error,
+    html_error,
+    html_server_error,
+    template_environment,
+)
 from shirube.console.sessions import ConsoleSessions, derive_key
 from shirube.console.state import Console, ProvideConsole
 from shirube.context import AppContext
+from shirube.errors import DomainError
 from shirube.settings import Settings
 
 CONSOLE_PATH = "/console"
@@ -68,7 +74,11 @@ def console_mount(settings: Settings, context: AppContext) -> Mount:
             # (database down) too: the app's own handler would answer JSON without our headers.
             Middleware(
                 ExceptionMiddleware,
-                handlers={HTTPException: html_error, Exception: html_server_error},
+                handlers={
+                    HTTPException: html_error,
+                    DomainError: html_domain_error,
+                    Exception: html_server_error,
+                },
             ),
         ],
     )

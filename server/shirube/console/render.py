@@ -13,8 +13,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from shirube.api.errors import status_of
 from shirube.console.sessions import csrf_token
 from shirube.console.state import console_of
+from shirube.errors import DomainError
 from shirube.services.admins import Admin
 
 logger = logging.getLogger("shirube")
@@ -97,6 +99,13 @@ async def html_error(request: Request, exc: Exception) -> Response:
     # Starlette's own headers on its errors (Allow on a 405, as HTTP requires).
     page.headers.update(exc.headers or {})
     return page
+
+
+async def html_domain_error(request: Request, exc: Exception) -> Response:
+    """A service's refusal (shirube.errors), with the status the API gives it."""
+    assert isinstance(exc, DomainError)
+    status = status_of(exc)
+    return render(request, "error.html", {"status": status, "message": exc.message}, status=status)
 
 
 async def html_server_error(request: Request, exc: Exception) -> Response:

@@ -12,6 +12,7 @@ from typing import Annotated, TypeGuard
 from pydantic import AfterValidator, Field
 
 from shirube.content.base import show
+from shirube.identifiers import EVENT_NAME_RE, ID_RE, KEY_RE
 
 KEY_MAX = 64
 ID_MAX = 64
@@ -19,10 +20,6 @@ EVENT_MAX = 100
 PAGE_MAX = 500
 URL_MAX = 2000
 
-# fullmatch, never `$`: `$` also matches before a trailing newline.
-_KEY_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
-_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
-_EVENT_RE = re.compile(r"[A-Za-z0-9$][A-Za-z0-9_.:$ -]{0,99}")
 
 # Whitespace, control characters and backslashes are refused everywhere in an address:
 # browsers drop tabs/newlines and read `\` as `/`, so `/\evil.example` or `/\t/evil.example`
@@ -37,7 +34,7 @@ _ADDRESS_RE = re.compile(
 
 
 def _key(value: str) -> str:
-    if not _KEY_RE.fullmatch(value):
+    if not KEY_RE.fullmatch(value):
         raise ValueError(
             f"{show(value)} is not a valid key: use 1–{KEY_MAX} lowercase letters, digits, "
             "'-' or '_', starting with a letter or digit"
@@ -46,7 +43,7 @@ def _key(value: str) -> str:
 
 
 def _id(value: str) -> str:
-    if not _ID_RE.fullmatch(value):
+    if not ID_RE.fullmatch(value):
         raise ValueError(
             f"{show(value)} is not a valid id: use 1–{ID_MAX} letters, digits, '-' or '_', "
             "starting with a letter or digit"
@@ -55,7 +52,7 @@ def _id(value: str) -> str:
 
 
 def _event(value: str) -> str:
-    if not _EVENT_RE.fullmatch(value):
+    if not EVENT_NAME_RE.fullmatch(value):
         raise ValueError(
             f"{show(value)} is not a valid event name: use 1–{EVENT_MAX} letters, digits, "
             "spaces or '_ . : $ -', starting with a letter, digit or '$'"
@@ -86,11 +83,11 @@ def _url(value: str) -> str:
 
 
 def is_key(value: object) -> TypeGuard[str]:
-    return isinstance(value, str) and _KEY_RE.fullmatch(value) is not None
+    return isinstance(value, str) and KEY_RE.fullmatch(value) is not None
 
 
 def is_id(value: object) -> TypeGuard[str]:
-    return isinstance(value, str) and _ID_RE.fullmatch(value) is not None
+    return isinstance(value, str) and ID_RE.fullmatch(value) is not None
 
 
 Key = Annotated[str, AfterValidator(_key)]

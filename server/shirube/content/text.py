@@ -6,24 +6,22 @@ Use `LocalizedText` (bodies, up to 2000 characters) or `TitleText` (titles and l
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
 
 from shirube.content.base import not_blank, show
+from shirube.identifiers import CONTENT_LOCALE_RE
 
 Text = str | dict[str, str]
 
 TITLE_MAX = 200
 BODY_MAX = 2000
 
-_LOCALE_RE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
-
 
 def is_locale(value: str) -> bool:
-    return _LOCALE_RE.fullmatch(value) is not None
+    return CONTENT_LOCALE_RE.fullmatch(value) is not None
 
 
 def _check_translations(value: dict[str, str]) -> dict[str, str]:

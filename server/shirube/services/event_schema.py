@@ -13,27 +13,25 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field, StringConstraints, ValidationError
 
 from shirube.errors import FieldError, ValidationFailed
-from shirube.jsonresponse import dumps
+from shirube.identifiers import EVENT_ID, EVENT_NAME, ID, KEY, LOCALE, anchored
+from shirube.jsontext import dumps
 from shirube.validation import MAX_DB_INT, Strict, field_errors
 
-# The limits of traits and ids, also read by api/session_body.py's plain check.
+# The limits of traits and ids.
 MAX_TRAITS = 100
 MAX_TRAIT_NAME = 64
 MAX_TRAIT_TEXT = 1000
 MAX_TRAIT_LIST = 100
 MAX_EXTERNAL_ID = 255
-LOCALE_PATTERN = r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*"
-
 EventId = Annotated[
-    str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$")
+    str, StringConstraints(min_length=1, max_length=128, pattern=anchored(EVENT_ID))
 ]
 EventName = Annotated[
-    str,
-    StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9$][A-Za-z0-9_.:$ \-]*$"),
+    str, StringConstraints(min_length=1, max_length=100, pattern=anchored(EVENT_NAME))
 ]
 ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=MAX_EXTERNAL_ID)]
-ContentKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]{0,63}$")]
-ItemId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")]
+ContentKey = Annotated[str, StringConstraints(pattern=anchored(KEY))]
+ItemId = Annotated[str, StringConstraints(pattern=anchored(ID))]
 
 MAX_BATCH = 1000
 MAX_PROPERTIES_BYTES = 32 * 1024
@@ -215,7 +213,7 @@ def _trait_value(value: Any) -> Any:
 TraitName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TRAIT_NAME)]
 TraitValue = Annotated[Any, AfterValidator(_trait_value)]
 Traits = Annotated[dict[TraitName, TraitValue], Field(max_length=MAX_TRAITS)]
-Locale = Annotated[str, StringConstraints(pattern=f"^{LOCALE_PATTERN}$")]
+Locale = Annotated[str, StringConstraints(pattern=anchored(LOCALE))]
 
 
 class CompanyIn(Strict):

@@ -17,7 +17,7 @@ from shirube.services.completions import (
     read_counts,
     store_completions,
 )
-from shirube.services.people import read_user
+from shirube.services.identify import read_user
 from shirube.services.published import EventRule, ItemRef, PublishedCache, PublishedChecklist
 from shirube.services.workspaces import Workspace
 from shirube.storage import Connection, in_values, stored

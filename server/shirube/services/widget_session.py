@@ -19,10 +19,10 @@ from sqlalchemy import String, bindparam, select
 from sqlalchemy.sql import Select
 
 from shirube.errors import NotAllowed, NotAuthenticated
-from shirube.jsonresponse import dumps
+from shirube.jsontext import dumps
 from shirube.security.identity import verify_identity_token
 from shirube.security.widget_tokens import WidgetIdentity, issue_widget_token
-from shirube.services.people import (
+from shirube.services.identify import (
     Statement,
     StoredUser,
     identify_company,

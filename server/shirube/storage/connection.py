@@ -59,18 +59,21 @@ class Connection:
         cursor = self._execute(self._statements.get(statement), params)
         return int(cursor.rowcount)
 
-    def many(self, statement: Statement, rows: Sequence[Params]) -> None:
-        """The statement once per row of parameters (the driver's executemany)."""
+    def many(self, statement: Statement, rows: Sequence[Params]) -> int:
+        """The statement once per row of parameters (the driver's executemany); return how
+        many rows they changed in all."""
         if not rows:
-            return
+            return 0
         compiled = self._statements.get(statement)
         values = [_bound(compiled, row) for row in rows]
         if self.is_sqlite:
-            self.driver.executemany(compiled.sql, values)
+            changed = self.driver.executemany(compiled.sql, values).rowcount
         else:
             with self.driver.cursor() as cursor:
                 cursor.executemany(compiled.sql, values)
+                changed = cursor.rowcount
         self.used = True
+        return int(changed)
 
     def many_returning(self, statement: Statement, rows: Sequence[Params]) -> list[Any]:
         """The statement once per row of parameters, with the rows each one returns (an

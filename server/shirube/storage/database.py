@@ -28,6 +28,7 @@ import anyio.to_thread
 import psycopg
 from psycopg.types.json import set_json_loads
 from sqlalchemy import Engine, Select, create_engine, event, literal_column, make_url, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from shirube.storage.connection import Connection
@@ -36,6 +37,9 @@ from shirube.storage.statements import StatementCache, postgresql_dialect, sqlit
 from shirube.storage.types import json_loads
 
 T = TypeVar("T")
+
+# What a database that is unreachable, or refuses, raises (for the CLI's one-line errors).
+DATABASE_ERRORS = (SQLAlchemyError, sqlite3.Error, psycopg.Error)
 C = TypeVar("C")
 
 SQLITE_BUSY_TIMEOUT_MS = 5000

@@ -7,19 +7,17 @@ Python values: timezone-aware UTC datetimes, dicts and lists for JSON.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 from psycopg.types.json import Jsonb
 from sqlalchemy import JSON, DateTime
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from shirube.jsontext import may_hold_big_integers
+from shirube.jsontext import dumps, loads
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -63,19 +61,11 @@ class ValueList(TypeEngine[Any]):
         return "VALUELIST"
 
 
-def json_loads(text: str | bytes | memoryview) -> Any:
-    """orjson, except for text with integers beyond 64 bits, which orjson rounds to floats."""
-    data = text.encode() if isinstance(text, str) else bytes(text)
-    if may_hold_big_integers(data):
-        return json.loads(data)
-    return orjson.loads(data)
+json_loads = loads
 
 
 def json_text(value: Any) -> str:
-    try:
-        return orjson.dumps(value).decode()
-    except TypeError:  # integers beyond 64 bits: the standard library writes them
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return dumps(value).decode()
 
 
 def stored_datetime(value: datetime, *, sqlite: bool) -> Any:

@@ -1,4 +1,4 @@
-"""Identify calls that race (services/people.py): each one read the user before the other
+"""Identify calls that race (services/identify.py): each one read the user before the other
 wrote, and each must still keep the keys it sent."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from shirube.services.people import (
+from shirube.services.identify import (
     StoredUser,
     identify_company,
     identify_user,
