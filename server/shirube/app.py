@@ -41,6 +41,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
     `shirube db upgrade` run them, so tests and tools control when the schema changes."""
     db = database or Database(settings.database_url)
     context = AppContext.build(settings, db)
+    session = widget.WidgetSession(context)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -52,7 +53,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         *health.routes,
         *openapi.routes,
         *events.routes,
-        *widget.routes,
+        *widget.routes(session),
         *widget_assets.routes(),
         *content.routes,
         *people.routes,
@@ -63,7 +64,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
     ]
     middleware = [
         # First: the widget session skips the rest of the stack (api/widget.py says why).
-        Middleware(Shortcut, path=widget.SESSION_PATH, endpoint=widget.widget_session),
+        Middleware(Shortcut, path=widget.SESSION_PATH, endpoint=session),
         Middleware(RejectNulMiddleware),
         Middleware(WidgetCORSMiddleware),
     ]

@@ -20,6 +20,7 @@ from shirube.services import widget_session
 from shirube.services.ingest import NewEvent, ingest_batch
 from shirube.services.progress import pending_completions, read_progress, record_completions
 from shirube.services.published import PublishedCache, current_content
+from shirube.services.session_answer import SessionAnswer
 from shirube.services.workspaces import bump_content_revision
 from shirube.storage import Connection, Database
 from sqlalchemy import text
@@ -204,6 +205,39 @@ def test_another_instance_sees_progress_made_through_this_one(client, second_ins
     seen = _seen(open_session(second_instance, workspace, "u1"))
     assert seen["tour"]["current_step"] == "s2"
     assert "guide" in seen["checklist"]["completed_items"]
+
+
+def test_a_kept_answer_is_the_answer_encoded_afresh(client, workspace, reads, monkeypatch):
+    """The parts of a user's answer kept with their progress (services/session_answer.py):
+    the next session gives the same tours and checklists without encoding them again, in
+    another locale encodes them again, and after a change shows the change."""
+    _content(client, workspace)
+    welcome = {"id": "hello", "kind": "modal", "title": {"ja": "ようこそ", "en": "Welcome"}}
+    publish(client, workspace, "tour", {"key": "hello", "name": "Hello", "steps": [welcome]})
+    open_session(client, workspace, "u1", locale="ja")  # stores the user
+    token = open_session(client, workspace, "u1", locale="ja")["token"]
+    encoded: list[str | None] = []
+    real = SessionAnswer._parts
+
+    def counting(self: SessionAnswer, progress: Any) -> Any:
+        encoded.append(self.locale)
+        return real(self, progress)
+
+    monkeypatch.setattr(SessionAnswer, "_parts", counting)
+    first = open_session(client, workspace, "u1", locale="ja")
+    again = open_session(client, workspace, "u1", locale="ja")
+    assert encoded == [] and reads == ["u1"]
+    assert (first["tours"], first["checklists"]) == (again["tours"], again["checklists"])
+    english = open_session(client, workspace, "u1", locale="en")
+    assert encoded == ["en"]
+    assert by_key(first["tours"], "hello")["steps"][0]["title"] == "ようこそ"
+    assert by_key(english["tours"], "hello")["steps"][0]["title"] == "Welcome"
+    _host_ticks_item(client, workspace, "u1", token)
+    assert (
+        "guide"
+        in _seen(open_session(client, workspace, "u1", locale="en"))["checklist"]["completed_items"]
+    )
+    assert encoded == ["en", "en"]
 
 
 def test_cache_size_zero_keeps_nothing(settings, workspace, reads):

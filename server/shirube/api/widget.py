@@ -60,13 +60,15 @@ def session_request(data: Any) -> tuple[str, SessionRequest]:
 
 
 def request_of(body: SessionBody) -> SessionRequest:
+    # The traits are dicts of pydantic's own making: nobody else holds them.
+    company = body.company
     return SessionRequest(
-        user_id=body.user_id,
-        traits=dict(body.traits) if body.traits is not None else None,
-        locale=body.locale.replace("_", "-") if body.locale else None,
-        company_id=body.company.id if body.company else None,
-        company_traits=dict(body.company.traits) if body.company and body.company.traits else None,
-        identity_token=body.identity_token,
+        body.user_id,
+        body.traits,
+        body.locale.replace("_", "-") if body.locale else None,
+        company.id if company is not None else None,
+        (company.traits or None) if company is not None else None,
+        body.identity_token,
     )
 
 
@@ -84,10 +86,14 @@ class WidgetSession:
     request ahead of all of them, and this endpoint builds its answer from the ASGI messages,
     CORS pair included. The Route that names it too answers the other methods (405).
     Unexpected errors propagate to Starlette's `ServerErrorMiddleware`, outside the shortcut.
+    One per application (`create_app`), holding its context.
     """
 
+    def __init__(self, context: AppContext) -> None:
+        self.context = context
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        context: AppContext = scope["app"].state.shirube
+        context = self.context
         origin: bytes | None = None
         declared: bytes | None = None
         for name, value in scope["headers"]:
@@ -133,9 +139,6 @@ class WidgetSession:
         await send({"type": "http.response.body", "body": answer})
 
 
-widget_session = WidgetSession()
-
-
 async def widget_events(request: Request) -> Response:
     ctx = get_context(request)
     batch = await read_model(request, WidgetEventBatch, ctx.settings.max_body_bytes)
@@ -158,7 +161,8 @@ async def widget_events(request: Request) -> Response:
     return JSONResponse(body)
 
 
-routes = [
-    Route(SESSION_PATH, widget_session, methods=["POST"]),
-    Route("/api/v1/widget/events", widget_events, methods=["POST"]),
-]
+def routes(session: WidgetSession) -> list[Route]:
+    return [
+        Route(SESSION_PATH, session, methods=["POST"]),
+        Route("/api/v1/widget/events", widget_events, methods=["POST"]),
+    ]

@@ -5,12 +5,12 @@ Reserved events drive progress, so their properties are checked as strictly as c
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, StringConstraints, ValidationError
+from pydantic import AfterValidator, Field, GetPydanticSchema, StringConstraints, ValidationError
+from pydantic_core import core_schema
 
 from shirube.errors import FieldError, ValidationFailed
 from shirube.identifiers import EVENT_ID, EVENT_NAME, ID, KEY, LOCALE, anchored
@@ -189,29 +189,31 @@ _TRAIT_TYPES = (
 )
 
 
-def _is_scalar(value: Any) -> bool:
-    if isinstance(value, str):
-        return len(value) <= MAX_TRAIT_TEXT
-    if isinstance(value, float):
-        return math.isfinite(value)
-    return value is None or isinstance(value, int | bool)
-
-
-def _trait_value(value: Any) -> Any:
-    """One clear message instead of one error per union branch."""
-    if _is_scalar(value):
-        return value
-    if (
-        isinstance(value, list)
-        and len(value) <= MAX_TRAIT_LIST
-        and all(item is not None and _is_scalar(item) for item in value)
-    ):
-        return value
-    raise ValueError(f"must be {_TRAIT_TYPES}")
+def _trait_value_schema(_source: Any, _handler: Any) -> core_schema.CoreSchema:
+    """Checked by pydantic's core, with no Python call per value (a validator per trait value
+    cost more than the rest of a widget session's validation), and one clear message instead
+    of one error per kind of value tried."""
+    scalars: list[core_schema.CoreSchema | tuple[core_schema.CoreSchema, str]] = [
+        core_schema.str_schema(max_length=MAX_TRAIT_TEXT, strict=True),
+        core_schema.bool_schema(strict=True),
+        core_schema.int_schema(strict=True),
+        core_schema.float_schema(allow_inf_nan=False, strict=True),
+    ]
+    return core_schema.union_schema(
+        [
+            *scalars,
+            core_schema.none_schema(),
+            core_schema.list_schema(core_schema.union_schema(scalars), max_length=MAX_TRAIT_LIST),
+        ],
+        # The first kind that takes the value wins; `smart` would try every kind each time.
+        mode="left_to_right",
+        custom_error_type="trait_value",
+        custom_error_message=f"must be {_TRAIT_TYPES}",
+    )
 
 
 TraitName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TRAIT_NAME)]
-TraitValue = Annotated[Any, AfterValidator(_trait_value)]
+TraitValue = Annotated[Any, GetPydanticSchema(_trait_value_schema)]
 Traits = Annotated[dict[TraitName, TraitValue], Field(max_length=MAX_TRAITS)]
 Locale = Annotated[str, StringConstraints(pattern=anchored(LOCALE))]
 

@@ -54,6 +54,9 @@ class UserProgress:
     surveys: set[str] = field(default_factory=set)
     # Stored event counts of the names that completion rules use, when read with the rest.
     counts: dict[str, int] | None = None
+    # The session answer's tours and checklists as last encoded from this progress, for a
+    # progress kept between sessions (services/session_answer.py); never copied.
+    encoded: Any = field(default=None, compare=False, repr=False)
 
 
 _NULL = null()

@@ -19,9 +19,8 @@ from sqlalchemy import String, bindparam, select
 from sqlalchemy.sql import Select
 
 from shirube.errors import NotAllowed, NotAuthenticated
-from shirube.jsontext import dumps
 from shirube.security.identity import verify_identity_token
-from shirube.security.widget_tokens import WidgetIdentity, issue_widget_token
+from shirube.security.widget_tokens import widget_token
 from shirube.services.identify import (
     Statement,
     StoredUser,
@@ -32,14 +31,13 @@ from shirube.services.identify import (
 )
 from shirube.services.progress import (
     UserProgress,
-    checklist_progress_json,
     pending_completions,
     read_progress,
     record_completions,
-    tour_progress_json,
 )
 from shirube.services.progress_cache import ProgressCache
-from shirube.services.published import PROGRESS, PublishedCache
+from shirube.services.published import PublishedCache
+from shirube.services.session_answer import SessionAnswer
 from shirube.storage import Connection, insert, stored
 from shirube.storage.tables import company, end_user, identity_stat, membership, workspace
 from shirube.storage.types import json_loads
@@ -241,19 +239,27 @@ def open_session(
         if member is None:
             writes.append(membership_insert(ws, request.user_id, request.company_id, now))
 
-    tours, checklists, count_names = published.targeted(user.traits, company)
-    progress_key = (ws, request.user_id, progress_rev, published.revision, count_names)
+    targeted = published.targeted(user.traits, company)
+    progress_key = (ws, request.user_id, progress_rev, published.revision, targeted.count_names)
     kept = None if progress_rev is None else progress_cache.get(progress_key)
     if kept is not None:
         progress = kept
     elif progress_rev is None:
         # No row, so no progress either: whatever stores progress upserts the user with it.
-        progress = UserProgress(counts={} if count_names else None)
+        progress = UserProgress(counts={} if targeted.count_names else None)
     else:
-        progress = read_progress(conn, ws, request.user_id, count_names)
-    completions = pending_completions(conn, ws, request.user_id, checklists, progress)
+        progress = read_progress(conn, ws, request.user_id, targeted.count_names)
+    locale = user.locale or workspace.default_locale
+    answer = SessionAnswer(targeted, locale, workspace.default_locale)
+    # A progress kept with its encoded answer had nothing to catch up when it was encoded,
+    # and catching up depends on nothing else (the counts it needs are kept with it).
+    completions = (
+        []
+        if answer.encoded_in(progress)
+        else pending_completions(conn, ws, request.user_id, targeted.checklists, progress)
+    )
     if completions:
-        progress = replace(progress)  # what the cache keeps is never changed
+        progress = replace(progress, encoded=None)  # what the cache keeps is never changed
     elif kept is None and progress_rev is not None:
         progress_cache.put(progress_key, progress)
     if writes or completions:
@@ -262,38 +268,12 @@ def open_session(
             if completions:
                 record_completions(conn, ws, request.user_id, completions, progress)
 
-    locale = user.locale or workspace.default_locale
-    default_locale = workspace.default_locale
-    identity = WidgetIdentity(ws, request.user_id, request.company_id)
-    token = issue_widget_token(identity, token_secret, token_ttl)
-    head = dumps(
-        {
-            "token": token,
-            "expires_in": token_ttl,
-            "user": {"id": request.user_id, "company_id": request.company_id, "locale": locale},
-            "workspace": {"default_locale": default_locale, "theme": workspace.theme},
-            "revision": published.revision,
-        }
-    )
-    # One join of bytes encoded once per version and locale with this user's progress: the
-    # 20 KB answer is copied once (joining per list first copied it twice).
-    parts = [head[:-1], b',"tours":[']
-    separator = b""
-    for tour in tours:
-        tour_row = progress.tours.get(tour.doc.key)
-        if tour_row is None:
-            parts += (separator, tour.not_started_json(locale, default_locale))
-        else:
-            progress_json = dumps(tour_progress_json(tour_row))
-            parts += (separator, tour.opened_json(locale, default_locale), PROGRESS, progress_json)
-            parts.append(b"}")
-        separator = b","
-    parts.append(b'],"checklists":[')
-    separator = b""
-    for checklist in checklists:
-        progress_json = dumps(checklist_progress_json(checklist, progress))
-        parts += (separator, checklist.opened_json(locale, default_locale), PROGRESS, progress_json)
-        parts.append(b"}")
-        separator = b","
-    parts.append(b"]}")
-    return b"".join(parts)
+    token = widget_token(ws, request.user_id, request.company_id, token_secret, token_ttl)
+    head = {
+        "token": token,
+        "expires_in": token_ttl,
+        "user": {"id": request.user_id, "company_id": request.company_id, "locale": locale},
+        "workspace": {"default_locale": workspace.default_locale, "theme": workspace.theme},
+        "revision": published.revision,
+    }
+    return answer.encode(head, progress, keep=not completions)

@@ -45,9 +45,14 @@ class Connection:
         """The first row, or None."""
         compiled = self._statements.get(statement)
         row = self._execute(compiled, params).fetchone()
-        if row is None:
-            return None
-        return _shaped(compiled, [row])[0]
+        if row is None or compiled.row is None:
+            return row
+        if compiled.decoders:
+            values = list(row)
+            for index, convert in compiled.decoders:
+                values[index] = convert(values[index])
+            row = values
+        return tuple.__new__(compiled.row, row)
 
     def scalar(self, statement: Statement, params: Params | None = None) -> Any:
         """The first column of the first row, or None."""
