@@ -147,7 +147,8 @@ def ingest_steps(database_url: str, batches: int, rounds: int) -> None:
             db, workspace.id, [ingest_bench.WELCOME_TOUR], [ingest_bench.SETUP_CHECKLIST]
         )
         published = db.run_sync(lambda conn: load_published(conn, workspace.id, revision))
-        for name in ("_insert_events", "_upsert_people", "record_counted", "project"):
+        # The names ingest_batch calls, as imported into services/ingest.py.
+        for name in ("store_events", "record_seen", "record_counted", "project"):
             wrap(ingest_service, name)
         for name in ("read_counts", "store_completions"):
             wrap(projection, name)

@@ -3,9 +3,12 @@ retries, counts stay exact, and timestamps are kept (historic) or clamped (futur
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from shirube.services.ingest import NewEvent
 from shirube.storage import Database, tables
 
@@ -345,6 +348,37 @@ def test_numeric_timestamps_are_unix_seconds_or_milliseconds(client, workspace, 
     stored = {e.id: e.timestamp for e in rows(database, tables.event, workspace_id=workspace.id)}
     assert stored["s"] == datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
     assert stored["ms"] == datetime(2026, 1, 5, 8, 0, 0, 123000, tzinfo=UTC)
+
+
+@pytest.fixture
+def local_time_in_tokyo(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The server's local time zone nine hours from UTC (stored times must not move)."""
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_times_are_stored_in_utc_whatever_the_local_time_zone(
+    client, workspace, database, local_time_in_tokyo
+):
+    items = [event_item("shifts", "shift.created", min_count=2), manual_item("guide")]
+    publish(client, workspace, "checklist", checklist_doc("setup", items))
+    send_events(
+        client,
+        workspace,
+        [ev(f"s{n}", "shift.created", timestamp=at(n * 60)) for n in (1, 2)]
+        + [ev("t1", "$tour_started", properties={"tour": "welcome"}, timestamp=at(30))],
+    )
+    stored = {e.id: e.timestamp for e in rows(database, tables.event, workspace_id=workspace.id)}
+    assert stored["s1"] == moment(60) and stored["t1"] == moment(30)
+    [user] = rows(database, tables.end_user, workspace_id=workspace.id)
+    assert (user.first_seen_at, user.last_seen_at) == (moment(30), moment(120))
+    [item] = rows(database, tables.checklist_item_progress, workspace_id=workspace.id)
+    assert item.completed_at == moment(120)
+    [tour] = rows(database, tables.tour_progress, workspace_id=workspace.id)
+    assert tour.started_at == moment(30)
 
 
 def test_future_timestamps_are_clamped_to_the_time_of_receipt(client, workspace, database):

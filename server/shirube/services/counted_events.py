@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select
 
-from shirube.storage import Connection, earliest, insert, latest
+from shirube.storage import Connection, earliest, insert, latest, stored_value
 from shirube.storage.tables import counted_event, counted_name, event, user_event_count
 
 _COUNTED_NAMES = select(counted_name.c.name).where(
@@ -70,7 +70,7 @@ ADD_COUNTED_EVENT = (
         workspace_id=bindparam("workspace_id"),
         user_id=bindparam("user_id"),
         name=bindparam("name"),
-        timestamp=bindparam("timestamp"),
+        timestamp=stored_value("timestamp"),
         event_id=bindparam("event_id"),
     )
     .on_conflict_do_nothing()
@@ -80,8 +80,8 @@ _new_count = insert(user_event_count).values(
     user_id=bindparam("user_id"),
     name=bindparam("name"),
     count=bindparam("count"),
-    first_at=bindparam("first_at"),
-    last_at=bindparam("last_at"),
+    first_at=stored_value("first_at"),
+    last_at=stored_value("last_at"),
 )
 _ADD_TO_COUNT = _new_count.on_conflict_do_update(
     index_elements=["workspace_id", "user_id", "name"],

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, text
 
 from shirube.services.completions import ROWS_PER_STATEMENT
-from shirube.storage import Connection, in_values, insert, tables
+from shirube.storage import Connection, in_values, insert, stored_value, tables
 from shirube.storage.types import json_text
 
 
@@ -79,11 +79,11 @@ _INSERT_EVENT = (
         workspace_id=bindparam("workspace_id"),
         id=bindparam("id"),
         name=bindparam("name"),
-        properties=bindparam("properties"),
+        properties=stored_value("properties"),
         user_id=bindparam("user_id"),
         company_id=bindparam("company_id"),
-        timestamp=bindparam("timestamp"),
-        received_at=bindparam("received_at"),
+        timestamp=stored_value("timestamp"),
+        received_at=stored_value("received_at"),
         source=bindparam("source"),
     )
     .on_conflict_do_nothing(index_elements=["workspace_id", "id"])
@@ -109,7 +109,7 @@ def _insert_events_sqlite(
                 "workspace_id": workspace_id,
                 "id": row["id"],
                 "name": row["name"],
-                "properties": row["properties"],
+                "properties": json_text(row["properties"]),
                 "user_id": row["user_id"],
                 "company_id": row["company_id"],
                 "timestamp": row["db_timestamp"],

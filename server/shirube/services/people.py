@@ -22,7 +22,7 @@ from shirube.services.identify import (
     run_statements,
 )
 from shirube.services.known_rows import KnownRows
-from shirube.storage import Connection, earliest, insert, latest
+from shirube.storage import Connection, earliest, insert, latest, stored_value
 from shirube.storage.tables import company, end_user, membership
 from shirube.timeutil import isoformat, utcnow
 
@@ -124,9 +124,9 @@ _user = end_user.c
 _new_user = insert(end_user).values(
     workspace_id=bindparam("workspace_id"),
     external_id=bindparam("user_id"),
-    traits=bindparam("traits"),
-    first_seen_at=bindparam("first"),
-    last_seen_at=bindparam("last"),
+    traits=stored_value("traits"),
+    first_seen_at=stored_value("first"),
+    last_seen_at=stored_value("last"),
     progress_rev=bindparam("progress_rev"),
 )
 _UPSERT_USER = _new_user.on_conflict_do_update(
@@ -148,9 +148,9 @@ _INSERT_COMPANY = (
     .values(
         workspace_id=bindparam("workspace_id"),
         external_id=bindparam("company_id"),
-        traits=bindparam("traits"),
-        created_at=bindparam("at"),
-        updated_at=bindparam("at"),
+        traits=stored_value("traits"),
+        created_at=stored_value("at"),
+        updated_at=stored_value("at"),
     )
     .on_conflict_do_nothing()
 )
@@ -160,7 +160,7 @@ _INSERT_MEMBERSHIP = (
         workspace_id=bindparam("workspace_id"),
         user_id=bindparam("user_id"),
         company_id=bindparam("company_id"),
-        created_at=bindparam("at"),
+        created_at=stored_value("at"),
     )
     .on_conflict_do_nothing()
 )
@@ -185,6 +185,7 @@ def record_seen(
         users[row["user_id"]] = (min(first, at), max(last, at))
         if row["company_id"] is not None:
             memberships.add((row["user_id"], row["company_id"]))
+    no_traits = conn.stored_json({})
     # Sorted so that concurrent batches lock rows in the same order (no deadlocks on PostgreSQL).
     conn.many(
         _UPSERT_USER,
@@ -192,7 +193,7 @@ def record_seen(
             {
                 "workspace_id": workspace_id,
                 "user_id": user_id,
-                "traits": {},
+                "traits": no_traits,
                 "first": first,
                 "last": last,
                 "progress_rev": int(user_id in progress_changed),
@@ -208,7 +209,12 @@ def record_seen(
     conn.many(
         _INSERT_COMPANY,
         [
-            {"workspace_id": workspace_id, "company_id": company, "traits": {}, "at": created}
+            {
+                "workspace_id": workspace_id,
+                "company_id": company,
+                "traits": no_traits,
+                "at": created,
+            }
             for _, _, company in new_companies
         ],
     )

@@ -23,9 +23,8 @@ from shirube.services.completions import (
 )
 from shirube.services.known_rows import KnownRows
 from shirube.services.published import ItemRef, PublishedContent
-from shirube.storage import Connection, earliest, insert
+from shirube.storage import Connection, earliest, insert, stored_value
 from shirube.storage.tables import survey_answer, tour_progress, tour_step_seen
-from shirube.storage.types import UTCDateTime
 from shirube.timeutil import utcnow
 
 STATUS_RANK = {"not_started": 0, "in_progress": 1, "dismissed": 2, "completed": 3}
@@ -121,7 +120,7 @@ _RANK = case(
     ),
     else_=literal_column("0"),
 )
-_AT = bindparam("at", type_=UTCDateTime())
+_AT = stored_value("at")
 # Whether this event is newer than the one that set the current step (every SET expression
 # sees the row as it was, so each compares with the old step time).
 _NEWER_STEP = or_(tour_progress.c.current_step_at.is_(None), tour_progress.c.current_step_at <= _AT)
@@ -146,7 +145,7 @@ _new_step = insert(tour_step_seen).values(
     user_id=bindparam("user_id"),
     tour_key=bindparam("tour_key"),
     step_id=bindparam("step"),
-    first_seen_at=bindparam("at"),
+    first_seen_at=stored_value("at"),
 )
 _SEE_STEP = _new_step.on_conflict_do_update(
     index_elements=["workspace_id", "user_id", "tour_key", "step_id"],
@@ -216,7 +215,7 @@ _STORE_SURVEY = (
         checklist_key=bindparam("checklist_key"),
         rating=bindparam("rating"),
         comment=bindparam("comment"),
-        answered_at=bindparam("answered_at"),
+        answered_at=stored_value("answered_at"),
     )
     .on_conflict_do_nothing()
 )

@@ -5,7 +5,7 @@ Built for the hot path (docs/architecture.md, "One request to start"): one or tw
 (workspace, user, company and membership in one; all progress in the other, unless this process
 keeps the user's progress at its stored revision: services/progress_cache.py), a write
 transaction only when something changed, and an answer spliced from JSON encoded once per
-content version and locale.
+content version and locale (services/session_answer.py).
 """
 
 from __future__ import annotations

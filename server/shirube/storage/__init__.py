@@ -4,7 +4,15 @@ them on the `Connection` a `Database` hands to their unit of work (docs/architec
 
 from shirube.storage.connection import Connection
 from shirube.storage.database import Database
-from shirube.storage.statements import ByEngine, earliest, in_values, insert, latest, stored
+from shirube.storage.statements import (
+    ByEngine,
+    earliest,
+    in_values,
+    insert,
+    latest,
+    stored,
+    stored_value,
+)
 
 __all__ = [
     "ByEngine",
@@ -15,4 +23,5 @@ __all__ = [
     "insert",
     "latest",
     "stored",
+    "stored_value",
 ]

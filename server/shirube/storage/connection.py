@@ -16,10 +16,12 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from psycopg.pq import TransactionStatus
+from psycopg.types.json import Jsonb
 
 from shirube.storage.statements import Compiled, Statement, StatementCache
-from shirube.storage.types import iso_of_stored, stored_datetime
+from shirube.storage.types import iso_of_stored, json_text, stored_datetime
 
+# Parameters by name; the statement's compiled form puts them in its order.
 Params = Mapping[str, Any]
 
 
@@ -159,6 +161,10 @@ class Connection:
         """A datetime in its stored form: ingestion converts each distinct time once."""
         return stored_datetime(value, sqlite=self.is_sqlite)
 
+    def stored_json(self, value: Any) -> Any:
+        """A value of a JSON column in its stored form: text on SQLite, JSONB on PostgreSQL."""
+        return json_text(value) if self.is_sqlite else Jsonb(value)
+
     @staticmethod
     def iso(value: Any) -> str:
         """A stored datetime (read with `stored()`) as the API writes it."""
@@ -169,16 +175,18 @@ class Connection:
         return None if value is None else iso_of_stored(value)
 
 
-def _bound(compiled: Compiled, params: Params) -> Params:
+def _bound(compiled: Compiled, params: Params) -> tuple[Any, ...] | list[Any]:
+    """The call's named parameters as the driver takes them: in order, in stored form."""
     if compiled.defaults:
         params = {**compiled.defaults, **params}
+    values = compiled.values(params)
     if not compiled.encoders:
-        return params
-    converted = dict(params)
-    for name, convert in compiled.encoders:
-        value = converted.get(name)
+        return values
+    converted = list(values)
+    for position, convert in compiled.encoders:
+        value = converted[position]
         if value is not None:
-            converted[name] = convert(value)
+            converted[position] = convert(value)
     return converted
 
 

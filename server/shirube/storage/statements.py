@@ -13,8 +13,9 @@ several statements per request.
 from __future__ import annotations
 
 from collections import OrderedDict, namedtuple
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import bindparam, case, or_, type_coerce
@@ -23,7 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as _insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ClauseElement, ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ClauseElement, ColumnElement
 from sqlalchemy.sql.expression import Executable
 from sqlalchemy.types import NullType
 
@@ -43,6 +44,14 @@ def earliest(current: ColumnElement[Any], new: ColumnElement[Any]) -> ColumnElem
 def latest(current: ColumnElement[Any], new: ColumnElement[Any]) -> ColumnElement[Any]:
     """`new` when it comes after `current` (or `current` is NULL)."""
     return case((or_(current.is_(None), new > current), new), else_=current)
+
+
+def stored_value(name: str) -> BindParameter[Any]:
+    """A parameter the caller passes in its stored form (`Connection.stored_time`,
+    `Connection.stored_json`), converted by nothing: for the rows of an ingestion batch, whose
+    every conversion is a call per row and every list or dict a little more for the garbage
+    collector."""
+    return bindparam(name, type_=Stored())
 
 
 def stored(column: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -92,13 +101,17 @@ Statement = Executable | ByEngine
 
 @dataclass(frozen=True)
 class Compiled:
-    """A statement as the driver runs it."""
+    """A statement as the driver runs it, with positional parameters (`?` or `%s`): both
+    drivers bind those fastest (sqlite3 looks every named parameter up by name again, for
+    every row of an executemany)."""
 
     sql: str
+    # The call's named parameters in the order the statement takes them.
+    values: Callable[[Mapping[str, Any]], tuple[Any, ...]]
     # Parameters given in the statement itself (literal values), under the call's own.
     defaults: Mapping[str, Any]
-    # Bound values that need converting to their stored form (storage/types.encoder).
-    encoders: tuple[tuple[str, Convert], ...]
+    # Positions whose values need converting to their stored form (storage/types.encoder).
+    encoders: tuple[tuple[int, Convert], ...]
     # Result columns that need converting back, by position; and the row type.
     decoders: tuple[tuple[int, Convert], ...]
     row: type[tuple[Any, ...]] | None
@@ -121,10 +134,11 @@ def compile_for(statement: Executable, dialect: Dialect) -> Compiled:
     sqlite_engine = dialect.name == "sqlite"
     # Values written into the statement itself (`.values(x=None)`, literals in expressions).
     defaults = {name: bind.value for name, bind in compiled.binds.items() if not bind.required}
+    names = tuple(compiled.positiontup or ())
     encoders = tuple(
-        (name, convert)
-        for name, bind in compiled.binds.items()
-        if (convert := encoder(bind.type, sqlite=sqlite_engine)) is not None
+        (position, convert)
+        for position, name in enumerate(names)
+        if (convert := encoder(compiled.binds[name].type, sqlite=sqlite_engine)) is not None
     )
     columns = _result_columns(statement)
     decoders = tuple(
@@ -134,11 +148,20 @@ def compile_for(statement: Executable, dialect: Dialect) -> Compiled:
     )
     row_type: type[tuple[Any, ...]] | None = None
     if columns:
-        names = [
+        column_names = [
             getattr(column, "key", None) or f"_{index}" for index, column in enumerate(columns)
         ]
-        row_type = _row_type(names)
-    return Compiled(sql, defaults, encoders, decoders, row_type)
+        row_type = _row_type(column_names)
+    return Compiled(sql, _values_in_order(names), defaults, encoders, decoders, row_type)
+
+
+def _values_in_order(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    if not names:
+        return lambda params: ()
+    if len(names) == 1:
+        (name,) = names
+        return lambda params: (params[name],)
+    return itemgetter(*names)  # a tuple, built in C
 
 
 def _row_type(names: list[str]) -> type[tuple[Any, ...]]:
@@ -183,12 +206,12 @@ class StatementCache:
 
 
 def sqlite_dialect() -> Dialect:
-    """SQLite's dialect with named parameters (`:name`), which sqlite3 binds from a dict."""
-    dialect: Dialect = sqlite.dialect(paramstyle="named")
+    """SQLite's dialect (`?` parameters)."""
+    dialect: Dialect = sqlite.dialect()
     return dialect
 
 
 def postgresql_dialect() -> Dialect:
-    """psycopg's dialect (`%(name)s`, bound from a dict)."""
-    dialect: Dialect = postgresql.psycopg.dialect()  # type: ignore[no-untyped-call]
+    """psycopg's dialect with positional parameters (`%s`)."""
+    dialect: Dialect = postgresql.psycopg.dialect(paramstyle="format")  # type: ignore[no-untyped-call]
     return dialect

@@ -15,7 +15,7 @@ from psycopg.types.json import Jsonb
 from sqlalchemy import JSON, DateTime
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator, TypeEngine
+from sqlalchemy.types import TypeDecorator, TypeEngine, UserDefinedType
 
 from shirube.jsontext import dumps, loads
 
@@ -45,19 +45,23 @@ class UTCDateTime(TypeDecorator[datetime]):
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
-class Stored(TypeEngine[Any]):
+class Stored(UserDefinedType[Any]):
     """A result column read as the driver gives it (`stored(column)`): the hot paths format
     SQLite's datetime text without building datetimes, and key memos on stored JSON text."""
 
-    def get_col_spec(self) -> str:  # pragma: no cover - never rendered in DDL
+    cache_ok = True
+
+    def get_col_spec(self, **kw: Any) -> str:  # pragma: no cover - never rendered in DDL
         return "STORED"
 
 
-class ValueList(TypeEngine[Any]):
+class ValueList(UserDefinedType[Any]):
     """A list bound as one parameter (`in_values`): a PostgreSQL array, or JSON text that
     SQLite's json_each() reads. The statement's text is then the same for any length."""
 
-    def get_col_spec(self) -> str:  # pragma: no cover - never rendered in DDL
+    cache_ok = True
+
+    def get_col_spec(self, **kw: Any) -> str:  # pragma: no cover - never rendered in DDL
         return "VALUELIST"
 
 
@@ -69,11 +73,13 @@ def json_text(value: Any) -> str:
 
 
 def stored_datetime(value: datetime, *, sqlite: bool) -> Any:
-    """A datetime as the column stores it: naive UTC, as text with microseconds on SQLite."""
-    if value.tzinfo is not UTC:
-        value = value.astimezone(UTC)
-    naive = value.replace(tzinfo=None)
-    return naive.isoformat(" ", "microseconds") if sqlite else naive
+    """A datetime as the column stores it: naive UTC, as text with microseconds on SQLite.
+    A naive datetime is taken as naive UTC already (never as local time)."""
+    if value.tzinfo is not None:
+        if value.tzinfo is not UTC:
+            value = value.astimezone(UTC)
+        value = value.replace(tzinfo=None)
+    return value.isoformat(" ", "microseconds") if sqlite else value
 
 
 def iso_of_stored(value: Any) -> str:
@@ -93,12 +99,13 @@ Convert = Callable[[Any], Any]
 
 
 def _datetime_in_sqlite(value: Any) -> Any:
-    # Text already in the stored layout passes: ingestion converts each distinct time once.
+    # A value already in its stored form passes (ingestion converts each distinct time once):
+    # text on SQLite, a naive datetime on PostgreSQL.
     return value if type(value) is str else stored_datetime(value, sqlite=True)
 
 
 def _datetime_in_postgres(value: Any) -> Any:
-    return value if type(value) is str else stored_datetime(value, sqlite=False)
+    return value if value.tzinfo is None else stored_datetime(value, sqlite=False)
 
 
 def _datetime_out_sqlite(value: Any) -> Any:
