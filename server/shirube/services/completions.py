@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Integer, bindparam, func, select
+from sqlalchemy import Integer, String, bindparam, func, select
+from sqlalchemy.dialects.postgresql import TIMESTAMP
 
 from shirube.services.published import EventRule, ItemRef
-from shirube.storage import Connection, in_values, insert
+from shirube.storage import Connection, array_rows, in_values, insert
 from shirube.storage.tables import checklist_item_progress, counted_event, event, user_event_count
 
 # Rows per statement where a batch's rows go in one statement: well inside both engines'
@@ -127,7 +129,11 @@ def read_counts(
     return {(user_id, name): count for user_id, name, count in rows if (user_id, name) in wanted}
 
 
-_STORE = (
+_progress = checklist_item_progress.c
+_RETURNED = (_progress.user_id, _progress.checklist_key, _progress.item_id)
+# SQLite: one statement per completion (SQLite's executemany returns no rows; a statement is
+# a few microseconds there).
+_STORE_ONE = (
     insert(checklist_item_progress)
     .values(
         workspace_id=bindparam("workspace_id"),
@@ -139,11 +145,29 @@ _STORE = (
         event_id=bindparam("event_id"),
     )
     .on_conflict_do_nothing()
-    .returning(
-        checklist_item_progress.c.user_id,
-        checklist_item_progress.c.checklist_key,
-        checklist_item_progress.c.item_id,
+    .returning(*_RETURNED)
+)
+# PostgreSQL: all of them in one statement, one round trip.
+_COMPLETION_ROWS = array_rows(
+    "c",
+    user_id=String(),
+    checklist_key=String(),
+    item_id=String(),
+    completed_at=TIMESTAMP(),
+    completed_by=String(),
+    event_id=String(),
+)
+_STORE_ALL = (
+    insert(checklist_item_progress)
+    .from_select(
+        ["workspace_id", *(c.name for c in _COMPLETION_ROWS.c if c.name != "n")],
+        select(
+            bindparam("workspace_id", type_=Integer),
+            *(c for c in _COMPLETION_ROWS.c if c.name != "n"),
+        ).order_by(_COMPLETION_ROWS.c.n),
     )
+    .on_conflict_do_nothing()
+    .returning(*_RETURNED)
 )
 
 
@@ -158,10 +182,10 @@ def store_completions(
         return []
     # Sorted so that concurrent transactions take row locks in one order.
     ordered = sorted(unique.values(), key=lambda c: (c.user_id, c.ref.checklist, c.ref.item))
-    rows = conn.many_returning(
-        _STORE,
-        [
-            {
+    rows: list[Any] = []
+    if conn.is_sqlite:
+        for c in ordered:
+            params = {
                 "workspace_id": workspace_id,
                 "user_id": c.user_id,
                 "checklist_key": c.ref.checklist,
@@ -170,7 +194,18 @@ def store_completions(
                 "completed_by": c.by,
                 "event_id": c.event_id,
             }
-            for c in ordered
-        ],
-    )
+            rows += conn.all(_STORE_ONE, params)
+    else:
+        for start in range(0, len(ordered), ROWS_PER_STATEMENT):
+            chunk = ordered[start : start + ROWS_PER_STATEMENT]
+            arrays = {
+                "workspace_id": workspace_id,
+                "user_id": [c.user_id for c in chunk],
+                "checklist_key": [c.ref.checklist for c in chunk],
+                "item_id": [c.ref.item for c in chunk],
+                "completed_at": [conn.stored_time(c.at) for c in chunk],
+                "completed_by": [c.by for c in chunk],
+                "event_id": [c.event_id for c in chunk],
+            }
+            rows += conn.all(_STORE_ALL, arrays)
     return sorted((user, ItemRef(checklist, item)) for user, checklist, item in rows)

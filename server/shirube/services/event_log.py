@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import Integer, String, Text, bindparam, cast, select
+from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP
 
 from shirube.services.completions import ROWS_PER_STATEMENT
-from shirube.storage import Connection, in_values, insert, stored_value, tables
+from shirube.storage import Connection, array_rows, in_values, insert, stored_value, tables
 from shirube.storage.types import json_text
 
 
@@ -31,18 +32,31 @@ def store_events(
 # One array per column: the statement's text and its 9 parameters are the same for every
 # batch, so psycopg converts it once and the server prepares it once. (A multi-row VALUES has
 # 9 parameters a row: psycopg parsed its text again on every batch, a fifth of the server's
-# time.) WITH ORDINALITY keeps the rows in the order given. Written as text: Core has no
-# multi-array unnest with ordinality, and this is ingestion's hottest PostgreSQL statement.
-_INSERT_EVENTS_POSTGRES = text(
-    "INSERT INTO event (workspace_id, id, name, properties, user_id, company_id, timestamp,"
-    " received_at, source)"
-    " SELECT :workspace_id, e.id, e.name, e.properties::jsonb, e.user_id, e.company_id, e.ts,"
-    " :received_at, :source"
-    " FROM unnest(CAST(:ids AS varchar[]), CAST(:names AS varchar[]), CAST(:properties AS text[]),"
-    " CAST(:user_ids AS varchar[]), CAST(:company_ids AS varchar[]), CAST(:timestamps AS"
-    " timestamp[])) WITH ORDINALITY AS e(id, name, properties, user_id, company_id, ts, n)"
-    " ORDER BY e.n ON CONFLICT (workspace_id, id) DO NOTHING RETURNING id"
-).columns(tables.event.c.id)
+# time.)
+_EVENT_ROWS = array_rows(
+    "e",
+    id=String(),
+    name=String(),
+    properties=Text(),
+    user_id=String(),
+    company_id=String(),
+    timestamp=TIMESTAMP(),
+)
+_GIVEN = [column for column in _EVENT_ROWS.c if column.name != "n"]
+_INSERT_EVENTS_POSTGRES = (
+    insert(tables.event)
+    .from_select(
+        [*(column.name for column in _GIVEN), "workspace_id", "received_at", "source"],
+        select(
+            *(cast(c, JSONB) if c.name == "properties" else c for c in _GIVEN),
+            bindparam("workspace_id", type_=Integer),
+            stored_value("received_at"),
+            bindparam("source", type_=String),
+        ).order_by(_EVENT_ROWS.c.n),
+    )
+    .on_conflict_do_nothing(index_elements=["workspace_id", "id"])
+    .returning(tables.event.c.id)
+)
 
 
 def _insert_events_postgres(
@@ -58,12 +72,12 @@ def _insert_events_postgres(
                 "workspace_id": workspace_id,
                 "received_at": received_at,
                 "source": source,
-                "ids": [row["id"] for row in chunk],
-                "names": [row["name"] for row in chunk],
+                "id": [row["id"] for row in chunk],
+                "name": [row["name"] for row in chunk],
                 "properties": [json_text(row["properties"]) for row in chunk],
-                "user_ids": [row["user_id"] for row in chunk],
-                "company_ids": [row["company_id"] for row in chunk],
-                "timestamps": [row["db_timestamp"] for row in chunk],
+                "user_id": [row["user_id"] for row in chunk],
+                "company_id": [row["company_id"] for row in chunk],
+                "timestamp": [row["db_timestamp"] for row in chunk],
             },
         )
         inserted.update(event_id for (event_id,) in returned)

@@ -6,6 +6,7 @@ from shirube.storage.connection import Connection
 from shirube.storage.database import Database
 from shirube.storage.statements import (
     ByEngine,
+    array_rows,
     earliest,
     in_values,
     insert,
@@ -18,6 +19,7 @@ __all__ = [
     "ByEngine",
     "Connection",
     "Database",
+    "array_rows",
     "earliest",
     "in_values",
     "insert",

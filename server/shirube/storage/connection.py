@@ -82,29 +82,6 @@ class Connection:
         self.used = True
         return int(changed)
 
-    def many_returning(self, statement: Statement, rows: Sequence[Params]) -> list[Any]:
-        """The statement once per row of parameters, with the rows each one returns (an
-        `INSERT … ON CONFLICT DO NOTHING RETURNING` tells which rows were new). One round trip
-        on PostgreSQL; SQLite's executemany returns no rows, so one call per row there."""
-        if not rows:
-            return []
-        compiled = self._statements.get(statement)
-        returned: list[Any] = []
-        if self.is_sqlite:
-            for row in rows:
-                returned += self._execute(compiled, row).fetchall()
-        else:
-            with self.driver.cursor() as cursor:
-                cursor.executemany(
-                    compiled.sql, [_bound(compiled, row) for row in rows], returning=True
-                )
-                self.used = True
-                while True:
-                    returned += cursor.fetchall()
-                    if not cursor.nextset():
-                        break
-        return _shaped(compiled, returned)
-
     def _execute(self, compiled: Compiled, params: Params | None) -> Any:
         cursor = self.driver.execute(compiled.sql, _bound(compiled, params or {}))
         self.used = True

@@ -18,15 +18,18 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, cast
 
-from sqlalchemy import bindparam, case, or_, type_coerce
+from sqlalchemy import bindparam, case, func, or_, type_coerce
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as _insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import BindParameter, ClauseElement, ColumnElement
 from sqlalchemy.sql.expression import Executable
-from sqlalchemy.types import NullType
+from sqlalchemy.sql.selectable import TableValuedAlias
+from sqlalchemy.types import NullType, TypeEngine
 
 from shirube.storage.types import Convert, Stored, ValueList, decoder, encoder
 
@@ -44,6 +47,16 @@ def earliest(current: ColumnElement[Any], new: ColumnElement[Any]) -> ColumnElem
 def latest(current: ColumnElement[Any], new: ColumnElement[Any]) -> ColumnElement[Any]:
     """`new` when it comes after `current` (or `current` is NULL)."""
     return case((or_(current.is_(None), new > current), new), else_=current)
+
+
+def array_rows(alias: str, /, **columns: TypeEngine[Any]) -> TableValuedAlias:
+    """PostgreSQL: rows from one array parameter per column, each named as its column
+    (`unnest(…) WITH ORDINALITY AS alias(…, n)`): one statement text and one round trip for
+    any number of rows, kept in the order given (column `n`)."""
+    arrays = (sql_cast(bindparam(column), ARRAY(type_)) for column, type_ in columns.items())
+    return (
+        func.unnest(*arrays).table_valued(*columns, with_ordinality="n").render_derived(name=alias)
+    )
 
 
 def stored_value(name: str) -> BindParameter[Any]:
