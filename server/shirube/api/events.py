@@ -29,7 +29,9 @@ async def post_events(request: Request) -> Response:
             batch = await read_model(request, ServerEventBatch, ctx.settings.max_body_bytes)
             check_events(batch.events)
         except (ApiError, DomainError):
-            await ctx.db.run(lambda conn: server_workspace_id(conn, key_hash), transaction=False)
+            await ctx.db.run(
+                lambda conn: server_workspace_id(conn, key_hash), transaction=False, hot=True
+            )
             raise
         events = [
             NewEvent(e.id, e.name, e.user_id, e.company_id, e.properties, e.timestamp)

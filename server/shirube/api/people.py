@@ -77,10 +77,7 @@ async def get_user_progress(request: Request) -> Response:
     ctx = get_context(request)
     user_id = request.path_params["user_id"]
     return JSONResponse(
-        await ctx.db.run(
-            lambda conn: user_progress(conn, ctx.published, workspace, user_id),
-            transaction=False,
-        )
+        await ctx.db.run(lambda conn: user_progress(conn, ctx.published, workspace, user_id))
     )
 
 

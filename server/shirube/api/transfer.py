@@ -16,9 +16,8 @@ from shirube.services.transfer import export_document, import_document
 
 async def export_content(request: Request) -> Response:
     workspace = await server_workspace(request)
-    document = await get_context(request).db.run(
-        lambda conn: export_document(conn, workspace.id), transaction=False
-    )
+    # One transaction: one snapshot, so the checklists exported name tours it holds.
+    document = await get_context(request).db.run(lambda conn: export_document(conn, workspace.id))
     return JSONResponse(document)
 
 

@@ -124,7 +124,7 @@ class WidgetSession:
                     token_ttl=settings.widget_token_ttl_seconds,
                 )
 
-            answer = await context.db.run(work, transaction=False, repeatable=True)
+            answer = await context.db.run(work, transaction=False, repeatable=True, hot=True)
         except (ApiError, DomainError) as exc:
             response = error_response(exc)
             if origin_text is not None:

@@ -100,7 +100,7 @@ async def ingest_widget_batch(
             published = current_content(conn, ctx.published, workspace_id)
             return ingest_batch(conn, workspace_id, events, "widget", published, ctx.known)
 
-    result = await ctx.db.run(work, transaction=False, repeatable=True)
+    result = await ctx.db.run(work, transaction=False, repeatable=True, hot=True)
     ctx.known.learn(result.existing)
     return result
 

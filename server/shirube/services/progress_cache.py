@@ -30,7 +30,8 @@ from shirube.services.progress import UserProgress
 class ProgressCache:
     """Progress by (workspace, user, progress_rev, content revision, counted event names);
     the entry used least recently goes first when full (a dict keeps insertion order, and a
-    hit moves its entry to the end). Entries are never changed once stored."""
+    hit moves its entry to the end). Entries are never changed once stored, but for the
+    answer parts encoded from them (`UserProgress.encoded`, services/session_answer.py)."""
 
     def __init__(self, size: int) -> None:
         self._size = size

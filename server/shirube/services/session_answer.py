@@ -27,21 +27,28 @@ class SessionAnswer:
 
     def encoded_in(self, progress: UserProgress) -> bool:
         """Whether `progress` holds this answer's parts (same content, traits and locale)."""
+        return self._kept_parts(progress) is not None
+
+    def _kept_parts(self, progress: UserProgress) -> tuple[bytes, ...] | None:
+        # Read once: threads (a remote PostgreSQL) may replace it meanwhile.
         found = progress.encoded
-        return (
+        if (
             found is not None
             and found[0] is self.targeted
             and found[1] == self.locale
             and found[2] == self.default_locale
-        )
+        ):
+            parts: tuple[bytes, ...] = found[3]
+            return parts
+        return None
 
     def encode(self, head: dict[str, Any], progress: UserProgress, *, keep: bool) -> bytes:
         """`keep`: nothing was left to catch up in `progress`, so its parts may be kept."""
-        if self.encoded_in(progress):
-            parts = progress.encoded[3]
-        else:
+        parts = self._kept_parts(progress)
+        if parts is None:
             parts = self._parts(progress)
             if keep:
+                # Replaced whole, in one assignment: a reader sees the old parts or the new.
                 progress.encoded = (self.targeted, self.locale, self.default_locale, parts)
         return b"".join((dumps(head)[:-1], *parts))
 

@@ -111,10 +111,12 @@ class Connection:
         self.used = True
         try:
             yield
+            self.driver.execute("COMMIT")
         except BaseException:
+            # A COMMIT refused (busy, I/O) may leave the transaction open: ended here, or
+            # the next unit of work on this connection would join it and never commit.
             self.rollback()
             raise
-        self.driver.execute("COMMIT")
 
     def rollback(self) -> None:
         """End the transaction under way, if any (nothing to do when BEGIN itself failed or

@@ -125,9 +125,10 @@ def _is_loopback(url: str) -> bool:
 
 class Database:
     def __init__(self, url: str, *, inline: bool | None = None) -> None:
-        """`inline`: run work on the event loop (the default for SQLite and a PostgreSQL
-        server on this machine); False gives a thread per unit of work and a pool (tests use
-        it to write from several threads at once)."""
+        """`inline`: run the hot paths' work on the event loop (the default for SQLite, where
+        all work runs there, and for a PostgreSQL server on this machine); False gives a
+        thread per unit of work and a pool (tests use it to write from several threads at
+        once)."""
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if inline is None:
@@ -143,12 +144,20 @@ class Database:
     # Units of work ----------------------------------------------------------------------------
 
     async def run(
-        self, work: Callable[[Connection], T], *, transaction: bool = True, repeatable: bool = False
+        self,
+        work: Callable[[Connection], T],
+        *,
+        transaction: bool = True,
+        repeatable: bool = False,
+        hot: bool = False,
     ) -> T:
         """`repeatable`: running `work` twice stores what running it once does (a widget
         session, an event batch), so a connection lost in the middle of it is replaced and
-        the work run again; other work is run again only when nothing of it had run."""
-        if self.inline:
+        the work run again; other work is run again only when nothing of it had run.
+        `hot`: a hot path's short work (a widget session, a batch's key check), run on the
+        event loop when PostgreSQL is on this machine too; the rest of the work goes to a
+        thread there, where a long statement or a lock wait holds no other request up."""
+        if self.inline and (hot or self.is_sqlite):
             return self._run_kept(work, transaction, repeatable)
         return await anyio.to_thread.run_sync(self._run_pooled, work, transaction, repeatable)
 
@@ -170,13 +179,13 @@ class Database:
         refusal reaches this caller only; then `work(conn, checked)` writes in a transaction
         shared with the other batches queued meanwhile. Returns after the COMMIT."""
         if not self.inline:
-            return self.run(lambda conn: work(conn, check(conn)), repeatable=True)
+            return self.run(lambda conn: work(conn, check(conn)), repeatable=True, hot=True)
         checked = self._run_kept(check, False, True)
         return self._grouped.run(lambda conn: work(conn, checked))
 
-    # A connection found dead (a server restart, a failover) is replaced, and the work run
-    # again on a new one when it is repeatable or none of its statements had run (whatever
-    # the work, nothing of it happened then).
+    # A connection found dead (a server restart, a failover) is replaced, with the whole
+    # pool, and the work run again on a new one when it is repeatable or none of its
+    # statements had run (whatever the work, nothing of it happened then).
 
     def _run_kept(self, work: Callable[[Connection], T], transaction: bool, repeatable: bool) -> T:
         """On the event loop's one connection: units of work never interleave."""
@@ -193,6 +202,7 @@ class Database:
                     raise
                 self._kept.invalidate()
                 self._kept = None
+                self._forget_pooled()
                 if last_attempt or (conn.used and not repeatable):
                     raise
         raise AssertionError("unreachable")
@@ -209,9 +219,16 @@ class Database:
                     if not conn.closed:
                         raise
                     proxy.invalidate()
+                    self._forget_pooled()
                     if last_attempt or (conn.used and not repeatable):
                         raise
         raise AssertionError("unreachable")
+
+    def _forget_pooled(self) -> None:
+        """One connection found dead means the others in the pool (a server restart, a
+        failover) are too, without a pre-ping to find out: a new pool, so that the retry and
+        the next units of work connect afresh."""
+        self.engine.dispose()
 
     # Health and shutdown ----------------------------------------------------------------------
 

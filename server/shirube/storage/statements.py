@@ -29,7 +29,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import BindParameter, ClauseElement, ColumnElement
 from sqlalchemy.sql.expression import Executable
 from sqlalchemy.sql.selectable import TableValuedAlias
-from sqlalchemy.types import NullType, TypeEngine
+from sqlalchemy.types import NullType, String, TypeEngine
 
 from shirube.storage.types import Convert, Stored, ValueList, decoder, encoder
 
@@ -96,7 +96,9 @@ def _in_values_sqlite(element: in_values, compiler: SQLCompiler, **kw: Any) -> s
 @compiles(in_values, "postgresql")
 def _in_values_postgres(element: in_values, compiler: SQLCompiler, **kw: Any) -> str:
     column = compiler.process(element.column, **kw)
-    array = compiler.dialect.type_compiler_instance.process(element.column.type) + "[]"
+    # Never a length: a cast to VARCHAR(n) would cut a longer value to a matching prefix.
+    type_ = String() if isinstance(element.column.type, String) else element.column.type
+    array = compiler.dialect.type_compiler_instance.process(type_) + "[]"
     return f"{column} = ANY(CAST({compiler.process(element.values, **kw)} AS {array}))"
 
 
