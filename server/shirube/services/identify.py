@@ -213,13 +213,15 @@ def _store_company(
     conn.run(_UPDATE_COMPANY, {**params, "traits": merged(current.traits, traits)})
 
 
-_INSERT_MEMBERSHIP = (
+# Also for the memberships event batches make known (services/people.py); `at` in stored form
+# or as a datetime.
+INSERT_MEMBERSHIP = (
     insert(membership)
     .values(
         workspace_id=bindparam("workspace_id"),
         user_id=bindparam("user_id"),
         company_id=bindparam("company_id"),
-        created_at=bindparam("now"),
+        created_at=bindparam("at"),
     )
     .on_conflict_do_nothing()
 )
@@ -227,7 +229,7 @@ _INSERT_MEMBERSHIP = (
 
 def membership_insert(workspace_id: int, user_id: str, company_id: str, now: datetime) -> Statement:
     params = {"workspace_id": workspace_id, "user_id": user_id, "company_id": company_id}
-    return _INSERT_MEMBERSHIP, {**params, "now": now}
+    return INSERT_MEMBERSHIP, {**params, "at": now}
 
 
 def run_statements(conn: Connection, statements: list[Statement]) -> None:

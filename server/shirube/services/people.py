@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, literal_column, or_, select
 from shirube.errors import NotFound
 from shirube.services.identify import (
     COMPANY_ROW,
+    INSERT_MEMBERSHIP,
     USER_ROW,
     Person,
     identify_company,
@@ -154,16 +155,6 @@ _INSERT_COMPANY = (
     )
     .on_conflict_do_nothing()
 )
-_INSERT_MEMBERSHIP = (
-    insert(membership)
-    .values(
-        workspace_id=bindparam("workspace_id"),
-        user_id=bindparam("user_id"),
-        company_id=bindparam("company_id"),
-        created_at=stored_value("at"),
-    )
-    .on_conflict_do_nothing()
-)
 
 
 def record_seen(
@@ -219,7 +210,7 @@ def record_seen(
         ],
     )
     conn.many(
-        _INSERT_MEMBERSHIP,
+        INSERT_MEMBERSHIP,
         [
             {"workspace_id": workspace_id, "user_id": user, "company_id": company, "at": created}
             for _, _, user, company in new_members

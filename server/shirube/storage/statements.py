@@ -104,8 +104,8 @@ def _in_values_postgres(element: in_values, compiler: SQLCompiler, **kw: Any) ->
 
 @dataclass(frozen=True)
 class ByEngine:
-    """One statement per engine, where the best way differs (e.g. inserting a batch from
-    arrays on PostgreSQL and from executemany on SQLite)."""
+    """One statement per engine, where the best way differs (e.g. a row read `FOR UPDATE` on
+    PostgreSQL, where SQLite's write lock holds the whole database already)."""
 
     sqlite: Executable
     postgresql: Executable
