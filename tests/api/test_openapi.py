@@ -49,3 +49,94 @@ def test_document_is_openapi_3_with_request_schemas(client):
         for method, operation in operations.items():
             if path.startswith("/api/v1/") and "widget" not in path and "openapi" not in path:
                 assert operation.get("security") == [{"secretKey": []}], (method, path)
+
+
+def _template(path: str) -> str:
+    """The documented path of a concrete one (`/api/v1/tours/welcome` → `/api/v1/tours/{key}`)."""
+    parts = path.split("?")[0].strip("/").split("/")
+    known = {
+        ("api", "v1", "users"): ["{user_id}"],
+        ("api", "v1", "companies"): ["{company_id}"],
+        ("api", "v1", "tours"): ["{key}"],
+        ("api", "v1", "checklists"): ["{key}"],
+    }
+    out = parts[:3]
+    rest = parts[3:]
+    if tuple(out) in known and rest:
+        out += known[tuple(out)]
+        rest = rest[1:]
+        if rest[:1] == ["versions"] and len(rest) == 2:
+            rest = ["versions", "{version}"]
+    return "/" + "/".join(out + rest)
+
+
+def test_every_documented_status_is_the_one_the_route_answers(client, workspace):
+    """Each operation driven on its successful path, creating and changing: the statuses seen
+    are the documented ones, and every documented success status is seen."""
+    from tests.api.helpers import checklist_doc, manual_item, tour_doc
+    from tests.conftest import ORIGIN
+
+    auth = workspace.auth
+    widget = {"Origin": ORIGIN}
+    seen: dict[tuple[str, str], set[int]] = {}
+
+    def call(method: str, path: str, **kwargs: object) -> dict:
+        response = client.request(method, path, **kwargs)  # type: ignore[arg-type]
+        assert response.status_code < 300, (method, path, response.text)
+        seen.setdefault((method.lower(), _template(path)), set()).add(response.status_code)
+        return response.json() if response.content else {}
+
+    call("GET", "/healthz")
+    call("GET", "/api/v1/openapi.json")
+    call("GET", "/api/v1/workspace", headers=auth)
+    call("PATCH", "/api/v1/workspace", headers=auth, json={"name": "Renamed"})
+    call("POST", "/api/v1/workspace/identity-secret/rotate", headers=auth)
+    call("GET", "/api/v1/workspace/identity-stats", headers=auth)
+    for method in ("PUT", "PUT"):  # created, then updated
+        call(method, "/api/v1/users/u1", headers=auth, json={"traits": {"role": "admin"}})
+        call(method, "/api/v1/companies/c1", headers=auth, json={"traits": {"plan": "pro"}})
+    call("GET", "/api/v1/users/u1", headers=auth)
+    call("GET", "/api/v1/companies/c1", headers=auth)
+    call("GET", "/api/v1/users/u1/progress", headers=auth)
+    for kind, doc in (
+        ("tours", tour_doc("welcome")),
+        ("checklists", checklist_doc("setup", [manual_item("guide")])),
+    ):
+        call("POST", f"/api/v1/{kind}", headers=auth, json=doc)
+        call("PUT", f"/api/v1/{kind}/{doc['key']}", headers=auth, json=doc)  # replaced
+        call("GET", f"/api/v1/{kind}", headers=auth)
+        call("GET", f"/api/v1/{kind}/{doc['key']}", headers=auth)
+        call("POST", f"/api/v1/{kind}/{doc['key']}/publish", headers=auth)
+        call("GET", f"/api/v1/{kind}/{doc['key']}/versions", headers=auth)
+        call("GET", f"/api/v1/{kind}/{doc['key']}/versions/1", headers=auth)
+        call("POST", f"/api/v1/{kind}/{doc['key']}/rollback", headers=auth, json={"version": 1})
+        call("POST", f"/api/v1/{kind}/{doc['key']}/unpublish", headers=auth)
+        other = {**doc, "key": "other"}
+        call("PUT", f"/api/v1/{kind}/other", headers=auth, json=other)  # created
+        call("DELETE", f"/api/v1/{kind}/other", headers=auth)
+    exported = call("GET", "/api/v1/content/export", headers=auth)
+    call("POST", "/api/v1/content/import", headers=auth, json=exported)
+    session = call(
+        "POST",
+        "/api/v1/widget/session",
+        headers=widget,
+        json={"public_key": workspace.public_key, "user_id": "u1"},
+    )
+    call(
+        "POST",
+        "/api/v1/widget/events",
+        headers=widget,
+        json={"token": session["token"], "events": [{"id": "w1", "name": "clicked"}]},
+    )
+    event = {"id": "s1", "name": "shift.created", "user_id": "u1"}
+    call("POST", "/api/v1/events", headers=auth, json={"events": [event]})
+
+    document = client.get("/api/v1/openapi.json").json()
+    documented = {
+        (method, path): {int(status) for status in operation["responses"] if status.isdigit()}
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+    }
+    assert set(seen) == set(documented)
+    for operation, statuses in documented.items():
+        assert seen[operation] == statuses, operation

@@ -229,3 +229,16 @@ def test_a_form_charset_that_decodes_to_surrogates_is_refused(
     assert answer.status_code == 400
     assert "The form could not be read." in answer.text
     _check_headers(answer)
+
+
+def test_hsts_over_https_only(app: Any, client: TestClient) -> None:
+    """Once seen over https, the console is never asked for over plain http again; over plain
+    http (the demo) the header would only be ignored, and is not sent."""
+    with TestClient(app, base_url="https://testserver") as https:
+        for path in ("/console/login", "/console/", "/console/static/console.css"):
+            answer = https.get(path, follow_redirects=False)
+            assert answer.headers["strict-transport-security"] == "max-age=31536000", path
+    assert "strict-transport-security" not in client.get("/console/login").headers
+    # The API and the widget are the host application's business: no header there.
+    with TestClient(app, base_url="https://testserver") as https:
+        assert "strict-transport-security" not in https.get("/healthz").headers

@@ -179,6 +179,28 @@ def test_refused_urls(url: str) -> None:
     assert "not an allowed link" in message
 
 
+@pytest.mark.parametrize(
+    ("url", "character"),
+    [
+        ("https://exa\u202emple.com/", "U+202E"),  # right-to-left override in the host
+        ("https://example.com/\u2066a\u2069", "U+2066"),  # an isolate in the path
+        ("https://ex\u200bample.com/", "U+200B"),  # zero-width space
+        ("/help\ufeff", "U+FEFF"),
+    ],
+)
+def test_invisible_formatting_characters_are_refused(url: str, character: str) -> None:
+    """They show an address as something it is not (U+202E turns `moc.elpmaxe` around)."""
+    assert only_error(validate_tour, with_cta_url(url)) == (
+        "steps[0].cta.url",
+        f"must not contain the invisible formatting character {character}",
+    )
+    path, message = only_error(validate_tour, tour(pages=[url]))
+    assert (path, message) == (
+        "pages[0]",
+        f"must not contain the invisible formatting character {character}",
+    )
+
+
 def test_url_length() -> None:
     assert only_error(validate_tour, with_cta_url("/" + "x" * 2000)) == (
         "steps[0].cta.url",

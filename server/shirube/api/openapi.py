@@ -33,7 +33,8 @@ class Operation:
     tag: str
     auth: str | None = "secretKey"  # None: no auth; "widget": public key + Origin
     body: type[BaseModel] | None = None
-    status: int = 200
+    # Every success status the route answers (a PUT that creates answers 201).
+    statuses: tuple[int, ...] = (200,)
     params: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
 
@@ -69,18 +70,20 @@ OPERATIONS: list[Operation] = [
     Operation(
         "put",
         "/api/v1/users/{user_id}",
-        "Create or update an end user (traits merge)",
+        "Create (201) or update (200) an end user (traits merge)",
         "people",
         body=UserBody,
+        statuses=(200, 201),
     ),
     Operation("get", "/api/v1/users/{user_id}/progress", "Read one user's progress", "people"),
     Operation("get", "/api/v1/companies/{company_id}", "Read a company", "people"),
     Operation(
         "put",
         "/api/v1/companies/{company_id}",
-        "Create or update a company",
+        "Create (201) or update (200) a company",
         "people",
         body=CompanyBody,
+        statuses=(200, 201),
     ),
     Operation("get", "/api/v1/content/export", "Export all tours and checklists", "content"),
     Operation(
@@ -120,11 +123,18 @@ for _plural, _model in _CONTENT.items():
             f"Create a {_plural[:-1]} draft",
             _plural,
             body=_model,
-            status=201,
+            statuses=(201,),
         ),
         Operation("get", _item, f"Read a {_plural[:-1]} and its draft", _plural),
-        Operation("put", _item, f"Create or replace a {_plural[:-1]} draft", _plural, body=_model),
-        Operation("delete", _item, f"Delete a {_plural[:-1]}", _plural, status=204),
+        Operation(
+            "put",
+            _item,
+            f"Create (201) or replace (200) a {_plural[:-1]} draft",
+            _plural,
+            body=_model,
+            statuses=(200, 201),
+        ),
+        Operation("delete", _item, f"Delete a {_plural[:-1]}", _plural, statuses=(204,)),
         Operation("post", _item + "/publish", "Publish the draft as a new version", _plural),
         Operation("post", _item + "/unpublish", "Stop showing it to end users", _plural),
         Operation("get", _item + "/versions", "List published versions", _plural),
@@ -157,6 +167,9 @@ _ERROR = {
 }
 
 
+_SUCCESS = {200: "Success", 201: "Created", 204: "Done; no content"}
+
+
 def _operation(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = [
         {
@@ -171,9 +184,12 @@ def _operation(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
         {"name": name, "in": "query", "required": False, "schema": {"type": kind}}
         for name, kind in op.params
     ]
-    success: dict[str, Any] = {"description": "Success"}
-    if op.status != 204:
-        success["content"] = {"application/json": {"schema": {"type": "object"}}}
+    responses: dict[str, Any] = {}
+    for status in op.statuses:
+        success: dict[str, Any] = {"description": _SUCCESS.get(status, "Success")}
+        if status != 204:
+            success["content"] = {"application/json": {"schema": {"type": "object"}}}
+        responses[str(status)] = success
     result: dict[str, Any] = {
         "summary": op.summary,
         "tags": [op.tag],
@@ -182,7 +198,7 @@ def _operation(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
         .replace(".", "_")
         .replace("-", "_"),
         "responses": {
-            str(op.status): success,
+            **responses,
             "4XX": {
                 "description": "Client error",
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},

@@ -19,6 +19,10 @@ HEADERS = {
     # Pages show one admin's data: no shared cache, and no copy left behind after sign-out.
     "Cache-Control": "no-store",
 }
+# Over https only (a browser ignores it over http, and a console served on plain http, the
+# demo's, must stay reachable): the console, once seen over https, is never asked for over
+# http again, where a network attacker could answer in its name. A year, the usual value.
+HSTS = ("Strict-Transport-Security", "max-age=31536000")
 
 
 class SecurityHeaders:
@@ -30,11 +34,15 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        secure = scope.get("scheme") == "https"
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in HEADERS.items():
                     headers[name] = value
+                if secure:
+                    headers[HSTS[0]] = HSTS[1]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -7,6 +7,7 @@ the error knows what to type instead of being shown a regular expression.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Annotated, TypeGuard
 
 from pydantic import AfterValidator, Field
@@ -60,9 +61,20 @@ def _event(value: str) -> str:
     return value
 
 
+def _no_invisible(value: str) -> None:
+    """Unicode format characters (bidi overrides such as U+202E, zero-width ones) show an
+    address as something it is not: `https://exa\u202emple.com` reads as another host."""
+    for character in value:
+        if unicodedata.category(character) == "Cf":
+            raise ValueError(
+                f"must not contain the invisible formatting character U+{ord(character):04X}"
+            )
+
+
 def _page(value: str) -> str:
     if not value or len(value) > PAGE_MAX:
         raise ValueError(f"must be 1–{PAGE_MAX} characters")
+    _no_invisible(value)
     if not _ADDRESS_RE.fullmatch(value):
         raise ValueError(
             f"{show(value)} is not a page pattern: use a path starting with '/' "
@@ -74,6 +86,7 @@ def _page(value: str) -> str:
 def _url(value: str) -> str:
     if not value or len(value) > URL_MAX:
         raise ValueError(f"must be 1–{URL_MAX} characters")
+    _no_invisible(value)
     if not _ADDRESS_RE.fullmatch(value):
         raise ValueError(
             f"{show(value)} is not an allowed link: use a path starting with '/' "
