@@ -253,3 +253,71 @@ def test_widget_token_carries_the_verified_identity(client, database):
     session = open_session(client, ws, "u1", company={"id": "c1"}, identity_token=token)
     claims = jwt.decode(session["token"], options={"verify_signature": False})
     assert (claims["sub"], claims["co"], claims["ws"]) == ("u1", "c1", ws.id)
+
+
+# Session tokens as the workspace is when they are used ---------------------------------------
+
+
+def _events_accepted(client: Any, token: str, event_id: str) -> int:
+    from tests.api.helpers import post_widget_events
+
+    response = post_widget_events(client, token, [{"id": event_id, "name": "clicked"}])
+    if response.status_code != 200:
+        assert_error(response, 401, "session_expired")
+    return int(response.status_code)
+
+
+def test_tokens_minted_unverified_are_refused_once_verification_is_enforced(
+    client, workspace, database
+):
+    """A token from an `off`-mode session posted events for 24 h after the switch to enforce;
+    now the mode is checked when the token is used, and the widget opens a new session."""
+    unverified = open_session(client, workspace, "u1")["token"]
+    assert _events_accepted(client, unverified, "e1") == 200
+    update_workspace(database, workspace.id, identity_mode="enforce")
+    assert _events_accepted(client, unverified, "e2") == 401
+    signed = identity_token(workspace.identity_secret, "u1")
+    verified = open_session(client, workspace, "u1", identity_token=signed)["token"]
+    assert _events_accepted(client, verified, "e3") == 200
+    assert count(database, tables.event, workspace_id=workspace.id) == 2
+
+
+def test_in_observe_mode_only_verified_tokens_survive_the_switch_to_enforce(
+    client, workspace, database
+):
+    update_workspace(database, workspace.id, identity_mode="observe")
+    signed = identity_token(workspace.identity_secret, "u1")
+    verified = open_session(client, workspace, "u1", identity_token=signed)["token"]
+    unsigned = open_session(client, workspace, "u2")["token"]
+    forged = open_session(client, workspace, "u3", identity_token="garbage.token.here")["token"]
+    assert [_events_accepted(client, t, f"o{n}") for n, t in enumerate((verified, unsigned))] == [
+        200,
+        200,
+    ]
+    update_workspace(database, workspace.id, identity_mode="enforce")
+    assert _events_accepted(client, verified, "v1") == 200
+    assert _events_accepted(client, unsigned, "v2") == 401
+    assert _events_accepted(client, forged, "v3") == 401
+
+
+def test_rotating_the_identity_secret_revokes_every_session_token(client, workspace, database):
+    update_workspace(database, workspace.id, identity_mode="enforce")
+    signed = identity_token(workspace.identity_secret, "u1")
+    before = open_session(client, workspace, "u1", identity_token=signed)["token"]
+    assert _events_accepted(client, before, "r1") == 200
+    rotated = client.post("/api/v1/workspace/identity-secret/rotate", headers=workspace.auth)
+    assert rotated.status_code == 200
+    assert _events_accepted(client, before, "r2") == 401
+    # The old secret still signs during the rotation: a new session gets a token that works.
+    during = open_session(client, workspace, "u1", identity_token=signed)["token"]
+    assert _events_accepted(client, during, "r3") == 200
+    finished = client.post(
+        "/api/v1/workspace/identity-secret/rotate?finish=true", headers=workspace.auth
+    )
+    assert finished.status_code == 200
+    assert _events_accepted(client, during, "r4") == 401
+    new_secret = rotated.json()["identity_secret"]
+    after = open_session(client, workspace, "u1", identity_token=identity_token(new_secret, "u1"))[
+        "token"
+    ]
+    assert _events_accepted(client, after, "r5") == 200

@@ -152,9 +152,7 @@ async def widget_events(request: Request) -> Response:
         NewEvent(e.id, e.name, identity.user_id, identity.company_id, e.properties, e.timestamp)
         for e in batch.events
     ]
-    result = await ingest_widget_batch(
-        ctx, identity.workspace_id, request.headers.get("origin"), events
-    )
+    result = await ingest_widget_batch(ctx, identity, request.headers.get("origin"), events)
     body = result.as_json()
     for item in body["completed_items"]:
         del item["user_id"]  # always this user

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from shirube.errors import NotAuthenticated
+from shirube.security.widget_tokens import WidgetIdentity
 from shirube.services.counted_events import record_counted
 from shirube.services.event_log import store_events
 from shirube.services.event_schema import FUTURE_TOLERANCE
@@ -86,16 +87,19 @@ def server_workspace_id(conn: Connection, key_hash: str) -> int:
 
 
 async def ingest_widget_batch(
-    ctx: AppContext, workspace_id: int, origin: str | None, events: Sequence[NewEvent]
+    ctx: AppContext, identity: WidgetIdentity, origin: str | None, events: Sequence[NewEvent]
 ) -> IngestResult:
-    """A batch from the widget of a session of `workspace_id` (its token checked by the
-    caller), sent from `origin`."""
+    """A batch from the widget of a session (its token's signature checked by the caller),
+    sent from `origin`: the token must still be valid for its workspace as it is now."""
+    workspace_id = identity.workspace_id
 
     def work(conn: Connection) -> IngestResult:
         row = conn.one(WORKSPACE_BY_ID, {"workspace_id": workspace_id})
         if row is None:
             raise NotAuthenticated("session_expired", "this session's workspace no longer exists")
-        check_origin(origin, widget_workspace(conn, row).allowed_origins)
+        workspace = widget_workspace(conn, row)
+        check_origin(origin, workspace.allowed_origins)
+        workspace.check_token(identity)
         with conn.transaction():
             published = current_content(conn, ctx.published, workspace_id)
             return ingest_batch(conn, workspace_id, events, "widget", published, ctx.known)

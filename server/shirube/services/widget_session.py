@@ -20,7 +20,7 @@ from sqlalchemy.sql import Select
 
 from shirube.errors import NotAllowed, NotAuthenticated
 from shirube.security.identity import verify_identity_token
-from shirube.security.widget_tokens import widget_token
+from shirube.security.widget_tokens import WidgetIdentity, widget_token
 from shirube.services.identify import (
     Statement,
     StoredUser,
@@ -66,6 +66,18 @@ class WidgetWorkspace:
     identity_secrets: list[str]
     default_locale: str
     theme: dict[str, Any]
+    token_epoch: int
+
+    def check_token(self, identity: WidgetIdentity) -> None:
+        """A session token is refused when the identity secret has rotated since it was
+        minted (its epoch), and, once the workspace enforces verification, when its session
+        did not verify the user's identity (minted in `off` mode, or unsigned in `observe`)."""
+        if identity.epoch != self.token_epoch or (
+            self.identity_mode == "enforce" and not identity.verified
+        ):
+            raise NotAuthenticated(
+                "session_expired", "the session token is no longer valid; call session again"
+            )
 
 
 def check_origin(origin: str | None, allowed: Sequence[str]) -> None:
@@ -87,6 +99,7 @@ _WORKSPACE_COLUMNS = (
     workspace.c.identity_secret_previous,
     workspace.c.default_locale,
     stored(workspace.c.theme),
+    workspace.c.token_epoch,
 )
 WORKSPACE_BY_ID = select(*_WORKSPACE_COLUMNS).where(workspace.c.id == bindparam("workspace_id"))
 
@@ -138,7 +151,7 @@ def widget_workspace(conn: Connection, row: Sequence[Any]) -> WidgetWorkspace:
         found = _PARSED.get(key)
         if found is not None:
             return found
-    ws_id, origins, revision, mode, secret, previous, locale, theme = row
+    ws_id, origins, revision, mode, secret, previous, locale, theme, epoch = row
     workspace_row = WidgetWorkspace(
         ws_id,
         _json(origins),
@@ -147,6 +160,7 @@ def widget_workspace(conn: Connection, row: Sequence[Any]) -> WidgetWorkspace:
         [s for s in (secret, previous) if s],
         locale,
         _json(theme),
+        epoch,
     )
     if key is not None:
         if len(_PARSED) >= _PARSED_MAX:
@@ -178,21 +192,22 @@ _COUNT_IDENTITY = {
 
 def identity_statements(
     workspace: WidgetWorkspace, request: SessionRequest, now: datetime
-) -> list[Statement]:
-    """Enforce: refuse before anything is written. Observe: count the outcome."""
+) -> tuple[list[Statement], bool]:
+    """Whether the user's identity is verified, and what to count. Enforce: refuse before
+    anything is written. Observe: count the outcome."""
     if workspace.identity_mode == "off":
-        return []
+        return [], False
     check = verify_identity_token(
         request.identity_token, workspace.identity_secrets, request.user_id, request.company_id
     )
     if workspace.identity_mode == "enforce":
         if not check.valid:
             raise NotAuthenticated("identity_required", check.reason)
-        return []
+        return [], True
     column = "signed" if check.valid else "invalid" if check.signed else "unsigned"
     counts = {"signed": 0, "unsigned": 0, "invalid": 0, column: 1}
     params = {"workspace_id": workspace.id, "day": now.date().isoformat(), **counts}
-    return [(_COUNT_IDENTITY[column], params)]
+    return [(_COUNT_IDENTITY[column], params)], check.valid
 
 
 def open_session(
@@ -213,14 +228,14 @@ def open_session(
     )
     if row is None:
         raise NotAuthenticated("unauthorized", "unknown public key")
-    workspace = widget_workspace(conn, row[:8])
+    workspace = widget_workspace(conn, row[:9])
     check_origin(origin, workspace.allowed_origins)
     ws = workspace.id
     now = utcnow()
-    writes = identity_statements(workspace, request, now)
+    writes, verified = identity_statements(workspace, request, now)
     published = cache.get(conn, ws, workspace.content_revision)
 
-    user_traits, user_locale, last_seen, progress_rev, company_traits, member = row[8:]
+    user_traits, user_locale, last_seen, progress_rev, company_traits, member = row[9:]
     stored_user = None
     if last_seen is not None:
         stored_user = StoredUser(_json(user_traits), user_locale, last_seen)
@@ -268,7 +283,15 @@ def open_session(
             if completions:
                 record_completions(conn, ws, request.user_id, completions, progress)
 
-    token = widget_token(ws, request.user_id, request.company_id, token_secret, token_ttl)
+    token = widget_token(
+        ws,
+        request.user_id,
+        request.company_id,
+        token_secret,
+        token_ttl,
+        epoch=workspace.token_epoch,
+        verified=verified,
+    )
     head = {
         "token": token,
         "expires_in": token_ttl,

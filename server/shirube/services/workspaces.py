@@ -41,6 +41,8 @@ class Workspace:
     theme: dict[str, Any]
     content_revision: int
     created_at: datetime
+    # Widget session tokens of an earlier epoch are refused (security/widget_tokens.py).
+    token_epoch: int
 
     def as_json(self) -> dict[str, Any]:
         """The workspace as the server API shows it (no secrets)."""
@@ -119,6 +121,7 @@ def create_workspace(
             "theme": {},
             "content_revision": 0,
             "created_at": utcnow(),
+            "token_epoch": 0,
         },
     )
     return NewWorkspace(workspace_of(row), secret_key)
@@ -203,22 +206,30 @@ def update_workspace(conn: Connection, workspace_id: int, changes: Mapping[str, 
     return found
 
 
+# Either moves the token epoch on: every widget session token minted before is refused, and
+# each widget opens a new session (verified again, in observe or enforce mode).
+_NEXT_EPOCH = workspace.c.token_epoch + 1
 _ROTATE = (
     update(workspace)
     .where(workspace.c.id == bindparam("id"))
     .values(
         identity_secret_previous=workspace.c.identity_secret,
         identity_secret=bindparam("secret"),
+        token_epoch=_NEXT_EPOCH,
     )
 )
 _FINISH_ROTATION = (
-    update(workspace).where(workspace.c.id == bindparam("id")).values(identity_secret_previous=None)
+    update(workspace)
+    .where(workspace.c.id == bindparam("id"))
+    .values(identity_secret_previous=None, token_epoch=_NEXT_EPOCH)
 )
 
 
 def rotate_identity_secret(conn: Connection, workspace_id: int) -> str:
     """A new identity secret; the old one stays valid until the next rotation (or until
-    `finish_rotation`), so host backends switch over without a window of failures."""
+    `finish_rotation`), so host backends switch over without a window of failures. Widget
+    session tokens minted before are refused from now on (a leaked secret may have signed
+    them)."""
     secret = new_identity_secret()
     conn.run(_ROTATE, {"id": workspace_id, "secret": secret})
     return secret

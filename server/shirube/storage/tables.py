@@ -76,6 +76,9 @@ workspace = Table(
     # Bumped by every change of published content: caches of it key on this.
     _count("content_revision"),
     _time("created_at"),
+    # Carried in every widget session token; tokens of an earlier epoch are refused. Rotating
+    # the identity secret moves it on (services/workspaces.py).
+    Column("token_epoch", Integer, nullable=False, server_default=text("0")),
 )
 
 admin = Table(
