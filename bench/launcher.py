@@ -72,7 +72,11 @@ class BenchWorkspace:
 
 def create_bench_workspace(db: Database, name: str, origin: str = ORIGIN) -> BenchWorkspace:
     def work(conn: Connection) -> BenchWorkspace:
-        created = create_workspace(conn, name, [origin]).as_json()
+        # As the benchmarks have always measured: sessions unsigned, and free to write the
+        # companies they name (new workspaces start in observe mode, which counts each one).
+        created = create_workspace(
+            conn, name, [origin], identity_mode="off", unverified_company_writes=True
+        ).as_json()
         return BenchWorkspace(created["id"], created["public_key"], created["secret_key"], origin)
 
     return db.run_sync(work)

@@ -153,6 +153,9 @@ class WorkspaceKeys:
 
 
 def make_workspace(database: Database, name: str = "Kintai Cloud", **kwargs: Any) -> WorkspaceKeys:
+    """A workspace in `off` mode unless told otherwise (new workspaces start in `observe`):
+    most tests open sessions without identity tokens and count nothing."""
+    kwargs.setdefault("identity_mode", "off")
     created = database.run_sync(
         lambda conn: create_workspace(conn, name, [ORIGIN], **kwargs).as_json()
     )

@@ -143,3 +143,16 @@ def test_python_dash_m_entry_point_exists() -> None:
 
     assert importlib.util.find_spec("shirube.__main__") is not None
     assert tables.workspace.name == "workspace"
+
+
+def test_workspace_create_starts_in_observe_and_says_what_each_mode_allows(run) -> None:
+    observed = run("workspace", "create", "Observed", "--origin", "https://a.example")
+    assert observed.exit_code == 0, observed.output
+    assert "Identity mode observe: sessions are not refused" in observed.output
+    off = run("workspace", "create", "Open", "--identity-mode", "off")
+    assert off.exit_code == 0, off.output
+    assert (
+        "Identity mode off: anyone with the public key can open a session as any user id"
+        in off.output
+    )
+    assert '"identity_mode": "observe"' in run("workspace", "create", "J", "--json").output

@@ -128,15 +128,18 @@ def workspace() -> None:
 @click.option(
     "--identity-mode",
     type=click.Choice(["off", "observe", "enforce"]),
-    default="off",
+    default="observe",
     show_default=True,
+    help="off: anyone with the public key may open a session as any user id and change that "
+    "user's traits; observe: the same, counting signed sessions; enforce: a session needs the "
+    "user's identity token signed by your backend.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the keys as one JSON object.")
 def workspace_create(
     name: str, origins: tuple[str, ...], locale: str, identity_mode: str, as_json: bool
 ) -> None:
     """Create a workspace and print its keys. The secret key is shown this once."""
-    from shirube.services.workspace_settings import WorkspacePatch
+    from shirube.services.workspace_settings import IDENTITY_MODES, WorkspacePatch
     from shirube.services.workspaces import create_workspace
     from shirube.validation import validate_model
 
@@ -166,6 +169,7 @@ def workspace_create(
     for label in ("public_key", "secret_key", "identity_secret"):
         click.echo(f"  {label + ':':17}{created[label]}")
     click.echo("The secret key is stored only as a hash: copy it now.")
+    click.echo(f"Identity mode {identity_mode}: {IDENTITY_MODES[identity_mode]}")
 
 
 @workspace.command("list")

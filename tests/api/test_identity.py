@@ -321,3 +321,82 @@ def test_rotating_the_identity_secret_revokes_every_session_token(client, worksp
         "token"
     ]
     assert _events_accepted(client, after, "r5") == 200
+
+
+# What an unverified session may change -------------------------------------------------------
+
+
+def _company(database: Any, workspace: Any, company_id: str) -> Any:
+    found = rows(database, tables.company, workspace_id=workspace.id, external_id=company_id)
+    return found[0] if found else None
+
+
+def test_an_unverified_session_creates_no_company_and_joins_none(client, workspace, database):
+    """`off` mode: anyone with the public key can claim any user id. Such a session names a
+    company it does not belong to: nothing about the company changes, and the session (its
+    answer, its token, the events it posts) has no company."""
+    from tests.api.helpers import post_widget_events
+
+    answer = open_session(
+        client, workspace, "u1", company={"id": "victim", "traits": {"plan": "free"}}
+    )
+    assert answer["user"]["company_id"] is None
+    assert _company(database, workspace, "victim") is None
+    assert count(database, tables.membership, workspace_id=workspace.id) == 0
+    claims = jwt.decode(answer["token"], options={"verify_signature": False})
+    assert "co" not in claims
+    sent = post_widget_events(client, answer["token"], [{"id": "x1", "name": "clicked"}])
+    assert sent.status_code == 200
+    [stored] = rows(database, tables.event, workspace_id=workspace.id)
+    assert stored.company_id is None
+    assert count(database, tables.membership, workspace_id=workspace.id) == 0
+
+
+def test_an_unverified_member_speaks_for_its_company_as_stored(client, workspace, database):
+    """A user the host backend put in a company (server API) keeps its company in unverified
+    sessions, with the company's stored traits; the traits the session sends change nothing."""
+    put = client.put(
+        "/api/v1/companies/acme", headers=workspace.auth, json={"traits": {"plan": "pro"}}
+    )
+    assert put.status_code == 201
+    joined = client.put("/api/v1/users/u1", headers=workspace.auth, json={"company_ids": ["acme"]})
+    assert joined.status_code == 201
+    answer = open_session(client, workspace, "u1", company={"id": "acme", "traits": {"plan": "x"}})
+    assert answer["user"]["company_id"] == "acme"
+    assert _company(database, workspace, "acme").traits == {"plan": "pro"}
+    claims = jwt.decode(answer["token"], options={"verify_signature": False})
+    assert claims["co"] == "acme"
+
+
+def test_verified_sessions_and_workspaces_that_opt_in_change_companies(client, workspace, database):
+    update_workspace(database, workspace.id, identity_mode="observe")
+    signed = identity_token(workspace.identity_secret, "u1", company="acme")
+    open_session(
+        client,
+        workspace,
+        "u1",
+        identity_token=signed,
+        company={"id": "acme", "traits": {"plan": "pro"}},
+    )
+    assert _company(database, workspace, "acme").traits == {"plan": "pro"}
+    assert count(database, tables.membership, workspace_id=workspace.id, user_id="u1") == 1
+    # Unsigned in observe mode: unverified.
+    open_session(client, workspace, "u2", company={"id": "other", "traits": {"plan": "x"}})
+    assert _company(database, workspace, "other") is None
+    patched = client.patch(
+        "/api/v1/workspace", headers=workspace.auth, json={"unverified_company_writes": True}
+    )
+    assert patched.json()["unverified_company_writes"] is True
+    open_session(client, workspace, "u2", company={"id": "other", "traits": {"plan": "x"}})
+    assert _company(database, workspace, "other").traits == {"plan": "x"}
+    assert count(database, tables.membership, workspace_id=workspace.id, user_id="u2") == 1
+
+
+def test_new_workspaces_start_in_observe_mode(database):
+    created = make_workspace(database, "Fresh", identity_mode="observe").data
+    assert created["identity_mode"] == "observe"
+    from shirube.services.workspaces import create_workspace
+
+    default = database.run_sync(lambda conn: create_workspace(conn, "Default", []))
+    assert default.workspace.identity_mode == "observe"
+    assert default.workspace.unverified_company_writes is False

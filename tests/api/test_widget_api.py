@@ -239,6 +239,7 @@ def test_short_token_ttl_expires(settings, database, workspace):
 
 
 def test_events_need_the_token_not_a_user_id(client, workspace, database):
+    _unverified_sessions_write_companies(database, workspace)
     token = open_session(client, workspace, "u1", company={"id": "c1"})["token"]
     response = post_widget_events(
         client, token, [{"id": "e1", "name": "x", "user_id": "someone-else"}]
@@ -266,6 +267,7 @@ def test_events_accept_text_plain_from_send_beacon(client, workspace, database):
 
 
 def test_session_answer_shape(client, workspace, database):
+    _unverified_sessions_write_companies(database, workspace)
     publish(
         client, workspace, "tour", tour_doc("welcome", audience=None, trigger={"type": "manual"})
     )
@@ -437,7 +439,8 @@ def test_audience_targeting_by_role(client, workspace):
     assert keys(anonymous["tours"]) == ["everyone"]
 
 
-def test_audience_targeting_by_company(client, workspace):
+def test_audience_targeting_by_company(client, workspace, database):
+    _unverified_sessions_write_companies(database, workspace)
     _targeted_content(client, workspace)
     pro = open_session(client, workspace, "u1", company={"id": "c-pro", "traits": {"plan": "pro"}})
     assert sorted(keys(pro["tours"])) == ["everyone", "pro-tour"]
@@ -510,3 +513,9 @@ def test_workspace_origins_are_read_from_the_database(client, workspace, databas
         post_session(client, workspace.public_key, origin="https://new.example.com").status_code
         == 200
     )
+
+
+def _unverified_sessions_write_companies(database, workspace):
+    """These sessions are unverified (`off` mode): the workspace lets them write companies,
+    as before migration 0009 (test_identity.py checks the default)."""
+    update_workspace(database, workspace.id, unverified_company_writes=True)

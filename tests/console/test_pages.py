@@ -23,6 +23,7 @@ from tests.api.helpers import (
     put_draft,
     send_events,
     tour_doc,
+    update_workspace,
 )
 from tests.conftest import WorkspaceKeys, make_workspace
 from tests.console.conftest import make_admin, sign_in
@@ -69,6 +70,8 @@ def test_figures_of_a_seeded_checklist(
     client: TestClient, database: Database, workspace: WorkspaceKeys
 ) -> None:
     make_admin(database, "ops@example.com", {workspace.id: "editor"})
+    # The companies below come with unverified sessions: the workspace lets them write.
+    update_workspace(database, workspace.id, unverified_company_writes=True)
     publish(client, workspace, "tour", tour_doc("welcome"))
     put_draft(client, workspace, "tour", tour_doc("welcome", name="Welcome, edited"))
     put_draft(client, workspace, "tour", tour_doc("draft-only"))
@@ -192,3 +195,15 @@ def test_every_console_answer_carries_the_security_headers(
         _check_headers(client.get(path))
     # No script at all, so nothing the CSP would have to allow.
     assert "<script" not in client.get(f"/console/workspaces/{workspace.id}").text
+
+
+def test_the_workspace_page_says_what_its_identity_mode_allows(
+    client: TestClient, database: Database, workspace: WorkspaceKeys
+) -> None:
+    make_admin(database, "ops@example.com", {workspace.id: "owner"})
+    sign_in(client, "ops@example.com")
+    page = client.get(f"/console/workspaces/{workspace.id}").text
+    assert "anyone with the public key can open a session as any user id" in page  # off
+    update_workspace(database, workspace.id, identity_mode="enforce")
+    page = client.get(f"/console/workspaces/{workspace.id}").text
+    assert "a session needs the user&#39;s identity token" in page

@@ -12,6 +12,7 @@ from shirube.console.render import render
 from shirube.console.state import console_of
 from shirube.services.admins import admin_workspaces, workspace_role
 from shirube.services.overview import COVERAGE_DAYS, Overview, load_overview
+from shirube.services.workspace_settings import IDENTITY_MODES
 from shirube.storage import Connection
 from shirube.validation import MAX_DB_INT
 
@@ -41,7 +42,7 @@ async def workspace(request: Request) -> Response:
     return render(
         request,
         "workspace.html",
-        {"overview": overview, "coverage_days": COVERAGE_DAYS},
+        {"overview": overview, "coverage_days": COVERAGE_DAYS, "identity_modes": IDENTITY_MODES},
         admin=admin,
     )
 

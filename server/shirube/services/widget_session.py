@@ -67,6 +67,7 @@ class WidgetWorkspace:
     default_locale: str
     theme: dict[str, Any]
     token_epoch: int
+    unverified_company_writes: bool
 
     def check_token(self, identity: WidgetIdentity) -> None:
         """A session token is refused when the identity secret has rotated since it was
@@ -100,6 +101,7 @@ _WORKSPACE_COLUMNS = (
     workspace.c.default_locale,
     stored(workspace.c.theme),
     workspace.c.token_epoch,
+    workspace.c.unverified_company_writes,
 )
 WORKSPACE_BY_ID = select(*_WORKSPACE_COLUMNS).where(workspace.c.id == bindparam("workspace_id"))
 
@@ -151,7 +153,7 @@ def widget_workspace(conn: Connection, row: Sequence[Any]) -> WidgetWorkspace:
         found = _PARSED.get(key)
         if found is not None:
             return found
-    ws_id, origins, revision, mode, secret, previous, locale, theme, epoch = row
+    ws_id, origins, revision, mode, secret, previous, locale, theme, epoch, companies = row
     workspace_row = WidgetWorkspace(
         ws_id,
         _json(origins),
@@ -161,6 +163,7 @@ def widget_workspace(conn: Connection, row: Sequence[Any]) -> WidgetWorkspace:
         locale,
         _json(theme),
         epoch,
+        bool(companies),
     )
     if key is not None:
         if len(_PARSED) >= _PARSED_MAX:
@@ -228,14 +231,14 @@ def open_session(
     )
     if row is None:
         raise NotAuthenticated("unauthorized", "unknown public key")
-    workspace = widget_workspace(conn, row[:9])
+    workspace = widget_workspace(conn, row[:10])
     check_origin(origin, workspace.allowed_origins)
     ws = workspace.id
     now = utcnow()
     writes, verified = identity_statements(workspace, request, now)
     published = cache.get(conn, ws, workspace.content_revision)
 
-    user_traits, user_locale, last_seen, progress_rev, company_traits, member = row[9:]
+    user_traits, user_locale, last_seen, progress_rev, company_traits, member = row[10:]
     stored_user = None
     if last_seen is not None:
         stored_user = StoredUser(_json(user_traits), user_locale, last_seen)
@@ -244,15 +247,24 @@ def open_session(
     )
     writes += user_writes
     company: dict[str, Any] | None = None
-    if request.company_id is not None:
+    company_id = request.company_id
+    if company_id is not None and not (verified or workspace.unverified_company_writes):
+        # Anyone with the public key can claim to be anyone in an unverified session: the
+        # session may speak for a company its user already belongs to (joined through the
+        # server API or a verified session), with the company as stored, and change nothing.
+        if member is None:
+            company_id = None
+        else:
+            company = {} if company_traits is None else _json(company_traits)
+    elif company_id is not None:
         stored_company = None if company_traits is None else _json(company_traits)
         found, company_writes = identify_company(
-            ws, request.company_id, stored_company, request.company_traits, now
+            ws, company_id, stored_company, request.company_traits, now
         )
         company = found.traits
         writes += company_writes
         if member is None:
-            writes.append(membership_insert(ws, request.user_id, request.company_id, now))
+            writes.append(membership_insert(ws, request.user_id, company_id, now))
 
     targeted = published.targeted(user.traits, company)
     progress_key = (ws, request.user_id, progress_rev, published.revision, targeted.count_names)
@@ -286,7 +298,7 @@ def open_session(
     token = widget_token(
         ws,
         request.user_id,
-        request.company_id,
+        company_id,
         token_secret,
         token_ttl,
         epoch=workspace.token_epoch,
@@ -295,7 +307,7 @@ def open_session(
     head = {
         "token": token,
         "expires_in": token_ttl,
-        "user": {"id": request.user_id, "company_id": request.company_id, "locale": locale},
+        "user": {"id": request.user_id, "company_id": company_id, "locale": locale},
         "workspace": {"default_locale": workspace.default_locale, "theme": workspace.theme},
         "revision": published.revision,
     }

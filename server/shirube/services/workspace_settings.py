@@ -10,6 +10,18 @@ from pydantic import AfterValidator, Field, StringConstraints
 from shirube.services.event_schema import Locale
 from shirube.validation import Strict
 
+# What each identity mode lets a widget session do, said plainly where a mode is chosen or shown
+# (the CLI, the console); docs/api.md has the model.
+IDENTITY_MODES = {
+    "off": "anyone with the public key can open a session as any user id and change that "
+    "user's traits; companies change only through the server API.",
+    "observe": "sessions are not refused, and those your backend signs are counted; unsigned "
+    "ones may change only their user's traits, not companies. Switch to enforce once every "
+    "session is signed.",
+    "enforce": "a session needs the user's identity token, signed by your backend with the "
+    "workspace's identity secret.",
+}
+
 
 def _origin(value: str) -> str:
     if value == "*":
@@ -40,6 +52,9 @@ class WorkspacePatch(Strict):
     identity_mode: Literal["off", "observe", "enforce"] | None = None
     default_locale: Locale | None = None
     theme: Theme | None = None
+    # Let widget sessions whose user is not verified create and change companies and join
+    # them, as a verified session or the server API may (off by default: docs/api.md).
+    unverified_company_writes: Annotated[bool, Field(strict=True)] | None = None
 
     def changes(self) -> dict[str, Any]:
         """The settings this patch sets, as they are stored."""

@@ -43,6 +43,8 @@ class Workspace:
     created_at: datetime
     # Widget session tokens of an earlier epoch are refused (security/widget_tokens.py).
     token_epoch: int
+    # Widget sessions whose user is not verified may change companies (an opt-in).
+    unverified_company_writes: bool
 
     def as_json(self) -> dict[str, Any]:
         """The workspace as the server API shows it (no secrets)."""
@@ -53,6 +55,7 @@ class Workspace:
             "secret_key_hint": self.secret_key_hint,
             "identity_mode": self.identity_mode,
             "identity_secret_rotating": self.identity_secret_previous is not None,
+            "unverified_company_writes": self.unverified_company_writes,
             "allowed_origins": self.allowed_origins,
             "default_locale": self.default_locale,
             "theme": self.theme,
@@ -103,7 +106,8 @@ def create_workspace(
     origins: list[str],
     *,
     default_locale: str = "en",
-    identity_mode: str = "off",
+    identity_mode: str = "observe",
+    unverified_company_writes: bool = False,
 ) -> NewWorkspace:
     secret_key = new_secret_key()
     row = conn.one(
@@ -122,6 +126,7 @@ def create_workspace(
             "content_revision": 0,
             "created_at": utcnow(),
             "token_epoch": 0,
+            "unverified_company_writes": unverified_company_writes,
         },
     )
     return NewWorkspace(workspace_of(row), secret_key)

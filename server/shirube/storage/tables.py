@@ -9,6 +9,7 @@ upserted in the same transaction).
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     ForeignKey,
     Index,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    false,
     text,
 )
 
@@ -79,6 +81,9 @@ workspace = Table(
     # Carried in every widget session token; tokens of an earlier epoch are refused. Rotating
     # the identity secret moves it on (services/workspaces.py).
     Column("token_epoch", Integer, nullable=False, server_default=text("0")),
+    # Whether widget sessions whose user is not verified may create or change companies and
+    # join them (an opt-in: services/widget_session.py).
+    Column("unverified_company_writes", Boolean, nullable=False, server_default=false()),
 )
 
 admin = Table(

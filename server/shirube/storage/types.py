@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from psycopg.types.json import Jsonb
-from sqlalchemy import JSON, DateTime
+from sqlalchemy import JSON, Boolean, DateTime
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine, UserDefinedType
@@ -116,6 +116,10 @@ def _datetime_out_postgres(value: Any) -> Any:
     return None if value is None else value.replace(tzinfo=UTC)
 
 
+def _bool_out_sqlite(value: Any) -> Any:
+    return None if value is None else bool(value)
+
+
 def _json_out_sqlite(value: Any) -> Any:
     return None if value is None else json_loads(value)
 
@@ -138,4 +142,6 @@ def decoder(type_: TypeEngine[Any], *, sqlite: bool) -> Convert | None:
         return _datetime_out_sqlite if sqlite else _datetime_out_postgres
     if isinstance(type_, JSON) and sqlite:
         return _json_out_sqlite
+    if isinstance(type_, Boolean) and sqlite:
+        return _bool_out_sqlite  # SQLite stores 0 and 1
     return None
