@@ -32,6 +32,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "identifiers.py": (*HTTP, "sqlalchemy", "shirube.storage"),
     "validation.py": (*HTTP, "sqlalchemy", "shirube.storage"),
     "context.py": (*HTTP,),
+    "observability": (*HTTP, *DRIVERS, "shirube.services", "shirube.cli"),
     "cli.py": (*DRIVERS, "shirube.api", "shirube.console", "demo_app"),
 }
 

@@ -13,6 +13,7 @@ from shirube.api import (
     content,
     events,
     health,
+    metrics,
     openapi,
     people,
     transfer,
@@ -29,6 +30,7 @@ from shirube.api.errors import (
 from shirube.console import console_mount
 from shirube.context import AppContext
 from shirube.errors import DomainError
+from shirube.middleware.observe import Observe
 from shirube.middleware.reject_nul import RejectNulMiddleware
 from shirube.middleware.shortcut import Shortcut
 from shirube.middleware.widget_cors import WidgetCORSMiddleware
@@ -41,7 +43,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
     `shirube db upgrade` run them, so tests and tools control when the schema changes."""
     db = database or Database(settings.database_url)
     context = AppContext.build(settings, db)
-    session = widget.WidgetSession(context)
+    session = widget.session_route(widget.WidgetSession(context))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -51,6 +53,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
 
     routes = [
         *health.routes,
+        *metrics.routes(settings.metrics_token),
         *openapi.routes,
         *events.routes,
         *widget.routes(session),
@@ -63,8 +66,11 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         console_mount(settings, context),
     ]
     middleware = [
-        # First: the widget session skips the rest of the stack (api/widget.py says why).
-        Middleware(Shortcut, path=widget.SESSION_PATH, endpoint=session),
+        # Outermost: request ids, metrics and access log lines for every answer, the widget
+        # session's and the other middleware's included.
+        Middleware(Observe, metrics=context.metrics, routes=routes),
+        # The widget session skips the rest of the stack (api/widget.py says why).
+        Middleware(Shortcut, route=session),
         Middleware(RejectNulMiddleware),
         Middleware(WidgetCORSMiddleware),
     ]

@@ -1,10 +1,12 @@
-"""What request handlers share: settings, the database, and the per-process caches and hints
-keyed by stored revisions (published content, users' progress, rows known to exist)."""
+"""What request handlers share: settings, the database, the metrics, and the per-process caches
+and hints keyed by stored revisions (published content, users' progress, rows known to
+exist)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from shirube.observability.metrics import Metrics
 from shirube.services.known_rows import KnownRows
 from shirube.services.progress_cache import ProgressCache
 from shirube.services.published import PublishedCache
@@ -18,6 +20,7 @@ class AppContext:
     db: Database
     published: PublishedCache
     progress: ProgressCache
+    metrics: Metrics
     # Rows this process has seen committed, per database (services/known_rows.py).
     known: KnownRows = field(default_factory=KnownRows)
 
@@ -28,4 +31,5 @@ class AppContext:
             db=db,
             published=PublishedCache(settings.content_cache_size),
             progress=ProgressCache(settings.progress_cache_size),
+            metrics=Metrics(db),
         )

@@ -10,6 +10,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ENVIRONMENTS = ("development", "production", "test")
+LOG_FORMATS = ("json", "text")
+LOG_LEVELS = ("debug", "info", "warning", "error")
+# Long enough that guessing it is hopeless, short enough for any secret store.
+METRICS_TOKEN_MIN_LENGTH = 16
 
 
 class SettingsError(ValueError):
@@ -35,6 +39,11 @@ class Settings:
     # Mark the console's session cookie Secure even on plain-http requests: behind a proxy
     # that terminates TLS without telling the app (https requests get Secure regardless).
     console_secure_cookie: bool = False
+    # `GET /metrics` is served only when set, to requests bearing it (docs/operations.md).
+    metrics_token: str | None = None
+    # `shirube serve`'s log lines: one JSON object per line, or text for a terminal.
+    log_format: str = "text"
+    log_level: str = "info"
 
     @property
     def is_sqlite(self) -> bool:
@@ -107,6 +116,29 @@ def _secret_key(env: Mapping[str, str], environment: str, cwd: Path) -> str:
     return generated
 
 
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    value = (env.get(name) or default).strip().lower()
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def _metrics_token(env: Mapping[str, str]) -> str | None:
+    token = env.get("SHIRUBE_METRICS_TOKEN") or None
+    if token is not None and not (
+        len(token) >= METRICS_TOKEN_MIN_LENGTH
+        and token.isascii()
+        and token.isprintable()
+        and " " not in token
+    ):
+        # It travels in an Authorization header: printable ASCII, no spaces.
+        raise SettingsError(
+            f"SHIRUBE_METRICS_TOKEN must be at least {METRICS_TOKEN_MIN_LENGTH} printable "
+            "ASCII characters without spaces"
+        )
+    return token
+
+
 def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Settings:
     """Build settings from the environment; raise SettingsError with a one-line message."""
     env = os.environ if env is None else env
@@ -125,4 +157,13 @@ def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None)
         max_body_bytes=_int(env, "SHIRUBE_MAX_BODY_BYTES", 5 * 1024 * 1024, 1024, 1 << 30),
         console_secure_cookie=_bool(env, "SHIRUBE_CONSOLE_SECURE_COOKIE"),
         progress_cache_size=_int(env, "SHIRUBE_PROGRESS_CACHE_SIZE", 10_000, 0, 10_000_000),
+        metrics_token=_metrics_token(env),
+        # JSON where logs go to a collector (production), text where a person reads them.
+        log_format=_choice(
+            env,
+            "SHIRUBE_LOG_FORMAT",
+            LOG_FORMATS,
+            "json" if environment == "production" else "text",
+        ),
+        log_level=_choice(env, "SHIRUBE_LOG_LEVEL", LOG_LEVELS, "info"),
     )

@@ -197,13 +197,15 @@ def identity_token(secret: str, sub: str = "u1", *, ttl: int = 300, **claims: An
 def assert_error(
     response: Any, status: int, code: str, paths: list[str] | None = None
 ) -> dict[str, Any]:
-    """Check the one error shape; `paths`, when given, must equal the fields' paths in order."""
+    """Check the one error shape; `paths`, when given, must equal the fields' paths in order.
+    The request id is the one the answer's header gives."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json")
     body = response.json()
     assert set(body) == {"error"}, body
     error = body["error"]
-    assert set(error) == {"code", "message", "fields"}, error
+    assert set(error) == {"code", "message", "fields", "request_id"}, error
+    assert error["request_id"] == response.headers["x-request-id"], error
     assert error["code"] == code, error
     assert isinstance(error["message"], str) and error["message"], error
     assert isinstance(error["fields"], list)

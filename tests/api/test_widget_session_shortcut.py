@@ -18,6 +18,7 @@ from tests.api.helpers import publish, tour_doc
 from tests.conftest import ORIGIN
 
 PATH = "/api/v1/widget/session"
+SAME_ID = {"X-Request-Id": "compared-request"}
 
 
 @pytest.fixture
@@ -91,6 +92,7 @@ def test_fast_path_answers_what_the_route_answers(client, route_client, workspac
         ),
     }
     for name, (method, body, headers) in cases.items():
+        headers = {**headers, **SAME_ID}  # so that the answers repeat one request id
         with subtests.test(name):
             expected = _answer(route_client.request(method, PATH, content=body, headers=headers))
             got = _answer(client.request(method, PATH, content=body, headers=headers))
@@ -132,7 +134,11 @@ def test_a_declared_length_over_the_limit_is_refused_alike(settings, database, w
     fast = create_app(settings, database)
     route = create_app(settings, database)
     route.user_middleware = [m for m in route.user_middleware if m.cls is not Shortcut]
-    headers = [(b"origin", ORIGIN.encode()), (b"content-length", b"1000000000")]
+    headers = [
+        (b"origin", ORIGIN.encode()),
+        (b"content-length", b"1000000000"),
+        (b"x-request-id", b"compared-request"),
+    ]
     body = json.dumps({"public_key": workspace.public_key, "user_id": "u1"}).encode()
     got, expected = _asgi(fast, headers, body), _asgi(route, headers, body)
     assert got == expected

@@ -57,9 +57,11 @@ def test_a_viewer_sees_its_workspace_and_nothing_of_another(
     # The secret key and the identity secret are never shown.
     assert workspace.secret_key not in own.text and workspace.identity_secret not in own.text
 
-    others = client.get(f"/console/workspaces/{other_workspace.id}")
-    missing = client.get("/console/workspaces/999999")
-    huge = client.get(f"/console/workspaces/{2**70}")
+    # One request id for the pages compared: each page shows it.
+    same_id = {"X-Request-Id": "compared-request"}
+    others = client.get(f"/console/workspaces/{other_workspace.id}", headers=same_id)
+    missing = client.get("/console/workspaces/999999", headers=same_id)
+    huge = client.get(f"/console/workspaces/{2**70}", headers=same_id)
     assert others.status_code == missing.status_code == huge.status_code == 404
     assert others.text == missing.text
     assert other_workspace.public_key not in others.text

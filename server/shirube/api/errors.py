@@ -22,6 +22,7 @@ from shirube.errors import (
     ValidationFailed,
 )
 from shirube.jsonresponse import JSONResponse
+from shirube.observability.request_id import current_request_id
 
 logger = logging.getLogger("shirube")
 
@@ -57,11 +58,14 @@ def status_of(exc: DomainError) -> int:
 
 
 def error_body(code: str, message: str, fields: list[FieldError] | None = None) -> dict[str, Any]:
+    """With the id of the request being answered (middleware/observe.py), which a client can
+    quote to find the server's log lines of it."""
     return {
         "error": {
             "code": code,
             "message": message,
             "fields": [f.as_json() for f in fields or []],
+            "request_id": current_request_id(),
         }
     }
 
@@ -102,8 +106,12 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
 
 
 async def server_error_handler(request: Request, exc: Exception) -> Response:
+    """Answered by Starlette's ServerErrorMiddleware, outside the middleware that adds the
+    request id to every answer: added here."""
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    request_id = current_request_id()
     return JSONResponse(
         error_body("internal_error", "the server failed to handle this request"),
         status_code=500,
+        headers=None if request_id is None else {"X-Request-Id": request_id},
     )

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from shirube.api.auth import secret_key, unknown_secret_key
+from shirube.api.batch_metrics import count_refused, count_stored
 from shirube.api.errors import ApiError
 from shirube.api.request_body import read_model
 from shirube.api.routing import get_context
@@ -24,9 +25,11 @@ from shirube.services.ingest import NewEvent, ingest_server_batch, server_worksp
 async def post_events(request: Request) -> Response:
     key_hash = hash_secret_key(secret_key(request))
     ctx = get_context(request)
+    read = 0  # events read from the body: refused if the batch is
     try:
         try:
             batch = await read_model(request, ServerEventBatch, ctx.settings.max_body_bytes)
+            read = len(batch.events)
             check_events(batch.events)
         except (ApiError, DomainError):
             await ctx.db.run(
@@ -39,7 +42,12 @@ async def post_events(request: Request) -> Response:
         ]
         result = await ingest_server_batch(ctx, key_hash, events)
     except NotAuthenticated:
+        count_refused(ctx, "server", read)
         raise unknown_secret_key() from None
+    except Exception:
+        count_refused(ctx, "server", read)
+        raise
+    count_stored(ctx, request.scope, "server", events, result)
     return JSONResponse(result.as_json())
 
 

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from shirube.api.batch_metrics import count_refused, count_stored
 from shirube.api.errors import ApiError, error_response
 from shirube.api.request_body import (
     check_declared_length,
@@ -142,25 +143,33 @@ class WidgetSession:
 async def widget_events(request: Request) -> Response:
     ctx = get_context(request)
     batch = await read_model(request, WidgetEventBatch, ctx.settings.max_body_bytes)
-    identity = read_widget_token(batch.token, ctx.settings.secret_key)
-    if identity is None:
-        raise NotAuthenticated(
-            "session_expired", "the session token is invalid or expired; call session again"
-        )
-    check_events(batch.events)
-    events = [
-        NewEvent(e.id, e.name, identity.user_id, identity.company_id, e.properties, e.timestamp)
-        for e in batch.events
-    ]
-    result = await ingest_widget_batch(ctx, identity, request.headers.get("origin"), events)
+    try:
+        identity = read_widget_token(batch.token, ctx.settings.secret_key)
+        if identity is None:
+            raise NotAuthenticated(
+                "session_expired", "the session token is invalid or expired; call session again"
+            )
+        check_events(batch.events)
+        events = [
+            NewEvent(e.id, e.name, identity.user_id, identity.company_id, e.properties, e.timestamp)
+            for e in batch.events
+        ]
+        result = await ingest_widget_batch(ctx, identity, request.headers.get("origin"), events)
+    except Exception:
+        count_refused(ctx, "widget", len(batch.events))
+        raise
+    count_stored(ctx, request.scope, "widget", events, result)
     body = result.as_json()
     for item in body["completed_items"]:
         del item["user_id"]  # always this user
     return JSONResponse(body)
 
 
-def routes(session: WidgetSession) -> list[Route]:
-    return [
-        Route(SESSION_PATH, session, methods=["POST"]),
-        Route("/api/v1/widget/events", widget_events, methods=["POST"]),
-    ]
+def session_route(session: WidgetSession) -> Route:
+    """The session's Route: routed for its other methods (405), taken ahead of routing for
+    POST (`middleware.shortcut.Shortcut`)."""
+    return Route(SESSION_PATH, session, methods=["POST"])
+
+
+def routes(session: Route) -> list[Route]:
+    return [session, Route("/api/v1/widget/events", widget_events, methods=["POST"])]

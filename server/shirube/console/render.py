@@ -17,6 +17,7 @@ from shirube.api.errors import status_of
 from shirube.console.sessions import csrf_token
 from shirube.console.state import console_of
 from shirube.errors import DomainError
+from shirube.observability.request_id import current_request_id
 from shirube.services.admins import Admin
 
 logger = logging.getLogger("shirube")
@@ -94,7 +95,7 @@ async def html_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 303 and exc.headers:
         return redirect(exc.headers["Location"])
     message = ERROR_MESSAGES.get(exc.status_code, "The request could not be handled.")
-    context = {"status": exc.status_code, "message": message}
+    context = _error(exc.status_code, message)
     page = render(request, "error.html", context, status=exc.status_code)
     # Starlette's own headers on its errors (Allow on a 405, as HTTP requires).
     page.headers.update(exc.headers or {})
@@ -105,7 +106,7 @@ async def html_domain_error(request: Request, exc: Exception) -> Response:
     """A service's refusal (shirube.errors), with the status the API gives it."""
     assert isinstance(exc, DomainError)
     status = status_of(exc)
-    return render(request, "error.html", {"status": status, "message": exc.message}, status=status)
+    return render(request, "error.html", _error(status, exc.message), status=status)
 
 
 async def html_server_error(request: Request, exc: Exception) -> Response:
@@ -113,5 +114,9 @@ async def html_server_error(request: Request, exc: Exception) -> Response:
     the console's own error page, so the browser gets HTML with the security headers rather
     than the API's JSON, and never a stack trace."""
     logger.exception("console error on %s %s", request.method, request.url.path, exc_info=exc)
-    context = {"status": 500, "message": ERROR_MESSAGES[500]}
-    return render(request, "error.html", context, status=500)
+    return render(request, "error.html", _error(500, ERROR_MESSAGES[500]), status=500)
+
+
+def _error(status: int, message: str) -> dict[str, Any]:
+    # The id an admin can quote to an operator, who finds the request's log lines by it.
+    return {"status": status, "message": message, "request_id": current_request_id()}

@@ -1,17 +1,20 @@
-"""A POST to one path handed straight to its ASGI endpoint, ahead of the other middleware and
-Starlette's routing (api/widget.py says why the widget session needs it). The endpoint is the
-one its Route serves too: the Route answers the path's other methods."""
+"""A POST to one route's path handed straight to its ASGI endpoint, ahead of the other
+middleware and Starlette's routing (api/widget.py says why the widget session needs it). The
+Route is the one the router serves too: it answers the path's other methods. The scope names
+the route as routing would (`scope["route"]`), so that the metrics see its template."""
 
 from __future__ import annotations
 
+from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 
 class Shortcut:
-    def __init__(self, app: ASGIApp, path: str, endpoint: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, route: Route) -> None:
         self.app = app
-        self.path = path
-        self.endpoint = endpoint
+        self.route = route
+        self.path = route.path
+        self.endpoint: ASGIApp = route.endpoint
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -19,6 +22,7 @@ class Shortcut:
             and scope["method"] == "POST"
             and _route_path(scope) == self.path
         ):
+            scope["route"] = self.route
             await self.endpoint(scope, receive, send)
             return
         await self.app(scope, receive, send)

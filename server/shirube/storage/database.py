@@ -22,6 +22,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import closing, contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import anyio.to_thread
@@ -29,7 +30,7 @@ import psycopg
 from psycopg.types.json import set_json_loads
 from sqlalchemy import Engine, Select, create_engine, event, literal_column, make_url, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import QueuePool, StaticPool
 
 from shirube.storage.connection import Connection
 from shirube.storage.group_commit import GroupCommitter
@@ -244,6 +245,19 @@ class Database:
         except Exception:
             return False
 
+    def pool_status(self) -> PoolStatus:
+        pool = self.engine.pool
+        queue = pool if isinstance(pool, QueuePool) else None
+        return PoolStatus(
+            on_loop=self.inline,
+            loop_connection=self._kept is not None,
+            pool_size=None if queue is None else queue.size(),
+            checked_out=0 if queue is None else queue.checkedout(),
+            idle=0 if queue is None else queue.checkedin(),
+            overflow=0 if queue is None else max(queue.overflow(), 0),
+            batches_waiting=self._grouped.waiting,
+        )
+
     def dispose(self) -> None:
         if self._kept is not None:
             driver = self._kept.driver_connection
@@ -259,6 +273,24 @@ def _select_one(conn: Connection) -> bool:
 
 
 _ONE: Select[Any] = select(literal_column("1"))
+
+
+@dataclass(frozen=True)
+class PoolStatus:
+    """What the connections are doing, for the metrics (read without any I/O)."""
+
+    # Some units of work run on the event loop's own connection (SQLite: all of them).
+    on_loop: bool
+    # That connection is open now (it is opened by the first unit of work that needs it).
+    loop_connection: bool
+    # The pool of connections threads check out; None when there is none (SQLite on the loop).
+    pool_size: int | None
+    checked_out: int
+    idle: int
+    # Connections open beyond `pool_size` (up to as many again, then checkouts wait).
+    overflow: int
+    # Event batches queued behind the group commit being written.
+    batches_waiting: int
 
 
 def _in(conn: Connection, work: Callable[[Connection], T], transaction: bool) -> T:

@@ -43,6 +43,11 @@ class GroupCommitter:
         self._queue: list[_Pending[Any]] = []
         self._writer: asyncio.Task[None] | None = None
 
+    @property
+    def waiting(self) -> int:
+        """Batches queued behind the one being written (a metric: a writer falling behind)."""
+        return len(self._queue)
+
     async def run(self, work: Work[T]) -> T:
         """Run `work` in a transaction shared with the batches queued meanwhile; return its
         result once that transaction committed."""
