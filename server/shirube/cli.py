@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging.config
+import os
+import shutil
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -81,6 +86,26 @@ def main() -> None:
     """Shirube: self-hosted product tours, checklists and onboarding KPIs."""
 
 
+@contextlib.contextmanager
+def _metrics_shared_by_workers(settings: Settings, workers: int) -> Iterator[None]:
+    """Several workers answer /metrics in turn: each writes its counters and histograms to
+    files in one directory (prometheus_client's multiprocess mode), and whichever answers
+    sums them. A directory of this run's own, empty at start (files left by an earlier run
+    would be counted again), removed at exit; one the operator set is used as it is."""
+    from shirube.observability.metrics import MULTIPROCESS_DIR
+
+    if workers == 1 or settings.metrics_token is None or os.environ.get(MULTIPROCESS_DIR):
+        yield
+        return
+    directory = tempfile.mkdtemp(prefix="shirube-metrics-")
+    os.environ[MULTIPROCESS_DIR] = directory  # the workers inherit it
+    try:
+        yield
+    finally:
+        del os.environ[MULTIPROCESS_DIR]
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 @main.command()
 @click.option("--host", default=None, help="Interface to bind (default SHIRUBE_HOST or 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default SHIRUBE_PORT or 8000).")
@@ -90,18 +115,29 @@ def serve(host: str | None, port: int | None, workers: int, no_migrate: bool) ->
     """Apply migrations, then serve the API and the widget."""
     import uvicorn
 
+    from shirube.observability.logs import logging_config
+
     settings = _settings()
+    # One format for every line of the process (Shirube's, uvicorn's, the libraries'),
+    # the migrations' included.
+    log_config = logging_config(settings.log_format, settings.log_level)
+    logging.config.dictConfig(log_config)
     if not no_migrate:
         _upgrade(settings)
-    uvicorn.run(
-        "shirube.cli:app_from_environment",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers,
-        log_level="info",
-        proxy_headers=True,
-    )
+    with _metrics_shared_by_workers(settings, workers):
+        uvicorn.run(
+            "shirube.cli:app_from_environment",
+            factory=True,
+            host=host or settings.host,
+            port=port or settings.port,
+            workers=workers,
+            log_config=log_config,
+            log_level=settings.log_level,
+            # Shirube writes its own access lines (middleware/observe.py): with the route
+            # template, the status, the duration and the request id.
+            access_log=False,
+            proxy_headers=True,
+        )
 
 
 @main.group()

@@ -70,11 +70,16 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(line, default=str).decode()
 
 
+_CONTROL = {code: f"\\x{code:02x}" for code in (*range(32), 127)}
+
+
 class TextFormatter(logging.Formatter):
-    """`time level logger message key=value…`, the traceback on the lines below."""
+    """`time level logger message key=value…`, the traceback on the lines below. Control
+    characters in the message are escaped (a path's %0A would start a forged line)."""
 
     def format(self, record: logging.LogRecord) -> str:
-        parts = [_time(record), record.levelname, record.name, record.getMessage()]
+        message = record.getMessage().translate(_CONTROL)
+        parts = [_time(record), record.levelname, record.name, message]
         request_id = getattr(record, "request_id", None)
         if request_id is not None:
             parts.append(f"request_id={request_id}")
@@ -109,7 +114,11 @@ def logging_config(log_format: str, level: str) -> dict[str, Any]:
         "root": {"handlers": ["stderr"], "level": level.upper()},
         "loggers": {
             # uvicorn's own handlers out: its lines go to the root's, in our format.
-            name: {"handlers": [], "level": level.upper(), "propagate": True}
-            for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+            **{
+                name: {"handlers": [], "level": level.upper(), "propagate": True}
+                for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+            },
+            # A line per plugin at every start-up; the migrations' own lines stay.
+            "alembic.runtime.plugins": {"level": "WARNING"},
         },
     }
