@@ -17,7 +17,6 @@ import os
 from collections.abc import Iterator
 
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
     Histogram,
@@ -26,6 +25,7 @@ from prometheus_client import (
     multiprocess,
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
@@ -35,7 +35,8 @@ from shirube import __version__
 from shirube.observability.database_gauges import DatabaseGauges
 from shirube.storage import Database
 
-CONTENT_TYPE = CONTENT_TYPE_LATEST
+# The text format every Prometheus reads (our names need none of version 1.0.0's escaping).
+CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 # No `_created` series beside each counter and histogram: as many series again, which
 # Prometheus does not use (a process-wide switch of prometheus_client).
 disable_created_metrics()
