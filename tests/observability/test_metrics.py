@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 
+from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from shirube.app import create_app
-from shirube.observability.metrics import LATENCY_BUCKETS
+from shirube.observability.request_metrics import (
+    LATENCY_BUCKETS,
+    LoopRequestStats,
+    SharedRequestStats,
+)
 from starlette.testclient import TestClient
 
 from tests.api.helpers import assert_error, ev, open_session, post_widget_events, send_events, wev
@@ -153,3 +158,30 @@ def test_two_apps_in_one_process_count_apart(metrics_settings, database, workspa
         second.get("/healthz")
         assert value(scrape(first), REQUESTS, route="/healthz", method="GET", status="200") == 2
         assert value(scrape(second), REQUESTS, route="/healthz", method="GET", status="200") == 1
+
+
+def test_the_loop_figures_expose_what_prometheus_client_would():
+    """The one-process request figures (plain lists) against prometheus_client's own Counter
+    and Histogram, which multiprocess mode uses: the same samples for the same requests."""
+    loop = LoopRequestStats()
+    loop_registry = CollectorRegistry()
+    loop_registry.register(loop)
+    shared_registry = CollectorRegistry()
+    shared = SharedRequestStats(shared_registry)
+    observations = [
+        ("/a", "GET", 200, 0.0004), ("/a", "GET", 200, 0.001), ("/a", "GET", 404, 0.0011),
+        ("/a", "POST", 201, 0.3), ("/b/{key}", "GET", 200, 12.0), ("/a", "GET", 200, 0.0025),
+    ]  # fmt: skip
+    for observation in observations:
+        loop.observe(*observation)
+        shared.observe(*observation)
+
+    def samples(registry):
+        text = generate_latest(registry).decode()
+        return sorted(
+            (s.name, tuple(sorted(s.labels.items())), s.value)
+            for family in text_string_to_metric_families(text)
+            for s in family.samples
+        )
+
+    assert samples(loop_registry) == samples(shared_registry)

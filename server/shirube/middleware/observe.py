@@ -29,7 +29,7 @@ access_log = logging.getLogger("shirube.access")
 class Observe:
     def __init__(self, app: ASGIApp, metrics: Metrics, routes: Sequence[BaseRoute]) -> None:
         self.app = app
-        self.metrics = metrics
+        self.requests = metrics.requests
         self.routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -70,7 +70,7 @@ class Observe:
             if method not in METHODS:
                 method = "other"
             route = self._template(scope, root_path)
-            self.metrics.observe_request(route, method, status, seconds)
+            self.requests.observe(route, method, status, seconds)
             if access_log.isEnabledFor(logging.INFO):
                 client = scope.get("client")
                 access_log.info(

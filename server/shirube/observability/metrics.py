@@ -33,20 +33,21 @@ from prometheus_client.registry import Collector
 
 from shirube import __version__
 from shirube.observability.database_gauges import DatabaseGauges
+from shirube.observability.request_metrics import (
+    LATENCY_BUCKETS,
+    LoopRequestStats,
+    RequestStats,
+    SharedRequestStats,
+)
 from shirube.storage import Database
 
 # The text format every Prometheus reads (our names need none of version 1.0.0's escaping).
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 # No `_created` series beside each counter and histogram: as many series again, which
 # Prometheus does not use (a process-wide switch of prometheus_client).
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
-# A service answering in milliseconds: fine steps from 1 ms to 100 ms, then coarse ones up to
-# the 5 s SQLite busy timeout and beyond.
-LATENCY_BUCKETS = (
-    0.001, 0.0025, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-)  # fmt: skip
 # How old events are when stored: a live client sends within seconds, the SDK's buffer holds
 # them a few seconds more, retries and an offline browser take minutes to hours; imports of
 # history land in the last bucket.
@@ -59,19 +60,6 @@ class Metrics:
     def __init__(self, database: Database) -> None:
         self.registry = CollectorRegistry()
         registry = self.registry
-        self._requests = Counter(
-            "shirube_http_requests",
-            "HTTP requests answered, by route template, method and status.",
-            ["route", "method", "status"],
-            registry=registry,
-        )
-        self._duration = Histogram(
-            "shirube_http_request_duration_seconds",
-            "Time from a request's arrival to the end of its answer, by route template and method.",
-            ["route", "method"],
-            buckets=LATENCY_BUCKETS,
-            registry=registry,
-        )
         self._events = Counter(
             "shirube_ingested_events",
             "Events received in batches, by source (server, widget) and outcome: stored, "
@@ -96,8 +84,6 @@ class Metrics:
             buckets=AGE_BUCKETS,
             registry=registry,
         )
-        # Children by label values: `labels()` costs a lock and a tuple per call.
-        self._by_request: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
         self._by_source = {
             source: (
                 self._events.labels(source, "stored"),
@@ -115,24 +101,19 @@ class Metrics:
         for collector in self._live:
             registry.register(collector)
         self.multiprocess = MULTIPROCESS_DIR in os.environ
-        if not self.multiprocess:
+        # Every request, by route template, method and status (middleware/observe.py).
+        self.requests: RequestStats
+        if self.multiprocess:
+            self.requests = SharedRequestStats(registry)
+        else:
+            self.requests = loop_stats = LoopRequestStats()
+            registry.register(loop_stats)
             # One worker's figures: meaningless summed over workers (multiprocess mode).
             ProcessCollector(registry=registry)
             PlatformCollector(registry=registry)
             GCCollector(registry=registry)
 
     # Recording ----------------------------------------------------------------------------------
-
-    def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
-        key = (route, method, status)
-        children = self._by_request.get(key)
-        if children is None:
-            children = self._by_request[key] = (
-                self._requests.labels(route, method, str(status)),
-                self._duration.labels(route, method),
-            )
-        children[0].inc()
-        children[1].observe(seconds)
 
     def ingested(
         self, source: str, stored: int, duplicates: int, lag: float, oldest_age: float | None
