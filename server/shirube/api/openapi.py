@@ -150,10 +150,15 @@ _ERROR = {
     "properties": {
         "error": {
             "type": "object",
-            "required": ["code", "message", "fields"],
+            "required": ["code", "message", "fields", "request_id"],
             "properties": {
                 "code": {"type": "string"},
                 "message": {"type": "string"},
+                "request_id": {
+                    "type": "string",
+                    "description": "The request's id, also in the X-Request-Id header: quote "
+                    "it to find the server's log lines of the request.",
+                },
                 "fields": {
                     "type": "array",
                     "items": {
@@ -201,6 +206,7 @@ def _operation(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
             **responses,
             "4XX": {
                 "description": "Client error",
+                "headers": {"X-Request-Id": {"$ref": "#/components/headers/RequestId"}},
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
             },
         },
@@ -248,6 +254,13 @@ def build_openapi() -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": schemas,
+            "headers": {
+                "RequestId": {
+                    "description": "Every answer's request id: the client's X-Request-Id when "
+                    "it is 1-64 of A-Z a-z 0-9 . _ -, a new one otherwise.",
+                    "schema": {"type": "string"},
+                }
+            },
             "securitySchemes": {
                 "secretKey": {
                     "type": "http",
