@@ -40,6 +40,11 @@ def test_production_requires_a_secret_key(tmp_path: Path) -> None:
         ({"SHIRUBE_MAX_BODY_BYTES": "10"}, "SHIRUBE_MAX_BODY_BYTES must be between"),
         ({"SHIRUBE_PROGRESS_CACHE_SIZE": "-1"}, "SHIRUBE_PROGRESS_CACHE_SIZE must be between"),
         ({"SHIRUBE_PROGRESS_CACHE_SIZE": "lots"}, "SHIRUBE_PROGRESS_CACHE_SIZE must be an integer"),
+        ({"SHIRUBE_METRICS_TOKEN": "short"}, "SHIRUBE_METRICS_TOKEN must be at least 16"),
+        ({"SHIRUBE_METRICS_TOKEN": "has a space in it!"}, "without spaces"),
+        ({"SHIRUBE_METRICS_TOKEN": "ünïcode-token-long-enough"}, "printable ASCII"),
+        ({"SHIRUBE_LOG_FORMAT": "xml"}, "SHIRUBE_LOG_FORMAT must be one of json, text"),
+        ({"SHIRUBE_LOG_LEVEL": "loud"}, "SHIRUBE_LOG_LEVEL must be one of debug, info"),
     ],
 )
 def test_bad_settings_give_one_clear_line(
@@ -54,3 +59,23 @@ def test_postgres_url_forms_use_psycopg(tmp_path: Path) -> None:
     for scheme in ("postgres", "postgresql"):
         url = load_settings({"SHIRUBE_DATABASE_URL": f"{scheme}://u@h/db"}, tmp_path).database_url
         assert url == "postgresql+psycopg://u@h/db"
+
+
+def test_metrics_and_log_settings(tmp_path: Path) -> None:
+    development = load_settings({}, tmp_path)
+    assert development.metrics_token is None  # no /metrics unless asked for
+    assert (development.log_format, development.log_level) == ("text", "info")
+    production = load_settings(
+        {"SHIRUBE_ENV": "production", "SHIRUBE_SECRET_KEY": "k" * 40}, tmp_path
+    )
+    assert production.log_format == "json"
+    chosen = load_settings(
+        {
+            "SHIRUBE_METRICS_TOKEN": "t0ken-for-prometheus",
+            "SHIRUBE_LOG_FORMAT": "JSON",
+            "SHIRUBE_LOG_LEVEL": "warning",
+        },
+        tmp_path,
+    )
+    assert chosen.metrics_token == "t0ken-for-prometheus"
+    assert (chosen.log_format, chosen.log_level) == ("json", "warning")

@@ -1,7 +1,9 @@
 """The metrics of one application (docs/operations.md lists them with their meaning).
 
-Counters and histograms are prometheus_client's, in a registry of the application's own (so
-that two apps in one process, as in the tests, count apart). Labels are bounded by
+Everything is in a registry of the application's own (so that two apps in one process, as in
+the tests, count apart). The events' counters and histograms are prometheus_client's; the
+requests' figures, written on every request, are kept apart (request_metrics.py says why).
+Labels are bounded by
 construction: a route is its template (`/api/v1/tours/{key}`), never the path a client sent;
 no label names a workspace, a user or a key. Figures that describe the present (the database
 pool, the group commit's queue, what the database gauges read) are read when scraped.
