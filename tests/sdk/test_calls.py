@@ -3,6 +3,7 @@ and typed errors for 4xx answers, which are never retried."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -137,6 +138,8 @@ def test_4xx_answers_raise_typed_errors_once(
     error = caught.value
     assert (error.status, error.code) == (status, code)
     assert error.message
+    # The id the server logged the request under (docs/operations.md).
+    assert error.request_id is not None and re.fullmatch(r"[0-9a-f]{24}", error.request_id)
     if path is not None:
         assert [f.path for f in error.fields] == [path]
     assert len(attempts) == 1

@@ -118,6 +118,24 @@ def test_4xx_is_reported_and_not_retried(stub: Scripted) -> None:
     assert [e["id"] for e in events] == [event_id]
 
 
+def test_the_request_id_is_kept_from_the_body_or_else_the_header(stub: Scripted) -> None:
+    ours = error(422, "validation_error", {"X-Request-Id": "from-header"})
+    ours[2]["error"]["request_id"] = "from-body"
+    # A proxy's page in place of Shirube's body: the header is all there is.
+    stub.script = [ours, (403, {"X-Request-Id": "edge-7"}, b"<html>denied</html>")]
+    reported: list[Any] = []
+    client = fast_client(stub, reported)
+    client.track("u-1", "clocked_in")
+    assert client.flush(timeout=10)
+    client.track("u-1", "clocked_out")
+    assert client.flush(timeout=10)
+    client.shutdown()
+    assert [(failure.code, failure.request_id) for failure, _ in reported] == [
+        ("validation_error", "from-body"),
+        ("http_403", "edge-7"),
+    ]
+
+
 def test_retries_run_out_and_the_batch_is_reported(stub: Scripted) -> None:
     stub.script = [error(500, "internal_error")]
     reported: list[Any] = []

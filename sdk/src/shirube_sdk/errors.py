@@ -1,7 +1,8 @@
 """The errors the SDK raises (synchronous calls) or passes to `on_error` (background sends).
 
 Every HTTP error answer of the server has one JSON shape,
-`{"error": {"code", "message", "fields": [{"path", "message"}]}}`; `ApiError` carries it.
+`{"error": {"code", "message", "fields": [{"path", "message"}], "request_id"}}`; `ApiError`
+carries it. `request_id` names the request in the server's logs (also in `X-Request-Id`).
 4xx errors say what was wrong with the request and are never retried.
 """
 
@@ -50,6 +51,7 @@ class ApiError(ShirubeError):
         message: str,
         fields: Sequence[FieldError] = (),
         retry_after: float | None = None,
+        request_id: str | None = None,
     ) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status = status
@@ -57,6 +59,8 @@ class ApiError(ShirubeError):
         self.message = message
         self.fields = tuple(fields)
         self.retry_after = retry_after
+        # Quote it to whoever runs the server: it finds the request's log lines.
+        self.request_id = request_id
 
     @property
     def retryable(self) -> bool:
@@ -81,6 +85,7 @@ def api_error(
     message: str,
     fields: Sequence[FieldError] = (),
     retry_after: float | None = None,
+    request_id: str | None = None,
 ) -> ApiError:
     """The most specific ApiError subclass for `status`."""
     kind: type[ApiError] = ApiError
@@ -90,4 +95,4 @@ def api_error(
         kind = AuthenticationError
     elif status == 404:
         kind = NotFoundError
-    return kind(status, code, message, fields, retry_after)
+    return kind(status, code, message, fields, retry_after, request_id)

@@ -46,6 +46,8 @@ def _retry_after(value: str | None) -> float | None:
 
 def _error_from_response(status: int, reason: str, headers: Any, raw: bytes) -> ApiError:
     retry_after = _retry_after(headers.get("Retry-After") if headers is not None else None)
+    # The header is there even when a proxy's page replaced the body.
+    request_id = headers.get("X-Request-Id") if headers is not None else None
     try:
         payload = json.loads(raw.decode("utf-8")) if raw else None
     except (UnicodeDecodeError, ValueError):
@@ -59,10 +61,11 @@ def _error_from_response(status: int, reason: str, headers: Any, raw: bytes) -> 
         ]
         code = str(error.get("code") or f"http_{status}")
         message = str(error.get("message") or reason)
-        return api_error(status, code, message, fields, retry_after)
+        request_id = str(error.get("request_id") or request_id or "") or None
+        return api_error(status, code, message, fields, retry_after, request_id)
     # Not Shirube's error shape (a proxy in between, say): keep what it said, briefly.
     text = raw.decode("utf-8", "replace").strip()[:200] or reason
-    return api_error(status, f"http_{status}", text, (), retry_after)
+    return api_error(status, f"http_{status}", text, (), retry_after, request_id)
 
 
 class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
