@@ -13,6 +13,7 @@ def test_defaults_in_development(tmp_path: Path) -> None:
     assert (settings.host, settings.port) == ("127.0.0.1", 8000)
     assert settings.progress_cache_size == 10_000
     assert load_settings({"SHIRUBE_PROGRESS_CACHE_SIZE": "0"}, tmp_path).progress_cache_size == 0
+    assert load_settings({"SHIRUBE_LOCK_WAIT_SECONDS": "30"}, tmp_path).lock_wait_seconds == 30
     # The generated key is kept and reused.
     assert len(settings.secret_key) >= 32
     assert load_settings({}, tmp_path).secret_key == settings.secret_key
@@ -40,6 +41,7 @@ def test_production_requires_a_secret_key(tmp_path: Path) -> None:
         ({"SHIRUBE_MAX_BODY_BYTES": "10"}, "SHIRUBE_MAX_BODY_BYTES must be between"),
         ({"SHIRUBE_PROGRESS_CACHE_SIZE": "-1"}, "SHIRUBE_PROGRESS_CACHE_SIZE must be between"),
         ({"SHIRUBE_PROGRESS_CACHE_SIZE": "lots"}, "SHIRUBE_PROGRESS_CACHE_SIZE must be an integer"),
+        ({"SHIRUBE_LOCK_WAIT_SECONDS": "0"}, "SHIRUBE_LOCK_WAIT_SECONDS must be between"),
     ],
 )
 def test_bad_settings_give_one_clear_line(

@@ -39,7 +39,7 @@ from shirube.storage import Database
 def create_app(settings: Settings, database: Database | None = None) -> Starlette:
     """Build the application. Migrations are not run here: `shirube serve` and
     `shirube db upgrade` run them, so tests and tools control when the schema changes."""
-    db = database or Database(settings.database_url)
+    db = database or Database(settings.database_url, lock_wait=settings.lock_wait_seconds)
     context = AppContext.build(settings, db)
     session = widget.WidgetSession(context)
 

@@ -15,7 +15,7 @@ from shirube import __version__
 from shirube.errors import DomainError
 from shirube.settings import Settings, SettingsError, load_settings
 from shirube.storage import Connection, Database
-from shirube.storage.database import DATABASE_ERRORS
+from shirube.storage.engine import DATABASE_ERRORS
 
 T = TypeVar("T")
 
@@ -38,7 +38,7 @@ def _database_error(exc: Exception) -> str:
 
 
 def _with_database(settings: Settings, work: Callable[[Database], T]) -> T:
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, lock_wait=settings.lock_wait_seconds)
     try:
         return work(database)
     except DATABASE_ERRORS as exc:

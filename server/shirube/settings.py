@@ -35,6 +35,9 @@ class Settings:
     # Mark the console's session cookie Secure even on plain-http requests: behind a proxy
     # that terminates TLS without telling the app (https requests get Secure regardless).
     console_secure_cookie: bool = False
+    # How long a request waits for a database lock another process holds (a second
+    # instance, a backup) before it is refused with 503 and Retry-After.
+    lock_wait_seconds: int = 5
 
     @property
     def is_sqlite(self) -> bool:
@@ -125,4 +128,5 @@ def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None)
         max_body_bytes=_int(env, "SHIRUBE_MAX_BODY_BYTES", 5 * 1024 * 1024, 1024, 1 << 30),
         console_secure_cookie=_bool(env, "SHIRUBE_CONSOLE_SECURE_COOKIE"),
         progress_cache_size=_int(env, "SHIRUBE_PROGRESS_CACHE_SIZE", 10_000, 0, 10_000_000),
+        lock_wait_seconds=_int(env, "SHIRUBE_LOCK_WAIT_SECONDS", 5, 1, 600),
     )

@@ -87,6 +87,7 @@ def test_every_documented_status_is_the_one_the_route_answers(client, workspace)
         return response.json() if response.content else {}
 
     call("GET", "/healthz")
+    call("GET", "/readyz")
     call("GET", "/api/v1/openapi.json")
     call("GET", "/api/v1/workspace", headers=auth)
     call("PATCH", "/api/v1/workspace", headers=auth, json={"name": "Renamed"})

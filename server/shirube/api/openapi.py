@@ -41,7 +41,8 @@ class Operation:
 _CONTENT: dict[str, type[BaseModel]] = {"tours": TourDoc, "checklists": ChecklistDoc}
 
 OPERATIONS: list[Operation] = [
-    Operation("get", "/healthz", "Whether this instance reaches its database", "ops", None),
+    Operation("get", "/healthz", "Liveness: whether this instance answers", "ops", None),
+    Operation("get", "/readyz", "Readiness: whether the database answers", "ops", None),
     Operation("get", "/api/v1/openapi.json", "This document", "ops", None),
     Operation(
         "post",

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from shirube.api.errors import status_of
+from shirube.api.errors import retry_headers, status_of
 from shirube.console.sessions import csrf_token
 from shirube.console.state import console_of
 from shirube.errors import DomainError
@@ -105,7 +105,9 @@ async def html_domain_error(request: Request, exc: Exception) -> Response:
     """A service's refusal (shirube.errors), with the status the API gives it."""
     assert isinstance(exc, DomainError)
     status = status_of(exc)
-    return render(request, "error.html", {"status": status, "message": exc.message}, status=status)
+    page = render(request, "error.html", {"status": status, "message": exc.message}, status=status)
+    page.headers.update(retry_headers(exc) or {})
+    return page
 
 
 async def html_server_error(request: Request, exc: Exception) -> Response:
