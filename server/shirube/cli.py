@@ -100,7 +100,10 @@ def serve(host: str | None, port: int | None, workers: int, no_migrate: bool) ->
         port=port or settings.port,
         workers=workers,
         log_level="info",
+        # Behind a reverse proxy (docs/deploy.md): the client's address and scheme come from
+        # its X-Forwarded-For / X-Forwarded-Proto, believed only from FORWARDED_ALLOW_IPS.
         proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
 
 
