@@ -7,8 +7,10 @@ Each batch still succeeds or fails on its own: when one fails, the group is roll
 every batch of it written again in its own transaction, so only the failing request gets the
 error. Answers are released only after the COMMIT, so an acknowledged event is always stored.
 
-Used where work runs on the event loop (`Database.inline`): the work is synchronous and never
-interleaves, and the loop itself is the queue.
+Used for SQLite, where work runs on the event loop: the work is synchronous and never
+interleaves, and the loop itself is the queue. Not for PostgreSQL, where instances write at
+once and a shared transaction would take the row locks of its batches out of order: two of
+them on two instances deadlock (`Database.run_grouped`).
 """
 
 from __future__ import annotations
