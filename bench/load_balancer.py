@@ -82,7 +82,9 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         "--rounds", type=int,
         help="rounds of two runs, direct and nginx, in alternating order (default 2)",
     )  # fmt: skip
-    parser.add_argument("--warmup", type=float, help="seconds of load per target first (3)")
+    parser.add_argument(
+        "--warmup", type=float, help="seconds of unmeasured load per phase and target (3)"
+    )
     parser.add_argument(
         "--session-connections", type=int, default=16, help="wrk connections for sessions (16)"
     )
@@ -324,10 +326,12 @@ def measure(options: Options, wrk: str, tmp: Path, database_url: str) -> Bench:
             f":{instances[1].port}; nginx on :{nginx.port}",
             flush=True,
         )
-        if options.warmup_s > 0:
-            for target in ("nginx", "direct"):
-                bench.run(target, "mixed", options.warmup_s)
         for phase in options.phases:
+            # Unmeasured, each target: the caches warm up for this phase's load (events move
+            # users' progress on, so sessions after an events phase read progress again).
+            if options.warmup_s > 0:
+                for target in TARGETS:
+                    bench.run(target, phase, options.warmup_s)
             for round_index in range(options.rounds):
                 order = list(TARGETS) if round_index % 2 == 0 else list(reversed(TARGETS))
                 for target in order:

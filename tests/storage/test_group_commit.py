@@ -1,7 +1,6 @@
 """Group commit (storage/group_commit.py): batches written in one transaction still succeed
 or fail one by one, and nothing is answered before it is committed. On PostgreSQL each batch
-has a transaction of its own (`Database.run_grouped`): the same answers, and no deadlock
-between instances."""
+of a group has a transaction of its own: the same answers, and no deadlock between instances."""
 
 from __future__ import annotations
 
@@ -85,8 +84,8 @@ def test_batches_queued_together_share_a_commit(database: Database) -> None:
 def test_a_client_gone_away_does_not_strand_the_group(database: Database) -> None:
     """A request cancelled while queued (its client disconnected) leaves a cancelled future;
     the writer must answer the others and still store the cancelled batch."""
-    if not database.is_sqlite:
-        pytest.skip("group commit serves SQLite; a PostgreSQL batch is written as it comes")
+    if not database.inline:
+        pytest.skip("group commit serves the event-loop paths")
 
     async def scenario() -> list[object]:
         tasks = [asyncio.ensure_future(_grouped(database, name)) for name in ("a", "gone", "b")]
@@ -153,7 +152,7 @@ def test_two_instances_writing_crossing_batches_never_deadlock(database: Databas
     sorted order; a transaction holding several batches would lock them batch after batch,
     out of order, and two such transactions on two instances deadlock (PostgreSQL aborts one
     after a second, both instances' event loops stalled meanwhile). So on PostgreSQL each
-    batch has a transaction of its own (bench/README.md: two instances behind nginx)."""
+    batch of a group has a transaction of its own."""
     if database.is_sqlite:
         pytest.skip("one writer at a time: SQLite takes its write lock before anything else")
     emails = [f"row{index}@example.com" for index in range(8)]

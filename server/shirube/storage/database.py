@@ -5,8 +5,8 @@ Every caller hands over a unit of work, a function of a `Connection`:
 - `await db.run(work)`: in one transaction (or, with `transaction=False`, in autocommit mode,
   where `work` opens `conn.transaction()` around its writes: a widget session that only reads
   then costs no BEGIN/COMMIT);
-- `await db.run_grouped(work)`: an event batch; on SQLite in a transaction shared with the
-  batches that arrive meanwhile (storage/group_commit.py), on PostgreSQL in its own;
+- `await db.run_grouped(work)`: an event batch, queued with the batches that arrive meanwhile
+  and, on SQLite, in a transaction shared with them (storage/group_commit.py);
 - `db.run_sync(work)`: the same as `run`, for the CLI and tools outside the event loop.
 
 Where work runs is decided here and nowhere else. SQLite, and a PostgreSQL server on this
@@ -139,7 +139,9 @@ class Database:
             sqlite_dialect() if self.is_sqlite else postgresql_dialect()
         )
         self._kept: Any = None  # the event loop's connection (a pool proxy)
-        self._grouped = GroupCommitter(lambda work: self._run_kept(work, False, True))
+        self._grouped = GroupCommitter(
+            lambda work: self._run_kept(work, False, True), shared=self.is_sqlite
+        )
 
     # Units of work ----------------------------------------------------------------------------
 
@@ -176,16 +178,11 @@ class Database:
         check: Callable[[Connection], C],
     ) -> Awaitable[T]:
         """`check` (e.g. the key that names the workspace) runs first, alone, so that its
-        refusal reaches this caller only; then `work(conn, checked)` writes, on SQLite in a
-        transaction shared with the other batches queued meanwhile. Returns after the COMMIT.
-
-        On PostgreSQL each batch has a transaction of its own. A batch takes its row locks in
-        one order (its rows sorted, table after table), so two batches written at once, by
-        two instances, may wait for each other but never deadlock; a transaction of several
-        batches takes them batch after batch, out of order, and two such transactions on two
-        instances did deadlock (PostgreSQL then aborts one after deadlock_timeout, 1 s, with
-        both instances' event loops waiting: bench/README.md, two instances behind nginx)."""
-        if not self.is_sqlite:
+        refusal reaches this caller only; then `work(conn, checked)` writes, queued with the
+        other batches that arrive meanwhile: on SQLite in a transaction shared with them, on
+        PostgreSQL in a transaction of its own (storage/group_commit.py says why). Returns
+        after the COMMIT."""
+        if not self.inline:
             return self.run(lambda conn: work(conn, check(conn)), repeatable=True, hot=True)
         checked = self._run_kept(check, False, True)
         return self._grouped.run(lambda conn: work(conn, checked))
