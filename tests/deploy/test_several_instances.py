@@ -172,9 +172,11 @@ class Sender(threading.Thread):
         self.deliveries: list[Delivery] = []
         self.failure: BaseException | None = None
 
-    def _post(self, delivery: Delivery, attempts: list[tuple[str, float]]) -> dict[str, Any]:
+    def _post(
+        self, delivery: Delivery, attempts: list[tuple[str, float]], tag: str
+    ) -> dict[str, Any]:
         def attempt() -> Any:
-            request_id = f"{delivery.name}-{len(attempts)}"
+            request_id = f"{delivery.name}-{tag}{len(attempts)}"
             attempts.append((request_id, time.time()))
             headers = {
                 "Authorization": f"Bearer {self.cluster.workspace.secret_key}",
@@ -201,9 +203,9 @@ class Sender(threading.Thread):
                     for n in range(self.size)
                 ]
                 delivery = Delivery(f"{self.run_tag}-s{self.index}-b{number}", events)
-                delivery.answer = self._post(delivery, delivery.attempts)
+                delivery.answer = self._post(delivery, delivery.attempts, "a")
                 if number % 7 == 3:
-                    delivery.resent_answer = self._post(delivery, [("resent", 0.0)])
+                    delivery.resent_answer = self._post(delivery, [], "resent")
                 self.deliveries.append(delivery)
         except BaseException as exc:  # reported by the test's thread
             self.failure = exc
