@@ -42,6 +42,10 @@ def test_production_requires_a_secret_key(tmp_path: Path) -> None:
         ({"SHIRUBE_PROGRESS_CACHE_SIZE": "-1"}, "SHIRUBE_PROGRESS_CACHE_SIZE must be between"),
         ({"SHIRUBE_PROGRESS_CACHE_SIZE": "lots"}, "SHIRUBE_PROGRESS_CACHE_SIZE must be an integer"),
         ({"SHIRUBE_LOCK_WAIT_SECONDS": "0"}, "SHIRUBE_LOCK_WAIT_SECONDS must be between"),
+        # uvicorn would take these for host names no client has, and trust nobody.
+        ({"FORWARDED_ALLOW_IPS": "10.0.0.1, nginx"}, "FORWARDED_ALLOW_IPS must be IP addresses"),
+        ({"FORWARDED_ALLOW_IPS": "10.0.0.1/8"}, "got '10.0.0.1/8'"),
+        ({"FORWARDED_ALLOW_IPS": "*,10.0.0.1"}, "got '\\*'"),
     ],
 )
 def test_bad_settings_give_one_clear_line(
@@ -56,3 +60,10 @@ def test_postgres_url_forms_use_psycopg(tmp_path: Path) -> None:
     for scheme in ("postgres", "postgresql"):
         url = load_settings({"SHIRUBE_DATABASE_URL": f"{scheme}://u@h/db"}, tmp_path).database_url
         assert url == "postgresql+psycopg://u@h/db"
+
+
+def test_forwarded_allow_ips_are_uvicorns_setting_checked_here(tmp_path: Path) -> None:
+    assert load_settings({}, tmp_path).forwarded_allow_ips == "127.0.0.1,::1"
+    given = {"FORWARDED_ALLOW_IPS": " 10.0.0.5, 172.28.0.0/24 ,fd00::/8"}
+    assert load_settings(given, tmp_path).forwarded_allow_ips == "10.0.0.5,172.28.0.0/24,fd00::/8"
+    assert load_settings({"FORWARDED_ALLOW_IPS": "*"}, tmp_path).forwarded_allow_ips == "*"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -38,6 +39,10 @@ class Settings:
     # How long a request waits for a database lock another process holds (a second
     # instance, a backup) before it is refused with 503 and Retry-After.
     lock_wait_seconds: int = 5
+    # The proxies whose X-Forwarded-For and X-Forwarded-Proto uvicorn believes (FORWARDED_ALLOW_IPS,
+    # uvicorn's own name): addresses and networks, or "*". The client address they give is what
+    # the console's sign-in throttle counts by, and the scheme decides Secure cookies and HSTS.
+    forwarded_allow_ips: str = "127.0.0.1,::1"
 
     @property
     def is_sqlite(self) -> bool:
@@ -66,6 +71,30 @@ def _bool(env: Mapping[str, str], name: str) -> bool:
     if raw not in ("true", "false", "1", "0", "yes", "no"):
         raise SettingsError(f"{name} must be true or false, got {raw!r}")
     return raw in ("true", "1", "yes")
+
+
+def _forwarded_allow_ips(env: Mapping[str, str]) -> str:
+    """uvicorn takes an entry it cannot read as an IP address or network for a literal host
+    name, which no client ever has: a typo would silently trust nobody (every client then gets
+    the proxy's address). Refused here instead, in one line."""
+    raw = env.get("FORWARDED_ALLOW_IPS", "").strip()
+    if not raw:
+        return Settings.forwarded_allow_ips
+    if raw == "*":
+        return raw
+    entries = [entry.strip() for entry in raw.split(",")]
+    for entry in entries:
+        try:
+            if "/" in entry:
+                ipaddress.ip_network(entry)
+            else:
+                ipaddress.ip_address(entry)
+        except ValueError:
+            raise SettingsError(
+                "FORWARDED_ALLOW_IPS must be IP addresses or networks separated by commas "
+                f"(or *), got {entry!r}"
+            ) from None
+    return ",".join(entries)
 
 
 def _database_url(env: Mapping[str, str], cwd: Path) -> str:
@@ -129,4 +158,5 @@ def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None)
         console_secure_cookie=_bool(env, "SHIRUBE_CONSOLE_SECURE_COOKIE"),
         progress_cache_size=_int(env, "SHIRUBE_PROGRESS_CACHE_SIZE", 10_000, 0, 10_000_000),
         lock_wait_seconds=_int(env, "SHIRUBE_LOCK_WAIT_SECONDS", 5, 1, 600),
+        forwarded_allow_ips=_forwarded_allow_ips(env),
     )

@@ -69,7 +69,10 @@ def project(
     published: PublishedContent,
     known: KnownRows,
 ) -> ProjectionResult:
-    rows = sorted(rows, key=lambda row: (row["timestamp"], row["id"]))
+    # Each user's events in time order (the first completion of a tour, the first event of a
+    # rule), users one after the other: a batch writes the progress rows of its users in one
+    # order, so that two batches on two instances never wait for each other in a cycle.
+    rows = sorted(rows, key=lambda row: (row["user_id"], row["timestamp"], row["id"]))
     completions: list[ItemCompletion] = []
     tour_completions: dict[tuple[str, str], dict[str, Any]] = {}
     event_rule_hits: dict[tuple[str, str], dict[str, Any]] = {}

@@ -5,8 +5,8 @@ Every caller hands over a unit of work, a function of a `Connection`:
 - `await db.run(work)`: in one transaction (or, with `transaction=False`, in autocommit mode,
   where `work` opens `conn.transaction()` around its writes: a widget session that only reads
   then costs no BEGIN/COMMIT);
-- `await db.run_grouped(work)`: an event batch, in a transaction shared with the batches that
-  arrive meanwhile (storage/group_commit.py);
+- `await db.run_grouped(work)`: an event batch, queued with the batches that arrive meanwhile
+  and, on SQLite, in a transaction shared with them (storage/group_commit.py);
 - `db.run_sync(work)`: the same as `run`, for the CLI and tools outside the event loop.
 
 Where work runs is decided here and nowhere else. SQLite, and a PostgreSQL server on this
@@ -93,6 +93,7 @@ class Database:
         self._grouped = GroupCommitter(
             run_on_loop=lambda work: self._run_kept(work, False, True),
             run_waiting=lambda work: self._run_waiting(work, True, True),
+            shared=self.is_sqlite,
         )
 
     # Units of work ----------------------------------------------------------------------------
@@ -140,8 +141,10 @@ class Database:
         check: Callable[[Connection], C],
     ) -> T:
         """`check` (e.g. the key that names the workspace) runs first, alone, so that its
-        refusal reaches this caller only; then `work(conn, checked)` writes in a transaction
-        shared with the other batches queued meanwhile. Returns after the COMMIT."""
+        refusal reaches this caller only; then `work(conn, checked)` writes, queued with the
+        other batches that arrive meanwhile: on SQLite in a transaction shared with them, on
+        PostgreSQL in a transaction of its own (storage/group_commit.py says why). Returns
+        after the COMMIT."""
         if not self.inline:
             return await self.run(lambda conn: work(conn, check(conn)), repeatable=True, hot=True)
         checked = await self.run(check, transaction=False, repeatable=True, hot=True)
