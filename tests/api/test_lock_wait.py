@@ -19,6 +19,7 @@ from shirube.app import create_app
 from shirube.errors import Unavailable
 from shirube.settings import Settings
 from shirube.storage import Database, tables
+from shirube.storage.lock_wait import is_lock_wait
 from sqlalchemy import func, make_url, select
 
 from tests.api.helpers import ev
@@ -232,3 +233,17 @@ def test_ready_while_every_pooled_connection_waits_for_the_lock(
     assert (ready, health) == (200, 200)
     assert statuses == [200] * waiting
     assert all(_stored(database, f"pooled-{n}") == 1 for n in range(waiting))
+
+
+def test_which_driver_errors_are_lock_waits() -> None:
+    busy = sqlite3.OperationalError("database is locked")
+    busy.sqlite_errorcode = sqlite3.SQLITE_BUSY  # type: ignore[attr-defined]
+    snapshot = sqlite3.OperationalError("database is locked")
+    snapshot.sqlite_errorcode = 517  # type: ignore[attr-defined]  # SQLITE_BUSY_SNAPSHOT
+    full = sqlite3.OperationalError("database or disk is full")
+    full.sqlite_errorcode = sqlite3.SQLITE_FULL  # type: ignore[attr-defined]
+    assert is_lock_wait(busy) and is_lock_wait(snapshot) and not is_lock_wait(full)
+    assert is_lock_wait(psycopg.errors.LockNotAvailable())
+    assert is_lock_wait(psycopg.errors.DeadlockDetected())
+    assert not is_lock_wait(psycopg.errors.UniqueViolation())
+    assert not is_lock_wait(psycopg.OperationalError("the connection is lost"))

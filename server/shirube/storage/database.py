@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
@@ -38,6 +37,7 @@ from shirube.storage.engine import autocommit, is_loopback, make_engine
 from shirube.storage.group_commit import GroupCommitter
 from shirube.storage.lock_wait import (
     DEFAULT_LOCK_WAIT_SECONDS,
+    LOCK_ERRORS,
     LOOP_LOCK_TIMEOUT_MS,
     LockHeld,
     delays,
@@ -59,7 +59,7 @@ def _lock_waits_refused(lock_wait: float) -> Iterator[None]:
         yield
     except PoolTimeout:
         raise refused() from None
-    except (sqlite3.OperationalError, psycopg.errors.LockNotAvailable) as exc:
+    except LOCK_ERRORS as exc:
         if is_lock_wait(exc):
             raise refused() from exc
         raise
@@ -185,7 +185,7 @@ class Database:
             try:
                 self._set_lock_wait(self._kept, on_loop=True)
                 return _in(conn, work, transaction)
-            except (sqlite3.OperationalError, psycopg.errors.LockNotAvailable) as exc:
+            except LOCK_ERRORS as exc:
                 if not is_lock_wait(exc):
                     raise
                 conn.rollback()

@@ -34,6 +34,11 @@ LONGEST_DELAY = 0.05
 RETRY_AFTER_SECONDS = 1
 
 _SQLITE_LOCK_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+# A deadlock is a lock wait PostgreSQL ended by aborting one of the transactions: that one can
+# run again like any other work that met a lock.
+_POSTGRES_LOCK_ERRORS = (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected)
+# The driver errors among which `is_lock_wait` finds the lock waits.
+LOCK_ERRORS = (sqlite3.OperationalError, *_POSTGRES_LOCK_ERRORS)
 
 
 class LockHeld(Exception):
@@ -42,13 +47,13 @@ class LockHeld(Exception):
 
 def is_lock_wait(exc: BaseException) -> bool:
     """Whether a driver error means a lock held by another connection (SQLite BUSY/LOCKED,
-    extended codes included; PostgreSQL's lock_timeout)."""
+    extended codes included; PostgreSQL's lock_timeout, or a deadlock)."""
     if isinstance(exc, sqlite3.OperationalError):
         code = getattr(exc, "sqlite_errorcode", None)
         if code is None:  # an error raised without a code: the message says it
             return "database is locked" in str(exc)
         return code & 0xFF in _SQLITE_LOCK_CODES
-    return isinstance(exc, psycopg.errors.LockNotAvailable)
+    return isinstance(exc, _POSTGRES_LOCK_ERRORS)
 
 
 def refused() -> Unavailable:
