@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, case, delete, func, select, update
+from sqlalchemy import bindparam, case, delete, func, or_, select, update
 
 from shirube.errors import Conflict, NotFound
 from shirube.services.webhook_endpoints import Endpoint, get_endpoint, valid_endpoint_id
@@ -509,7 +509,7 @@ def disabled_endpoint_count(conn: Connection) -> int:
 PRUNE_BATCH = 500
 _OLD = (
     select(_d.id)
-    .where(_d.created_at < bindparam("cutoff"), _d.state.in_(("succeeded", "failed")))
+    .where(_d.created_at < bindparam("cutoff"), or_(_d.state == "succeeded", _d.state == "failed"))
     .limit(PRUNE_BATCH)
 )
 _PRUNE_ATTEMPTS = delete(webhook_attempt).where(in_values(webhook_attempt.c.delivery_id, "ids"))
