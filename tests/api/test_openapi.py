@@ -145,7 +145,12 @@ def test_every_documented_status_is_the_one_the_route_answers(client, workspace)
     call("GET", endpoint, headers=auth)
     call("PATCH", endpoint, headers=auth, json={"description": "CRM"})
     call("POST", endpoint + "/secret/rotate", headers=auth)
-    completed = {"id": "t1", "name": "$tour_completed", "user_id": "u1", "properties": {"tour": "welcome"}}
+    completed = {
+        "id": "t1",
+        "name": "$tour_completed",
+        "user_id": "u1",
+        "properties": {"tour": "welcome"},
+    }
     call("POST", "/api/v1/events", headers=auth, json={"events": [completed]})
     delivery = call("GET", endpoint + "/deliveries", headers=auth)["data"][0]["id"]
     call("GET", f"{endpoint}/deliveries/{delivery}", headers=auth)
