@@ -7,11 +7,11 @@ import asyncio
 import json
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from shirube.security.outbound import OutboundRules, parse_networks
@@ -22,6 +22,8 @@ from shirube.timeutil import utcnow
 from starlette.testclient import TestClient
 
 from tests.conftest import SECRET, WorkspaceKeys
+
+T = TypeVar("T")
 
 # The receiver listens on loopback, which webhooks may reach only when the operator allows it.
 LOCAL = OutboundRules(allow_http=True, allowed_networks=parse_networks("127.0.0.0/8"))
@@ -113,15 +115,35 @@ def clock() -> Clock:
 
 
 def make_worker(database: Database, clock: Clock, **kwargs: Any) -> WebhookWorker:
-    kwargs.setdefault("timeout", 2)
+    kwargs.setdefault("timeout", 10)  # generous: a loaded CI machine answers slowly
     kwargs.setdefault("retention", timedelta(days=30))
     kwargs.setdefault("random", lambda: 0.5)  # no jitter: the schedule's own delays
     return WebhookWorker(database, kwargs.pop("rules", LOCAL), clock=clock, **kwargs)
 
 
+def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine to its end in a thread of its own, with its own event loop: the test's
+    thread may have one running already (Playwright's, in a whole-suite run)."""
+    results: list[T] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            results.append(asyncio.run(make()))
+        except BaseException as exc:  # raised again in the test's thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+    return results[0]
+
+
 def deliver(worker: WebhookWorker) -> int:
-    """Every delivery due at the worker's clock, attempted now (from the test's thread)."""
-    return asyncio.run(worker.deliver_due())
+    """Every delivery due at the worker's clock, attempted now."""
+    return run_async(worker.deliver_due)
 
 
 def add_endpoint(

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from shirube.app import create_app
 from shirube.services.webhook_endpoints import MAX_ENDPOINTS
 from shirube.settings import Settings
@@ -44,39 +43,40 @@ def test_an_endpoint_is_created_with_a_secret_shown_once(client, workspace):
     assert [e["id"] for e in listed] == [created["id"]] and "secret" not in listed[0]
 
 
-@pytest.mark.parametrize(
-    ("body", "path", "words"),
-    [
-        ({"url": "ftp://example.com/x", "kinds": ["tour.completed"]}, "url", "must start with"),
-        ({"url": "https://user:pw@example.com/", "kinds": ["tour.completed"]}, "url", "user name"),
-        ({"url": "https://10.1.2.3/in", "kinds": ["tour.completed"]}, "url", "private address"),
-        (
-            {"url": "https://[::ffff:169.254.169.254]/", "kinds": ["tour.completed"]},
-            "url",
-            "link-local",
-        ),
-        ({"url": "https://exa\u202emple.com/", "kinds": ["tour.completed"]}, "url", "U+202E"),
-        ({"url": "https://example.com/#x", "kinds": ["tour.completed"]}, "url", "fragment"),
-        ({"url": "https://2130706433/", "kinds": ["tour.completed"]}, "url", "IPv4"),
-        ({"url": "https://example.com/", "kinds": ["tour.started"]}, "kinds[0]", "unknown kind"),
-        ({"url": "https://example.com/", "kinds": ["company.onboarded"]}, "kinds[0]", "#13"),
-        ({"url": "https://example.com/", "kinds": ["user.goal_completed"]}, "kinds[0]", "goals"),
-        ({"url": "https://example.com/", "kinds": []}, "kinds", "at least 1"),
-        (
-            {"url": "https://example.com/", "kinds": ["tour.completed"], "description": "a\nb"},
-            "description",
-            "control",
-        ),
-        (
-            {"url": "https://example.com/", "kinds": ["tour.completed"], "secret": "mine"},
-            "secret",
-            "unknown key",
-        ),
-    ],
-)
-def test_what_an_endpoint_may_not_be(client, workspace, body, path, words):
-    error = assert_error(_create(client, workspace, **body), 422, "validation_error")
-    assert words in field_message(error, path)
+REFUSED: list[tuple[dict[str, Any], str, str]] = [
+    ({"url": "ftp://example.com/x", "kinds": ["tour.completed"]}, "url", "must start with"),
+    ({"url": "https://user:pw@example.com/", "kinds": ["tour.completed"]}, "url", "user name"),
+    ({"url": "https://10.1.2.3/in", "kinds": ["tour.completed"]}, "url", "private address"),
+    (
+        {"url": "https://[::ffff:169.254.169.254]/", "kinds": ["tour.completed"]},
+        "url",
+        "link-local",
+    ),
+    ({"url": "https://exa\u202emple.com/", "kinds": ["tour.completed"]}, "url", "U+202E"),
+    ({"url": "https://example.com/#x", "kinds": ["tour.completed"]}, "url", "fragment"),
+    ({"url": "https://2130706433/", "kinds": ["tour.completed"]}, "url", "IPv4"),
+    ({"url": "https://example.com/", "kinds": ["tour.started"]}, "kinds[0]", "unknown kind"),
+    ({"url": "https://example.com/", "kinds": ["company.onboarded"]}, "kinds[0]", "#13"),
+    ({"url": "https://example.com/", "kinds": ["user.goal_completed"]}, "kinds[0]", "goals"),
+    ({"url": "https://example.com/", "kinds": []}, "kinds", "at least 1"),
+    (
+        {"url": "https://example.com/", "kinds": ["tour.completed"], "description": "a\nb"},
+        "description",
+        "control",
+    ),
+    (
+        {"url": "https://example.com/", "kinds": ["tour.completed"], "secret": "mine"},
+        "secret",
+        "unknown key",
+    ),
+]
+
+
+def test_what_an_endpoint_may_not_be(client, workspace):
+    for body, path, words in REFUSED:
+        error = assert_error(_create(client, workspace, **body), 422, "validation_error")
+        assert words in field_message(error, path), body
+    assert client.get(HOOKS, headers=workspace.auth).json()["data"] == []
 
 
 def test_http_endpoints_and_loopback_need_the_operators_consent(database_url, database, workspace):

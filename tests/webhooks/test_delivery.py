@@ -4,7 +4,6 @@ that outlive a killed worker, and what is refused (addresses, redirects, slow an
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -24,6 +23,7 @@ from tests.webhooks.conftest import (
     deliver,
     deliveries,
     make_worker,
+    run_async,
 )
 
 
@@ -313,7 +313,7 @@ def test_the_log_keeps_finished_deliveries_for_the_retention_days(
     deliver(worker)
     _survey(client, workspace, "s2")  # still pending when the old one goes
     clock.advance(timedelta(days=31))
-    asyncio.run(worker._prune_now_and_then())
+    run_async(worker._prune_now_and_then)
     left = deliveries(client, workspace, hook["id"])
     assert [d["state"] for d in left] == ["pending"]
     assert count(database, tables.webhook_attempt) == 0

@@ -69,7 +69,8 @@ def test_the_operator_may_allow_networks() -> None:
         ("https://Hooks.Example.COM/in", "https://hooks.example.com/in"),
         ("https://example.com", "https://example.com/"),
         ("https://example.com:8443/a/b?c=d&e=f", "https://example.com:8443/a/b?c=d&e=f"),
-        ("https://例え.jp/受信", "https://xn--r8jz45g.jp/受信"),
+        ("https://例え.jp/受信?q=値", "https://xn--r8jz45g.jp/%E5%8F%97%E4%BF%A1?q=%E5%80%A4"),
+        ("https://example.com/a%20b?x=%2F&y=[1]", "https://example.com/a%20b?x=%2F&y=%5B1%5D"),
         ("https://[2606:4700:4700::1111]/x", "https://[2606:4700:4700::1111]/x"),
         ("https://93.184.216.34/x", "https://93.184.216.34/x"),
     ],
@@ -83,6 +84,7 @@ def test_urls_are_kept_in_the_form_they_will_be_used(url: str, expected: str) ->
     [
         ("", "1–2000"),
         ("https://example.com/" + "a" * 2000, "1–2000"),
+        ("https://example.com/" + "é" * 600, "once encoded"),
         ("http://example.com/", "https://"),
         ("javascript:alert(1)", "https://"),
         ("https://user@example.com/", "user name"),

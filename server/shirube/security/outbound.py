@@ -20,7 +20,7 @@ from __future__ import annotations
 import ipaddress
 import unicodedata
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -29,6 +29,10 @@ URL_MAX = 2000
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 # Characters a host name may hold once in its ASCII (IDNA) form.
 _HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-.")
+# What a path and a query keep as they are (RFC 3986's reserved and unreserved characters, and
+# '%' of an escape already made).
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+_QUERY_SAFE = _PATH_SAFE + "?"
 
 
 class OutboundRefused(ValueError):
@@ -143,7 +147,14 @@ class OutboundRules:
         netloc = f"[{ascii_host}]" if ":" in ascii_host else ascii_host
         if port is not None:
             netloc += f":{port}"
-        return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+        # Sent as the request target, which is ASCII: other characters percent-encoded (what
+        # is encoded already stays as it is).
+        path = quote(parts.path or "/", safe=_PATH_SAFE)
+        query = quote(parts.query, safe=_QUERY_SAFE)
+        checked = urlunsplit((scheme, netloc, path, query, ""))
+        if len(checked) > URL_MAX:
+            raise OutboundRefused(f"must be at most {URL_MAX} characters once encoded")
+        return checked
 
     def _checked_host(self, host: str) -> str:
         try:

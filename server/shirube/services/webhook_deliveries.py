@@ -204,15 +204,29 @@ _GIVE_UP = (
     .where(*_OF_CLAIM, _d.state == "pending")
     .values(state="failed", next_attempt_at=None, **_LAST)
 )
-_RECORD_ATTEMPT = webhook_attempt.insert().values(
-    delivery_id=bindparam("delivery_id"),
-    workspace_id=bindparam("workspace_id"),
-    number=bindparam("number"),
-    attempted_at=bindparam("now"),
-    status_code=bindparam("status"),
-    duration_ms=bindparam("duration"),
-    error=bindparam("error"),
-    response=bindparam("response"),
+_a = webhook_attempt.c
+# From the delivery's row: nothing when the delivery was deleted meanwhile (its endpoint).
+_RECORD_ATTEMPT = webhook_attempt.insert().from_select(
+    [
+        "delivery_id",
+        "workspace_id",
+        "number",
+        "attempted_at",
+        "status_code",
+        "duration_ms",
+        "error",
+        "response",
+    ],
+    select(
+        _d.id,
+        _d.workspace_id,
+        bindparam("number", type_=_a.number.type),
+        bindparam("now", type_=_a.attempted_at.type),
+        bindparam("status", type_=_a.status_code.type),
+        bindparam("duration", type_=_a.duration_ms.type),
+        bindparam("error", type_=_a.error.type),
+        bindparam("response", type_=_a.response.type),
+    ).where(_d.id == bindparam("id")),
 )
 _FAILING_SINCE = select(_e.failing_since).where(_e.id == bindparam("id"))
 
@@ -262,13 +276,7 @@ def record_attempt(
             conn.run(_RETRY, {**params, "next": now + delay})
     conn.run(
         _RECORD_ATTEMPT,
-        {
-            **params,
-            "delivery_id": delivery.id,
-            "workspace_id": delivery.workspace_id,
-            "number": delivery.attempts,
-            "response": _text(outcome.response, RESPONSE_MAX),
-        },
+        {**params, "number": delivery.attempts, "response": _text(outcome.response, RESPONSE_MAX)},
     )
     return disable
 

@@ -199,9 +199,11 @@ async def _exchange(
     # The start of the answer's body, for the delivery log, in what time is left (at most 2 s:
     # the status is what counts).
     excerpt = bytearray()
+    # Ends before the attempt's own deadline, so that this timeout, not that one, stops it.
+    budget = min(2.0, deadline - time.monotonic() - 0.05)
     try:
-        async with asyncio.timeout(max(0.0, min(2.0, deadline - time.monotonic()))):
-            while len(excerpt) < RESPONSE_MAX:
+        async with asyncio.timeout(max(0.0, budget)):
+            while budget > 0 and len(excerpt) < RESPONSE_MAX:
                 event = await _next_event(http, reader)
                 if not isinstance(event, h11.Data):
                     break
