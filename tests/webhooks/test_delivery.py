@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from shirube.security.outbound import OutboundRules
+from shirube.services import webhook_stats as stats
 from shirube.services.webhook_deliveries import SCHEDULE, claim_due, next_delay
 from shirube.storage import tables
 from shirube_sdk import WebhookVerificationError, verify_webhook
@@ -339,3 +340,35 @@ def test_rows_of_the_attempts_table_belong_to_their_workspace(
     _survey(client, workspace, "s1")
     deliver(make_worker(database, clock))
     assert {row.workspace_id for row in rows(database, tables.webhook_attempt)} == {workspace.id}
+
+
+def test_the_outbox_figures_for_monitoring(client, database, workspace, receiver, clock):
+    hook = _endpoint(client, workspace, receiver)
+    other = add_endpoint(client, workspace, receiver.url + "/gone", ["survey.answered"])
+
+    def figures() -> tuple[int, int, int, int]:
+        return database.run_sync(
+            lambda conn: (
+                stats.queue_depth(conn),
+                stats.due_count(conn, clock.now),
+                stats.failed_count(conn),
+                stats.disabled_endpoint_count(conn),
+            )
+        )
+
+    assert figures() == (0, 0, 0, 0)
+    _survey(client, workspace, "s1")
+    _survey(client, workspace, "s2", "u2")
+    assert figures() == (4, 4, 0, 0)
+    receiver.decide = lambda request: 410 if request.path.endswith("/gone") else 500
+    worker = make_worker(database, clock, concurrency=1)  # one at a time: a fixed order
+    deliver(worker)
+    # Two waiting for their retry (not due yet); the other endpoint's two paused by its 410.
+    assert figures() == (2, 0, 0, 1)
+    for delay in SCHEDULE[1:]:
+        clock.advance(delay)
+        deliver(worker)
+    # The first to fail its last attempt disabled the endpoint, which paused the other.
+    assert figures() == (0, 0, 1, 2)
+    assert _endpoint_json(client, workspace, hook["id"])["disabled"]["reason"] == "failing"
+    assert _endpoint_json(client, workspace, other["id"])["disabled"]["reason"] == "gone"

@@ -17,8 +17,9 @@ from shirube.api.request_body import read_model
 from shirube.api.routing import get_context, route
 from shirube.jsonresponse import JSONResponse
 from shirube.jsontext import loads
-from shirube.services import webhook_deliveries as deliveries
 from shirube.services import webhook_endpoints as endpoints
+from shirube.services import webhook_log as deliveries
+from shirube.services import webhook_secrets as secrets
 from shirube.services.webhook_endpoints import EndpointChanges
 from shirube.storage import Connection
 from shirube.timeutil import utcnow
@@ -125,11 +126,11 @@ async def rotate_secret(request: Request) -> Response:
     now = utcnow()
     if request.query_params.get("finish") == "true":
         finished = await _run(
-            request, lambda conn, ws: endpoints.finish_rotation(conn, ws, endpoint_id, now)
+            request, lambda conn, ws: secrets.finish_rotation(conn, ws, endpoint_id, now)
         )
         return JSONResponse(finished.as_json(now))
     rotated, secret = await _run(
-        request, lambda conn, ws: endpoints.rotate_secret(conn, ws, endpoint_id, now)
+        request, lambda conn, ws: secrets.rotate_secret(conn, ws, endpoint_id, now)
     )
     return JSONResponse({**rotated.as_json(now), "secret": secret})
 

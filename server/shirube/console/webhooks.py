@@ -19,8 +19,9 @@ from shirube.console.labels import WEBHOOKS, language_of
 from shirube.console.render import redirect, render
 from shirube.console.state import console_of
 from shirube.errors import NotAllowed, ValidationFailed
-from shirube.services import webhook_deliveries as deliveries
 from shirube.services import webhook_endpoints as endpoints
+from shirube.services import webhook_log as deliveries
+from shirube.services import webhook_secrets as secrets
 from shirube.services.admins import Admin, WorkspaceRole, workspace_role
 from shirube.services.webhook_endpoints import EndpointChanges
 from shirube.services.webhook_kinds import KINDS
@@ -221,7 +222,7 @@ async def rotate(request: Request) -> Response:
     workspace_id, endpoint_id = access.workspace.id, request.path_params["endpoint_id"]
     now = utcnow()
     endpoint, secret = await _run(
-        request, lambda conn: endpoints.rotate_secret(conn, workspace_id, endpoint_id, now)
+        request, lambda conn: secrets.rotate_secret(conn, workspace_id, endpoint_id, now)
     )
     context = _page(request, access, endpoint=endpoint, secret=secret)
     return render(request, "webhook_secret.html", context, admin=admin)
@@ -233,9 +234,7 @@ async def finish_rotation(request: Request) -> Response:
     access = await _access(request, admin, edit=True)
     workspace_id, endpoint_id = access.workspace.id, request.path_params["endpoint_id"]
     now = utcnow()
-    await _run(
-        request, lambda conn: endpoints.finish_rotation(conn, workspace_id, endpoint_id, now)
-    )
+    await _run(request, lambda conn: secrets.finish_rotation(conn, workspace_id, endpoint_id, now))
     return redirect(_path(access, endpoint_id))
 
 

@@ -8,26 +8,23 @@ Disabling an endpoint pauses its pending deliveries; enabling it again resumes t
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, fields
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, update
 
 from shirube.errors import Conflict, FieldError, NotFound, ValidationFailed
-from shirube.security.outbound import OutboundRefused, OutboundRules
+from shirube.security.outbound import OutboundRules
 from shirube.security.webhook_signing import new_webhook_secret
-from shirube.services.webhook_kinds import in_declared_order, kind_problem, mask_of
+from shirube.services.webhook_fields import checked_description, checked_kinds, checked_url
+from shirube.services.webhook_kinds import mask_of
 from shirube.storage import ByEngine, Connection
 from shirube.storage.tables import webhook_attempt, webhook_delivery, webhook_endpoint, workspace
 from shirube.timeutil import isoformat
 from shirube.validation import MAX_DB_INT
 
 MAX_ENDPOINTS = 20
-DESCRIPTION_MAX = 200
-# How long the secret before a rotation keeps signing, unless the rotation is finished sooner.
-ROTATION_OVERLAP = timedelta(hours=24)
 
 DISABLED_MESSAGES = {
     "failing": "every delivery to it failed for more than a day",
@@ -181,40 +178,6 @@ def lock_workspace(conn: Connection, workspace_id: int) -> None:
         raise NotFound("workspace")
 
 
-def _checked_url(url: str, rules: OutboundRules) -> str:
-    try:
-        return rules.check_url(url)
-    except OutboundRefused as exc:
-        raise ValidationFailed([FieldError("url", str(exc))]) from None
-
-
-def _checked_kinds(kinds: list[str]) -> list[str]:
-    problems = [
-        FieldError(f"kinds[{index}]", problem)
-        for index, name in enumerate(kinds)
-        if (problem := kind_problem(name)) is not None
-    ]
-    if problems:
-        raise ValidationFailed(problems)
-    if not kinds:
-        raise ValidationFailed([FieldError("kinds", "name at least one kind")])
-    return in_declared_order(kinds)
-
-
-def _checked_description(description: str | None) -> str | None:
-    if description is None or not description.strip():
-        return None
-    if len(description) > DESCRIPTION_MAX:
-        raise ValidationFailed(
-            [FieldError("description", f"must be at most {DESCRIPTION_MAX} characters")]
-        )
-    if any(unicodedata.category(c) in ("Cc", "Cf") for c in description):
-        raise ValidationFailed(
-            [FieldError("description", "must not contain control or formatting characters")]
-        )
-    return description.strip()
-
-
 def valid_endpoint_id(endpoint_id: int) -> bool:
     """Ids from URLs: beyond the column's range there is nothing to find (and PostgreSQL would
     refuse to compare)."""
@@ -244,9 +207,9 @@ def create_endpoint(
     """A new endpoint with a new secret (the caller shows it once)."""
     if changes.url is None:
         raise ValidationFailed([FieldError("url", "is required")])
-    url = _checked_url(changes.url, rules)
-    kinds = _checked_kinds(changes.kinds or [])
-    description = _checked_description(changes.description)
+    url = checked_url(changes.url, rules)
+    kinds = checked_kinds(changes.kinds or [])
+    description = checked_description(changes.description)
     lock_workspace(conn, workspace_id)
     if conn.scalar(_COUNT, {"workspace_id": workspace_id}) >= MAX_ENDPOINTS:
         raise Conflict(f"a workspace has at most {MAX_ENDPOINTS} webhook endpoints")
@@ -283,11 +246,11 @@ def update_endpoint(
 ) -> Endpoint:
     values: dict[str, Any] = {}
     if changes.url is not None:
-        values["url"] = _checked_url(changes.url, rules)
+        values["url"] = checked_url(changes.url, rules)
     if changes.kinds is not None:
-        values["kinds"] = _checked_kinds(changes.kinds)
+        values["kinds"] = checked_kinds(changes.kinds)
     if changes.description is not None or changes.clear_description:
-        values["description"] = _checked_description(changes.description)
+        values["description"] = checked_description(changes.description)
     lock_workspace(conn, workspace_id)
     current = get_endpoint(conn, workspace_id, endpoint_id)
     if "url" in values and values["url"] != current.url:
@@ -320,51 +283,6 @@ def delete_endpoint(conn: Connection, workspace_id: int, endpoint_id: int) -> No
     conn.run(_DELETE_DELIVERIES, {"endpoint_id": endpoint_id})
     conn.run(_DELETE, {"workspace_id": workspace_id, "id": endpoint_id})
     refresh_workspace_kinds(conn, workspace_id)
-
-
-_ROTATE = (
-    update(webhook_endpoint)
-    .where(_OF_WORKSPACE, webhook_endpoint.c.id == bindparam("id"))
-    .values(
-        previous_secret=webhook_endpoint.c.secret,
-        previous_secret_expires_at=bindparam("expires"),
-        secret=bindparam("secret"),
-        updated_at=bindparam("now"),
-    )
-)
-_FINISH_ROTATION = (
-    update(webhook_endpoint)
-    .where(_OF_WORKSPACE, webhook_endpoint.c.id == bindparam("id"))
-    .values(previous_secret=None, previous_secret_expires_at=None, updated_at=bindparam("now"))
-)
-
-
-def rotate_secret(
-    conn: Connection, workspace_id: int, endpoint_id: int, now: datetime
-) -> tuple[Endpoint, str]:
-    """A new secret, which signs from now on; the one it replaces signs too for
-    ROTATION_OVERLAP, or until `finish_rotation` (a rotation during a rotation drops the
-    oldest). Returns the endpoint and the new secret, shown this once."""
-    get_endpoint(conn, workspace_id, endpoint_id)
-    secret = new_webhook_secret()
-    params = {
-        "workspace_id": workspace_id,
-        "id": endpoint_id,
-        "secret": secret,
-        "expires": now + ROTATION_OVERLAP,
-        "now": now,
-    }
-    conn.run(_ROTATE, params)
-    return get_endpoint(conn, workspace_id, endpoint_id), secret
-
-
-def finish_rotation(
-    conn: Connection, workspace_id: int, endpoint_id: int, now: datetime
-) -> Endpoint:
-    """Only the newest secret signs from now on."""
-    get_endpoint(conn, workspace_id, endpoint_id)
-    conn.run(_FINISH_ROTATION, {"workspace_id": workspace_id, "id": endpoint_id, "now": now})
-    return get_endpoint(conn, workspace_id, endpoint_id)
 
 
 _ENDPOINT_WORKSPACE = select(webhook_endpoint.c.workspace_id).where(

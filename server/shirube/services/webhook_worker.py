@@ -25,18 +25,17 @@ from datetime import datetime, timedelta
 from shirube.security.outbound import OutboundRules
 from shirube.security.webhook_signing import webhook_headers
 from shirube.services.webhook_deliveries import (
-    PRUNE_BATCH,
     Claimed,
     claim_due,
     drop_orphan,
     endpoints_by_id,
     next_due,
     park,
-    prune,
     record_attempt,
 )
 from shirube.services.webhook_endpoints import Endpoint, disable_endpoint
 from shirube.services.webhook_http import Resolver, post_webhook, resolve
+from shirube.services.webhook_log import PRUNE_BATCH, prune
 from shirube.storage import Connection, Database
 from shirube.timeutil import utcnow
 
