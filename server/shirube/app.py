@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -16,6 +19,7 @@ from shirube.api import (
     openapi,
     people,
     transfer,
+    webhooks,
     widget,
     widget_assets,
     workspace_settings,
@@ -32,8 +36,20 @@ from shirube.errors import DomainError
 from shirube.middleware.reject_nul import RejectNulMiddleware
 from shirube.middleware.shortcut import Shortcut
 from shirube.middleware.widget_cors import WidgetCORSMiddleware
+from shirube.services.webhook_worker import WebhookWorker
 from shirube.settings import Settings
 from shirube.storage import Database
+
+
+def webhook_worker(context: AppContext) -> WebhookWorker:
+    settings = context.settings
+    return WebhookWorker(
+        context.db,
+        context.outbound,
+        timeout=settings.webhook_timeout_seconds,
+        retention=timedelta(days=settings.webhook_retention_days),
+        bell=context.webhook_bell,
+    )
 
 
 def create_app(settings: Settings, database: Database | None = None) -> Starlette:
@@ -45,9 +61,20 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        if database is None:
-            db.dispose()
+        # The webhook worker delivers what the outbox holds, what earlier processes left
+        # undelivered included (services/webhook_worker.py).
+        worker = (
+            asyncio.create_task(webhook_worker(context).run()) if settings.webhook_worker else None
+        )
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker
+            if database is None:
+                db.dispose()
 
     routes = [
         *health.routes,
@@ -59,6 +86,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         *people.routes,
         *transfer.routes,
         *workspace_settings.routes,
+        *webhooks.routes,
         # HTML pages with their own session cookie and headers, confined to /console.
         console_mount(settings, context),
     ]

@@ -38,6 +38,13 @@ def when(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def instant(value: datetime | None) -> str:
+    """To the second, for logs."""
+    if value is None:
+        return "—"
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f} %"
 
@@ -61,7 +68,7 @@ def template_environment() -> Environment:
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined
     )
-    environment.filters.update(when=when, percent=percent, duration=duration)
+    environment.filters.update(when=when, instant=instant, percent=percent, duration=duration)
     return environment
 
 
