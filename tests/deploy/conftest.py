@@ -21,6 +21,8 @@ from sqlalchemy import Engine, create_engine, text
 from tests.conftest import IN_CI, scratch_postgres_database
 from tests.deploy.http import Reply, request
 from tests.deploy.nginx import Nginx, nginx_binary, self_signed_certificate
+from tests.deploy.webhook_receiver import INSTANCE_ENV as WEBHOOK_ENV
+from tests.deploy.webhook_receiver import WebhookCheck
 from tests.sdk.live_server import ORIGIN, LiveServer, Workspace
 
 # The instances trust nginx's address and no other (a client on 127.0.0.2 is not a proxy).
@@ -140,6 +142,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         instances = {name: LiveServer(database_url, workdir) for name in ("a", "b")}
         for server in instances.values():
             server.env.update({"SHIRUBE_ENV": "production", "FORWARDED_ALLOW_IPS": PROXY_ADDRESS})
+            server.env.update(WEBHOOK_ENV)
             server.env.pop("SHIRUBE_PROGRESS_CACHE_SIZE", None)  # the default: caches on
         certificate = self_signed_certificate(workdir)
         # A failed instance is left out for 1 s (10 s in production) so that a restarted one
@@ -169,20 +172,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 def new_user(prefix: str) -> str:
     """A user of the calling test's own (the tests share one workspace)."""
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-class WebhookCheck:
-    """WEBHOOKS PLUG IN HERE (#16): webhooks are being built on another branch. At merge, this
-    fixture subscribes a receiver to the workspace before the load (`subscribe`) and then
-    asserts that every acknowledged event id was delivered exactly once across both
-    instances, the killed one included (`assert_delivered_once`). Until then it checks
-    nothing; test_several_instances.py already calls both at the right moments."""
-
-    def subscribe(self, cluster: Cluster) -> None:
-        pass
-
-    def assert_delivered_once(self, cluster: Cluster, event_ids: set[str]) -> None:
-        pass
 
 
 @pytest.fixture
