@@ -34,7 +34,7 @@ import harness
 import launcher
 from harness import Server, WrkResult
 from shirube.storage import Database, tables
-from shirube.storage.database import make_engine
+from shirube.storage.engine import make_engine
 from sqlalchemy import Engine, MetaData, Table, text
 from sqlalchemy.sql.elements import quoted_name
 

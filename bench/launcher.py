@@ -51,6 +51,8 @@ def settings_for(database_url: str) -> Settings:
         secret_key=SECRET_KEY,
         env="test",
         progress_cache_size=Settings.progress_cache_size if kept is None else int(kept),
+        # As `shirube serve` runs: the webhook worker polls the outbox in the background.
+        webhook_worker=True,
     )
 
 

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from shirube.cli import main
+from shirube.migrate import head_revision, upgrade
 from shirube.security.keys import hash_secret_key
 from shirube.security.passwords import verify_password
 from shirube.services.workspaces import workspace_by_secret_key
 from shirube.storage import tables
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "kintai-content.json"
 
@@ -156,3 +157,37 @@ def test_workspace_create_starts_in_observe_and_says_what_each_mode_allows(run) 
         in off.output
     )
     assert '"identity_mode": "observe"' in run("workspace", "create", "J", "--json").output
+
+
+def test_db_status_says_whether_this_version_would_migrate(tmp_path: Path) -> None:
+    """Before an upgrade: nothing pending means the new version can replace the running one
+    instance by instance; pending migrations mean stopping every older instance first."""
+    url = f"sqlite:///{tmp_path / 'shirube.db'}"
+    env = {"SHIRUBE_DATABASE_URL": url, "SHIRUBE_ENV": "test", "SHIRUBE_SECRET_KEY": "k" * 40}
+
+    def invoke(*args: str) -> Result:
+        return CliRunner().invoke(main, list(args), env=env)
+
+    engine = create_engine(url)
+    try:
+        upgrade(engine, "0007")
+        pending = invoke("db", "status")
+        assert pending.exit_code == 1
+        head = head_revision()
+        assert pending.output.startswith(
+            f"database at schema revision 0007; this version's is {head}: "
+        )
+        assert "migrations pending (0008, 0009" in pending.output
+        assert invoke("db", "upgrade").exit_code == 0
+        done = invoke("db", "status")
+        assert done.exit_code == 0 and "up to date" in done.output
+
+        # Migrated by a newer version: this one neither serves nor migrates it.
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+        for command in (("db", "status"), ("db", "upgrade"), ("serve",)):
+            refused = invoke(*command)
+            assert refused.exit_code == 2, command
+            assert "schema revision 9999, which this version" in refused.output
+    finally:
+        engine.dispose()

@@ -1,5 +1,6 @@
 -- POST one widget `session` body per request, for a user picked at random.
--- Args: <bodies file: one JSON body per line> <Origin header> <path>
+-- Args: <bodies file: one JSON body per line> <Origin header> <path> [gzip]
+-- With "gzip", requests say Accept-Encoding: gzip, as browsers do (a proxy then compresses).
 -- The bodies are prepared by widget_session.py (one per user, traits fixed per user); every
 -- request is pre-formatted in init() so that wrk spends as little CPU as possible.
 local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
@@ -14,6 +15,7 @@ end
 function init(args)
   local path = args[3]
   local headers = { ["Content-Type"] = "application/json", ["Origin"] = args[2] }
+  if args[4] == "gzip" then headers["Accept-Encoding"] = "gzip" end
   for line in io.lines(args[1]) do
     prepared[#prepared + 1] = wrk.format("POST", path, headers, line)
   end

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -17,6 +20,7 @@ from shirube.api import (
     openapi,
     people,
     transfer,
+    webhooks,
     widget,
     widget_assets,
     workspace_settings,
@@ -34,22 +38,74 @@ from shirube.middleware.observe import Observe
 from shirube.middleware.reject_nul import RejectNulMiddleware
 from shirube.middleware.shortcut import Shortcut
 from shirube.middleware.widget_cors import WidgetCORSMiddleware
+from shirube.services import webhook_stats
+from shirube.services.webhook_worker import WebhookWorker
 from shirube.settings import Settings
 from shirube.storage import Database
+from shirube.timeutil import utcnow
+
+
+def webhook_worker(context: AppContext) -> WebhookWorker:
+    settings = context.settings
+    return WebhookWorker(
+        context.db,
+        context.outbound,
+        timeout=settings.webhook_timeout_seconds,
+        retention=timedelta(days=settings.webhook_retention_days),
+        bell=context.webhook_bell,
+    )
+
+
+def register_webhook_gauges(context: AppContext) -> None:
+    """The webhooks' figures in /metrics, read from the outbox when scraped (at most once per
+    5 s; docs/operations.md): shared by every instance, so any instance's scrape tells them."""
+    gauges = context.metrics.database_gauges
+    gauges.register(
+        "shirube_webhook_queue_depth",
+        "Webhook deliveries waiting for an attempt (due or not), all workspaces.",
+        webhook_stats.queue_depth,
+    )
+    gauges.register(
+        "shirube_webhook_deliveries_due",
+        "Webhook deliveries whose attempt is due now: growing, the workers fall behind.",
+        lambda conn: webhook_stats.due_count(conn, utcnow()),
+    )
+    gauges.register(
+        "shirube_webhook_deliveries_failed",
+        "Webhook deliveries given up on (every attempt failed), still in the delivery log.",
+        webhook_stats.failed_count,
+    )
+    gauges.register(
+        "shirube_webhook_endpoints_disabled",
+        "Webhook endpoints disabled because they kept failing or answered 410.",
+        webhook_stats.disabled_endpoint_count,
+    )
 
 
 def create_app(settings: Settings, database: Database | None = None) -> Starlette:
     """Build the application. Migrations are not run here: `shirube serve` and
     `shirube db upgrade` run them, so tests and tools control when the schema changes."""
-    db = database or Database(settings.database_url)
+    db = database or Database(settings.database_url, lock_wait=settings.lock_wait_seconds)
     context = AppContext.build(settings, db)
+    register_webhook_gauges(context)
     session = widget.session_route(widget.WidgetSession(context))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        if database is None:
-            db.dispose()
+        # The webhook worker delivers what the outbox holds, what earlier processes left
+        # undelivered included (services/webhook_worker.py).
+        worker = (
+            asyncio.create_task(webhook_worker(context).run()) if settings.webhook_worker else None
+        )
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker
+            if database is None:
+                db.dispose()
 
     routes = [
         *health.routes,
@@ -62,6 +118,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         *people.routes,
         *transfer.routes,
         *workspace_settings.routes,
+        *webhooks.routes,
         # HTML pages with their own session cookie and headers, confined to /console.
         console_mount(settings, context),
     ]

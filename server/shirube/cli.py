@@ -20,7 +20,7 @@ from shirube import __version__
 from shirube.errors import DomainError
 from shirube.settings import Settings, SettingsError, load_settings
 from shirube.storage import Connection, Database
-from shirube.storage.database import DATABASE_ERRORS
+from shirube.storage.engine import DATABASE_ERRORS
 
 T = TypeVar("T")
 
@@ -43,7 +43,7 @@ def _database_error(exc: Exception) -> str:
 
 
 def _with_database(settings: Settings, work: Callable[[Database], T]) -> T:
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, lock_wait=settings.lock_wait_seconds)
     try:
         return work(database)
     except DATABASE_ERRORS as exc:
@@ -52,10 +52,20 @@ def _with_database(settings: Settings, work: Callable[[Database], T]) -> T:
         database.dispose()
 
 
+def _ahead(current: str | None, head: str | None) -> str:
+    return (
+        f"the database is at schema revision {current}, which this version of Shirube (schema "
+        f"{head}) does not know: a newer version migrated it; run that version"
+    )
+
+
 def _upgrade(settings: Settings) -> str | None:
-    from shirube.migrate import current_revision, upgrade
+    from shirube.migrate import current_revision, schema_status, upgrade
 
     def work(database: Database) -> str | None:
+        status = schema_status(database.engine)
+        if status.ahead:
+            fail(_ahead(status.current, status.head))
         upgrade(database.engine)
         return current_revision(database.engine)
 
@@ -136,7 +146,11 @@ def serve(host: str | None, port: int | None, workers: int, no_migrate: bool) ->
             # Shirube writes its own access lines (middleware/observe.py): with the route
             # template, the status, the duration and the request id.
             access_log=False,
+            # Behind a reverse proxy (docs/deploy.md): the client's address and scheme come
+            # from its X-Forwarded-For / X-Forwarded-Proto, believed only from
+            # FORWARDED_ALLOW_IPS.
             proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
         )
 
 
@@ -150,6 +164,41 @@ def db_upgrade() -> None:
     """Apply every pending migration (safe to run from several instances at once)."""
     revision = _upgrade(_settings())
     click.echo(f"database at revision {revision}")
+
+
+@db.command("status")
+def db_status() -> None:
+    """Whether the database is at this version's schema: exit 0 if so, 1 if migrations are
+    pending (stop every older instance before starting this version), 2 on an error."""
+    from shirube.migrate import schema_status
+
+    status = _with_database(_settings(), lambda database: schema_status(database.engine))
+    if status.ahead:
+        fail(_ahead(status.current, status.head))
+    if not status.pending:
+        click.echo(f"database at schema revision {status.current}: up to date")
+        return
+    count = len(status.pending)
+    click.echo(
+        f"database at schema revision {status.current or 'none (empty)'}; this version's is "
+        f"{status.head}: {count} migration{'s' if count > 1 else ''} pending "
+        f"({', '.join(status.pending)})"
+    )
+    sys.exit(1)
+
+
+@db.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+def db_backup(target: Path) -> None:
+    """Copy a SQLite database to TARGET while Shirube keeps serving (PostgreSQL: pg_dump)."""
+    from shirube.storage.backup import BackupError, backup_sqlite
+
+    try:
+        done = backup_sqlite(_settings().database_url, target)
+    except BackupError as exc:
+        fail(str(exc))
+    revision = f", schema revision {done.revision}" if done.revision else ""
+    click.echo(f"backup written to {done.path} ({done.bytes:,} bytes{revision})")
 
 
 @main.group()

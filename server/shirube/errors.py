@@ -61,3 +61,13 @@ class NotAuthenticated(DomainError):
 
 class NotAllowed(DomainError):
     """The caller is known but may not do this (an origin the workspace does not allow)."""
+
+
+class Unavailable(DomainError):
+    """Not now: the request could not be served in time (the database busy with a lock held
+    elsewhere). Nothing of it was stored; the same request can be sent again after
+    `retry_after` seconds."""
+
+    def __init__(self, code: str, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(code, message)
+        self.retry_after = retry_after

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
@@ -39,6 +40,28 @@ def head_revision() -> str | None:
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    current: str | None
+    head: str | None
+    # The revisions this version would apply, oldest first.
+    pending: list[str]
+    # The database is at a revision this version does not know: a newer Shirube migrated it.
+    ahead: bool
+
+
+def schema_status(engine: Engine) -> SchemaStatus:
+    """Where the database stands against this version's migrations (for upgrades: a version
+    with nothing pending can replace the running one instance by instance)."""
+    script = ScriptDirectory.from_config(alembic_config())
+    current, head = current_revision(engine), script.get_current_head()
+    known = [step.revision for step in script.walk_revisions()]  # newest first
+    if current is not None and current not in known:
+        return SchemaStatus(current, head, [], ahead=True)
+    done = known.index(current) if current is not None else len(known)
+    return SchemaStatus(current, head, known[:done][::-1], ahead=False)
 
 
 @contextlib.contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -44,6 +45,26 @@ class Settings:
     # `shirube serve`'s log lines: one JSON object per line, or text for a terminal.
     log_format: str = "text"
     log_level: str = "info"
+    # How long a request waits for a database lock another process holds (a second
+    # instance, a backup) before it is refused with 503 and Retry-After.
+    lock_wait_seconds: int = 5
+    # The proxies whose X-Forwarded-For and X-Forwarded-Proto uvicorn believes (FORWARDED_ALLOW_IPS,
+    # uvicorn's own name): addresses and networks, or "*". The client address they give is what
+    # the console's sign-in throttle counts by, and the scheme decides Secure cookies and HSTS.
+    forwarded_allow_ips: str = "127.0.0.1,::1"
+    # Webhooks (docs/webhooks.md). Whether this instance runs a delivery worker: on by default
+    # for `shirube serve` (load_settings), off for an app built from Settings directly (tests
+    # drive their own worker).
+    webhook_worker: bool = False
+    # Seconds one delivery attempt may take, connection to answer.
+    webhook_timeout_seconds: int = 15
+    # http:// endpoint URLs are refused unless allowed (https only).
+    webhook_allow_http: bool = False
+    # Networks (CIDR) webhooks may reach although they are not public: loopback, private,
+    # link-local, … are refused otherwise (security/outbound.py).
+    webhook_allow_networks: tuple[str, ...] = ()
+    # Days the delivery log keeps finished deliveries.
+    webhook_retention_days: int = 30
 
     @property
     def is_sqlite(self) -> bool:
@@ -67,11 +88,49 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     return value
 
 
-def _bool(env: Mapping[str, str], name: str) -> bool:
-    raw = (env.get(name) or "false").strip().lower()
+def _bool(env: Mapping[str, str], name: str, default: bool = False) -> bool:
+    raw = (env.get(name) or ("true" if default else "false")).strip().lower()
     if raw not in ("true", "false", "1", "0", "yes", "no"):
         raise SettingsError(f"{name} must be true or false, got {raw!r}")
     return raw in ("true", "1", "yes")
+
+
+def _forwarded_allow_ips(env: Mapping[str, str]) -> str:
+    """uvicorn takes an entry it cannot read as an IP address or network for a literal host
+    name, which no client ever has: a typo would silently trust nobody (every client then gets
+    the proxy's address). Refused here instead, in one line."""
+    raw = env.get("FORWARDED_ALLOW_IPS", "").strip()
+    if not raw:
+        return Settings.forwarded_allow_ips
+    if raw == "*":
+        return raw
+    entries = [entry.strip() for entry in raw.split(",")]
+    for entry in entries:
+        try:
+            if "/" in entry:
+                ipaddress.ip_network(entry)
+            else:
+                ipaddress.ip_address(entry)
+        except ValueError:
+            raise SettingsError(
+                "FORWARDED_ALLOW_IPS must be IP addresses or networks separated by commas "
+                f"(or *), got {entry!r}"
+            ) from None
+    return ",".join(entries)
+def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    raw = env.get(name) or ""
+    networks = []
+    for part in raw.split(","):
+        if not part.strip():
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(part.strip(), strict=False)))
+        except ValueError:
+            raise SettingsError(
+                f"{name} must be CIDR networks separated by commas (10.0.0.0/8,fd00::/8), "
+                f"got {part.strip()!r}"
+            ) from None
+    return tuple(networks)
 
 
 def _database_url(env: Mapping[str, str], cwd: Path) -> str:
@@ -166,4 +225,11 @@ def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None)
             "json" if environment == "production" else "text",
         ),
         log_level=_choice(env, "SHIRUBE_LOG_LEVEL", LOG_LEVELS, "info"),
+        lock_wait_seconds=_int(env, "SHIRUBE_LOCK_WAIT_SECONDS", 5, 1, 600),
+        forwarded_allow_ips=_forwarded_allow_ips(env),
+        webhook_worker=_bool(env, "SHIRUBE_WEBHOOK_WORKER", default=True),
+        webhook_timeout_seconds=_int(env, "SHIRUBE_WEBHOOK_TIMEOUT_SECONDS", 15, 1, 60),
+        webhook_allow_http=_bool(env, "SHIRUBE_WEBHOOK_ALLOW_HTTP"),
+        webhook_allow_networks=_networks(env, "SHIRUBE_WEBHOOK_ALLOW_NETWORKS"),
+        webhook_retention_days=_int(env, "SHIRUBE_WEBHOOK_RETENTION_DAYS", 30, 1, 3650),
     )

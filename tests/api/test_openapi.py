@@ -59,6 +59,7 @@ def _template(path: str) -> str:
         ("api", "v1", "companies"): ["{company_id}"],
         ("api", "v1", "tours"): ["{key}"],
         ("api", "v1", "checklists"): ["{key}"],
+        ("api", "v1", "webhooks"): ["{endpoint_id}"],
     }
     out = parts[:3]
     rest = parts[3:]
@@ -67,6 +68,8 @@ def _template(path: str) -> str:
         rest = rest[1:]
         if rest[:1] == ["versions"] and len(rest) == 2:
             rest = ["versions", "{version}"]
+        if rest[:1] == ["deliveries"] and len(rest) >= 2:
+            rest = ["deliveries", "{delivery_id}", *rest[2:]]
     return "/" + "/".join(out + rest)
 
 
@@ -87,6 +90,7 @@ def test_every_documented_status_is_the_one_the_route_answers(client, workspace)
         return response.json() if response.content else {}
 
     call("GET", "/healthz")
+    call("GET", "/readyz")
     call("GET", "/api/v1/openapi.json")
     call("GET", "/api/v1/workspace", headers=auth)
     call("PATCH", "/api/v1/workspace", headers=auth, json={"name": "Renamed"})
@@ -130,6 +134,29 @@ def test_every_documented_status_is_the_one_the_route_answers(client, workspace)
     )
     event = {"id": "s1", "name": "shift.created", "user_id": "u1"}
     call("POST", "/api/v1/events", headers=auth, json={"events": [event]})
+
+    hook = call(
+        "POST",
+        "/api/v1/webhooks",
+        headers=auth,
+        json={"url": "https://hooks.example.com/in", "kinds": ["tour.completed"]},
+    )
+    endpoint = f"/api/v1/webhooks/{hook['id']}"
+    call("GET", "/api/v1/webhooks", headers=auth)
+    call("GET", endpoint, headers=auth)
+    call("PATCH", endpoint, headers=auth, json={"description": "CRM"})
+    call("POST", endpoint + "/secret/rotate", headers=auth)
+    completed = {
+        "id": "t1",
+        "name": "$tour_completed",
+        "user_id": "u1",
+        "properties": {"tour": "welcome"},
+    }
+    call("POST", "/api/v1/events", headers=auth, json={"events": [completed]})
+    delivery = call("GET", endpoint + "/deliveries", headers=auth)["data"][0]["id"]
+    call("GET", f"{endpoint}/deliveries/{delivery}", headers=auth)
+    call("POST", f"{endpoint}/deliveries/{delivery}/resend", headers=auth)
+    call("DELETE", endpoint, headers=auth)
 
     document = client.get("/api/v1/openapi.json").json()
     documented = {

@@ -105,6 +105,7 @@ def test_identity_stats_report_coverage(client, workspace):
     )
 
 
-def test_healthz(client):
-    response = client.get("/healthz")
+def test_healthz_and_readyz(client):
+    assert client.get("/healthz").json()["status"] == "ok"
+    response = client.get("/readyz")
     assert response.status_code == 200 and response.json()["database"] is True

@@ -91,9 +91,16 @@ def test_a_failed_read_shows_no_figure_and_says_so(database):
     assert "shirube_test_broken" not in families
 
 
-def test_nothing_registered_reads_nothing(client):
+def test_the_webhooks_figures_are_read_from_the_outbox(client, workspace):
     samples = scrape(client)
-    assert "shirube_database_gauges_ok" not in samples
+    assert value(samples, "shirube_database_gauges_ok") == 1
+    for name in (
+        "shirube_webhook_queue_depth",
+        "shirube_webhook_deliveries_due",
+        "shirube_webhook_deliveries_failed",
+        "shirube_webhook_endpoints_disabled",
+    ):
+        assert samples[name] == {(): 0.0}, name
 
 
 def test_gauges_registered_on_the_app_are_scraped(app, client, workspace):

@@ -1,9 +1,11 @@
 """Group commit (storage/group_commit.py): batches written in one transaction still succeed
-or fail one by one, and nothing is answered before it is committed."""
+or fail one by one, and nothing is answered before it is committed. On PostgreSQL each batch
+of a group has a transaction of its own: the same answers, and no deadlock between instances."""
 
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -11,7 +13,7 @@ from typing import Any, TypeVar
 
 import pytest
 from shirube.storage import Connection, Database, tables
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, text
 
 pytestmark = pytest.mark.filterwarnings("error")
 T = TypeVar("T")
@@ -125,8 +127,8 @@ def test_no_connection_fails_the_group_and_the_next_one_is_written(
 
 
 def test_a_postgres_connection_lost_mid_group_is_replaced(database: Database) -> None:
-    """The server ends the event loop's connection (a restart, a failover): the group is
-    written again on a new connection instead of every batch failing."""
+    """The server ends the event loop's connection (a restart, a failover): the batches are
+    written again on a new connection instead of failing."""
     if not database.inline or database.is_sqlite:
         pytest.skip("PostgreSQL served on the event loop")
     import psycopg
@@ -143,3 +145,75 @@ def test_a_postgres_connection_lost_mid_group_is_replaced(database: Database) ->
 
     assert _run(scenario) == ["a", "b"]
     assert _emails(database) == {"a@example.com", "b@example.com"}
+
+
+def test_two_instances_writing_crossing_batches_never_deadlock(database: Database) -> None:
+    """Instances behind a load balancer write batches at once. Each batch locks its rows in
+    sorted order; a transaction holding several batches would lock them batch after batch,
+    out of order, and two such transactions on two instances deadlock (PostgreSQL aborts one
+    after a second, both instances' event loops stalled meanwhile). So on PostgreSQL each
+    batch of a group has a transaction of its own."""
+    if database.is_sqlite:
+        pytest.skip("one writer at a time: SQLite takes its write lock before anything else")
+    emails = [f"row{index}@example.com" for index in range(8)]
+    now = datetime.now(UTC)
+    database.run_sync(lambda conn: conn.many(_ADD_ADMIN, [{"email": e, "at": now} for e in emails]))
+    bump = (
+        tables.admin.update()
+        .where(tables.admin.c.email == bindparam("e"))
+        .values(session_epoch=tables.admin.c.session_epoch + 1)
+    )
+
+    def batch(rows: list[str]) -> Callable[[Connection, None], int]:
+        def work(conn: Connection, _checked: None) -> int:
+            for email in sorted(rows):  # as every batch does: its rows in one order
+                conn.run(bump, {"e": email})
+            return len(rows)
+
+        return work
+
+    def instance(url: str, seed: int) -> list[object]:
+        other = Database(url)
+        rng = random.Random(seed)
+
+        async def scenario() -> list[object]:
+            outcomes: list[object] = []
+            for _ in range(15):
+                # Batches queued together, each with rows the other instance's batches have.
+                batches = [rng.sample(emails, 3) for _ in range(4)]
+                outcomes += await asyncio.gather(
+                    *(other.run_grouped(batch(rows), check=lambda conn: None) for rows in batches),
+                    return_exceptions=True,
+                )
+            return outcomes
+
+        try:
+            return asyncio.run(scenario())
+        finally:
+            other.dispose()
+
+    url = database.engine.url.render_as_string(hide_password=False)
+    deadlocks_before = _deadlocks(database)
+    with ThreadPoolExecutor(2) as pool:
+        results = [pool.submit(instance, url, seed) for seed in (1, 2)]
+        outcomes = [outcome for result in results for outcome in result.result()]
+    assert [o for o in outcomes if not isinstance(o, int)] == []
+    # A batch of a deadlocked group is written again on its own and may well succeed: the
+    # server's count is what says whether any transaction was chosen as a victim.
+    assert _deadlocks(database) == deadlocks_before
+    total = database.run_sync(
+        lambda conn: conn.scalar(select(func.sum(tables.admin.c.session_epoch)))
+    )
+    assert total == 2 * 15 * 4 * 3
+
+
+def _deadlocks(database: Database) -> int:
+    """Deadlocks PostgreSQL detected in this database (its statistics, flushed when the
+    sessions that saw them end)."""
+    query = "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
+
+    def read(conn: Connection) -> int:
+        conn.run(select(func.pg_stat_clear_snapshot()))
+        return int(conn.scalar(text(query)))
+
+    return database.run_sync(read, transaction=False)

@@ -1,5 +1,5 @@
 """Shirube's server-side SDK: sign identities, render the widget snippet, send users,
-companies and events, read progress, import and export content."""
+companies and events, read progress, import and export content, verify webhooks."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from shirube_sdk.errors import (
     ShirubeError,
     ValidationError,
 )
+from shirube_sdk.webhooks import WebhookVerificationError, verify_webhook
 
 __all__ = [
     "ApiError",
@@ -31,5 +32,7 @@ __all__ = [
     "QueueFullError",
     "ShirubeError",
     "ValidationError",
+    "WebhookVerificationError",
     "__version__",
+    "verify_webhook",
 ]

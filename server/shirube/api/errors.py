@@ -19,6 +19,7 @@ from shirube.errors import (
     NotAllowed,
     NotAuthenticated,
     NotFound,
+    Unavailable,
     ValidationFailed,
 )
 from shirube.jsonresponse import JSONResponse
@@ -32,6 +33,7 @@ STATUS_OF: dict[type[DomainError], int] = {
     Conflict: 409,
     NotAuthenticated: 401,
     NotAllowed: 403,
+    Unavailable: 503,
 }
 
 
@@ -83,9 +85,17 @@ _HTTP_CODES = {
 }
 
 
+def retry_headers(exc: DomainError) -> dict[str, str] | None:
+    """Retry-After on a refusal that a later identical request may not meet."""
+    if isinstance(exc, Unavailable):
+        return {"Retry-After": str(exc.retry_after)}
+    return None
+
+
 def error_response(exc: ApiError | DomainError) -> Response:
     if isinstance(exc, DomainError):
-        return JSONResponse(error_body(exc.code, exc.message, exc.fields), status_of(exc))
+        body = error_body(exc.code, exc.message, exc.fields)
+        return JSONResponse(body, status_of(exc), headers=retry_headers(exc))
     return JSONResponse(
         error_body(exc.code, exc.message, exc.fields), status_code=exc.status, headers=exc.headers
     )

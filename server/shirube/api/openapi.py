@@ -18,6 +18,7 @@ from starlette.routing import Route
 from shirube import __version__
 from shirube.api.content import RollbackBody
 from shirube.api.people import CompanyBody, UserBody
+from shirube.api.webhooks import WebhookEndpointBody, WebhookEndpointPatch
 from shirube.api.widget import SessionBody
 from shirube.content import ChecklistDoc, ContentDocument, TourDoc
 from shirube.jsonresponse import JSONResponse
@@ -41,7 +42,8 @@ class Operation:
 _CONTENT: dict[str, type[BaseModel]] = {"tours": TourDoc, "checklists": ChecklistDoc}
 
 OPERATIONS: list[Operation] = [
-    Operation("get", "/healthz", "Whether this instance reaches its database", "ops", None),
+    Operation("get", "/healthz", "Liveness: whether this instance answers", "ops", None),
+    Operation("get", "/readyz", "Readiness: whether the database answers", "ops", None),
     Operation("get", "/api/v1/openapi.json", "This document", "ops", None),
     Operation(
         "post",
@@ -113,6 +115,56 @@ OPERATIONS: list[Operation] = [
         params=(("days", "integer"),),
     ),
 ]
+_HOOK = "/api/v1/webhooks/{endpoint_id}"
+OPERATIONS += [
+    Operation("get", "/api/v1/webhooks", "List webhook endpoints", "webhooks"),
+    Operation(
+        "post",
+        "/api/v1/webhooks",
+        "Register a webhook endpoint (its secret is returned this once)",
+        "webhooks",
+        body=WebhookEndpointBody,
+        statuses=(201,),
+    ),
+    Operation("get", _HOOK, "Read a webhook endpoint", "webhooks"),
+    Operation(
+        "patch",
+        _HOOK,
+        "Change a webhook endpoint (url, kinds, description, enabled)",
+        "webhooks",
+        body=WebhookEndpointPatch,
+    ),
+    Operation(
+        "delete", _HOOK, "Delete a webhook endpoint and its log", "webhooks", statuses=(204,)
+    ),
+    Operation(
+        "post",
+        _HOOK + "/secret/rotate",
+        "Rotate the signing secret (the previous one signs too for 24 h, or until finish)",
+        "webhooks",
+        params=(("finish", "boolean"),),
+    ),
+    Operation(
+        "get",
+        _HOOK + "/deliveries",
+        "The delivery log, newest first",
+        "webhooks",
+        params=(("limit", "integer"), ("before", "integer"), ("state", "string")),
+    ),
+    Operation(
+        "get",
+        _HOOK + "/deliveries/{delivery_id}",
+        "One delivery: payload and attempts",
+        "webhooks",
+    ),
+    Operation(
+        "post",
+        _HOOK + "/deliveries/{delivery_id}/resend",
+        "Send a delivery again now (same webhook-id)",
+        "webhooks",
+        statuses=(202,),
+    ),
+]
 for _plural, _model in _CONTENT.items():
     _item = f"/api/v1/{_plural}/{{key}}"
     OPERATIONS += [
@@ -172,7 +224,8 @@ _ERROR = {
 }
 
 
-_SUCCESS = {200: "Success", 201: "Created", 204: "Done; no content"}
+_SUCCESS = {200: "Success", 201: "Created", 202: "Accepted", 204: "Done; no content"}
+_INTEGER_PARAMS = frozenset({"version", "endpoint_id", "delivery_id"})
 
 
 def _operation(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
@@ -181,7 +234,7 @@ def _operation(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
             "name": name,
             "in": "path",
             "required": True,
-            "schema": {"type": "integer" if name == "version" else "string"},
+            "schema": {"type": "integer" if name in _INTEGER_PARAMS else "string"},
         }
         for name in _path_params(op.path)
     ]

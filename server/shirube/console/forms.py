@@ -8,11 +8,11 @@ from starlette.requests import Request
 from shirube.api.request_body import declared_length
 from shirube.console.sessions import CSRF_FIELD, csrf_ok
 
-# Sign-in and sign-out forms are a few hundred bytes.
+# Sign-in and sign-out forms are a few hundred bytes; a webhook endpoint's a few KB at most.
 MAX_FORM_BYTES = 16 * 1024
 
 
-async def checked_form(request: Request) -> dict[str, str]:
+async def checked_form(request: Request, max_fields: int = 10) -> dict[str, str]:
     """The posted text fields once the CSRF token matches the session's (403 otherwise).
     A body without a Content-Length, or a larger one, is refused before it is parsed."""
     length = declared_length(request.headers.get("content-length"))
@@ -21,7 +21,7 @@ async def checked_form(request: Request) -> dict[str, str]:
     if length > MAX_FORM_BYTES:
         raise HTTPException(413)
     # No file fields: a multipart body with a file is refused (400) by the parser itself.
-    async with request.form(max_files=0, max_fields=10) as form:
+    async with request.form(max_files=0, max_fields=max_fields) as form:
         fields = {key: value for key, value in form.items() if isinstance(value, str)}
     for key, value in fields.items():
         # A form may declare a charset (utf-7, unicode_escape) that decodes to lone

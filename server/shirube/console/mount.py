@@ -12,7 +12,7 @@ from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from shirube.console import auth, pages
+from shirube.console import auth, pages, webhooks
 from shirube.console.headers import SecurityHeaders
 from shirube.console.render import (
     html_domain_error,
@@ -56,6 +56,7 @@ def console_mount(settings: Settings, context: AppContext) -> Mount:
     routes = [
         *auth.routes,
         *pages.routes,
+        *webhooks.routes,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     return _ConsoleMount(

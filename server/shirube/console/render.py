@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from shirube.api.errors import status_of
+from shirube.api.errors import retry_headers, status_of
 from shirube.console.sessions import csrf_token
 from shirube.console.state import console_of
 from shirube.errors import DomainError
@@ -39,6 +39,13 @@ def when(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def instant(value: datetime | None) -> str:
+    """To the second, for logs."""
+    if value is None:
+        return "—"
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f} %"
 
@@ -62,7 +69,7 @@ def template_environment() -> Environment:
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined
     )
-    environment.filters.update(when=when, percent=percent, duration=duration)
+    environment.filters.update(when=when, instant=instant, percent=percent, duration=duration)
     return environment
 
 
@@ -106,7 +113,9 @@ async def html_domain_error(request: Request, exc: Exception) -> Response:
     """A service's refusal (shirube.errors), with the status the API gives it."""
     assert isinstance(exc, DomainError)
     status = status_of(exc)
-    return render(request, "error.html", _error(status, exc.message), status=status)
+    page = render(request, "error.html", _error(status, exc.message), status=status)
+    page.headers.update(retry_headers(exc) or {})
+    return page
 
 
 async def html_server_error(request: Request, exc: Exception) -> Response:

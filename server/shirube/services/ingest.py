@@ -20,7 +20,8 @@ from shirube.services.event_schema import FUTURE_TOLERANCE
 from shirube.services.known_rows import KnownRows
 from shirube.services.people import record_seen
 from shirube.services.projection import changes_progress, project
-from shirube.services.published import ItemRef, PublishedContent, current_content
+from shirube.services.published import ItemRef, PublishedContent, batch_content
+from shirube.services.webhook_outbox import Outbox
 from shirube.services.widget_session import WORKSPACE_BY_ID, check_origin, widget_workspace
 from shirube.services.workspaces import workspace_id_by_secret_hash
 from shirube.storage import Connection
@@ -46,6 +47,8 @@ class IngestResult:
     accepted: int
     duplicates: int
     completed_items: list[tuple[str, ItemRef]] = field(default_factory=list)
+    # Webhook messages the batch put in the outbox (the delivery worker is woken for them).
+    webhooks: int = 0
     # Rows this batch stored or met: `KnownRows.learn` them once the transaction committed.
     existing: list[Hashable] = field(default_factory=list, repr=False)
 
@@ -70,11 +73,21 @@ async def ingest_server_batch(
     and rewrite every other batch of the group."""
 
     def write(conn: Connection, workspace_id: int) -> IngestResult:
-        published = current_content(conn, ctx.published, workspace_id)
-        return ingest_batch(conn, workspace_id, events, "server", published, ctx.known)
+        content = batch_content(conn, ctx.published, workspace_id)
+        return ingest_batch(
+            conn,
+            workspace_id,
+            events,
+            "server",
+            content.published,
+            ctx.known,
+            content.webhook_kinds,
+        )
 
     result = await ctx.db.run_grouped(write, check=lambda conn: server_workspace_id(conn, key_hash))
     ctx.known.learn(result.existing)
+    if result.webhooks:
+        ctx.webhook_bell.ring()
     return result
 
 
@@ -101,11 +114,21 @@ async def ingest_widget_batch(
         check_origin(origin, workspace.allowed_origins)
         workspace.check_token(identity)
         with conn.transaction():
-            published = current_content(conn, ctx.published, workspace_id)
-            return ingest_batch(conn, workspace_id, events, "widget", published, ctx.known)
+            content = batch_content(conn, ctx.published, workspace_id)
+            return ingest_batch(
+                conn,
+                workspace_id,
+                events,
+                "widget",
+                content.published,
+                ctx.known,
+                content.webhook_kinds,
+            )
 
     result = await ctx.db.run(work, transaction=False, repeatable=True, hot=True)
     ctx.known.learn(result.existing)
+    if result.webhooks:
+        ctx.webhook_bell.ring()
     return result
 
 
@@ -116,9 +139,11 @@ def ingest_batch(
     source: str,
     published: PublishedContent,
     known: KnownRows | None = None,
+    webhook_kinds: int = 0,
 ) -> IngestResult:
     """Store and project one batch; the caller holds the write transaction and, after the
-    commit, passes `result.existing` to `known.learn`."""
+    commit, passes `result.existing` to `known.learn`. `webhook_kinds`: what the workspace's
+    endpoints receive (published.batch_content), whose messages go to the outbox here."""
     now = utcnow()
     latest_allowed = now + FUTURE_TOLERANCE
     rows: list[dict[str, Any]] = []
@@ -160,7 +185,9 @@ def ingest_batch(
     with conn.pipeline():
         result.existing += record_seen(conn, workspace_id, new_rows, now, known, changed)
         record_counted(conn, workspace_id, new_rows, published.counted_names)
-    projection = project(conn, workspace_id, new_rows, source, published, known)
+    outbox = Outbox(workspace_id, webhook_kinds)
+    projection = project(conn, workspace_id, new_rows, source, published, known, outbox)
     result.completed_items = projection.completed_items
     result.existing += projection.existing
+    result.webhooks = outbox.write(conn, now)
     return result

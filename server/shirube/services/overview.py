@@ -12,6 +12,7 @@ from sqlalchemy import and_, bindparam, func, select
 from shirube.content.localize import resolve_text
 from shirube.services.admins import WorkspaceRole
 from shirube.services.figures import ChecklistFigures, checklist_figures
+from shirube.services.webhook_endpoints import Endpoint, list_endpoints
 from shirube.services.workspaces import identity_totals
 from shirube.storage import Connection
 from shirube.storage.tables import content_item, content_version
@@ -52,6 +53,12 @@ class Overview:
     tours: list[ContentRow]
     checklists: list[ContentRow]
     figures: list[ChecklistFigures]
+    webhooks: list[Endpoint]
+
+    @property
+    def webhooks_disabled(self) -> list[Endpoint]:
+        """Endpoints disabled by the worker (failing, or 410 Gone): the console's notice."""
+        return [e for e in self.webhooks if not e.enabled and e.disabled_reason != "owner"]
 
 
 def _name(kind: str, document: Mapping[str, Any], locale: str) -> str:
@@ -113,4 +120,5 @@ def load_overview(conn: Connection, access: WorkspaceRole) -> Overview:
                 checklist_figures(conn, workspace.id, row.published_version, published, locale)
             )
     coverage = Coverage(*identity_totals(conn, workspace.id, COVERAGE_DAYS))
-    return Overview(access, coverage, content["tour"], content["checklist"], figures)
+    webhooks = list_endpoints(conn, workspace.id)
+    return Overview(access, coverage, content["tour"], content["checklist"], figures, webhooks)

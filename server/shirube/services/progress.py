@@ -3,7 +3,7 @@ by stored events (for example when a checklist is published after the events hap
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -19,6 +19,7 @@ from shirube.services.completions import (
 )
 from shirube.services.identify import read_user
 from shirube.services.published import EventRule, ItemRef, PublishedCache, PublishedChecklist
+from shirube.services.webhook_outbox import Outbox
 from shirube.services.workspaces import Workspace
 from shirube.storage import Connection, in_values, stored
 from shirube.storage.tables import (
@@ -29,6 +30,7 @@ from shirube.storage.tables import (
     tour_step_seen,
     user_event_count,
 )
+from shirube.timeutil import utcnow
 
 
 class TourRow(NamedTuple):
@@ -179,15 +181,22 @@ def record_completions(
     user_id: str,
     completions: list[ItemCompletion],
     progress: UserProgress,
-) -> None:
+    checklists: Mapping[str, PublishedChecklist] | None = None,
+    webhook_kinds: int = 0,
+) -> int:
     """Store caught-up items (inside a write transaction) and show them in `progress`; read
-    back, because where another writer got there first its time is the one kept."""
+    back, because where another writer got there first its time is the one kept. Checklists
+    of `checklists` that these items complete go to the webhook outbox when the workspace's
+    endpoints receive `checklist.completed` (`webhook_kinds`); returns how many messages."""
     # The user's row before the items, as ingestion locks them (its user upsert comes before
     # the projection): the other order deadlocked against a batch completing the same item on
-    # PostgreSQL (tests/api/test_progress_kept.py).
+    # PostgreSQL (tests/api/test_progress_kept.py). The webhook outbox counts on that lock too.
     conn.run(BUMP_PROGRESS_REV, {"workspace_id": workspace_id, "user_id": user_id})
-    store_completions(conn, workspace_id, completions)
+    stored = store_completions(conn, workspace_id, completions)
     progress.items = read_progress(conn, workspace_id, user_id).items
+    outbox = Outbox(workspace_id, webhook_kinds)
+    outbox.checklists_completed(conn, checklists or {}, stored)
+    return outbox.write(conn, utcnow())
 
 
 # Every change to what a session shows of a user's progress moves this on (progress_cache.py).
@@ -207,12 +216,16 @@ def catch_up(
     user_id: str,
     checklists: Collection[PublishedChecklist],
     progress: UserProgress,
+    webhook_kinds: int = 0,
 ) -> None:
     """Record the items of `checklists` whose rules stored facts already meet."""
     completions = pending_completions(conn, workspace_id, user_id, checklists, progress)
     if completions:
+        by_key = {checklist.doc.key: checklist for checklist in checklists}
         with conn.transaction():
-            record_completions(conn, workspace_id, user_id, completions, progress)
+            record_completions(
+                conn, workspace_id, user_id, completions, progress, by_key, webhook_kinds
+            )
 
 
 def tour_progress_json(tour: TourRow | None) -> dict[str, Any]:
@@ -280,7 +293,14 @@ def user_progress(
         raise NotFound("user")
     published = cache.get(conn, workspace.id, workspace.content_revision)
     progress = read_progress(conn, workspace.id, user_id)
-    catch_up(conn, workspace.id, user_id, published.checklists.values(), progress)
+    catch_up(
+        conn,
+        workspace.id,
+        user_id,
+        published.checklists.values(),
+        progress,
+        workspace.webhook_kinds,
+    )
     seen = steps_seen(conn, workspace.id, user_id)
     tour_keys = sorted(set(progress.tours) | set(published.tours))
     return {

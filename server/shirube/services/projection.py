@@ -23,6 +23,7 @@ from shirube.services.completions import (
 )
 from shirube.services.known_rows import KnownRows
 from shirube.services.published import ItemRef, PublishedContent
+from shirube.services.webhook_outbox import Outbox
 from shirube.storage import Connection, earliest, insert, stored_value
 from shirube.storage.tables import survey_answer, tour_progress, tour_step_seen
 from shirube.timeutil import utcnow
@@ -68,8 +69,15 @@ def project(
     source: str,
     published: PublishedContent,
     known: KnownRows,
+    outbox: Outbox | None = None,
 ) -> ProjectionResult:
-    rows = sorted(rows, key=lambda row: (row["timestamp"], row["id"]))
+    """Project the batch's new events; the webhooks they call for go to `outbox`."""
+    # Each user's events in time order (the first completion of a tour, the first event of a
+    # rule), users one after the other: a batch writes the progress rows of its users in one
+    # order, so that two batches on two instances never wait for each other in a cycle.
+    rows = sorted(rows, key=lambda row: (row["user_id"], row["timestamp"], row["id"]))
+    outbox = outbox or Outbox(workspace_id, 0)
+    tours_done_before = outbox.tours_completed_before(conn, rows)
     completions: list[ItemCompletion] = []
     tour_completions: dict[tuple[str, str], dict[str, Any]] = {}
     event_rule_hits: dict[tuple[str, str], dict[str, Any]] = {}
@@ -82,6 +90,7 @@ def project(
                 tour_completions.setdefault((row["user_id"], props["tour"]), row)
         elif name == "$survey_answered":
             _store_survey(conn, workspace_id, row)
+            outbox.survey_answered(row, published)
         elif name == "$page_viewed":
             completions.extend(
                 ItemCompletion(row["user_id"], ref, row["timestamp"], "page_visited", row["id"])
@@ -98,6 +107,8 @@ def project(
         if name in published.event_rules:
             event_rule_hits.setdefault((row["user_id"], name), row)
     for (user_id, tour_key), row in tour_completions.items():
+        if (user_id, tour_key) not in tours_done_before:
+            outbox.tour_completed(row, published)
         completions.extend(
             ItemCompletion(user_id, ref, row["timestamp"], "tour_completed", row["id"])
             for ref in published.tour_rules.get(tour_key, ())
@@ -107,8 +118,10 @@ def project(
     )
     # Items known to be complete already need no insert-if-absent (first time wins anyway).
     todo = [c for c in completions if done_key(workspace_id, c.user_id, c.ref) not in known]
+    completed_items = store_completions(conn, workspace_id, todo)
+    outbox.checklists_completed(conn, published.checklists, completed_items)
     return ProjectionResult(
-        completed_items=store_completions(conn, workspace_id, todo),
+        completed_items=completed_items,
         existing=[done_key(workspace_id, c.user_id, c.ref) for c in todo],
     )
 

@@ -245,19 +245,36 @@ def load_published(conn: Connection, workspace_id: int, revision: int) -> Publis
     return content
 
 
-_REVISION = select(workspace.c.content_revision).where(workspace.c.id == bindparam("workspace_id"))
+# What a batch reads of its workspace row inside its transaction: the content revision, and the
+# webhook kinds some endpoint receives (0 for most workspaces: then webhooks cost nothing).
+_BATCH_READ = select(workspace.c.content_revision, workspace.c.webhook_kinds).where(
+    workspace.c.id == bindparam("workspace_id")
+)
 
 
-def current_content(conn: Connection, cache: PublishedCache, workspace_id: int) -> PublishedContent:
+class BatchContent(NamedTuple):
+    published: PublishedContent
+    # A mask of services/webhook_kinds.py.
+    webhook_kinds: int
+
+
+def batch_content(conn: Connection, cache: PublishedCache, workspace_id: int) -> BatchContent:
     """The content published as of this write transaction, for projecting a batch of events:
     a publish cannot commit between this read and the batch's commit (services/content_lock.py),
     so a session that kept a user's event counts under the new revision sees the batch move the
-    user's `progress_rev` on (services/progress_cache.py)."""
+    user's `progress_rev` on (services/progress_cache.py). With it, the webhook kinds the
+    workspace's endpoints receive now."""
     hold_shared(conn, workspace_id)
-    revision = conn.scalar(_REVISION, {"workspace_id": workspace_id})
-    if revision is None:
+    row = conn.one(_BATCH_READ, {"workspace_id": workspace_id})
+    if row is None:
         raise LookupError(f"workspace {workspace_id} is gone")
-    return cache.get(conn, workspace_id, revision)
+    revision, webhook_kinds = row
+    return BatchContent(cache.get(conn, workspace_id, revision), webhook_kinds)
+
+
+def current_content(conn: Connection, cache: PublishedCache, workspace_id: int) -> PublishedContent:
+    """`batch_content` without the webhook kinds."""
+    return batch_content(conn, cache, workspace_id).published
 
 
 class PublishedCache:

@@ -68,6 +68,8 @@ class WidgetWorkspace:
     theme: dict[str, Any]
     token_epoch: int
     unverified_company_writes: bool
+    # The webhook kinds some endpoint receives (services/webhook_kinds.py).
+    webhook_kinds: int
 
     def check_token(self, identity: WidgetIdentity) -> None:
         """A session token is refused when the identity secret has rotated since it was
@@ -102,6 +104,7 @@ _WORKSPACE_COLUMNS = (
     stored(workspace.c.theme),
     workspace.c.token_epoch,
     workspace.c.unverified_company_writes,
+    workspace.c.webhook_kinds,
 )
 WORKSPACE_BY_ID = select(*_WORKSPACE_COLUMNS).where(workspace.c.id == bindparam("workspace_id"))
 
@@ -153,7 +156,7 @@ def widget_workspace(conn: Connection, row: Sequence[Any]) -> WidgetWorkspace:
         found = _PARSED.get(key)
         if found is not None:
             return found
-    ws_id, origins, revision, mode, secret, previous, locale, theme, epoch, companies = row
+    ws_id, origins, revision, mode, secret, previous, locale, theme, epoch, companies, hooks = row
     workspace_row = WidgetWorkspace(
         ws_id,
         _json(origins),
@@ -164,6 +167,7 @@ def widget_workspace(conn: Connection, row: Sequence[Any]) -> WidgetWorkspace:
         _json(theme),
         epoch,
         bool(companies),
+        hooks,
     )
     if key is not None:
         if len(_PARSED) >= _PARSED_MAX:
@@ -231,14 +235,14 @@ def open_session(
     )
     if row is None:
         raise NotAuthenticated("unauthorized", "unknown public key")
-    workspace = widget_workspace(conn, row[:10])
+    workspace = widget_workspace(conn, row[:11])
     check_origin(origin, workspace.allowed_origins)
     ws = workspace.id
     now = utcnow()
     writes, verified = identity_statements(workspace, request, now)
     published = cache.get(conn, ws, workspace.content_revision)
 
-    user_traits, user_locale, last_seen, progress_rev, company_traits, member = row[10:]
+    user_traits, user_locale, last_seen, progress_rev, company_traits, member = row[11:]
     stored_user = None
     if last_seen is not None:
         stored_user = StoredUser(_json(user_traits), user_locale, last_seen)
@@ -293,7 +297,15 @@ def open_session(
         with conn.transaction():
             run_statements(conn, writes)
             if completions:
-                record_completions(conn, ws, request.user_id, completions, progress)
+                record_completions(
+                    conn,
+                    ws,
+                    request.user_id,
+                    completions,
+                    progress,
+                    {checklist.doc.key: checklist for checklist in targeted.checklists},
+                    workspace.webhook_kinds,
+                )
 
     token = widget_token(
         ws,

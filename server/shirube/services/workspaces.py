@@ -45,6 +45,8 @@ class Workspace:
     token_epoch: int
     # Widget sessions whose user is not verified may change companies (an opt-in).
     unverified_company_writes: bool
+    # The webhook kinds some enabled endpoint receives (services/webhook_kinds.py).
+    webhook_kinds: int
 
     def as_json(self) -> dict[str, Any]:
         """The workspace as the server API shows it (no secrets)."""
@@ -127,6 +129,7 @@ def create_workspace(
             "created_at": utcnow(),
             "token_epoch": 0,
             "unverified_company_writes": unverified_company_writes,
+            "webhook_kinds": 0,
         },
     )
     return NewWorkspace(workspace_of(row), secret_key)

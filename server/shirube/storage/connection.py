@@ -5,12 +5,14 @@ are passed by name in a dict, values as Python values (converted to their stored
 type of the column they meet: storage/types.py). Rows come back as named tuples.
 
 The connection is in autocommit mode: each statement alone is atomic, and `transaction()`
-groups statements (BEGIN IMMEDIATE on SQLite, so that two processes never deadlock upgrading a
-read lock; a nested `transaction()` joins the one under way).
+groups statements (on SQLite BEGIN IMMEDIATE, so that two processes never deadlock upgrading a
+read lock, or deferred when another holds the write lock; a nested `transaction()` joins the
+one under way).
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
@@ -18,6 +20,7 @@ from typing import Any
 from psycopg.pq import TransactionStatus
 from psycopg.types.json import Jsonb
 
+from shirube.storage.lock_wait import is_lock_wait
 from shirube.storage.statements import Compiled, Statement, StatementCache
 from shirube.storage.types import iso_of_stored, json_text, stored_datetime
 
@@ -26,7 +29,7 @@ Params = Mapping[str, Any]
 
 
 class Connection:
-    __slots__ = ("_statements", "driver", "is_sqlite", "used")
+    __slots__ = ("_statements", "committed", "driver", "is_sqlite", "used")
 
     def __init__(self, driver: Any, statements: StatementCache) -> None:
         self.driver = driver
@@ -35,6 +38,9 @@ class Connection:
         # Whether a statement has run: a unit of work whose connection turns out dead before
         # that is safe to run again on a new one (storage/database.py).
         self.used = False
+        # Whether a transaction of this unit of work committed: work that then meets a lock
+        # held elsewhere is not run again unless it is repeatable (storage/lock_wait.py).
+        self.committed = False
 
     # Statements -------------------------------------------------------------------------------
 
@@ -106,17 +112,32 @@ class Connection:
             with self.driver.transaction():
                 self.used = True
                 yield
+            self.committed = True
             return
-        self.driver.execute("BEGIN IMMEDIATE")
+        self._begin_sqlite()
         self.used = True
         try:
             yield
             self.driver.execute("COMMIT")
+            self.committed = True
         except BaseException:
             # A COMMIT refused (busy, I/O) may leave the transaction open: ended here, or
             # the next unit of work on this connection would join it and never commit.
             self.rollback()
             raise
+
+    def _begin_sqlite(self) -> None:
+        """BEGIN IMMEDIATE takes the write lock at once, so that two writers never deadlock
+        upgrading their read locks. When another connection holds it, the transaction begins
+        deferred instead: work that only reads goes on at once on its snapshot (WAL), and
+        work that writes meets the lock at its first write, rolled back there and run again
+        once the lock is free (storage/lock_wait.py)."""
+        try:
+            self.driver.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if not is_lock_wait(exc):
+                raise
+            self.driver.execute("BEGIN")
 
     def rollback(self) -> None:
         """End the transaction under way, if any (nothing to do when BEGIN itself failed or

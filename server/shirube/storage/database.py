@@ -5,8 +5,8 @@ Every caller hands over a unit of work, a function of a `Connection`:
 - `await db.run(work)`: in one transaction (or, with `transaction=False`, in autocommit mode,
   where `work` opens `conn.transaction()` around its writes: a widget session that only reads
   then costs no BEGIN/COMMIT);
-- `await db.run_grouped(work)`: an event batch, in a transaction shared with the batches that
-  arrive meanwhile (storage/group_commit.py);
+- `await db.run_grouped(work)`: an event batch, queued with the batches that arrive meanwhile
+  and, on SQLite, in a transaction shared with them (storage/group_commit.py);
 - `db.run_sync(work)`: the same as `run`, for the CLI and tools outside the event loop.
 
 Where work runs is decided here and nowhere else. SQLite, and a PostgreSQL server on this
@@ -14,133 +14,89 @@ machine, run on the event loop over one connection kept per process: handing a s
 statement to a thread costs about 1.1 ms of CPU in GIL hand-offs on these 2-core machines,
 twenty times the statement itself (docs/architecture.md), and one connection is also the
 cheapest way to share SQLite's single writer. A remote PostgreSQL gets the thread pool and a
-pool of connections.
+pool of connections. Work on the loop never waits there for a lock held elsewhere
+(storage/lock_wait.py).
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Awaitable, Callable, Iterator
+import asyncio
+import itertools
+import time
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import anyio.to_thread
 import psycopg
-from psycopg.types.json import set_json_loads
-from sqlalchemy import Engine, Select, create_engine, event, literal_column, make_url, select
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.pool import QueuePool, StaticPool
+from sqlalchemy import Select, literal_column, select
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.pool import QueuePool
 
 from shirube.storage.connection import Connection
+from shirube.storage.engine import autocommit, is_loopback, make_engine
 from shirube.storage.group_commit import GroupCommitter
+from shirube.storage.lock_wait import (
+    DEFAULT_LOCK_WAIT_SECONDS,
+    LOCK_ERRORS,
+    LOOP_LOCK_TIMEOUT_MS,
+    LockHeld,
+    delays,
+    is_lock_wait,
+    refused,
+)
+from shirube.storage.readiness import PostgresProbe
 from shirube.storage.statements import StatementCache, postgresql_dialect, sqlite_dialect
-from shirube.storage.types import json_loads
 
 T = TypeVar("T")
-
-# What a database that is unreachable, or refuses, raises (for the CLI's one-line errors).
-DATABASE_ERRORS = (SQLAlchemyError, sqlite3.Error, psycopg.Error)
 C = TypeVar("C")
-
-SQLITE_BUSY_TIMEOUT_MS = 5000
-WAL_CHECKPOINT_PAGES = 10_000
-WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024
-SQLITE_CACHE_KIB = 65536
-POOL_SIZE = 10
-
-
-def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
-    # Autocommit: `Connection.transaction()` says BEGIN IMMEDIATE itself.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    # NORMAL in WAL mode: a commit survives any crash of Shirube or of another process; only
-    # an OS crash or power cut can lose the last commits before a checkpoint. FULL would
-    # fsync on every commit, which measured 7 ms a batch here (bench/README.md): the
-    # embedded engine trades that last guarantee for throughput, as SQLite documents for WAL.
-    # PostgreSQL, the production engine, keeps full durability.
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    # Checkpoint every ~40 MB of WAL instead of every 4 MB: a batch of events dirties a few
-    # hundred pages (random index and counter pages), so the default checkpointed every few
-    # batches, copying and fsyncing the same hot pages again each time (bench/README.md:
-    # ingestion CPU per batch 5.1 -> 3.6 ms in-process). The file is cut back after each
-    # checkpoint.
-    cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
-    cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT_BYTES}")
-    # Pages this process has read stay in memory (up to 64 MB, used only as it fills): with
-    # the default 2 MB, sessions re-read pages of a 5 MB database with pread (bench/README.md).
-    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-    cursor.close()
-
-
-def _postgres_setup(dbapi_connection: Any, _record: Any) -> None:
-    # JSON decoded by orjson (exact for big integers: types.json_loads): the standard
-    # library's json.loads took four decodes of 10-15 µs each per widget session.
-    set_json_loads(json_loads, dbapi_connection)
-
-
-def make_engine(url: str, *, pooled: bool) -> Engine:
-    """The engine owns the connections (and serves Alembic). Without a pre-ping on checkout
-    (a round trip per unit of work): a connection found dead is replaced instead."""
-    if url.startswith("sqlite"):
-        kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 5}}
-        if not pooled:
-            kwargs["poolclass"] = StaticPool
-        engine = create_engine(url, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
-        # SQLAlchemy's own transactions (migrations) begin as `Connection.transaction()` does:
-        # pysqlite would otherwise begin none, with the driver in autocommit mode.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
-        return engine
-    engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_SIZE)
-    event.listen(engine, "connect", _postgres_setup)
-    return engine
 
 
 @contextmanager
-def _autocommit(proxy: Any) -> Iterator[Any]:
-    """A pooled connection in autocommit mode while a unit of work has it (`Connection` opens
-    its transactions itself), back as the pool hands connections out afterwards: SQLAlchemy's
-    own users of the engine (migrations) begin theirs the usual way."""
-    driver = proxy.driver_connection
-    if isinstance(driver, sqlite3.Connection):
-        yield driver  # in autocommit mode for good: see _sqlite_pragmas
-        return
-    driver.autocommit = True
+def _lock_waits_refused(lock_wait: float) -> Iterator[None]:
+    """Work off the loop has waited its whole `lock_wait` for a lock or a pooled connection:
+    the caller is refused (503), never left with a driver error (500)."""
     try:
-        yield driver
-    finally:
-        if not driver.closed:
-            driver.autocommit = False
-
-
-def _is_loopback(url: str) -> bool:
-    """A PostgreSQL server on this machine answers a short statement in tens of
-    microseconds, less than handing the work to a thread costs."""
-    host = make_url(url).host
-    return host in (None, "", "localhost", "127.0.0.1", "::1") or host.startswith("/")
+        yield
+    except PoolTimeout:
+        raise refused() from None
+    except LOCK_ERRORS as exc:
+        if is_lock_wait(exc):
+            raise refused() from exc
+        raise
 
 
 class Database:
-    def __init__(self, url: str, *, inline: bool | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        inline: bool | None = None,
+        lock_wait: float = DEFAULT_LOCK_WAIT_SECONDS,
+    ) -> None:
         """`inline`: run the hot paths' work on the event loop (the default for SQLite, where
         all work runs there, and for a PostgreSQL server on this machine); False gives a
         thread per unit of work and a pool (tests use it to write from several threads at
-        once)."""
+        once). `lock_wait`: how long a request waits for a lock held elsewhere before it
+        is refused (storage/lock_wait.py)."""
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if inline is None:
-            inline = self.is_sqlite or _is_loopback(url)
+            inline = self.is_sqlite or is_loopback(url)
         self.inline = inline
-        self.engine = make_engine(url, pooled=not (inline and self.is_sqlite))
+        self.lock_wait = lock_wait
+        self.engine = make_engine(url, pooled=not (inline and self.is_sqlite), lock_wait=lock_wait)
         self.statements = StatementCache(
             sqlite_dialect() if self.is_sqlite else postgresql_dialect()
         )
         self._kept: Any = None  # the event loop's connection (a pool proxy)
-        self._grouped = GroupCommitter(lambda work: self._run_kept(work, False, True))
+        self._probe = None if self.is_sqlite else PostgresProbe(url, self.statements)
+        self._grouped = GroupCommitter(
+            run_on_loop=lambda work: self._run_kept(work, False, True),
+            run_waiting=lambda work: self._run_waiting(work, True, True),
+            shared=self.is_sqlite,
+        )
 
     # Units of work ----------------------------------------------------------------------------
 
@@ -159,8 +115,11 @@ class Database:
         event loop when PostgreSQL is on this machine too; the rest of the work goes to a
         thread there, where a long statement or a lock wait holds no other request up."""
         if self.inline and (hot or self.is_sqlite):
-            return self._run_kept(work, transaction, repeatable)
-        return await anyio.to_thread.run_sync(self._run_pooled, work, transaction, repeatable)
+            try:
+                return self._run_kept(work, transaction, repeatable)
+            except LockHeld:
+                return await self._run_waiting(work, transaction, repeatable)
+        return await self._in_thread(work, transaction, repeatable)
 
     def run_sync(
         self, work: Callable[[Connection], T], *, transaction: bool = True, repeatable: bool = False
@@ -168,36 +127,74 @@ class Database:
         """From any thread: on a connection of the pool, but for SQLite served on the event
         loop, whose one connection every unit of work shares."""
         if self.inline and self.is_sqlite:
-            return self._run_kept(work, transaction, repeatable)
-        return self._run_pooled(work, transaction, repeatable)
+            for delay in itertools.chain((0.0,), delays(self.lock_wait)):
+                time.sleep(delay)
+                try:
+                    return self._run_kept(work, transaction, repeatable)
+                except LockHeld:
+                    continue
+            raise refused()
+        with _lock_waits_refused(self.lock_wait):
+            return self._run_pooled(work, transaction, repeatable)
 
-    def run_grouped(
+    async def run_grouped(
         self,
         work: Callable[[Connection, C], T],
         check: Callable[[Connection], C],
-    ) -> Awaitable[T]:
+    ) -> T:
         """`check` (e.g. the key that names the workspace) runs first, alone, so that its
-        refusal reaches this caller only; then `work(conn, checked)` writes in a transaction
-        shared with the other batches queued meanwhile. Returns after the COMMIT."""
+        refusal reaches this caller only; then `work(conn, checked)` writes, queued with the
+        other batches that arrive meanwhile: on SQLite in a transaction shared with them, on
+        PostgreSQL in a transaction of its own (storage/group_commit.py says why). Returns
+        after the COMMIT."""
         if not self.inline:
-            return self.run(lambda conn: work(conn, check(conn)), repeatable=True, hot=True)
-        checked = self._run_kept(check, False, True)
-        return self._grouped.run(lambda conn: work(conn, checked))
+            return await self.run(lambda conn: work(conn, check(conn)), repeatable=True, hot=True)
+        checked = await self.run(check, transaction=False, repeatable=True, hot=True)
+        return await self._grouped.run(lambda conn: work(conn, checked))
+
+    async def _run_waiting(
+        self, work: Callable[[Connection], T], transaction: bool, repeatable: bool
+    ) -> T:
+        """Work that met a lock held elsewhere on the loop's connection, run again where it
+        may wait: SQLite's on the loop after sleeps, PostgreSQL's in a thread."""
+        if not self.is_sqlite:
+            return await self._in_thread(work, transaction, repeatable)
+        for delay in delays(self.lock_wait):
+            await asyncio.sleep(delay)
+            try:
+                return self._run_kept(work, transaction, repeatable)
+            except LockHeld:
+                continue
+        raise refused()
+
+    async def _in_thread(
+        self, work: Callable[[Connection], T], transaction: bool, repeatable: bool
+    ) -> T:
+        with _lock_waits_refused(self.lock_wait):
+            return await anyio.to_thread.run_sync(self._run_pooled, work, transaction, repeatable)
 
     # A connection found dead (a server restart, a failover) is replaced, with the whole
     # pool, and the work run again on a new one when it is repeatable or none of its
     # statements had run (whatever the work, nothing of it happened then).
 
     def _run_kept(self, work: Callable[[Connection], T], transaction: bool, repeatable: bool) -> T:
-        """On the event loop's one connection: units of work never interleave."""
+        """On the event loop's one connection: units of work never interleave. Raises
+        LockHeld when the work met a lock held elsewhere and can run again."""
         for last_attempt in (False, True):
             if self._kept is None:
-                self._kept = self.engine.raw_connection()
-                if not self.is_sqlite:
-                    self._kept.driver_connection.autocommit = True
+                self._kept = self._loop_connection()
             conn = Connection(self._kept.driver_connection, self.statements)
             try:
+                self._set_lock_wait(self._kept, on_loop=True)
                 return _in(conn, work, transaction)
+            except LOCK_ERRORS as exc:
+                if not is_lock_wait(exc):
+                    raise
+                conn.rollback()
+                # Work that committed part of itself before the lock is not run twice.
+                if repeatable or not conn.committed:
+                    raise LockHeld from exc
+                raise refused() from exc
             except psycopg.OperationalError:
                 if not conn.closed:
                     raise
@@ -208,13 +205,21 @@ class Database:
                     raise
         raise AssertionError("unreachable")
 
+    def _loop_connection(self) -> Any:
+        proxy = self.engine.raw_connection()
+        driver: Any = proxy.driver_connection
+        if not self.is_sqlite:
+            driver.autocommit = True
+        return proxy
+
     def _run_pooled(
         self, work: Callable[[Connection], T], transaction: bool, repeatable: bool
     ) -> T:
         for last_attempt in (False, True):
-            with closing(self.engine.raw_connection()) as proxy, _autocommit(proxy) as driver:
+            with closing(self.engine.raw_connection()) as proxy, autocommit(proxy) as driver:
                 conn = Connection(driver, self.statements)
                 try:
+                    self._set_lock_wait(proxy, on_loop=False)
                     return _in(conn, work, transaction)
                 except psycopg.OperationalError:
                     if not conn.closed:
@@ -224,6 +229,22 @@ class Database:
                     if last_attempt or (conn.used and not repeatable):
                         raise
         raise AssertionError("unreachable")
+
+    def _set_lock_wait(self, proxy: Any, *, on_loop: bool) -> None:
+        """How long the connection waits for a lock held elsewhere: on the loop, not at all
+        (SQLite) or a few milliseconds (PostgreSQL); elsewhere, `lock_wait`. Set when a
+        connection changes hands between the two (the pool keeps `info` with it)."""
+        if on_loop:
+            wait_ms = 0 if self.is_sqlite else LOOP_LOCK_TIMEOUT_MS
+        else:
+            wait_ms = round(self.lock_wait * 1000)
+        if proxy.info.get("lock_wait_ms") == wait_ms:
+            return
+        if self.is_sqlite:
+            proxy.driver_connection.execute(f"PRAGMA busy_timeout={wait_ms}")
+        else:
+            proxy.driver_connection.execute(f"SET lock_timeout = {wait_ms}")
+        proxy.info["lock_wait_ms"] = wait_ms
 
     def _forget_pooled(self) -> None:
         """One connection found dead means the others in the pool (a server restart, a
@@ -240,8 +261,12 @@ class Database:
             return False
 
     async def ping_async(self) -> bool:
+        """Readiness (storage/readiness.py): on SQLite, the loop's connection, where a
+        statement that reads no table never waits."""
+        if self._probe is not None:
+            return await self._probe.ping()
         try:
-            return await self.run(_select_one, transaction=False)
+            return await self.run(_select_one, transaction=False, hot=True)
         except Exception:
             return False
 
@@ -259,6 +284,8 @@ class Database:
         )
 
     def dispose(self) -> None:
+        if self._probe is not None:
+            self._probe.close()
         if self._kept is not None:
             driver = self._kept.driver_connection
             if not self.is_sqlite and not driver.closed:

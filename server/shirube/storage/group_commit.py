@@ -7,19 +7,32 @@ Each batch still succeeds or fails on its own: when one fails, the group is roll
 every batch of it written again in its own transaction, so only the failing request gets the
 error. Answers are released only after the COMMIT, so an acknowledged event is always stored.
 
-Used where work runs on the event loop (`Database.inline`): the work is synchronous and never
-interleaves, and the loop itself is the queue.
+Used where work runs on the event loop: the work is synchronous and never interleaves, and the
+loop itself is the queue. A group that meets a lock held elsewhere (storage/lock_wait.py) hands
+its batches to a task that waits for the lock off the loop, each batch in its own transaction,
+while the queue goes on.
+
+On PostgreSQL (`shared=False`) the queue stays, but each batch is written in a transaction of
+its own. Several instances write to one PostgreSQL database at once, and a batch takes its row
+locks in one order (its rows sorted, table after table: docs/architecture.md), so two batches
+may wait for each other but never in a cycle. A shared transaction takes the locks of its
+batches batch after batch, out of that order: two of them on two instances deadlocked
+(PostgreSQL aborts one after deadlock_timeout, a second in which both instances' event loops
+wait; bench/load_balancer.py found it, tests/storage/test_group_commit.py has it). The queue
+is kept because it answers batches in the order they came: written as each request got to it,
+the last batches waited several times longer (bench/README.md).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Generic, TypeVar
 
 from shirube.storage.connection import Connection
+from shirube.storage.lock_wait import LockHeld, is_lock_wait
 
 T = TypeVar("T")
 
@@ -27,8 +40,11 @@ T = TypeVar("T")
 MAX_GROUP = 16
 
 Work = Callable[[Connection], T]
-# Runs a unit of work on the event loop's connection, without a transaction of its own.
-RunOnLoop = Callable[[Work[None]], None]
+# Runs a unit of work on the event loop's connection, without a transaction of its own;
+# raises LockHeld when it met a lock held elsewhere.
+RunOnLoop = Callable[[Work[Any]], Any]
+# Runs a unit of work in a transaction of its own, waiting for a lock held elsewhere.
+RunWaiting = Callable[[Work[Any]], Awaitable[Any]]
 
 
 @dataclass
@@ -38,10 +54,16 @@ class _Pending(Generic[T]):
 
 
 class GroupCommitter:
-    def __init__(self, run_on_loop: RunOnLoop) -> None:
+    def __init__(
+        self, run_on_loop: RunOnLoop, run_waiting: RunWaiting, *, shared: bool = True
+    ) -> None:
+        """`shared`: the batches of a group share one transaction (SQLite)."""
         self._run_on_loop = run_on_loop
+        self._run_waiting = run_waiting
+        self._shared = shared
         self._queue: list[_Pending[Any]] = []
         self._writer: asyncio.Task[None] | None = None
+        self._waiting: set[asyncio.Task[None]] = set()
 
     @property
     def waiting(self) -> int:
@@ -67,12 +89,19 @@ class GroupCommitter:
                 try:
                     # A connection found dead is replaced and the group written again: safe,
                     # since a batch whose COMMIT may have landed is stored once (event ids).
-                    self._run_on_loop(partial(self._write, group=group))
+                    blocked = self._run_on_loop(partial(self._write, group=group))
+                except LockHeld:
+                    blocked = group
                 except Exception as exc:
                     # No connection to be had (PostgreSQL down): the batches still waiting
                     # get the error, and the queue goes on with the next group.
                     for pending in group:
                         _settle(pending, exc=exc)
+                    blocked = []
+                if blocked:
+                    task = asyncio.ensure_future(self._write_waiting(blocked))
+                    self._waiting.add(task)
+                    task.add_done_callback(self._waiting.discard)
                 await asyncio.sleep(0)
         finally:
             self._writer = None
@@ -81,28 +110,52 @@ class GroupCommitter:
                 pending.done.cancel()
             self._queue = []
 
-    def _write(self, conn: Connection, *, group: list[_Pending[Any]]) -> None:
+    def _write(self, conn: Connection, *, group: list[_Pending[Any]]) -> list[_Pending[Any]]:
+        """Write the group; return the batches that met a lock held elsewhere, unwritten."""
+        if not self._shared:
+            return self._write_each(conn, group)
         try:
             with conn.transaction():
                 results = [pending.work(conn) for pending in group]
-        except Exception:
-            if conn.closed:
+        except Exception as exc:
+            if conn.closed or is_lock_wait(exc):
                 raise
             # Some batch failed: without savepoints (they double the pages SQLite copies),
             # the group was rolled back and each batch is written again on its own.
-            for pending in group:
-                try:
-                    with conn.transaction():
-                        result = pending.work(conn)
-                except Exception as exc:
-                    if conn.closed:
-                        raise
-                    _settle(pending, exc=exc)
-                else:
-                    _settle(pending, result=result)
-            return
+            return self._write_each(conn, group)
         for pending, result in zip(group, results, strict=True):
             _settle(pending, result=result)
+        return []
+
+    async def _write_waiting(self, group: list[_Pending[Any]]) -> None:
+        await asyncio.gather(*(self._write_alone(pending) for pending in group))
+
+    async def _write_alone(self, pending: _Pending[Any]) -> None:
+        try:
+            result = await self._run_waiting(pending.work)
+        except Exception as exc:
+            _settle(pending, exc=exc)
+        else:
+            _settle(pending, result=result)
+
+    def _write_each(self, conn: Connection, group: list[_Pending[Any]]) -> list[_Pending[Any]]:
+        """Each batch in a transaction of its own; return those that met a lock held
+        elsewhere, unwritten."""
+        blocked = []
+        for pending in group:
+            try:
+                with conn.transaction():
+                    result = pending.work(conn)
+            except Exception as exc:
+                if conn.closed:
+                    raise
+                if is_lock_wait(exc):
+                    blocked.append(pending)
+                else:
+                    _settle(pending, exc=exc)
+            else:
+                _settle(pending, result=result)
+        return blocked
 
 
 def _settle(pending: _Pending[Any], *, result: Any = None, exc: Exception | None = None) -> None:

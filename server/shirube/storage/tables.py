@@ -17,6 +17,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
     false,
     text,
@@ -84,6 +85,11 @@ workspace = Table(
     # Whether widget sessions whose user is not verified may create or change companies and
     # join them (an opt-in: services/widget_session.py).
     Column("unverified_company_writes", Boolean, nullable=False, server_default=false()),
+    # The webhook kinds (bits of services/webhook_kinds.py) that at least one enabled endpoint
+    # receives: read with the row a batch reads anyway, so a workspace without endpoints pays
+    # no query for webhooks. Kept by services/webhook_endpoints.py in the transaction that
+    # changes an endpoint.
+    Column("webhook_kinds", Integer, nullable=False, server_default=text("0")),
 )
 
 admin = Table(
@@ -314,4 +320,94 @@ identity_stat = Table(
     _count("signed"),
     _count("unsigned"),
     _count("invalid"),
+)
+
+
+# Webhooks (docs/webhooks.md) ------------------------------------------------------------------
+
+webhook_endpoint = Table(
+    "webhook_endpoint",
+    metadata,
+    _id(),
+    Column(
+        "workspace_id",
+        Integer,
+        ForeignKey("workspace.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    _text("url", 2000),
+    _text("description", 200, nullable=True),
+    # The kinds it receives, by name (services/webhook_kinds.py).
+    _json("kinds"),
+    # Kept, not hashed: signing needs the secret itself (as for identity secrets).
+    _text("secret", 100),
+    # The secret before the last rotation, signing too until the rotation is finished or
+    # this time passes.
+    _text("previous_secret", 100, nullable=True),
+    _time("previous_secret_expires_at", nullable=True),
+    Column("enabled", Boolean, nullable=False),
+    _time("disabled_at", nullable=True),
+    # failing | gone | owner
+    _text("disabled_reason", 16, nullable=True),
+    # The first failed attempt since the last success (an endpoint failing for a day is
+    # disabled: services/webhook_deliveries.py).
+    _time("failing_since", nullable=True),
+    _time("created_at"),
+    _time("updated_at"),
+)
+
+# The outbox: one row per endpoint and message, written in the transaction that made the
+# change it tells of, and the state of its delivery. No foreign keys, like the other rows
+# ingestion writes: a delivery whose endpoint is gone is dropped by the worker.
+webhook_delivery = Table(
+    "webhook_delivery",
+    metadata,
+    _id(),
+    _count("workspace_id"),
+    _count("endpoint_id"),
+    # The `webhook-id` header: derived from what happened, so the same for every endpoint,
+    # every attempt and every resend.
+    _text("message_id", 64),
+    _text("kind", 64),
+    # The body exactly as signed and sent.
+    Column("body", Text, nullable=False),
+    # pending | succeeded | failed | paused
+    _text("state", 16),
+    # When the next attempt is due; while a worker holds it, when its claim expires. NULL
+    # when nothing is due (succeeded, failed, paused).
+    _time("next_attempt_at", nullable=True),
+    # The worker holding it (a random token), whose result alone is recorded.
+    _text("claim", 32, nullable=True),
+    _count("attempts"),
+    # The position in the retry schedule of the next attempt.
+    _count("step"),
+    _time("created_at"),
+    _time("delivered_at", nullable=True),
+    _time("last_attempt_at", nullable=True),
+    _count("last_status", nullable=True),
+    _count("last_duration_ms", nullable=True),
+    _text("last_error", 200, nullable=True),
+    UniqueConstraint("endpoint_id", "message_id"),
+    Index("ix_webhook_delivery_due", "next_attempt_at"),
+    Index("ix_webhook_delivery_log", "endpoint_id", "id"),
+    Index("ix_webhook_delivery_created", "created_at"),
+    Index("ix_webhook_delivery_state", "state"),
+)
+
+webhook_attempt = Table(
+    "webhook_attempt",
+    metadata,
+    _id(),
+    _count("delivery_id"),
+    _count("workspace_id"),
+    _count("number"),
+    _time("attempted_at"),
+    # None when no answer came (refused address, connection error, timeout).
+    _count("status_code", nullable=True),
+    _count("duration_ms"),
+    _text("error", 200, nullable=True),
+    # The start of the answer's body, as text.
+    _text("response", 1000, nullable=True),
+    Index("ix_webhook_attempt_delivery", "delivery_id", "id"),
 )
