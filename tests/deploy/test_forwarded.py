@@ -121,3 +121,17 @@ def test_nginx_refuses_a_body_over_shirubes_limit_in_shirubes_shape(cluster: Clu
     )
     assert too_large.status == 413
     assert too_large.json()["error"]["code"] == "body_too_large"
+    # nginx's own answer carries its request id, as Shirube's error bodies do.
+    assert re.fullmatch(r"[0-9a-f]{32}", too_large.json()["error"]["request_id"])
+
+
+def test_one_request_id_from_nginx_to_shirube_and_no_metrics_outside(cluster: Cluster) -> None:
+    """nginx's $request_id is Shirube's (its log lines, the header, error bodies); a client's
+    own X-Request-Id does not get past nginx; /metrics is not served on the public side."""
+    refused = request("GET", cluster.lb + "/api/v1/workspace", headers={"X-Request-Id": "mine"})
+    assert refused.status == 401
+    request_id = refused.header("X-Request-Id") or ""
+    assert re.fullmatch(r"[0-9a-f]{32}", request_id)
+    assert refused.json()["error"]["request_id"] == request_id
+    metrics = request("GET", cluster.lb + "/metrics")
+    assert metrics.status == 404 and metrics.json()["error"]["code"] == "not_found"
