@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from shirube import __version__
-from shirube.api.routing import get_context
+from shirube.api.routing import get_context, route
 from shirube.jsonresponse import JSONResponse
 
 
@@ -21,4 +20,4 @@ async def healthz(request: Request) -> Response:
     return JSONResponse(body, status_code=200 if database_ok else 503)
 
 
-routes = [Route("/healthz", healthz, methods=["GET"])]
+routes = [route("/healthz", GET=healthz)]

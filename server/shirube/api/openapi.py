@@ -13,11 +13,13 @@ from typing import Any
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from shirube import __version__
+from shirube.api import transfer, workspace_settings
 from shirube.api.content import RollbackBody
 from shirube.api.people import CompanyBody, UserBody
+from shirube.api.query import QueryParam
+from shirube.api.routing import route
 from shirube.api.widget import SessionBody
 from shirube.content import ChecklistDoc, ContentDocument, TourDoc
 from shirube.jsonresponse import JSONResponse
@@ -35,7 +37,7 @@ class Operation:
     body: type[BaseModel] | None = None
     # Every success status the route answers (a PUT that creates answers 201).
     statuses: tuple[int, ...] = (200,)
-    params: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    query: tuple[QueryParam, ...] = field(default_factory=tuple)
 
 
 _CONTENT: dict[str, type[BaseModel]] = {"tours": TourDoc, "checklists": ChecklistDoc}
@@ -92,7 +94,7 @@ OPERATIONS: list[Operation] = [
         "Import a content document (all or nothing)",
         "content",
         body=ContentDocument,
-        params=(("publish", "boolean"),),
+        query=(transfer.PUBLISH,),
     ),
     Operation("get", "/api/v1/workspace", "Read workspace settings", "workspace"),
     Operation(
@@ -103,14 +105,14 @@ OPERATIONS: list[Operation] = [
         "/api/v1/workspace/identity-secret/rotate",
         "Rotate the identity secret (the previous one stays valid)",
         "workspace",
-        params=(("finish", "boolean"),),
+        query=(workspace_settings.FINISH,),
     ),
     Operation(
         "get",
         "/api/v1/workspace/identity-stats",
         "Signed / unsigned / invalid widget sessions per day",
         "workspace",
-        params=(("days", "integer"),),
+        query=(workspace_settings.DAYS,),
     ),
 ]
 for _plural, _model in _CONTENT.items():
@@ -181,8 +183,14 @@ def _operation(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
         for name in _path_params(op.path)
     ]
     parameters += [
-        {"name": name, "in": "query", "required": False, "schema": {"type": kind}}
-        for name, kind in op.params
+        {
+            "name": param.name,
+            "in": "query",
+            "required": False,
+            "description": param.description,
+            "schema": param.json_schema(),
+        }
+        for param in op.query
     ]
     responses: dict[str, Any] = {}
     for status in op.statuses:
@@ -263,4 +271,4 @@ async def openapi(request: Request) -> Response:
     return JSONResponse(build_openapi())
 
 
-routes = [Route("/api/v1/openapi.json", openapi, methods=["GET"])]
+routes = [route("/api/v1/openapi.json", GET=openapi)]
