@@ -18,6 +18,7 @@ from tests.api.helpers import (
     ev,
     field_message,
     open_session,
+    post_session,
     post_widget_events,
     tour_doc,
     wev,
@@ -977,3 +978,28 @@ def test_odd_content_lengths_never_give_a_500() -> None:
     assert declared_length(None) is None and declared_length("") is None
     assert declared_length("00012") == 12 and declared_length("0") == 0
     assert declared_length("9" * 5000) == 10**18
+
+
+LONG_LOCALE = (
+    "AA_000000_00000000_00000000_00000000"  # 36 characters; found by tests/api/test_fuzz.py
+)
+
+
+def test_a_locale_longer_than_its_column_is_refused(client, workspace):
+    """The pattern took any number of subtags; PostgreSQL's 35-character columns then failed
+    the statement (a 500) for a user's locale, a session's, a workspace's default."""
+    longest = LONG_LOCALE[:35].rstrip("_")
+    calls = [
+        ("PUT", "/api/v1/users/u1", "locale", workspace.auth),
+        ("PATCH", "/api/v1/workspace", "default_locale", workspace.auth),
+    ]
+    for method, path, name, headers in calls:
+        refused = client.request(method, path, json={name: LONG_LOCALE}, headers=headers)
+        assert_error(refused, 422, "validation_error", [name])
+        accepted = client.request(method, path, json={name: longest}, headers=headers)
+        assert accepted.status_code in (200, 201), accepted.text
+    refused = post_session(client, workspace.public_key, "u2", locale=LONG_LOCALE)
+    assert_error(refused, 422, "validation_error", ["locale"])
+    assert open_session(client, workspace, "u2", locale=longest)["user"][
+        "locale"
+    ] == longest.replace("_", "-")

@@ -13,7 +13,7 @@ from pydantic import AfterValidator, Field, GetPydanticSchema, StringConstraints
 from pydantic_core import core_schema
 
 from shirube.errors import FieldError, ValidationFailed
-from shirube.identifiers import EVENT_ID, EVENT_NAME, ID, KEY, LOCALE, anchored
+from shirube.identifiers import EVENT_ID, EVENT_NAME, ID, KEY, LOCALE, MAX_LOCALE, anchored
 from shirube.jsontext import dumps
 from shirube.validation import MAX_DB_INT, Strict, field_errors
 
@@ -215,7 +215,7 @@ def _trait_value_schema(_source: Any, _handler: Any) -> core_schema.CoreSchema:
 TraitName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TRAIT_NAME)]
 TraitValue = Annotated[Any, GetPydanticSchema(_trait_value_schema)]
 Traits = Annotated[dict[TraitName, TraitValue], Field(max_length=MAX_TRAITS)]
-Locale = Annotated[str, StringConstraints(pattern=anchored(LOCALE))]
+Locale = Annotated[str, StringConstraints(max_length=MAX_LOCALE, pattern=anchored(LOCALE))]
 
 
 class CompanyIn(Strict):
