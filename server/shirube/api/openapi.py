@@ -37,13 +37,22 @@ class Operation:
     body: type[BaseModel] | None = None
     # Every success status the route answers (a PUT that creates answers 201).
     statuses: tuple[int, ...] = (200,)
+    # Statuses outside 2xx and 4xx the route answers by design (not the 500 of a fault).
+    unavailable: bool = False
     query: tuple[QueryParam, ...] = field(default_factory=tuple)
 
 
 _CONTENT: dict[str, type[BaseModel]] = {"tours": TourDoc, "checklists": ChecklistDoc}
 
 OPERATIONS: list[Operation] = [
-    Operation("get", "/healthz", "Whether this instance reaches its database", "ops", None),
+    Operation(
+        "get",
+        "/healthz",
+        "Whether this instance reaches its database",
+        "ops",
+        None,
+        unavailable=True,
+    ),
     Operation("get", "/api/v1/openapi.json", "This document", "ops", None),
     Operation(
         "post",
@@ -198,6 +207,11 @@ def _operation(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
         if status != 204:
             success["content"] = {"application/json": {"schema": {"type": "object"}}}
         responses[str(status)] = success
+    if op.unavailable:
+        responses["503"] = {
+            "description": "The database does not answer",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
     result: dict[str, Any] = {
         "summary": op.summary,
         "tags": [op.tag],
