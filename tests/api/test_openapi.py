@@ -161,3 +161,14 @@ def test_healthz_answers_503_as_documented():
     assert response.status_code == 503
     assert response.json()["database"] is False
     assert set(document["paths"]["/healthz"]["get"]["responses"]) == {"200", "503", "4XX"}
+
+
+def test_every_answer_with_a_body_has_its_shape(client):
+    """Success bodies are described property by property (api/answers.py), not as any object."""
+    document = client.get("/api/v1/openapi.json").json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if status.startswith("2") and status != "204":
+                    schema = response["content"]["application/json"]["schema"]
+                    assert schema.get("required"), (method, path, status)

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from shirube import __version__
-from shirube.api import transfer, workspace_settings
+from shirube.api import answers, transfer, workspace_settings
 from shirube.api.content import RollbackBody
 from shirube.api.people import CompanyBody, UserBody
 from shirube.api.query import QueryParam
@@ -205,12 +205,13 @@ def _operation(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
     for status in op.statuses:
         success: dict[str, Any] = {"description": _SUCCESS.get(status, "Success")}
         if status != 204:
-            success["content"] = {"application/json": {"schema": {"type": "object"}}}
+            schema = answers.ANSWERS.get((op.method, op.path), answers.OBJECT)
+            success["content"] = {"application/json": {"schema": schema}}
         responses[str(status)] = success
     if op.unavailable:
         responses["503"] = {
             "description": "The database does not answer",
-            "content": {"application/json": {"schema": {"type": "object"}}},
+            "content": {"application/json": {"schema": answers.HEALTH}},
         }
     result: dict[str, Any] = {
         "summary": op.summary,
