@@ -43,8 +43,8 @@ OPERATIONS = [
     for method in methods
 ]
 
-# Where the server checks more of a request than the document says, a request that fits the
-# document may still be refused (422), so only there are valid-looking requests allowed to be.
+# Where the server checks more of a request than the document can say, a request that fits the
+# document may still be refused (422): there alone valid requests need not be accepted.
 CHECKED_BEYOND_THE_DOCUMENT = {
     "POST /api/v1/events": "properties' size and depth; reserved $ events and their properties",
     "POST /api/v1/widget/events": "properties' size and depth; reserved $ events and their "
