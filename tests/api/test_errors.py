@@ -220,6 +220,27 @@ def test_naive_timestamp_message_says_time_zone(client, workspace):
     assert "time zone" in field_message(error, "events[0].timestamp")
 
 
+def test_a_timestamp_is_iso_text_or_a_number_as_documented(client, workspace):
+    """The text "1700000000" was read as seconds, which the document (a date-time string or a
+    number) does not say; found by schemathesis's CLI run against `shirube serve`."""
+    for timestamp in ("1700000000", "1.5e9", " 12"):
+        error = assert_error(
+            _events(client, workspace, {"events": [ev("e1", "x", timestamp=timestamp)]}),
+            422,
+            "validation_error",
+            ["events[0].timestamp"],
+        )
+        assert "as a number" in error["message"]
+    for index, timestamp in enumerate((1700000000, 1700000000.5, "2023-11-14T22:13:20Z")):
+        accepted = _events(
+            client, workspace, {"events": [ev(f"ok{index}", "x", timestamp=timestamp)]}
+        )
+        assert accepted.status_code == 200, accepted.text
+    document = client.get("/api/v1/openapi.json").json()
+    event = document["components"]["schemas"]["ServerEventIn"]["properties"]["timestamp"]
+    assert {"type": "number"} in event["anyOf"]
+
+
 def test_too_many_events(client, workspace, database):
     events = [ev(f"e{i}", "x") for i in range(1001)]
     error = assert_error(
