@@ -15,13 +15,14 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from shirube.api.errors import ApiError, error_response
+from shirube.api.query import check_query
 from shirube.api.request_body import (
     check_declared_length,
     parse_json_body,
     read_asgi_body,
     read_model,
 )
-from shirube.api.routing import get_context
+from shirube.api.routing import get_context, route
 from shirube.context import AppContext
 from shirube.errors import DomainError, FieldError, NotAuthenticated, ValidationFailed
 from shirube.jsonresponse import JSONResponse
@@ -105,6 +106,7 @@ class WidgetSession:
         origin_text = None if origin is None else origin.decode("latin-1")
         max_bytes = context.settings.max_body_bytes
         try:
+            check_query(scope.get("query_string", b""), ())
             check_declared_length(
                 None if declared is None else declared.decode("latin-1"), max_bytes
             )
@@ -162,5 +164,5 @@ async def widget_events(request: Request) -> Response:
 def routes(session: WidgetSession) -> list[Route]:
     return [
         Route(SESSION_PATH, session, methods=["POST"]),
-        Route("/api/v1/widget/events", widget_events, methods=["POST"]),
+        route("/api/v1/widget/events", POST=widget_events),
     ]
