@@ -25,6 +25,9 @@ HOST_EVENT_NAME = r"[A-Za-z0-9]" + EVENT_NAME[len("[A-Za-z0-9$]") :]
 EVENT_ID = r"[A-Za-z0-9_.:-]{1,128}"
 # A locale as hosts and browsers send it (`ja`, `pt-BR`, `pt_BR`): normalized to dashes.
 LOCALE = r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*"
+# How long a locale may be: the 35 characters RFC 5646 (4.4.1) asks implementations to keep,
+# and the width of the columns that store one (workspace.default_locale, end_user.locale).
+MAX_LOCALE = 35
 # A locale as content is keyed by (`ja`, `pt-BR`): lowercase language, dashes.
 CONTENT_LOCALE = r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*"
 

@@ -18,6 +18,7 @@ from tests.api.helpers import (
     ev,
     field_message,
     open_session,
+    post_session,
     post_widget_events,
     tour_doc,
     wev,
@@ -217,6 +218,27 @@ def test_naive_timestamp_message_says_time_zone(client, workspace):
         "validation_error",
     )
     assert "time zone" in field_message(error, "events[0].timestamp")
+
+
+def test_a_timestamp_is_iso_text_or_a_number_as_documented(client, workspace):
+    """The text "1700000000" was read as seconds, which the document (a date-time string or a
+    number) does not say; found by schemathesis's CLI run against `shirube serve`."""
+    for timestamp in ("1700000000", "1.5e9", " 12"):
+        error = assert_error(
+            _events(client, workspace, {"events": [ev("e1", "x", timestamp=timestamp)]}),
+            422,
+            "validation_error",
+            ["events[0].timestamp"],
+        )
+        assert "as a number" in error["message"]
+    for index, timestamp in enumerate((1700000000, 1700000000.5, "2023-11-14T22:13:20Z")):
+        accepted = _events(
+            client, workspace, {"events": [ev(f"ok{index}", "x", timestamp=timestamp)]}
+        )
+        assert accepted.status_code == 200, accepted.text
+    document = client.get("/api/v1/openapi.json").json()
+    event = document["components"]["schemas"]["ServerEventIn"]["properties"]["timestamp"]
+    assert {"type": "number"} in event["anyOf"]
 
 
 def test_too_many_events(client, workspace, database):
@@ -977,3 +999,28 @@ def test_odd_content_lengths_never_give_a_500() -> None:
     assert declared_length(None) is None and declared_length("") is None
     assert declared_length("00012") == 12 and declared_length("0") == 0
     assert declared_length("9" * 5000) == 10**18
+
+
+LONG_LOCALE = (
+    "AA_000000_00000000_00000000_00000000"  # 36 characters; found by tests/api/test_fuzz.py
+)
+
+
+def test_a_locale_longer_than_its_column_is_refused(client, workspace):
+    """The pattern took any number of subtags; PostgreSQL's 35-character columns then failed
+    the statement (a 500) for a user's locale, a session's, a workspace's default."""
+    longest = LONG_LOCALE[:35].rstrip("_")
+    calls = [
+        ("PUT", "/api/v1/users/u1", "locale", workspace.auth),
+        ("PATCH", "/api/v1/workspace", "default_locale", workspace.auth),
+    ]
+    for method, path, name, headers in calls:
+        refused = client.request(method, path, json={name: LONG_LOCALE}, headers=headers)
+        assert_error(refused, 422, "validation_error", [name])
+        accepted = client.request(method, path, json={name: longest}, headers=headers)
+        assert accepted.status_code in (200, 201), accepted.text
+    refused = post_session(client, workspace.public_key, "u2", locale=LONG_LOCALE)
+    assert_error(refused, 422, "validation_error", ["locale"])
+    assert open_session(client, workspace, "u2", locale=longest)["user"][
+        "locale"
+    ] == longest.replace("_", "-")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from shirube.app import create_app
 from shirube.settings import Settings
 from starlette.routing import Mount, Route
+from starlette.testclient import TestClient
 
 SETTINGS = Settings(database_url="sqlite://", secret_key="k" * 40, env="test")
 
@@ -160,10 +161,44 @@ def test_every_documented_status_is_the_one_the_route_answers(client, workspace)
 
     document = client.get("/api/v1/openapi.json").json()
     documented = {
-        (method, path): {int(status) for status in operation["responses"] if status.isdigit()}
+        (method, path): {
+            int(status)
+            for status in operation["responses"]
+            if status.isdigit() and int(status) < 300
+        }
         for path, operations in document["paths"].items()
         for method, operation in operations.items()
     }
     assert set(seen) == set(documented)
     for operation, statuses in documented.items():
         assert seen[operation] == statuses, operation
+
+
+def test_readyz_answers_503_as_documented_and_healthz_stays_alive():
+    """An instance without its database is not ready (503: a load balancer takes it out of
+    rotation) but alive (no restart would help). Found while fuzzing (tests/api/test_fuzz.py)."""
+    nowhere = Settings(
+        database_url="postgresql+psycopg://postgres@127.0.0.1:1/nowhere",
+        secret_key="k" * 40,
+        env="test",
+    )
+    with TestClient(create_app(nowhere), raise_server_exceptions=False) as client:
+        response = client.get("/readyz")
+        alive = client.get("/healthz")
+        document = client.get("/api/v1/openapi.json").json()
+    assert response.status_code == 503
+    assert response.json()["database"] is False
+    assert alive.status_code == 200
+    assert set(document["paths"]["/readyz"]["get"]["responses"]) == {"200", "503", "4XX"}
+    assert set(document["paths"]["/healthz"]["get"]["responses"]) == {"200", "4XX"}
+
+
+def test_every_answer_with_a_body_has_its_shape(client):
+    """Success bodies are described property by property (api/answers.py), not as any object."""
+    document = client.get("/api/v1/openapi.json").json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if status.startswith("2") and status != "204":
+                    schema = response["content"]["application/json"]["schema"]
+                    assert schema.get("required"), (method, path, status)

@@ -9,7 +9,6 @@ from pydantic import Field
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from shirube.api.auth import server_workspace
 from shirube.api.request_body import read_json, read_model
@@ -171,9 +170,9 @@ _ITEM = _BASE + "/{key:str}"
 routes = [
     route(_BASE, GET=list_content, POST=create_content),
     route(_ITEM, GET=get_content, PUT=put_content, DELETE=delete_content),
-    Route(_ITEM + "/publish", publish_content, methods=["POST"]),
-    Route(_ITEM + "/unpublish", unpublish_content, methods=["POST"]),
-    Route(_ITEM + "/versions", list_versions, methods=["GET"]),
-    Route(_ITEM + "/versions/{version:int}", get_version, methods=["GET"]),
-    Route(_ITEM + "/rollback", rollback_content, methods=["POST"]),
+    route(_ITEM + "/publish", POST=publish_content),
+    route(_ITEM + "/unpublish", POST=unpublish_content),
+    route(_ITEM + "/versions", GET=list_versions),
+    route(_ITEM + "/versions/{version:int}", GET=get_version),
+    route(_ITEM + "/rollback", POST=rollback_content),
 ]

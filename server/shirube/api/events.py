@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from shirube.api.auth import secret_key, unknown_secret_key
 from shirube.api.batch_metrics import count_refused, count_stored
 from shirube.api.errors import ApiError
 from shirube.api.request_body import read_model
-from shirube.api.routing import get_context
+from shirube.api.routing import get_context, route
 from shirube.errors import DomainError, NotAuthenticated
 from shirube.jsonresponse import JSONResponse
 from shirube.security.keys import hash_secret_key
@@ -51,4 +50,4 @@ async def post_events(request: Request) -> Response:
     return JSONResponse(result.as_json())
 
 
-routes = [Route("/api/v1/events", post_events, methods=["POST"])]
+routes = [route("/api/v1/events", POST=post_events)]

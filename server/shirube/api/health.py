@@ -10,10 +10,9 @@ import asyncio
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from shirube import __version__
-from shirube.api.routing import get_context
+from shirube.api.routing import get_context, route
 from shirube.jsonresponse import JSONResponse
 
 # Under the 2 s probe timeouts load balancers use by default.
@@ -39,7 +38,4 @@ async def readyz(request: Request) -> Response:
     return JSONResponse(body, status_code=200 if database_ok else 503)
 
 
-routes = [
-    Route("/healthz", healthz, methods=["GET"]),
-    Route("/readyz", readyz, methods=["GET"]),
-]
+routes = [route("/healthz", GET=healthz), route("/readyz", GET=readyz)]

@@ -13,11 +13,13 @@ from typing import Any
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from shirube import __version__
+from shirube.api import answers, transfer, webhooks, workspace_settings
 from shirube.api.content import RollbackBody
 from shirube.api.people import CompanyBody, UserBody
+from shirube.api.query import QueryParam
+from shirube.api.routing import route
 from shirube.api.webhooks import WebhookEndpointBody, WebhookEndpointPatch
 from shirube.api.widget import SessionBody
 from shirube.content import ChecklistDoc, ContentDocument, TourDoc
@@ -36,14 +38,23 @@ class Operation:
     body: type[BaseModel] | None = None
     # Every success status the route answers (a PUT that creates answers 201).
     statuses: tuple[int, ...] = (200,)
-    params: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    # Statuses outside 2xx and 4xx the route answers by design (not the 500 of a fault).
+    unavailable: bool = False
+    query: tuple[QueryParam, ...] = field(default_factory=tuple)
 
 
 _CONTENT: dict[str, type[BaseModel]] = {"tours": TourDoc, "checklists": ChecklistDoc}
 
 OPERATIONS: list[Operation] = [
     Operation("get", "/healthz", "Liveness: whether this instance answers", "ops", None),
-    Operation("get", "/readyz", "Readiness: whether the database answers", "ops", None),
+    Operation(
+        "get",
+        "/readyz",
+        "Readiness: whether the database answers",
+        "ops",
+        None,
+        unavailable=True,
+    ),
     Operation("get", "/api/v1/openapi.json", "This document", "ops", None),
     Operation(
         "post",
@@ -94,7 +105,7 @@ OPERATIONS: list[Operation] = [
         "Import a content document (all or nothing)",
         "content",
         body=ContentDocument,
-        params=(("publish", "boolean"),),
+        query=(transfer.PUBLISH,),
     ),
     Operation("get", "/api/v1/workspace", "Read workspace settings", "workspace"),
     Operation(
@@ -105,14 +116,14 @@ OPERATIONS: list[Operation] = [
         "/api/v1/workspace/identity-secret/rotate",
         "Rotate the identity secret (the previous one stays valid)",
         "workspace",
-        params=(("finish", "boolean"),),
+        query=(workspace_settings.FINISH,),
     ),
     Operation(
         "get",
         "/api/v1/workspace/identity-stats",
         "Signed / unsigned / invalid widget sessions per day",
         "workspace",
-        params=(("days", "integer"),),
+        query=(workspace_settings.DAYS,),
     ),
 ]
 _HOOK = "/api/v1/webhooks/{endpoint_id}"
@@ -142,14 +153,14 @@ OPERATIONS += [
         _HOOK + "/secret/rotate",
         "Rotate the signing secret (the previous one signs too for 24 h, or until finish)",
         "webhooks",
-        params=(("finish", "boolean"),),
+        query=(webhooks.FINISH,),
     ),
     Operation(
         "get",
         _HOOK + "/deliveries",
         "The delivery log, newest first",
         "webhooks",
-        params=(("limit", "integer"), ("before", "integer"), ("state", "string")),
+        query=webhooks.LOG_QUERY,
     ),
     Operation(
         "get",
@@ -239,15 +250,37 @@ def _operation(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
         for name in _path_params(op.path)
     ]
     parameters += [
-        {"name": name, "in": "query", "required": False, "schema": {"type": kind}}
-        for name, kind in op.params
+        {
+            "name": param.name,
+            "in": "query",
+            "required": False,
+            "description": param.description,
+            "schema": param.json_schema(),
+        }
+        for param in op.query
     ]
     responses: dict[str, Any] = {}
     for status in op.statuses:
         success: dict[str, Any] = {"description": _SUCCESS.get(status, "Success")}
         if status != 204:
-            success["content"] = {"application/json": {"schema": {"type": "object"}}}
+            schema = answers.ANSWERS.get((op.method, op.path), answers.OBJECT)
+            success["content"] = {"application/json": {"schema": schema}}
         responses[str(status)] = success
+    if op.unavailable:
+        responses["503"] = {
+            "description": "The database does not answer",
+            "content": {"application/json": {"schema": answers.READY}},
+        }
+    elif op.auth is not None:
+        # Every authenticated operation reads the database (its key, at least).
+        responses["503"] = {
+            "description": (
+                "database_busy: a lock another process holds outlasted the wait; nothing "
+                "stored; send the same request again after Retry-After seconds"
+            ),
+            "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
     result: dict[str, Any] = {
         "summary": op.summary,
         "tags": [op.tag],
@@ -329,4 +362,4 @@ async def openapi(request: Request) -> Response:
     return JSONResponse(build_openapi())
 
 
-routes = [Route("/api/v1/openapi.json", openapi, methods=["GET"])]
+routes = [route("/api/v1/openapi.json", GET=openapi)]

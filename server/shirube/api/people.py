@@ -5,7 +5,6 @@ from __future__ import annotations
 from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from shirube.api.auth import server_workspace
 from shirube.api.request_body import read_model, validate_as_path_id
@@ -83,6 +82,6 @@ async def get_user_progress(request: Request) -> Response:
 
 routes = [
     route("/api/v1/users/{user_id}", GET=get_user, PUT=put_user),
-    Route("/api/v1/users/{user_id}/progress", get_user_progress, methods=["GET"]),
+    route("/api/v1/users/{user_id}/progress", GET=get_user_progress),
     route("/api/v1/companies/{company_id}", GET=get_company, PUT=put_company),
 ]

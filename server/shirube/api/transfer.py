@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from shirube.api.auth import server_workspace
-from shirube.api.errors import ApiError
+from shirube.api.query import Flag
 from shirube.api.request_body import read_json
-from shirube.api.routing import get_context
+from shirube.api.routing import get_context, route
 from shirube.jsonresponse import JSONResponse
 from shirube.services.transfer import export_document, import_document
+
+PUBLISH = Flag("publish", True, "false: create or update the drafts and publish nothing")
 
 
 async def export_content(request: Request) -> Response:
@@ -24,17 +25,15 @@ async def export_content(request: Request) -> Response:
 async def import_content(request: Request) -> Response:
     workspace = await server_workspace(request)
     ctx = get_context(request)
-    publish_param = request.query_params.get("publish", "true").lower()
-    if publish_param not in ("true", "false"):
-        raise ApiError(400, "bad_request", "query parameter publish must be true or false")
+    publish = PUBLISH.read(request)
     data = await read_json(request, ctx.settings.max_body_bytes)
     summary = await ctx.db.run(
-        lambda conn: import_document(conn, workspace.id, data, publish=publish_param == "true")
+        lambda conn: import_document(conn, workspace.id, data, publish=publish)
     )
     return JSONResponse(summary)
 
 
 routes = [
-    Route("/api/v1/content/export", export_content, methods=["GET"]),
-    Route("/api/v1/content/import", import_content, methods=["POST"]),
+    route("/api/v1/content/export", GET=export_content),
+    route("/api/v1/content/import", query=(PUBLISH,), POST=import_content),
 ]

@@ -9,10 +9,9 @@ from typing import Annotated, Any, TypeVar
 from pydantic import Field, StringConstraints
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from shirube.api.auth import server_workspace
-from shirube.api.errors import ApiError
+from shirube.api.query import Choice, Count, Flag
 from shirube.api.request_body import read_model
 from shirube.api.routing import get_context, route
 from shirube.jsonresponse import JSONResponse
@@ -26,6 +25,14 @@ from shirube.timeutil import utcnow
 from shirube.validation import Strict
 
 T = TypeVar("T")
+
+FINISH = Flag("finish", False, "true: retire the previous secret instead of issuing a new one")
+LIMIT = Count("limit", 50, 1, deliveries.LOG_PAGE_MAX, "deliveries on a page, newest first")
+BEFORE = Count(
+    "before", 0, 0, 2**31 - 1, "the page before this delivery id (next_before); 0: the newest"
+)
+STATE = Choice("state", deliveries.STATES, "only the deliveries in this state")
+LOG_QUERY = (LIMIT, BEFORE, STATE)
 
 KindName = Annotated[str, StringConstraints(max_length=64)]
 
@@ -124,7 +131,7 @@ async def rotate_secret(request: Request) -> Response:
     `?finish=true`, which ends the rotation."""
     endpoint_id = _endpoint_id(request)
     now = utcnow()
-    if request.query_params.get("finish") == "true":
+    if FINISH.read(request):
         finished = await _run(
             request, lambda conn, ws: secrets.finish_rotation(conn, ws, endpoint_id, now)
         )
@@ -135,29 +142,11 @@ async def rotate_secret(request: Request) -> Response:
     return JSONResponse({**rotated.as_json(now), "secret": secret})
 
 
-def _query_int(request: Request, name: str, low: int, high: int) -> int | None:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return None
-    # isascii(): isdigit() alone takes "²", which int() refuses (a 500).
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10) or not low <= int(raw) <= high:
-        raise ApiError(
-            400, "bad_request", f"query parameter {name} must be between {low} and {high}"
-        )
-    return int(raw)
-
-
 async def list_deliveries(request: Request) -> Response:
     endpoint_id = _endpoint_id(request)
-    limit = _query_int(request, "limit", 1, deliveries.LOG_PAGE_MAX) or 50
-    before = _query_int(request, "before", 1, 2**31 - 1)
-    state = request.query_params.get("state")
-    if state is not None and state not in deliveries.STATES:
-        raise ApiError(
-            400,
-            "bad_request",
-            f"query parameter state must be one of {', '.join(deliveries.STATES)}",
-        )
+    limit = LIMIT.read(request)
+    before = BEFORE.read(request) or None
+    state = STATE.read(request)
     page = await _run(
         request,
         lambda conn, ws: deliveries.delivery_log(
@@ -203,8 +192,8 @@ _ENDPOINT = _BASE + "/{endpoint_id:int}"
 routes = [
     route(_BASE, GET=list_webhooks, POST=create_webhook),
     route(_ENDPOINT, GET=get_webhook, PATCH=patch_webhook, DELETE=delete_webhook),
-    Route(_ENDPOINT + "/secret/rotate", rotate_secret, methods=["POST"]),
-    Route(_ENDPOINT + "/deliveries", list_deliveries, methods=["GET"]),
-    Route(_ENDPOINT + "/deliveries/{delivery_id:int}", get_delivery, methods=["GET"]),
-    Route(_ENDPOINT + "/deliveries/{delivery_id:int}/resend", resend_delivery, methods=["POST"]),
+    route(_ENDPOINT + "/secret/rotate", query=(FINISH,), POST=rotate_secret),
+    route(_ENDPOINT + "/deliveries", query=LOG_QUERY, GET=list_deliveries),
+    route(_ENDPOINT + "/deliveries/{delivery_id:int}", GET=get_delivery),
+    route(_ENDPOINT + "/deliveries/{delivery_id:int}/resend", POST=resend_delivery),
 ]

@@ -16,13 +16,14 @@ from starlette.types import Receive, Scope, Send
 
 from shirube.api.batch_metrics import count_refused, count_stored
 from shirube.api.errors import ApiError, error_response
+from shirube.api.query import check_query
 from shirube.api.request_body import (
     check_declared_length,
     parse_json_body,
     read_asgi_body,
     read_model,
 )
-from shirube.api.routing import get_context
+from shirube.api.routing import get_context, route
 from shirube.context import AppContext
 from shirube.errors import DomainError, FieldError, NotAuthenticated, ValidationFailed
 from shirube.jsonresponse import JSONResponse
@@ -106,6 +107,7 @@ class WidgetSession:
         origin_text = None if origin is None else origin.decode("latin-1")
         max_bytes = context.settings.max_body_bytes
         try:
+            check_query(scope.get("query_string", b""), ())
             check_declared_length(
                 None if declared is None else declared.decode("latin-1"), max_bytes
             )
@@ -172,4 +174,4 @@ def session_route(session: WidgetSession) -> Route:
 
 
 def routes(session: Route) -> list[Route]:
-    return [session, Route("/api/v1/widget/events", widget_events, methods=["POST"])]
+    return [session, route("/api/v1/widget/events", POST=widget_events)]

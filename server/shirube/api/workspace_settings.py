@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from shirube.api.auth import server_workspace
-from shirube.api.errors import ApiError
+from shirube.api.query import Count, Flag
 from shirube.api.request_body import read_model
 from shirube.api.routing import get_context, route
 from shirube.jsonresponse import JSONResponse
 from shirube.services import workspaces
 from shirube.services.workspace_settings import WorkspacePatch
+
+FINISH = Flag("finish", False, "true: retire the previous secret instead of issuing a new one")
+DAYS = Count("days", 30, 1, 366, "how many days back, today included")
 
 
 async def get_workspace(request: Request) -> Response:
@@ -34,7 +36,7 @@ async def rotate_identity_secret(request: Request) -> Response:
     `finish` is called), so host backends can switch over without a window of failures."""
     workspace = await server_workspace(request)
     db = get_context(request).db
-    if request.query_params.get("finish") == "true":
+    if FINISH.read(request):
         await db.run(lambda conn: workspaces.finish_rotation(conn, workspace.id))
         return JSONResponse({"identity_secret_rotating": False})
     secret = await db.run(lambda conn: workspaces.rotate_identity_secret(conn, workspace.id))
@@ -43,20 +45,15 @@ async def rotate_identity_secret(request: Request) -> Response:
 
 async def identity_stats(request: Request) -> Response:
     workspace = await server_workspace(request)
-    raw_days = request.query_params.get("days", "30")
-    # isascii(): isdigit() alone takes "²", which int() refuses (a 500).
-    if not (raw_days.isascii() and raw_days.isdigit() and len(raw_days) <= 3) or not (
-        1 <= int(raw_days) <= 366
-    ):
-        raise ApiError(400, "bad_request", "query parameter days must be between 1 and 366")
+    days = DAYS.read(request)
     stats = await get_context(request).db.run(
-        lambda conn: workspaces.identity_stats(conn, workspace, int(raw_days)), transaction=False
+        lambda conn: workspaces.identity_stats(conn, workspace, days), transaction=False
     )
     return JSONResponse(stats)
 
 
 routes = [
     route("/api/v1/workspace", GET=get_workspace, PATCH=patch_workspace),
-    Route("/api/v1/workspace/identity-secret/rotate", rotate_identity_secret, methods=["POST"]),
-    Route("/api/v1/workspace/identity-stats", identity_stats, methods=["GET"]),
+    route("/api/v1/workspace/identity-secret/rotate", query=(FINISH,), POST=rotate_identity_secret),
+    route("/api/v1/workspace/identity-stats", query=(DAYS,), GET=identity_stats),
 ]

@@ -9,11 +9,19 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, GetPydanticSchema, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    GetPydanticSchema,
+    StringConstraints,
+    ValidationError,
+    WithJsonSchema,
+)
 from pydantic_core import core_schema
 
 from shirube.errors import FieldError, ValidationFailed
-from shirube.identifiers import EVENT_ID, EVENT_NAME, ID, KEY, LOCALE, anchored
+from shirube.identifiers import EVENT_ID, EVENT_NAME, ID, KEY, LOCALE, MAX_LOCALE, anchored
 from shirube.jsontext import dumps
 from shirube.validation import MAX_DB_INT, Strict, field_errors
 
@@ -74,7 +82,28 @@ def _aware(value: datetime) -> datetime:
         raise ValueError("timestamp is out of range") from None
 
 
-Timestamp = Annotated[datetime, AfterValidator(_aware)]
+def _not_numeric_text(value: Any) -> Any:
+    """Seconds since the epoch come as a JSON number; pydantic alone would also read the text
+    "1700000000" as seconds, which neither docs/api.md nor the OpenAPI document says."""
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return value
+        raise ValueError(
+            "timestamp text must be ISO 8601 with a time zone, e.g. 2026-01-31T09:00:00Z; "
+            "send seconds since the epoch as a number"
+        )
+    return value
+
+
+# ISO 8601 text with a time zone, or seconds since the epoch (milliseconds past 2e10).
+Timestamp = Annotated[
+    datetime,
+    BeforeValidator(_not_numeric_text),
+    AfterValidator(_aware),
+    WithJsonSchema({"anyOf": [{"type": "string", "format": "date-time"}, {"type": "number"}]}),
+]
 
 
 class WidgetEventIn(Strict):
@@ -215,7 +244,7 @@ def _trait_value_schema(_source: Any, _handler: Any) -> core_schema.CoreSchema:
 TraitName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TRAIT_NAME)]
 TraitValue = Annotated[Any, GetPydanticSchema(_trait_value_schema)]
 Traits = Annotated[dict[TraitName, TraitValue], Field(max_length=MAX_TRAITS)]
-Locale = Annotated[str, StringConstraints(pattern=anchored(LOCALE))]
+Locale = Annotated[str, StringConstraints(max_length=MAX_LOCALE, pattern=anchored(LOCALE))]
 
 
 class CompanyIn(Strict):

@@ -23,6 +23,7 @@ from sqlalchemy import (
     text,
 )
 
+from shirube.identifiers import MAX_LOCALE
 from shirube.storage.types import JSONType, UTCDateTime
 
 metadata = MetaData()
@@ -74,7 +75,7 @@ workspace = Table(
     _text("identity_secret_previous", 128, nullable=True),
     _text("identity_mode", 16),
     _json("allowed_origins"),
-    _text("default_locale", 35),
+    _text("default_locale", MAX_LOCALE),
     _json("theme"),
     # Bumped by every change of published content: caches of it key on this.
     _count("content_revision"),
@@ -177,7 +178,7 @@ end_user = Table(
     Column("workspace_id", Integer, primary_key=True),
     _key("external_id", 255),
     _json("traits"),
-    _text("locale", 35, nullable=True),
+    _text("locale", MAX_LOCALE, nullable=True),
     _time("first_seen_at"),
     _time("last_seen_at"),
     # Moved on with every change to what a session shows of this user's progress
