@@ -95,6 +95,8 @@ def test_forwarded_allow_ips_are_uvicorns_setting_checked_here(tmp_path: Path) -
     given = {"FORWARDED_ALLOW_IPS": " 10.0.0.5, 172.28.0.0/24 ,fd00::/8"}
     assert load_settings(given, tmp_path).forwarded_allow_ips == "10.0.0.5,172.28.0.0/24,fd00::/8"
     assert load_settings({"FORWARDED_ALLOW_IPS": "*"}, tmp_path).forwarded_allow_ips == "*"
+
+
 def test_webhook_settings(tmp_path: Path) -> None:
     defaults = load_settings({}, tmp_path)
     assert defaults.webhook_worker is True  # `shirube serve` delivers unless told not to
