@@ -117,6 +117,8 @@ def _forwarded_allow_ips(env: Mapping[str, str]) -> str:
                 f"(or *), got {entry!r}"
             ) from None
     return ",".join(entries)
+
+
 def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     raw = env.get(name) or ""
     networks = []
