@@ -141,9 +141,9 @@ def test_the_database_pool_and_the_event_loop_connection(client, workspace, data
         # Every unit of work on the loop's one connection: no pool.
         assert "shirube_db_pool_size" not in samples
     else:
-        # The loop's connection is one of the pool's, checked out for the process's life.
+        # The loop's connection is its own, outside the pool (storage/database.py).
         assert value(samples, "shirube_db_pool_size") == 10
-        assert value(samples, "shirube_db_pool_checked_out") >= 1
+        assert value(samples, "shirube_db_pool_checked_out") >= 0
         assert "shirube_db_pool_overflow" in samples and "shirube_db_pool_idle" in samples
     info = samples["shirube_build_info"]
     assert list(info.values()) == [1.0] and dict(next(iter(info)))["version"]

@@ -88,6 +88,8 @@ def test_a_client_gone_away_does_not_strand_the_group(database: Database) -> Non
         pytest.skip("group commit serves the event-loop paths")
 
     async def scenario() -> list[object]:
+        # The loop's connection open first (PostgreSQL opens it in a thread: an await).
+        await database.run(lambda conn: None, transaction=False, hot=True)
         tasks = [asyncio.ensure_future(_grouped(database, name)) for name in ("a", "gone", "b")]
         await asyncio.sleep(0)  # all three queued, the writer not yet run
         tasks[1].cancel()

@@ -35,11 +35,12 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import QueuePool
 
 from shirube.storage.connection import Connection
-from shirube.storage.engine import autocommit, is_loopback, make_engine
+from shirube.storage.engine import POOL_SIZE, autocommit, is_loopback, make_engine
 from shirube.storage.group_commit import GroupCommitter
 from shirube.storage.lock_wait import (
     DEFAULT_LOCK_WAIT_SECONDS,
     LOCK_ERRORS,
+    LOCK_SEEN_SECONDS,
     LOOP_LOCK_TIMEOUT_MS,
     LockHeld,
     delays,
@@ -51,6 +52,9 @@ from shirube.storage.statements import StatementCache, postgresql_dialect, sqlit
 
 T = TypeVar("T")
 C = TypeVar("C")
+
+# A deadlock PostgreSQL broke: the aborted work is run again this many times at most.
+DEADLOCK_RETRIES = 3
 
 
 @contextmanager
@@ -90,10 +94,22 @@ class Database:
         self.statements = StatementCache(
             sqlite_dialect() if self.is_sqlite else postgresql_dialect()
         )
-        self._kept: Any = None  # the event loop's connection (a pool proxy)
+        # The event loop's connection: SQLite's one connection; PostgreSQL's, made outside the
+        # pool, so that a pool busy with work waiting for a lock never holds the loop up.
+        self._loop_engine = (
+            self.engine
+            if self.is_sqlite or not inline
+            else make_engine(url, pooled=False, lock_wait=lock_wait)
+        )
+        self._kept: Any = None
+        # PostgreSQL: until then, hot work goes to a thread (lock_wait.LOCK_SEEN_SECONDS).
+        self._lock_seen_until = 0.0
+        # Threads for database work of their own: work waiting for a lock never takes the
+        # threads the rest of the app (anyio's default limiter) needs.
+        self._threads: anyio.CapacityLimiter | None = None
         self._probe = None if self.is_sqlite else PostgresProbe(url, self.statements)
         self._grouped = GroupCommitter(
-            run_on_loop=lambda work: self._run_kept(work, False, True),
+            run_on_loop=lambda work: self._run_on_loop(work, False, True),
             run_waiting=lambda work: self._run_waiting(work, True, True),
             shared=self.is_sqlite,
         )
@@ -115,8 +131,10 @@ class Database:
         event loop when PostgreSQL is on this machine too; the rest of the work goes to a
         thread there, where a long statement or a lock wait holds no other request up."""
         if self.inline and (hot or self.is_sqlite):
+            if self._kept is None and not self.is_sqlite:
+                await self._open_loop_connection()
             try:
-                return self._run_kept(work, transaction, repeatable)
+                return self._run_on_loop(work, transaction, repeatable)
             except LockHeld:
                 return await self._run_waiting(work, transaction, repeatable)
         return await self._in_thread(work, transaction, repeatable)
@@ -135,7 +153,7 @@ class Database:
                     continue
             raise refused()
         with _lock_waits_refused(self.lock_wait):
-            return self._run_pooled(work, transaction, repeatable)
+            return self._run_pooled_retrying(work, transaction, repeatable)
 
     async def run_grouped(
         self,
@@ -170,8 +188,36 @@ class Database:
     async def _in_thread(
         self, work: Callable[[Connection], T], transaction: bool, repeatable: bool
     ) -> T:
+        if self._threads is None:
+            self._threads = anyio.CapacityLimiter(2 * POOL_SIZE)
         with _lock_waits_refused(self.lock_wait):
-            return await anyio.to_thread.run_sync(self._run_pooled, work, transaction, repeatable)
+            return await anyio.to_thread.run_sync(
+                self._run_pooled_retrying, work, transaction, repeatable, limiter=self._threads
+            )
+
+    async def _open_loop_connection(self) -> None:
+        """Connecting is a network wait: done in a thread, not on the loop."""
+        proxy = await anyio.to_thread.run_sync(self._loop_connection)
+        if self._kept is None:
+            self._kept = proxy
+        else:  # another request opened it meanwhile
+            proxy.close()
+
+    def _run_on_loop(
+        self, work: Callable[[Connection], T], transaction: bool, repeatable: bool
+    ) -> T:
+        """`_run_kept`, but PostgreSQL work goes straight off the loop (LockHeld) for a moment
+        after work met a lock there: a table lock held for seconds then costs the loop one
+        short wait, not one a request."""
+        if self.is_sqlite:
+            return self._run_kept(work, transaction, repeatable)
+        if time.monotonic() < self._lock_seen_until:
+            raise LockHeld
+        try:
+            return self._run_kept(work, transaction, repeatable)
+        except LockHeld:
+            self._lock_seen_until = time.monotonic() + LOCK_SEEN_SECONDS
+            raise
 
     # A connection found dead (a server restart, a failover) is replaced, with the whole
     # pool, and the work run again on a new one when it is repeatable or none of its
@@ -206,21 +252,38 @@ class Database:
         raise AssertionError("unreachable")
 
     def _loop_connection(self) -> Any:
-        proxy = self.engine.raw_connection()
+        proxy = self._loop_engine.raw_connection()
         driver: Any = proxy.driver_connection
         if not self.is_sqlite:
             driver.autocommit = True
         return proxy
 
+    def _run_pooled_retrying(
+        self, work: Callable[[Connection], T], transaction: bool, repeatable: bool
+    ) -> T:
+        for _ in range(DEADLOCK_RETRIES):
+            try:
+                return self._run_pooled(work, transaction, repeatable)
+            except LockHeld:
+                continue
+        raise refused()
+
     def _run_pooled(
         self, work: Callable[[Connection], T], transaction: bool, repeatable: bool
     ) -> T:
+        """Raises LockHeld when PostgreSQL broke a deadlock by aborting this work and it can
+        run again (a lock timeout here has had the whole wait: refused)."""
         for last_attempt in (False, True):
             with closing(self.engine.raw_connection()) as proxy, autocommit(proxy) as driver:
                 conn = Connection(driver, self.statements)
                 try:
                     self._set_lock_wait(proxy, on_loop=False)
                     return _in(conn, work, transaction)
+                except psycopg.errors.DeadlockDetected as exc:
+                    conn.rollback()
+                    if repeatable or not conn.committed:
+                        raise LockHeld from exc
+                    raise
                 except psycopg.OperationalError:
                     if not conn.closed:
                         raise
@@ -292,6 +355,8 @@ class Database:
                 driver.autocommit = False  # as the pool hands connections out
             self._kept.close()
             self._kept = None
+        if self._loop_engine is not self.engine:
+            self._loop_engine.dispose()
         self.engine.dispose()
 
 

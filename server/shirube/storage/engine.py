@@ -12,7 +12,7 @@ import psycopg
 from psycopg.types.json import set_json_loads
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import NullPool, StaticPool
 
 from shirube.storage.lock_wait import DEFAULT_LOCK_WAIT_SECONDS
 from shirube.storage.types import json_loads
@@ -81,7 +81,13 @@ def make_engine(url: str, *, pooled: bool, lock_wait: float = DEFAULT_LOCK_WAIT_
         # pysqlite would otherwise begin none, with the driver in autocommit mode.
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
-    engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_SIZE, pool_timeout=lock_wait)
+    if pooled:
+        engine = create_engine(
+            url, pool_size=POOL_SIZE, max_overflow=POOL_SIZE, pool_timeout=lock_wait
+        )
+    else:
+        # The event loop's own connection: never waits for the pool's (storage/database.py).
+        engine = create_engine(url, poolclass=NullPool)
     event.listen(engine, "connect", _postgres_setup)
     return engine
 

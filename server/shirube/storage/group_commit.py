@@ -32,7 +32,7 @@ from functools import partial
 from typing import Any, Generic, TypeVar
 
 from shirube.storage.connection import Connection
-from shirube.storage.lock_wait import LockHeld, is_lock_wait
+from shirube.storage.lock_wait import GroupBlocked, LockHeld, is_lock_wait
 
 T = TypeVar("T")
 
@@ -89,7 +89,10 @@ class GroupCommitter:
                 try:
                     # A connection found dead is replaced and the group written again: safe,
                     # since a batch whose COMMIT may have landed is stored once (event ids).
-                    blocked = self._run_on_loop(partial(self._write, group=group))
+                    self._run_on_loop(partial(self._write, group=group))
+                    blocked = []
+                except GroupBlocked as exc:
+                    blocked = exc.blocked
                 except LockHeld:
                     blocked = group
                 except Exception as exc:
@@ -110,10 +113,12 @@ class GroupCommitter:
                 pending.done.cancel()
             self._queue = []
 
-    def _write(self, conn: Connection, *, group: list[_Pending[Any]]) -> list[_Pending[Any]]:
-        """Write the group; return the batches that met a lock held elsewhere, unwritten."""
+    def _write(self, conn: Connection, *, group: list[_Pending[Any]]) -> None:
+        """Write the group; raises LockHeld (GroupBlocked: for the batches not written) when
+        a lock held elsewhere stopped it."""
         if not self._shared:
-            return self._write_each(conn, group)
+            self._write_each(conn, group)
+            return
         try:
             with conn.transaction():
                 results = [pending.work(conn) for pending in group]
@@ -122,10 +127,10 @@ class GroupCommitter:
                 raise
             # Some batch failed: without savepoints (they double the pages SQLite copies),
             # the group was rolled back and each batch is written again on its own.
-            return self._write_each(conn, group)
+            self._write_each(conn, group)
+            return
         for pending, result in zip(group, results, strict=True):
             _settle(pending, result=result)
-        return []
 
     async def _write_waiting(self, group: list[_Pending[Any]]) -> None:
         await asyncio.gather(*(self._write_alone(pending) for pending in group))
@@ -138,11 +143,11 @@ class GroupCommitter:
         else:
             _settle(pending, result=result)
 
-    def _write_each(self, conn: Connection, group: list[_Pending[Any]]) -> list[_Pending[Any]]:
-        """Each batch in a transaction of its own; return those that met a lock held
-        elsewhere, unwritten."""
-        blocked = []
-        for pending in group:
+    def _write_each(self, conn: Connection, group: list[_Pending[Any]]) -> None:
+        """Each batch in a transaction of its own. The first that meets a lock held elsewhere
+        stops the group: it and the rest wait off the loop (GroupBlocked), rather than each
+        meeting the lock on the loop in turn."""
+        for index, pending in enumerate(group):
             try:
                 with conn.transaction():
                     result = pending.work(conn)
@@ -150,12 +155,10 @@ class GroupCommitter:
                 if conn.closed:
                     raise
                 if is_lock_wait(exc):
-                    blocked.append(pending)
-                else:
-                    _settle(pending, exc=exc)
+                    raise GroupBlocked(group[index:]) from exc
+                _settle(pending, exc=exc)
             else:
                 _settle(pending, result=result)
-        return blocked
 
 
 def _settle(pending: _Pending[Any], *, result: Any = None, exc: Exception | None = None) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import psycopg.errors
 
@@ -41,8 +42,22 @@ _POSTGRES_LOCK_ERRORS = (psycopg.errors.LockNotAvailable, psycopg.errors.Deadloc
 LOCK_ERRORS = (sqlite3.OperationalError, *_POSTGRES_LOCK_ERRORS)
 
 
+# PostgreSQL: after work met a lock on the loop, hot work goes straight to a thread for this
+# long, so that a table lock held for seconds costs the loop one 20 ms wait, not one a request.
+LOCK_SEEN_SECONDS = 0.25
+
+
 class LockHeld(Exception):
     """A unit of work met a lock held elsewhere and was rolled back; it can run again."""
+
+
+class GroupBlocked(LockHeld):
+    """Batches of a group, each in its own transaction: from the one that met a lock on, none
+    is written; `blocked` are to wait off the loop (the ones before were written)."""
+
+    def __init__(self, blocked: list[Any]) -> None:
+        super().__init__()
+        self.blocked = blocked
 
 
 def is_lock_wait(exc: BaseException) -> bool:

@@ -16,7 +16,18 @@ from sqlalchemy import Select, literal_column, make_url, select
 from shirube.storage.connection import Connection
 from shirube.storage.statements import StatementCache
 
-CONNECT_TIMEOUT_SECONDS = 2
+CONNECT_TIMEOUT_SECONDS = 1
+# A network that drops packets must not hold the probe for TCP's own timeouts (minutes): the
+# statement, the connection's unacknowledged data and its keepalives all give up within
+# about a second or two, and the next probe connects afresh.
+_CONNECTION_OPTIONS: dict[str, Any] = {
+    "options": "-c statement_timeout=1000",
+    "tcp_user_timeout": 1500,
+    "keepalives": 1,
+    "keepalives_idle": 1,
+    "keepalives_interval": 1,
+    "keepalives_count": 2,
+}
 _ONE: Select[Any] = select(literal_column("1"))
 
 
@@ -32,14 +43,21 @@ class PostgresProbe:
     async def ping(self) -> bool:
         if self._limiter is None:
             self._limiter = anyio.CapacityLimiter(1)
-        return await anyio.to_thread.run_sync(self._ping, limiter=self._limiter)
+        # Abandoned when the caller stops waiting (/readyz's timeout): the thread ends on its
+        # own within the timeouts above.
+        return await anyio.to_thread.run_sync(
+            self._ping, limiter=self._limiter, abandon_on_cancel=True
+        )
 
     def _ping(self) -> bool:
         with self._lock:
             try:
                 if self._driver is None or self._driver.closed:
                     self._driver = psycopg.connect(
-                        self._conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS
+                        self._conninfo,
+                        autocommit=True,
+                        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                        **_CONNECTION_OPTIONS,
                     )
                 return bool(Connection(self._driver, self._statements).scalar(_ONE) == 1)
             except psycopg.Error:
