@@ -23,19 +23,17 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import anyio.to_thread
 import psycopg
 from sqlalchemy import Select, literal_column, select
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import QueuePool
 
 from shirube.storage.connection import Connection
-from shirube.storage.engine import POOL_SIZE, autocommit, is_loopback, make_engine
+from shirube.storage.engine import is_loopback, make_engine
 from shirube.storage.group_commit import GroupCommitter
 from shirube.storage.lock_wait import (
     DEFAULT_LOCK_WAIT_SECONDS,
@@ -47,28 +45,12 @@ from shirube.storage.lock_wait import (
     is_lock_wait,
     refused,
 )
+from shirube.storage.pooled import PooledWork, run_unit, set_lock_wait
 from shirube.storage.readiness import PostgresProbe
 from shirube.storage.statements import StatementCache, postgresql_dialect, sqlite_dialect
 
 T = TypeVar("T")
 C = TypeVar("C")
-
-# A deadlock PostgreSQL broke: the aborted work is run again this many times at most.
-DEADLOCK_RETRIES = 3
-
-
-@contextmanager
-def _lock_waits_refused(lock_wait: float) -> Iterator[None]:
-    """Work off the loop has waited its whole `lock_wait` for a lock or a pooled connection:
-    the caller is refused (503), never left with a driver error (500)."""
-    try:
-        yield
-    except PoolTimeout:
-        raise refused() from None
-    except LOCK_ERRORS as exc:
-        if is_lock_wait(exc):
-            raise refused() from exc
-        raise
 
 
 class Database:
@@ -104,9 +86,8 @@ class Database:
         self._kept: Any = None
         # PostgreSQL: until then, hot work goes to a thread (lock_wait.LOCK_SEEN_SECONDS).
         self._lock_seen_until = 0.0
-        # Threads for database work of their own: work waiting for a lock never takes the
-        # threads the rest of the app (anyio's default limiter) needs.
-        self._threads: anyio.CapacityLimiter | None = None
+        self._loop_wait_ms = 0 if self.is_sqlite else LOOP_LOCK_TIMEOUT_MS
+        self._pooled = PooledWork(self.engine, self.statements, lock_wait)
         self._probe = None if self.is_sqlite else PostgresProbe(url, self.statements)
         self._grouped = GroupCommitter(
             run_on_loop=lambda work: self._run_on_loop(work, False, True),
@@ -152,8 +133,7 @@ class Database:
                 except LockHeld:
                     continue
             raise refused()
-        with _lock_waits_refused(self.lock_wait):
-            return self._run_pooled_retrying(work, transaction, repeatable)
+        return self._pooled.run_sync(work, transaction, repeatable)
 
     async def run_grouped(
         self,
@@ -188,12 +168,7 @@ class Database:
     async def _in_thread(
         self, work: Callable[[Connection], T], transaction: bool, repeatable: bool
     ) -> T:
-        if self._threads is None:
-            self._threads = anyio.CapacityLimiter(2 * POOL_SIZE)
-        with _lock_waits_refused(self.lock_wait):
-            return await anyio.to_thread.run_sync(
-                self._run_pooled_retrying, work, transaction, repeatable, limiter=self._threads
-            )
+        return await self._pooled.run(work, transaction, repeatable)
 
     async def _open_loop_connection(self) -> None:
         """Connecting is a network wait: done in a thread, not on the loop."""
@@ -231,8 +206,8 @@ class Database:
                 self._kept = self._loop_connection()
             conn = Connection(self._kept.driver_connection, self.statements)
             try:
-                self._set_lock_wait(self._kept, on_loop=True)
-                return _in(conn, work, transaction)
+                set_lock_wait(self._kept, self._loop_wait_ms, sqlite=self.is_sqlite)
+                return run_unit(conn, work, transaction)
             except LOCK_ERRORS as exc:
                 if not is_lock_wait(exc):
                     raise
@@ -258,62 +233,8 @@ class Database:
             driver.autocommit = True
         return proxy
 
-    def _run_pooled_retrying(
-        self, work: Callable[[Connection], T], transaction: bool, repeatable: bool
-    ) -> T:
-        for _ in range(DEADLOCK_RETRIES):
-            try:
-                return self._run_pooled(work, transaction, repeatable)
-            except LockHeld:
-                continue
-        raise refused()
-
-    def _run_pooled(
-        self, work: Callable[[Connection], T], transaction: bool, repeatable: bool
-    ) -> T:
-        """Raises LockHeld when PostgreSQL broke a deadlock by aborting this work and it can
-        run again (a lock timeout here has had the whole wait: refused)."""
-        for last_attempt in (False, True):
-            with closing(self.engine.raw_connection()) as proxy, autocommit(proxy) as driver:
-                conn = Connection(driver, self.statements)
-                try:
-                    self._set_lock_wait(proxy, on_loop=False)
-                    return _in(conn, work, transaction)
-                except psycopg.errors.DeadlockDetected as exc:
-                    conn.rollback()
-                    if repeatable or not conn.committed:
-                        raise LockHeld from exc
-                    raise
-                except psycopg.OperationalError:
-                    if not conn.closed:
-                        raise
-                    proxy.invalidate()
-                    self._forget_pooled()
-                    if last_attempt or (conn.used and not repeatable):
-                        raise
-        raise AssertionError("unreachable")
-
-    def _set_lock_wait(self, proxy: Any, *, on_loop: bool) -> None:
-        """How long the connection waits for a lock held elsewhere: on the loop, not at all
-        (SQLite) or a few milliseconds (PostgreSQL); elsewhere, `lock_wait`. Set when a
-        connection changes hands between the two (the pool keeps `info` with it)."""
-        if on_loop:
-            wait_ms = 0 if self.is_sqlite else LOOP_LOCK_TIMEOUT_MS
-        else:
-            wait_ms = round(self.lock_wait * 1000)
-        if proxy.info.get("lock_wait_ms") == wait_ms:
-            return
-        if self.is_sqlite:
-            proxy.driver_connection.execute(f"PRAGMA busy_timeout={wait_ms}")
-        else:
-            proxy.driver_connection.execute(f"SET lock_timeout = {wait_ms}")
-        proxy.info["lock_wait_ms"] = wait_ms
-
     def _forget_pooled(self) -> None:
-        """One connection found dead means the others in the pool (a server restart, a
-        failover) are too, without a pre-ping to find out: a new pool, so that the retry and
-        the next units of work connect afresh."""
-        self.engine.dispose()
+        self._pooled.forget()
 
     # Health and shutdown ----------------------------------------------------------------------
 
@@ -383,14 +304,3 @@ class PoolStatus:
     overflow: int
     # Event batches queued behind the group commit being written.
     batches_waiting: int
-
-
-def _in(conn: Connection, work: Callable[[Connection], T], transaction: bool) -> T:
-    if not transaction:
-        try:
-            return work(conn)
-        except BaseException:
-            conn.rollback()  # a transaction `work` left open
-            raise
-    with conn.transaction():
-        return work(conn)
