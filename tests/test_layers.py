@@ -30,6 +30,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "console": ("sqlalchemy", "shirube.storage.tables", "shirube.storage.statements", *DRIVERS),
     "errors.py": (*HTTP, "sqlalchemy"),
     "identifiers.py": (*HTTP, "sqlalchemy", "shirube.storage"),
+    "invisible.py": (*HTTP, "sqlalchemy", "shirube.storage"),
     "validation.py": (*HTTP, "sqlalchemy", "shirube.storage"),
     "context.py": (*HTTP,),
     "observability": (*HTTP, *DRIVERS, "shirube.services", "shirube.cli"),

@@ -7,13 +7,13 @@ the error knows what to type instead of being shown a regular expression.
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Annotated, TypeGuard
 
 from pydantic import AfterValidator, Field
 
 from shirube.content.base import show
 from shirube.identifiers import EVENT_NAME_RE, ID_RE, KEY_RE
+from shirube.invisible import invisible_character
 
 KEY_MAX = 64
 ID_MAX = 64
@@ -62,13 +62,9 @@ def _event(value: str) -> str:
 
 
 def _no_invisible(value: str) -> None:
-    """Unicode format characters (bidi overrides such as U+202E, zero-width ones) show an
-    address as something it is not: `https://exa\u202emple.com` reads as another host."""
-    for character in value:
-        if unicodedata.category(character) == "Cf":
-            raise ValueError(
-                f"must not contain the invisible formatting character U+{ord(character):04X}"
-            )
+    problem = invisible_character(value)
+    if problem is not None:
+        raise ValueError(problem)
 
 
 def _page(value: str) -> str:

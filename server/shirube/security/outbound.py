@@ -22,6 +22,8 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from shirube.invisible import invisible_character
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -118,12 +120,11 @@ class OutboundRules:
         form), or OutboundRefused saying what is wrong with it."""
         if not url or len(url) > URL_MAX:
             raise OutboundRefused(f"must be 1–{URL_MAX} characters")
+        problem = invisible_character(url)
+        if problem is not None:
+            raise OutboundRefused(problem)
         for character in url:
             category = unicodedata.category(character)
-            if category == "Cf":
-                raise OutboundRefused(
-                    f"must not contain the invisible formatting character U+{ord(character):04X}"
-                )
             if category in ("Cc", "Zs", "Zl", "Zp") or character == "\\":
                 raise OutboundRefused("must not contain spaces, control characters or '\\'")
         try:
