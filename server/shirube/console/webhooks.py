@@ -206,20 +206,22 @@ async def update(request: Request) -> Response:
     return redirect(_path(access, endpoint_id))
 
 
-async def delete(request: Request) -> Response:
+async def _button(request: Request) -> tuple[Admin, WorkspaceRole, int, int]:
+    """A button's form on an endpoint's page: its admin, role, workspace and endpoint."""
     admin = await require_admin(request)
     await checked_form(request)
     access = await _access(request, admin, edit=True)
-    workspace_id, endpoint_id = access.workspace.id, request.path_params["endpoint_id"]
+    return admin, access, access.workspace.id, request.path_params["endpoint_id"]
+
+
+async def delete(request: Request) -> Response:
+    _, access, workspace_id, endpoint_id = await _button(request)
     await _run(request, lambda conn: endpoints.delete_endpoint(conn, workspace_id, endpoint_id))
     return redirect(_path(access))
 
 
 async def rotate(request: Request) -> Response:
-    admin = await require_admin(request)
-    await checked_form(request)
-    access = await _access(request, admin, edit=True)
-    workspace_id, endpoint_id = access.workspace.id, request.path_params["endpoint_id"]
+    admin, access, workspace_id, endpoint_id = await _button(request)
     now = utcnow()
     endpoint, secret = await _run(
         request, lambda conn: secrets.rotate_secret(conn, workspace_id, endpoint_id, now)
@@ -229,24 +231,15 @@ async def rotate(request: Request) -> Response:
 
 
 async def finish_rotation(request: Request) -> Response:
-    admin = await require_admin(request)
-    await checked_form(request)
-    access = await _access(request, admin, edit=True)
-    workspace_id, endpoint_id = access.workspace.id, request.path_params["endpoint_id"]
+    _, access, workspace_id, endpoint_id = await _button(request)
     now = utcnow()
     await _run(request, lambda conn: secrets.finish_rotation(conn, workspace_id, endpoint_id, now))
     return redirect(_path(access, endpoint_id))
 
 
 async def resend(request: Request) -> Response:
-    admin = await require_admin(request)
-    await checked_form(request)
-    access = await _access(request, admin, edit=True)
-    workspace_id = access.workspace.id
-    endpoint_id, delivery_id = (
-        request.path_params["endpoint_id"],
-        request.path_params["delivery_id"],
-    )
+    _, access, workspace_id, endpoint_id = await _button(request)
+    delivery_id = request.path_params["delivery_id"]
     now = utcnow()
     await _run(
         request,

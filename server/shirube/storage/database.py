@@ -118,7 +118,7 @@ class Database:
                 return self._run_on_loop(work, transaction, repeatable)
             except LockHeld:
                 return await self._run_waiting(work, transaction, repeatable)
-        return await self._in_thread(work, transaction, repeatable)
+        return await self._pooled.run(work, transaction, repeatable)
 
     def run_sync(
         self, work: Callable[[Connection], T], *, transaction: bool = True, repeatable: bool = False
@@ -156,7 +156,7 @@ class Database:
         """Work that met a lock held elsewhere on the loop's connection, run again where it
         may wait: SQLite's on the loop after sleeps, PostgreSQL's in a thread."""
         if not self.is_sqlite:
-            return await self._in_thread(work, transaction, repeatable)
+            return await self._pooled.run(work, transaction, repeatable)
         for delay in delays(self.lock_wait):
             await asyncio.sleep(delay)
             try:
@@ -164,11 +164,6 @@ class Database:
             except LockHeld:
                 continue
         raise refused()
-
-    async def _in_thread(
-        self, work: Callable[[Connection], T], transaction: bool, repeatable: bool
-    ) -> T:
-        return await self._pooled.run(work, transaction, repeatable)
 
     async def _open_loop_connection(self) -> None:
         """Connecting is a network wait: done in a thread, not on the loop."""
@@ -237,12 +232,6 @@ class Database:
         self._pooled.forget()
 
     # Health and shutdown ----------------------------------------------------------------------
-
-    def ping(self) -> bool:
-        try:
-            return self.run_sync(_select_one, transaction=False)
-        except Exception:
-            return False
 
     async def ping_async(self) -> bool:
         """Readiness (storage/readiness.py): on SQLite, the loop's connection, where a
