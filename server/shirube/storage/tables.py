@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -30,7 +31,7 @@ metadata = MetaData()
 
 IDENTITY_MODES = ("off", "observe", "enforce")
 ADMIN_ROLES = ("owner", "editor", "viewer")
-CONTENT_KINDS = ("tour", "checklist")
+CONTENT_KINDS = ("tour", "checklist", "goal")
 TOUR_STATUSES = ("not_started", "in_progress", "dismissed", "completed")
 EVENT_SOURCES = ("widget", "server")
 
@@ -244,6 +245,9 @@ counted_event = Table(
     _key("name", 100),
     Column("timestamp", UTCDateTime(), primary_key=True),
     _key("event_id", 128),
+    # What a rule's `where` filter reads (migration 0011; null only for rows older than it
+    # whose event was gone).
+    Column("properties", JSONType, nullable=True),
 )
 
 user_event_count = Table(
@@ -411,4 +415,76 @@ webhook_attempt = Table(
     # The start of the answer's body, as text.
     _text("response", 1000, nullable=True),
     Index("ix_webhook_attempt_delivery", "delivery_id", "id"),
+)
+
+
+# Goals and KPIs: what each user and company achieved, kept up to date by the KPI worker ----
+# (services/kpi_*.py, docs/kpis.md). `kind` is goal, checklist or tour; `key` its key.
+
+kpi_user = Table(
+    "kpi_user",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    _key("kind", 16),
+    _key("key", 64),
+    _key("user_id", 255),
+    # The published version these figures were computed under.
+    _count("version"),
+    Column("in_audience", Boolean, nullable=False),
+    # When the first part (rule, item, step) was done, and when the whole was: event time.
+    _time("started_at", nullable=True),
+    _time("completed_at", nullable=True),
+    _count("parts_done"),
+    _time("last_progress_at", nullable=True),
+    _time("updated_at"),
+)
+
+kpi_company = Table(
+    "kpi_company",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    _key("kind", 16),
+    _key("key", 64),
+    _key("company_id", 255),
+    # Users of the company in the audience, and those of them who completed.
+    _count("users"),
+    _count("completed"),
+    # When the company rule was first met (event time), or when every user completed.
+    _time("onboarded_at", nullable=True),
+    Column("median_seconds", Float, nullable=True),
+    _time("last_activity_at", nullable=True),
+    _time("updated_at"),
+)
+
+# Users whose KPI rows must be recomputed (ingestion and identify add them; the worker takes
+# them in batches).
+kpi_dirty = Table(
+    "kpi_dirty",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    _key("user_id", 255),
+    _time("since"),
+)
+
+# A recomputation of every user's figures for one published goal, checklist or tour, in chunks
+# of users (resumable: `cursor` is the last user id done).
+kpi_job = Table(
+    "kpi_job",
+    metadata,
+    _id(),
+    Column("workspace_id", Integer, ForeignKey("workspace.id", ondelete="CASCADE"), nullable=False),
+    _text("kind", 16),
+    _text("key", 64),
+    _count("version"),
+    # queued | running | done | failed | superseded
+    _text("state", 16),
+    _text("cursor", 255, nullable=True),
+    _count("done_users"),
+    _count("total_users"),
+    _time("created_at"),
+    _time("started_at", nullable=True),
+    _time("finished_at", nullable=True),
+    _text("error", 500, nullable=True),
+    Index("ix_kpi_job_state", "state", "id"),
+    Index("ix_kpi_job_workspace", "workspace_id", "id"),
 )
