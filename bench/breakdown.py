@@ -64,7 +64,7 @@ def session_steps(database_url: str, users: int, calls: int) -> None:
         workspace = db.run_sync(lambda conn: workspace_by_id(conn, ws))
         assert workspace is not None
         published = db.run_sync(lambda conn: cache.get(conn, ws, workspace.content_revision))
-        names = tuple(sorted(published.event_rules))
+        names = tuple(sorted(published.counted_names))
 
         def each(step: Callable[[Connection, fixture.Person], object]) -> Callable[[int], object]:
             return lambda i: db.run_sync(lambda conn: step(conn, picks[i]), transaction=False)

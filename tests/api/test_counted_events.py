@@ -69,24 +69,8 @@ def test_events_arriving_out_of_order_complete_at_the_nth_by_time(client, worksp
     send_events(client, workspace, [ev("early", "shift.created", timestamp=at(4))])
     assert _shifts_item(client, workspace) == at(9)
     send_events(client, workspace, [ev("earliest", "shift.created", timestamp=at(1))])
-    # First time wins: the item stays completed when it was, not at the new 2nd event.
-    assert _shifts_item(client, workspace) == at(9)
-
-
-def test_counted_events_short_of_the_counter_fall_back_to_the_log(client, workspace, database):
-    """As if an instance of an older version had stored an event after migration 0005 (the
-    upgrade notes say to stop them): the N-th event comes from the log, not from the gap."""
-    send_events(
-        client, workspace, [ev(f"s{n}", "shift.created", timestamp=at(n)) for n in (1, 2, 3, 4)]
-    )
-    items = [event_item("shifts", "shift.created", min_count=3), manual_item("guide")]
-    publish(client, workspace, "checklist", checklist_doc("setup", items))
-
-    def lose_one(conn):
-        conn.run(text("DELETE FROM counted_event WHERE event_id = 's2'"))
-
-    database.run_sync(lose_one)
-    assert _shifts_item(client, workspace) == at(3)
+    # Event time, not arrival: the 2nd earliest event is now the one at 4.
+    assert _shifts_item(client, workspace) == at(4)
 
 
 def test_only_counted_names_are_counted_and_a_new_one_is_recounted(client, workspace, database):

@@ -417,21 +417,21 @@ def test_catch_up_at_session_time_when_published_after_the_events(client, worksp
     assert count(database, tables.checklist_item_progress, workspace_id=workspace.id) == 0
     _setup_checklist(client, workspace)
     checklist = _session_checklist(client, workspace)
-    # Event-count and tour rules are caught up; page visits are not re-derived (documented).
-    assert checklist["progress"]["completed_items"] == {
-        "import": "2025-06-01T00:00:00Z",
-        "clock": at(3),
-        "tour": at(4),
-    }
+    # Every rule is caught up from stored facts, page visits too (their events are counted
+    # once a published rule reads them).
+    completed = checklist["progress"]["completed_items"]
+    assert completed.pop("profile").endswith("Z")
+    assert completed == {"import": "2025-06-01T00:00:00Z", "clock": at(3), "tour": at(4)}
     items = _items(database, workspace)
     assert {k: r.completed_by for k, r in items.items()} == {
         "setup/import": "event",
         "setup/clock": "event",
         "setup/tour": "tour_completed",
+        "setup/profile": "page_visited",
     }
     # Catch-up is idempotent.
-    assert _session_checklist(client, workspace)["progress"]["completed"] == 3
-    assert count(database, tables.checklist_item_progress, workspace_id=workspace.id) == 3
+    assert _session_checklist(client, workspace)["progress"]["completed"] == 4
+    assert count(database, tables.checklist_item_progress, workspace_id=workspace.id) == 4
 
 
 def test_catch_up_respects_min_count(client, workspace, database):

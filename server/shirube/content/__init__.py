@@ -15,7 +15,6 @@ from shirube.content.audience import (
 from shirube.content.checklist import (
     ChecklistDoc,
     ChecklistItem,
-    CompletionRule,
     ItemAction,
     Survey,
     counted_event_names,
@@ -24,6 +23,7 @@ from shirube.content.checklist import (
 )
 from shirube.content.document import FORMAT, ContentDocument, validate_document
 from shirube.content.localize import localize_checklist, localize_tour, resolve_text
+from shirube.content.rules import CompletionRule
 from shirube.content.text import LocalizedText, Text, TextLimit, TitleText
 from shirube.content.tour import Advance, Cta, Step, TourDoc, Trigger, validate_tour
 

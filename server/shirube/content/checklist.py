@@ -1,30 +1,22 @@
-"""Checklists: ordered items, each done by an event, a finished tour, a page visit or by hand."""
+"""Checklists: ordered items, each completed by a rule (content/rules: an event, a finished
+tour or checklist, a page visit, active time, or by hand)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
 from shirube.content.audience import AudienceField
 from shirube.content.base import ContentModel, depends_on, duplicate_errors
-from shirube.content.primitives import (
-    EventName,
-    Id,
-    Key,
-    PagePattern,
-    StrictCount,
-    Url,
-    is_id,
-    is_key,
-)
+from shirube.content.primitives import Id, Key, Url, is_id, is_key
+from shirube.content.rules import RULE_TYPES, CompletionRule
 from shirube.content.text import LocalizedText, TitleText
 from shirube.errors import FieldError, ValidationFailed
 from shirube.validation import validate_model
 
 MAX_ITEMS = 30
-MAX_MIN_COUNT = 10_000
 
 
 class ItemAction(ContentModel):
@@ -44,45 +36,6 @@ class ItemAction(ContentModel):
     @classmethod
     def _url(cls, value: str | None, info: ValidationInfo) -> str | None:
         depends_on(value, info, selector="type", required=("url",))
-        return value
-
-
-class CompletionRule(ContentModel):
-    """The rule that ticks the item off."""
-
-    type: Literal["event", "tour_completed", "page_visited", "manual"]
-    event: EventName | None = Field(default=None, validate_default=True)
-    min_count: Annotated[StrictCount, Field(ge=1, le=MAX_MIN_COUNT)] | None = Field(
-        default=None, validate_default=True
-    )
-    tour: Key | None = Field(default=None, validate_default=True)
-    page: PagePattern | None = Field(default=None, validate_default=True)
-
-    @field_validator("event")
-    @classmethod
-    def _event(cls, value: str | None, info: ValidationInfo) -> str | None:
-        depends_on(value, info, selector="type", required=("event",))
-        return value
-
-    @field_validator("min_count")
-    @classmethod
-    def _min_count(cls, value: int | None, info: ValidationInfo) -> int | None:
-        # Filled in for event rules so the stored JSON and the widget never rely on a default.
-        if value is None and info.data.get("type") == "event":
-            return 1
-        depends_on(value, info, selector="type", required=(), allowed=("event",))
-        return value
-
-    @field_validator("tour")
-    @classmethod
-    def _tour(cls, value: str | None, info: ValidationInfo) -> str | None:
-        depends_on(value, info, selector="type", required=("tour_completed",))
-        return value
-
-    @field_validator("page")
-    @classmethod
-    def _page(cls, value: str | None, info: ValidationInfo) -> str | None:
-        depends_on(value, info, selector="type", required=("page_visited",))
         return value
 
 
@@ -129,46 +82,92 @@ def tour_references(checklist: ChecklistDoc) -> set[str]:
 def counted_event_names(checklist: ChecklistDoc) -> set[str]:
     """The event names whose events the checklist's rules count (services/counted_events.py
     keeps those events by user)."""
-    return {
-        item.completion.event
-        for item in checklist.items
-        if item.completion.type == "event" and item.completion.event is not None
-    }
+    names: set[str] = set()
+    for item in checklist.items:
+        names |= item.completion.rule_type.counted_names(item.completion)
+    return names
 
 
-def _raw_tour_refs(data: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(relative path, key) of each well-formed tour reference in a raw checklist."""
-    refs: list[tuple[str, str]] = []
+def raw_rule_refs(rule: Any, path: str) -> list[tuple[str, str, str]]:
+    """(path, kind, key) of each well-formed reference to other content in a raw rule."""
+    if not isinstance(rule, Mapping):
+        return []
+    name = rule.get("type")
+    rule_type = RULE_TYPES.get(name) if isinstance(name, str) else None
+    if rule_type is None:
+        return []
+    return [
+        (f"{path}.{field}", kind, rule[field])
+        for field, kind in rule_type.refers_to.items()
+        if is_key(rule.get(field))
+    ]
+
+
+def _raw_refs(data: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """(relative path, kind, key) of each well-formed reference in a raw checklist."""
+    refs: list[tuple[str, str, str]] = []
     items = data.get("items")
     if not isinstance(items, list):
         return refs
     for index, item in enumerate(items):
         if not isinstance(item, Mapping):
             continue
-        for field, kind in (("action", "tour"), ("completion", "tour_completed")):
-            rule = item.get(field)
-            if isinstance(rule, Mapping) and rule.get("type") == kind:
-                key = rule.get("tour")
-                if is_key(key):
-                    refs.append((f"items[{index}].{field}.tour", key))
+        action = item.get("action")
+        if (
+            isinstance(action, Mapping)
+            and action.get("type") == "tour"
+            and is_key(action.get("tour"))
+        ):
+            refs.append((f"items[{index}].action.tour", "tour", action["tour"]))
+        refs += raw_rule_refs(item.get("completion"), f"items[{index}].completion")
     return refs
 
 
-def checklist_errors(data: Any, tour_keys: Collection[str], prefix: str = "") -> list[FieldError]:
-    """Rules pydantic cannot express (unique item ids, known tours), checked on the raw data."""
+def reference_errors(
+    refs: list[tuple[str, str, str]],
+    known: Mapping[str, Collection[str] | None],
+    dot: str,
+    own: tuple[str, str] | None = None,
+) -> list[FieldError]:
+    """Errors for references to unknown content; `known[kind]` None means not checked, and
+    `own` (kind, key) is the document itself, which may not refer to itself."""
+    errors: list[FieldError] = []
+    for path, kind, key in refs:
+        if own is not None and (kind, key) == own:
+            errors.append(FieldError(f"{dot}{path}", f"a {kind} cannot wait for itself"))
+            continue
+        keys = known.get(kind)
+        if keys is not None and key not in keys:
+            errors.append(FieldError(f"{dot}{path}", f"unknown {kind} {key!r}"))
+    return errors
+
+
+def checklist_errors(
+    data: Any,
+    tour_keys: Collection[str],
+    prefix: str = "",
+    checklist_keys: Collection[str] | None = None,
+) -> list[FieldError]:
+    """Rules pydantic cannot express (unique item ids, known tours and checklists), checked
+    on the raw data."""
     if not isinstance(data, Mapping):
         return []
     dot = f"{prefix}." if prefix else ""
     errors = duplicate_errors(data.get("items"), "id", "item id", f"{dot}items", is_id)
-    for path, key in _raw_tour_refs(data):
-        if key not in tour_keys:
-            errors.append(FieldError(f"{dot}{path}", f"unknown tour {key!r}"))
-    return errors
+    own = ("checklist", data["key"]) if is_key(data.get("key")) else None
+    known = {"tour": tour_keys, "checklist": checklist_keys}
+    return errors + reference_errors(_raw_refs(data), known, dot, own)
 
 
-def validate_checklist(data: Any, tour_keys: Collection[str], prefix: str = "") -> ChecklistDoc:
-    """Validate a checklist whose tour references must be among `tour_keys`."""
-    extra = checklist_errors(data, tour_keys, prefix)
+def validate_checklist(
+    data: Any,
+    tour_keys: Collection[str],
+    prefix: str = "",
+    checklist_keys: Collection[str] | None = None,
+) -> ChecklistDoc:
+    """Validate a checklist whose tour references must be among `tour_keys` (and checklist
+    references among `checklist_keys`, unless None)."""
+    extra = checklist_errors(data, tour_keys, prefix, checklist_keys)
     try:
         checklist = validate_model(ChecklistDoc, data, prefix)
     except ValidationFailed as exc:

@@ -1,19 +1,20 @@
-"""Checklist item completions: stored once per user and item (first time wins), and the
-reads the completion rules need (event counts, the N-th event)."""
+"""Checklist item completions: one row per user and item, whose time is the event time of the
+event that completed it; a completion found earlier than the stored one (an earlier event
+arriving later) moves it back."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, bindparam, func, select
+from sqlalchemy import Integer, String, bindparam, select, update
 from sqlalchemy.dialects.postgresql import TIMESTAMP
 
-from shirube.services.published import EventRule, ItemRef
+from shirube.services.published import ItemRef
 from shirube.storage import Connection, array_rows, in_values, insert
-from shirube.storage.tables import checklist_item_progress, counted_event, event, user_event_count
+from shirube.storage.tables import checklist_item_progress, user_event_count
 
 # Rows per statement where a batch's rows go in one statement: well inside both engines'
 # limits on bound parameters (SQLite 32,766; PostgreSQL 65,535).
@@ -35,70 +36,36 @@ _COMPLETED_OF_USERS = select(
     checklist_item_progress.c.user_id,
     checklist_item_progress.c.checklist_key,
     checklist_item_progress.c.item_id,
+    checklist_item_progress.c.completed_at,
 ).where(
     checklist_item_progress.c.workspace_id == bindparam("workspace_id"),
     in_values(checklist_item_progress.c.user_id, "user_ids"),
 )
 
 
-def completed_refs(
+def completion_times(
     conn: Connection, workspace_id: int, user_ids: Collection[str]
-) -> set[tuple[str, ItemRef]]:
+) -> dict[tuple[str, ItemRef], datetime]:
+    """The stored completion time of every item the users completed."""
     if not user_ids:
-        return set()
+        return {}
     rows = conn.all(
         _COMPLETED_OF_USERS, {"workspace_id": workspace_id, "user_ids": sorted(user_ids)}
     )
-    return {(u, ItemRef(c, i)) for u, c, i in rows}
+    return {(u, ItemRef(c, i)): at for u, c, i, at in rows}
 
 
-_OF_PAIR = (
-    counted_event.c.workspace_id == bindparam("workspace_id"),
-    counted_event.c.user_id == bindparam("user_id"),
-    counted_event.c.name == bindparam("name"),
-)
-# Every name a published rule counts is a counted name (services/counted_events.py).
-_NTH_EVENT = (
-    select(counted_event.c.timestamp, counted_event.c.event_id)
-    .where(*_OF_PAIR)
-    .order_by(counted_event.c.timestamp, counted_event.c.event_id)
-    .limit(1)
-    .offset(bindparam("offset", type_=Integer))
-)
-_COUNTED = select(func.count()).select_from(counted_event).where(*_OF_PAIR)
-# The same from the event log, through the index by name: slower. For a pair whose counted
-# events fall short of its counter, which only an instance of an older version writing events
-# after migration 0005 could cause (the upgrade notes say to stop them first).
-_NTH_EVENT_IN_LOG = (
-    select(event.c.timestamp, event.c.id)
-    .where(
-        event.c.workspace_id == bindparam("workspace_id"),
-        event.c.name == bindparam("name"),
-        event.c.user_id == bindparam("user_id"),
-    )
-    .order_by(event.c.timestamp, event.c.id)
-    .limit(1)
-    .offset(bindparam("offset", type_=Integer))
-)
-
-
-def nth_event_completion(
-    conn: Connection, workspace_id: int, user_id: str, name: str, rule: EventRule, stored: int
-) -> ItemCompletion:
-    """An item that needs N events completed when the N-th one happened (for time to
-    completion), not when the latest one arrived. `stored`: the pair's counter."""
-    params = {
-        "workspace_id": workspace_id,
-        "user_id": user_id,
-        "name": name,
-        "offset": rule.min_count - 1,
-    }
-    counted = conn.scalar(_COUNTED, params)
-    row = conn.one(_NTH_EVENT if counted >= stored else _NTH_EVENT_IN_LOG, params)
-    if row is None:
-        raise RuntimeError(f"fewer {name!r} events stored for {user_id!r} than counted")
-    at, event_id = row
-    return ItemCompletion(user_id, rule.ref, at, "event", event_id)
+def improvements(
+    completions: Iterable[ItemCompletion], stored: Mapping[tuple[str, ItemRef], datetime]
+) -> list[ItemCompletion]:
+    """The earliest completion of each (user, item) that is new or earlier than `stored`."""
+    best: dict[tuple[str, ItemRef], ItemCompletion] = {}
+    for completion in completions:
+        key = (completion.user_id, completion.ref)
+        found = best.get(key)
+        if found is None or completion.at < found.at:
+            best[key] = completion
+    return [c for key, c in best.items() if key not in stored or c.at < stored[key]]
 
 
 # Two plain IN lists use the primary key on both engines; a row-value IN does not.
@@ -171,13 +138,33 @@ _STORE_ALL = (
 )
 
 
+_MOVE_BACK = (
+    update(checklist_item_progress)
+    .where(
+        checklist_item_progress.c.workspace_id == bindparam("workspace_id"),
+        checklist_item_progress.c.user_id == bindparam("user_id"),
+        checklist_item_progress.c.checklist_key == bindparam("checklist_key"),
+        checklist_item_progress.c.item_id == bindparam("item_id"),
+        checklist_item_progress.c.completed_at > bindparam("completed_at"),
+    )
+    .values(
+        completed_at=bindparam("completed_at"),
+        completed_by=bindparam("completed_by"),
+        event_id=bindparam("event_id"),
+    )
+)
+
+
 def store_completions(
     conn: Connection, workspace_id: int, completions: Iterable[ItemCompletion]
 ) -> list[tuple[str, ItemRef]]:
-    """Insert item completions that do not exist yet; return the ones that are new."""
+    """Store item completions: insert those that do not exist yet, move back those stored
+    with a later time; return the ones that are new."""
     unique: dict[tuple[str, ItemRef], ItemCompletion] = {}
     for completion in completions:
-        unique.setdefault((completion.user_id, completion.ref), completion)
+        found = unique.get((completion.user_id, completion.ref))
+        if found is None or completion.at < found.at:
+            unique[(completion.user_id, completion.ref)] = completion
     if not unique:
         return []
     # Sorted so that concurrent transactions take row locks in one order.
@@ -208,4 +195,23 @@ def store_completions(
                 "event_id": [c.event_id for c in chunk],
             }
             rows += conn.all(_STORE_ALL, arrays)
-    return sorted((user, ItemRef(checklist, item)) for user, checklist, item in rows)
+    new = {(user, ItemRef(checklist, item)) for user, checklist, item in rows}
+    earlier = [
+        {
+            "workspace_id": workspace_id,
+            "user_id": c.user_id,
+            "checklist_key": c.ref.checklist,
+            "item_id": c.ref.item,
+            "completed_at": c.at,
+            "completed_by": c.by,
+            "event_id": c.event_id,
+        }
+        for key, c in unique.items()
+        if key not in new
+    ]
+    if earlier:
+        conn.many(
+            _MOVE_BACK,
+            sorted(earlier, key=lambda p: (p["user_id"], p["checklist_key"], p["item_id"])),
+        )
+    return sorted(new)

@@ -40,9 +40,14 @@ _EVENTS_OF_NAME = (
 _COPY_EVENTS = (
     insert(counted_event)
     .from_select(
-        ["workspace_id", "user_id", "name", "timestamp", "event_id"],
+        ["workspace_id", "user_id", "name", "timestamp", "event_id", "properties"],
         select(
-            event.c.workspace_id, event.c.user_id, event.c.name, event.c.timestamp, event.c.id
+            event.c.workspace_id,
+            event.c.user_id,
+            event.c.name,
+            event.c.timestamp,
+            event.c.id,
+            event.c.properties,
         ).where(*_EVENTS_OF_NAME),
     )
     .on_conflict_do_nothing()
@@ -72,6 +77,7 @@ ADD_COUNTED_EVENT = (
         name=bindparam("name"),
         timestamp=stored_value("timestamp"),
         event_id=bindparam("event_id"),
+        properties=stored_value("properties"),
     )
     .on_conflict_do_nothing()
 )
@@ -129,6 +135,7 @@ def record_counted(
                 "name": row["name"],
                 "timestamp": row["db_timestamp"],
                 "event_id": row["id"],
+                "properties": conn.stored_json(row["properties"]),
             }
             for row in counted
         ],

@@ -10,15 +10,12 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Select, bindparam, literal_column, null, select, union_all, update
 
+from shirube.content.rules import EvalContext
 from shirube.errors import NotFound
-from shirube.services.completions import (
-    ItemCompletion,
-    nth_event_completion,
-    read_counts,
-    store_completions,
-)
+from shirube.services.completions import ItemCompletion, read_counts, store_completions
 from shirube.services.identify import read_user
-from shirube.services.published import EventRule, ItemRef, PublishedCache, PublishedChecklist
+from shirube.services.published import ItemRef, PublishedCache, PublishedChecklist
+from shirube.services.rule_facts import load_facts
 from shirube.services.webhook_outbox import Outbox
 from shirube.services.workspaces import Workspace
 from shirube.storage import Connection, in_values, stored
@@ -142,8 +139,10 @@ def pending_completions(
     user_id: str,
     checklists: Collection[PublishedChecklist],
     progress: UserProgress,
+    context: EvalContext | None = None,
 ) -> list[ItemCompletion]:
-    """Items whose event-count or tour rule is met but not yet recorded (reads only)."""
+    """Items whose rule stored facts meet but that are not recorded yet (reads only).
+    `context`: the published content's (for rules on other checklists)."""
     done = progress.items
     pending = [
         (ref, rule)
@@ -155,23 +154,31 @@ def pending_completions(
         return []
     counts = progress.counts
     if counts is None:
-        names = {rule.event for _, rule in pending if rule.type == "event"}
+        names = {rule.event for _, rule in pending if rule.event is not None}
         found = read_counts(conn, workspace_id, [(user_id, name) for name in names])
         counts = {name: count for (_, name), count in found.items()}
+    # An event rule whose name was not sent `min_count` times cannot be met: no read for it.
+    possible = [
+        (ref, rule)
+        for ref, rule in pending
+        if rule.event is None or counts.get(rule.event, 0) >= (rule.min_count or 1)
+    ]
+    if not possible:
+        return []
+    names = set().union(*(rule.rule_type.counted_names(rule) for _, rule in possible))
+    facts = load_facts(conn, workspace_id, [user_id], names, tours=False, items=False)[user_id]
+    for key, tour in progress.tours.items():
+        if tour.status == "completed" and tour.completed_at is not None:
+            facts.tours_completed[key] = datetime.fromisoformat(tour.completed_at)
+    facts.items = {
+        (ref.checklist, ref.item): datetime.fromisoformat(at.iso) for ref, at in done.items()
+    }
+    context = context or EvalContext()
     completions: list[ItemCompletion] = []
-    for ref, rule in pending:
-        if rule.type == "event":
-            count = counts.get(rule.event, 0)
-            if count >= rule.min_count:
-                event_rule = EventRule(ref, rule.min_count)
-                completions.append(
-                    nth_event_completion(conn, workspace_id, user_id, rule.event, event_rule, count)
-                )
-            continue
-        tour = progress.tours.get(rule.tour)
-        if tour is not None and tour.status == "completed" and tour.completed_at is not None:
-            at = datetime.fromisoformat(tour.completed_at)
-            completions.append(ItemCompletion(user_id, ref, at, "tour_completed"))
+    for ref, rule in possible:
+        met = rule.rule_type.evaluate(rule, facts, context)
+        if met is not None:
+            completions.append(ItemCompletion(user_id, ref, met.at, rule.type, met.event_id))
     return completions
 
 
@@ -217,9 +224,10 @@ def catch_up(
     checklists: Collection[PublishedChecklist],
     progress: UserProgress,
     webhook_kinds: int = 0,
+    context: EvalContext | None = None,
 ) -> None:
     """Record the items of `checklists` whose rules stored facts already meet."""
-    completions = pending_completions(conn, workspace_id, user_id, checklists, progress)
+    completions = pending_completions(conn, workspace_id, user_id, checklists, progress, context)
     if completions:
         by_key = {checklist.doc.key: checklist for checklist in checklists}
         with conn.transaction():
@@ -300,6 +308,7 @@ def user_progress(
         published.checklists.values(),
         progress,
         workspace.webhook_kinds,
+        published.eval_context,
     )
     seen = steps_seen(conn, workspace.id, user_id)
     tour_keys = sorted(set(progress.tours) | set(published.tours))

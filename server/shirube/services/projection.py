@@ -14,15 +14,16 @@ from typing import Any
 
 from sqlalchemy import Integer, String, Update, bindparam, case, func, literal_column, or_, update
 
+from shirube.content.rules import CompletionRule, Recompute, Row
 from shirube.services.completions import (
     ItemCompletion,
-    completed_refs,
-    nth_event_completion,
-    read_counts,
+    completion_times,
+    improvements,
     store_completions,
 )
 from shirube.services.known_rows import KnownRows
 from shirube.services.published import ItemRef, PublishedContent
+from shirube.services.rule_facts import load_facts
 from shirube.services.webhook_outbox import Outbox
 from shirube.storage import Connection, earliest, insert, stored_value
 from shirube.storage.tables import survey_answer, tour_progress, tour_step_seen
@@ -40,12 +41,8 @@ TOUR_EVENT_STATUS = {
 @dataclass
 class ProjectionResult:
     completed_items: list[tuple[str, ItemRef]] = field(default_factory=list)
-    # Item completions that exist once the transaction commits (see KnownRows).
+    # Rows that exist once the transaction commits (see KnownRows).
     existing: list[Hashable] = field(default_factory=list)
-
-
-def done_key(workspace_id: int, user_id: str, ref: ItemRef) -> Hashable:
-    return ("done", workspace_id, user_id, ref)
 
 
 # Events the projection turns into progress rows (besides the ones completion rules count).
@@ -57,9 +54,13 @@ def changes_progress(row: dict[str, Any], published: PublishedContent) -> bool:
     the user's `progress_rev` moves on: services/progress_cache.py). May say yes for an event
     that changes nothing in the end, never no for one that changes something."""
     name = row["name"]
-    if name in PROGRESS_EVENTS or name in published.event_rules:
+    if name in PROGRESS_EVENTS:
         return True
-    return name == "$page_viewed" and bool(published.page_items(row["properties"]["url"]))
+    triggered = published.triggers.get(name)
+    if not triggered:
+        return False
+    new = [Row(row["timestamp"], row["id"], name, row["properties"])]
+    return any(rule.rule_type.from_batch(rule, new) is not None for _, rule in triggered)
 
 
 def project(
@@ -80,7 +81,7 @@ def project(
     tours_done_before = outbox.tours_completed_before(conn, rows)
     completions: list[ItemCompletion] = []
     tour_completions: dict[tuple[str, str], dict[str, Any]] = {}
-    event_rule_hits: dict[tuple[str, str], dict[str, Any]] = {}
+    rule_hits: dict[tuple[str, ItemRef], list[Row]] = {}
     for row in rows:
         name = row["name"]
         props = row["properties"]
@@ -91,11 +92,6 @@ def project(
         elif name == "$survey_answered":
             _store_survey(conn, workspace_id, row)
             outbox.survey_answered(row, published)
-        elif name == "$page_viewed":
-            completions.extend(
-                ItemCompletion(row["user_id"], ref, row["timestamp"], "page_visited", row["id"])
-                for ref in published.page_items(props["url"])
-            )
         elif name == "$checklist_item_completed":
             ref = ItemRef(props["checklist"], props["item"])
             # The widget may only tick items meant to be ticked by hand; the host backend
@@ -104,26 +100,22 @@ def project(
                 completions.append(
                     ItemCompletion(row["user_id"], ref, row["timestamp"], "manual", row["id"])
                 )
-        if name in published.event_rules:
-            event_rule_hits.setdefault((row["user_id"], name), row)
+        triggered = published.triggers.get(name)
+        if triggered:
+            new = Row(row["timestamp"], row["id"], name, props)
+            for ref, _ in triggered:
+                rule_hits.setdefault((row["user_id"], ref), []).append(new)
     for (user_id, tour_key), row in tour_completions.items():
         if (user_id, tour_key) not in tours_done_before:
             outbox.tour_completed(row, published)
-        completions.extend(
-            ItemCompletion(user_id, ref, row["timestamp"], "tour_completed", row["id"])
-            for ref in published.tour_rules.get(tour_key, ())
-        )
-    completions.extend(
-        _event_rule_completions(conn, workspace_id, event_rule_hits, published, known)
-    )
-    # Items known to be complete already need no insert-if-absent (first time wins anyway).
-    todo = [c for c in completions if done_key(workspace_id, c.user_id, c.ref) not in known]
-    completed_items = store_completions(conn, workspace_id, todo)
+    if rule_hits:
+        completions.extend(_rule_completions(conn, workspace_id, rule_hits, published))
+    if completions:
+        stored = completion_times(conn, workspace_id, {c.user_id for c in completions})
+        completions = improvements(completions, stored)
+    completed_items = store_completions(conn, workspace_id, completions)
     outbox.checklists_completed(conn, published.checklists, completed_items)
-    return ProjectionResult(
-        completed_items=completed_items,
-        existing=[done_key(workspace_id, c.user_id, c.ref) for c in todo],
-    )
+    return ProjectionResult(completed_items=completed_items)
 
 
 _RANK = case(
@@ -250,41 +242,39 @@ def _store_survey(conn: Connection, workspace_id: int, row: dict[str, Any]) -> N
     )
 
 
-def _event_rule_completions(
+def _rule_completions(
     conn: Connection,
     workspace_id: int,
-    hits: dict[tuple[str, str], dict[str, Any]],
+    hits: dict[tuple[str, ItemRef], list[Row]],
     published: PublishedContent,
-    known: KnownRows,
 ) -> list[ItemCompletion]:
-    if not hits:
-        return []
+    """What the batch's events (`hits`: each user's new events of each item's trigger names,
+    in event time order) complete: decided by each rule type from the batch alone where it
+    can, else from the user's stored facts (the batch's events are stored already)."""
     completions: list[ItemCompletion] = []
-    needs_count: list[tuple[str, str]] = []
-    for (user_id, name), row in hits.items():
-        for rule in published.event_rules[name]:
-            if done_key(workspace_id, user_id, rule.ref) in known:
-                continue
-            if rule.min_count == 1:
-                completions.append(
-                    ItemCompletion(user_id, rule.ref, row["timestamp"], "event", row["id"])
-                )
-            else:
-                needs_count.append((user_id, name))
-    if not needs_count:
+    recompute: list[tuple[str, ItemRef, CompletionRule]] = []
+    for (user_id, ref), new in hits.items():
+        rule = published.rules[ref]
+        answer = rule.rule_type.from_batch(rule, new)
+        if isinstance(answer, Recompute):
+            recompute.append((user_id, ref, rule))
+        elif answer is not None:
+            completions.append(ItemCompletion(user_id, ref, answer.at, rule.type, answer.event_id))
+    if not recompute:
         return completions
-    counts = read_counts(conn, workspace_id, needs_count)
-    reached = [
-        (user_id, name, rule)
-        for user_id, name in needs_count
-        for rule in published.event_rules[name]
-        if rule.min_count > 1 and counts.get((user_id, name), 0) >= rule.min_count
+    stored = completion_times(conn, workspace_id, {user_id for user_id, _, _ in recompute})
+    # An item done already changes only if the batch brings an event earlier than its time.
+    todo = [
+        (user_id, ref, rule)
+        for user_id, ref, rule in recompute
+        if (user_id, ref) not in stored or hits[(user_id, ref)][0].at < stored[(user_id, ref)]
     ]
-    done = completed_refs(conn, workspace_id, {user_id for user_id, _, _ in reached})
-    for user_id, name, rule in reached:
-        if (user_id, rule.ref) not in done:
-            stored = counts[(user_id, name)]
-            completions.append(
-                nth_event_completion(conn, workspace_id, user_id, name, rule, stored)
-            )
+    if not todo:
+        return completions
+    names = set().union(*(rule.rule_type.counted_names(rule) for _, _, rule in todo))
+    facts = load_facts(conn, workspace_id, {user_id for user_id, _, _ in todo}, names, items=False)
+    for user_id, ref, rule in todo:
+        found = rule.rule_type.evaluate(rule, facts[user_id], published.eval_context)
+        if found is not None:
+            completions.append(ItemCompletion(user_id, ref, found.at, rule.type, found.event_id))
     return completions

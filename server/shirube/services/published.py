@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -23,7 +23,7 @@ from shirube.content import (
     localize_tour,
 )
 from shirube.content.matching import Matcher
-from shirube.content.pages import PageMatcher, url_without_query
+from shirube.content.rules import CompletionRule, EvalContext
 from shirube.jsontext import dumps
 from shirube.services.content_lock import hold_shared
 from shirube.services.counted_events import counted_names
@@ -112,23 +112,17 @@ class PublishedChecklist(_Published):
     doc: ChecklistDoc = field(kw_only=True)
 
     @cached_property
-    def derived_items(self) -> list[tuple[ItemRef, Any]]:
-        """Items whose completion follows from stored facts (event counts, finished tours),
-        with their rule: what a session catches up."""
+    def derived_items(self) -> list[tuple[ItemRef, CompletionRule]]:
+        """Items whose completion follows from stored facts (every rule but `manual`), with
+        their rule: what a session catches up."""
         return [
             (ItemRef(self.doc.key, item.id), item.completion)
             for item in self.doc.items
-            if item.completion.type in ("event", "tour_completed")
+            if item.completion.type != "manual"
         ]
 
     def _localize(self, locale: str | None, default_locale: str) -> dict[str, Any]:
         return localize_checklist(self.doc, locale, default_locale)
-
-
-@dataclass(frozen=True)
-class EventRule:
-    ref: ItemRef
-    min_count: int
 
 
 class Targeted(NamedTuple):
@@ -148,12 +142,13 @@ class PublishedContent:
     revision: int
     tours: dict[str, PublishedTour] = field(default_factory=dict)
     checklists: dict[str, PublishedChecklist] = field(default_factory=dict)
-    # Indexes from what happened to the checklist items it can complete.
-    event_rules: dict[str, list[EventRule]] = field(default_factory=dict)
-    tour_rules: dict[str, list[ItemRef]] = field(default_factory=dict)
-    page_rules: list[tuple[PageMatcher, ItemRef]] = field(default_factory=list)
+    # From an event name to the items whose rule its new events may complete
+    # (RuleType.triggers), and every item's rule.
+    triggers: dict[str, list[tuple[ItemRef, CompletionRule]]] = field(default_factory=dict)
+    rules: dict[ItemRef, CompletionRule] = field(default_factory=dict)
     manual_items: set[ItemRef] = field(default_factory=set)
-    all_items: set[ItemRef] = field(default_factory=set)
+    # What rules need to know of the checklists (their item ids).
+    eval_context: EvalContext = field(default_factory=EvalContext)
     # Names whose events go to counted_event too (services/counted_events.py); they change
     # only with the revision.
     counted_names: frozenset[str] = frozenset()
@@ -176,10 +171,17 @@ class PublishedContent:
             self._targeted[key] = found
         return found
 
+    @property
+    def all_items(self) -> Collection[ItemRef]:
+        return self.rules.keys()
+
     def _evaluate(self, user: Traits, company: Traits | None) -> Targeted:
         checklists = tuple(c for c in self.checklists.values() if c.targets(user, company))
         names = {
-            rule.event for c in checklists for _, rule in c.derived_items if rule.type == "event"
+            rule.event
+            for c in checklists
+            for _, rule in c.derived_items
+            if rule.type == "event" and rule.event is not None
         }
         return Targeted(
             tuple(t for t in self.tours.values() if t.targets(user, company)),
@@ -187,30 +189,18 @@ class PublishedContent:
             tuple(sorted(names)),
         )
 
-    def page_items(self, url: str) -> list[ItemRef]:
-        """Items completed by a visit to `url` (its query and fragment ignored)."""
-        if not self.page_rules:
-            return []
-        path = url_without_query(url)
-        return [ref for pattern, ref in self.page_rules if pattern.matches(path)]
-
     def index_checklist(self, checklist: ChecklistDoc) -> None:
         for item in checklist.items:
             ref = ItemRef(checklist.key, item.id)
-            self.all_items.add(ref)
             rule = item.completion
-            if rule.type == "event":
-                assert rule.event is not None
-                rule_for_item = EventRule(ref, rule.min_count or 1)
-                self.event_rules.setdefault(rule.event, []).append(rule_for_item)
-            elif rule.type == "tour_completed":
-                assert rule.tour is not None
-                self.tour_rules.setdefault(rule.tour, []).append(ref)
-            elif rule.type == "page_visited":
-                assert rule.page is not None
-                self.page_rules.append((PageMatcher(rule.page), ref))
-            else:
+            self.rules[ref] = rule
+            if rule.type == "manual":
                 self.manual_items.add(ref)
+            for name in rule.rule_type.triggers(rule):
+                self.triggers.setdefault(name, []).append((ref, rule))
+        self.eval_context = EvalContext(
+            {key: [item.id for item in c.doc.items] for key, c in self.checklists.items()}
+        )
 
 
 _PUBLISHED = (

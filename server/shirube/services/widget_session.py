@@ -287,7 +287,9 @@ def open_session(
     completions = (
         []
         if answer.encoded_in(progress)
-        else pending_completions(conn, ws, request.user_id, targeted.checklists, progress)
+        else pending_completions(
+            conn, ws, request.user_id, targeted.checklists, progress, published.eval_context
+        )
     )
     if completions:
         progress = replace(progress, encoded=None)  # what the cache keeps is never changed
