@@ -39,6 +39,7 @@ from shirube.middleware.reject_nul import RejectNulMiddleware
 from shirube.middleware.shortcut import Shortcut
 from shirube.middleware.widget_cors import WidgetCORSMiddleware
 from shirube.services import webhook_stats
+from shirube.services.kpi_worker import KpiWorker
 from shirube.services.webhook_worker import WebhookWorker
 from shirube.settings import Settings
 from shirube.storage import Database
@@ -94,13 +95,16 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # The webhook worker delivers what the outbox holds, what earlier processes left
         # undelivered included (services/webhook_worker.py).
-        worker = (
-            asyncio.create_task(webhook_worker(context).run()) if settings.webhook_worker else None
-        )
+        workers = []
+        if settings.webhook_worker:
+            workers.append(asyncio.create_task(webhook_worker(context).run()))
+        # The KPI worker keeps goals' and KPIs' rows up to date (services/kpi_worker.py).
+        if settings.kpi_worker:
+            workers.append(asyncio.create_task(KpiWorker(db, context.published).run()))
         try:
             yield
         finally:
-            if worker is not None:
+            for worker in workers:
                 worker.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker

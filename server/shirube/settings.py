@@ -56,6 +56,9 @@ class Settings:
     # for `shirube serve` (load_settings), off for an app built from Settings directly (tests
     # drive their own worker).
     webhook_worker: bool = False
+    # Keeps goals' and KPIs' figures up to date in the background (services/kpi_worker.py);
+    # off by default in code so that tests drive it, on by default from the environment.
+    kpi_worker: bool = False
     # Seconds one delivery attempt may take, connection to answer.
     webhook_timeout_seconds: int = 15
     # http:// endpoint URLs are refused unless allowed (https only).
@@ -230,6 +233,7 @@ def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None)
         lock_wait_seconds=_int(env, "SHIRUBE_LOCK_WAIT_SECONDS", 5, 1, 600),
         forwarded_allow_ips=_forwarded_allow_ips(env),
         webhook_worker=_bool(env, "SHIRUBE_WEBHOOK_WORKER", default=True),
+        kpi_worker=_bool(env, "SHIRUBE_KPI_WORKER", default=True),
         webhook_timeout_seconds=_int(env, "SHIRUBE_WEBHOOK_TIMEOUT_SECONDS", 15, 1, 60),
         webhook_allow_http=_bool(env, "SHIRUBE_WEBHOOK_ALLOW_HTTP"),
         webhook_allow_networks=_networks(env, "SHIRUBE_WEBHOOK_ALLOW_NETWORKS"),

@@ -19,7 +19,7 @@ from starlette.testclient import TestClient
 from tests.conftest import ORIGIN, WorkspaceKeys
 
 BASE_TIME = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-KINDS = {"tour": "tours", "checklist": "checklists"}
+KINDS = {"tour": "tours", "checklist": "checklists", "goal": "goals"}
 
 
 def at(seconds: float = 0) -> str:

@@ -1,4 +1,4 @@
-"""Server API for tours and checklists: CRUD on drafts, publish, versions, rollback."""
+"""Server API for tours, checklists and goals: CRUD on drafts, publish, versions, rollback."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from shirube.services.workspaces import Workspace
 from shirube.storage import Connection
 from shirube.validation import MAX_DB_INT, Strict
 
-KINDS = {"tours": "tour", "checklists": "checklist"}
+KINDS = {"tours": "tour", "checklists": "checklist", "goals": "goal"}
 
 
 class RollbackBody(Strict):
@@ -27,7 +27,7 @@ class RollbackBody(Strict):
 
 
 class ContentKindConvertor(Convertor[str]):
-    regex = "tours|checklists"
+    regex = "tours|checklists|goals"
 
     def convert(self, value: str) -> str:
         return KINDS[value]

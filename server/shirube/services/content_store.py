@@ -1,4 +1,4 @@
-"""Drafts, publishing, versions and rollback of tours and checklists.
+"""Drafts, publishing, versions and rollback of tours, checklists and goals.
 
 End users only ever see a published version, and a published version never changes: publishing
 or rolling back always writes a new, higher version number.
@@ -13,13 +13,14 @@ from typing import Any
 from sqlalchemy import bindparam, delete, select, update
 
 from shirube.content import (
-    ChecklistDoc,
     counted_event_names,
-    tour_references,
     validate_checklist,
     validate_tour,
 )
+from shirube.content.checklist import raw_rule_refs
+from shirube.content.goal import goal_counted_names, validate_goal
 from shirube.errors import Conflict, FieldError, NotFound, ValidationFailed
+from shirube.services.kpi_jobs import queue_backfill
 from shirube.services.workspaces import bump_content_revision
 from shirube.storage import Connection
 from shirube.storage.tables import content_item, content_version
@@ -61,9 +62,7 @@ _ITEM_COLUMNS = (
     _item.updated_at,
 )
 _OF_KIND = (_item.workspace_id == bindparam("workspace_id"), _item.kind == bindparam("kind"))
-_TOUR_KEYS = select(_item.key).where(
-    _item.workspace_id == bindparam("workspace_id"), _item.kind == "tour"
-)
+_KEYS_OF_KIND = select(_item.key).where(*_OF_KIND)
 _FIND = select(*_ITEM_COLUMNS).where(*_OF_KIND, _item.key == bindparam("key"))
 _BY_ID = select(*_ITEM_COLUMNS).where(_item.id == bindparam("id"))
 _LIST = select(*_ITEM_COLUMNS).where(*_OF_KIND).order_by(_item.key)
@@ -118,18 +117,30 @@ _VERSIONS = (
 )
 
 
+def keys_of(conn: Connection, workspace_id: int, kind: str) -> set[str]:
+    params = {"workspace_id": workspace_id, "kind": kind}
+    return {key for (key,) in conn.all(_KEYS_OF_KIND, params)}
+
+
 def tour_keys(conn: Connection, workspace_id: int) -> set[str]:
-    return {key for (key,) in conn.all(_TOUR_KEYS, {"workspace_id": workspace_id})}
+    return keys_of(conn, workspace_id, "tour")
+
+
+def _validated(conn: Connection, workspace_id: int, kind: str, data: Any) -> Any:
+    if kind == "tour":
+        return validate_tour(data)
+    tours = tour_keys(conn, workspace_id)
+    checklists = keys_of(conn, workspace_id, "checklist")
+    if kind == "goal":
+        return validate_goal(data, tours, checklists)
+    return validate_checklist(data, tours, checklist_keys=checklists)
 
 
 def canonical(conn: Connection, workspace_id: int, kind: str, data: Any) -> dict[str, Any]:
-    """Validate a tour or checklist document and return its canonical JSON."""
+    """Validate a tour, checklist or goal document and return its canonical JSON."""
     if not isinstance(data, dict):
         raise ValidationFailed([FieldError("", f"a {kind} must be a JSON object")])
-    if kind == "tour":
-        doc: Any = validate_tour(data)
-    else:
-        doc = validate_checklist(data, tour_keys(conn, workspace_id))
+    doc = _validated(conn, workspace_id, kind, data)
     result: dict[str, Any] = doc.model_dump(mode="json", exclude_none=True)
     return result
 
@@ -205,17 +216,19 @@ def version_document(conn: Connection, item: ContentItem, version: int) -> dict[
     return dict(document)
 
 
-def _checklist_of(conn: Connection, item: ContentItem, document: dict[str, Any]) -> ChecklistDoc:
-    # Re-validating against today's tours catches a tour deleted since the draft was saved.
-    return validate_checklist(document, tour_keys(conn, item.workspace_id))
+def _counted_names(conn: Connection, item: ContentItem, document: dict[str, Any]) -> set[str]:
+    """The event names the document's rules count. Re-validating against today's content
+    catches a tour or checklist deleted since the draft was saved."""
+    if item.kind == "tour":
+        return set()
+    doc = _validated(conn, item.workspace_id, item.kind, document)
+    return goal_counted_names(doc) if item.kind == "goal" else counted_event_names(doc)
 
 
 def _new_version(
     conn: Connection, item: ContentItem, document: dict[str, Any], restored_from: int | None
 ) -> int:
-    counted: set[str] = set()
-    if item.kind == "checklist":
-        counted = counted_event_names(_checklist_of(conn, item, document))
+    counted = _counted_names(conn, item, document)
     version = int(conn.scalar(_NEXT_VERSION, {"id": item.id}))
     now = utcnow()
     conn.run(
@@ -230,6 +243,8 @@ def _new_version(
     )
     conn.run(_SET_PUBLISHED, {"id": item.id, "version": version, "now": now})
     bump_content_revision(conn, item.workspace_id, counted)
+    # Every user's figures for this version, recomputed from the log in the background.
+    queue_backfill(conn, item.workspace_id, item.kind, item.key, version)
     return version
 
 
@@ -253,26 +268,39 @@ def unpublish(conn: Connection, item: ContentItem) -> ContentItem:
     return _reload(conn, item)
 
 
-def _referencing_checklists(conn: Connection, workspace_id: int, tour_key: str) -> list[str]:
-    keys: set[str] = set()
-    for checklist in list_items(conn, workspace_id, "checklist"):
-        documents = [checklist.draft]
-        published = published_document(conn, checklist)
-        if published is not None:
-            documents.append(published)
-        for document in documents:
-            if tour_key in tour_references(ChecklistDoc.model_validate(document)):
-                keys.add(checklist.key)
-    return sorted(keys)
+def _references(kind: str, document: dict[str, Any]) -> set[tuple[str, str]]:
+    """(kind, key) of the content a raw checklist or goal document refers to."""
+    refs: set[tuple[str, str]] = set()
+    if kind == "checklist":
+        for item in document.get("items", []):
+            action = item.get("action") or {}
+            if action.get("type") == "tour" and action.get("tour"):
+                refs.add(("tour", action["tour"]))
+            refs |= {(k, key) for _, k, key in raw_rule_refs(item.get("completion"), "")}
+    elif kind == "goal":
+        for entry in document.get("rules", []):
+            refs |= {(k, key) for _, k, key in raw_rule_refs(entry.get("rule"), "")}
+    return refs
+
+
+def _referencing(conn: Connection, item: ContentItem) -> list[str]:
+    """The checklists and goals whose draft or published version refers to `item`."""
+    found: set[str] = set()
+    for kind in ("checklist", "goal"):
+        for other in list_items(conn, item.workspace_id, kind):
+            documents = [other.draft]
+            published = published_document(conn, other)
+            if published is not None:
+                documents.append(published)
+            if any((item.kind, item.key) in _references(kind, d) for d in documents):
+                found.add(f"{kind} {other.key}")
+    return sorted(found)
 
 
 def delete_item(conn: Connection, item: ContentItem) -> None:
-    if item.kind == "tour":
-        users = _referencing_checklists(conn, item.workspace_id, item.key)
-        if users:
-            raise Conflict(
-                f"tour {item.key!r} is used by checklist(s) {', '.join(users)}; change them first"
-            )
+    users = _referencing(conn, item) if item.kind != "goal" else []
+    if users:
+        raise Conflict(f"{item.kind} {item.key!r} is used by {', '.join(users)}; change them first")
     if item.published_version is not None:
         bump_content_revision(conn, item.workspace_id)
     conn.run(_DELETE, {"id": item.id})

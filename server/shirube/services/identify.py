@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Integer, bindparam, literal_column, select, update
 
+from shirube.services.kpi_dirty import mark_company, mark_dirty
 from shirube.storage import ByEngine, Connection, insert
 from shirube.storage.statements import Statement as SqlStatement
 from shirube.storage.tables import company, end_user, membership
@@ -188,12 +189,14 @@ def _store_user(
             {**params, "traits": traits, "locale": locale, "seen_at": seen_at or utcnow()},
         )
         if inserted is not None:
+            mark_dirty(conn, ids[0], [ids[1]], seen_at or utcnow())
             return
         # Another transaction inserted the user since: merge into its row.
         current = conn.one(_USER_FOR_UPDATE, params)
         assert current is not None
     stored_traits, stored_locale, stored_seen = current
     params.update(traits=merged(stored_traits, traits), locale=locale or stored_locale)
+    mark_dirty(conn, ids[0], [ids[1]], seen_at or utcnow())
     if seen_at is None:
         conn.run(_UPDATE_USER, params)
         return
@@ -211,6 +214,7 @@ def _store_company(
         current = conn.one(_COMPANY_FOR_UPDATE, params)
         assert current is not None
     conn.run(_UPDATE_COMPANY, {**params, "traits": merged(current.traits, traits)})
+    mark_company(conn, ids[0], ids[1], now)
 
 
 # Also for the memberships event batches make known (services/people.py); `at` in stored form
@@ -229,7 +233,12 @@ INSERT_MEMBERSHIP = (
 
 def membership_insert(workspace_id: int, user_id: str, company_id: str, now: datetime) -> Statement:
     params = {"workspace_id": workspace_id, "user_id": user_id, "company_id": company_id}
-    return INSERT_MEMBERSHIP, {**params, "at": now}
+
+    def store(conn: Connection) -> None:
+        conn.run(INSERT_MEMBERSHIP, {**params, "at": now})
+        mark_dirty(conn, workspace_id, [user_id], now)
+
+    return store
 
 
 def run_statements(conn: Connection, statements: list[Statement]) -> None:

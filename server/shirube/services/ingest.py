@@ -18,6 +18,7 @@ from shirube.services.counted_events import record_counted
 from shirube.services.event_log import store_events
 from shirube.services.event_schema import FUTURE_TOLERANCE
 from shirube.services.known_rows import KnownRows
+from shirube.services.kpi_dirty import mark_dirty
 from shirube.services.people import record_seen
 from shirube.services.projection import changes_progress, project
 from shirube.services.published import ItemRef, PublishedContent, batch_content
@@ -190,4 +191,6 @@ def ingest_batch(
     result.completed_items = projection.completed_items
     result.existing += projection.existing
     result.webhooks = outbox.write(conn, now)
+    if published.tours or published.checklists or published.goals:
+        mark_dirty(conn, workspace_id, {row["user_id"] for row in new_rows}, now)
     return result

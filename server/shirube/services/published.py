@@ -22,6 +22,7 @@ from shirube.content import (
     localize_checklist,
     localize_tour,
 )
+from shirube.content.goal import GoalDoc
 from shirube.content.matching import Matcher
 from shirube.content.rules import CompletionRule, EvalContext
 from shirube.jsontext import dumps
@@ -125,6 +126,21 @@ class PublishedChecklist(_Published):
         return localize_checklist(self.doc, locale, default_locale)
 
 
+@dataclass
+class PublishedGoal:
+    """A goal: not shown by the widget, measured by the KPI worker."""
+
+    version: int
+    doc: GoalDoc
+
+    def __post_init__(self) -> None:
+        audience = self.doc.audience
+        self._matcher: Matcher | None = None if audience is None else audience._compiled.match
+
+    def targets(self, user: Traits, company: Traits | None) -> bool:
+        return self._matcher is None or self._matcher(user, company)
+
+
 class Targeted(NamedTuple):
     tours: tuple[PublishedTour, ...]
     checklists: tuple[PublishedChecklist, ...]
@@ -142,6 +158,7 @@ class PublishedContent:
     revision: int
     tours: dict[str, PublishedTour] = field(default_factory=dict)
     checklists: dict[str, PublishedChecklist] = field(default_factory=dict)
+    goals: dict[str, PublishedGoal] = field(default_factory=dict)
     # From an event name to the items whose rule its new events may complete
     # (RuleType.triggers), and every item's rule.
     triggers: dict[str, list[tuple[ItemRef, CompletionRule]]] = field(default_factory=dict)
@@ -228,6 +245,8 @@ def load_published(conn: Connection, workspace_id: int, revision: int) -> Publis
         # Stored documents were validated when saved; parsing again gives typed objects.
         if kind == "tour":
             content.tours[key] = PublishedTour(version, doc=TourDoc.model_validate(document))
+        elif kind == "goal":
+            content.goals[key] = PublishedGoal(version, GoalDoc.model_validate(document))
         else:
             checklist = ChecklistDoc.model_validate(document)
             content.checklists[key] = PublishedChecklist(version, doc=checklist)

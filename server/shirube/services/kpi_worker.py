@@ -1,0 +1,181 @@
+"""The KPI worker: a background task of each instance (started by `create_app`'s lifespan when
+`SHIRUBE_KPI_WORKER` is on) that keeps `kpi_user` and `kpi_company` up to date.
+
+Ingestion and identify only mark users (`kpi_dirty`, one upsert per user of a batch); the worker
+takes marked users in chunks, recomputes them and their companies from their facts
+(services/kpi_users.py, kpi_companies.py) and unmarks them, in one transaction per chunk. A mark
+made while a chunk is computed moves the mark's time on, so it is not unmarked with the chunk
+and the user is computed again. Then it advances backfill jobs (services/kpi_jobs.py) by one
+chunk of users. Several instances may run it: every step is an idempotent recomputation, and a
+job's chunk is recorded once (`kpi_jobs.advance`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from functools import partial
+from typing import Any
+
+from sqlalchemy import bindparam, delete, select
+
+from shirube.services import kpi_jobs
+from shirube.services.kpi_companies import refresh_companies
+from shirube.services.kpi_users import refresh_users
+from shirube.services.published import PublishedCache, batch_content
+from shirube.storage import Connection, Database
+from shirube.storage.tables import company, end_user, kpi_dirty
+from shirube.timeutil import utcnow
+
+logger = logging.getLogger("shirube.kpis")
+
+CHUNK = 500
+POLL_SECONDS = 0.5
+
+_TAKE = (
+    select(kpi_dirty.c.workspace_id, kpi_dirty.c.user_id, kpi_dirty.c.since)
+    .order_by(kpi_dirty.c.workspace_id, kpi_dirty.c.user_id)
+    .limit(bindparam("limit"))
+)
+_UNMARK = delete(kpi_dirty).where(
+    kpi_dirty.c.workspace_id == bindparam("workspace_id"),
+    kpi_dirty.c.user_id == bindparam("user_id"),
+    kpi_dirty.c.since <= bindparam("since"),
+)
+
+
+def refresh_dirty(conn: Connection, cache: PublishedCache, limit: int = CHUNK) -> int:
+    """Recompute up to `limit` marked users (one workspace at a time) and unmark them;
+    return how many were taken."""
+    taken = conn.all(_TAKE, {"limit": limit})
+    if not taken:
+        return 0
+    workspace_id = taken[0][0]
+    mine = [(user_id, since) for ws, user_id, since in taken if ws == workspace_id]
+    _refresh(conn, cache, workspace_id, [user_id for user_id, _ in mine], companies_too=True)
+    conn.many(
+        _UNMARK,
+        [{"workspace_id": workspace_id, "user_id": u, "since": since} for u, since in mine],
+    )
+    return len(mine)
+
+
+def _refresh(
+    conn: Connection,
+    cache: PublishedCache,
+    workspace_id: int,
+    user_ids: list[str],
+    *,
+    companies_too: bool,
+) -> None:
+    try:
+        content = batch_content(conn, cache, workspace_id)
+    except LookupError:
+        return  # the workspace was deleted
+    now = utcnow()
+    companies = refresh_users(
+        conn, workspace_id, user_ids, content.published, content.webhook_kinds, now
+    )
+    if companies_too:
+        refresh_companies(conn, workspace_id, companies, content.published, now)
+
+
+_USERS_AFTER = (
+    select(end_user.c.external_id)
+    .where(
+        end_user.c.workspace_id == bindparam("workspace_id"),
+        end_user.c.external_id > bindparam("cursor"),
+    )
+    .order_by(end_user.c.external_id)
+    .limit(bindparam("limit"))
+)
+_COMPANIES_AFTER = (
+    select(company.c.external_id)
+    .where(
+        company.c.workspace_id == bindparam("workspace_id"),
+        company.c.external_id > bindparam("cursor"),
+    )
+    .order_by(company.c.external_id)
+    .limit(bindparam("limit"))
+)
+# A job's cursor: the last user done ("u:<id>"), then the last company done ("c:<id>").
+USER_PHASE, COMPANY_PHASE = "u:", "c:"
+
+
+def advance_job(
+    conn: Connection, cache: PublishedCache, job: kpi_jobs.Job, limit: int = CHUNK
+) -> None:
+    """Do the next chunk of `job` (nothing when another instance recorded it first)."""
+    cursor = job.cursor or USER_PHASE
+    phase, last = cursor[:2], cursor[2:]
+    params: dict[str, Any] = {"workspace_id": job.workspace_id, "cursor": last, "limit": limit}
+    if phase == USER_PHASE:
+        users = [u for (u,) in conn.all(_USERS_AFTER, params)]
+        # Companies are recomputed once all users are, not after every chunk of users.
+        following = USER_PHASE + users[-1] if len(users) == limit else COMPANY_PHASE
+        # Claimed first: of two instances on one chunk, the second finds it recorded.
+        if kpi_jobs.advance(conn, job, following, len(users), finished=False) and users:
+            _refresh(conn, cache, job.workspace_id, users, companies_too=False)
+        return
+    companies = [c for (c,) in conn.all(_COMPANIES_AFTER, params)]
+    following = COMPANY_PHASE + companies[-1] if companies else cursor
+    finished = len(companies) < limit
+    if kpi_jobs.advance(conn, job, following, 0, finished) and companies:
+        try:
+            content = batch_content(conn, cache, job.workspace_id)
+        except LookupError:
+            return
+        refresh_companies(conn, job.workspace_id, companies, content.published, utcnow())
+
+
+def _next_job(db: Database) -> kpi_jobs.Job | None:
+    return db.run_sync(kpi_jobs.next_job, transaction=False)
+
+
+def drain(db: Database, cache: PublishedCache, limit: int = CHUNK) -> None:
+    """Run until nothing is marked and no job is left (tests, `shirube kpis refresh`)."""
+    while True:
+        if db.run_sync(lambda conn: refresh_dirty(conn, cache, limit)):
+            continue
+        job = _next_job(db)
+        if job is None:
+            return
+        db.run_sync(partial(advance_job, cache=cache, job=job, limit=limit))
+
+
+# A job whose chunk failed this many times in a row is marked failed (and shown so).
+JOB_ATTEMPTS = 3
+
+
+class KpiWorker:
+    def __init__(self, db: Database, cache: PublishedCache, poll: float = POLL_SECONDS) -> None:
+        self._db = db
+        self._cache = cache
+        self._poll = poll
+
+    async def run(self) -> None:
+        failures: dict[int, int] = {}
+        while True:
+            busy = await self._refresh_marked()
+            job = None
+            try:
+                job = await self._db.run(kpi_jobs.next_job, transaction=False)
+                if job is not None:
+                    await self._db.run(partial(advance_job, cache=self._cache, job=job))
+                    failures.pop(job.id, None)
+                    busy = True
+            except Exception as exc:
+                logger.exception("KPI backfill failed")
+                if job is not None:
+                    failures[job.id] = failures.get(job.id, 0) + 1
+                    if failures[job.id] >= JOB_ATTEMPTS:
+                        await self._db.run(partial(kpi_jobs.fail, job_id=job.id, error=repr(exc)))
+            if not busy:
+                await asyncio.sleep(self._poll)
+
+    async def _refresh_marked(self) -> bool:
+        try:
+            return bool(await self._db.run(partial(refresh_dirty, cache=self._cache)))
+        except Exception:
+            logger.exception("KPI refresh of marked users failed")  # tried again next round
+            return False
