@@ -1,4 +1,4 @@
-"""Content as code: export a workspace's tours and checklists as one JSON document, and
+"""Content as code: export a workspace's tours, checklists and goals as one JSON document, and
 import such a document (all or nothing) to create, update and publish them. The server API,
 the CLI and the demo's provisioning all go through here."""
 
@@ -16,6 +16,7 @@ def export_document(conn: Connection, workspace_id: int) -> dict[str, Any]:
         "format": FORMAT,
         "tours": [item.draft for item in store.list_items(conn, workspace_id, "tour")],
         "checklists": [item.draft for item in store.list_items(conn, workspace_id, "checklist")],
+        "goals": [item.draft for item in store.list_items(conn, workspace_id, "goal")],
     }
 
 
@@ -23,11 +24,16 @@ def import_document(
     conn: Connection, workspace_id: int, data: Any, *, publish: bool
 ) -> dict[str, Any]:
     """Run inside one transaction: a document with any error changes nothing."""
-    document = validate_document(data, store.tour_keys(conn, workspace_id))
+    document = validate_document(
+        data,
+        store.tour_keys(conn, workspace_id),
+        existing_checklist_keys=store.keys_of(conn, workspace_id, "checklist"),
+    )
     summary: dict[str, Any] = {"created": [], "updated": [], "unchanged": [], "published": []}
-    # Tours first: checklists may refer to tours created by this same import.
+    # Tours first, goals last: checklists and goals may refer to content of this same import.
     entries: list[tuple[str, Any]] = [("tour", t) for t in document.tours]
     entries += [("checklist", c) for c in document.checklists]
+    entries += [("goal", g) for g in document.goals]
     for kind, doc in entries:
         label = f"{kind}:{doc.key}"
         before = store.find(conn, workspace_id, kind, doc.key)

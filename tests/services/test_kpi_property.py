@@ -1,0 +1,190 @@
+"""Random histories against a brute-force recomputation from the raw events: users in
+companies, events out of order across batches, repeats, retried ids, back-dated events and
+trait changes; every goal's per-user and per-company figures must equal what the test
+computes from the events it sent. Both engines."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from shirube.services import kpi_worker
+from shirube.services.published import PublishedCache
+from shirube.storage import tables
+
+from tests.api.helpers import iso, publish, rows, send_events
+from tests.conftest import make_workspace
+
+START = datetime(2026, 3, 2, tzinfo=UTC)
+NAMES = ("a", "b", "c")
+ADMIN = {"all": [{"attribute": "user.role", "op": "equals", "value": "admin"}]}
+ALL_GOAL = {
+    "key": "all-of",
+    "name": "All of",
+    "audience": ADMIN,
+    "rules": [
+        {"id": "r1", "rule": {"type": "event", "event": "a"}},
+        {"id": "r2", "rule": {"type": "event", "event": "b", "where": {"k": {"gte": 2}}}},
+        {"id": "r3", "rule": {"type": "event", "event": "c", "min_count": 2, "within_days": 3}},
+    ],
+    "company": {"type": "share", "percent": 50},
+}
+ANY_GOAL = {
+    "key": "any-of",
+    "name": "Any of",
+    "match": "any",
+    "rules": [
+        {"id": "r1", "rule": {"type": "event", "event": "a", "min_count": 3}},
+        {"id": "r2", "rule": {"type": "event", "event": "b", "where": {"k": 1}}},
+    ],
+    "company": {"type": "role", "trait": "role", "value": "admin"},
+}
+
+
+@dataclass(frozen=True)
+class Sent:
+    id: str
+    name: str
+    user: str
+    at: datetime
+    k: int
+
+
+@dataclass
+class History:
+    events: list[Sent]
+    batches: list[list[Sent]]
+    roles: dict[str, list[str]] = field(default_factory=dict)  # role changes in order
+    company: dict[str, str] = field(default_factory=dict)
+
+
+@st.composite
+def histories(draw: Any) -> History:
+    users = [f"u{n}" for n in range(draw(st.integers(1, 6)))]
+    company = {u: f"c{draw(st.integers(0, 2))}" for u in users}
+    events = []
+    for n in range(draw(st.integers(0, 30))):
+        events.append(
+            Sent(
+                id=f"e{n}",
+                name=draw(st.sampled_from(NAMES)),
+                user=draw(st.sampled_from(users)),
+                # Minutes over about 6 days, so within_days=3 cuts some.
+                at=START + timedelta(minutes=draw(st.integers(0, 6 * 24 * 60))),
+                k=draw(st.integers(0, 3)),
+            )
+        )
+    # Each batch a random subset in random order; every event is sent at least once, some twice
+    # (a retried id), in no particular time order.
+    order = draw(st.permutations(events))
+    retried = draw(st.lists(st.sampled_from(events), max_size=5)) if events else []
+    sends = list(order) + retried
+    cuts = sorted(draw(st.lists(st.integers(0, len(sends)), max_size=4)))
+    batches = [sends[i:j] for i, j in zip([0, *cuts], [*cuts, len(sends)], strict=True)]
+    roles = {
+        u: draw(st.lists(st.sampled_from(["admin", "employee"]), min_size=1, max_size=3))
+        for u in users
+    }
+    return History(events, [b for b in batches if b], roles, company)
+
+
+def _nth(events: list[Sent], n: int) -> datetime | None:
+    ordered = sorted(events, key=lambda e: (e.at, e.id))
+    return ordered[n - 1].at if len(ordered) >= n else None
+
+
+def expected_users(history: History) -> dict[str, dict[str, datetime | None]]:
+    """goal key -> user -> completed_at, from the raw events."""
+    by_user: dict[str, list[Sent]] = {}
+    for e in history.events:
+        by_user.setdefault(e.user, []).append(e)
+    result: dict[str, dict[str, datetime | None]] = {"all-of": {}, "any-of": {}}
+    for user in history.roles:
+        mine = by_user.get(user, [])
+        # A user with no event was made by the PUT only (first seen now): nothing completed.
+        first_seen = min((e.at for e in mine), default=START)
+        of = {name: [e for e in mine if e.name == name] for name in NAMES}
+        r1 = _nth(of["a"], 1)
+        r2 = _nth([e for e in of["b"] if e.k >= 2], 1)
+        r3 = _nth([e for e in of["c"] if e.at <= first_seen + timedelta(days=3)], 2)
+        parts = [r1, r2, r3]
+        result["all-of"][user] = None if None in parts else max(p for p in parts if p)
+        anys = [t for t in (_nth(of["a"], 3), _nth([e for e in of["b"] if e.k == 1], 1)) if t]
+        result["any-of"][user] = min(anys) if anys else None
+    return result
+
+
+def expected_companies(history: History, users: dict[str, dict[str, datetime | None]]) -> dict:
+    result: dict[tuple[str, str], tuple[int, int, datetime | None]] = {}
+    companies = sorted(set(history.company.values()))
+    for company in companies:
+        members = [u for u, c in history.company.items() if c == company and u in users["all-of"]]
+        admins = [u for u in members if history.roles[u][-1] == "admin"]
+        # all-of: audience = admins; share 50 %.
+        done = sorted(t for u in admins if (t := users["all-of"][u]) is not None)
+        needed = math.ceil(50 * len(admins) / 100)
+        at = done[needed - 1] if admins and len(done) >= needed else None
+        result[("all-of", company)] = (len(admins), len(done), at)
+        # any-of: audience = everyone; role rule: every admin completed.
+        done_any = [t for u in members if (t := users["any-of"][u]) is not None]
+        admin_times = [users["any-of"][u] for u in admins]
+        role_at = (
+            max(t for t in admin_times if t)
+            if admin_times and all(t is not None for t in admin_times)
+            else None
+        )
+        result[("any-of", company)] = (len(members), len(done_any), role_at)
+    return result
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(history=histories())
+def test_goal_figures_equal_a_recomputation_from_the_raw_events(client, database, history):
+    ws = make_workspace(database, name="property")
+    publish(client, ws, "goal", ALL_GOAL)
+    publish(client, ws, "goal", ANY_GOAL)
+    for user, roles in history.roles.items():
+        for role in roles:
+            response = client.put(
+                f"/api/v1/users/{user}",
+                json={"traits": {"role": role}, "company_ids": [history.company[user]]},
+                headers=ws.auth,
+            )
+            assert response.status_code in (200, 201), response.text
+    for batch in history.batches:
+        events = [
+            {
+                "id": e.id,
+                "name": e.name,
+                "user_id": e.user,
+                "company_id": history.company[e.user],
+                "timestamp": iso(e.at),
+                "properties": {"k": e.k},
+            }
+            for e in batch
+        ]
+        send_events(client, ws, events)
+    kpi_worker.drain(database, PublishedCache(4), limit=4)
+    users = expected_users(history)
+    stored = rows(database, tables.kpi_user, workspace_id=ws.id, kind="goal")
+    got = {(r.key, r.user_id): r.completed_at for r in stored if r.user_id in users[r.key]}
+    want = {(goal, u): at for goal, by_user in users.items() for u, at in by_user.items()}
+    assert got == want
+    audience = {(r.key, r.user_id): r.in_audience for r in stored}
+    for user, roles in history.roles.items():
+        assert audience[("all-of", user)] == (roles[-1] == "admin")
+        assert audience[("any-of", user)] is True
+    companies = {
+        (r.key, r.company_id): (r.users, r.completed, r.onboarded_at)
+        for r in rows(database, tables.kpi_company, workspace_id=ws.id, kind="goal")
+    }
+    for key, value in expected_companies(history, users).items():
+        assert companies[key] == value, key
