@@ -115,9 +115,7 @@ class _Journey:
     def page(self, path: str) -> None:
         self.emit("$page_viewed", {"url": f"{ORIGIN}{path}", "title": "Kintai Cloud"})
 
-    def tour(
-        self, key: str, steps: list[str], dismiss: float, missing: str | None = None
-    ) -> bool:
+    def tour(self, key: str, steps: list[str], dismiss: float, missing: str | None = None) -> bool:
         """Steps seen in order, maybe dismissed at one, or stopped at `missing` whose target
         was not on the page; True when the tour was completed."""
         selector = "#import-csv"  # the only target the demo's past ever missed
@@ -239,9 +237,7 @@ def _people(
                 yield cohort, person
 
 
-def build_history(
-    companies: list[tuple[Company, str]], end: datetime, seed: int = SEED
-) -> History:
+def build_history(companies: list[tuple[Company, str]], end: datetime, seed: int = SEED) -> History:
     """`companies`: each with its e-mail domain. Every event is no later than `end`."""
     history = History()
     for company, domain in companies:

@@ -46,10 +46,13 @@ def seeded_companies(store: Store) -> list[tuple[Company, str]]:
 
 
 def history_of(store: Store, end: datetime | None = None, seed: int = SEED) -> History:
-    """The history of the store's companies, up to `end` (default: the start of this hour,
-    so that a run an instant later builds the same events)."""
-    end = end or datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    return build_history(seeded_companies(store), end, seed)
+    """The history of the store's companies, up to `end`: by default the moment the demo
+    database was made (its seeded past happens then too), so that every run on the same
+    database builds the same events."""
+    companies = seeded_companies(store)
+    if end is None and companies:
+        end = datetime.fromisoformat(companies[0][0].created_at)
+    return build_history(companies, end or datetime.now(UTC), seed)
 
 
 def has_history(client: Client, history: History) -> bool:
