@@ -1,7 +1,8 @@
 """`python -m demo_app` (what `make demo` runs): Shirube and Kintai Cloud in one process.
 
 Both servers share one event loop; Ctrl-C (or SIGTERM) stops the demo first, so that its SDK
-client can still hand its last events to Shirube, then Shirube.
+client can still hand its last events to Shirube, then Shirube. On a workspace without the
+demo's history, Shirube receives it (demo_app.history) before the demo app starts.
 """
 
 from __future__ import annotations
@@ -13,16 +14,19 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
 from shirube.app import create_app as create_shirube_app
 from shirube.settings import SettingsError, load_settings
+from shirube_sdk.errors import ShirubeError
 from starlette.types import ASGIApp
 
 from demo_app.app import create_app as create_demo_app
+from demo_app.db import Store
+from demo_app.history_send import seed_history
 from demo_app.provision import DemoKeys, provision
 from demo_app.settings import DemoSettings
 
@@ -62,6 +66,8 @@ class Running:
     demo: _Server
     shirube_socket: socket.socket
     demo_socket: socket.socket
+    # Runs in a thread once Shirube answers, before the demo starts; told when to stop.
+    history: Callable[[Callable[[], bool]], None] | None = None
 
     @property
     def started(self) -> bool:
@@ -76,6 +82,8 @@ class Running:
         while not self.shirube.started and not shirube.done():
             await asyncio.sleep(0.05)
         try:
+            if self.history is not None and self.shirube.started:
+                await asyncio.to_thread(self.history, lambda: self.demo.should_exit)
             await self.demo.serve([self.demo_socket])
         finally:
             self.shirube.should_exit = True
@@ -87,14 +95,35 @@ def _server(app: ASGIApp) -> _Server:
     return _Server(config)
 
 
+def _history(settings: DemoSettings) -> Callable[[Callable[[], bool]], None]:
+    def send(stop: Callable[[], bool]) -> None:
+        store = Store(settings.database_path)
+        try:
+            sent = seed_history(settings.shirube_url, settings.secret_key, store, stop=stop)
+        except ShirubeError as exc:  # the demo still works, with an empty dashboard
+            print(f"demo: the history was not sent: {exc}", file=sys.stderr, flush=True)
+            return
+        if sent is not None:
+            print(
+                f"demo: history sent to Shirube: {sent.people} people, {sent.events} events"
+                f" in {sent.seconds:.1f} s" + (f"; refused: {sent.errors}" if sent.errors else ""),
+                file=sys.stderr,
+                flush=True,
+            )
+
+    return send
+
+
 def build(
     shirube_socket: socket.socket,
     demo_socket: socket.socket,
     keys_path: Path,
     demo_database: Path,
     env: dict[str, str] | None = None,
+    history: bool = True,
 ) -> tuple[Running, DemoKeys, DemoSettings]:
-    """Provision Shirube (migrations, workspace, content) and create both apps."""
+    """Provision Shirube (migrations, workspace, content) and create both apps; with
+    `history`, the demo's past is sent to Shirube once it is up (if not there already)."""
     try:
         shirube_settings = load_settings(env)
     except SettingsError as exc:
@@ -118,6 +147,7 @@ def build(
         demo=_server(create_demo_app(demo_settings)),
         shirube_socket=shirube_socket,
         demo_socket=demo_socket,
+        history=_history(demo_settings) if history else None,
     )
     return running, keys, demo_settings
 
@@ -167,6 +197,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         type=Path,
         default=Path(os.environ.get("KINTAI_DATABASE") or "kintai-demo.db"),
     )
+    parser.add_argument(
+        "--no-history",
+        action="store_true",
+        default=os.environ.get("KINTAI_HISTORY", "").lower() in ("0", "false", "no", "off"),
+        help="do not send the demo's eight weeks of made-up history to Shirube",
+    )
     return parser.parse_args(argv)
 
 
@@ -181,7 +217,13 @@ def main(argv: list[str] | None = None) -> None:
     args = _arguments(argv)
     shirube_socket = bind(args.host, args.shirube_port)
     demo_socket = bind(args.host, args.demo_port)
-    running, keys, settings = build(shirube_socket, demo_socket, args.keys_file, args.demo_database)
+    running, keys, settings = build(
+        shirube_socket,
+        demo_socket,
+        args.keys_file,
+        args.demo_database,
+        history=not args.no_history,
+    )
     print(banner(keys, origin_of(shirube_socket), settings.origin, args.keys_file), flush=True)
     asyncio.run(_serve_until_signal(running))
     print("demo: stopped", file=sys.stderr)

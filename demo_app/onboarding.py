@@ -10,7 +10,7 @@ from markupsafe import Markup
 from shirube_sdk import Client
 
 from demo_app.db import Company, User
-from demo_app.seed import PastEvent
+from demo_app.seed import PastEvent, company_traits
 from demo_app.settings import DemoSettings
 
 log = logging.getLogger("demo_app.onboarding")
@@ -32,8 +32,14 @@ class Onboarding:
         html = self.client.snippet(
             self.public_key,
             user.id,
-            traits={"role": user.role, "signed_up_at": user.created_at[:10]},
-            company={"id": company.id, "traits": {"plan": company.plan}},
+            # Name and e-mail: the dashboard's stuck users come with whom to contact.
+            traits={
+                "role": user.role,
+                "name": user.name,
+                "email": user.email,
+                "signed_up_at": user.created_at[:10],
+            },
+            company={"id": company.id, "traits": company_traits(company)},
             locale=locale,
         )
         return Markup(html)

@@ -7,12 +7,15 @@ workspace, console login and session secret instead of printing new ones every t
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from shirube.content.document import validate_document
+from shirube.errors import ValidationFailed
 from shirube.migrate import upgrade
 from shirube.security.passwords import new_password
 from shirube.services.admins import admin_by_email, create_admin, grant, set_password
@@ -28,6 +31,10 @@ from shirube.settings import Settings
 from shirube.storage import Connection, Database
 
 CONTENT = Path(__file__).parent / "content.json"
+# The demo's goals ("onboarding complete" for admins and for employees), kept apart from the
+# tours and checklists: they join the content document only where Shirube accepts them.
+GOALS = Path(__file__).parent / "goals.json"
+log = logging.getLogger("demo_app.provision")
 WORKSPACE_NAME = "Kintai Cloud (demo)"
 CONSOLE_ADMIN_EMAIL = "demo-admin@kintai.example"
 # `enforce`: the demo signs every user with the SDK, so Shirube can refuse unsigned sessions;
@@ -90,9 +97,43 @@ def _console_admin(conn: Connection, workspace_id: int, saved: dict[str, Any]) -
     return password
 
 
+def demo_document() -> dict[str, Any]:
+    """content.json with the goals of goals.json, as one content document."""
+    document: dict[str, Any] = json.loads(CONTENT.read_text(encoding="utf-8"))
+    document["goals"] = json.loads(GOALS.read_text(encoding="utf-8"))["goals"]
+    return document
+
+
+def publishable(document: dict[str, Any]) -> dict[str, Any]:
+    """The document as this Shirube accepts it. A Shirube that does not know goals or `where`
+    on event rules yet gets the document without them (logged), so the demo still starts;
+    any other error is left for the import to report."""
+    try:
+        validate_document(document)
+        return document
+    except ValidationFailed as exc:
+        unknown = {f.path for f in exc.fields if f.message == "unknown key"}
+    result = dict(document)
+    if "goals" in unknown:
+        log.warning("this Shirube does not accept goals yet: the demo's goals are not published")
+        result.pop("goals")
+    if any(path.endswith(".where") for path in unknown):
+        log.warning("this Shirube does not accept `where` yet: any invitation ticks the item")
+        result["checklists"] = [_without_where(c) for c in document.get("checklists", [])]
+    return result
+
+
+def _without_where(checklist: dict[str, Any]) -> dict[str, Any]:
+    items = [
+        {**item, "completion": {k: v for k, v in item["completion"].items() if k != "where"}}
+        for item in checklist["items"]
+    ]
+    return {**checklist, "items": items}
+
+
 def provision(settings: Settings, origins: list[str], keys_path: Path) -> DemoKeys:
     """Apply migrations; create or reuse the workspace; import and publish the content."""
-    document = json.loads(CONTENT.read_text(encoding="utf-8"))
+    document = publishable(demo_document())
     saved = _read(keys_path)
     database = Database(settings.database_url)
     try:

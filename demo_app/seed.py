@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from demo_app.db import TOKYO, EmployeeRow, Store, User, WorkRules, now, today_in_tokyo
+from demo_app.db import TOKYO, Company, EmployeeRow, Store, User, WorkRules, now, today_in_tokyo
 
 COMPANIES = [
     # (name, plan, [(name, email, role)], employees already imported, work rules set)
@@ -47,6 +47,19 @@ COMPANIES = [
         False,
     ),
 ]
+
+# How Kintai Cloud's customer-success team covers a customer, by plan: a named CSM for pro
+# (high-touch), group sessions for standard (low-touch), the product alone for trials
+# (tech-touch). Sent to Shirube as the company trait `tier`, to segment the dashboard by it.
+TIER_OF_PLAN = {"pro": "high-touch", "standard": "low-touch", "trial": "tech-touch"}
+
+
+def company_traits(company: Company) -> dict[str, Any]:
+    """What Shirube knows of a company: its name (the console and the dashboard show it
+    instead of the id), plan and tier."""
+    tier = TIER_OF_PLAN.get(company.plan, "tech-touch")
+    return {"name": company.name, "plan": company.plan, "tier": tier}
+
 
 ROSTER = [
     EmployeeRow("S001", "佐藤 一郎", "sato@sakura.example", "管理部", "2015-04-01"),

@@ -15,7 +15,7 @@ from typing import IO
 from shirube.content.document import validate_document
 from shirube.settings import Settings
 
-from demo_app.provision import CONTENT, provision
+from demo_app.provision import demo_document, provision, publishable
 from tests.conftest import SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,8 +46,11 @@ def _read_banner(stream: IO[str]) -> str:
 
 
 def test_content_is_valid_and_every_text_is_in_japanese_and_english() -> None:
-    document = json.loads(CONTENT.read_text(encoding="utf-8"))
-    validate_document(document, set())
+    document = demo_document()
+    # What this Shirube accepts of it (without goals or `where` until the server knows them).
+    kept = publishable(document)
+    validate_document(kept, set())
+    assert kept["tours"] == document["tours"]
     texts = _localized_texts(document)
     assert len(texts) >= 30
     for path, text in texts:
@@ -55,6 +58,29 @@ def test_content_is_valid_and_every_text_is_in_japanese_and_english() -> None:
     admin = next(c for c in document["checklists"] if c["key"] == "admin-setup")
     assert admin["title"]["ja"] == "はじめてのセットアップ"
     assert admin["survey"]["question"]["ja"] == "初期設定は問題なく完了しましたか?"
+    invite = next(i for i in admin["items"] if i["id"] == "invite-manager")
+    assert invite["completion"]["where"] == {"role": "manager"}
+    welcome = next(t for t in document["tours"] if t["key"] == "welcome")
+    assert welcome["audience"]["all"] == [
+        {"attribute": "user.role", "op": "equals", "value": "admin"}
+    ]
+
+
+def test_the_goals_use_the_demos_real_events() -> None:
+    """Every event a goal counts is one the demo app sends (demo_app/pages.py)."""
+    pages = (ROOT / "demo_app/pages.py").read_text(encoding="utf-8")
+    goals = {g["key"]: g for g in demo_document()["goals"]}
+    admin, employees = goals["admin-onboarded"], goals["employees-clocking-in"]
+    events = [r["rule"]["event"] for g in goals.values() for r in g["rules"]]
+    for event in events:
+        assert f'"{event}"' in pages, event
+    assert [r["id"] for r in admin["rules"]] == [
+        "import-employees", "work-rules", "invite-manager", "first-clock-in"
+    ]  # fmt: skip
+    assert admin["rules"][2]["rule"]["where"] == {"role": "manager"}
+    assert admin["company"] == {"type": "role", "trait": "role", "value": "admin"}
+    assert employees["rules"][0]["rule"]["min_count"] == 3
+    assert employees["company"] == {"type": "share", "percent": 80}
 
 
 def test_provision_reuses_the_workspace_and_console_login(tmp_path: Path) -> None:

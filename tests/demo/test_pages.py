@@ -66,7 +66,10 @@ def test_every_page_embeds_the_snippet_with_identity_token_traits_company_and_lo
     assert json.loads(found.group(1)) == admin.id
     options = json.loads(found.group(2))
     assert options["traits"]["role"] == "admin"
-    assert options["company"] == {"id": admin.company_id, "traits": {"plan": "trial"}}
+    assert options["traits"]["name"] == admin.name and options["traits"]["email"] == admin.email
+    # The company by name, so that Shirube's console and dashboard do not show a raw id.
+    company = {"name": "テスト株式会社", "plan": "trial", "tier": "tech-touch"}
+    assert options["company"] == {"id": admin.company_id, "traits": company}
     assert options["locale"] == "ja" and options["token"].count(".") == 2
     assert (
         'src="http://127.0.0.1:9/widget/shirube.js" data-key="pk_test" crossorigin="anonymous"'
