@@ -11,7 +11,7 @@ const MINUTE = 6e4;
 export function trackActivity(scope: Scope, add: (name: string, properties: Record<string, unknown>) => void): () => void {
   let from = 0; // start of the running stretch's time not counted yet; 0: none running
   let end = 0; // the running stretch ends then, unless another input comes first
-  let ms = 0; // counted, not queued yet (under a second carries over)
+  let ms = 0; // counted, not queued yet
   let timer = 0;
   const on = () => !document.hidden && document.hasFocus();
   const count = (now: number): void => {
@@ -27,7 +27,8 @@ export function trackActivity(scope: Scope, add: (name: string, properties: Reco
   const beat = (): void => {
     clearTimeout(timer);
     count(Date.now());
-    const seconds = (ms / 1e3) | 0;
+    // Rounded, the difference carried over: sums stay within half a second of the time.
+    const seconds = Math.round(ms / 1e3);
     if (seconds) add("$active", { seconds }), (ms -= seconds * 1e3);
     // Idle (the stretch ended) or hidden: no timer until the next input.
     timer = from && window.setTimeout(beat, MINUTE);
