@@ -1,5 +1,6 @@
 // One widget instance: the public API behind window.Shirube, and everything one signed-in
 // user's session owns (nodes, listeners, outbox, runner, checklists), torn down by reset().
+import { trackActivity } from "./activity";
 import { backoff, transient } from "./api";
 import { createChecklists, type Checklists } from "./checklist/index";
 import type { WidgetContext } from "./context";
@@ -151,9 +152,12 @@ export function createWidget(server: string, publicKey: string) {
       pageViewed();
       tours.evaluate();
     });
+    // Active seconds counted so far go out with the page's last beacon.
+    const active = trackActivity(scope, l.outbox.add);
+    const leave = () => (active(), l.outbox.beacon());
     const hidden = () => document.visibilityState === "hidden";
-    scope.listen(window, "pagehide", () => l.outbox.beacon());
-    scope.listen(document, "visibilitychange", () => (hidden() ? l.outbox.beacon() : refresh(l)));
+    scope.listen(window, "pagehide", leave);
+    scope.listen(document, "visibilitychange", () => (hidden() ? leave() : refresh(l)));
     // Server-side events complete checklist items: a light poll while one is still open.
     const poll = setInterval(() => {
       if (!hidden() && l.session?.checklists.some((c) => c.progress.completed < c.progress.total)) refresh(l);

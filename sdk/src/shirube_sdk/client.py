@@ -16,7 +16,14 @@ from urllib.parse import quote
 
 from shirube_sdk import __version__
 from shirube_sdk.errors import ClientClosedError, ShirubeError
-from shirube_sdk.events import MAX_BATCH_SIZE, encode_event, new_event_id, wire_event
+from shirube_sdk.events import (
+    ACTIVE_EVENT,
+    MAX_ACTIVE_SECONDS,
+    MAX_BATCH_SIZE,
+    encode_event,
+    new_event_id,
+    wire_event,
+)
 from shirube_sdk.identity import DEFAULT_TTL_SECONDS, sign_identity_token
 from shirube_sdk.snippet import render_snippet
 from shirube_sdk.transport import RetryPolicy, Transport
@@ -236,6 +243,25 @@ class Client:
         else:
             worker.offer(record)
         return str(record["id"])
+
+    def track_active(
+        self,
+        user_id: str,
+        seconds: int,
+        timestamp: datetime | None = None,
+        event_id: str | None = None,
+    ) -> str:
+        """Report `seconds` (a whole number, 1 to 3,600) of the user's active use of the
+        product, e.g. time in a desktop or mobile client the widget does not see. Queued and
+        sent like `track()` (the reserved event `$active`); the seconds count for the UTC day
+        of `timestamp` (default now), so report long sessions in parts, each at its time."""
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, int)
+            or not 1 <= seconds <= MAX_ACTIVE_SECONDS
+        ):
+            raise ValueError(f"seconds must be a whole number from 1 to {MAX_ACTIVE_SECONDS}")
+        return self.track(user_id, ACTIVE_EVENT, {"seconds": seconds}, timestamp, event_id)
 
     def _start_worker(self) -> Worker | None:
         with self._start_lock:

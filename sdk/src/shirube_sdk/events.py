@@ -21,6 +21,10 @@ _EVENT_PATH = re.compile(r"^events\[(\d+)\]")
 
 Timestamp = Union[float, datetime]
 
+# The reserved event of active time (`track_active()`), and the most one event may report.
+ACTIVE_EVENT = "$active"
+MAX_ACTIVE_SECONDS = 3600
+
 
 def new_event_id() -> str:
     """A random (version 4) UUID as 32 hex digits, made at track() time so that every retry

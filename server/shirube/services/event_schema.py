@@ -160,6 +160,16 @@ class PageViewProps(Strict):
     title: str | None = Field(default=None, max_length=500)
 
 
+# A heartbeat's active seconds (services/active_time.py): the widget sends about 60 at a time,
+# a host backend may report up to an hour in one event.
+MAX_ACTIVE_SECONDS = 3600
+
+
+class ActiveProps(Strict):
+    # Strict: a whole number, not `true`, `60.0` or `"60"`.
+    seconds: int = Field(strict=True, ge=1, le=MAX_ACTIVE_SECONDS)
+
+
 RESERVED_EVENTS: dict[str, type[Strict]] = {
     "$tour_started": TourEventProps,
     "$tour_step_seen": StepSeenProps,
@@ -169,6 +179,7 @@ RESERVED_EVENTS: dict[str, type[Strict]] = {
     "$checklist_item_completed": ChecklistItemProps,
     "$survey_answered": SurveyProps,
     "$page_viewed": PageViewProps,
+    "$active": ActiveProps,
 }
 
 

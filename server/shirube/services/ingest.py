@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from shirube.errors import NotAuthenticated
 from shirube.security.widget_tokens import WidgetIdentity
+from shirube.services.active_time import record_active
 from shirube.services.counted_events import record_counted
 from shirube.services.event_log import store_events
 from shirube.services.event_schema import FUTURE_TOLERANCE
@@ -186,6 +187,7 @@ def ingest_batch(
     with conn.pipeline():
         result.existing += record_seen(conn, workspace_id, new_rows, now, known, changed)
         record_counted(conn, workspace_id, new_rows, published.counted_names)
+        record_active(conn, workspace_id, new_rows)
     outbox = Outbox(workspace_id, webhook_kinds)
     projection = project(conn, workspace_id, new_rows, source, published, known, outbox)
     result.completed_items = projection.completed_items

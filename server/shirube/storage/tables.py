@@ -315,6 +315,30 @@ survey_answer = Table(
     Index("ix_survey_answer_user", "workspace_id", "user_id"),
 )
 
+# Active time (services/active_time.py): seconds per user and UTC day (ISO text, as
+# `identity_stat.day`), from `$active` events; the index by day answers daily and weekly active
+# users from the index alone.
+user_active_day = Table(
+    "user_active_day",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    _key("user_id", 255),
+    _key("day", 10),
+    _count("seconds"),
+    Index("ix_user_active_day_day", "workspace_id", "day", "user_id"),
+)
+
+# Each user's first and last active days: a row apart from `end_user`, written only by batches
+# with `$active` events, and only when a day moves.
+user_active = Table(
+    "user_active",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    _key("user_id", 255),
+    _text("first_day", 10),
+    _text("last_day", 10),
+)
+
 # Widget sessions per day by identity-token outcome, so a team sees coverage before switching
 # verification to enforce.
 identity_stat = Table(
