@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from shirube.content.document import validate_document
-from shirube.errors import ValidationFailed
 from shirube.migrate import upgrade
 from shirube.security.passwords import new_password
 from shirube.services.admins import admin_by_email, create_admin, grant, set_password
@@ -104,36 +102,9 @@ def demo_document() -> dict[str, Any]:
     return document
 
 
-def publishable(document: dict[str, Any]) -> dict[str, Any]:
-    """The document as this Shirube accepts it. A Shirube that does not know goals or `where`
-    on event rules yet gets the document without them (logged), so the demo still starts;
-    any other error is left for the import to report."""
-    try:
-        validate_document(document)
-        return document
-    except ValidationFailed as exc:
-        unknown = {f.path for f in exc.fields if f.message == "unknown key"}
-    result = dict(document)
-    if "goals" in unknown:
-        log.warning("this Shirube does not accept goals yet: the demo's goals are not published")
-        result.pop("goals")
-    if any(path.endswith(".where") for path in unknown):
-        log.warning("this Shirube does not accept `where` yet: any invitation ticks the item")
-        result["checklists"] = [_without_where(c) for c in document.get("checklists", [])]
-    return result
-
-
-def _without_where(checklist: dict[str, Any]) -> dict[str, Any]:
-    items = [
-        {**item, "completion": {k: v for k, v in item["completion"].items() if k != "where"}}
-        for item in checklist["items"]
-    ]
-    return {**checklist, "items": items}
-
-
 def provision(settings: Settings, origins: list[str], keys_path: Path) -> DemoKeys:
     """Apply migrations; create or reuse the workspace; import and publish the content."""
-    document = publishable(demo_document())
+    document = demo_document()
     saved = _read(keys_path)
     database = Database(settings.database_url)
     try:

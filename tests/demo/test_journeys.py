@@ -9,7 +9,6 @@ import urllib.request
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from demo_app.provision import demo_document, publishable
 from tests.demo.conftest import SAMPLE_CSV, LiveDemo
 from tests.demo.kintai import (
     dismiss_welcome,
@@ -28,14 +27,6 @@ from tests.demo.kintai import (
 )
 
 pytestmark = pytest.mark.browser
-# Until the server knows `where` on event rules, provisioning publishes the item without it.
-WHERE_ACCEPTED = "where" in next(
-    i["completion"]
-    for c in publishable(demo_document())["checklists"]
-    for i in c["items"]
-    if i["id"] == "invite-manager"
-)
-
 
 def welcome_modal(page: Page) -> Locator:
     return page.locator('[data-shirube="modal"][data-shirube-step="hello"]')
@@ -168,7 +159,6 @@ def _invite(page: Page, email: str, role: str) -> None:
     expect(page.locator(".flash")).to_contain_text(email)
 
 
-@pytest.mark.skipif(not WHERE_ACCEPTED, reason="this Shirube does not accept `where` yet")
 def test_inviting_an_employee_does_not_tick_invite_a_manager(
     page: Page, live_demo: LiveDemo
 ) -> None:
