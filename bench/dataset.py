@@ -203,7 +203,9 @@ def _opaque(seed: int, kind: str, index: int) -> str:
     return random.Random(f"{seed}:{kind}:{index}").getrandbits(64).to_bytes(8, "big").hex()
 
 
-def load(db: Any, workspace_id: int, batches: Iterable[list[dict[str, Any]]]) -> int:
+def load(
+    db: Any, workspace_id: int, batches: Iterable[list[dict[str, Any]]], known: Any = None
+) -> int:
     """Store `batches` in-process through `services.ingest.ingest_batch` (no HTTP, one
     transaction per batch): the rows are exactly those the API makes. Returns the events
     accepted. For preparing a database; a benchmark of ingestion must go through HTTP."""
@@ -213,7 +215,7 @@ def load(db: Any, workspace_id: int, batches: Iterable[list[dict[str, Any]]]) ->
     from shirube.storage import Connection
 
     published = PublishedCache(4)
-    known = KnownRows()
+    known = known if known is not None else KnownRows()
     accepted = 0
     for batch in batches:
         events = [
