@@ -60,7 +60,12 @@ WELCOME_TOUR: dict[str, Any] = {
     "name": "Welcome",
     "steps": [
         {"id": "intro", "kind": "modal", "title": {"en": "Welcome", "ja": "ようこそ"}},
-        {"id": "menu", "kind": "tooltip", "target": "#menu", "body": {"en": "Menu", "ja": "メニュー"}},
+        {
+            "id": "menu",
+            "kind": "tooltip",
+            "target": "#menu",
+            "body": {"en": "Menu", "ja": "メニュー"},
+        },
         {"id": "done", "kind": "modal", "title": {"en": "Done", "ja": "完了"}},
     ],
 }
@@ -122,13 +127,11 @@ class Dataset:
         """Events `start` to `stop` (excluded) of the stream, each a dict as the API takes it.
         Starting late still generates (and drops) the events before `start`: the stream is
         defined by its order."""
-        position = 0
-        for event in self._stream():
+        for position, event in enumerate(self._stream()):
             if stop is not None and position >= stop:
                 return
             if position >= start:
                 yield event
-            position += 1
 
     def batches(
         self, size: int = 1000, start: int = 0, stop: int | None = None
@@ -158,7 +161,9 @@ class Dataset:
         while pending:
             yield self._stamped(rng, heapq.heappop(pending))
 
-    def _stamped(self, rng: random.Random, entry: tuple[float, int, dict[str, Any]]) -> dict[str, Any]:
+    def _stamped(
+        self, rng: random.Random, entry: tuple[float, int, dict[str, Any]]
+    ) -> dict[str, Any]:
         slot, _, event = entry
         event["id"] = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         at = self.base_time + timedelta(seconds=slot * SECONDS_PER_EVENT)
@@ -184,7 +189,9 @@ class Dataset:
             for _ in range(rng.randint(low, high)):
                 later.append(event(name, {"source": rng.choice(["web", "api", "import"])}))
         for _ in range(rng.randint(0, 2)):
-            later.append(event("$page_viewed", {"url": f"https://app.example.com{rng.choice(PAGES)}"}))
+            later.append(
+                event("$page_viewed", {"url": f"https://app.example.com{rng.choice(PAGES)}"})
+            )
         first = event("$page_viewed", {"url": "https://app.example.com/dashboard"})
         events = [(arrival, first)]
         offsets = sorted(rng.uniform(1, self.spread) for _ in later)

@@ -348,9 +348,7 @@ def find_py_spy() -> str | None:
 
 
 @contextlib.contextmanager
-def py_spy(
-    pid: int, output: Path, duration_s: float | None, rate: int = 200
-) -> Iterator[None]:
+def py_spy(pid: int, output: Path, duration_s: float | None, rate: int = 200) -> Iterator[None]:
     """Sample `pid` with py-spy (raw collapsed stacks) while the body runs: for `duration_s`,
     or, when None, until the body ends (py-spy is then interrupted and writes its file)."""
     binary = find_py_spy()

@@ -112,7 +112,9 @@ class Chunk:
         return seconds / self.acked * 1e6 if self.acked else 0.0
 
 
-def send_all(base_url: str, secret_key: str, bodies: list[bytes], senders: int) -> tuple[int, list[str]]:
+def send_all(
+    base_url: str, secret_key: str, bodies: list[bytes], senders: int
+) -> tuple[int, list[str]]:
     """POST every body, `senders` at a time, each sender on a keep-alive connection."""
     work: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
     for body in bodies:
@@ -182,7 +184,9 @@ class EngineResult:
         if self.stored != acked:
             found.append(f"rows stored {self.stored:,} != events acknowledged {acked:,}")
         if self.counters != self.counted_events:
-            found.append(f"counters add up to {self.counters:,}, events counted {self.counted_events:,}")
+            found.append(
+                f"counters add up to {self.counters:,}, events counted {self.counted_events:,}"
+            )
         return found
 
 
@@ -222,7 +226,11 @@ def measure_engine(engine: str, database_url: str, options: Options, tmp: Path) 
             if profiled:
                 profiles.append((f"{start:,} stored", harness.read_profile(output)))
             chunks.append(chunk)
-            pg = f", PostgreSQL {chunk.cpu_us(chunk.postgres_cpu_s):5.1f}" if engine == "PostgreSQL" else ""
+            pg = (
+                f", PostgreSQL {chunk.cpu_us(chunk.postgres_cpu_s):5.1f}"
+                if engine == "PostgreSQL"
+                else ""
+            )
             print(
                 f"   {start:>9,} stored: {chunk.events_per_s:8,.0f} events/s, server CPU "
                 f"{chunk.cpu_us(chunk.server_cpu_s):5.1f} µs/event{pg}"
@@ -254,7 +262,9 @@ def report(results: Sequence[EngineResult], options: Options) -> bool:
                     f"{chunk.start:,}",
                     f"{chunk.events_per_s:,.0f}",
                     f"{chunk.cpu_us(chunk.server_cpu_s):.1f}",
-                    f"{chunk.cpu_us(chunk.postgres_cpu_s):.1f}" if result.engine == "PostgreSQL" else "",
+                    f"{chunk.cpu_us(chunk.postgres_cpu_s):.1f}"
+                    if result.engine == "PostgreSQL"
+                    else "",
                 ]
             )
     harness.table(rows)

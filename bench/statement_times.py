@@ -24,18 +24,20 @@ import launcher
 from dataset import SETUP_CHECKLIST, WELCOME_TOUR, Dataset, load
 from shirube.services.known_rows import KnownRows
 from shirube.storage import Connection, Database, tables
-from sqlalchemy import bindparam, func, select
 from shirube.storage.connection import Connection as _Conn
+from sqlalchemy import bindparam, func, select
 
-_EVENTS = select(func.count()).select_from(tables.event).where(
-    tables.event.c.workspace_id == bindparam("ws")
+_EVENTS = (
+    select(func.count())
+    .select_from(tables.event)
+    .where(tables.event.c.workspace_id == bindparam("ws"))
 )
 TIMES: defaultdict[str, float] = defaultdict(float)
 CALLS: defaultdict[str, int] = defaultdict(int)
 
 
 def _label(statement: Any, connection: Connection) -> str:
-    compiled = connection._statements.get(statement)  # noqa: SLF001
+    compiled = connection._statements.get(statement)
     words = " ".join(compiled.sql.split())
     return words[:90]
 
@@ -87,7 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="reuse this workspace of --database (kept by ingest_loaded.py --keep): the stream "
         "goes on after the events it holds",
     )  # fmt: skip
-    parser.add_argument("--pragma", help="a statement run first, e.g. 'PRAGMA wal_autocheckpoint=0'")
+    parser.add_argument(
+        "--pragma", help="a statement run first, e.g. 'PRAGMA wal_autocheckpoint=0'"
+    )
     args = parser.parse_args(argv)
     points = sorted(int(p) for p in args.at.split(","))
     with contextlib.ExitStack() as stack:
@@ -127,7 +131,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             started = time.perf_counter()
             stored += load(db, workspace_id, measured, known)
             seconds = (time.perf_counter() - started) / args.batches
-            print(f"\n== {point:,} stored (filled in {loaded_s:.0f} s): {seconds * 1e3:.1f} ms a batch")
+            print(
+                f"\n== {point:,} stored (filled in {loaded_s:.0f} s): "
+                f"{seconds * 1e3:.1f} ms a batch"
+            )
             for label, spent in sorted(TIMES.items(), key=lambda item: -item[1])[:14]:
                 per_batch = spent / args.batches * 1e3
                 calls = CALLS[label] / args.batches
