@@ -473,8 +473,9 @@ def machine_line() -> str:
     return f"{cpus} cores{f' ({model})' if model else ''}, Python {sys.version.split()[0]}"
 
 
-def process_cpu(pid: int) -> tuple[float, float]:
-    """User and system CPU seconds `pid` has used so far (Linux /proc; zeros elsewhere)."""
+def process_cpu(pid: int | str) -> tuple[float, float]:
+    """User and system CPU seconds `pid` has used so far (Linux /proc; zeros elsewhere).
+    `"<pid>/task/<tid>"` reads one thread."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
     except OSError:

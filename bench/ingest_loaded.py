@@ -102,6 +102,9 @@ class Chunk:
     failed: list[str] = field(default_factory=list)
     seconds: float = 0.0
     server_cpu_s: float = 0.0
+    # The server's main thread alone: the event loop, where every statement but the
+    # checkpoints runs (storage/checkpoint.py); it bounds events/s on one core.
+    loop_cpu_s: float = 0.0
     postgres_cpu_s: float = 0.0
 
     @property
@@ -146,6 +149,11 @@ def send_all(
     for thread in threads:
         thread.join()
     return sum(acked), failed
+
+
+def loop_cpu(pid: int) -> float:
+    """CPU seconds of the process's main thread (Linux: its task has the process's id)."""
+    return sum(harness.process_cpu(f"{pid}/task/{pid}"))
 
 
 def postgres_cpu() -> float:
@@ -214,6 +222,7 @@ def measure_engine(engine: str, database_url: str, options: Options, tmp: Path) 
                     output = tmp / f"profile-{engine}-{start}.txt"
                     stack.enter_context(harness.py_spy(server.pid, output, None))
                 cpu_before = sum(harness.process_cpu(server.pid))
+                loop_before = loop_cpu(server.pid)
                 pg_before = postgres_cpu() if engine == "PostgreSQL" else 0.0
                 started = time.perf_counter()
                 chunk.acked, chunk.failed = send_all(
@@ -221,6 +230,7 @@ def measure_engine(engine: str, database_url: str, options: Options, tmp: Path) 
                 )
                 chunk.seconds = time.perf_counter() - started
                 chunk.server_cpu_s = sum(harness.process_cpu(server.pid)) - cpu_before
+                chunk.loop_cpu_s = loop_cpu(server.pid) - loop_before
                 if engine == "PostgreSQL":
                     chunk.postgres_cpu_s = postgres_cpu() - pg_before
             if profiled:
@@ -233,7 +243,8 @@ def measure_engine(engine: str, database_url: str, options: Options, tmp: Path) 
             )
             print(
                 f"   {start:>9,} stored: {chunk.events_per_s:8,.0f} events/s, server CPU "
-                f"{chunk.cpu_us(chunk.server_cpu_s):5.1f} µs/event{pg}"
+                f"{chunk.cpu_us(chunk.server_cpu_s):5.1f} µs/event (event loop "
+                f"{chunk.cpu_us(chunk.loop_cpu_s):5.1f}){pg}"
                 f"{'  FAILED ' + chunk.failed[0] if chunk.failed else ''}",
                 flush=True,
             )
@@ -253,7 +264,12 @@ def report(results: Sequence[EngineResult], options: Options) -> bool:
         f"   dataset.py seed {options.seed}; batches of {options.batch_size}, {options.senders} "
         f"senders; chunks of {options.chunk:,} events; uvicorn: 1 worker, uvloop"
     )
-    rows = [["engine", "stored", "events/s", "server CPU µs/event", "PostgreSQL CPU µs/event"]]
+    rows = [
+        [
+            "engine", "stored", "events/s", "server CPU µs/event", "event loop µs/event",
+            "PostgreSQL CPU µs/event",
+        ]
+    ]  # fmt: skip
     for result in results:
         for chunk in (result.chunks[0], result.chunks[-1]):
             rows.append(
@@ -262,6 +278,7 @@ def report(results: Sequence[EngineResult], options: Options) -> bool:
                     f"{chunk.start:,}",
                     f"{chunk.events_per_s:,.0f}",
                     f"{chunk.cpu_us(chunk.server_cpu_s):.1f}",
+                    f"{chunk.cpu_us(chunk.loop_cpu_s):.1f}",
                     f"{chunk.cpu_us(chunk.postgres_cpu_s):.1f}"
                     if result.engine == "PostgreSQL"
                     else "",
