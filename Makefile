@@ -61,6 +61,7 @@ widget: $(NODE_STAMP) $(STAMP)
 bench: setup browser nginx
 	$(BIN)/python bench/widget_session.py
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/ingest_loaded.py
 	$(BIN)/python bench/sdk_track.py
 	$(BIN)/python bench/widget_size.py
 	$(BIN)/python bench/widget_first_tooltip.py

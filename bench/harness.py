@@ -348,21 +348,25 @@ def find_py_spy() -> str | None:
 
 
 @contextlib.contextmanager
-def py_spy(pid: int, output: Path, duration_s: float, rate: int = 200) -> Iterator[None]:
-    """Sample `pid` with py-spy (raw collapsed stacks) while the body runs."""
+def py_spy(pid: int, output: Path, duration_s: float | None, rate: int = 200) -> Iterator[None]:
+    """Sample `pid` with py-spy (raw collapsed stacks) while the body runs: for `duration_s`,
+    or, when None, until the body ends (py-spy is then interrupted and writes its file)."""
     binary = find_py_spy()
     if binary is None:
         raise BenchError("--profile needs py-spy: `.venv/bin/pip install py-spy`")
     command = [
         binary, "record", "--pid", str(pid), "--rate", str(rate), "--format", "raw",
-        "--function", "--nonblocking", "--duration", str(max(1, round(duration_s))),
-        "--output", str(output),
+        "--function", "--nonblocking", "--output", str(output),
     ]  # fmt: skip
+    if duration_s is not None:
+        command += ["--duration", str(max(1, round(duration_s)))]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         time.sleep(0.5)  # let py-spy attach before the load starts
         yield
-        process.wait(timeout=duration_s + 30)
+        if duration_s is None:
+            process.send_signal(signal.SIGINT)
+        process.wait(timeout=(duration_s or 0) + 30)
     finally:
         if process.poll() is None:
             process.terminate()
@@ -469,8 +473,9 @@ def machine_line() -> str:
     return f"{cpus} cores{f' ({model})' if model else ''}, Python {sys.version.split()[0]}"
 
 
-def process_cpu(pid: int) -> tuple[float, float]:
-    """User and system CPU seconds `pid` has used so far (Linux /proc; zeros elsewhere)."""
+def process_cpu(pid: int | str) -> tuple[float, float]:
+    """User and system CPU seconds `pid` has used so far (Linux /proc; zeros elsewhere).
+    `"<pid>/task/<tid>"` reads one thread."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
     except OSError:

@@ -29,9 +29,10 @@ from typing import Any, TypeVar
 
 import anyio.to_thread
 import psycopg
-from sqlalchemy import Select, literal_column, select
+from sqlalchemy import Select, literal_column, make_url, select
 from sqlalchemy.pool import QueuePool
 
+from shirube.storage.checkpoint import Checkpointer
 from shirube.storage.connection import Connection
 from shirube.storage.engine import is_loopback, make_engine
 from shirube.storage.group_commit import GroupCommitter
@@ -94,6 +95,10 @@ class Database:
             run_waiting=lambda work: self._run_waiting(work, True, True),
             shared=self.is_sqlite,
         )
+        # SQLite files that take event batches copy their WAL back in a thread (the loop's
+        # COMMIT then only appends): storage/checkpoint.py.
+        path = make_url(url).database if self.is_sqlite and inline else None
+        self._checkpointer = Checkpointer(path) if path and path != ":memory:" else None
 
     # Units of work ----------------------------------------------------------------------------
 
@@ -148,7 +153,14 @@ class Database:
         if not self.inline:
             return await self.run(lambda conn: work(conn, check(conn)), repeatable=True, hot=True)
         checked = await self.run(check, transaction=False, repeatable=True, hot=True)
-        return await self._grouped.run(lambda conn: work(conn, checked))
+        if self._checkpointer is None:
+            return await self._grouped.run(lambda conn: work(conn, checked))
+        if not self._checkpointer.running and self._kept is not None:
+            self._checkpointer.start(self._kept.driver_connection)
+        try:
+            return await self._grouped.run(lambda conn: work(conn, checked))
+        finally:
+            self._checkpointer.committed()
 
     async def _run_waiting(
         self, work: Callable[[Connection], T], transaction: bool, repeatable: bool
@@ -257,6 +269,8 @@ class Database:
         )
 
     def dispose(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         if self._probe is not None:
             self._probe.close()
         if self._kept is not None:

@@ -1,0 +1,146 @@
+"""Where an ingestion batch of `dataset.py`'s events spends its time, statement by statement,
+in a database that already holds a given number of them (in-process, no HTTP).
+
+Not a benchmark: a diagnosis for `ingest_loaded.py`. It fills a database up to `--stored`
+events with `dataset.load` (through `services.ingest.ingest_batch`, exactly what the API
+stores), measuring batches along the way, and prints each statement's time per batch (the
+first words of its SQL), the COMMIT included, at each `--at` point.
+
+    .venv/bin/python bench/statement_times.py --stored 1000000 --at 0,500000,1000000
+    .venv/bin/python bench/statement_times.py --database sqlite:////tmp/x.db --reuse ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import harness
+import launcher
+from dataset import SETUP_CHECKLIST, WELCOME_TOUR, Dataset, load
+from shirube.services.known_rows import KnownRows
+from shirube.storage import Connection, Database, tables
+from shirube.storage.connection import Connection as _Conn
+from sqlalchemy import bindparam, func, select
+
+_EVENTS = (
+    select(func.count())
+    .select_from(tables.event)
+    .where(tables.event.c.workspace_id == bindparam("ws"))
+)
+TIMES: defaultdict[str, float] = defaultdict(float)
+CALLS: defaultdict[str, int] = defaultdict(int)
+
+
+def _label(statement: Any, connection: Connection) -> str:
+    compiled = connection._statements.get(statement)
+    words = " ".join(compiled.sql.split())
+    return words[:90]
+
+
+def _timed(name: str) -> Callable[..., Any]:
+    original = getattr(_Conn, name)
+
+    def wrapper(self: Connection, statement: Any, *args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return original(self, statement, *args, **kwargs)
+        finally:
+            label = _label(statement, self)
+            TIMES[label] += time.perf_counter() - started
+            CALLS[label] += 1
+
+    return wrapper
+
+
+@contextlib.contextmanager
+def _timed_transaction(self: Connection) -> Iterator[None]:
+    with _ORIGINAL_TRANSACTION(self):
+        yield
+        started = time.perf_counter()
+    # The COMMIT ran as the block above ended.
+    TIMES["COMMIT"] += time.perf_counter() - started
+    CALLS["COMMIT"] += 1
+
+
+_ORIGINAL_TRANSACTION = _Conn.transaction
+
+
+def install() -> None:
+    for name in ("all", "one", "run", "many"):
+        setattr(_Conn, name, _timed(name))
+    _Conn.transaction = _timed_transaction  # type: ignore[method-assign,assignment]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", help="database URL (default: a temporary SQLite file)")
+    parser.add_argument("--postgres", metavar="URL", help="a scratch database on this server")
+    parser.add_argument("--stored", type=int, default=1_000_000)
+    parser.add_argument("--at", default="0,1000000", help="where to measure (events stored)")
+    parser.add_argument("--batches", type=int, default=20, help="batches measured at each point")
+    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument(
+        "--workspace-id", type=int,
+        help="reuse this workspace of --database (kept by ingest_loaded.py --keep): the stream "
+        "goes on after the events it holds",
+    )  # fmt: skip
+    parser.add_argument(
+        "--pragma", help="a statement run first, e.g. 'PRAGMA wal_autocheckpoint=0'"
+    )
+    args = parser.parse_args(argv)
+    points = sorted(int(p) for p in args.at.split(","))
+    with contextlib.ExitStack() as stack:
+        if args.postgres:
+            url = stack.enter_context(harness.scratch_postgres(args.postgres))
+        elif args.database:
+            url = args.database
+        else:
+            url = f"sqlite:///{stack.enter_context(harness.workdir(False)) / 'times.db'}"
+        launcher.migrate(url)
+        db = Database(url)
+        stack.callback(db.dispose)
+        stored = 0
+        if args.workspace_id is None:
+            workspace_id = launcher.create_bench_workspace(db, "statement times").id
+            launcher.publish(db, workspace_id, [WELCOME_TOUR], [SETUP_CHECKLIST])
+        else:
+            workspace_id = args.workspace_id
+            stored = db.run_sync(lambda conn: conn.scalar(_EVENTS, {"ws": workspace_id}))
+            points = [max(point, stored) for point in points]
+        install()
+        known = KnownRows()
+        if args.pragma:
+            db.run_sync(lambda conn: conn.driver.execute(args.pragma), transaction=False)
+        data = Dataset()
+        batches = data.batches(args.batch_size, start=stored)
+        for point in points:
+            TIMES.clear()
+            CALLS.clear()
+            loading = time.perf_counter()
+            while stored < point:
+                stored += load(db, workspace_id, [next(batches)], known)
+            loaded_s = time.perf_counter() - loading
+            measured = [next(batches) for _ in range(args.batches)]
+            TIMES.clear()
+            CALLS.clear()
+            started = time.perf_counter()
+            stored += load(db, workspace_id, measured, known)
+            seconds = (time.perf_counter() - started) / args.batches
+            print(
+                f"\n== {point:,} stored (filled in {loaded_s:.0f} s): "
+                f"{seconds * 1e3:.1f} ms a batch"
+            )
+            for label, spent in sorted(TIMES.items(), key=lambda item: -item[1])[:14]:
+                per_batch = spent / args.batches * 1e3
+                calls = CALLS[label] / args.batches
+                print(f"   {per_batch:7.2f} ms  {calls:6.1f}×  {label}")
+    return 0
+
+
+if __name__ == "__main__":
+    harness.main_guard(main)
