@@ -219,8 +219,10 @@ def serve(
     loop: str = "uvloop",
     ready_path: str = "/healthz",
     start_timeout_s: float = 30.0,
+    env: dict[str, str] | None = None,
 ) -> Iterator[Server]:
-    """Start `launcher.py <kind>` on a free loopback port; wait until it answers; always stop it."""
+    """Start `launcher.py <kind>` on a free loopback port (with `env` added to this process's
+    environment); wait until it answers; always stop it."""
     port = free_port()
     command = [sys.executable, str(LAUNCHER), kind, "--port", str(port), "--loop", loop]
     if database_url is not None:
@@ -233,6 +235,7 @@ def serve(
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             preexec_fn=_pin(cpu),
+            env=None if env is None else {**os.environ, **env},
         )
     server = Server(kind, f"http://{HOST}:{port}", process, log_path)
     try:

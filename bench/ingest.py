@@ -413,6 +413,7 @@ class Runner:
         self.database_url = database_url
         self.workspace = workspace
         self.runs = 0
+        self.mix = EVENT_MIX
 
     def run(self, server: Server, connections: int, seconds: float, label: str) -> Run:
         self.runs += 1
@@ -420,7 +421,7 @@ class Runner:
         before = read_counts(self.database_url, self.workspace.id)
         cpu_before = harness.process_cpu(server.pid)
         deadline = time.monotonic() + 0.3 + seconds  # wrk starts in well under 0.3 s
-        names = ",".join(f"{name}:{weight}" for name, weight in EVENT_MIX)
+        names = ",".join(f"{name}:{weight}" for name, weight in self.mix)
         result = harness.run_wrk(
             self.wrk,
             server.base_url + EVENTS_PATH,

@@ -46,6 +46,11 @@ def settings_for(database_url: str) -> Settings:
     # The one setting a benchmark varies (widget_session.py --progress-cache) reaches the
     # server subprocess through its environment.
     kept = os.environ.get("SHIRUBE_PROGRESS_CACHE_SIZE")
+    extra: dict[str, Any] = {}
+    # ingest_goals.py runs an instance with the KPI worker (and one of an older version, which
+    # knows no such setting: only passed when asked for).
+    if os.environ.get("SHIRUBE_KPI_WORKER") == "true":
+        extra["kpi_worker"] = True
     return Settings(
         database_url=database_url,
         secret_key=SECRET_KEY,
@@ -53,6 +58,7 @@ def settings_for(database_url: str) -> Settings:
         progress_cache_size=Settings.progress_cache_size if kept is None else int(kept),
         # As `shirube serve` runs: the webhook worker polls the outbox in the background.
         webhook_worker=True,
+        **extra,
     )
 
 
@@ -89,11 +95,13 @@ def publish(
     workspace_id: int,
     tours: Sequence[dict[str, Any]],
     checklists: Sequence[dict[str, Any]],
+    goals: Sequence[dict[str, Any]] = (),
 ) -> int:
-    """Save and publish every tour, then every checklist; return the content revision."""
+    """Save and publish every tour, then every checklist and goal; return the content
+    revision."""
 
     def work(conn: Connection) -> int:
-        for kind, documents in (("tour", tours), ("checklist", checklists)):
+        for kind, documents in (("tour", tours), ("checklist", checklists), ("goal", goals)):
             for document in documents:
                 saved = content_store.save_draft(conn, workspace_id, kind, document)
                 content_store.publish(conn, saved.item)

@@ -61,11 +61,19 @@ function request()
     if math.random(100) <= company_percent then
       company = string.format(',"company_id":"co-%d"', math.floor((user - 1) / 10) + 1)
     end
+    local name = names[math.random(#names)]
+    local properties
+    if name == "$active" then -- a heartbeat: active seconds only
+      properties = string.format('{"seconds":%d}', math.random(30, 60))
+    else
+      properties = string.format(
+        '{"plan":"%s","count":%d,"source":"%s"}',
+        plans[math.random(#plans)], math.random(1, 50), sources[math.random(#sources)]
+      )
+    end
     events[i] = string.format(
-      '{"id":"%s-t%d-%d-%04x","name":"%s","user_id":"user-%d"%s,'
-        .. '"properties":{"plan":"%s","count":%d,"source":"%s"}%s}',
-      tag, thread_index or 0, counter, math.random(0, 65535), names[math.random(#names)], user,
-      company, plans[math.random(#plans)], math.random(1, 50), sources[math.random(#sources)],
+      '{"id":"%s-t%d-%d-%04x","name":"%s","user_id":"user-%d"%s,"properties":%s%s}',
+      tag, thread_index or 0, counter, math.random(0, 65535), name, user, company, properties,
       stamps[math.random(8)]
     )
   end

@@ -194,5 +194,28 @@ def ingest_batch(
     result.existing += projection.existing
     result.webhooks = outbox.write(conn, now)
     if published.tours or published.checklists or published.goals:
-        mark_dirty(conn, workspace_id, {row["user_id"] for row in new_rows}, now)
+        result.existing += _mark_for_kpis(
+            conn, workspace_id, new_rows, published, known, changed, now
+        )
     return result
+
+
+def _mark_for_kpis(
+    conn: Connection,
+    workspace_id: int,
+    rows: list[dict[str, Any]],
+    published: PublishedContent,
+    known: KnownRows,
+    changed: set[str],
+    now: datetime,
+) -> list[Hashable]:
+    """Mark for the KPI worker the users whose figures the batch may change: those with an
+    event a rule reads or that changes their progress, and those this process has not marked
+    yet (a new user is in audiences before doing anything). An event of another name changes
+    nothing the worker keeps but `first_seen_at`, which the KPI queries read as they go."""
+    names = published.rule_names
+    users = {row["user_id"] for row in rows}
+    unseen = {user for user in users if ("kpi", workspace_id, user) not in known}
+    marked = changed | unseen | {row["user_id"] for row in rows if row["name"] in names}
+    mark_dirty(conn, workspace_id, marked, now)
+    return [("kpi", workspace_id, user) for user in unseen]

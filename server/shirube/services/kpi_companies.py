@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import bindparam, select
 
 from shirube.content.goal import GoalDoc, RoleRule, ShareRule
 from shirube.services.published import PublishedContent
@@ -30,50 +30,26 @@ class Tally:
     role_times: list[datetime | None] = field(default_factory=list)
 
 
-_ROWS = (
-    select(
-        membership.c.company_id,
-        kpi_user.c.kind,
-        kpi_user.c.key,
-        kpi_user.c.completed_at,
-        end_user.c.first_seen_at,
-        end_user.c.traits,
-    )
-    .select_from(membership)
-    .join(
-        end_user,
-        and_(
-            end_user.c.workspace_id == membership.c.workspace_id,
-            end_user.c.external_id == membership.c.user_id,
-        ),
-    )
-    .join(
-        kpi_user,
-        and_(
-            kpi_user.c.workspace_id == membership.c.workspace_id,
-            kpi_user.c.user_id == membership.c.user_id,
-        ),
-    )
-    .where(
-        membership.c.workspace_id == bindparam("workspace_id"),
-        in_values(membership.c.company_id, "company_ids"),
-        kpi_user.c.in_audience.is_(True),
-    )
+# Three reads by key (members by company, then their rows and their user rows by user), joined
+# here: a join left to the planner started from every kpi_user row of the workspace.
+_MEMBERS = select(membership.c.company_id, membership.c.user_id).where(
+    membership.c.workspace_id == bindparam("workspace_id"),
+    in_values(membership.c.company_id, "company_ids"),
 )
-_ACTIVITY = (
-    select(membership.c.company_id, end_user.c.last_seen_at)
-    .select_from(membership)
-    .join(
-        end_user,
-        and_(
-            end_user.c.workspace_id == membership.c.workspace_id,
-            end_user.c.external_id == membership.c.user_id,
-        ),
-    )
-    .where(
-        membership.c.workspace_id == bindparam("workspace_id"),
-        in_values(membership.c.company_id, "company_ids"),
-    )
+_IN_AUDIENCE = select(
+    kpi_user.c.user_id, kpi_user.c.kind, kpi_user.c.key, kpi_user.c.completed_at
+).where(
+    kpi_user.c.workspace_id == bindparam("workspace_id"),
+    in_values(kpi_user.c.user_id, "user_ids"),
+    kpi_user.c.in_audience.is_(True),
+)
+_USERS = select(end_user.c.external_id, end_user.c.first_seen_at, end_user.c.last_seen_at).where(
+    end_user.c.workspace_id == bindparam("workspace_id"),
+    in_values(end_user.c.external_id, "user_ids"),
+)
+_TRAITS = select(end_user.c.external_id, end_user.c.traits).where(
+    end_user.c.workspace_id == bindparam("workspace_id"),
+    in_values(end_user.c.external_id, "user_ids"),
 )
 
 _new = insert(kpi_company).values(
@@ -132,24 +108,36 @@ def refresh_companies(
     if not company_ids:
         return
     params = {"workspace_id": workspace_id, "company_ids": sorted(company_ids)}
+    members: dict[str, list[str]] = {}
+    for company_id, user_id in conn.all(_MEMBERS, params):
+        members.setdefault(user_id, []).append(company_id)
+    by_user = {"workspace_id": workspace_id, "user_ids": sorted(members)}
+    users = {u: (first, last) for u, first, last in conn.all(_USERS, by_user)} if members else {}
+    role_rules = {
+        key: goal.doc.company
+        for key, goal in published.goals.items()
+        if isinstance(goal.doc.company, RoleRule)
+    }
+    traits = dict(conn.all(_TRAITS, by_user)) if role_rules and members else {}
     tallies: dict[tuple[str, str, str], Tally] = {}
-    for company_id, kind, key, completed_at, first_seen, traits in conn.all(_ROWS, params):
-        tally = tallies.setdefault((company_id, kind, key), Tally())
-        tally.users += 1
-        if completed_at is not None:
-            tally.completed.append(completed_at)
-            if first_seen is not None:
-                tally.durations.append(max(0.0, (completed_at - first_seen).total_seconds()))
-        goal = published.goals.get(key) if kind == "goal" else None
-        rule = None if goal is None else goal.doc.company
-        if isinstance(rule, RoleRule) and (traits or {}).get(rule.trait) == rule.value:
-            tally.role_times.append(completed_at)
+    for user_id, kind, key, completed_at in conn.all(_IN_AUDIENCE, by_user) if members else ():
+        first_seen = users.get(user_id, (None, None))[0]
+        rule = role_rules.get(key) if kind == "goal" else None
+        for company_id in members[user_id]:
+            tally = tallies.setdefault((company_id, kind, key), Tally())
+            tally.users += 1
+            if completed_at is not None:
+                tally.completed.append(completed_at)
+                if first_seen is not None:
+                    tally.durations.append(max(0.0, (completed_at - first_seen).total_seconds()))
+            if rule is not None and (traits.get(user_id) or {}).get(rule.trait) == rule.value:
+                tally.role_times.append(completed_at)
     activity: dict[str, datetime] = {}
-    for company_id, last_seen in conn.all(_ACTIVITY, params):
-        if last_seen is not None and (
-            company_id not in activity or last_seen > activity[company_id]
-        ):
-            activity[company_id] = last_seen
+    for user_id, companies in members.items():
+        last_seen = users.get(user_id, (None, None))[1]
+        if last_seen is not None:
+            for company_id in companies:
+                activity[company_id] = max(activity.get(company_id, last_seen), last_seen)
     objectives = [
         *(("goal", key, goal.doc) for key, goal in published.goals.items()),
         *(("checklist", key, None) for key in published.checklists),

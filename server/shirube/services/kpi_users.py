@@ -274,7 +274,7 @@ def refresh_users(
     people = read_people(conn, workspace_id, user_ids)
     if not people:
         return set()
-    facts = load_facts(conn, workspace_id, people, published.counted_names)
+    facts = load_facts(conn, workspace_id, people, published.rule_names)
     catch_up_items(conn, workspace_id, facts, published, webhook_kinds, now)
     rows = user_rows(conn, workspace_id, people, facts, published)
     if rows:

@@ -2,10 +2,12 @@
 `SHIRUBE_KPI_WORKER` is on) that keeps `kpi_user` and `kpi_company` up to date.
 
 Ingestion and identify only mark users (`kpi_dirty`, one upsert per user of a batch); the worker
-takes marked users in chunks, recomputes them and their companies from their facts
-(services/kpi_users.py, kpi_companies.py) and unmarks them, in one transaction per chunk. A mark
-made while a chunk is computed moves the mark's time on, so it is not unmarked with the chunk
-and the user is computed again. Then it advances backfill jobs (services/kpi_jobs.py) by one
+takes users marked at least `delay` seconds ago in chunks, recomputes them and their companies
+from their facts (services/kpi_users.py, kpi_companies.py) and unmarks them, in one transaction
+per chunk. A user busy sending events is so recomputed at most once per `delay`, however many
+batches they are in: the worker's cost follows the users active, not the events. A mark made
+while a chunk is computed moves the mark's `seq` on: that user is not unmarked but marked anew
+(its delay starts again). Then it advances backfill jobs (services/kpi_jobs.py) by one
 chunk of users. Several instances may run it: every step is an idempotent recomputation, and a
 job's chunk is recorded once (`kpi_jobs.advance`).
 """
@@ -14,10 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, select, update
 
 from shirube.services import kpi_jobs
 from shirube.services.kpi_companies import refresh_companies
@@ -29,34 +32,46 @@ from shirube.timeutil import utcnow
 
 logger = logging.getLogger("shirube.kpis")
 
-CHUNK = 500
+# Users per transaction: on SQLite the work runs on the event loop, between event batches.
+CHUNK = 100
+# Jobs recompute users in larger chunks: a backfill is throughput, not latency.
+JOB_CHUNK = 500
 POLL_SECONDS = 0.5
+DELAY = timedelta(seconds=5)
+NO_DELAY = timedelta(0)
 
 _TAKE = (
-    select(kpi_dirty.c.workspace_id, kpi_dirty.c.user_id, kpi_dirty.c.since)
-    .order_by(kpi_dirty.c.workspace_id, kpi_dirty.c.user_id)
+    select(kpi_dirty.c.workspace_id, kpi_dirty.c.user_id, kpi_dirty.c.seq)
+    .where(kpi_dirty.c.since <= bindparam("before"))
+    .order_by(kpi_dirty.c.since)
     .limit(bindparam("limit"))
 )
-_UNMARK = delete(kpi_dirty).where(
+_OF_MARK = (
     kpi_dirty.c.workspace_id == bindparam("workspace_id"),
     kpi_dirty.c.user_id == bindparam("user_id"),
-    kpi_dirty.c.since <= bindparam("since"),
 )
+_UNMARK = delete(kpi_dirty).where(*_OF_MARK, kpi_dirty.c.seq == bindparam("seq"))
+_REARM = update(kpi_dirty).where(*_OF_MARK).values(since=bindparam("now"), seq=0)
 
 
-def refresh_dirty(conn: Connection, cache: PublishedCache, limit: int = CHUNK) -> int:
-    """Recompute up to `limit` marked users (one workspace at a time) and unmark them;
-    return how many were taken."""
-    taken = conn.all(_TAKE, {"limit": limit})
+def refresh_dirty(
+    conn: Connection, cache: PublishedCache, limit: int = CHUNK, delay: timedelta = DELAY
+) -> int:
+    """Recompute up to `limit` users marked at least `delay` ago (one workspace at a time)
+    and unmark them; return how many were taken."""
+    now = utcnow()
+    taken = conn.all(_TAKE, {"limit": limit, "before": now - delay})
     if not taken:
         return 0
     workspace_id = taken[0][0]
-    mine = [(user_id, since) for ws, user_id, since in taken if ws == workspace_id]
+    mine = sorted((user_id, seq) for ws, user_id, seq in taken if ws == workspace_id)
     _refresh(conn, cache, workspace_id, [user_id for user_id, _ in mine], companies_too=True)
-    conn.many(
-        _UNMARK,
-        [{"workspace_id": workspace_id, "user_id": u, "since": since} for u, since in mine],
-    )
+    marks = [
+        {"workspace_id": workspace_id, "user_id": u, "seq": seq, "now": now} for u, seq in mine
+    ]
+    conn.many(_UNMARK, marks)
+    # Those marked again meanwhile (still there): computed again after another delay.
+    conn.many(_REARM, marks)
     return len(mine)
 
 
@@ -103,7 +118,7 @@ USER_PHASE, COMPANY_PHASE = "u:", "c:"
 
 
 def advance_job(
-    conn: Connection, cache: PublishedCache, job: kpi_jobs.Job, limit: int = CHUNK
+    conn: Connection, cache: PublishedCache, job: kpi_jobs.Job, limit: int = JOB_CHUNK
 ) -> None:
     """Do the next chunk of `job` (nothing when another instance recorded it first)."""
     cursor = job.cursor or USER_PHASE
@@ -132,15 +147,16 @@ def _next_job(db: Database) -> kpi_jobs.Job | None:
     return db.run_sync(kpi_jobs.next_job, transaction=False)
 
 
-def drain(db: Database, cache: PublishedCache, limit: int = CHUNK) -> None:
-    """Run until nothing is marked and no job is left (tests, `shirube kpis refresh`)."""
+def drain(db: Database, cache: PublishedCache, limit: int | None = None) -> None:
+    """Run until nothing is marked and no job is left, without waiting for the delay (tests,
+    benchmarks); `limit`: users per chunk, of both kinds."""
     while True:
-        if db.run_sync(lambda conn: refresh_dirty(conn, cache, limit)):
+        if db.run_sync(partial(refresh_dirty, cache=cache, limit=limit or CHUNK, delay=NO_DELAY)):
             continue
         job = _next_job(db)
         if job is None:
             return
-        db.run_sync(partial(advance_job, cache=cache, job=job, limit=limit))
+        db.run_sync(partial(advance_job, cache=cache, job=job, limit=limit or JOB_CHUNK))
 
 
 # A job whose chunk failed this many times in a row is marked failed (and shown so).

@@ -192,6 +192,13 @@ class PublishedContent:
     def all_items(self) -> Collection[ItemRef]:
         return self.rules.keys()
 
+    @cached_property
+    def rule_names(self) -> frozenset[str]:
+        """The event names the published checklists' and goals' rules read (a subset of
+        `counted_names`, which keeps names no rule reads any more)."""
+        rules = [*self.rules.values(), *(e.rule for g in self.goals.values() for e in g.doc.rules)]
+        return frozenset().union(*(rule.rule_type.counted_names(rule) for rule in rules))
+
     def _evaluate(self, user: Traits, company: Traits | None) -> Targeted:
         checklists = tuple(c for c in self.checklists.values() if c.targets(user, company))
         names = {

@@ -204,6 +204,8 @@ membership = Table(
     _key("user_id", 255),
     _key("company_id", 255),
     _time("created_at"),
+    # A company's users (KPIs per company; migration 0011).
+    Index("ix_membership_company", "workspace_id", "company_id"),
 )
 
 # Events and the progress projected from them ------------------------------------------------
@@ -461,6 +463,7 @@ kpi_user = Table(
     _count("parts_done"),
     _time("last_progress_at", nullable=True),
     _time("updated_at"),
+    Index("ix_kpi_user_user", "workspace_id", "user_id"),
 )
 
 kpi_company = Table(
@@ -481,13 +484,17 @@ kpi_company = Table(
 )
 
 # Users whose KPI rows must be recomputed (ingestion and identify add them; the worker takes
-# them in batches).
+# them in batches once `since` is old enough).
 kpi_dirty = Table(
     "kpi_dirty",
     metadata,
     Column("workspace_id", Integer, primary_key=True),
     _key("user_id", 255),
+    # When the user was marked (or, once computed, marked again meanwhile).
     _time("since"),
+    # Moved on by every mark: the worker unmarks only a user not marked since it read the row.
+    _count("seq"),
+    Index("ix_kpi_dirty_since", "since"),
 )
 
 # A recomputation of every user's figures for one published goal, checklist or tour, in chunks

@@ -30,6 +30,8 @@ def upgrade() -> None:
         "UPDATE counted_event SET properties = (SELECT e.properties FROM event e"
         " WHERE e.workspace_id = counted_event.workspace_id AND e.id = counted_event.event_id)"
     )
+    with op.batch_alter_table("membership", schema=None) as batch_op:
+        batch_op.create_index("ix_membership_company", ["workspace_id", "company_id"], unique=False)
     op.create_table(
         "kpi_user",
         sa.Column("workspace_id", sa.Integer(), nullable=False),
@@ -45,6 +47,9 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("workspace_id", "kind", "key", "user_id"),
     )
+    # A company's users' rows (through their memberships), and a user's rows.
+    with op.batch_alter_table("kpi_user", schema=None) as batch_op:
+        batch_op.create_index("ix_kpi_user_user", ["workspace_id", "user_id"], unique=False)
     op.create_table(
         "kpi_company",
         sa.Column("workspace_id", sa.Integer(), nullable=False),
@@ -64,8 +69,11 @@ def upgrade() -> None:
         sa.Column("workspace_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.String(length=255), nullable=False),
         sa.Column("since", sa.DateTime(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("workspace_id", "user_id"),
     )
+    with op.batch_alter_table("kpi_dirty", schema=None) as batch_op:
+        batch_op.create_index("ix_kpi_dirty_since", ["since"], unique=False)
     op.create_table(
         "kpi_job",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -94,5 +102,7 @@ def downgrade() -> None:
     op.drop_table("kpi_dirty")
     op.drop_table("kpi_company")
     op.drop_table("kpi_user")
+    with op.batch_alter_table("membership", schema=None) as batch_op:
+        batch_op.drop_index("ix_membership_company")
     with op.batch_alter_table("counted_event", schema=None) as batch_op:
         batch_op.drop_column("properties")
