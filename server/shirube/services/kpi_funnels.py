@@ -17,7 +17,7 @@ from sqlalchemy.sql.selectable import Select
 
 from shirube.services.kpi_model import FunnelStep, ItemRate, KpiFilter, Objective
 from shirube.services.kpi_objectives import Part, parts, published
-from shirube.services.kpi_segment import audience, filtered_users
+from shirube.services.kpi_segment import audience, filtered_users, json_property
 from shirube.storage import Connection
 from shirube.storage.tables import (
     checklist_item_progress,
@@ -82,13 +82,13 @@ def _by_step_property(
 ) -> dict[str, int]:
     """Users with an event `name` of the tour, by the step its properties name."""
     users, segment = filtered_users(workspace_id, filt)
-    step = event.c.properties["step"].as_string()
+    step = json_property(event.c.properties, "step")
     query: Select[Any] = (
         select(step, func.count(func.distinct(event.c.user_id)))
         .where(
             event.c.workspace_id == bindparam("workspace_id"),
             event.c.name == literal(name),
-            event.c.properties["tour"].as_string() == bindparam("tour"),
+            json_property(event.c.properties, "tour") == bindparam("tour"),
         )
         .group_by(step)
     )

@@ -47,7 +47,7 @@ _JOBS = (
         _job.finished_at,
     )
     .where(_job.workspace_id == bindparam("workspace_id"))
-    .order_by(_job.id.desc())
+    .order_by(_job.created_at.desc(), _job.id.desc())
 )
 
 

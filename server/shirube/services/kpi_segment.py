@@ -20,7 +20,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Select
-from sqlalchemy.types import NullType
+from sqlalchemy.types import NullType, String
 
 from shirube.jsontext import dumps
 from shirube.services.kpi_model import KpiFilter, Objective
@@ -66,6 +66,31 @@ def _trait_in_postgres(element: trait_in, compiler: SQLCompiler, **kw: Any) -> s
     key = compiler.process(element.key, **kw)
     values = compiler.process(element.values, **kw)
     return f"({column} -> CAST({key} AS TEXT)) = ANY(CAST(CAST({values} AS TEXT[]) AS JSONB[]))"
+
+
+class json_property(ColumnElement[Any]):
+    """A JSON column's top-level property as text: `properties.tour`. `name` is a constant of
+    the code (a plain identifier), written into the statement. (SQLAlchemy's own JSON index
+    converts its path parameter in a bind processor, which storage/ does not run.)"""
+
+    inherit_cache = False
+    type = String()
+
+    def __init__(self, column: ColumnElement[Any], name: str) -> None:
+        if not name.isidentifier():
+            raise ValueError(f"not a plain property name: {name!r}")
+        self.column = column
+        self.name = name
+
+
+@compiles(json_property, "sqlite")
+def _json_property_sqlite(element: json_property, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_extract({compiler.process(element.column, **kw)}, '$.{element.name}')"
+
+
+@compiles(json_property, "postgresql")
+def _json_property_postgres(element: json_property, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"({compiler.process(element.column, **kw)} ->> '{element.name}')"
 
 
 def trait_values(value: str | int | float | bool) -> list[str]:
