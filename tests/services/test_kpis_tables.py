@@ -186,3 +186,30 @@ def test_workspaces_are_apart(run, database, other_workspace):
     other = database.run_sync(lambda conn: kpis.companies(conn, other_workspace.id, SETUP, KpiFilter()))
     assert other.total == 0
     assert database.run_sync(lambda conn: kpis.list_objectives(conn, other_workspace.id, "en")) == []
+
+
+def test_activity_by_day_and_week(rows, run):
+    from datetime import date
+
+    rows.event("u1", "clicked", at=datetime(2026, 3, 2, 9, tzinfo=UTC))
+    rows.event("u1", "clicked", at=datetime(2026, 3, 2, 10, tzinfo=UTC))
+    rows.event("u3", "clicked", at=datetime(2026, 3, 3, 23, 59, tzinfo=UTC))
+    rows.event("u6", "clicked", at=datetime(2026, 2, 24, tzinfo=UTC))
+    days = run(
+        lambda conn, ws: kpis.activity(conn, ws, KpiFilter(), date(2026, 3, 1), date(2026, 3, 3), "day")
+    )
+    # Known: u1, u2, u5 (12 Feb), u6 (23 Feb), u4 (24 Feb); u3 on 2 March.
+    assert [(p.start, p.active_users, p.known_users) for p in days] == [
+        (date(2026, 3, 1), 0, 5),
+        (date(2026, 3, 2), 1, 6),
+        (date(2026, 3, 3), 1, 6),
+    ]
+    weeks = run(
+        lambda conn, ws: kpis.activity(
+            conn, ws, KpiFilter(user_traits={"role": "admin"}), date(2026, 2, 25), date(2026, 3, 3), "week"
+        )
+    )
+    assert [(p.start, p.active_users, p.known_users) for p in weeks] == [
+        (date(2026, 2, 23), 1, 3),  # u6 active; u1, u5, u6 known by Sunday 1 March
+        (date(2026, 3, 2), 2, 4),
+    ]
