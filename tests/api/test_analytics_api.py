@@ -121,6 +121,15 @@ def test_stuck_users_contacts_flattened_in_csv(client, seeded):
 
 def test_csv_cells_are_safe():
     assert [cell(v) for v in ("=1+1", "+81", "-x", "@SUM", "\tx", "ok", -3, 1.5, None, True)] == [
-        "'=1+1", "'+81", "'-x", "'@SUM", "'\tx", "ok", "-3", "1.5", "", "true",
+        "'=1+1",
+        "'+81",
+        "'-x",
+        "'@SUM",
+        "'\tx",
+        "ok",
+        "-3",
+        "1.5",
+        "",
+        "true",
     ]
     assert csv_bytes([{"a": 1, "b": {"c": "x"}}]).decode("utf-8") == "\ufeffa,b.c\r\n1,x\r\n"

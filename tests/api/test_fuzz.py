@@ -133,7 +133,9 @@ def test_every_answer_is_documented(app, client, workspace, database_url, operat
     seeded = seed(client, workspace)
     method, path = operation.split(" ", 1)
     known = {
-        "key": "welcome" if path.startswith(("/api/v1/tours", "/api/v1/analytics/tours")) else "setup",
+        "key": "welcome"
+        if path.startswith(("/api/v1/tours", "/api/v1/analytics/tours"))
+        else "setup",
         "kind": "checklists",
         "user_id": "u1",
         "company_id": "c1",

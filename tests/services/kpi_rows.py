@@ -97,9 +97,7 @@ class KpiRows:
             self._insert(membership, user_id=user_id, company_id=company_id, created_at=first_seen)
 
     def company(self, company_id: str, **traits: Any) -> None:
-        self._insert(
-            company, external_id=company_id, traits=traits, created_at=NOW, updated_at=NOW
-        )
+        self._insert(company, external_id=company_id, traits=traits, created_at=NOW, updated_at=NOW)
 
     def kpi_user(
         self,
@@ -290,15 +288,32 @@ def onboarding(rows: KpiRows) -> None:
         parts=2,
     )
     rows.kpi_company(
-        "checklist", "setup", "c1", users=2, completed=1, median=864000.0,
+        "checklist",
+        "setup",
+        "c1",
+        users=2,
+        completed=1,
+        median=864000.0,
         last_activity=days_ago(3),
     )
     rows.kpi_company(
-        "checklist", "setup", "c2", users=2, completed=1, onboarded=days_ago(1),
-        median=86400.0, last_activity=days_ago(1),
+        "checklist",
+        "setup",
+        "c2",
+        users=2,
+        completed=1,
+        onboarded=days_ago(1),
+        median=86400.0,
+        last_activity=days_ago(1),
     )
     for user, item, at in (
-        ("u1", "import", 15), ("u1", "rules", 10), ("u2", "import", 19), ("u3", "import", 1.5),
-        ("u3", "rules", 1), ("u5", "import", 5), ("u6", "import", 9), ("u6", "rules", 9),
+        ("u1", "import", 15),
+        ("u1", "rules", 10),
+        ("u2", "import", 19),
+        ("u3", "import", 1.5),
+        ("u3", "rules", 1),
+        ("u5", "import", 5),
+        ("u6", "import", 9),
+        ("u6", "rules", 9),
     ):
         rows.item_done(user, "setup", item, days_ago(at))

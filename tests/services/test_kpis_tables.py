@@ -30,7 +30,10 @@ def run(rows, database, workspace):
     return run
 
 
-def _companies(run, filt=KpiFilter(), **kwargs):
+NO_FILTER = KpiFilter()
+
+
+def _companies(run, filt=NO_FILTER, **kwargs):
     page = run(lambda conn, ws: kpis.companies(conn, ws, SETUP, filt, **kwargs))
     return page, [(r.company_id, r.users, r.completed) for r in page.rows]
 
@@ -91,7 +94,9 @@ def test_funnel(rows, run):
     rows.event("u3", "$tour_dismissed", {"tour": "other", "step": "s2"})
     rows.event("u3", "$target_missing", {"tour": "welcome", "step": "s2", "selector": "#x"})
     steps = run(lambda conn, ws: kpis.funnel(conn, ws, "welcome", KpiFilter()))
-    assert [(s.step_id, s.title, s.shown, s.advanced, s.dismissed, s.target_missing) for s in steps] == [
+    assert [
+        (s.step_id, s.title, s.shown, s.advanced, s.dismissed, s.target_missing) for s in steps
+    ] == [
         ("s1", "Hello", 3, 2, 0, 0),
         ("s2", "Menu", 2, 1, 1, 1),
         ("s3", "Done", 2, 1, 0, 0),
@@ -99,7 +104,11 @@ def test_funnel(rows, run):
     admins = run(
         lambda conn, ws: kpis.funnel(conn, ws, "welcome", KpiFilter(user_traits={"role": "admin"}))
     )
-    assert [(s.shown, s.advanced, s.target_missing) for s in admins] == [(2, 1, 0), (1, 1, 1), (1, 1, 0)]
+    assert [(s.shown, s.advanced, s.target_missing) for s in admins] == [
+        (2, 1, 0),
+        (1, 1, 1),
+        (1, 1, 0),
+    ]
 
 
 def test_item_rates(rows, run):
@@ -117,7 +126,9 @@ def test_feature_usage(rows, run):
     rows.event("u2", "shift.created")
     rows.event("u3", "csv.imported")
     used = run(
-        lambda conn, ws: kpis.feature_usage(conn, ws, ["shift.created", "csv.imported", "none"], KpiFilter())
+        lambda conn, ws: kpis.feature_usage(
+            conn, ws, ["shift.created", "csv.imported", "none"], KpiFilter()
+        )
     )
     assert [(u.event, u.users, u.of_users) for u in used] == [
         ("shift.created", 2, 6),
@@ -153,12 +164,20 @@ def test_surveys(rows, run):
 def test_stuck_users_with_contacts(run):
     stuck = run(lambda conn, ws: kpis.stuck_users(conn, ws, SETUP, KpiFilter(), 7, NOW))
     # u2: last progress 19 days ago; u4: nothing done, first seen 8 days ago.
-    assert [(s.user_id, s.company_id, s.parts_done, s.last_progress_at, s.contact) for s in stuck] == [
+    assert [
+        (s.user_id, s.company_id, s.parts_done, s.last_progress_at, s.contact) for s in stuck
+    ] == [
         ("u2", "c1", 1, days_ago(19), {}),
         ("u4", "c2", 0, days_ago(8), {"name": "Yui"}),
     ]
-    assert run(lambda conn, ws: kpis.stuck_users(conn, ws, SETUP, KpiFilter(), 10, NOW))[0].user_id == "u2"
-    assert len(run(lambda conn, ws: kpis.stuck_users(conn, ws, SETUP, KpiFilter(), 7, NOW, limit=1))) == 1
+    assert (
+        run(lambda conn, ws: kpis.stuck_users(conn, ws, SETUP, KpiFilter(), 10, NOW))[0].user_id
+        == "u2"
+    )
+    assert (
+        len(run(lambda conn, ws: kpis.stuck_users(conn, ws, SETUP, KpiFilter(), 7, NOW, limit=1)))
+        == 1
+    )
 
 
 def test_stuck_companies(run):
@@ -183,9 +202,13 @@ def test_backfills_latest_per_published_objective(rows, run):
 
 
 def test_workspaces_are_apart(run, database, other_workspace):
-    other = database.run_sync(lambda conn: kpis.companies(conn, other_workspace.id, SETUP, KpiFilter()))
+    other = database.run_sync(
+        lambda conn: kpis.companies(conn, other_workspace.id, SETUP, KpiFilter())
+    )
     assert other.total == 0
-    assert database.run_sync(lambda conn: kpis.list_objectives(conn, other_workspace.id, "en")) == []
+    assert (
+        database.run_sync(lambda conn: kpis.list_objectives(conn, other_workspace.id, "en")) == []
+    )
 
 
 def test_activity_by_day_and_week(rows, run):
@@ -196,7 +219,9 @@ def test_activity_by_day_and_week(rows, run):
     rows.event("u3", "clicked", at=datetime(2026, 3, 3, 23, 59, tzinfo=UTC))
     rows.event("u6", "clicked", at=datetime(2026, 2, 24, tzinfo=UTC))
     days = run(
-        lambda conn, ws: kpis.activity(conn, ws, KpiFilter(), date(2026, 3, 1), date(2026, 3, 3), "day")
+        lambda conn, ws: kpis.activity(
+            conn, ws, KpiFilter(), date(2026, 3, 1), date(2026, 3, 3), "day"
+        )
     )
     # Known: u1, u2, u5 (12 Feb), u6 (23 Feb), u4 (24 Feb); u3 on 2 March.
     assert [(p.start, p.active_users, p.known_users) for p in days] == [
@@ -206,7 +231,12 @@ def test_activity_by_day_and_week(rows, run):
     ]
     weeks = run(
         lambda conn, ws: kpis.activity(
-            conn, ws, KpiFilter(user_traits={"role": "admin"}), date(2026, 2, 25), date(2026, 3, 3), "week"
+            conn,
+            ws,
+            KpiFilter(user_traits={"role": "admin"}),
+            date(2026, 2, 25),
+            date(2026, 3, 3),
+            "week",
         )
     )
     assert [(p.start, p.active_users, p.known_users) for p in weeks] == [

@@ -34,9 +34,7 @@ async def _read(request: Request, work: Callable[[Connection, Workspace], T]) ->
     """The workspace of the key, then `work` in one unit of work. Reads only: no write lock
     is taken (`transaction=False`)."""
     workspace = await server_workspace(request)
-    return await get_context(request).db.run(
-        lambda conn: work(conn, workspace), transaction=False
-    )
+    return await get_context(request).db.run(lambda conn: work(conn, workspace), transaction=False)
 
 
 def _objective(request: Request, conn: Connection, workspace: Workspace) -> Objective:

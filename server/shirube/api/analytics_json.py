@@ -115,7 +115,11 @@ def item(i: ItemRate) -> dict[str, Any]:
 
 
 def activity_point(a: ActivityPoint) -> dict[str, Any]:
-    return {"start": a.start.isoformat(), "active_users": a.active_users, "known_users": a.known_users}
+    return {
+        "start": a.start.isoformat(),
+        "active_users": a.active_users,
+        "known_users": a.known_users,
+    }
 
 
 def usage(u: FeatureUsage) -> dict[str, Any]:

@@ -15,7 +15,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from shirube.api.query import Choice, Count, Day, Mapping as TraitMapping, Names, QueryParam, Text
+from shirube.api.query import Choice, Count, Day, Names, QueryParam, Text
+from shirube.api.query import Mapping as TraitMapping
 from shirube.csv_export import csv_bytes
 from shirube.identifiers import EVENT_NAME, KEY
 from shirube.jsonresponse import JSONResponse

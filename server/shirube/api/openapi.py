@@ -15,7 +15,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from shirube import __version__
-from shirube.api import analytics, analytics_answers, answers, transfer, webhooks, workspace_settings
+from shirube.api import (
+    analytics,
+    analytics_answers,
+    answers,
+    transfer,
+    webhooks,
+    workspace_settings,
+)
 from shirube.api.content import RollbackBody
 from shirube.api.people import CompanyBody, UserBody
 from shirube.api.query import Mapping, QueryParam

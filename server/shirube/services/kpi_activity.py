@@ -10,7 +10,6 @@ module moves to it then.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-
 from typing import Any, Literal
 
 from sqlalchemy import bindparam, func, select

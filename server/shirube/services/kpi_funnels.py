@@ -83,7 +83,7 @@ def _by_step_property(
     """Users with an event `name` of the tour, by the step its properties name."""
     users, segment = filtered_users(workspace_id, filt)
     step = json_property(event.c.properties, "step")
-    query: Select[Any] = (
+    query: Select[Any, Any] = (
         select(step, func.count(func.distinct(event.c.user_id)))
         .where(
             event.c.workspace_id == bindparam("workspace_id"),
@@ -135,7 +135,10 @@ def _done_by(kind: str, key: str, part: Part) -> tuple[Any, list[Any]] | None:
         return tour_step_seen, [_seen.tour_key == key, _seen.step_id == part.id]
     rule = part.rule or {}
     if rule.get("type") == "tour_completed":
-        return tour_progress, [_progress.tour_key == rule["tour"], _progress.completed_at.is_not(None)]
+        return tour_progress, [
+            _progress.tour_key == rule["tour"],
+            _progress.completed_at.is_not(None),
+        ]
     if rule.get("type") == "checklist_completed":
         other = kpi_user.alias("other")
         return other, [

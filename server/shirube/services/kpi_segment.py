@@ -39,7 +39,7 @@ class trait_in(ColumnElement[Any]):
 
     def __init__(self, column: ColumnElement[Any], key: str, values: str) -> None:
         self.column = column
-        self.key = bindparam(key)
+        self.key_param: Any = bindparam(key)
         self.values = bindparam(values, type_=ValueList())
 
 
@@ -48,7 +48,7 @@ def _trait_in_sqlite(element: trait_in, compiler: SQLCompiler, **kw: Any) -> str
     # json_each, not json_extract: a trait name may hold any character, and a JSON path
     # cannot quote every one. Booleans come out of json_each as 1 and 0: written back as JSON.
     column = compiler.process(element.column, **kw)
-    key = compiler.process(element.key, **kw)
+    key = compiler.process(element.key_param, **kw)
     values = compiler.process(element.values, **kw)
     return (
         f"EXISTS (SELECT 1 FROM json_each({column}) AS tr WHERE tr.key = {key} AND "
@@ -63,7 +63,7 @@ def _trait_in_sqlite(element: trait_in, compiler: SQLCompiler, **kw: Any) -> str
 def _trait_in_postgres(element: trait_in, compiler: SQLCompiler, **kw: Any) -> str:
     # jsonb equality compares numbers by value (3 = 3.0) and strings exactly.
     column = compiler.process(element.column, **kw)
-    key = compiler.process(element.key, **kw)
+    key = compiler.process(element.key_param, **kw)
     values = compiler.process(element.values, **kw)
     return f"({column} -> CAST({key} AS TEXT)) = ANY(CAST(CAST({values} AS TEXT[]) AS JSONB[]))"
 
@@ -198,7 +198,9 @@ def week_start(moment: datetime | date) -> date:
 
 
 _KU = kpi_user.c
-_JOIN_USER = and_(end_user.c.workspace_id == _KU.workspace_id, end_user.c.external_id == _KU.user_id)
+_JOIN_USER = and_(
+    end_user.c.workspace_id == _KU.workspace_id, end_user.c.external_id == _KU.user_id
+)
 
 
 def audience(
@@ -229,7 +231,7 @@ def audience_times(
     query, segment = audience(
         objective, workspace_id, filt, end_user.c.first_seen_at, _KU.started_at, _KU.completed_at
     )
-    return [tuple(row) for row in conn.all(query, segment.params)]  # type: ignore[misc]
+    return [tuple(row) for row in conn.all(query, segment.params)]
 
 
 def filtered_users(workspace_id: int, filt: KpiFilter) -> tuple[Select[Any], Segment]:

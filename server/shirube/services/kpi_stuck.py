@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, func, select
 from shirube.services.kpi_companies import company_rows
 from shirube.services.kpi_model import KpiFilter, Objective, StuckCompany, StuckUser
 from shirube.services.kpi_segment import audience
-from shirube.services.kpi_surveys import companies_of
+from shirube.services.kpi_surveys import companies_of, owner_of
 from shirube.storage import Connection, in_values
 from shirube.storage.tables import company, end_user, kpi_user
 from shirube.storage.types import UTCDateTime
@@ -66,7 +66,7 @@ def stuck_users(
     return [
         StuckUser(
             row.user_id,
-            *owners.get(row.user_id, (None, None)),
+            *owner_of(owners, row.user_id),
             row.parts_done,
             row.last_progress_at or row.first_seen_at,
             contact(row.traits),
@@ -95,7 +95,11 @@ def stuck_companies(
         and (row.last_activity_at is None or row.last_activity_at <= cutoff)
     ]
     stuck.sort(
-        key=lambda row: (row.last_activity_at is not None, row.last_activity_at or now, row.company_id)
+        key=lambda row: (
+            row.last_activity_at is not None,
+            row.last_activity_at or now,
+            row.company_id,
+        )
     )
     stuck = stuck[:limit]
     traits = _company_traits(conn, workspace_id, [row.company_id for row in stuck])

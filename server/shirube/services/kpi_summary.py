@@ -68,7 +68,9 @@ def summary(
         completed=len(durations),
         p50_seconds=nearest_rank(durations, 50),
         p90_seconds=nearest_rank(durations, 90),
-        incomplete_after={days: incomplete_after(rows, now, days) for days in INCOMPLETE_AFTER_DAYS},
+        incomplete_after={
+            days: incomplete_after(rows, now, days) for days in INCOMPLETE_AFTER_DAYS
+        },
         this_week=_week(rows, this_monday),
         last_week=_week(rows, this_monday - timedelta(days=7)),
         companies=len(companies),

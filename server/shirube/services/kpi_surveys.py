@@ -52,6 +52,12 @@ def companies_of(
     return found
 
 
+def owner_of(
+    owners: dict[str, tuple[str, str | None]], user_id: str
+) -> tuple[str | None, str | None]:
+    return owners.get(user_id, (None, None))
+
+
 def _question(conn: Connection, workspace_id: int, key: str, locale: str) -> str:
     _, document = published(conn, workspace_id, "checklist", key)
     survey = document.get("survey") or {}
@@ -120,7 +126,7 @@ def surveys(
                 comments=[
                     SurveyComment(
                         row.user_id,
-                        *owners.get(row.user_id, (None, None)),
+                        *owner_of(owners, row.user_id),
                         row.rating,
                         row.comment,
                         row.answered_at,

@@ -1,7 +1,7 @@
 """Feature usage: of the users the filter keeps, how many sent each chosen event at least once
 (docs/kpis.md). The one KPI read from the event log itself: any event name may be asked for,
-not only those a published rule counts, and `ix_event_name` (workspace, name, user) answers
-each name from the index alone."""
+not only those a published rule counts; `ix_event_name` (workspace, name) finds each name's
+events."""
 
 from __future__ import annotations
 
