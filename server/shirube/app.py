@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 
 from shirube.api import (
+    analytics,
     content,
     events,
     health,
@@ -123,6 +124,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         *transfer.routes,
         *workspace_settings.routes,
         *webhooks.routes,
+        *analytics.routes,
         # HTML pages with their own session cookie and headers, confined to /console.
         console_mount(settings, context),
     ]

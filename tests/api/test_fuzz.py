@@ -56,6 +56,7 @@ CHECKED_BEYOND_THE_DOCUMENT = {
         for method, item in (("POST", ""), ("PUT", "/{key}"))
     },
     "POST /api/v1/content/import": "the content rules of tours and checklists",
+    "GET /api/v1/analytics/activity": "from must not be after to, nor more than 366 days before",
     "PATCH /api/v1/workspace": "allowed_origins are read as URLs (scheme, host, port)",
     **{
         f"{method} /api/v1/webhooks{item}": "the endpoint url is read as a URL (https unless "
@@ -132,7 +133,10 @@ def test_every_answer_is_documented(app, client, workspace, database_url, operat
     seeded = seed(client, workspace)
     method, path = operation.split(" ", 1)
     known = {
-        "key": "welcome" if path.startswith("/api/v1/tours") else "setup",
+        "key": "welcome"
+        if path.startswith(("/api/v1/tours", "/api/v1/analytics/tours"))
+        else "setup",
+        "kind": "checklists",
         "user_id": "u1",
         "company_id": "c1",
         "version": 1,

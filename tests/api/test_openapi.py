@@ -62,6 +62,9 @@ def _template(path: str) -> str:
         ("api", "v1", "checklists"): ["{key}"],
         ("api", "v1", "webhooks"): ["{endpoint_id}"],
     }
+    if parts[:3] == ["api", "v1", "analytics"] and len(parts) == 6:
+        fixed = "tours" if parts[5] == "funnel" else "{kind}"
+        return "/" + "/".join([*parts[:3], fixed, "{key}", parts[5]])
     out = parts[:3]
     rest = parts[3:]
     if tuple(out) in known and rest:
@@ -158,6 +161,15 @@ def test_every_documented_status_is_the_one_the_route_answers(client, workspace)
     call("GET", f"{endpoint}/deliveries/{delivery}", headers=auth)
     call("POST", f"{endpoint}/deliveries/{delivery}/resend", headers=auth)
     call("DELETE", endpoint, headers=auth)
+
+    call("POST", "/api/v1/checklists/setup/publish", headers=auth)
+    call("POST", "/api/v1/tours/welcome/publish", headers=auth)
+    analytics = "/api/v1/analytics"
+    for part in ("summary", "companies", "cohorts", "items", "stuck-users", "stuck-companies"):
+        call("GET", f"{analytics}/checklists/setup/{part}", headers=auth)
+    for path in ("objectives", "tours/welcome/funnel", "activity", "surveys", "backfills"):
+        call("GET", f"{analytics}/{path}", headers=auth)
+    call("GET", f"{analytics}/feature-usage?events=shift.created", headers=auth)
 
     document = client.get("/api/v1/openapi.json").json()
     documented = {

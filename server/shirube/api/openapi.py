@@ -15,10 +15,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from shirube import __version__
-from shirube.api import answers, transfer, webhooks, workspace_settings
+from shirube.api import (
+    analytics,
+    analytics_answers,
+    answers,
+    transfer,
+    webhooks,
+    workspace_settings,
+)
 from shirube.api.content import RollbackBody
 from shirube.api.people import CompanyBody, UserBody
-from shirube.api.query import QueryParam
+from shirube.api.query import Mapping, QueryParam
 from shirube.api.routing import route
 from shirube.api.webhooks import WebhookEndpointBody, WebhookEndpointPatch
 from shirube.api.widget import SessionBody
@@ -41,6 +48,8 @@ class Operation:
     # Statuses outside 2xx and 4xx the route answers by design (not the 500 of a fault).
     unavailable: bool = False
     query: tuple[QueryParam, ...] = field(default_factory=tuple)
+    # Whether `format=csv` (or Accept: text/csv) answers the rows as CSV too.
+    csv: bool = False
 
 
 _CONTENT: dict[str, type[BaseModel]] = {"tours": TourDoc, "checklists": ChecklistDoc}
@@ -176,6 +185,10 @@ OPERATIONS += [
         statuses=(202,),
     ),
 ]
+OPERATIONS += [
+    Operation("get", _path, _summary, "analytics", query=_query, csv=_csv)
+    for _path, _, _summary, _query, _csv in analytics.ENDPOINTS
+]
 for _plural, _model in _CONTENT.items():
     _item = f"/api/v1/{_plural}/{{key}}"
     OPERATIONS += [
@@ -235,6 +248,7 @@ _ERROR = {
 }
 
 
+_ANSWERS = answers.ANSWERS | analytics_answers.ANSWERS
 _SUCCESS = {200: "Success", 201: "Created", 202: "Accepted", 204: "Done; no content"}
 _INTEGER_PARAMS = frozenset({"version", "endpoint_id", "delivery_id"})
 
@@ -253,9 +267,11 @@ def _operation(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
         {
             "name": param.name,
             "in": "query",
-            "required": False,
+            "required": getattr(param, "required", False),
             "description": param.description,
             "schema": param.json_schema(),
+            # `user[role]=admin` (api/query.Mapping).
+            **({"style": "deepObject", "explode": True} if isinstance(param, Mapping) else {}),
         }
         for param in op.query
     ]
@@ -263,8 +279,10 @@ def _operation(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
     for status in op.statuses:
         success: dict[str, Any] = {"description": _SUCCESS.get(status, "Success")}
         if status != 204:
-            schema = answers.ANSWERS.get((op.method, op.path), answers.OBJECT)
+            schema = _ANSWERS.get((op.method, op.path), answers.OBJECT)
             success["content"] = {"application/json": {"schema": schema}}
+            if op.csv:
+                success["content"]["text/csv"] = {"schema": {"type": "string"}}
         responses[str(status)] = success
     if op.unavailable:
         responses["503"] = {

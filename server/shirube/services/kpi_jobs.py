@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, or_, select, update
 
-from shirube.services.kpi_model import BackfillState
 from shirube.storage import Connection
 from shirube.storage.tables import end_user, kpi_job
 from shirube.timeutil import utcnow
@@ -124,25 +123,3 @@ _FAIL = (
 
 def fail(conn: Connection, job_id: int, error: str) -> None:
     conn.run(_FAIL, {"id": job_id, "error": error[:500], "now": utcnow()})
-
-
-_RECENT = (
-    select(
-        _job.kind,
-        _job.key,
-        _job.version,
-        _job.state,
-        _job.done_users,
-        _job.total_users,
-        _job.created_at,
-        _job.finished_at,
-    )
-    .where(_job.workspace_id == bindparam("workspace_id"), _job.state != "superseded")
-    .order_by(_job.id.desc())
-    .limit(bindparam("limit"))
-)
-
-
-def recent_backfills(conn: Connection, workspace_id: int, limit: int = 20) -> list[BackfillState]:
-    rows = conn.all(_RECENT, {"workspace_id": workspace_id, "limit": limit})
-    return [BackfillState(*row) for row in rows]

@@ -3,8 +3,8 @@
 
 Ingestion and identify only mark users (`kpi_dirty`, one upsert per user of a batch); the worker
 takes users marked at least `delay` seconds ago in chunks, recomputes them and their companies
-from their facts (services/kpi_users.py, kpi_companies.py) and unmarks them, in one transaction
-per chunk. A user busy sending events is so recomputed at most once per `delay`, however many
+from their facts (services/kpi_refresh_users.py, kpi_refresh_companies.py) and unmarks them,
+in one transaction per chunk. A user busy sending events is so recomputed at most once per `delay`, however many
 batches they are in: the worker's cost follows the users active, not the events. A mark made
 while a chunk is computed moves the mark's `seq` on: that user is not unmarked but marked anew
 (its delay starts again). Then it advances backfill jobs (services/kpi_jobs.py) by one
@@ -23,8 +23,8 @@ from typing import Any
 from sqlalchemy import bindparam, delete, select, update
 
 from shirube.services import kpi_jobs
-from shirube.services.kpi_companies import refresh_companies
-from shirube.services.kpi_users import refresh_users
+from shirube.services.kpi_refresh_companies import refresh_companies
+from shirube.services.kpi_refresh_users import refresh_users
 from shirube.services.published import PublishedCache, batch_content
 from shirube.storage import Connection, Database
 from shirube.storage.tables import company, end_user, kpi_dirty

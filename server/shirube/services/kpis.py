@@ -1,136 +1,42 @@
-"""The KPI queries the analytics API and the dashboard call (definitions: docs/kpis.md).
+"""The KPI queries the analytics API and the dashboard call (definitions: docs/kpis.md), one
+module a concept:
 
-Each reads stored rows only (kpi_user, kpi_company and the progress tables), inside the
-caller's transaction; nothing here scans the event log except `feature_usage`.
+- `kpi_objectives`: the published goals, checklists and tours; the backfill jobs;
+- `kpi_summary`: an objective's headline figures and its weekly cohorts;
+- `kpi_companies`: the per-company table (every company, sorted, searched, paginated);
+- `kpi_funnels`: a tour's funnel, and the completion of each part of an objective;
+- `kpi_activity`: active users per day or week; `kpi_usage`: feature usage;
+- `kpi_surveys`: the checklists' surveys; `kpi_stuck`: stuck users and companies;
+- `kpi_segment`: the filter (first seen, user and company traits) as SQL.
+
+Each reads stored rows only (kpi_user, kpi_company, the progress tables and the active days),
+inside the caller's transaction; nothing here scans the event log except `feature_usage` and
+the funnel's dismissals and missing targets (each one event name, by `ix_event_name`).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Literal
+from shirube.services.kpi_activity import activity
+from shirube.services.kpi_companies import companies
+from shirube.services.kpi_funnels import funnel, item_rates
+from shirube.services.kpi_objectives import backfills, find_objective, list_objectives
+from shirube.services.kpi_stuck import stuck_companies, stuck_users
+from shirube.services.kpi_summary import cohorts, summary
+from shirube.services.kpi_surveys import surveys
+from shirube.services.kpi_usage import feature_usage
 
-from shirube.services.kpi_model import (
-    ActivityPoint,
-    BackfillState,
-    CohortRow,
-    CompanyPage,
-    CompanySort,
-    FeatureUsage,
-    FunnelStep,
-    ItemRate,
-    KpiFilter,
-    Objective,
-    ObjectiveKind,
-    StuckCompany,
-    StuckUser,
-    Summary,
-    SurveyResult,
-)
-from shirube.storage import Connection
-
-
-def list_objectives(conn: Connection, workspace_id: int, locale: str) -> list[Objective]:
-    """Published goals, checklists and tours, goals first."""
-    raise NotImplementedError
-
-
-def find_objective(
-    conn: Connection, workspace_id: int, kind: ObjectiveKind, key: str, locale: str
-) -> Objective:
-    """The published objective, or NotFound."""
-    raise NotImplementedError
-
-
-def summary(
-    conn: Connection, workspace_id: int, objective: Objective, filt: KpiFilter, now: datetime
-) -> Summary:
-    raise NotImplementedError
-
-
-def companies(
-    conn: Connection,
-    workspace_id: int,
-    objective: Objective,
-    filt: KpiFilter,
-    *,
-    page: int = 1,
-    per_page: int = 50,
-    sort: CompanySort = "users",
-    descending: bool = True,
-    search: str | None = None,
-) -> CompanyPage:
-    raise NotImplementedError
-
-
-def cohorts(
-    conn: Connection,
-    workspace_id: int,
-    objective: Objective,
-    filt: KpiFilter,
-    now: datetime,
-    weeks: int = 12,
-) -> list[CohortRow]:
-    raise NotImplementedError
-
-
-def funnel(conn: Connection, workspace_id: int, tour_key: str, filt: KpiFilter) -> list[FunnelStep]:
-    raise NotImplementedError
-
-
-def item_rates(
-    conn: Connection, workspace_id: int, objective: Objective, filt: KpiFilter
-) -> list[ItemRate]:
-    """A checklist's items, or a goal's rules."""
-    raise NotImplementedError
-
-
-def activity(
-    conn: Connection,
-    workspace_id: int,
-    filt: KpiFilter,
-    start: date,
-    end: date,
-    period: Literal["day", "week"],
-) -> list[ActivityPoint]:
-    raise NotImplementedError
-
-
-def feature_usage(
-    conn: Connection, workspace_id: int, events: list[str], filt: KpiFilter
-) -> list[FeatureUsage]:
-    raise NotImplementedError
-
-
-def surveys(
-    conn: Connection, workspace_id: int, filt: KpiFilter, checklist: str | None = None
-) -> list[SurveyResult]:
-    raise NotImplementedError
-
-
-def stuck_users(
-    conn: Connection,
-    workspace_id: int,
-    objective: Objective,
-    filt: KpiFilter,
-    days: int,
-    now: datetime,
-    limit: int = 100,
-) -> list[StuckUser]:
-    raise NotImplementedError
-
-
-def stuck_companies(
-    conn: Connection,
-    workspace_id: int,
-    objective: Objective,
-    filt: KpiFilter,
-    days: int,
-    now: datetime,
-    limit: int = 100,
-) -> list[StuckCompany]:
-    raise NotImplementedError
-
-
-def backfills(conn: Connection, workspace_id: int) -> list[BackfillState]:
-    """The latest backfill job of each published objective, newest first."""
-    raise NotImplementedError
+__all__ = [
+    "activity",
+    "backfills",
+    "cohorts",
+    "companies",
+    "feature_usage",
+    "find_objective",
+    "funnel",
+    "item_rates",
+    "list_objectives",
+    "stuck_companies",
+    "stuck_users",
+    "summary",
+    "surveys",
+]

@@ -1,0 +1,167 @@
+"""Recomputing companies' KPI rows (`kpi_company`) from their users' `kpi_user` rows: audience
+users, completed users, when the company rule was met, the median time to completion and the
+last activity. One read per chunk of companies."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, select
+
+from shirube.content.goal import GoalDoc, RoleRule, ShareRule
+from shirube.services.published import PublishedContent
+from shirube.storage import Connection, in_values, insert
+from shirube.storage.tables import end_user, kpi_company, kpi_user, membership
+
+
+@dataclass
+class Tally:
+    """One objective's audience users of one company."""
+
+    completed: list[datetime] = field(default_factory=list)
+    durations: list[float] = field(default_factory=list)
+    users: int = 0
+    # For a role rule: completion times of the users with the role (None: not completed).
+    role_times: list[datetime | None] = field(default_factory=list)
+
+
+# Three reads by key (members by company, then their rows and their user rows by user), joined
+# here: a join left to the planner started from every kpi_user row of the workspace.
+_MEMBERS = select(membership.c.company_id, membership.c.user_id).where(
+    membership.c.workspace_id == bindparam("workspace_id"),
+    in_values(membership.c.company_id, "company_ids"),
+)
+_IN_AUDIENCE = select(
+    kpi_user.c.user_id, kpi_user.c.kind, kpi_user.c.key, kpi_user.c.completed_at
+).where(
+    kpi_user.c.workspace_id == bindparam("workspace_id"),
+    in_values(kpi_user.c.user_id, "user_ids"),
+    kpi_user.c.in_audience.is_(True),
+)
+_USERS = select(end_user.c.external_id, end_user.c.first_seen_at, end_user.c.last_seen_at).where(
+    end_user.c.workspace_id == bindparam("workspace_id"),
+    in_values(end_user.c.external_id, "user_ids"),
+)
+_TRAITS = select(end_user.c.external_id, end_user.c.traits).where(
+    end_user.c.workspace_id == bindparam("workspace_id"),
+    in_values(end_user.c.external_id, "user_ids"),
+)
+
+_new = insert(kpi_company).values(
+    workspace_id=bindparam("workspace_id"),
+    kind=bindparam("kind"),
+    key=bindparam("key"),
+    company_id=bindparam("company_id"),
+    users=bindparam("users"),
+    completed=bindparam("completed"),
+    onboarded_at=bindparam("onboarded_at"),
+    median_seconds=bindparam("median_seconds"),
+    last_activity_at=bindparam("last_activity_at"),
+    updated_at=bindparam("now"),
+)
+_UPSERT = _new.on_conflict_do_update(
+    index_elements=["workspace_id", "kind", "key", "company_id"],
+    set_={
+        name: getattr(_new.excluded, name)
+        for name in (
+            "users",
+            "completed",
+            "onboarded_at",
+            "median_seconds",
+            "last_activity_at",
+            "updated_at",
+        )
+    },
+)
+
+
+def onboarded_at(tally: Tally, goal: GoalDoc | None) -> datetime | None:
+    """When the company rule was met (docs/kpis.md); without one, when every audience user
+    had completed."""
+    rule = None if goal is None else goal.company
+    done = sorted(tally.completed)
+    if isinstance(rule, ShareRule):
+        needed = math.ceil(rule.percent * tally.users / 100)
+        return done[needed - 1] if tally.users and len(done) >= needed else None
+    if isinstance(rule, RoleRule):
+        times = tally.role_times
+        if not times or any(at is None for at in times):
+            return None
+        return max(at for at in times if at is not None)
+    return done[-1] if tally.users and len(done) == tally.users else None
+
+
+def refresh_companies(
+    conn: Connection,
+    workspace_id: int,
+    company_ids: Collection[str],
+    published: PublishedContent,
+    now: datetime,
+) -> None:
+    """Recompute these companies' rows for every published objective (inside the caller's
+    transaction)."""
+    if not company_ids:
+        return
+    params = {"workspace_id": workspace_id, "company_ids": sorted(company_ids)}
+    members: dict[str, list[str]] = {}
+    for company_id, user_id in conn.all(_MEMBERS, params):
+        members.setdefault(user_id, []).append(company_id)
+    by_user = {"workspace_id": workspace_id, "user_ids": sorted(members)}
+    users = {u: (first, last) for u, first, last in conn.all(_USERS, by_user)} if members else {}
+    role_rules = {
+        key: goal.doc.company
+        for key, goal in published.goals.items()
+        if isinstance(goal.doc.company, RoleRule)
+    }
+    traits = dict(conn.all(_TRAITS, by_user)) if role_rules and members else {}
+    tallies: dict[tuple[str, str, str], Tally] = {}
+    for user_id, kind, key, completed_at in conn.all(_IN_AUDIENCE, by_user) if members else ():
+        first_seen = users.get(user_id, (None, None))[0]
+        rule = role_rules.get(key) if kind == "goal" else None
+        for company_id in members[user_id]:
+            tally = tallies.setdefault((company_id, kind, key), Tally())
+            tally.users += 1
+            if completed_at is not None:
+                tally.completed.append(completed_at)
+                if first_seen is not None:
+                    tally.durations.append(max(0.0, (completed_at - first_seen).total_seconds()))
+            if rule is not None and (traits.get(user_id) or {}).get(rule.trait) == rule.value:
+                tally.role_times.append(completed_at)
+    activity: dict[str, datetime] = {}
+    for user_id, companies in members.items():
+        last_seen = users.get(user_id, (None, None))[1]
+        if last_seen is not None:
+            for company_id in companies:
+                activity[company_id] = max(activity.get(company_id, last_seen), last_seen)
+    objectives = [
+        *(("goal", key, goal.doc) for key, goal in published.goals.items()),
+        *(("checklist", key, None) for key in published.checklists),
+        *(("tour", key, None) for key in published.tours),
+    ]
+    rows: list[dict[str, Any]] = []
+    for company_id in sorted(company_ids):
+        for kind, key, goal_doc in objectives:
+            tally = tallies.get((company_id, kind, key), Tally())
+            rows.append(
+                {
+                    "workspace_id": workspace_id,
+                    "kind": kind,
+                    "key": key,
+                    "company_id": company_id,
+                    "users": tally.users,
+                    "completed": len(tally.completed),
+                    "onboarded_at": onboarded_at(tally, goal_doc),
+                    "median_seconds": statistics.median(tally.durations)
+                    if tally.durations
+                    else None,
+                    "last_activity_at": activity.get(company_id),
+                    "now": now,
+                }
+            )
+    if rows:
+        conn.many(_UPSERT, rows)
