@@ -70,10 +70,12 @@ def line_chart(
                 y_format(tick),
             )
         )
-    # At most ~8 date labels, so they never overlap.
+    # At most ~8 date labels, none closer to the last than the others: they never overlap.
     every = max(1, -(-count // 8))
     for i, label in enumerate(x_labels):
-        if i % every == 0 or i == count - 1:
+        if (i % every == 0 and count - 1 - i >= every) or i == count - 1:
+            # The last label ends at its point, so it stays inside the chart.
+            anchor = "end" if i == count - 1 and count > 1 else "middle"
             parts.append(
                 el(
                     "text",
@@ -81,7 +83,7 @@ def line_chart(
                         "x": num(x(i)),
                         "y": HEIGHT - BOTTOM + 16,
                         "class": "chart-axis",
-                        "text-anchor": "middle",
+                        "text-anchor": anchor,
                     },
                     clip(label, 12),
                 )

@@ -65,6 +65,9 @@ def frame(
         "id": chart_id,
         "class": f"chart chart-{kind}",
         "viewBox": f"0 0 {width} {height}",
+        # Its natural size: the stylesheet shrinks it to narrow columns, never blows it up.
+        "width": width,
+        "height": height,
         "role": "img",
         "aria-labelledby": f"{chart_id}-title {chart_id}-desc",
         "preserveAspectRatio": "xMinYMin meet",
