@@ -22,6 +22,7 @@ from shirube.console.dashboard_tables import TABLE_PARTS, build_tables
 from shirube.console.labels import language_of
 from shirube.console.render import render
 from shirube.console.state import console_of
+from shirube.observability.request_id import current_request_id
 from shirube.services.admins import Admin, WorkspaceRole, workspace_role
 from shirube.timeutil import utcnow
 from shirube.validation import MAX_DB_INT
@@ -43,7 +44,7 @@ async def _access(request: Request, admin: Admin) -> WorkspaceRole:
 
 def _bad_query(request: Request, admin: Admin, exc: QueryError, t: dict[str, str]) -> Response:
     message = t["bad_filter"].format(problem=f"{exc.name}: {exc.message}")
-    context = {"status": 400, "message": message, "request_id": None}
+    context = {"status": 400, "message": message, "request_id": current_request_id()}
     return render(request, "error.html", context, admin=admin, status=400)
 
 
