@@ -53,3 +53,7 @@ def password_checks(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
 
     monkeypatch.setattr(auth, "verify_password", spy)
     return checked
+
+
+# The KPI queries' stand-in, for the dashboard's tests (tests/console/kpi_fake.py).
+from tests.console.kpi_fake import fake_kpis  # noqa: E402, F401

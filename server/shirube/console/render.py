@@ -50,17 +50,31 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f} %"
 
 
-def duration(seconds: float | None) -> str:
-    if seconds is None:
+# Readable durations: "3 d 4 h", "45 min"; in Japanese "3日4時間", "45分".
+_UNITS = {
+    "en": {"d": "{} d", "h": "{} h", "min": "{} min", "s": "{} s", "sep": " "},
+    "ja": {"d": "{}日", "h": "{}時間", "min": "{}分", "s": "{}秒", "sep": ""},
+}
+
+
+def duration(seconds: float | None, lang: str = "en") -> str:
+    """The two largest units, rounded down: 3 d 4 h, 2 h 0 min, 45 min, 30 s."""
+    if seconds is None or seconds != seconds or seconds in (float("inf"), float("-inf")):
         return "—"
+    units = _UNITS.get(lang, _UNITS["en"])
+    seconds = max(0.0, seconds)
     minutes = int(seconds // 60)
     if minutes < 1:
-        return f"{int(seconds)} s"
+        return units["s"].format(int(seconds))
     hours, minutes = divmod(minutes, 60)
     days, hours = divmod(hours, 24)
     if days:
-        return f"{days} d {hours} h"
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+        parts = [units["d"].format(days), units["h"].format(hours)]
+    elif hours:
+        parts = [units["h"].format(hours), units["min"].format(minutes)]
+    else:
+        parts = [units["min"].format(minutes)]
+    return units["sep"].join(parts)
 
 
 def template_environment() -> Environment:

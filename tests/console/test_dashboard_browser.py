@@ -1,0 +1,178 @@
+"""The dashboard in Chromium, served by uvicorn over hand-built KPI figures (kpi_fake.py): the
+charts draw with no console error and no CSP refusal, a CSV link downloads the table's rows,
+a filter changes the numbers, and a Japanese browser reads Japanese labels."""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, ConsoleMessage, Page, Response, expect
+from shirube.app import create_app
+from shirube.settings import Settings
+from shirube.storage import Database
+
+from demo_app.launcher import bind, origin_of
+from tests.conftest import SECRET, make_workspace
+from tests.console.conftest import PASSWORD, make_admin
+from tests.console.kpi_fake import FakeKpis
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fake_kpis")]
+EMAIL = "lead@example.com"
+
+
+@dataclass(frozen=True)
+class Live:
+    url: str
+    workspace_id: int
+
+    @property
+    def dashboard(self) -> str:
+        return f"{self.url}/console/workspaces/{self.workspace_id}/dashboard"
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Live]:
+    path = tmp_path_factory.mktemp("dashboard") / "shirube.db"
+    path.write_bytes(sqlite_template.read_bytes())
+    settings = Settings(database_url=f"sqlite:///{path}", secret_key=SECRET, env="test")
+    database = Database(settings.database_url)
+    workspace = make_workspace(database)
+    make_admin(database, EMAIL, {workspace.id: "viewer"})
+    sock = bind("127.0.0.1", 0)
+    config = uvicorn.Config(create_app(settings, database), log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield Live(origin_of(sock), workspace.id)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        database.dispose()
+
+
+def _watch(page: Page) -> list[str]:
+    problems: list[str] = []
+
+    def record(message: ConsoleMessage) -> None:
+        # Any console error, a CSP refusal included (Chromium reports those as errors); a
+        # failed load is reported below with its address.
+        if message.text.startswith("Failed to load resource"):
+            return
+        if message.type == "error" or "Content Security Policy" in message.text:
+            problems.append(message.text)
+
+    def answered(response: Response) -> None:
+        # The browser's own favicon request is no page's doing.
+        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
+            problems.append(f"{response.status} {response.url}")
+
+    page.on("console", record)
+    page.on("response", answered)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    return problems
+
+
+def _sign_in(page: Page, live: Live, url: str) -> None:
+    page.goto(url)
+    page.fill("#email", EMAIL)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(url)
+
+
+def _table(page: Page, key: str) -> list[list[str]]:
+    """The rows of a table as the CSV writes them: a cell's <data value>, else its text."""
+    rows: list[list[str]] = page.locator(
+        f'table[data-table="{key}"] tbody tr:not(.empty-row)'
+    ).evaluate_all(
+        """rows => rows.map(row => [...row.cells].map(cell => {
+             const data = cell.querySelector('data');
+             return data ? data.value : cell.textContent.trim();
+           }))"""
+    )
+    return rows
+
+
+def test_the_charts_render_under_the_csp(page: Page, live: Live) -> None:
+    problems = _watch(page)
+    _sign_in(page, live, live.dashboard + "?events=employees_imported,clock_in")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Dashboard")
+    charts = page.locator("figure svg.chart")
+    expect(charts).to_have_count(6)
+    for index in range(6):
+        box = charts.nth(index).bounding_box()
+        assert box is not None and box["width"] > 200 and box["height"] > 40
+    # The stylesheet's classes colour the SVG (no inline style: the CSP allows none).
+    expect(page.locator("#chart-cohorts rect.heat-2").first).to_have_css(
+        "fill", "rgb(199, 232, 218)"
+    )
+    expect(page.locator("#chart-trend polyline.chart-line").first).to_have_css(
+        "stroke", "rgb(11, 110, 79)"
+    )
+    expect(page.get_by_role("img", name="Cohorts")).to_be_visible()
+    page.screenshot(path="/tmp/dash-dashboard.png", full_page=True)
+    assert problems == []
+
+
+def test_a_csv_link_downloads_the_rows_of_its_table(page: Page, live: Live) -> None:
+    _sign_in(page, live, live.dashboard + "?sort=name&order=asc")
+    shown = _table(page, "companies")
+    assert len(shown) == 25
+    with page.expect_download() as info:
+        page.click('a[data-csv="companies"]')
+    download = info.value
+    assert download.suggested_filename == f"shirube-{live.workspace_id}-companies.csv"
+    text = Path(download.path()).read_text(encoding="utf-8-sig")
+    head, *rows = list(csv.reader(io.StringIO(text)))
+    assert head[0] == "Company" and len(rows) == len(shown)
+    unguarded = [[c[1:] if c[:2] in ("'=", "'-", "'@", "'+") else c for c in r] for r in rows]
+    assert unguarded == shown
+
+
+def test_a_filter_changes_the_numbers(page: Page, live: Live, fake_kpis: FakeKpis) -> None:
+    problems = _watch(page)
+    _sign_in(page, live, live.dashboard)
+    audience = page.locator('[data-kpi="audience"]')
+    expect(audience).to_have_text("200")
+    before = _table(page, "trend")
+    page.select_option('form.filter select[name="segment"]', "company")
+    page.fill('form.filter input[name="trait"]', "plan")
+    page.fill('form.filter input[name="value"]', "pro")
+    page.fill('form.filter input[name="from"]', "2026-11-01")
+    page.click("form.filter button[type=submit]")
+    expect(page).to_have_url(
+        f"{live.dashboard}?objective=goal%3Aadmin-onboarded&from=2026-11-01&to=&segment=company&trait=plan&value=pro&stuck_days=7&period=week&events="
+    )
+    expect(audience).to_have_text("50")
+    assert _table(page, "trend") != before
+    expect(page.locator('form.filter input[name="trait"]')).to_have_value("plan")
+    assert fake_kpis.filters("summary")[-1].company_traits == {"plan": "pro"}
+    assert problems == []
+
+
+def test_japanese_labels_with_a_japanese_browser(browser: Browser, live: Live) -> None:
+    context = browser.new_context(locale="ja-JP")
+    try:
+        page = context.new_page()
+        _sign_in(page, live, live.dashboard)
+        expect(page.get_by_role("heading", level=1)).to_contain_text("ダッシュボード")
+        expect(page.locator('[data-kpi="p50"]')).to_have_text("3日4時間")
+        expect(page.get_by_role("img", name="コホート")).to_be_visible()
+        expect(page.locator("form.filter button[type=submit]")).to_have_text("適用")
+        page.screenshot(path="/tmp/dash-dashboard-ja.png", full_page=True)
+    finally:
+        context.close()
