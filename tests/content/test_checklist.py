@@ -97,7 +97,7 @@ def test_unknown_types() -> None:
     assert only_error(check, checklist(item(completion={"type": "time_spent"}))) == (
         "items[0].completion.type",
         "Input should be 'event', 'tour_completed', 'checklist_completed', 'page_visited', "
-            "'active_time' or 'manual'",
+        "'active_time' or 'manual'",
     )
 
 

@@ -28,6 +28,7 @@ from tests.demo.kintai import (
 
 pytestmark = pytest.mark.browser
 
+
 def welcome_modal(page: Page) -> Locator:
     return page.locator('[data-shirube="modal"][data-shirube-step="hello"]')
 

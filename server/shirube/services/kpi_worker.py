@@ -7,9 +7,9 @@ from their facts (services/kpi_refresh_users.py, kpi_refresh_companies.py) and u
 in one transaction per chunk. A user busy sending events is so recomputed at most once per
 `delay`, however many batches they are in: the worker's cost follows the users active, not
 the events. A mark made while a chunk is computed moves the mark's `seq` on: that user is not
-unmarked but marked anew (its delay starts again). Then it advances backfill jobs (services/kpi_jobs.py) by one
-chunk of users. Several instances may run it: every step is an idempotent recomputation, and a
-job's chunk is recorded once (`kpi_jobs.advance`).
+unmarked but marked anew (its delay starts again). Then it advances backfill jobs
+(services/kpi_jobs.py) by one chunk of users. Several instances may run it: every step is an
+idempotent recomputation, and a job's chunk is recorded once (`kpi_jobs.advance`).
 """
 
 from __future__ import annotations
