@@ -83,7 +83,7 @@ def test_the_banner_login_opens_the_console(page: Page, demo: Demo) -> None:
     expect(page).to_have_url(f"{console_url}/workspaces/{demo.keys.workspace_id}")
     expect(page.get_by_role("heading", level=1)).to_contain_text(WORKSPACE_NAME)
     expect(page.get_by_text(demo.keys.public_key)).to_be_visible()
-    expect(page.locator('[data-checklist="admin-setup"] h3')).to_contain_text(
+    expect(page.locator('[data-objective="checklist:admin-setup"]')).to_contain_text(
         "はじめてのセットアップ"
     )
     # The stylesheet loaded under the CSP (default-src 'self').

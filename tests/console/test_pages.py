@@ -29,11 +29,6 @@ from tests.conftest import WorkspaceKeys, make_workspace
 from tests.console.conftest import make_admin, sign_in
 
 
-def _kpis(page: str, checklist: str) -> dict[str, str]:
-    article = page.split(f'data-checklist="{checklist}"', 1)[1].split("</article>", 1)[0]
-    return dict(re.findall(r'data-kpi="(\w+)">([^<]*)<', article))
-
-
 def _rows(section: str) -> list[list[str]]:
     """Table rows as lists of cell texts (tags dropped, entities decoded)."""
     rows = []
@@ -68,83 +63,26 @@ def test_a_viewer_sees_its_workspace_and_nothing_of_another(
     assert client.get("/console/workspaces/abc").status_code == 404
 
 
-def test_figures_of_a_seeded_checklist(
+def test_the_workspace_page_lists_each_published_objective_with_its_dashboard(
     client: TestClient, database: Database, workspace: WorkspaceKeys
 ) -> None:
-    make_admin(database, "ops@example.com", {workspace.id: "editor"})
-    # The companies below come with unverified sessions: the workspace lets them write.
-    update_workspace(database, workspace.id, unverified_company_writes=True)
     publish(client, workspace, "tour", tour_doc("welcome"))
-    put_draft(client, workspace, "tour", tour_doc("welcome", name="Welcome, edited"))
-    put_draft(client, workspace, "tour", tour_doc("draft-only"))
-    items = [event_item("import", "employees_imported"), event_item("rules", "rules_saved")]
-    publish(client, workspace, "checklist", checklist_doc("setup", items))
-    # Company c2's name comes from the widget (traits); events add users to c1 and c2.
-    open_session(client, workspace, "u3", company={"id": "c2", "traits": {"name": "Hikari"}})
-    send_events(
-        client,
-        workspace,
-        [
-            # u1 (c1): both items, one hour after being first seen.
-            ev("e1", "employees_imported", "u1", company_id="c1", timestamp=at(0)),
-            ev("e2", "rules_saved", "u1", company_id="c1", timestamp=at(3600)),
-            # u2 (c1): one item only.
-            ev("e3", "employees_imported", "u2", company_id="c1", timestamp=at(0)),
-            # u3 (c2): first seen at 0, both items done by 3 h.
-            ev("e4", "login", "u3", company_id="c2", timestamp=at(0)),
-            ev("e5", "rules_saved", "u3", company_id="c2", timestamp=at(3600)),
-            ev("e6", "employees_imported", "u3", company_id="c2", timestamp=at(3 * 3600)),
-            # u4: nothing that counts.
-            ev("e7", "login", "u4", timestamp=at(0)),
-        ],
-    )
-    sign_in(client, "ops@example.com")
-    page = client.get(f"/console/workspaces/{workspace.id}").text
-
-    assert _kpis(page, "setup") == {
-        "started": "3",
-        "completed": "2",
-        "rate": "66.7 %",
-        "median": "2 h 0 min",  # of 1 h and 3 h
+    publish(client, workspace, "checklist", checklist_doc("setup", [event_item("a", "x")]))
+    goal = {
+        "key": "onboarded",
+        "name": "Onboarded",
+        "rules": [{"id": "a", "rule": {"type": "event", "event": "x"}}],
     }
-    onboarding = page.split("<h2>Onboarding</h2>", 1)[1]
-    rows = _rows(onboarding)
-    assert ["Item import import", "3"] in rows and ["Item rules rules", "2"] in rows
-    # Top companies: most completions first, then the larger share.
-    companies = [r for r in rows if len(r) == 4]
-    assert companies == [["Hikari c2", "1", "1", "100.0 %"], ["c1", "2", "1", "50.0 %"]]
-
-    content = _rows(page.split("<h2>Content</h2>", 1)[1].split("<h2>Onboarding</h2>", 1)[0])
-    by_key = {row[0]: row for row in content}
-    assert by_key["welcome"][1:5] == ["Tour welcome", "v1", "v1", "unpublished changes"]
-    assert by_key["draft-only"][1:6] == [
-        "Tour draft-only",
-        "not published",
-        "—",
-        "unpublished changes",
-        "—",
-    ]
-    assert by_key["setup"][1:5] == ["Checklist setup", "v1", "v1", "same as published"]
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", by_key["setup"][5])
-
-
-def test_a_new_version_counts_its_own_items(
-    client: TestClient, database: Database, workspace: WorkspaceKeys
-) -> None:
-    make_admin(database, "ops@example.com", {workspace.id: "owner"})
-    publish(client, workspace, "checklist", checklist_doc("setup", [event_item("a", "a_done")]))
-    send_events(client, workspace, [ev("e1", "a_done", "u1", timestamp=at(0))])
-    items = [event_item("a", "a_done"), event_item("b", "b_done")]
-    assert publish(client, workspace, "checklist", checklist_doc("setup", items)) == 2
-    sign_in(client, "ops@example.com")
+    publish(client, workspace, "goal", goal)
+    put_draft(client, workspace, "checklist", checklist_doc("draft-only", [event_item("b", "y")]))
+    make_admin(database, "viewer@example.com", {workspace.id: "viewer"})
+    sign_in(client, "viewer@example.com")
     page = client.get(f"/console/workspaces/{workspace.id}").text
-    assert _kpis(page, "setup") == {
-        "started": "1",
-        "completed": "0",
-        "rate": "0.0 %",
-        "median": "—",
-    }
-    assert "v2" in page
+    listed = re.findall(r'data-objective="([^"]+)"', page)
+    assert listed == ["goal:onboarded", "checklist:setup", "tour:welcome"]
+    assert f"/console/workspaces/{workspace.id}/dashboard?objective=goal:onboarded" in page
+    # The goal is listed with the content too, by its name.
+    assert "Onboarded" in page and "draft-only" in page
 
 
 @pytest.mark.parametrize("payload", ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>'])

@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, select
 
 from shirube.content.localize import resolve_text
+from shirube.services import kpis
 from shirube.services.admins import WorkspaceRole
-from shirube.services.figures import ChecklistFigures, checklist_figures
+from shirube.services.kpi_model import Objective
 from shirube.services.webhook_endpoints import Endpoint, list_endpoints
 from shirube.services.workspaces import identity_totals
 from shirube.storage import Connection
@@ -52,7 +53,9 @@ class Overview:
     coverage: Coverage
     tours: list[ContentRow]
     checklists: list[ContentRow]
-    figures: list[ChecklistFigures]
+    goals: list[ContentRow]
+    # Published goals, checklists and tours, each with its dashboard.
+    objectives: list[Objective]
     webhooks: list[Endpoint]
 
     @property
@@ -64,7 +67,8 @@ class Overview:
 def _name(kind: str, document: Mapping[str, Any], locale: str) -> str:
     if kind == "tour":
         return str(document.get("name") or document["key"])
-    return resolve_text(document.get("title") or document["key"], None, locale)
+    title = document.get("name" if kind == "goal" else "title") or document["key"]
+    return resolve_text(title, None, locale)
 
 
 _item, _version = content_item.c, content_version.c
@@ -100,8 +104,7 @@ _CONTENT = (
 def load_overview(conn: Connection, access: WorkspaceRole) -> Overview:
     workspace = access.workspace
     locale = workspace.default_locale
-    content: dict[str, list[ContentRow]] = {"tour": [], "checklist": []}
-    figures: list[ChecklistFigures] = []
+    content: dict[str, list[ContentRow]] = {"tour": [], "checklist": [], "goal": []}
     for row in conn.all(_CONTENT, {"workspace_id": workspace.id}):
         published = row.document
         content[row.kind].append(
@@ -115,10 +118,15 @@ def load_overview(conn: Connection, access: WorkspaceRole) -> Overview:
                 last_published_at=row.last_published_at,
             )
         )
-        if row.kind == "checklist" and published is not None:
-            figures.append(
-                checklist_figures(conn, workspace.id, row.published_version, published, locale)
-            )
     coverage = Coverage(*identity_totals(conn, workspace.id, COVERAGE_DAYS))
     webhooks = list_endpoints(conn, workspace.id)
-    return Overview(access, coverage, content["tour"], content["checklist"], figures, webhooks)
+    objectives = kpis.list_objectives(conn, workspace.id, locale)
+    return Overview(
+        access,
+        coverage,
+        content["tour"],
+        content["checklist"],
+        content["goal"],
+        objectives,
+        webhooks,
+    )
