@@ -1,7 +1,8 @@
 """Random histories against a brute-force recomputation from the raw events: users in
 companies, events out of order across batches, repeats, retried ids, back-dated events and
-trait changes; every goal's per-user and per-company figures must equal what the test
-computes from the events it sent. Both engines."""
+trait changes; every goal's per-user and per-company rows, and the analytics API's summary
+(audience, completed, p50, p90) and per-company table, must equal what the test computes from
+the events it sent. Both engines."""
 
 from __future__ import annotations
 
@@ -118,6 +119,19 @@ def expected_users(history: History) -> dict[str, dict[str, datetime | None]]:
     return result
 
 
+def first_seen(history: History) -> dict[str, datetime]:
+    """Users with events: their earliest event (each was PUT first, at the server's now)."""
+    seen: dict[str, datetime] = {}
+    for e in history.events:
+        seen[e.user] = min(seen.get(e.user, e.at), e.at)
+    return seen
+
+
+def rank(values: list[float], percent: int) -> float | None:
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(percent * len(ordered) / 100)) - 1] if ordered else None
+
+
 def expected_companies(history: History, users: dict[str, dict[str, datetime | None]]) -> dict:
     result: dict[tuple[str, str], tuple[int, int, datetime | None]] = {}
     companies = sorted(set(history.company.values()))
@@ -142,7 +156,7 @@ def expected_companies(history: History, users: dict[str, dict[str, datetime | N
 
 
 @settings(
-    max_examples=15,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -188,3 +202,30 @@ def test_goal_figures_equal_a_recomputation_from_the_raw_events(client, database
     }
     for key, value in expected_companies(history, users).items():
         assert companies[key] == value, key
+    check_api(client, ws, history, users)
+
+
+def check_api(client, ws, history: History, users: dict[str, dict[str, datetime | None]]) -> None:
+    """The analytics API's summary and per-company figures, from the raw events."""
+    seen = first_seen(history)
+    expected = expected_companies(history, users)
+    for key, audience in (
+        ("all-of", [u for u, roles in history.roles.items() if roles[-1] == "admin"]),
+        ("any-of", list(history.roles)),
+    ):
+        done = {u: at for u in audience if (at := users[key][u]) is not None}
+        durations = [max(0.0, (at - seen[u]).total_seconds()) for u, at in done.items()]
+        body = client.get(f"/api/v1/analytics/goals/{key}/summary", headers=ws.auth).json()
+        assert (body["audience"], body["completed"]) == (len(audience), len(done)), key
+        assert body["p50_seconds"] == rank(durations, 50), key
+        assert body["p90_seconds"] == rank(durations, 90), key
+        page = client.get(
+            f"/api/v1/analytics/goals/{key}/companies", params={"per_page": 100}, headers=ws.auth
+        ).json()
+        got = {
+            row["company_id"]: (row["users"], row["completed"], row["onboarded_at"])
+            for row in page["data"]
+        }
+        for (goal, company), (n, completed, at) in expected.items():
+            if goal == key:
+                assert got[company] == (n, completed, at and iso(at)), (key, company)

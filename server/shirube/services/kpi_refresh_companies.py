@@ -5,7 +5,6 @@ last activity. One read per chunk of companies."""
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,6 +13,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 
 from shirube.content.goal import GoalDoc, RoleRule, ShareRule
+from shirube.services.kpi_segment import nearest_rank
 from shirube.services.published import PublishedContent
 from shirube.storage import Connection, in_values, insert
 from shirube.storage.tables import end_user, kpi_company, kpi_user, membership
@@ -156,9 +156,8 @@ def refresh_companies(
                     "users": tally.users,
                     "completed": len(tally.completed),
                     "onboarded_at": onboarded_at(tally, goal_doc),
-                    "median_seconds": statistics.median(tally.durations)
-                    if tally.durations
-                    else None,
+                    # Nearest rank, as the queries' percentiles (docs/kpis.md).
+                    "median_seconds": nearest_rank(sorted(tally.durations), 50),
                     "last_activity_at": activity.get(company_id),
                     "now": now,
                 }
