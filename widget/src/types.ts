@@ -58,9 +58,13 @@ export interface SessionItem {
   description?: string;
   action?: { type: "tour"; tour: string } | { type: "url"; url: string };
   completion:
-    | { type: "event"; event: string; min_count: number }
+    // The server evaluates every rule (server/shirube/content/rules); the widget only needs to
+    // know which items the user ticks by hand.
+    | { type: "event"; event: string; min_count: number; where?: Record<string, unknown>; within_days?: number }
     | { type: "tour_completed"; tour: string }
+    | { type: "checklist_completed"; checklist: string }
     | { type: "page_visited"; page: string }
+    | { type: "active_time"; minutes: number; within_days?: number }
     | { type: "manual" };
   success_message?: string;
 }
