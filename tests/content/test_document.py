@@ -67,6 +67,7 @@ def test_empty_document() -> None:
         "format": FORMAT,
         "tours": [],
         "checklists": [],
+        "goals": [],
     }
 
 
@@ -83,8 +84,8 @@ def test_not_an_object() -> None:
 
 
 def test_unknown_top_level_key() -> None:
-    assert only_error(validate_document, {"format": FORMAT, "goals": []}) == (
-        "goals",
+    assert only_error(validate_document, {"format": FORMAT, "segments": []}) == (
+        "segments",
         "unknown key",
     )
 

@@ -172,16 +172,7 @@ def store_completions(
     rows: list[Any] = []
     if conn.is_sqlite:
         for c in ordered:
-            params = {
-                "workspace_id": workspace_id,
-                "user_id": c.user_id,
-                "checklist_key": c.ref.checklist,
-                "item_id": c.ref.item,
-                "completed_at": c.at,
-                "completed_by": c.by,
-                "event_id": c.event_id,
-            }
-            rows += conn.all(_STORE_ONE, params)
+            rows += conn.all(_STORE_ONE, _params(workspace_id, c))
     else:
         for start in range(0, len(ordered), ROWS_PER_STATEMENT):
             chunk = ordered[start : start + ROWS_PER_STATEMENT]
@@ -196,22 +187,20 @@ def store_completions(
             }
             rows += conn.all(_STORE_ALL, arrays)
     new = {(user, ItemRef(checklist, item)) for user, checklist, item in rows}
-    earlier = [
-        {
-            "workspace_id": workspace_id,
-            "user_id": c.user_id,
-            "checklist_key": c.ref.checklist,
-            "item_id": c.ref.item,
-            "completed_at": c.at,
-            "completed_by": c.by,
-            "event_id": c.event_id,
-        }
-        for key, c in unique.items()
-        if key not in new
-    ]
+    # Those that were stored already, with a later time (`ordered`: in lock order).
+    earlier = [_params(workspace_id, c) for c in ordered if (c.user_id, c.ref) not in new]
     if earlier:
-        conn.many(
-            _MOVE_BACK,
-            sorted(earlier, key=lambda p: (p["user_id"], p["checklist_key"], p["item_id"])),
-        )
+        conn.many(_MOVE_BACK, earlier)
     return sorted(new)
+
+
+def _params(workspace_id: int, c: ItemCompletion) -> dict[str, Any]:
+    return {
+        "workspace_id": workspace_id,
+        "user_id": c.user_id,
+        "checklist_key": c.ref.checklist,
+        "item_id": c.ref.item,
+        "completed_at": c.at,
+        "completed_by": c.by,
+        "event_id": c.event_id,
+    }

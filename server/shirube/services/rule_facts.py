@@ -9,8 +9,9 @@ from collections.abc import Collection
 from sqlalchemy import bindparam, select
 
 from shirube.content.rules import Fact, UserFacts
+from shirube.services.completions import completion_times
 from shirube.storage import Connection, in_values
-from shirube.storage.tables import checklist_item_progress, counted_event, end_user, tour_progress
+from shirube.storage.tables import counted_event, end_user, tour_progress
 
 _FIRST_SEEN = select(end_user.c.external_id, end_user.c.first_seen_at).where(
     end_user.c.workspace_id == bindparam("workspace_id"),
@@ -43,15 +44,6 @@ _TOURS = select(
     in_values(tour_progress.c.user_id, "user_ids"),
     tour_progress.c.completed_at.is_not(None),
 )
-_ITEMS = select(
-    checklist_item_progress.c.user_id,
-    checklist_item_progress.c.checklist_key,
-    checklist_item_progress.c.item_id,
-    checklist_item_progress.c.completed_at,
-).where(
-    checklist_item_progress.c.workspace_id == bindparam("workspace_id"),
-    in_values(checklist_item_progress.c.user_id, "user_ids"),
-)
 
 
 def load_facts(
@@ -79,6 +71,6 @@ def load_facts(
         for user_id, tour_key, at in conn.all(_TOURS, params):
             facts[user_id].tours_completed[tour_key] = at
     if items:
-        for user_id, checklist_key, item_id, at in conn.all(_ITEMS, params):
-            facts[user_id].items[(checklist_key, item_id)] = at
+        for (user_id, ref), at in completion_times(conn, workspace_id, facts).items():
+            facts[user_id].items[(ref.checklist, ref.item)] = at
     return facts

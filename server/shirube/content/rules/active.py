@@ -4,10 +4,9 @@ the event that brought the total to `minutes`."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from shirube.content.rules.base import Completion, EvalContext, RuleType, UserFacts
+from shirube.content.rules.base import Completion, EvalContext, RuleType, UserFacts, window_end
 
 ACTIVE = "$active"
 
@@ -24,14 +23,12 @@ class ActiveTimeRule(RuleType):
         return (ACTIVE,)
 
     def evaluate(self, rule: Any, facts: UserFacts, ctx: EvalContext) -> Completion | None:
-        until = None
-        if rule.within_days is not None:
-            if facts.first_seen is None:
-                return None
-            until = facts.first_seen + timedelta(days=rule.within_days)
+        until = window_end(facts, rule.within_days)
+        if until is None:
+            return None
         needed = rule.minutes * 60
         for fact in facts.events.get(ACTIVE, ()):
-            if until is not None and fact.at > until:
+            if fact.at > until:
                 return None
             seconds = None if fact.properties is None else fact.properties.get("seconds")
             if isinstance(seconds, int) and not isinstance(seconds, bool) and seconds > 0:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, NamedTuple
 
 
@@ -59,6 +59,19 @@ class EvalContext:
         if any(at is None for at in times):
             return None
         return max(at for at in times if at is not None)
+
+
+FOREVER = datetime.max.replace(tzinfo=UTC)
+
+
+def window_end(facts: UserFacts, within_days: int | None) -> datetime | None:
+    """The last moment a rule counts events: `within_days` after first seen, or FOREVER
+    without a window; None when the window is unknown (no first seen yet: nothing counts)."""
+    if within_days is None:
+        return FOREVER
+    if facts.first_seen is None:
+        return None
+    return facts.first_seen + timedelta(days=within_days)
 
 
 class Recompute:

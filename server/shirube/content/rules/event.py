@@ -5,7 +5,6 @@ earliest such event."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import Any
 
 from shirube.content.rules.base import (
@@ -16,6 +15,7 @@ from shirube.content.rules.base import (
     Row,
     RuleType,
     UserFacts,
+    window_end,
 )
 
 
@@ -39,14 +39,12 @@ class EventRule(RuleType):
         return None
 
     def evaluate(self, rule: Any, facts: UserFacts, ctx: EvalContext) -> Completion | None:
-        until = None
-        if rule.within_days is not None:
-            if facts.first_seen is None:
-                return None
-            until = facts.first_seen + timedelta(days=rule.within_days)
+        until = window_end(facts, rule.within_days)
+        if until is None:
+            return None
         needed = rule.min_count
         for fact in facts.events.get(rule.event, ()):
-            if until is not None and fact.at > until:
+            if fact.at > until:
                 return None
             if rule.matches(fact.properties):
                 needed -= 1
