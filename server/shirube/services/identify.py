@@ -196,7 +196,9 @@ def _store_user(
         assert current is not None
     stored_traits, stored_locale, stored_seen = current
     params.update(traits=merged(stored_traits, traits), locale=locale or stored_locale)
-    mark_dirty(conn, ids[0], [ids[1]], seen_at or utcnow())
+    if not unchanged(params["traits"], stored_traits):
+        # Audiences read traits: the user's figures may change (a seen time alone does not).
+        mark_dirty(conn, ids[0], [ids[1]], seen_at or utcnow())
     if seen_at is None:
         conn.run(_UPDATE_USER, params)
         return

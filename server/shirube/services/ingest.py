@@ -185,7 +185,8 @@ def ingest_batch(
     known = known if known is not None else KnownRows(0)
     changed = {row["user_id"] for row in new_rows if changes_progress(row, published)}
     with conn.pipeline():
-        result.existing += record_seen(conn, workspace_id, new_rows, now, known, changed)
+        seen = record_seen(conn, workspace_id, new_rows, now, known, changed)
+        result.existing += seen
         record_counted(conn, workspace_id, new_rows, published.counted_names)
         record_active(conn, workspace_id, new_rows)
     outbox = Outbox(workspace_id, webhook_kinds)

@@ -15,14 +15,11 @@ from shirube.timeutil import utcnow
 
 _job = kpi_job.c
 _UNFINISHED = or_(_job.state == "queued", _job.state == "running")
+# A job recomputes every objective of the workspace for each user: the newest one supersedes
+# any other still going (five publishes in a row make one pass, not five).
 _SUPERSEDE = (
     update(kpi_job)
-    .where(
-        _job.workspace_id == bindparam("workspace_id"),
-        _job.kind == bindparam("kind"),
-        _job.key == bindparam("key"),
-        _UNFINISHED,
-    )
+    .where(_job.workspace_id == bindparam("workspace_id"), _UNFINISHED)
     .values(state="superseded", finished_at=bindparam("now"))
 )
 _USERS = (
@@ -44,7 +41,7 @@ _QUEUE = kpi_job.insert().values(
 
 def queue_backfill(conn: Connection, workspace_id: int, kind: str, key: str, version: int) -> None:
     """Queue the recomputation of every user for a new published version (inside the publish
-    transaction); a job still going for an older version of it is superseded."""
+    transaction); a job of the workspace still going is superseded."""
     params = {"workspace_id": workspace_id, "kind": kind, "key": key, "now": utcnow()}
     conn.run(_SUPERSEDE, params)
     total = conn.scalar(_USERS, params)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Integer, String, bindparam, cast, func, literal_column, select
 
 from shirube.content.goal import GoalDoc, RoleRule, ShareRule
 from shirube.services.kpi_segment import nearest_rank
@@ -28,6 +28,30 @@ class Tally:
     users: int = 0
     # For a role rule: completion times of the users with the role (None: not completed).
     role_times: list[datetime | None] = field(default_factory=list)
+
+
+# Company recomputations take turns per company (PostgreSQL): of two instances counting one
+# company's users at once, each would miss the other's uncommitted users and the last write
+# would win. A transaction-level advisory lock per (workspace, company), taken in order.
+_COMPANY_LOCK_CLASS = literal_column(str(0x4B50_4943), Integer)  # "KPIC"
+_LOCK_COMPANY = select(
+    func.pg_advisory_xact_lock(
+        _COMPANY_LOCK_CLASS,
+        func.hashtext(
+            func.concat(
+                cast(bindparam("workspace_id", type_=Integer), String),
+                ":",
+                bindparam("company_id", type_=String),
+            )
+        ),
+    )
+)
+
+
+def _take_turns(conn: Connection, workspace_id: int, company_ids: list[str]) -> None:
+    if not conn.is_sqlite:
+        for company_id in company_ids:
+            conn.run(_LOCK_COMPANY, {"workspace_id": workspace_id, "company_id": company_id})
 
 
 # Three reads by key (members by company, then their rows and their user rows by user), joined
@@ -107,7 +131,9 @@ def refresh_companies(
     transaction)."""
     if not company_ids:
         return
-    params = {"workspace_id": workspace_id, "company_ids": sorted(company_ids)}
+    ordered = sorted(company_ids)
+    _take_turns(conn, workspace_id, ordered)
+    params = {"workspace_id": workspace_id, "company_ids": ordered}
     members: dict[str, list[str]] = {}
     for company_id, user_id in conn.all(_MEMBERS, params):
         members.setdefault(user_id, []).append(company_id)

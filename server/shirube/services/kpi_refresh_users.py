@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, case, func, select
 
 from shirube.content.rules import EvalContext, UserFacts
 from shirube.services.completions import ItemCompletion, improvements, store_completions
@@ -23,7 +23,7 @@ from shirube.services.progress import BUMP_PROGRESS_REV
 from shirube.services.published import ItemRef, PublishedContent
 from shirube.services.rule_facts import load_facts
 from shirube.services.webhook_outbox import Outbox
-from shirube.storage import Connection, in_values, insert
+from shirube.storage import Connection, earliest, in_values, insert
 from shirube.storage.tables import (
     company,
     end_user,
@@ -244,19 +244,26 @@ _new = insert(kpi_user).values(
     last_progress_at=bindparam("last_progress_at"),
     updated_at=bindparam("now"),
 )
+
+
+def _sticky(name: str) -> Any:
+    """Under one version, a time only moves earlier: a completion is never withdrawn (a
+    back-dated event may move first seen before a `within_days` window that a user already
+    met; docs/kpis.md). A new version's rules decide afresh."""
+    current, new = getattr(kpi_user.c, name), getattr(_new.excluded, name)
+    return case((kpi_user.c.version == _new.excluded.version, earliest(current, new)), else_=new)
+
+
 _UPSERT = _new.on_conflict_do_update(
     index_elements=["workspace_id", "kind", "key", "user_id"],
     set_={
-        name: getattr(_new.excluded, name)
-        for name in (
-            "version",
-            "in_audience",
-            "started_at",
-            "completed_at",
-            "parts_done",
-            "last_progress_at",
-            "updated_at",
-        )
+        "version": _new.excluded.version,
+        "in_audience": _new.excluded.in_audience,
+        "started_at": _sticky("started_at"),
+        "completed_at": _sticky("completed_at"),
+        "parts_done": _new.excluded.parts_done,
+        "last_progress_at": _new.excluded.last_progress_at,
+        "updated_at": _new.excluded.updated_at,
     },
 )
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, delete, select, update
 
@@ -26,7 +26,7 @@ from shirube.services import kpi_jobs
 from shirube.services.kpi_refresh_companies import refresh_companies
 from shirube.services.kpi_refresh_users import refresh_users
 from shirube.services.published import PublishedCache, batch_content
-from shirube.storage import Connection, Database
+from shirube.storage import ByEngine, Connection, Database, in_values
 from shirube.storage.tables import company, end_user, kpi_dirty
 from shirube.timeutil import utcnow
 
@@ -38,41 +38,82 @@ CHUNK = 100
 JOB_CHUNK = 500
 POLL_SECONDS = 0.5
 DELAY = timedelta(seconds=5)
+# A chunk of marked users whose recomputation failed is tried again after this.
+FAILED_RETRY = timedelta(minutes=5)
 NO_DELAY = timedelta(0)
 
-_TAKE = (
-    select(kpi_dirty.c.workspace_id, kpi_dirty.c.user_id, kpi_dirty.c.seq)
+_DUE = (
+    select(kpi_dirty.c.workspace_id, kpi_dirty.c.user_id)
     .where(kpi_dirty.c.since <= bindparam("before"))
     .order_by(kpi_dirty.c.since)
     .limit(bindparam("limit"))
 )
-_OF_MARK = (
-    kpi_dirty.c.workspace_id == bindparam("workspace_id"),
-    kpi_dirty.c.user_id == bindparam("user_id"),
+_OF_WORKSPACE = kpi_dirty.c.workspace_id == bindparam("workspace_id")
+_OF_MARK = (_OF_WORKSPACE, kpi_dirty.c.user_id == bindparam("user_id"))
+_claim = (
+    select(kpi_dirty.c.user_id, kpi_dirty.c.seq)
+    .where(_OF_WORKSPACE, in_values(kpi_dirty.c.user_id, "user_ids"))
+    .order_by(kpi_dirty.c.user_id)
 )
+# On PostgreSQL each instance claims the marks it computes: another instance skips them, and
+# a batch marking one of them again waits for this transaction (then inserts a new mark).
+_CLAIM = ByEngine(sqlite=_claim, postgresql=_claim.with_for_update(skip_locked=True))
 _UNMARK = delete(kpi_dirty).where(*_OF_MARK, kpi_dirty.c.seq == bindparam("seq"))
-_REARM = update(kpi_dirty).where(*_OF_MARK).values(since=bindparam("now"), seq=0)
+# Marked again while computed (the mark's seq moved on): computed again after another delay.
+_REARM = update(kpi_dirty).where(*_OF_MARK).values(since=bindparam("now"))
+_POSTPONE = update(kpi_dirty).where(*_OF_MARK).values(since=bindparam("until"))
+
+
+class Due(NamedTuple):
+    workspace_id: int
+    user_ids: list[str]
+
+
+def due(conn: Connection, limit: int = CHUNK, delay: timedelta = DELAY) -> Due | None:
+    """Up to `limit` users of one workspace marked at least `delay` ago (read only)."""
+    found = conn.all(_DUE, {"limit": limit, "before": utcnow() - delay})
+    if not found:
+        return None
+    workspace_id = found[0][0]
+    return Due(workspace_id, sorted({user for ws, user in found if ws == workspace_id}))
+
+
+def refresh_due(conn: Connection, cache: PublishedCache, marked: Due) -> int:
+    """Claim, recompute and unmark those of `marked` no other instance holds; return how
+    many."""
+    params = {"workspace_id": marked.workspace_id, "user_ids": marked.user_ids}
+    mine = conn.all(_CLAIM, params)
+    if not mine:
+        return 0
+    users = [user_id for user_id, _ in mine]
+    _refresh(conn, cache, marked.workspace_id, users, companies_too=True)
+    now = utcnow()
+    marks = [
+        {"workspace_id": marked.workspace_id, "user_id": u, "seq": seq, "now": now}
+        for u, seq in mine
+    ]
+    conn.many(_UNMARK, marks)
+    conn.many(_REARM, marks)
+    return len(mine)
+
+
+def postpone(conn: Connection, marked: Due, until: datetime) -> None:
+    """After a failed recomputation: try these users again later, others first."""
+    conn.many(
+        _POSTPONE,
+        [
+            {"workspace_id": marked.workspace_id, "user_id": u, "until": until}
+            for u in marked.user_ids
+        ],
+    )
 
 
 def refresh_dirty(
     conn: Connection, cache: PublishedCache, limit: int = CHUNK, delay: timedelta = DELAY
 ) -> int:
-    """Recompute up to `limit` users marked at least `delay` ago (one workspace at a time)
-    and unmark them; return how many were taken."""
-    now = utcnow()
-    taken = conn.all(_TAKE, {"limit": limit, "before": now - delay})
-    if not taken:
-        return 0
-    workspace_id = taken[0][0]
-    mine = sorted((user_id, seq) for ws, user_id, seq in taken if ws == workspace_id)
-    _refresh(conn, cache, workspace_id, [user_id for user_id, _ in mine], companies_too=True)
-    marks = [
-        {"workspace_id": workspace_id, "user_id": u, "seq": seq, "now": now} for u, seq in mine
-    ]
-    conn.many(_UNMARK, marks)
-    # Those marked again meanwhile (still there): computed again after another delay.
-    conn.many(_REARM, marks)
-    return len(mine)
+    """`due` and `refresh_due` in one transaction (tests, `drain`)."""
+    marked = due(conn, limit, delay)
+    return 0 if marked is None else refresh_due(conn, cache, marked)
 
 
 def _refresh(
@@ -190,8 +231,17 @@ class KpiWorker:
                 await asyncio.sleep(self._poll)
 
     async def _refresh_marked(self) -> bool:
+        marked = None
         try:
-            return bool(await self._db.run(partial(refresh_dirty, cache=self._cache)))
+            marked = await self._db.run(due, transaction=False)
+            if marked is None:
+                return False
+            await self._db.run(partial(refresh_due, cache=self._cache, marked=marked))
+            return True
         except Exception:
-            logger.exception("KPI refresh of marked users failed")  # tried again next round
+            logger.exception("KPI refresh of marked users failed")
+            if marked is not None:
+                # Others first: a chunk that keeps failing must not hold up every workspace.
+                until = utcnow() + FAILED_RETRY
+                await self._db.run(partial(postpone, marked=marked, until=until))
             return False
