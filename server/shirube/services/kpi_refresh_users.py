@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy import bindparam, case, func, select
 
 from shirube.content.rules import EvalContext, UserFacts
-from shirube.services.completions import ItemCompletion, improvements, store_completions
+from shirube.content.rules.derive import derive
+from shirube.services.completions import ItemCompletion, store_completions
 from shirube.services.progress import BUMP_PROGRESS_REV
 from shirube.services.published import ItemRef, PublishedContent
 from shirube.services.rule_facts import load_facts
@@ -33,19 +34,22 @@ from shirube.storage.tables import (
     tour_step_seen,
 )
 
-# Rounds of catching items up: an item may wait for a checklist whose items were caught up in
-# the round before (checklists cannot wait for themselves; chains are short).
-CATCH_UP_ROUNDS = 3
-
 
 @dataclass
 class Person:
-    """A user as audiences see them: their traits and their (first) company's."""
+    """A user as audiences see them: their traits and each of their companies' traits."""
 
     user_id: str
     traits: dict[str, Any]
-    company_id: str | None
-    company_traits: dict[str, Any] | None
+    companies: list[dict[str, Any]]
+
+    def in_audience(self, target: Any) -> bool:
+        """Whether `target` (a published goal, checklist or tour) takes this user with any
+        of their companies (or with none, when they have none): a user of several companies
+        counts in each of them (docs/kpis.md)."""
+        if not self.companies:
+            return bool(target.targets(self.traits, None))
+        return any(target.targets(self.traits, traits) for traits in self.companies)
 
 
 _PEOPLE = (
@@ -72,12 +76,15 @@ _PEOPLE = (
 def read_people(
     conn: Connection, workspace_id: int, user_ids: Collection[str]
 ) -> dict[str, Person]:
-    """Users that exist, each with the first of their companies (by id) for audiences."""
+    """Users that exist, with their companies' traits."""
     people: dict[str, Person] = {}
     params = {"workspace_id": workspace_id, "user_ids": sorted(user_ids)}
     for user_id, traits, company_id, company_traits in conn.all(_PEOPLE, params):
-        if user_id not in people:
-            people[user_id] = Person(user_id, dict(traits or {}), company_id, company_traits)
+        person = people.get(user_id)
+        if person is None:
+            person = people[user_id] = Person(user_id, dict(traits or {}), [])
+        if company_id is not None:
+            person.companies.append(dict(company_traits or {}))
     return people
 
 
@@ -91,36 +98,25 @@ def catch_up_items(
 ) -> int:
     """Store the item completions the facts meet that are missing or later than the facts
     say; return how many webhook messages that put in the outbox."""
-    context = published.eval_context
-    messages = 0
-    for _ in range(CATCH_UP_ROUNDS):
-        found: list[ItemCompletion] = []
-        for user_facts in facts.values():
-            for checklist in published.checklists.values():
-                for ref, rule in checklist.derived_items:
-                    met = rule.rule_type.evaluate(rule, user_facts, context)
-                    if met is not None:
-                        found.append(
-                            ItemCompletion(user_facts.user_id, ref, met.at, rule.type, met.event_id)
-                        )
-        stored = {
-            (user_id, ItemRef(*key)): at
-            for user_id, user_facts in facts.items()
-            for key, at in user_facts.items.items()
-        }
-        todo = improvements(found, stored)
-        if not todo:
-            break
-        users = sorted({c.user_id for c in todo})
-        # The user rows first, as every writer of completions locks them (progress.py).
-        conn.many(BUMP_PROGRESS_REV, [{"workspace_id": workspace_id, "user_id": u} for u in users])
-        new = store_completions(conn, workspace_id, todo)
-        outbox = Outbox(workspace_id, webhook_kinds)
-        outbox.checklists_completed(conn, published.checklists, new)
-        messages += outbox.write(conn, now)
-        for c in todo:
-            facts[c.user_id].items[(c.ref.checklist, c.ref.item)] = c.at
-    return messages
+    rules = [
+        ((ref.checklist, ref.item), rule)
+        for checklist in published.checklists.values()
+        for ref, rule in checklist.derived_items
+    ]
+    todo = [
+        ItemCompletion(user_id, ItemRef(*key), met.at, kind, met.event_id)
+        for user_id, user_facts in facts.items()
+        for key, (met, kind) in derive(user_facts, rules, published.eval_context).items()
+    ]
+    if not todo:
+        return 0
+    users = sorted({c.user_id for c in todo})
+    # The user rows first, in order, as every writer of completions locks them (progress.py).
+    conn.many(BUMP_PROGRESS_REV, [{"workspace_id": workspace_id, "user_id": u} for u in users])
+    new = store_completions(conn, workspace_id, todo)
+    outbox = Outbox(workspace_id, webhook_kinds)
+    outbox.checklists_completed(conn, published.checklists, new)
+    return outbox.write(conn, now)
 
 
 _TOURS = select(
@@ -186,7 +182,6 @@ def user_rows(
     rows: list[dict[str, Any]] = []
     for person in people.values():
         user_facts = facts[person.user_id]
-        user, company_traits = person.traits, person.company_traits
         for key, goal in published.goals.items():
             times = [
                 None
@@ -194,7 +189,7 @@ def user_rows(
                 else met.at
                 for e in goal.doc.rules
             ]
-            row = _row("goal", key, goal.version, person, goal.targets(user, company_traits), times)
+            row = _row("goal", key, goal.version, person, person.in_audience(goal), times)
             if goal.doc.match == "any":
                 row["completed_at"] = _earliest(times)
             else:
@@ -207,7 +202,7 @@ def user_rows(
                 key,
                 checklist.version,
                 person,
-                checklist.targets(user, company_traits),
+                person.in_audience(checklist),
                 times,
             )
             row["completed_at"] = None if None in times else _latest(times)
@@ -219,7 +214,7 @@ def user_rows(
                 key,
                 tour.version,
                 person,
-                tour.targets(user, company_traits),
+                person.in_audience(tour),
                 [started, completed, step_at],
             )
             row.update(

@@ -209,26 +209,32 @@ class KpiWorker:
         self._db = db
         self._cache = cache
         self._poll = poll
+        # Failed attempts of each backfill job's current chunk, in a row.
+        self._failures: dict[int, int] = {}
 
     async def run(self) -> None:
-        failures: dict[int, int] = {}
         while True:
-            busy = await self._refresh_marked()
-            job = None
-            try:
-                job = await self._db.run(kpi_jobs.next_job, transaction=False)
-                if job is not None:
-                    await self._db.run(partial(advance_job, cache=self._cache, job=job))
-                    failures.pop(job.id, None)
-                    busy = True
-            except Exception as exc:
-                logger.exception("KPI backfill failed")
-                if job is not None:
-                    failures[job.id] = failures.get(job.id, 0) + 1
-                    if failures[job.id] >= JOB_ATTEMPTS:
-                        await self._db.run(partial(kpi_jobs.fail, job_id=job.id, error=repr(exc)))
-            if not busy:
+            if not await self.step():
                 await asyncio.sleep(self._poll)
+
+    async def step(self) -> bool:
+        """One round: a chunk of marked users, then a chunk of the oldest backfill job;
+        whether there was anything to do."""
+        busy = await self._refresh_marked()
+        job = None
+        try:
+            job = await self._db.run(kpi_jobs.next_job, transaction=False)
+            if job is None:
+                return busy
+            await self._db.run(partial(advance_job, cache=self._cache, job=job))
+            self._failures.pop(job.id, None)
+        except Exception as exc:
+            logger.exception("KPI backfill failed")
+            if job is not None:
+                self._failures[job.id] = self._failures.get(job.id, 0) + 1
+                if self._failures[job.id] >= JOB_ATTEMPTS:
+                    await self._db.run(partial(kpi_jobs.fail, job_id=job.id, error=repr(exc)))
+        return True
 
     async def _refresh_marked(self) -> bool:
         marked = None

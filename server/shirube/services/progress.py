@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, bindparam, literal_column, null, select, union_all, update
 
 from shirube.content.rules import EvalContext
+from shirube.content.rules.derive import derive
 from shirube.errors import NotFound
 from shirube.services.completions import ItemCompletion, read_counts, store_completions
 from shirube.services.identify import read_user
@@ -173,13 +174,12 @@ def pending_completions(
     facts.items = {
         (ref.checklist, ref.item): datetime.fromisoformat(at.iso) for ref, at in done.items()
     }
-    context = context or EvalContext()
-    completions: list[ItemCompletion] = []
-    for ref, rule in possible:
-        met = rule.rule_type.evaluate(rule, facts, context)
-        if met is not None:
-            completions.append(ItemCompletion(user_id, ref, met.at, rule.type, met.event_id))
-    return completions
+    rules = [((ref.checklist, ref.item), rule) for ref, rule in possible]
+    derived = derive(facts, rules, context or EvalContext())
+    return [
+        ItemCompletion(user_id, ItemRef(*key), met.at, kind, met.event_id)
+        for key, (met, kind) in derived.items()
+    ]
 
 
 def record_completions(
