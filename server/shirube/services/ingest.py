@@ -196,7 +196,7 @@ def ingest_batch(
     result.webhooks = outbox.write(conn, now)
     if published.tours or published.checklists or published.goals:
         # Users who may have joined a company: its figures count them now.
-        joined = {key[2] for key in seen if key[0] == "member"}
+        joined = {key[2] for key in seen if isinstance(key, tuple) and key[0] == "member"}
         result.existing += _mark_for_kpis(
             conn, workspace_id, new_rows, published, known, changed | joined, now
         )

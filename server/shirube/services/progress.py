@@ -16,7 +16,7 @@ from shirube.errors import NotFound
 from shirube.services.completions import ItemCompletion, read_counts, store_completions
 from shirube.services.identify import read_user
 from shirube.services.published import ItemRef, PublishedCache, PublishedChecklist
-from shirube.services.rule_facts import load_facts
+from shirube.services.rule_facts import active_minutes, load_facts
 from shirube.services.webhook_outbox import Outbox
 from shirube.services.workspaces import Workspace
 from shirube.storage import Connection, in_values, stored
@@ -167,7 +167,10 @@ def pending_completions(
     if not possible:
         return []
     names = set().union(*(rule.rule_type.counted_names(rule) for _, rule in possible))
-    facts = load_facts(conn, workspace_id, [user_id], names, tours=False, items=False)[user_id]
+    minutes = active_minutes(rule for _, rule in possible)
+    facts = load_facts(
+        conn, workspace_id, [user_id], names, minutes=minutes, tours=False, items=False
+    )[user_id]
     for key, tour in progress.tours.items():
         if tour.status == "completed" and tour.completed_at is not None:
             facts.tours_completed[key] = datetime.fromisoformat(tour.completed_at)

@@ -23,7 +23,7 @@ from shirube.services.completions import (
 )
 from shirube.services.known_rows import KnownRows
 from shirube.services.published import ItemRef, PublishedContent
-from shirube.services.rule_facts import load_facts
+from shirube.services.rule_facts import active_minutes, load_facts
 from shirube.services.webhook_outbox import Outbox
 from shirube.storage import Connection, earliest, insert, stored_value
 from shirube.storage.tables import survey_answer, tour_progress, tour_step_seen
@@ -272,7 +272,9 @@ def _rule_completions(
     if not todo:
         return completions
     names = set().union(*(rule.rule_type.counted_names(rule) for _, _, rule in todo))
-    facts = load_facts(conn, workspace_id, {user_id for user_id, _, _ in todo}, names, items=False)
+    users = {user_id for user_id, _, _ in todo}
+    minutes = active_minutes(rule for _, _, rule in todo)
+    facts = load_facts(conn, workspace_id, users, names, minutes=minutes, items=False)
     for user_id, ref, rule in todo:
         found = rule.rule_type.evaluate(rule, facts[user_id], published.eval_context)
         if found is not None:

@@ -193,11 +193,15 @@ class PublishedContent:
         return self.rules.keys()
 
     @cached_property
+    def all_rules(self) -> list[CompletionRule]:
+        """Every rule of the published checklists and goals."""
+        return [*self.rules.values(), *(e.rule for g in self.goals.values() for e in g.doc.rules)]
+
+    @cached_property
     def rule_names(self) -> frozenset[str]:
         """The event names the published checklists' and goals' rules read (a subset of
         `counted_names`, which keeps names no rule reads any more)."""
-        rules = [*self.rules.values(), *(e.rule for g in self.goals.values() for e in g.doc.rules)]
-        return frozenset().union(*(rule.rule_type.counted_names(rule) for rule in rules))
+        return frozenset().union(*(rule.rule_type.counted_names(rule) for rule in self.all_rules))
 
     def _evaluate(self, user: Traits, company: Traits | None) -> Targeted:
         checklists = tuple(c for c in self.checklists.values() if c.targets(user, company))

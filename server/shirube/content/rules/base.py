@@ -42,6 +42,8 @@ class UserFacts:
     tours_completed: dict[str, datetime] = field(default_factory=dict)
     # Stored checklist item completions: (checklist key, item id) -> time.
     items: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    # Active seconds per UTC day ("YYYY-MM-DD"), from `$active` events (services/active_time.py).
+    active_days: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
