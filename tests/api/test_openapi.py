@@ -22,7 +22,7 @@ def _served() -> set[tuple[str, str]]:
             continue  # the widget's static files (api/widget_assets.py), not the JSON API
         methods = (route.methods or set()) - {"HEAD"}
         if "{kind:content_kind}" in path:
-            for kind in ("tours", "checklists"):
+            for kind in ("tours", "checklists", "goals"):
                 served |= {(m.lower(), path.replace("{kind:content_kind}", kind)) for m in methods}
         else:
             served |= {(m.lower(), path) for m in methods}
@@ -60,6 +60,7 @@ def _template(path: str) -> str:
         ("api", "v1", "companies"): ["{company_id}"],
         ("api", "v1", "tours"): ["{key}"],
         ("api", "v1", "checklists"): ["{key}"],
+        ("api", "v1", "goals"): ["{key}"],
         ("api", "v1", "webhooks"): ["{endpoint_id}"],
     }
     if parts[:3] == ["api", "v1", "analytics"] and len(parts) == 6:
@@ -109,6 +110,14 @@ def test_every_documented_status_is_the_one_the_route_answers(client, workspace)
     for kind, doc in (
         ("tours", tour_doc("welcome")),
         ("checklists", checklist_doc("setup", [manual_item("guide")])),
+        (
+            "goals",
+            {
+                "key": "g",
+                "name": "G",
+                "rules": [{"id": "r", "rule": {"type": "event", "event": "x"}}],
+            },
+        ),
     ):
         call("POST", f"/api/v1/{kind}", headers=auth, json=doc)
         call("PUT", f"/api/v1/{kind}/{doc['key']}", headers=auth, json=doc)  # replaced

@@ -188,3 +188,21 @@ def test_checklist_items_with_derived_rules_are_caught_up_by_the_worker(
     }
     checklists = kpi_users(database, workspace, kind="checklist")
     assert checklists["a1"].completed_at == moment(3)
+
+
+def test_content_a_published_goal_waits_for_cannot_be_unpublished(client, workspace, database):
+    first = checklist_doc(
+        "first", [{"id": "a", "title": "A", "completion": {"type": "event", "event": "x"}}]
+    )
+    publish(client, workspace, "checklist", first)
+    waits = {"type": "checklist_completed", "checklist": "first"}
+    publish(
+        client, workspace, "goal", {"key": "g", "name": "G", "rules": [{"id": "r", "rule": waits}]}
+    )
+    response = client.post("/api/v1/checklists/first/unpublish", headers=workspace.auth)
+    assert response.status_code == 409
+    assert "goal g" in response.json()["error"]["message"]
+    assert client.post("/api/v1/goals/g/unpublish", headers=workspace.auth).status_code == 200
+    assert (
+        client.post("/api/v1/checklists/first/unpublish", headers=workspace.auth).status_code == 200
+    )

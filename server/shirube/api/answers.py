@@ -108,7 +108,10 @@ PROGRESS = shape(
 )
 
 EXPORTED = shape(
-    format={"const": "shirube.content/1"}, tours=array(OBJECT), checklists=array(OBJECT)
+    format={"const": "shirube.content/1"},
+    tours=array(OBJECT),
+    checklists=array(OBJECT),
+    goals=array(OBJECT),
 )
 
 IMPORTED = shape(
@@ -191,7 +194,7 @@ ANSWERS: dict[tuple[str, str], Schema] = {
     ("post", "/api/v1/workspace/identity-secret/rotate"): ROTATED,
     ("get", "/api/v1/workspace/identity-stats"): IDENTITY_STATS,
 }
-for _kind in ("tours", "checklists"):
+for _kind in ("tours", "checklists", "goals"):
     _item = f"/api/v1/{_kind}/{{key}}"
     ANSWERS |= {
         ("get", f"/api/v1/{_kind}"): listing(CONTENT_SUMMARY),

@@ -30,6 +30,7 @@ from shirube.api.routing import route
 from shirube.api.webhooks import WebhookEndpointBody, WebhookEndpointPatch
 from shirube.api.widget import SessionBody
 from shirube.content import ChecklistDoc, ContentDocument, TourDoc
+from shirube.content.goal import GoalDoc
 from shirube.jsonresponse import JSONResponse
 from shirube.services.event_schema import ServerEventBatch, WidgetEventBatch
 from shirube.services.workspace_settings import WorkspacePatch
@@ -52,7 +53,11 @@ class Operation:
     csv: bool = False
 
 
-_CONTENT: dict[str, type[BaseModel]] = {"tours": TourDoc, "checklists": ChecklistDoc}
+_CONTENT: dict[str, type[BaseModel]] = {
+    "tours": TourDoc,
+    "checklists": ChecklistDoc,
+    "goals": GoalDoc,
+}
 
 OPERATIONS: list[Operation] = [
     Operation("get", "/healthz", "Liveness: whether this instance answers", "ops", None),

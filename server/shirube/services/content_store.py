@@ -263,6 +263,12 @@ def rollback(conn: Connection, item: ContentItem, version: int) -> int:
 def unpublish(conn: Connection, item: ContentItem) -> ContentItem:
     if item.published_version is None:
         return item
+    users = _referencing(conn, item, drafts=False) if item.kind != "goal" else []
+    if users:
+        # Their rules would wait for what end users no longer see.
+        raise Conflict(
+            f"{item.kind} {item.key!r} is used by published {', '.join(users)}; change them first"
+        )
     conn.run(_SET_PUBLISHED, {"id": item.id, "version": None, "now": utcnow()})
     bump_content_revision(conn, item.workspace_id)
     return _reload(conn, item)
@@ -283,12 +289,12 @@ def _references(kind: str, document: dict[str, Any]) -> set[tuple[str, str]]:
     return refs
 
 
-def _referencing(conn: Connection, item: ContentItem) -> list[str]:
-    """The checklists and goals whose draft or published version refers to `item`."""
+def _referencing(conn: Connection, item: ContentItem, *, drafts: bool = True) -> list[str]:
+    """The checklists and goals whose published version (or draft) refers to `item`."""
     found: set[str] = set()
     for kind in ("checklist", "goal"):
         for other in list_items(conn, item.workspace_id, kind):
-            documents = [other.draft]
+            documents = [other.draft] if drafts else []
             published = published_document(conn, other)
             if published is not None:
                 documents.append(published)
