@@ -1,6 +1,7 @@
 """The dashboard in Chromium, served by uvicorn over hand-built KPI figures (kpi_fake.py): the
-charts draw with no console error and no CSP refusal, a CSV link downloads the table's rows,
-a filter changes the numbers, and a Japanese browser reads Japanese labels."""
+charts of the overview and usage views draw with no console error and no CSP refusal, a CSV
+link downloads the table's rows, a filter changes the numbers and the tabs keep it, and a
+Japanese browser reads Japanese labels."""
 
 from __future__ import annotations
 
@@ -112,8 +113,8 @@ def test_the_charts_render_under_the_csp(page: Page, live: Live) -> None:
     _sign_in(page, live, live.dashboard + "?events=employees_imported,clock_in")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Dashboard")
     charts = page.locator("figure svg.chart")
-    expect(charts).to_have_count(6)
-    for index in range(6):
+    expect(charts).to_have_count(3)  # trend, cohorts, item rates
+    for index in range(3):
         box = charts.nth(index).bounding_box()
         assert box is not None and box["width"] > 200 and box["height"] > 40
     # The stylesheet's classes colour the SVG (no inline style: the CSP allows none).
@@ -125,11 +126,24 @@ def test_the_charts_render_under_the_csp(page: Page, live: Live) -> None:
     )
     expect(page.get_by_role("img", name="Cohorts")).to_be_visible()
     page.screenshot(path="/tmp/dash-dashboard.png", full_page=True)
+    # The usage view, by its tab: activity and feature usage, the events kept.
+    page.get_by_role("link", name="Usage").click()
+    expect(page.locator('a[data-view="usage"]')).to_have_attribute("aria-current", "page")
+    expect(charts).to_have_count(2)
+    for index in range(2):
+        box = charts.nth(index).bounding_box()
+        assert box is not None and box["width"] > 200 and box["height"] > 40
+    expect(page.locator("#chart-activity polyline.chart-line").first).to_have_css(
+        "stroke", "rgb(11, 110, 79)"
+    )
+    expect(page.locator("#chart-features rect.chart-bar")).to_have_count(2)
+    expect(page.get_by_role("img", name="Feature usage")).to_be_visible()
+    page.screenshot(path="/tmp/dash-dashboard-usage.png", full_page=True)
     assert problems == []
 
 
 def test_a_csv_link_downloads_the_rows_of_its_table(page: Page, live: Live) -> None:
-    _sign_in(page, live, live.dashboard + "?sort=name&order=asc")
+    _sign_in(page, live, live.dashboard + "?view=companies&sort=name&order=asc")
     shown = _table(page, "companies")
     assert len(shown) == 25
     with page.expect_download() as info:
@@ -155,12 +169,18 @@ def test_a_filter_changes_the_numbers(page: Page, live: Live, fake_kpis: FakeKpi
     page.fill('form.filter input[name="from"]', "2026-11-01")
     page.click("form.filter button[type=submit]")
     expect(page).to_have_url(
-        f"{live.dashboard}?objective=goal%3Aadmin-onboarded&from=2026-11-01&to=&segment=company&trait=plan&value=pro&stuck_days=7&period=week&events="
+        f"{live.dashboard}?view=overview&objective=goal%3Aadmin-onboarded&from=2026-11-01&to=&segment=company&trait=plan&value=pro"
     )
     expect(audience).to_have_text("50")
     assert _table(page, "trend") != before
     expect(page.locator('form.filter input[name="trait"]')).to_have_value("plan")
     assert fake_kpis.filters("summary")[-1].company_traits == {"plan": "pro"}
+    # Another tab keeps the filter: the companies of the segment, fewer users each.
+    page.get_by_role("link", name="Companies", exact=True).click()
+    expect(page.locator('a[data-view="companies"]')).to_have_attribute("aria-current", "page")
+    expect(page.locator('form.filter input[name="trait"]')).to_have_value("plan")
+    expect(page.locator('table[data-table="companies"]')).to_be_visible()
+    assert fake_kpis.filters("companies")[-1].company_traits == {"plan": "pro"}
     assert problems == []
 
 
@@ -173,6 +193,7 @@ def test_japanese_labels_with_a_japanese_browser(browser: Browser, live: Live) -
         expect(page.locator('[data-kpi="p50"]')).to_have_text("3日4時間")
         expect(page.get_by_role("img", name="コホート")).to_be_visible()
         expect(page.locator("form.filter button[type=submit]")).to_have_text("適用")
+        expect(page.locator('nav.tabs a[aria-current="page"]')).to_have_text("概要")
         page.screenshot(path="/tmp/dash-dashboard-ja.png", full_page=True)
     finally:
         context.close()

@@ -31,7 +31,8 @@ def test_durations_read_in_both_languages(seconds: float | None, en: str, ja: st
 
 def test_a_query_writes_back_to_the_same_parameters() -> None:
     items = [
-        ("objective", "tour:welcome"), ("from", "2026-11-01"), ("to", "2026-11-30"),
+        ("view", "usage"), ("objective", "tour:welcome"), ("from", "2026-11-01"),
+        ("to", "2026-11-30"),
         ("segment", "company"), ("trait", "plan"), ("value", "プロ & <b>"), ("page", "3"),
         ("sort", "name"), ("order", "asc"), ("q", "みなと"), ("stuck_days", "14"),
         ("period", "day"), ("events", "a,b,a"),
@@ -43,7 +44,11 @@ def test_a_query_writes_back_to_the_same_parameters() -> None:
     )
     assert parse_query(list(query.params().items())) == query
     assert DashboardQuery().link() == "" and parse_query([]) == DashboardQuery()
-    assert query.link(page=1).startswith("?objective=tour%3Awelcome&from=2026-11-01")
+    assert query.link(page=1).startswith("?view=usage&objective=tour%3Awelcome&from=2026-11-01")
+    # A tab keeps the filter but not the companies table's page, sort and search.
+    assert parse_query(list(query.params(view="people").items())).view == "people"
+    assert "page=" not in query.tab("overview") and "q=" not in query.tab("overview")
+    assert "view=" not in query.tab("overview") and "events=a%2Cb" in query.tab("overview")
     assert "page=" not in query.link(page=1)
 
 

@@ -1,7 +1,9 @@
-"""The KPI dashboard of a workspace: summary tiles, trend, cohort heatmap, funnel or item
-rates, companies, activity and feature usage, surveys, stuck users and companies, and the
-recomputation after publishing; each chart with its table and each table with its CSV. Every
-role of the workspace reads it (viewers included); a GET form filters every figure."""
+"""The KPI dashboard of a workspace, in views (tabs), each its own page that queries only
+what it shows: overview (summary tiles, trend, cohort heatmap, funnel or item rates),
+companies (the table and stuck companies), people (stuck users), usage (activity and feature
+usage), surveys, recomputation after publishing. Each chart sits with its table and each
+table has its CSV. Every role of the workspace reads it (viewers included); a GET form
+filters every figure, and the tabs keep the filter."""
 
 from __future__ import annotations
 
@@ -15,9 +17,21 @@ from starlette.routing import Route
 from shirube.console.auth import require_admin
 from shirube.console.csv_export import table_csv
 from shirube.console.dashboard_charts import build_charts
-from shirube.console.dashboard_data import COMPANIES_PER_PAGE, Dashboard, Part, load
+from shirube.console.dashboard_data import (
+    COMPANIES_PER_PAGE,
+    VIEW_PARTS,
+    Dashboard,
+    Part,
+    load,
+)
 from shirube.console.dashboard_labels import DASHBOARD
-from shirube.console.dashboard_query import DashboardQuery, QueryError, parse_query
+from shirube.console.dashboard_query import (
+    VIEWS,
+    DashboardQuery,
+    QueryError,
+    View,
+    parse_query,
+)
 from shirube.console.dashboard_tables import TABLE_PARTS, build_tables
 from shirube.console.labels import language_of
 from shirube.console.render import render
@@ -26,6 +40,15 @@ from shirube.observability.request_id import current_request_id
 from shirube.services.admins import Admin, WorkspaceRole, workspace_role
 from shirube.timeutil import utcnow
 from shirube.validation import MAX_DB_INT
+
+# The filter form's fields that only some views use: shown there, carried elsewhere as
+# hidden inputs (when set) so that applying a filter on one view loses nothing of another's.
+VIEW_FIELDS: dict[View, tuple[str, ...]] = {
+    "companies": ("stuck_days",),
+    "people": ("stuck_days",),
+    "usage": ("period", "events"),
+}
+_OPTIONAL_FIELDS = ("stuck_days", "period", "events")
 
 
 async def _access(request: Request, admin: Admin) -> WorkspaceRole:
@@ -70,15 +93,26 @@ async def page(request: Request) -> Response:
         query = parse_query(request.query_params.multi_items())
     except QueryError as exc:
         return _bad_query(request, admin, exc, t)
-    board = await _board(request, access, query, lang, frozenset(TABLE_PARTS.values()))
+    board = await _board(request, access, query, lang, VIEW_PARTS[query.view])
     companies = board.companies
     pages = max(1, math.ceil(companies.total / COMPANIES_PER_PAGE)) if companies else 1
+    fields = VIEW_FIELDS.get(query.view, ())
+    carried = {
+        name: value
+        for name, value in query.params().items()
+        if name in _OPTIONAL_FIELDS and name not in fields
+    }
     context = {
         "lang": lang,
         "t": t,
         "ws": access.workspace,
         "role": access.role,
         "query": query,
+        "view": query.view,
+        "views": VIEWS,
+        "fields": fields,
+        "carried": carried,
+        "reset": DashboardQuery(view=query.view).link(),
         "board": board,
         "tables": build_tables(board, t, lang),
         "charts": build_charts(board, t),

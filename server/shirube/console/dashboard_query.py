@@ -3,6 +3,7 @@ is refused (400, naming it) rather than ignored, so a link always shows what it 
 
 | parameter | meaning |
 | --- | --- |
+| `view` | the tab, one of `VIEWS` below (default `overview`) |
 | `objective` | `goal:KEY`, `checklist:KEY` or `tour:KEY` (default: the first published) |
 | `from`, `to` | first-seen dates, `YYYY-MM-DD`, UTC, inclusive |
 | `segment`, `trait`, `value` | users whose (`user` or `company`) trait equals the value |
@@ -25,11 +26,15 @@ from shirube.identifiers import EVENT_NAME_RE, KEY_RE
 from shirube.services.kpi_model import CompanySort, KpiFilter, ObjectiveKind
 
 PARAMS = (
-    "objective", "from", "to", "segment", "trait", "value", "page", "sort", "order", "q",
-    "stuck_days", "period", "events",
+    "view", "objective", "from", "to", "segment", "trait", "value", "page", "sort", "order",
+    "q", "stuck_days", "period", "events",
 )  # fmt: skip
 KINDS: tuple[ObjectiveKind, ...] = get_args(ObjectiveKind)
 SORTS: tuple[CompanySort, ...] = get_args(CompanySort)
+# The dashboard's tabs, each its own page running only the queries it shows (#13: a page
+# of every figure took seconds at 100k users; one view's queries stay under one).
+View = Literal["overview", "companies", "people", "usage", "surveys", "recomputation"]
+VIEWS: tuple[View, ...] = get_args(View)
 MAX_PAGE = 10_000
 MAX_EVENTS = 20
 MAX_TEXT = 200
@@ -48,6 +53,7 @@ class QueryError(Exception):
 
 @dataclass(frozen=True)
 class DashboardQuery:
+    view: View = "overview"
     objective: tuple[ObjectiveKind, str] | None = None
     first_seen_from: date | None = None
     first_seen_to: date | None = None
@@ -76,6 +82,7 @@ class DashboardQuery:
         """The query as parameters (defaults left out), with `changes` applied."""
         q = replace(self, **changes)
         out = {
+            "view": q.view if q.view != "overview" else "",
             "objective": f"{q.objective[0]}:{q.objective[1]}" if q.objective else "",
             "from": q.first_seen_from.isoformat() if q.first_seen_from else "",
             "to": q.first_seen_to.isoformat() if q.first_seen_to else "",
@@ -96,6 +103,11 @@ class DashboardQuery:
         """`?…` for a link to the same dashboard with `changes` (a sort, a page)."""
         encoded = urlencode(self.params(**changes))
         return f"?{encoded}" if encoded else ""
+
+    def tab(self, view: View) -> str:
+        """`?…` for another view with the same filter (the filter form's fields); the
+        companies table's page, sort and search start afresh."""
+        return self.link(view=view, page=1, sort="users", descending=True, search="")
 
 
 def parse_query(items: Sequence[tuple[str, str]]) -> DashboardQuery:
@@ -131,6 +143,7 @@ def _build(raw: Mapping[str, str]) -> DashboardQuery:
         if len(text) > MAX_TEXT:
             raise QueryError(name, f"is longer than {MAX_TEXT} characters")
     return DashboardQuery(
+        view=cast(View, _choice(raw, "view", VIEWS)),
         objective=_objective(raw.get("objective")),
         first_seen_from=first,
         first_seen_to=last,
