@@ -37,6 +37,8 @@ import orjson
 from dataset import SETUP_CHECKLIST, WELCOME_TOUR, Dataset
 from ingest import read_counts
 from shirube.storage import Database
+from shirube.storage.engine import make_engine
+from sqlalchemy import text
 
 EVENTS_PATH = "/api/v1/events"
 TARGET_RATIO = 0.7
@@ -198,6 +200,27 @@ class EngineResult:
         return found
 
 
+def autovacuum_on(database_url: str) -> bool:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return bool(conn.execute(text("SHOW autovacuum")).scalar() == "on")
+    finally:
+        engine.dispose()
+
+
+def run_analyze(database_url: str) -> None:
+    """What autovacuum does as tables grow: fresh statistics, so that the plans of the
+    statements prepared on the server's connections follow the data's size."""
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("ANALYZE"))
+            conn.commit()
+    finally:
+        engine.dispose()
+
+
 def measure_engine(engine: str, database_url: str, options: Options, tmp: Path) -> EngineResult:
     print(f"\n== {engine}: preparing the workspace …", flush=True)
     launcher.migrate(database_url)
@@ -212,7 +235,12 @@ def measure_engine(engine: str, database_url: str, options: Options, tmp: Path) 
     per_chunk = options.chunk // options.batch_size
     chunks: list[Chunk] = []
     profiles: list[tuple[str, harness.Profile]] = []
-    with harness.serve("shirube", tmp, database_url=database_url) as server:
+    # As `shirube serve` runs: the KPI worker on, keeping goals' and KPIs' rows up to date.
+    worker = {"SHIRUBE_KPI_WORKER": "true"}
+    analyze = engine == "PostgreSQL" and not autovacuum_on(database_url)
+    if analyze:
+        print("   this server runs without autovacuum: ANALYZE after each chunk, as it would")
+    with harness.serve("shirube", tmp, database_url=database_url, env=worker) as server:
         for start in range(0, options.stored + options.chunk, options.chunk):
             bodies = [orjson.dumps({"events": next(batches)}) for _ in range(per_chunk)]
             chunk = Chunk(start, events=per_chunk * options.batch_size)
@@ -235,6 +263,8 @@ def measure_engine(engine: str, database_url: str, options: Options, tmp: Path) 
                     chunk.postgres_cpu_s = postgres_cpu() - pg_before
             if profiled:
                 profiles.append((f"{start:,} stored", harness.read_profile(output)))
+            if analyze:
+                run_analyze(database_url)
             chunks.append(chunk)
             pg = (
                 f", PostgreSQL {chunk.cpu_us(chunk.postgres_cpu_s):5.1f}"
