@@ -15,6 +15,7 @@ every `kpi_user` row of the objective (`SELECT count(*)`), the least any per-use
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import re
 import statistics
@@ -51,6 +52,7 @@ from shirube.storage.tables import (
     user_active_day,
 )
 from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 from starlette.testclient import TestClient
 
 # The HTTP routes compute against the real clock: the data is laid out before it.
@@ -437,10 +439,9 @@ def _verdict(name: str, ms: float, base: float) -> bool:
     return ms <= TARGET_MS
 
 
-def measure_http(url: str, db: Database, ws: int, secret: str, base: float) -> bool:
+def measure_http(url: str, db: Database, ws: int, secret: str, base: float, only: str) -> bool:
     """Each request through the app in-process (Starlette's TestClient, no sockets): the time
     is the server's, plus the test client's few hundred microseconds."""
-    db.run_sync(lambda conn: create_admin(conn, "bench@x.example", PASSWORD, {ws: "viewer"}))
     app = create_app(Settings(database_url=url, secret_key="b" * 32, env="test"), db)
     client = TestClient(app)
     page = client.get("/console/login").text
@@ -455,22 +456,38 @@ def measure_http(url: str, db: Database, ws: int, secret: str, base: float) -> b
     headers = {"Authorization": f"Bearer {secret}"}
     ok = True
     for name, path in requests(ws).items():
+        if only not in name:
+            continue
         answer = client.get(path, headers=headers)
         assert answer.status_code == 200, (path, answer.status_code, answer.text[:300])
         ok &= _verdict(name, _median_ms(lambda path=path: client.get(path, headers=headers)), base)
     return ok
 
 
-def measure(label: str, url: str, shape: tuple[int, int, int]) -> bool:
+def _loaded(db: Database, url: str, shape: tuple[int, int, int], keep: Path | None) -> Any:
+    """(workspace id, secret key): loaded now, or by an earlier run with the same --keep."""
+    if keep is not None and keep.exists():
+        found = json.loads(keep.read_text())
+        return found["ws"], found["secret"]
     engine = create_engine(url)
     upgrade(engine)
     engine.dispose()
+    ws, secret = load(db, *shape)
+    db.run_sync(lambda conn: create_admin(conn, "bench@x.example", PASSWORD, {ws: "viewer"}))
+    if url.startswith("postgresql"):
+        db.run_sync(lambda conn: conn.run(text("ANALYZE")), transaction=False)
+    if keep is not None:
+        keep.write_text(json.dumps({"ws": ws, "secret": secret}))
+    return ws, secret
+
+
+def measure(
+    label: str, url: str, shape: tuple[int, int, int], keep: Path | None = None, only: str = ""
+) -> bool:
     db = Database(url)
     try:
         started = time.perf_counter()
-        ws, secret = load(db, *shape)
-        if url.startswith("postgresql"):
-            db.run_sync(lambda conn: conn.run(text("ANALYZE")), transaction=False)
+        ws, secret = _loaded(db, url, shape, keep)
         print(
             f"\n{label}: loaded {shape[0]:,} users, {shape[1]:,} companies, {shape[2]:,} events "
             f"in {time.perf_counter() - started:.0f} s",
@@ -478,13 +495,27 @@ def measure(label: str, url: str, shape: tuple[int, int, int]) -> bool:
         )
         ok, base = True, 0.0
         for name, work in figures(ws).items():
+            if only not in name:
+                continue
             ms = _median_ms(lambda work=work: db.run_sync(work, transaction=False))
             base = base or ms
             ok &= _verdict(name, ms, base)
         print("  over HTTP (in-process ASGI):", flush=True)
-        return measure_http(url, db, ws, secret, base) and ok
+        return measure_http(url, db, ws, secret, base or 1.0, only) and ok
     finally:
         db.dispose()
+
+
+def _kept_postgres(server: str, name: str) -> str:
+    """A database of that name on the server (created when missing), never dropped."""
+    admin = create_engine(harness.postgres_url(server), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        ).first():
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return str(make_url(harness.postgres_url(server)).set(database=name).render_as_string(False))
 
 
 def main() -> int:
@@ -493,13 +524,30 @@ def main() -> int:
         "--quick", action="store_true", help="10,000 users, 500 companies, 100,000 events"
     )
     parser.add_argument("--postgres", help="also on PostgreSQL (a scratch database, dropped after)")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="a directory: the SQLite database loaded there is kept and reused by the next run "
+        "with the same --keep (PostgreSQL: database shirube_bench_kpis_keep, kept too)",
+    )
+    parser.add_argument("--only", default="", help="only the figures whose name contains this")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args()
     shape = (10_000, 500, 100_000) if args.quick else (100_000, 5_000, 1_000_000)
-    with tempfile.TemporaryDirectory(prefix="shirube-bench-kpis-") as tmp:
-        ok = measure("SQLite", f"sqlite:///{Path(tmp) / 'kpis.db'}", shape)
-    if args.postgres:
+    size = "quick" if args.quick else "full"
+    ok = True
+    if not args.no_sqlite:
+        with tempfile.TemporaryDirectory(prefix="shirube-bench-kpis-") as tmp:
+            where = args.keep or Path(tmp)
+            url = f"sqlite:///{where / f'kpis-{size}.db'}"
+            keep = args.keep / f"kpis-{size}.json" if args.keep else None
+            ok = measure("SQLite", url, shape, keep, args.only)
+    if args.postgres and args.keep:
+        url = _kept_postgres(args.postgres, f"shirube_bench_kpis_{size}")
+        ok &= measure("PostgreSQL", url, shape, args.keep / f"kpis-{size}-pg.json", args.only)
+    elif args.postgres:
         with harness.scratch_postgres(args.postgres) as url:
-            ok &= measure("PostgreSQL", url, shape)
+            ok &= measure("PostgreSQL", url, shape, None, args.only)
     print("\nPASS: every figure within 1 s" if ok else "\nFAIL: a figure over 1 s")
     return 0 if ok else 1
 

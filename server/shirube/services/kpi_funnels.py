@@ -41,39 +41,40 @@ def _step_index(steps: list[Part], column: ColumnElement[Any]) -> ColumnElement[
 def _shown_and_advanced(
     conn: Connection, workspace_id: int, key: str, steps: list[Part], filt: KpiFilter
 ) -> dict[str, tuple[int, int]]:
+    """Per step, users shown it and those who went on (a later step shown, or the tour
+    completed). Each user's farthest step is a window over their rows, which the primary key
+    (workspace, user, tour, step) reads in user order: one pass, no grouped derived table
+    joined back (a second pass and a sort)."""
     users, segment = filtered_users(workspace_id, filt)
     params = {**segment.params, "tour": key}
-    farthest = (
-        select(_seen.user_id, func.max(_step_index(steps, _seen.step_id)).label("top"))
-        .where(_seen.workspace_id == bindparam("workspace_id"), _seen.tour_key == bindparam("tour"))
-        .group_by(_seen.user_id)
-        .subquery("farthest")
-    )
-    went_on = case(
-        (
-            (farthest.c.top > _step_index(steps, _seen.step_id))
-            | _progress.completed_at.is_not(None),
-            1,
-        ),
-        else_=0,
-    )
-    query: Select[Any] = (
-        select(_seen.step_id, func.count(), func.sum(went_on))
-        .join(farthest, farthest.c.user_id == _seen.user_id)
-        .join(
-            tour_progress,
-            and_(
-                _progress.workspace_id == _seen.workspace_id,
-                _progress.user_id == _seen.user_id,
-                _progress.tour_key == _seen.tour_key,
-            ),
-            isouter=True,
+    index = _step_index(steps, _seen.step_id)
+    per_row = (
+        select(
+            _seen.step_id.label("step_id"),
+            index.label("position"),
+            func.max(index).over(partition_by=_seen.user_id).label("top"),
+            _progress.completed_at.label("completed_at"),
+        )
+        .select_from(
+            tour_step_seen.join(
+                tour_progress,
+                and_(
+                    _progress.workspace_id == _seen.workspace_id,
+                    _progress.user_id == _seen.user_id,
+                    _progress.tour_key == _seen.tour_key,
+                ),
+                isouter=True,
+            )
         )
         .where(_seen.workspace_id == bindparam("workspace_id"), _seen.tour_key == bindparam("tour"))
-        .group_by(_seen.step_id)
     )
     if segment.by_user:
-        query = query.where(_seen.user_id.in_(users.scalar_subquery()))
+        per_row = per_row.where(_seen.user_id.in_(users.scalar_subquery()))
+    rows = per_row.subquery("per_row")
+    went_on = case(((rows.c.top > rows.c.position) | rows.c.completed_at.is_not(None), 1), else_=0)
+    query: Select[Any] = select(rows.c.step_id, func.count(), func.sum(went_on)).group_by(
+        rows.c.step_id
+    )
     return {step: (shown, int(advanced or 0)) for step, shown, advanced in conn.all(query, params)}
 
 
@@ -125,14 +126,9 @@ def funnel(
 # Item rates --------------------------------------------------------------------------------
 
 
-def _done_by(kind: str, key: str, part: Part) -> tuple[Any, list[Any]] | None:
-    """How a part's completion is read from stored rows: (the table joined on the user, its
-    conditions); None where nothing stored says it per user (see item_rates)."""
-    if kind == "checklist":
-        c = checklist_item_progress.c
-        return checklist_item_progress, [c.checklist_key == key, c.item_id == part.id]
-    if kind == "tour":
-        return tour_step_seen, [_seen.tour_key == key, _seen.step_id == part.id]
+def _done_by(part: Part) -> tuple[Any, list[Any]] | None:
+    """How a goal rule's completion is read from stored rows: (the table joined on the user,
+    its conditions); None where nothing stored says it per user (see item_rates)."""
     rule = part.rule or {}
     if rule.get("type") == "tour_completed":
         return tour_progress, [
@@ -152,6 +148,35 @@ def _done_by(kind: str, key: str, part: Part) -> tuple[Any, list[Any]] | None:
     return None
 
 
+def _by_part(
+    conn: Connection, workspace_id: int, objective: Objective, filt: KpiFilter
+) -> dict[str, int] | None:
+    """A checklist's or a tour's audience users per item or step, in one statement grouped by
+    the part (every part is read from the same table); None for a goal."""
+    if objective.kind == "checklist":
+        c = checklist_item_progress.c
+        table, part, conditions = (
+            checklist_item_progress,
+            c.item_id,
+            [c.checklist_key == bindparam("key")],
+        )
+    elif objective.kind == "tour":
+        table, part, conditions = (
+            tour_step_seen,
+            _seen.step_id,
+            [_seen.tour_key == bindparam("key")],
+        )
+    else:
+        return None
+    query, segment = audience(objective, workspace_id, filt, part, func.count())
+    on = and_(
+        table.c.workspace_id == kpi_user.c.workspace_id,
+        table.c.user_id == kpi_user.c.user_id,
+        *conditions,
+    )
+    return dict(conn.all(query.join(table, on).group_by(part), segment.params))
+
+
 def item_rates(
     conn: Connection, workspace_id: int, objective: Objective, filt: KpiFilter, locale: str = "en"
 ) -> list[ItemRate]:
@@ -161,9 +186,13 @@ def item_rates(
     _, document = published(conn, workspace_id, objective.kind, objective.key)
     total_query, segment = audience(objective, workspace_id, filt, func.count())
     total = conn.scalar(total_query, segment.params) or 0
+    by_part = _by_part(conn, workspace_id, objective, filt)
     rates = []
     for part in parts(objective.kind, document, locale):
-        done_by = _done_by(objective.kind, objective.key, part)
+        if by_part is not None:
+            rates.append(ItemRate(part.id, part.title, by_part.get(part.id, 0), total))
+            continue
+        done_by = _done_by(part)
         if done_by is None:
             continue
         table, conditions = done_by
