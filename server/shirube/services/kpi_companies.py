@@ -19,7 +19,7 @@ from sqlalchemy import and_, bindparam, func, select
 
 from shirube.services.kpi_model import CompanyPage, CompanyRow, CompanySort, KpiFilter, Objective
 from shirube.services.kpi_segment import Segment, audience
-from shirube.services.kpi_sql import micros_between, seconds_of
+from shirube.services.kpi_sql import micros_between, seconds_of, unindexed
 from shirube.storage import Connection
 from shirube.storage.tables import company, end_user, kpi_company, kpi_user, membership
 
@@ -71,7 +71,7 @@ def _recomputed(
 ) -> dict[str, CompanyRow]:
     """Per company, the figures of the audience users the filter keeps (company traits left
     to the company rows), grouped in the database; the median by row number per company."""
-    company_id = membership.c.company_id
+    company_id = unindexed(membership.c.company_id)
     query, segment = _kept_users(
         objective,
         workspace_id,
@@ -134,11 +134,10 @@ def company_counts(
         return (int(row[0]), int(row[1])) if row else (0, 0)
     # With a user filter: the companies of the users kept (one grouped pass over them), kept
     # by the company traits and onboarded in Python (a few thousand ids); a join of the two
-    # in SQL made SQLite scan the users once per company.
-    users, user_segment = _kept_users(objective, workspace_id, filt, membership.c.company_id)
-    with_users = {
-        row[0] for row in conn.all(users.group_by(membership.c.company_id), user_segment.params)
-    }
+    # in SQL made SQLite read the users once per company.
+    company_id = unindexed(membership.c.company_id)
+    users, user_segment = _kept_users(objective, workspace_id, filt, company_id)
+    with_users = {row[0] for row in conn.all(users.group_by(company_id), user_segment.params)}
     listed = conn.all(
         select(company.c.external_id, _kc.onboarded_at)
         .select_from(company.outerjoin(kpi_company, onboarded))

@@ -42,40 +42,47 @@ def _shown_and_advanced(
     conn: Connection, workspace_id: int, key: str, steps: list[Part], filt: KpiFilter
 ) -> dict[str, tuple[int, int]]:
     """Per step, users shown it and those who went on (a later step shown, or the tour
-    completed). Each user's farthest step is a window over their rows, which the primary key
-    (workspace, user, tour, step) reads in user order: one pass, no grouped derived table
-    joined back (a second pass and a sort)."""
+    completed). One row per user first (farthest step, which steps were shown), grouped in
+    the primary key's order (workspace, user, tour, step): no sort; then one lookup of the
+    user's tour progress and a sum per step."""
     users, segment = filtered_users(workspace_id, filt)
-    params = {**segment.params, "tour": key}
-    index = _step_index(steps, _seen.step_id)
-    per_row = (
-        select(
-            _seen.step_id.label("step_id"),
-            index.label("position"),
-            func.max(index).over(partition_by=_seen.user_id).label("top"),
-            _progress.completed_at.label("completed_at"),
-        )
-        .select_from(
-            tour_step_seen.join(
-                tour_progress,
-                and_(
-                    _progress.workspace_id == _seen.workspace_id,
-                    _progress.user_id == _seen.user_id,
-                    _progress.tour_key == _seen.tour_key,
-                ),
-                isouter=True,
-            )
-        )
+    params: dict[str, Any] = {**segment.params, "tour": key}
+    position = _step_index(steps, _seen.step_id)
+    shown_columns = []
+    for index, step in enumerate(steps):
+        params[f"step_{index}"] = step.id
+        shown = case((_seen.step_id == bindparam(f"step_{index}"), 1), else_=0)
+        shown_columns.append(func.max(shown).label(f"shown_{index}"))
+    per_user_query: Select[Any] = (
+        select(_seen.user_id.label("user_id"), func.max(position).label("top"), *shown_columns)
         .where(_seen.workspace_id == bindparam("workspace_id"), _seen.tour_key == bindparam("tour"))
+        .group_by(_seen.user_id)
     )
     if segment.by_user:
-        per_row = per_row.where(_seen.user_id.in_(users.scalar_subquery()))
-    rows = per_row.subquery("per_row")
-    went_on = case(((rows.c.top > rows.c.position) | rows.c.completed_at.is_not(None), 1), else_=0)
-    query: Select[Any] = select(rows.c.step_id, func.count(), func.sum(went_on)).group_by(
-        rows.c.step_id
+        per_user_query = per_user_query.where(_seen.user_id.in_(users.scalar_subquery()))
+    per_user = per_user_query.subquery("per_user")
+    done = _progress.completed_at.is_not(None)
+    sums = []
+    for index in range(len(steps)):
+        was_shown = per_user.c[f"shown_{index}"] == 1
+        went_on = and_(was_shown, (per_user.c.top > index) | done)
+        sums += [func.sum(case((was_shown, 1), else_=0)), func.sum(case((went_on, 1), else_=0))]
+    if not sums:
+        return {}
+    query = select(*sums).select_from(
+        per_user.join(
+            tour_progress,
+            and_(
+                _progress.workspace_id == bindparam("workspace_id"),
+                _progress.user_id == per_user.c.user_id,
+                _progress.tour_key == bindparam("tour"),
+            ),
+            isouter=True,
+        )
     )
-    return {step: (shown, int(advanced or 0)) for step, shown, advanced in conn.all(query, params)}
+    row = conn.one(query, params)
+    counts = [int(value or 0) for value in (row or [0] * len(sums))]
+    return {step.id: (counts[2 * i], counts[2 * i + 1]) for i, step in enumerate(steps)}
 
 
 def _by_step_property(
@@ -149,10 +156,14 @@ def _done_by(part: Part) -> tuple[Any, list[Any]] | None:
 
 
 def _by_part(
-    conn: Connection, workspace_id: int, objective: Objective, filt: KpiFilter
+    conn: Connection,
+    workspace_id: int,
+    objective: Objective,
+    filt: KpiFilter,
+    part_list: list[Part],
 ) -> dict[str, int] | None:
-    """A checklist's or a tour's audience users per item or step, in one statement grouped by
-    the part (every part is read from the same table); None for a goal."""
+    """A checklist's or a tour's audience users per item or step, in one statement (every
+    part is read from the same table); None for a goal."""
     if objective.kind == "checklist":
         c = checklist_item_progress.c
         table, part, conditions = (
@@ -168,13 +179,20 @@ def _by_part(
         )
     else:
         return None
-    query, segment = audience(objective, workspace_id, filt, part, func.count())
+    # A sum per part rather than GROUP BY part: no sort of every progress row.
+    ids = [p.id for p in part_list]
+    sums = [func.sum(case((part == bindparam(f"part_{n}"), 1), else_=0)) for n in range(len(ids))]
+    if not sums:
+        return {}
+    query, segment = audience(objective, workspace_id, filt, *sums)
     on = and_(
         table.c.workspace_id == kpi_user.c.workspace_id,
         table.c.user_id == kpi_user.c.user_id,
         *conditions,
     )
-    return dict(conn.all(query.join(table, on).group_by(part), segment.params))
+    params = {**segment.params, **{f"part_{n}": part_id for n, part_id in enumerate(ids)}}
+    row = conn.one(query.join(table, on), params)
+    return {part_id: int(value or 0) for part_id, value in zip(ids, row or [], strict=False)}
 
 
 def item_rates(
@@ -186,9 +204,10 @@ def item_rates(
     _, document = published(conn, workspace_id, objective.kind, objective.key)
     total_query, segment = audience(objective, workspace_id, filt, func.count())
     total = conn.scalar(total_query, segment.params) or 0
-    by_part = _by_part(conn, workspace_id, objective, filt)
+    part_list = parts(objective.kind, document, locale)
+    by_part = _by_part(conn, workspace_id, objective, filt, part_list)
     rates = []
-    for part in parts(objective.kind, document, locale):
+    for part in part_list:
         if by_part is not None:
             rates.append(ItemRate(part.id, part.title, by_part.get(part.id, 0), total))
             continue
