@@ -122,3 +122,24 @@ def test_company_medians_under_a_user_filter_equal_the_count_in_python(database,
         durations = sorted(_seconds(f, c) for _, _, f, _, c, _ in mine if c is not None)
         assert (row.users, row.completed) == (len(mine), len(durations))
         assert row.median_seconds == _rank(durations, 50)
+
+
+def test_a_company_trait_keeps_a_user_of_several_companies_once(
+    database, workspace, other_workspace
+):
+    rows = KpiRows(database, workspace.id)
+    rows.company("pro-1", plan="pro")
+    rows.company("pro-2", plan="pro")
+    rows.company("free", plan="free")
+    first = NOW - timedelta(days=3)
+    rows.user("both", first, companies=("pro-1", "pro-2"))
+    rows.user("mixed", first, companies=("free", "pro-2"))
+    rows.user("free-only", first, companies=("free",))
+    for uid in ("both", "mixed", "free-only"):
+        rows.kpi_user("checklist", "setup", uid)
+    # Another workspace's company of the same id and trait keeps nobody here.
+    other = KpiRows(database, other_workspace.id)
+    other.company("free", plan="pro")
+    pro = KpiFilter(company_traits={"plan": "pro"})
+    s = _run(database, workspace, lambda conn, ws: kpis.summary(conn, ws, SETUP, pro, NOW))
+    assert (s.audience, s.started) == (2, 0)
