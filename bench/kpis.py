@@ -15,7 +15,9 @@ every `kpi_user` row of the objective (`SELECT count(*)`), the least any per-use
 from __future__ import annotations
 
 import argparse
+import json
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -26,10 +28,13 @@ from pathlib import Path
 from typing import Any
 
 import harness
+from shirube.app import create_app
 from shirube.migrate import upgrade
 from shirube.services import kpis
+from shirube.services.admins import create_admin
 from shirube.services.kpi_model import KpiFilter, Objective
 from shirube.services.workspaces import create_workspace
+from shirube.settings import Settings
 from shirube.storage import Connection, Database
 from shirube.storage.tables import (
     checklist_item_progress,
@@ -42,17 +47,23 @@ from shirube.storage.tables import (
     kpi_user,
     membership,
     survey_answer,
+    tour_progress,
     tour_step_seen,
+    user_active_day,
 )
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+from starlette.testclient import TestClient
 
-NOW = datetime(2026, 3, 4, 12, tzinfo=UTC)
+# The HTTP routes compute against the real clock: the data is laid out before it.
+NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 TARGET_MS = 1000.0
 CHUNK = 5000
 ITEMS = ["import", "rules", "invite", "clock"]
 STEPS = ["s1", "s2", "s3", "s4", "s5"]
 NAMES = [f"feature.{n}" for n in range(17)] + ["$page_viewed", "$tour_dismissed", "$target_missing"]
 WEIGHTS = [4] * 17 + [20, 2, 1]
+PASSWORD = "bench-password-1234"
 
 
 def _many(db: Database, table: Any, rows: list[dict[str, Any]]) -> None:
@@ -61,48 +72,73 @@ def _many(db: Database, table: Any, rows: list[dict[str, Any]]) -> None:
         db.run_sync(lambda conn, part=part: conn.many(table.insert(), part))
 
 
-def load(db: Database, users: int, companies: int, events: int) -> int:
-    rng = random.Random(13)
-    ws = db.run_sync(
-        lambda conn: create_workspace(conn, "bench", ["https://a.example"]).as_json()["id"]
-    )
-    docs = {
-        "checklist": {
-            "key": "setup",
-            "title": "Setup",
+OBJECTIVES = [("checklist", "setup"), ("tour", "welcome"), ("goal", "activated")]
+# Half the users are in the audience of a second checklist: 3.5 objectives a user on average.
+BILLING = ("checklist", "billing")
+
+
+def _publish(db: Database, ws: int, kind: str, doc: dict[str, Any]) -> None:
+    def work(conn: Connection) -> None:
+        cid = conn.scalar(
+            content_item.insert()
+            .values(
+                workspace_id=ws,
+                kind=kind,
+                key=doc["key"],
+                draft=doc,
+                published_version=1,
+                latest_version=1,
+                created_at=NOW,
+                updated_at=NOW,
+            )
+            .returning(content_item.c.id)
+        )
+        conn.run(
+            content_version.insert().values(
+                content_id=cid, version=1, document=doc, published_at=NOW
+            )
+        )
+
+    db.run_sync(work)
+
+
+def _documents() -> list[tuple[str, dict[str, Any]]]:
+    def checklist(key: str) -> dict[str, Any]:
+        return {
+            "key": key,
+            "title": key.title(),
             "survey": {"question": "OK?"},
             "items": [{"id": i, "title": i, "completion": {"type": "manual"}} for i in ITEMS],
-        },
-        "tour": {
-            "key": "welcome",
-            "name": "Welcome",
-            "steps": [{"id": s, "kind": "modal", "title": s} for s in STEPS],
-        },
+        }
+
+    goal = {
+        "key": "activated",
+        "name": "Activated",
+        "rules": [
+            {"id": "used", "rule": {"type": "event", "event": NAMES[0]}},
+            {"id": "toured", "rule": {"type": "tour_completed", "tour": "welcome"}},
+        ],
     }
-    for kind, doc in docs.items():
+    tour = {
+        "key": "welcome",
+        "name": "Welcome",
+        "steps": [{"id": s, "kind": "modal", "title": s} for s in STEPS],
+    }
+    return [
+        ("checklist", checklist("setup")),
+        ("tour", tour),
+        ("goal", goal),
+        ("checklist", checklist("billing")),
+    ]
 
-        def publish(conn: Connection, kind: str = kind, doc: dict[str, Any] = doc) -> None:
-            cid = conn.scalar(
-                content_item.insert()
-                .values(
-                    workspace_id=ws,
-                    kind=kind,
-                    key=doc["key"],
-                    draft=doc,
-                    published_version=1,
-                    latest_version=1,
-                    created_at=NOW,
-                    updated_at=NOW,
-                )
-                .returning(content_item.c.id)
-            )
-            conn.run(
-                content_version.insert().values(
-                    content_id=cid, version=1, document=doc, published_at=NOW
-                )
-            )
 
-        db.run_sync(publish)
+def load(db: Database, users: int, companies: int, events: int) -> tuple[int, str]:
+    """The workspace's id and secret key."""
+    rng = random.Random(13)
+    created = db.run_sync(lambda conn: create_workspace(conn, "bench", ["https://a.example"]))
+    ws, secret = int(created.as_json()["id"]), created.secret_key
+    for kind, doc in _documents():
+        _publish(db, ws, kind, doc)
     _many(
         db,
         company,
@@ -115,6 +151,7 @@ def load(db: Database, users: int, companies: int, events: int) -> int:
                 "traits": {
                     "name": f"Company {c}",
                     "plan": rng.choice(["free", "pro"]),
+                    "tier": rng.choice(["smb", "smb", "mid", "enterprise"]),
                     "email": f"c{c}@x.example",
                 },
             }
@@ -122,11 +159,12 @@ def load(db: Database, users: int, companies: int, events: int) -> int:
         ],
     )
     seen: list[datetime] = []
-    user_rows, member_rows, kpi_rows, step_rows, item_rows = [], [], [], [], []
+    user_rows, member_rows, kpi_rows, step_rows, item_rows, tour_rows = [], [], [], [], [], []
+    kpi_companies: dict[tuple[str, str, str], list[Any]] = {}
     for u in range(users):
         first = NOW - timedelta(seconds=rng.randrange(120 * 86400))
         seen.append(first)
-        uid = f"u{u}"
+        uid, cid = f"u{u}", f"c{rng.randrange(companies)}"
         user_rows.append(
             {
                 "workspace_id": ws,
@@ -135,6 +173,8 @@ def load(db: Database, users: int, companies: int, events: int) -> int:
                 "progress_rev": 0,
                 "traits": {
                     "role": rng.choice(["admin", "member", "member"]),
+                    "plan": rng.choice(["free", "free", "pro"]),
+                    "name": f"User {u}",
                     "email": f"{uid}@x.example",
                 },
                 "first_seen_at": first,
@@ -142,17 +182,13 @@ def load(db: Database, users: int, companies: int, events: int) -> int:
             }
         )
         member_rows.append(
-            {
-                "workspace_id": ws,
-                "user_id": uid,
-                "company_id": f"c{u % companies}",
-                "created_at": first,
-            }
+            {"workspace_id": ws, "user_id": uid, "company_id": cid, "created_at": first}
         )
         done = rng.choice([0, 0, 1, 2, 3, 4, 4, 4])
         completed = first + timedelta(seconds=rng.randrange(30 * 86400)) if done == 4 else None
         started = first + timedelta(hours=1) if done else None
-        for kind, key in (("checklist", "setup"), ("tour", "welcome")):
+        for kind, key in [*OBJECTIVES, *([BILLING] if u % 2 else [])]:
+            in_audience = rng.random() < 0.9
             kpi_rows.append(
                 {
                     "workspace_id": ws,
@@ -160,7 +196,7 @@ def load(db: Database, users: int, companies: int, events: int) -> int:
                     "key": key,
                     "user_id": uid,
                     "version": 1,
-                    "in_audience": True,
+                    "in_audience": in_audience,
                     "started_at": started,
                     "completed_at": completed,
                     "parts_done": done,
@@ -168,6 +204,10 @@ def load(db: Database, users: int, companies: int, events: int) -> int:
                     "updated_at": NOW,
                 }
             )
+            if in_audience:
+                figures = kpi_companies.setdefault((kind, key, cid), [0, 0])
+                figures[0] += 1
+                figures[1] += completed is not None
         item_rows += [
             {
                 "workspace_id": ws,
@@ -190,11 +230,27 @@ def load(db: Database, users: int, companies: int, events: int) -> int:
             }
             for s in STEPS[: done + 1]
         ]
+        tour_rows.append(
+            {
+                "workspace_id": ws,
+                "user_id": uid,
+                "tour_key": "welcome",
+                "status": "completed" if completed else "active",
+                "current_step": STEPS[done],
+                "current_step_at": first,
+                "version": 1,
+                "started_at": first,
+                "completed_at": completed,
+                "dismissed_at": None,
+                "updated_at": NOW,
+            }
+        )
     _many(db, end_user, user_rows)
     _many(db, membership, member_rows)
     _many(db, kpi_user, kpi_rows)
     _many(db, checklist_item_progress, item_rows)
     _many(db, tour_step_seen, step_rows)
+    _many(db, tour_progress, tour_rows)
     _many(
         db,
         kpi_company,
@@ -203,20 +259,20 @@ def load(db: Database, users: int, companies: int, events: int) -> int:
                 "workspace_id": ws,
                 "kind": kind,
                 "key": key,
-                "company_id": f"c{c}",
-                "users": 20,
-                "completed": rng.randrange(21),
+                "company_id": cid,
+                "users": users_in,
+                "completed": done_in,
                 "onboarded_at": NOW if rng.random() < 0.3 else None,
                 "median_seconds": rng.random() * 1e6,
                 "last_activity_at": NOW - timedelta(days=rng.randrange(60)),
                 "updated_at": NOW,
             }
-            for c in range(companies)
-            for kind, key in (("checklist", "setup"), ("tour", "welcome"))
+            for (kind, key, cid), (users_in, done_in) in kpi_companies.items()
         ],
     )
     names = rng.choices(NAMES, WEIGHTS, k=events)
     batch: list[dict[str, Any]] = []
+    active: dict[tuple[str, str], int] = {}
     for n, name in enumerate(names):
         u = rng.randrange(users)
         at = seen[u] + timedelta(seconds=rng.randrange(20 * 86400))
@@ -238,10 +294,21 @@ def load(db: Database, users: int, companies: int, events: int) -> int:
                 "source": "server",
             }
         )
+        # The widget's `$active` heartbeats of that day (their events are not loaded).
+        day = (f"u{u}", at.date().isoformat())
+        active[day] = active.get(day, 0) + 30
         if len(batch) == 50_000:
             _many(db, event, batch)
             batch = []
     _many(db, event, batch)
+    _many(
+        db,
+        user_active_day,
+        [
+            {"workspace_id": ws, "user_id": uid, "day": day, "seconds": seconds}
+            for (uid, day), seconds in active.items()
+        ],
+    )
     _many(
         db,
         survey_answer,
@@ -258,14 +325,16 @@ def load(db: Database, users: int, companies: int, events: int) -> int:
             for n in range(0, users, 10)
         ],
     )
-    return int(ws)
+    return ws, secret
 
 
 def figures(ws: int) -> dict[str, Callable[[Connection], Any]]:
-    setup, welcome = (
+    setup, welcome, activated = (
         Objective("checklist", "setup", "Setup", 1),
         Objective("tour", "welcome", "Welcome", 1),
+        Objective("goal", "activated", "Activated", 1),
     )
+    tier = KpiFilter(company_traits={"tier": "enterprise"})
     none, admins = (
         KpiFilter(),
         KpiFilter(user_traits={"role": "admin"}, company_traits={"plan": "pro"}),
@@ -284,6 +353,7 @@ def figures(ws: int) -> dict[str, Callable[[Connection], Any]]:
         "objectives": lambda c: kpis.list_objectives(c, ws, "en"),
         "summary": lambda c: kpis.summary(c, ws, setup, none, NOW),
         "summary, role+plan segment": lambda c: kpis.summary(c, ws, setup, admins, NOW),
+        "cohorts, role+plan segment": lambda c: kpis.cohorts(c, ws, setup, admins, NOW),
         "summary, first seen 30 days": lambda c: kpis.summary(c, ws, setup, since, NOW),
         "companies page (sort share)": lambda c: kpis.companies(c, ws, setup, none, sort="share"),
         "companies, role segment, q": lambda c: kpis.companies(
@@ -307,37 +377,145 @@ def figures(ws: int) -> dict[str, Callable[[Connection], Any]]:
         "stuck users (14 days)": lambda c: kpis.stuck_users(c, ws, setup, none, 14, NOW),
         "stuck companies (14 days)": lambda c: kpis.stuck_companies(c, ws, setup, none, 14, NOW),
         "tour summary": lambda c: kpis.summary(c, ws, welcome, none, NOW),
+        "goal summary, tier segment": lambda c: kpis.summary(c, ws, activated, tier, NOW),
+        "goal items, tier segment": lambda c: kpis.item_rates(c, ws, activated, tier),
         "backfills": lambda c: kpis.backfills(c, ws),
     }
 
 
-def measure(label: str, url: str, shape: tuple[int, int, int]) -> bool:
+def requests(ws: int) -> dict[str, str]:
+    """The analytics endpoints and dashboard pages timed over HTTP (in-process ASGI)."""
+    a, board = "/api/v1/analytics", f"/console/workspaces/{ws}/dashboard"
+    seg = "user[role]=admin&company[plan]=pro"
+    events = ",".join([*NAMES[:2], "$page_viewed"])
+    return {
+        "GET objectives": f"{a}/objectives",
+        "GET summary": f"{a}/checklists/setup/summary",
+        "GET summary, role+plan": f"{a}/checklists/setup/summary?{seg}",
+        "GET summary, tier": f"{a}/checklists/setup/summary?company[tier]=enterprise",
+        "GET goal summary": f"{a}/goals/activated/summary",
+        "GET companies": f"{a}/checklists/setup/companies?sort=share",
+        "GET companies, role+plan, q": f"{a}/checklists/setup/companies?{seg}&q=company%2012",
+        "GET cohorts": f"{a}/checklists/setup/cohorts",
+        "GET cohorts, role+plan": f"{a}/checklists/setup/cohorts?{seg}",
+        "GET items": f"{a}/checklists/setup/items",
+        "GET goal items, role": f"{a}/goals/activated/items?user[role]=admin",
+        "GET stuck users": f"{a}/checklists/setup/stuck-users",
+        "GET stuck companies": f"{a}/checklists/setup/stuck-companies",
+        "GET funnel": f"{a}/tours/welcome/funnel",
+        "GET funnel, role+plan": f"{a}/tours/welcome/funnel?{seg}",
+        "GET activity (30 days)": f"{a}/activity",
+        "GET activity (12 weeks, role+plan)": f"{a}/activity?period=week&{seg}"
+        f"&from={(NOW - timedelta(days=83)).date()}",
+        "GET feature usage": f"{a}/feature-usage?events={events}",
+        "GET feature usage, role+plan": f"{a}/feature-usage?events={events}&{seg}",
+        "GET surveys": f"{a}/surveys",
+        "GET surveys, role+plan": f"{a}/surveys?{seg}",
+        "GET backfills": f"{a}/backfills",
+        "GET companies CSV": f"{a}/checklists/setup/companies?format=csv&per_page=500",
+        "dashboard page": f"{board}?events={events}",
+        "dashboard page, week": f"{board}?period=week",
+        "dashboard page, user segment": f"{board}?segment=user&trait=role&value=admin",
+        "dashboard page, company segment": f"{board}?segment=company&trait=tier"
+        "&value=enterprise&objective=tour:welcome",
+        "dashboard page, goal, first seen": f"{board}?objective=goal:activated"
+        f"&from={(NOW - timedelta(days=30)).date()}",
+        "dashboard companies CSV": f"{board}/companies.csv",
+    }
+
+
+def _median_ms(work: Callable[[], Any]) -> float:
+    times = []
+    for _ in range(3):
+        t = time.perf_counter()
+        work()
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+def _verdict(name: str, ms: float, base: float) -> bool:
+    verdict = "PASS" if ms <= TARGET_MS else "FAIL"
+    print(f"  {name:40s} {ms:8.1f} ms  {ms / base:6.1f}× baseline  {verdict}", flush=True)
+    return ms <= TARGET_MS
+
+
+def measure_http(url: str, db: Database, ws: int, secret: str, base: float, only: str) -> bool:
+    """Each request through the app in-process (Starlette's TestClient, no sockets): the time
+    is the server's, plus the test client's few hundred microseconds."""
+    app = create_app(Settings(database_url=url, secret_key="b" * 32, env="test"), db)
+    client = TestClient(app)
+    page = client.get("/console/login").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token, "no CSRF token on the login page"
+    signed = client.post(
+        "/console/login",
+        data={"email": "bench@x.example", "password": PASSWORD, "csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
+    assert signed.status_code == 303, signed.status_code
+    headers = {"Authorization": f"Bearer {secret}"}
+    ok = True
+    for name, path in requests(ws).items():
+        if only not in name:
+            continue
+        answer = client.get(path, headers=headers)
+        assert answer.status_code == 200, (path, answer.status_code, answer.text[:300])
+        ok &= _verdict(name, _median_ms(lambda path=path: client.get(path, headers=headers)), base)
+    return ok
+
+
+def _loaded(db: Database, url: str, shape: tuple[int, int, int], keep: Path | None) -> Any:
+    """(workspace id, secret key): loaded now, or by an earlier run with the same --keep."""
+    if keep is not None and keep.exists():
+        found = json.loads(keep.read_text())
+        return found["ws"], found["secret"]
     engine = create_engine(url)
     upgrade(engine)
     engine.dispose()
+    ws, secret = load(db, *shape)
+    db.run_sync(lambda conn: create_admin(conn, "bench@x.example", PASSWORD, {ws: "viewer"}))
+    if url.startswith("postgresql"):
+        db.run_sync(lambda conn: conn.run(text("ANALYZE")), transaction=False)
+    if keep is not None:
+        keep.write_text(json.dumps({"ws": ws, "secret": secret}))
+    return ws, secret
+
+
+def measure(
+    label: str, url: str, shape: tuple[int, int, int], keep: Path | None = None, only: str = ""
+) -> bool:
     db = Database(url)
     try:
         started = time.perf_counter()
-        ws = load(db, *shape)
+        ws, secret = _loaded(db, url, shape, keep)
         print(
             f"\n{label}: loaded {shape[0]:,} users, {shape[1]:,} companies, {shape[2]:,} events "
-            f"in {time.perf_counter() - started:.0f} s"
+            f"in {time.perf_counter() - started:.0f} s",
+            flush=True,
         )
-        ok, base = True, None
+        ok, base = True, 0.0
         for name, work in figures(ws).items():
-            times = []
-            for _ in range(3):
-                t = time.perf_counter()
-                db.run_sync(work, transaction=False)
-                times.append((time.perf_counter() - t) * 1000)
-            ms = statistics.median(times)
+            if only not in name:
+                continue
+            ms = _median_ms(lambda work=work: db.run_sync(work, transaction=False))
             base = base or ms
-            verdict = "PASS" if ms <= TARGET_MS else "FAIL"
-            ok &= ms <= TARGET_MS
-            print(f"  {name:34s} {ms:8.1f} ms  {ms / base:6.1f}× baseline  {verdict}")
-        return ok
+            ok &= _verdict(name, ms, base)
+        print("  over HTTP (in-process ASGI):", flush=True)
+        return measure_http(url, db, ws, secret, base or 1.0, only) and ok
     finally:
         db.dispose()
+
+
+def _kept_postgres(server: str, name: str) -> str:
+    """A database of that name on the server (created when missing), never dropped."""
+    admin = create_engine(harness.postgres_url(server), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        ).first():
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return str(make_url(harness.postgres_url(server)).set(database=name).render_as_string(False))
 
 
 def main() -> int:
@@ -346,13 +524,30 @@ def main() -> int:
         "--quick", action="store_true", help="10,000 users, 500 companies, 100,000 events"
     )
     parser.add_argument("--postgres", help="also on PostgreSQL (a scratch database, dropped after)")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="a directory: the SQLite database loaded there is kept and reused by the next run "
+        "with the same --keep (PostgreSQL: database shirube_bench_kpis_keep, kept too)",
+    )
+    parser.add_argument("--only", default="", help="only the figures whose name contains this")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args()
     shape = (10_000, 500, 100_000) if args.quick else (100_000, 5_000, 1_000_000)
-    with tempfile.TemporaryDirectory(prefix="shirube-bench-kpis-") as tmp:
-        ok = measure("SQLite", f"sqlite:///{Path(tmp) / 'kpis.db'}", shape)
-    if args.postgres:
+    size = "quick" if args.quick else "full"
+    ok = True
+    if not args.no_sqlite:
+        with tempfile.TemporaryDirectory(prefix="shirube-bench-kpis-") as tmp:
+            where = args.keep or Path(tmp)
+            url = f"sqlite:///{where / f'kpis-{size}.db'}"
+            keep = args.keep / f"kpis-{size}.json" if args.keep else None
+            ok = measure("SQLite", url, shape, keep, args.only)
+    if args.postgres and args.keep:
+        url = _kept_postgres(args.postgres, f"shirube_bench_kpis_{size}")
+        ok &= measure("PostgreSQL", url, shape, args.keep / f"kpis-{size}-pg.json", args.only)
+    elif args.postgres:
         with harness.scratch_postgres(args.postgres) as url:
-            ok &= measure("PostgreSQL", url, shape)
+            ok &= measure("PostgreSQL", url, shape, None, args.only)
     print("\nPASS: every figure within 1 s" if ok else "\nFAIL: a figure over 1 s")
     return 0 if ok else 1
 

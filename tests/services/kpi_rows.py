@@ -25,6 +25,7 @@ from shirube.storage.tables import (
     survey_answer,
     tour_progress,
     tour_step_seen,
+    user_active_day,
 )
 
 # A Wednesday: its ISO week starts on Monday 2026-03-02.
@@ -170,6 +171,10 @@ class KpiRows:
             dismissed_at=None,
             updated_at=NOW,
         )
+
+    def active(self, user_id: str, day: str, seconds: int = 60) -> None:
+        """Active time on a UTC day (`YYYY-MM-DD`), as `$active` heartbeats leave it."""
+        self._insert(user_active_day, user_id=user_id, day=day, seconds=seconds)
 
     def event(
         self, user_id: str, name: str, properties: dict[str, Any] | None = None, at: datetime = NOW

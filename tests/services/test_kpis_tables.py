@@ -214,10 +214,11 @@ def test_workspaces_are_apart(run, database, other_workspace):
 def test_activity_by_day_and_week(rows, run):
     from datetime import date
 
-    rows.event("u1", "clicked", at=datetime(2026, 3, 2, 9, tzinfo=UTC))
-    rows.event("u1", "clicked", at=datetime(2026, 3, 2, 10, tzinfo=UTC))
-    rows.event("u3", "clicked", at=datetime(2026, 3, 3, 23, 59, tzinfo=UTC))
-    rows.event("u6", "clicked", at=datetime(2026, 2, 24, tzinfo=UTC))
+    rows.active("u1", "2026-03-02")
+    rows.active("u3", "2026-03-03")
+    rows.active("u6", "2026-02-24")
+    # Active means active time: an event alone (no `$active` heartbeat) is not.
+    rows.event("u2", "clicked", at=datetime(2026, 3, 2, 9, tzinfo=UTC))
     days = run(
         lambda conn, ws: kpis.activity(
             conn, ws, KpiFilter(), date(2026, 3, 1), date(2026, 3, 3), "day"
@@ -242,4 +243,21 @@ def test_activity_by_day_and_week(rows, run):
     assert [(p.start, p.active_users, p.known_users) for p in weeks] == [
         (date(2026, 2, 23), 1, 3),  # u6 active; u1, u5, u6 known by Sunday 1 March
         (date(2026, 3, 2), 2, 4),
+    ]
+
+
+def test_a_week_counts_a_user_active_on_several_days_once(rows, run):
+    from datetime import date
+
+    for day in ("2026-03-02", "2026-03-03", "2026-03-08"):
+        rows.active("u1", day)
+    rows.active("u2", "2026-03-09")  # the next ISO week
+    weeks = run(
+        lambda conn, ws: kpis.activity(
+            conn, ws, KpiFilter(), date(2026, 3, 2), date(2026, 3, 9), "week"
+        )
+    )
+    assert [(p.start, p.active_users) for p in weeks] == [
+        (date(2026, 3, 2), 1),
+        (date(2026, 3, 9), 1),
     ]

@@ -12,15 +12,14 @@ and searching here keeps every sort key the same on both engines.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import replace
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import and_, bindparam, func, select
 
 from shirube.services.kpi_model import CompanyPage, CompanyRow, CompanySort, KpiFilter, Objective
-from shirube.services.kpi_segment import Segment, audience, nearest_rank, seconds_between
+from shirube.services.kpi_segment import Segment, audience
+from shirube.services.kpi_sql import micros_between, seconds_of, unindexed
 from shirube.storage import Connection
 from shirube.storage.tables import company, end_user, kpi_company, kpi_user, membership
 
@@ -53,21 +52,10 @@ def _companies(conn: Connection, workspace_id: int, filt: KpiFilter) -> dict[str
     return dict(conn.all(query, segment.params))
 
 
-def _recomputed(
-    conn: Connection, workspace_id: int, objective: Objective, filt: KpiFilter
-) -> dict[str, CompanyRow]:
-    """Per company, the figures of the audience users the filter keeps (company traits left
-    to the company rows)."""
-    by_users = replace(filt, company_traits={})
-    query, segment = audience(
-        objective,
-        workspace_id,
-        by_users,
-        membership.c.company_id,
-        end_user.c.first_seen_at,
-        kpi_user.c.completed_at,
-        end_user.c.last_seen_at,
-    )
+def _kept_users(objective: Objective, workspace_id: int, filt: KpiFilter, *columns: Any) -> Any:
+    """The audience users the filter's user conditions keep (company traits left to the
+    company rows), joined with their memberships: `SELECT columns`, and its segment."""
+    query, segment = audience(objective, workspace_id, replace(filt, company_traits={}), *columns)
     query = query.join(
         membership,
         and_(
@@ -75,22 +63,89 @@ def _recomputed(
             membership.c.user_id == kpi_user.c.user_id,
         ),
     )
-    users: dict[str, int] = defaultdict(int)
-    durations: dict[str, list[float]] = defaultdict(list)
-    last: dict[str, datetime] = {}
-    for company_id, first_seen, completed_at, last_seen in conn.all(query, segment.params):
-        users[company_id] += 1
-        if completed_at is not None:
-            durations[company_id].append(seconds_between(first_seen, completed_at))
-        if company_id not in last or last_seen > last[company_id]:
-            last[company_id] = last_seen
-    rows = {}
-    for company_id, count in users.items():
-        done = sorted(durations[company_id])
-        rows[company_id] = CompanyRow(
-            company_id, None, count, len(done), None, nearest_rank(done, 50), last[company_id]
+    return query, segment
+
+
+def _recomputed(
+    conn: Connection, workspace_id: int, objective: Objective, filt: KpiFilter
+) -> dict[str, CompanyRow]:
+    """Per company, the figures of the audience users the filter keeps (company traits left
+    to the company rows), grouped in the database; the median by row number per company."""
+    company_id = unindexed(membership.c.company_id)
+    query, segment = _kept_users(
+        objective,
+        workspace_id,
+        filt,
+        company_id,
+        func.count(),
+        func.count(kpi_user.c.completed_at),
+        func.max(end_user.c.last_seen_at),
+    )
+    rows = {
+        kept: CompanyRow(kept, None, users, completed, None, None, last_seen)
+        for kept, users, completed, last_seen in conn.all(
+            query.group_by(company_id), segment.params
         )
+    }
+    duration = micros_between(end_user.c.first_seen_at, kpi_user.c.completed_at)
+    ranked, segment = _kept_users(
+        objective,
+        workspace_id,
+        filt,
+        company_id.label("company_id"),
+        duration.label("micros"),
+        func.row_number().over(partition_by=company_id, order_by=duration).label("rank"),
+        func.count().over(partition_by=company_id).label("done"),
+    )
+    ordered = ranked.where(kpi_user.c.completed_at.is_not(None)).subquery("ordered")
+    # The nearest-rank median: the ⌈n / 2⌉-th smallest of the company's n durations.
+    medians = select(ordered.c.company_id, ordered.c.micros).where(
+        ordered.c.rank == (ordered.c.done * 50 + 99) // 100
+    )
+    for kept, micros in conn.all(medians, segment.params):
+        if kept in rows:
+            rows[kept] = replace(rows[kept], median_seconds=seconds_of(micros))
     return rows
+
+
+def company_counts(
+    conn: Connection, workspace_id: int, objective: Objective, filt: KpiFilter
+) -> tuple[int, int]:
+    """How many companies `company_rows` lists with audience users, and how many of those
+    are onboarded: counted in the database, without building the rows."""
+    params: dict[str, Any] = {
+        "workspace_id": workspace_id,
+        "kind": objective.kind,
+        "key": objective.key,
+    }
+    segment = Segment(filt, params)
+    kept = and_(company.c.workspace_id == bindparam("workspace_id"), *segment.company_conditions())
+    onboarded = and_(
+        _kc.workspace_id == company.c.workspace_id,
+        _kc.company_id == company.c.external_id,
+        _kc.kind == bindparam("kind"),
+        _kc.key == bindparam("key"),
+    )
+    if not Segment(replace(filt, company_traits={}), {}).by_user:
+        stored = select(func.count(), func.count(_kc.onboarded_at)).select_from(
+            company.join(kpi_company, onboarded)
+        )
+        row = conn.one(stored.where(kept, _kc.users > 0), params)
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+    # With a user filter: the companies of the users kept (one grouped pass over them), kept
+    # by the company traits and onboarded in Python (a few thousand ids); a join of the two
+    # in SQL made SQLite read the users once per company.
+    company_id = unindexed(membership.c.company_id)
+    users, user_segment = _kept_users(objective, workspace_id, filt, company_id)
+    with_users = {row[0] for row in conn.all(users.group_by(company_id), user_segment.params)}
+    listed = conn.all(
+        select(company.c.external_id, _kc.onboarded_at)
+        .select_from(company.outerjoin(kpi_company, onboarded))
+        .where(kept),
+        params,
+    )
+    found = [onboarded_at for company_id, onboarded_at in listed if company_id in with_users]
+    return len(found), sum(1 for onboarded_at in found if onboarded_at is not None)
 
 
 def company_rows(

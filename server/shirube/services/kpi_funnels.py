@@ -41,40 +41,48 @@ def _step_index(steps: list[Part], column: ColumnElement[Any]) -> ColumnElement[
 def _shown_and_advanced(
     conn: Connection, workspace_id: int, key: str, steps: list[Part], filt: KpiFilter
 ) -> dict[str, tuple[int, int]]:
+    """Per step, users shown it and those who went on (a later step shown, or the tour
+    completed). One row per user first (farthest step, which steps were shown), grouped in
+    the primary key's order (workspace, user, tour, step): no sort; then one lookup of the
+    user's tour progress and a sum per step."""
     users, segment = filtered_users(workspace_id, filt)
-    params = {**segment.params, "tour": key}
-    farthest = (
-        select(_seen.user_id, func.max(_step_index(steps, _seen.step_id)).label("top"))
+    params: dict[str, Any] = {**segment.params, "tour": key}
+    position = _step_index(steps, _seen.step_id)
+    shown_columns = []
+    for index, step in enumerate(steps):
+        params[f"step_{index}"] = step.id
+        shown = case((_seen.step_id == bindparam(f"step_{index}"), 1), else_=0)
+        shown_columns.append(func.max(shown).label(f"shown_{index}"))
+    per_user_query: Select[Any] = (
+        select(_seen.user_id.label("user_id"), func.max(position).label("top"), *shown_columns)
         .where(_seen.workspace_id == bindparam("workspace_id"), _seen.tour_key == bindparam("tour"))
         .group_by(_seen.user_id)
-        .subquery("farthest")
     )
-    went_on = case(
-        (
-            (farthest.c.top > _step_index(steps, _seen.step_id))
-            | _progress.completed_at.is_not(None),
-            1,
-        ),
-        else_=0,
-    )
-    query: Select[Any] = (
-        select(_seen.step_id, func.count(), func.sum(went_on))
-        .join(farthest, farthest.c.user_id == _seen.user_id)
-        .join(
+    if segment.by_user:
+        per_user_query = per_user_query.where(_seen.user_id.in_(users.scalar_subquery()))
+    per_user = per_user_query.subquery("per_user")
+    done = _progress.completed_at.is_not(None)
+    sums = []
+    for index in range(len(steps)):
+        was_shown = per_user.c[f"shown_{index}"] == 1
+        went_on = and_(was_shown, (per_user.c.top > index) | done)
+        sums += [func.sum(case((was_shown, 1), else_=0)), func.sum(case((went_on, 1), else_=0))]
+    if not sums:
+        return {}
+    query = select(*sums).select_from(
+        per_user.join(
             tour_progress,
             and_(
-                _progress.workspace_id == _seen.workspace_id,
-                _progress.user_id == _seen.user_id,
-                _progress.tour_key == _seen.tour_key,
+                _progress.workspace_id == bindparam("workspace_id"),
+                _progress.user_id == per_user.c.user_id,
+                _progress.tour_key == bindparam("tour"),
             ),
             isouter=True,
         )
-        .where(_seen.workspace_id == bindparam("workspace_id"), _seen.tour_key == bindparam("tour"))
-        .group_by(_seen.step_id)
     )
-    if segment.by_user:
-        query = query.where(_seen.user_id.in_(users.scalar_subquery()))
-    return {step: (shown, int(advanced or 0)) for step, shown, advanced in conn.all(query, params)}
+    row = conn.one(query, params)
+    counts = [int(value or 0) for value in (row or [0] * len(sums))]
+    return {step.id: (counts[2 * i], counts[2 * i + 1]) for i, step in enumerate(steps)}
 
 
 def _by_step_property(
@@ -125,14 +133,9 @@ def funnel(
 # Item rates --------------------------------------------------------------------------------
 
 
-def _done_by(kind: str, key: str, part: Part) -> tuple[Any, list[Any]] | None:
-    """How a part's completion is read from stored rows: (the table joined on the user, its
-    conditions); None where nothing stored says it per user (see item_rates)."""
-    if kind == "checklist":
-        c = checklist_item_progress.c
-        return checklist_item_progress, [c.checklist_key == key, c.item_id == part.id]
-    if kind == "tour":
-        return tour_step_seen, [_seen.tour_key == key, _seen.step_id == part.id]
+def _done_by(part: Part) -> tuple[Any, list[Any]] | None:
+    """How a goal rule's completion is read from stored rows: (the table joined on the user,
+    its conditions); None where nothing stored says it per user (see item_rates)."""
     rule = part.rule or {}
     if rule.get("type") == "tour_completed":
         return tour_progress, [
@@ -152,6 +155,46 @@ def _done_by(kind: str, key: str, part: Part) -> tuple[Any, list[Any]] | None:
     return None
 
 
+def _by_part(
+    conn: Connection,
+    workspace_id: int,
+    objective: Objective,
+    filt: KpiFilter,
+    part_list: list[Part],
+) -> dict[str, int] | None:
+    """A checklist's or a tour's audience users per item or step, in one statement (every
+    part is read from the same table); None for a goal."""
+    if objective.kind == "checklist":
+        c = checklist_item_progress.c
+        table, part, conditions = (
+            checklist_item_progress,
+            c.item_id,
+            [c.checklist_key == bindparam("key")],
+        )
+    elif objective.kind == "tour":
+        table, part, conditions = (
+            tour_step_seen,
+            _seen.step_id,
+            [_seen.tour_key == bindparam("key")],
+        )
+    else:
+        return None
+    # A sum per part rather than GROUP BY part: no sort of every progress row.
+    ids = [p.id for p in part_list]
+    sums = [func.sum(case((part == bindparam(f"part_{n}"), 1), else_=0)) for n in range(len(ids))]
+    if not sums:
+        return {}
+    query, segment = audience(objective, workspace_id, filt, *sums)
+    on = and_(
+        table.c.workspace_id == kpi_user.c.workspace_id,
+        table.c.user_id == kpi_user.c.user_id,
+        *conditions,
+    )
+    params = {**segment.params, **{f"part_{n}": part_id for n, part_id in enumerate(ids)}}
+    row = conn.one(query.join(table, on), params)
+    return {part_id: int(value or 0) for part_id, value in zip(ids, row or [], strict=False)}
+
+
 def item_rates(
     conn: Connection, workspace_id: int, objective: Objective, filt: KpiFilter, locale: str = "en"
 ) -> list[ItemRate]:
@@ -161,9 +204,14 @@ def item_rates(
     _, document = published(conn, workspace_id, objective.kind, objective.key)
     total_query, segment = audience(objective, workspace_id, filt, func.count())
     total = conn.scalar(total_query, segment.params) or 0
+    part_list = parts(objective.kind, document, locale)
+    by_part = _by_part(conn, workspace_id, objective, filt, part_list)
     rates = []
-    for part in parts(objective.kind, document, locale):
-        done_by = _done_by(objective.kind, objective.key, part)
+    for part in part_list:
+        if by_part is not None:
+            rates.append(ItemRate(part.id, part.title, by_part.get(part.id, 0), total))
+            continue
+        done_by = _done_by(part)
         if done_by is None:
             continue
         table, conditions = done_by

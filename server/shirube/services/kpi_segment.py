@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, select, true
+from sqlalchemy import and_, bindparam, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
@@ -141,25 +141,18 @@ class Segment:
             conditions.append(end_user.c.first_seen_at < bindparam("fs_to", type_=UTCDateTime()))
         conditions += self._traits(end_user.c.traits, "ut", self.filt.user_traits)
         if self.filt.company_traits:
-            # A user of at least one company that has every one of the traits.
-            conditions.append(
-                exists(
-                    select(1)
-                    .select_from(membership)
-                    .join(
-                        company,
-                        and_(
-                            company.c.workspace_id == membership.c.workspace_id,
-                            company.c.external_id == membership.c.company_id,
-                        ),
-                    )
-                    .where(
-                        membership.c.workspace_id == end_user.c.workspace_id,
-                        membership.c.user_id == end_user.c.external_id,
-                        *self.company_conditions(),
-                    )
-                )
+            # A user of at least one company that has every one of the traits: a semi-join,
+            # the kept companies' members (ix_membership_company) read once per statement.
+            # (A correlated EXISTS per user joined membership and company and parsed the
+            # company's traits for every user: 1.5 s at 100,000 users on SQLite.)
+            kept = select(company.c.external_id).where(
+                company.c.workspace_id == bindparam("workspace_id"), *self.company_conditions()
             )
+            members = select(membership.c.user_id).where(
+                membership.c.workspace_id == bindparam("workspace_id"),
+                membership.c.company_id.in_(kept.scalar_subquery()),
+            )
+            conditions.append(end_user.c.external_id.in_(members.scalar_subquery()))
         return conditions
 
     def company_conditions(self) -> list[ColumnElement[Any]]:

@@ -1,0 +1,114 @@
+"""Per-engine SQL expressions the KPI queries count with, so that counting, percentiles and
+week grouping happen in the database instead of decoding one row per user in Python (a
+`datetime` decoded per row cost more than the query itself: bench/kpis.py).
+
+Both are exact on both engines: SQLite stores a time as `YYYY-MM-DD HH:MM:SS.ffffff` text
+(SQLAlchemy's layout, always six digits), PostgreSQL as `timestamp` (microseconds).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from sqlalchemy import BigInteger
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import String
+
+Period = Literal["day", "week"]
+MICROS = 1_000_000
+
+
+class period_start(ColumnElement[Any]):
+    """The first day (UTC, `YYYY-MM-DD` text) of the day or ISO week of a stored time, or of a
+    day stored as `YYYY-MM-DD` text (`day_text`: `user_active_day.day`)."""
+
+    inherit_cache = False
+    type = String()
+
+    def __init__(self, column: ColumnElement[Any], period: Period, day_text: bool = False) -> None:
+        self.column = column
+        self.period = period
+        self.day_text = day_text
+
+
+@compiles(period_start, "sqlite")
+def _period_sqlite(element: period_start, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    if element.period == "week":
+        # Back 6 days, then on to the next Monday (the same day when it is one).
+        return f"date({column}, '-6 days', 'weekday 1')"
+    return f"date({column})"
+
+
+@compiles(period_start, "postgresql")
+def _period_postgres(element: period_start, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    if element.day_text:
+        if element.period == "day":
+            return column
+        column = f"CAST({column} AS DATE)"
+    unit = "week" if element.period == "week" else "day"
+    return f"to_char(date_trunc('{unit}', {column}), 'YYYY-MM-DD')"
+
+
+class micros_between(ColumnElement[Any]):
+    """`end - start` in whole microseconds (an integer, negative when end is earlier): what
+    `(end - start) / timedelta(microseconds=1)` gives in Python, so that seconds derived from
+    it equal `kpi_segment.seconds_between`'s exactly."""
+
+    inherit_cache = False
+    type = BigInteger()
+
+    def __init__(self, start: ColumnElement[Any], end: ColumnElement[Any]) -> None:
+        self.start = start
+        self.end = end
+
+
+@compiles(micros_between, "sqlite")
+def _micros_sqlite(element: micros_between, compiler: SQLCompiler, **kw: Any) -> str:
+    start = compiler.process(element.start, **kw)
+    end = compiler.process(element.end, **kw)
+    # Whole seconds from strftime, the six fraction digits (characters 21-26) as an integer.
+    return (
+        f"((CAST(strftime('%s', {end}) AS INTEGER) - CAST(strftime('%s', {start}) AS INTEGER))"
+        f" * {MICROS} + CAST(substr({end}, 21, 6) AS INTEGER)"
+        f" - CAST(substr({start}, 21, 6) AS INTEGER))"
+    )
+
+
+@compiles(micros_between, "postgresql")
+def _micros_postgres(element: micros_between, compiler: SQLCompiler, **kw: Any) -> str:
+    start = compiler.process(element.start, **kw)
+    end = compiler.process(element.end, **kw)
+    # EXTRACT gives numeric (exact) since PostgreSQL 14.
+    return f"CAST(EXTRACT(EPOCH FROM ({end} - {start})) * {MICROS} AS BIGINT)"
+
+
+def seconds_of(micros: int | None) -> float | None:
+    """Seconds from `micros_between`, never negative (as `kpi_segment.seconds_between`)."""
+    return None if micros is None else max(0, int(micros)) / MICROS
+
+
+class unindexed(ColumnElement[Any]):
+    """A column that SQLite's planner must not read in its index order (`+column`; the
+    column itself elsewhere). Without statistics SQLite would otherwise drive a join grouped
+    by `membership.company_id` from `ix_membership_company` and look each user's audience row
+    up from there: 0.9 s instead of 0.3 s at 100,000 users (bench/kpis.py)."""
+
+    inherit_cache = False
+
+    def __init__(self, column: ColumnElement[Any]) -> None:
+        self.column = column
+        self.type = column.type
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"+{compiler.process(element.column, **kw)}"
+
+
+@compiles(unindexed, "postgresql")
+def _unindexed_postgres(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return str(compiler.process(element.column, **kw))
