@@ -413,13 +413,18 @@ def requests(ws: int) -> dict[str, str]:
         "GET surveys, role+plan": f"{a}/surveys?{seg}",
         "GET backfills": f"{a}/backfills",
         "GET companies CSV": f"{a}/checklists/setup/companies?format=csv&per_page=500",
-        "dashboard page": f"{board}?events={events}",
-        "dashboard page, week": f"{board}?period=week",
-        "dashboard page, user segment": f"{board}?segment=user&trait=role&value=admin",
-        "dashboard page, company segment": f"{board}?segment=company&trait=tier"
+        # Each view of the dashboard is a page of its own (console/dashboard.py).
+        "dashboard overview": board,
+        "dashboard overview, user segment": f"{board}?segment=user&trait=role&value=admin",
+        "dashboard overview, tour, company segment": f"{board}?segment=company&trait=tier"
         "&value=enterprise&objective=tour:welcome",
-        "dashboard page, goal, first seen": f"{board}?objective=goal:activated"
+        "dashboard overview, goal, first seen": f"{board}?objective=goal:activated"
         f"&from={(NOW - timedelta(days=30)).date()}",
+        "dashboard companies": f"{board}?view=companies",
+        "dashboard people": f"{board}?view=people",
+        "dashboard usage": f"{board}?view=usage&period=week&events={events}",
+        "dashboard surveys": f"{board}?view=surveys",
+        "dashboard recomputation": f"{board}?view=recomputation",
         "dashboard companies CSV": f"{board}/companies.csv",
     }
 
