@@ -11,7 +11,8 @@ from pydantic import Field, ValidationInfo, field_validator
 from shirube.content.audience import AudienceField
 from shirube.content.base import ContentModel, depends_on, duplicate_errors
 from shirube.content.primitives import Id, Key, Url, is_id, is_key
-from shirube.content.rules import RULE_TYPES, CompletionRule
+from shirube.content.references import checklist_refs, reference_errors
+from shirube.content.rules import CompletionRule
 from shirube.content.text import LocalizedText, TitleText
 from shirube.errors import FieldError, ValidationFailed
 from shirube.validation import validate_model
@@ -88,60 +89,6 @@ def counted_event_names(checklist: ChecklistDoc) -> set[str]:
     return names
 
 
-def raw_rule_refs(rule: Any, path: str) -> list[tuple[str, str, str]]:
-    """(path, kind, key) of each well-formed reference to other content in a raw rule."""
-    if not isinstance(rule, Mapping):
-        return []
-    name = rule.get("type")
-    rule_type = RULE_TYPES.get(name) if isinstance(name, str) else None
-    if rule_type is None:
-        return []
-    return [
-        (f"{path}.{field}", kind, rule[field])
-        for field, kind in rule_type.refers_to.items()
-        if is_key(rule.get(field))
-    ]
-
-
-def _raw_refs(data: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-    """(relative path, kind, key) of each well-formed reference in a raw checklist."""
-    refs: list[tuple[str, str, str]] = []
-    items = data.get("items")
-    if not isinstance(items, list):
-        return refs
-    for index, item in enumerate(items):
-        if not isinstance(item, Mapping):
-            continue
-        action = item.get("action")
-        if (
-            isinstance(action, Mapping)
-            and action.get("type") == "tour"
-            and is_key(action.get("tour"))
-        ):
-            refs.append((f"items[{index}].action.tour", "tour", action["tour"]))
-        refs += raw_rule_refs(item.get("completion"), f"items[{index}].completion")
-    return refs
-
-
-def reference_errors(
-    refs: list[tuple[str, str, str]],
-    known: Mapping[str, Collection[str] | None],
-    dot: str,
-    own: tuple[str, str] | None = None,
-) -> list[FieldError]:
-    """Errors for references to unknown content; `known[kind]` None means not checked, and
-    `own` (kind, key) is the document itself, which may not refer to itself."""
-    errors: list[FieldError] = []
-    for path, kind, key in refs:
-        if own is not None and (kind, key) == own:
-            errors.append(FieldError(f"{dot}{path}", f"a {kind} cannot wait for itself"))
-            continue
-        keys = known.get(kind)
-        if keys is not None and key not in keys:
-            errors.append(FieldError(f"{dot}{path}", f"unknown {kind} {key!r}"))
-    return errors
-
-
 def checklist_errors(
     data: Any,
     tour_keys: Collection[str],
@@ -156,7 +103,7 @@ def checklist_errors(
     errors = duplicate_errors(data.get("items"), "id", "item id", f"{dot}items", is_id)
     own = ("checklist", data["key"]) if is_key(data.get("key")) else None
     known = {"tour": tour_keys, "checklist": checklist_keys}
-    return errors + reference_errors(_raw_refs(data), known, dot, own)
+    return errors + reference_errors(checklist_refs(data), known, dot, own)
 
 
 def validate_checklist(

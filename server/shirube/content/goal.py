@@ -10,8 +10,8 @@ from pydantic import Field, field_validator
 
 from shirube.content.audience import AudienceField
 from shirube.content.base import ContentModel, duplicate_errors
-from shirube.content.checklist import raw_rule_refs, reference_errors
 from shirube.content.primitives import Id, Key, StrictCount, is_id, is_key
+from shirube.content.references import goal_refs, reference_errors
 from shirube.content.rules import CompletionRule
 from shirube.content.text import LocalizedText, TitleText
 from shirube.errors import FieldError, ValidationFailed
@@ -85,13 +85,8 @@ def goal_errors(
     if not isinstance(data, Mapping):
         return []
     dot = f"{prefix}." if prefix else ""
-    rules = data.get("rules")
-    errors = duplicate_errors(rules, "id", "rule id", f"{dot}rules", is_id)
-    refs: list[tuple[str, str, str]] = []
-    if isinstance(rules, list):
-        for index, entry in enumerate(rules):
-            if isinstance(entry, Mapping):
-                refs += raw_rule_refs(entry.get("rule"), f"rules[{index}].rule")
+    errors = duplicate_errors(data.get("rules"), "id", "rule id", f"{dot}rules", is_id)
+    refs = goal_refs(data)
     known = {"tour": tour_keys, "checklist": checklist_keys}
     own = ("goal", data["key"]) if is_key(data.get("key")) else None
     return errors + reference_errors(refs, known, dot, own)

@@ -17,8 +17,8 @@ from shirube.content import (
     validate_checklist,
     validate_tour,
 )
-from shirube.content.checklist import raw_rule_refs
 from shirube.content.goal import goal_counted_names, validate_goal
+from shirube.content.references import document_references
 from shirube.errors import Conflict, FieldError, NotFound, ValidationFailed
 from shirube.services.kpi_jobs import queue_backfill
 from shirube.services.workspaces import bump_content_revision
@@ -274,21 +274,6 @@ def unpublish(conn: Connection, item: ContentItem) -> ContentItem:
     return _reload(conn, item)
 
 
-def _references(kind: str, document: dict[str, Any]) -> set[tuple[str, str]]:
-    """(kind, key) of the content a raw checklist or goal document refers to."""
-    refs: set[tuple[str, str]] = set()
-    if kind == "checklist":
-        for item in document.get("items", []):
-            action = item.get("action") or {}
-            if action.get("type") == "tour" and action.get("tour"):
-                refs.add(("tour", action["tour"]))
-            refs |= {(k, key) for _, k, key in raw_rule_refs(item.get("completion"), "")}
-    elif kind == "goal":
-        for entry in document.get("rules", []):
-            refs |= {(k, key) for _, k, key in raw_rule_refs(entry.get("rule"), "")}
-    return refs
-
-
 def _referencing(conn: Connection, item: ContentItem, *, drafts: bool = True) -> list[str]:
     """The checklists and goals whose published version (or draft) refers to `item`."""
     found: set[str] = set()
@@ -298,7 +283,7 @@ def _referencing(conn: Connection, item: ContentItem, *, drafts: bool = True) ->
             published = published_document(conn, other)
             if published is not None:
                 documents.append(published)
-            if any((item.kind, item.key) in _references(kind, d) for d in documents):
+            if any((item.kind, item.key) in document_references(kind, d) for d in documents):
                 found.add(f"{kind} {other.key}")
     return sorted(found)
 
