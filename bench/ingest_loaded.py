@@ -201,7 +201,7 @@ class EngineResult:
 
 
 def autovacuum_on(database_url: str) -> bool:
-    engine = make_engine(database_url)
+    engine = make_engine(database_url, pooled=False)
     try:
         with engine.connect() as conn:
             return bool(conn.execute(text("SHOW autovacuum")).scalar() == "on")
@@ -212,7 +212,7 @@ def autovacuum_on(database_url: str) -> bool:
 def run_analyze(database_url: str) -> None:
     """What autovacuum does as tables grow: fresh statistics, so that the plans of the
     statements prepared on the server's connections follow the data's size."""
-    engine = make_engine(database_url)
+    engine = make_engine(database_url, pooled=False)
     try:
         with engine.connect() as conn:
             conn.execute(text("ANALYZE"))
