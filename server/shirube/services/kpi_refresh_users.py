@@ -22,7 +22,7 @@ from shirube.content.rules.derive import derive
 from shirube.services.completions import ItemCompletion, store_completions
 from shirube.services.progress import BUMP_PROGRESS_REV
 from shirube.services.published import ItemRef, PublishedContent
-from shirube.services.rule_facts import active_minutes, load_facts
+from shirube.services.rule_facts import active_minutes, load_facts, property_names
 from shirube.services.webhook_outbox import Outbox
 from shirube.storage import Connection, earliest, in_values, insert
 from shirube.storage.tables import (
@@ -276,8 +276,15 @@ def refresh_users(
     people = read_people(conn, workspace_id, user_ids)
     if not people:
         return set()
-    minutes = active_minutes(published.all_rules)
-    facts = load_facts(conn, workspace_id, people, published.rule_names, minutes=minutes)
+    rules = published.all_rules
+    facts = load_facts(
+        conn,
+        workspace_id,
+        people,
+        published.rule_names,
+        minutes=active_minutes(rules),
+        properties_of=property_names(rules),
+    )
     catch_up_items(conn, workspace_id, facts, published, webhook_kinds, now)
     rows = user_rows(conn, workspace_id, people, facts, published)
     if rows:

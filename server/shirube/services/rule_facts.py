@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, null, select
 
 from shirube.content.rules import Fact, UserFacts
 from shirube.content.rules.active import ACTIVE, crossing_days
@@ -21,26 +21,25 @@ _FIRST_SEEN = select(end_user.c.external_id, end_user.c.first_seen_at).where(
     end_user.c.workspace_id == bindparam("workspace_id"),
     in_values(end_user.c.external_id, "user_ids"),
 )
-_EVENTS = (
-    select(
-        counted_event.c.user_id,
-        counted_event.c.name,
-        counted_event.c.timestamp,
-        counted_event.c.event_id,
-        counted_event.c.properties,
+_ce = counted_event.c
+
+
+def _events(properties: Any) -> Any:
+    return (
+        select(_ce.user_id, _ce.name, _ce.timestamp, _ce.event_id, properties)
+        .where(
+            _ce.workspace_id == bindparam("workspace_id"),
+            in_values(_ce.user_id, "user_ids"),
+            in_values(_ce.name, "names"),
+        )
+        .order_by(_ce.user_id, _ce.name, _ce.timestamp, _ce.event_id)
     )
-    .where(
-        counted_event.c.workspace_id == bindparam("workspace_id"),
-        in_values(counted_event.c.user_id, "user_ids"),
-        in_values(counted_event.c.name, "names"),
-    )
-    .order_by(
-        counted_event.c.user_id,
-        counted_event.c.name,
-        counted_event.c.timestamp,
-        counted_event.c.event_id,
-    )
-)
+
+
+_EVENTS = _events(_ce.properties)
+# Without the properties, for names whose rules read none: decoding every event's JSON was
+# a fifth of the KPI worker's time.
+_EVENTS_BARE = _events(null().label("properties"))
 _TOURS = select(
     tour_progress.c.user_id, tour_progress.c.tour_key, tour_progress.c.completed_at
 ).where(
@@ -55,6 +54,17 @@ def active_minutes(rules: Iterable[Any]) -> frozenset[int]:
     return frozenset(rule.minutes for rule in rules if rule.type == "active_time")
 
 
+def property_names(rules: Iterable[Any]) -> frozenset[str]:
+    """The event names whose properties some of `rules` read (a `where` filter, a page)."""
+    return frozenset().union(
+        *(
+            rule.rule_type.counted_names(rule)
+            for rule in rules
+            if rule.where is not None or rule.type == "page_visited"
+        )
+    )
+
+
 def load_facts(
     conn: Connection,
     workspace_id: int,
@@ -62,10 +72,12 @@ def load_facts(
     names: Collection[str],
     *,
     minutes: Collection[int] = (),
+    properties_of: Collection[str] | None = None,
     tours: bool = True,
     items: bool = True,
 ) -> dict[str, UserFacts]:
-    """Facts of `user_ids`, with the counted events of `names` (every user gets an entry).
+    """Facts of `user_ids`, with the counted events of `names` (every user gets an entry),
+    their properties for the names of `properties_of` (all names when None).
     `$active` events are read only for the days on which a user's active time reaches one of
     `minutes` (content/rules/active.py), with every user's seconds per day."""
     facts = {user_id: UserFacts(user_id) for user_id in user_ids}
@@ -77,11 +89,13 @@ def load_facts(
     if ACTIVE in names:
         names = set(names) - {ACTIVE}
         _load_active(conn, workspace_id, facts, minutes)
-    if names:
-        for user_id, name, at, event_id, properties in conn.all(
-            _EVENTS, {**params, "names": sorted(names)}
-        ):
-            facts[user_id].events.setdefault(name, []).append(Fact(at, event_id, properties))
+    full = set(names) if properties_of is None else set(names) & set(properties_of)
+    for statement, some in ((_EVENTS, full), (_EVENTS_BARE, set(names) - full)):
+        if some:
+            for user_id, name, at, event_id, properties in conn.all(
+                statement, {**params, "names": sorted(some)}
+            ):
+                facts[user_id].events.setdefault(name, []).append(Fact(at, event_id, properties))
     if tours:
         for user_id, tour_key, at in conn.all(_TOURS, params):
             facts[user_id].tours_completed[tour_key] = at
