@@ -4,7 +4,7 @@ arriving later) moves it back."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import Integer, String, bindparam, select, update
 from sqlalchemy.dialects.postgresql import TIMESTAMP
 
+from shirube.content.rules import EvalContext, UserFacts
+from shirube.content.rules.derive import derive
 from shirube.services.published import ItemRef
 from shirube.storage import Connection, array_rows, in_values, insert
 from shirube.storage.tables import checklist_item_progress, user_event_count
@@ -53,6 +55,17 @@ def completion_times(
         _COMPLETED_OF_USERS, {"workspace_id": workspace_id, "user_ids": sorted(user_ids)}
     )
     return {(u, ItemRef(c, i)): at for u, c, i, at in rows}
+
+
+def derived_completions(
+    facts: UserFacts, rules: Sequence[tuple[ItemRef, Any]], context: EvalContext
+) -> list[ItemCompletion]:
+    """The completions a user's facts give the items of `rules` (ItemRef, rule) that they
+    lack or hold later, chains of checklists included (content/rules/derive.py)."""
+    return [
+        ItemCompletion(facts.user_id, ItemRef(*key), met.at, kind, met.event_id)
+        for key, (met, kind) in derive(facts, rules, context).items()
+    ]
 
 
 def improvements(
@@ -160,15 +173,11 @@ def store_completions(
 ) -> list[tuple[str, ItemRef]]:
     """Store item completions: insert those that do not exist yet, move back those stored
     with a later time; return the ones that are new."""
-    unique: dict[tuple[str, ItemRef], ItemCompletion] = {}
-    for completion in completions:
-        found = unique.get((completion.user_id, completion.ref))
-        if found is None or completion.at < found.at:
-            unique[(completion.user_id, completion.ref)] = completion
+    unique = improvements(completions, {})
     if not unique:
         return []
     # Sorted so that concurrent transactions take row locks in one order.
-    ordered = sorted(unique.values(), key=lambda c: (c.user_id, c.ref.checklist, c.ref.item))
+    ordered = sorted(unique, key=lambda c: (c.user_id, c.ref.checklist, c.ref.item))
     rows: list[Any] = []
     if conn.is_sqlite:
         for c in ordered:

@@ -190,9 +190,7 @@ def ingest_batch(
         record_counted(conn, workspace_id, new_rows, published.counted_names)
         record_active(conn, workspace_id, new_rows)
     outbox = Outbox(workspace_id, webhook_kinds)
-    projection = project(conn, workspace_id, new_rows, source, published, known, outbox)
-    result.completed_items = projection.completed_items
-    result.existing += projection.existing
+    result.completed_items = project(conn, workspace_id, new_rows, source, published, outbox)
     result.webhooks = outbox.write(conn, now)
     if published.tours or published.checklists or published.goals:
         # Users who may have joined a company: its figures count them now.

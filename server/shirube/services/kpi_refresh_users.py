@@ -18,10 +18,9 @@ from typing import Any
 from sqlalchemy import bindparam, case, func, select
 
 from shirube.content.rules import EvalContext, UserFacts
-from shirube.content.rules.derive import derive
-from shirube.services.completions import ItemCompletion, store_completions
+from shirube.services.completions import derived_completions, store_completions
 from shirube.services.progress import BUMP_PROGRESS_REV
-from shirube.services.published import ItemRef, PublishedContent
+from shirube.services.published import PublishedContent
 from shirube.services.rule_facts import active_minutes, load_facts, property_names
 from shirube.services.webhook_outbox import Outbox
 from shirube.storage import Connection, earliest, in_values, insert
@@ -98,15 +97,11 @@ def catch_up_items(
 ) -> int:
     """Store the item completions the facts meet that are missing or later than the facts
     say; return how many webhook messages that put in the outbox."""
-    rules = [
-        ((ref.checklist, ref.item), rule)
-        for checklist in published.checklists.values()
-        for ref, rule in checklist.derived_items
-    ]
+    rules = [pair for c in published.checklists.values() for pair in c.derived_items]
     todo = [
-        ItemCompletion(user_id, ItemRef(*key), met.at, kind, met.event_id)
-        for user_id, user_facts in facts.items()
-        for key, (met, kind) in derive(user_facts, rules, published.eval_context).items()
+        completion
+        for user_facts in facts.values()
+        for completion in derived_completions(user_facts, rules, published.eval_context)
     ]
     if not todo:
         return 0

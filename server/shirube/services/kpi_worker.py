@@ -184,17 +184,13 @@ def advance_job(
         refresh_companies(conn, job.workspace_id, companies, content.published, utcnow())
 
 
-def _next_job(db: Database) -> kpi_jobs.Job | None:
-    return db.run_sync(kpi_jobs.next_job, transaction=False)
-
-
 def drain(db: Database, cache: PublishedCache, limit: int | None = None) -> None:
     """Run until nothing is marked and no job is left, without waiting for the delay (tests,
     benchmarks); `limit`: users per chunk, of both kinds."""
     while True:
         if db.run_sync(partial(refresh_dirty, cache=cache, limit=limit or CHUNK, delay=NO_DELAY)):
             continue
-        job = _next_job(db)
+        job = db.run_sync(kpi_jobs.next_job, transaction=False)
         if job is None:
             return
         db.run_sync(partial(advance_job, cache=cache, job=job, limit=limit or JOB_CHUNK))

@@ -11,9 +11,13 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, bindparam, literal_column, null, select, union_all, update
 
 from shirube.content.rules import EvalContext
-from shirube.content.rules.derive import derive
 from shirube.errors import NotFound
-from shirube.services.completions import ItemCompletion, read_counts, store_completions
+from shirube.services.completions import (
+    ItemCompletion,
+    derived_completions,
+    read_counts,
+    store_completions,
+)
 from shirube.services.identify import read_user
 from shirube.services.published import ItemRef, PublishedCache, PublishedChecklist
 from shirube.services.rule_facts import active_minutes, load_facts
@@ -177,12 +181,7 @@ def pending_completions(
     facts.items = {
         (ref.checklist, ref.item): datetime.fromisoformat(at.iso) for ref, at in done.items()
     }
-    rules = [((ref.checklist, ref.item), rule) for ref, rule in possible]
-    derived = derive(facts, rules, context or EvalContext())
-    return [
-        ItemCompletion(user_id, ItemRef(*key), met.at, kind, met.event_id)
-        for key, (met, kind) in derived.items()
-    ]
+    return derived_completions(facts, possible, context or EvalContext())
 
 
 def record_completions(

@@ -7,8 +7,7 @@ a status backwards: statuses only climb not_started → in_progress → dismisse
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -21,7 +20,6 @@ from shirube.services.completions import (
     improvements,
     store_completions,
 )
-from shirube.services.known_rows import KnownRows
 from shirube.services.published import ItemRef, PublishedContent
 from shirube.services.rule_facts import active_minutes, load_facts
 from shirube.services.webhook_outbox import Outbox
@@ -36,13 +34,6 @@ TOUR_EVENT_STATUS = {
     "$tour_dismissed": "dismissed",
     "$tour_completed": "completed",
 }
-
-
-@dataclass
-class ProjectionResult:
-    completed_items: list[tuple[str, ItemRef]] = field(default_factory=list)
-    # Rows that exist once the transaction commits (see KnownRows).
-    existing: list[Hashable] = field(default_factory=list)
 
 
 # Events the projection turns into progress rows (besides the ones completion rules count).
@@ -69,9 +60,8 @@ def project(
     rows: list[dict[str, Any]],
     source: str,
     published: PublishedContent,
-    known: KnownRows,
     outbox: Outbox | None = None,
-) -> ProjectionResult:
+) -> list[tuple[str, ItemRef]]:
     """Project the batch's new events; the webhooks they call for go to `outbox`."""
     # Each user's events in time order (the first completion of a tour, the first event of a
     # rule), users one after the other: a batch writes the progress rows of its users in one
@@ -108,14 +98,15 @@ def project(
     for (user_id, tour_key), row in tour_completions.items():
         if (user_id, tour_key) not in tours_done_before:
             outbox.tour_completed(row, published)
-    if rule_hits:
-        completions.extend(_rule_completions(conn, workspace_id, rule_hits, published))
-    if completions:
-        stored = completion_times(conn, workspace_id, {c.user_id for c in completions})
-        completions = improvements(completions, stored)
-    completed_items = store_completions(conn, workspace_id, completions)
+    if not rule_hits and not completions:
+        return []
+    # The users' stored completions, read once: what the batch moves back or adds to.
+    users = {c.user_id for c in completions} | {user_id for user_id, _ in rule_hits}
+    stored = completion_times(conn, workspace_id, users)
+    completions.extend(_rule_completions(conn, workspace_id, rule_hits, published, stored))
+    completed_items = store_completions(conn, workspace_id, improvements(completions, stored))
     outbox.checklists_completed(conn, published.checklists, completed_items)
-    return ProjectionResult(completed_items=completed_items)
+    return completed_items
 
 
 _RANK = case(
@@ -247,10 +238,12 @@ def _rule_completions(
     workspace_id: int,
     hits: dict[tuple[str, ItemRef], list[Row]],
     published: PublishedContent,
+    stored: dict[tuple[str, ItemRef], datetime],
 ) -> list[ItemCompletion]:
     """What the batch's events (`hits`: each user's new events of each item's trigger names,
     in event time order) complete: decided by each rule type from the batch alone where it
-    can, else from the user's stored facts (the batch's events are stored already)."""
+    can, else from the user's stored facts (the batch's events are stored already).
+    `stored`: the users' item completions."""
     completions: list[ItemCompletion] = []
     recompute: list[tuple[str, ItemRef, CompletionRule]] = []
     for (user_id, ref), new in hits.items():
@@ -262,7 +255,6 @@ def _rule_completions(
             completions.append(ItemCompletion(user_id, ref, answer.at, rule.type, answer.event_id))
     if not recompute:
         return completions
-    stored = completion_times(conn, workspace_id, {user_id for user_id, _, _ in recompute})
     # An item done already changes only if the batch brings an event earlier than its time.
     todo = [
         (user_id, ref, rule)
