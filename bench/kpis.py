@@ -471,12 +471,13 @@ def measure_http(url: str, db: Database, ws: int, secret: str, base: float, only
 
 def _loaded(db: Database, url: str, shape: tuple[int, int, int], keep: Path | None) -> Any:
     """(workspace id, secret key): loaded now, or by an earlier run with the same --keep."""
+    engine = create_engine(url)
+    # A kept database is brought to the newest schema too (its migrations' backfills run).
+    upgrade(engine)
+    engine.dispose()
     if keep is not None and keep.exists():
         found = json.loads(keep.read_text())
         return found["ws"], found["secret"]
-    engine = create_engine(url)
-    upgrade(engine)
-    engine.dispose()
     ws, secret = load(db, *shape)
     db.run_sync(lambda conn: create_admin(conn, "bench@x.example", PASSWORD, {ws: "viewer"}))
     if url.startswith("postgresql"):
@@ -533,7 +534,7 @@ def main() -> int:
         "--keep",
         type=Path,
         help="a directory: the SQLite database loaded there is kept and reused by the next run "
-        "with the same --keep (PostgreSQL: database shirube_bench_kpis_keep, kept too)",
+        "with the same --keep (PostgreSQL: database shirube_bench_kpis_full_<directory name>, kept too)",
     )
     parser.add_argument("--only", default="", help="only the figures whose name contains this")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
@@ -548,7 +549,9 @@ def main() -> int:
             keep = args.keep / f"kpis-{size}.json" if args.keep else None
             ok = measure("SQLite", url, shape, keep, args.only)
     if args.postgres and args.keep:
-        url = _kept_postgres(args.postgres, f"shirube_bench_kpis_{size}")
+        # Named after the --keep directory too: two worktrees' kept databases stay apart.
+        suffix = re.sub(r"[^a-z0-9]+", "_", args.keep.resolve().name.lower())
+        url = _kept_postgres(args.postgres, f"shirube_bench_kpis_{size}_{suffix}")
         ok &= measure("PostgreSQL", url, shape, args.keep / f"kpis-{size}-pg.json", args.only)
     elif args.postgres:
         with harness.scratch_postgres(args.postgres) as url:

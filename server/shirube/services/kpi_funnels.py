@@ -18,6 +18,7 @@ from sqlalchemy.sql.selectable import Select
 from shirube.services.kpi_model import FunnelStep, ItemRate, KpiFilter, Objective
 from shirube.services.kpi_objectives import Part, parts, published
 from shirube.services.kpi_segment import audience, filtered_users, json_property
+from shirube.services.kpi_sql import in_set
 from shirube.storage import Connection
 from shirube.storage.tables import (
     checklist_item_progress,
@@ -59,7 +60,7 @@ def _shown_and_advanced(
         .group_by(_seen.user_id)
     )
     if segment.by_user:
-        per_user_query = per_user_query.where(_seen.user_id.in_(users.scalar_subquery()))
+        per_user_query = per_user_query.where(in_set(_seen.user_id, users.scalar_subquery()))
     per_user = per_user_query.subquery("per_user")
     done = _progress.completed_at.is_not(None)
     sums = []
@@ -101,7 +102,7 @@ def _by_step_property(
         .group_by(step)
     )
     if segment.by_user:
-        query = query.where(event.c.user_id.in_(users.scalar_subquery()))
+        query = query.where(in_set(event.c.user_id, users.scalar_subquery()))
     return {
         step_id: count
         for step_id, count in conn.all(query, {**segment.params, "tour": key})

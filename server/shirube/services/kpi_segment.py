@@ -24,6 +24,7 @@ from sqlalchemy.types import NullType, String
 
 from shirube.jsontext import dumps
 from shirube.services.kpi_model import KpiFilter, Objective
+from shirube.services.kpi_sql import in_set
 from shirube.storage import Connection
 from shirube.storage.tables import company, end_user, kpi_user, membership
 from shirube.storage.types import UTCDateTime, ValueList
@@ -152,7 +153,7 @@ class Segment:
                 membership.c.workspace_id == bindparam("workspace_id"),
                 membership.c.company_id.in_(kept.scalar_subquery()),
             )
-            conditions.append(end_user.c.external_id.in_(members.scalar_subquery()))
+            conditions.append(in_set(end_user.c.external_id, members.scalar_subquery()))
         return conditions
 
     def company_conditions(self) -> list[ColumnElement[Any]]:

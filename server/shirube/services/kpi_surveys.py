@@ -14,6 +14,7 @@ from shirube.services.kpi_companies import company_name
 from shirube.services.kpi_model import KpiFilter, SurveyComment, SurveyResult
 from shirube.services.kpi_objectives import list_objectives, published
 from shirube.services.kpi_segment import filtered_users
+from shirube.services.kpi_sql import in_set
 from shirube.storage import Connection, in_values
 from shirube.storage.tables import company, membership, survey_answer
 
@@ -89,7 +90,7 @@ def surveys(
     params: dict[str, Any] = {**segment.params, "keys": keys}
     where = [_a.workspace_id == bindparam("workspace_id"), in_values(_a.checklist_key, "keys")]
     if segment.by_user:
-        where.append(_a.user_id.in_(users.scalar_subquery()))
+        where.append(in_set(_a.user_id, users.scalar_subquery()))
     tally: Select[Any] = (
         select(_a.checklist_key, _a.rating, func.count())
         .where(*where)

@@ -1,7 +1,8 @@
 """Feature usage: of the users the filter keeps, how many sent each chosen event at least once
 (docs/kpis.md). The one KPI read from the event log itself: any event name may be asked for,
-not only those a published rule counts; `ix_event_name` (workspace, name) finds each name's
-events."""
+not only those a published rule counts. `ix_event_name` (workspace, name, user) answers it
+alone: each name's users come in order, counted without reading the events or sorting
+(fetching each event of the names took 0.5-1.5 s at 1,000,000 events, bench/kpis.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.sql.selectable import Select
 
 from shirube.services.kpi_model import FeatureUsage, KpiFilter
 from shirube.services.kpi_segment import filtered_users
+from shirube.services.kpi_sql import in_set
 from shirube.storage import Connection, in_values
 from shirube.storage.tables import event
 
@@ -34,6 +36,6 @@ def feature_usage(
         .group_by(event.c.name)
     )
     if segment.by_user:
-        query = query.where(event.c.user_id.in_(users.scalar_subquery()))
+        query = query.where(in_set(event.c.user_id, users.scalar_subquery()))
     counts = dict(conn.all(query, {**segment.params, "names": names}))
     return [FeatureUsage(name, counts.get(name, 0), of_users or 0) for name in names]
