@@ -39,8 +39,8 @@ EVIL_COMPANY = '<script>alert("x")</script> "Acme" & Co'
 FORMULA_COMPANY = '=HYPERLINK("http://evil.example","click")'
 EVIL_COMMENT = '<img src=x onerror=alert(1)> "great"'
 QUERIES = (
-    "list_objectives", "find_objective", "summary", "companies", "cohorts", "funnel",
-    "item_rates", "activity", "feature_usage", "surveys", "stuck_users", "stuck_companies",
+    "list_objectives", "find_objective", "summary", "companies", "cohorts",
+    "summary_and_cohorts", "funnel", "item_rates", "activity", "feature_usage", "surveys", "stuck_users", "stuck_companies",
     "backfills",
 )  # fmt: skip
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
@@ -163,6 +163,16 @@ class FakeKpis:
             rows.append(CohortRow(date(2026, 11, 2) + timedelta(weeks=i), users, done))
         return rows
 
+    def summary_and_cohorts(
+        self, conn: Any, workspace_id: int, objective: Objective, filt: KpiFilter,
+        now: datetime, weeks: int = 12,
+    ) -> tuple[Summary, list[CohortRow]]:  # fmt: skip
+        # Recorded as the two queries it answers (one pass in the database).
+        return (
+            self.summary(conn, workspace_id, objective, filt, now),
+            self.cohorts(conn, workspace_id, objective, filt, now, weeks),
+        )
+
     def funnel(
         self, conn: Any, workspace_id: int, tour_key: str, filt: KpiFilter
     ) -> list[FunnelStep]:
@@ -175,8 +185,9 @@ class FakeKpis:
         ]
 
     def item_rates(
-        self, conn: Any, workspace_id: int, objective: Objective, filt: KpiFilter
-    ) -> list[ItemRate]:
+        self, conn: Any, workspace_id: int, objective: Objective, filt: KpiFilter,
+        locale: str = "en", total: int | None = None,
+    ) -> list[ItemRate]:  # fmt: skip
         self.calls.append(("item_rates", {"filt": filt}))
         n = _scale(filt)
         return [

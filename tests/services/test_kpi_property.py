@@ -13,7 +13,8 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from shirube.services import kpi_worker
+from shirube.services import kpi_worker, kpis
+from shirube.services.kpi_model import KpiFilter, Objective
 from shirube.services.published import PublishedCache
 from shirube.storage import tables
 
@@ -203,6 +204,20 @@ def test_goal_figures_equal_a_recomputation_from_the_raw_events(client, database
     for key, value in expected_companies(history, users).items():
         assert companies[key] == value, key
     check_api(client, ws, history, users)
+    # The dashboard's one pass for the summary and cohorts counts what each counts alone.
+    now = datetime.now(UTC)
+    for key in ("all-of", "any-of"):
+        goal = Objective("goal", key, key, 1)
+        both = database.run_sync(
+            lambda conn, goal=goal: kpis.summary_and_cohorts(conn, ws.id, goal, KpiFilter(), now)
+        )
+        alone = database.run_sync(
+            lambda conn, goal=goal: (
+                kpis.summary(conn, ws.id, goal, KpiFilter(), now),
+                kpis.cohorts(conn, ws.id, goal, KpiFilter(), now),
+            )
+        )
+        assert both == alone, key
 
 
 def check_api(client, ws, history: History, users: dict[str, dict[str, datetime | None]]) -> None:

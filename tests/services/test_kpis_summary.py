@@ -86,6 +86,28 @@ def test_an_empty_audience_has_no_rates(run):
     assert s.incomplete_after == {7: None, 14: None, 30: None}
 
 
+@pytest.mark.parametrize(
+    "filt",
+    [
+        KpiFilter(),
+        KpiFilter(user_traits={"role": "admin"}),
+        KpiFilter(company_traits={"plan": "pro"}),
+        KpiFilter(first_seen_from=date(2026, 2, 24)),
+        KpiFilter(user_traits={"role": "x"}),
+    ],
+)
+@pytest.mark.parametrize("weeks", [1, 2, 4, 12])
+def test_summary_and_cohorts_in_one_pass_equal_each_alone(run, filt, weeks):
+    both = run(lambda conn, ws: kpis.summary_and_cohorts(conn, ws, SETUP, filt, NOW, weeks))
+    alone = run(
+        lambda conn, ws: (
+            kpis.summary(conn, ws, SETUP, filt, NOW),
+            kpis.cohorts(conn, ws, SETUP, filt, NOW, weeks),
+        )
+    )
+    assert both == alone
+
+
 def test_cohorts_by_first_seen_week(run):
     rows = run(lambda conn, ws: kpis.cohorts(conn, ws, SETUP, KpiFilter(), NOW, weeks=4))
     assert [(r.week_start, r.users, r.completed_by_week) for r in rows] == [

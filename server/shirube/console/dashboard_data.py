@@ -117,15 +117,20 @@ def load(
         board.backfills = kpis.backfills(conn, workspace_id)
     if objective is None:
         return board
-    if "summary" in parts:
+    if "summary" in parts and "cohorts" in parts:
+        board.summary, board.cohorts = kpis.summary_and_cohorts(
+            conn, workspace_id, objective, filt, now, COHORT_WEEKS
+        )
+    elif "summary" in parts:
         board.summary = kpis.summary(conn, workspace_id, objective, filt, now)
-    if "cohorts" in parts:
+    elif "cohorts" in parts:
         board.cohorts = kpis.cohorts(conn, workspace_id, objective, filt, now, COHORT_WEEKS)
     if "steps" in parts:
         if objective.kind == "tour":
             board.funnel = kpis.funnel(conn, workspace_id, objective.key, filt)
         else:
-            board.items = kpis.item_rates(conn, workspace_id, objective, filt)
+            total = board.summary.audience if board.summary is not None else None
+            board.items = kpis.item_rates(conn, workspace_id, objective, filt, total=total)
     if "companies" in parts:
         board.companies = kpis.companies(
             conn,

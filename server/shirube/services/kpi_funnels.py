@@ -134,26 +134,45 @@ def funnel(
 # Item rates --------------------------------------------------------------------------------
 
 
-def _done_by(part: Part) -> tuple[Any, list[Any]] | None:
-    """How a goal rule's completion is read from stored rows: (the table joined on the user,
-    its conditions); None where nothing stored says it per user (see item_rates)."""
+def _done_by(part: Part) -> ColumnElement[Any] | None:
+    """Whether the audience user (`kpi_user` joined with `end_user` in `audience`) completed
+    a goal's rule, read from stored rows: an EXISTS on the table that says it per user; None
+    where nothing stored says it (see item_rates)."""
     rule = part.rule or {}
+    table: Any
     if rule.get("type") == "tour_completed":
-        return tour_progress, [
-            _progress.tour_key == rule["tour"],
-            _progress.completed_at.is_not(None),
-        ]
-    if rule.get("type") == "checklist_completed":
+        table, conditions = (
+            tour_progress,
+            [
+                _progress.tour_key == rule["tour"],
+                _progress.completed_at.is_not(None),
+            ],
+        )
+    elif rule.get("type") == "checklist_completed":
         other = kpi_user.alias("other")
-        return other, [
-            other.c.kind == "checklist",
-            other.c.key == rule["checklist"],
-            other.c.completed_at.is_not(None),
-        ]
-    if rule.get("type") == "event" and not rule.get("where") and not rule.get("within_days"):
+        table, conditions = (
+            other,
+            [
+                other.c.kind == "checklist",
+                other.c.key == rule["checklist"],
+                other.c.completed_at.is_not(None),
+            ],
+        )
+    elif rule.get("type") == "event" and not rule.get("where") and not rule.get("within_days"):
         c = user_event_count.c
-        return user_event_count, [c.name == rule["event"], c.count >= (rule.get("min_count") or 1)]
-    return None
+        table = user_event_count
+        conditions = [c.name == rule["event"], c.count >= (rule.get("min_count") or 1)]
+    else:
+        return None
+    return (
+        select(literal(1))
+        .where(
+            table.c.workspace_id == kpi_user.c.workspace_id,
+            table.c.user_id == end_user.c.external_id,
+            *conditions,
+        )
+        .exists()
+    )
 
 
 def _by_part(
@@ -197,31 +216,33 @@ def _by_part(
 
 
 def item_rates(
-    conn: Connection, workspace_id: int, objective: Objective, filt: KpiFilter, locale: str = "en"
+    conn: Connection,
+    workspace_id: int,
+    objective: Objective,
+    filt: KpiFilter,
+    locale: str = "en",
+    total: int | None = None,
 ) -> list[ItemRate]:
     """A checklist's items, a tour's steps (users shown each), or a goal's rules. A goal's
     rules that filter events (`where`, `within_days`) or count pages or active time are left
-    out: only the goal as a whole is kept per user (kpi_user)."""
+    out: only the goal as a whole is kept per user (kpi_user). `total`: the audience the
+    filter keeps, when the caller counted it in the same transaction (the dashboard's
+    summary), so that it is not counted again."""
     _, document = published(conn, workspace_id, objective.kind, objective.key)
-    total_query, segment = audience(objective, workspace_id, filt, func.count())
-    total = conn.scalar(total_query, segment.params) or 0
     part_list = parts(objective.kind, document, locale)
     by_part = _by_part(conn, workspace_id, objective, filt, part_list)
-    rates = []
-    for part in part_list:
-        if by_part is not None:
-            rates.append(ItemRate(part.id, part.title, by_part.get(part.id, 0), total))
-            continue
-        done_by = _done_by(part)
-        if done_by is None:
-            continue
-        table, conditions = done_by
-        query, segment = audience(objective, workspace_id, filt, func.count())
-        on = and_(
-            table.c.workspace_id == kpi_user.c.workspace_id,
-            table.c.user_id == end_user.c.external_id,
-            *conditions,
-        )
-        count = conn.scalar(query.join(table, on), segment.params) or 0
-        rates.append(ItemRate(part.id, part.title, count, total))
-    return rates
+    if by_part is not None:
+        if total is None:
+            total_query, segment = audience(objective, workspace_id, filt, func.count())
+            total = conn.scalar(total_query, segment.params) or 0
+        return [ItemRate(p.id, p.title, by_part.get(p.id, 0), total) for p in part_list]
+    # A goal: every rule said per user counted in one pass with the total (an EXISTS each).
+    kept = [(part, done) for part in part_list if (done := _done_by(part)) is not None]
+    counts = [func.sum(case((done, 1), else_=0)) for _, done in kept]
+    query, segment = audience(objective, workspace_id, filt, func.count(), *counts)
+    row = conn.one(query, segment.params) or [0] * (len(kept) + 1)
+    everyone = int(row[0] or 0)
+    return [
+        ItemRate(part.id, part.title, int(count or 0), everyone)
+        for (part, _), count in zip(kept, row[1:], strict=True)
+    ]

@@ -98,9 +98,10 @@ class micros_between(ColumnElement[Any]):
 def _micros_sqlite(element: micros_between, compiler: SQLCompiler, **kw: Any) -> str:
     start = compiler.process(element.start, **kw)
     end = compiler.process(element.end, **kw)
-    # Whole seconds from strftime, the six fraction digits (characters 21-26) as an integer.
+    # Whole seconds from unixepoch (the same integer as strftime('%s'), without formatting
+    # and parsing it again), the six fraction digits (characters 21-26) as an integer.
     return (
-        f"((CAST(strftime('%s', {end}) AS INTEGER) - CAST(strftime('%s', {start}) AS INTEGER))"
+        f"((unixepoch({end}) - unixepoch({start}))"
         f" * {MICROS} + CAST(substr({end}, 21, 6) AS INTEGER)"
         f" - CAST(substr({start}, 21, 6) AS INTEGER))"
     )

@@ -10,10 +10,11 @@ users, most of it decoding times (bench/kpis.py). Durations are whole microsecon
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy import and_, bindparam, case, func, or_, select, text
 from sqlalchemy.sql.elements import ColumnElement
 
 from shirube.services.kpi_companies import company_counts
@@ -81,9 +82,8 @@ def _percentiles(
     return {percent: found.get(r) for percent, r in ranks.items()}
 
 
-def summary(
-    conn: Connection, workspace_id: int, objective: Objective, filt: KpiFilter, now: datetime
-) -> Summary:
+def _summary_columns(now: datetime) -> tuple[list[Any], dict[str, Any]]:
+    """The headline counts as sums over audience rows, and their parameters."""
     this_monday = week_start(now)
     last_monday = this_monday - timedelta(days=7)
     columns = [
@@ -97,16 +97,26 @@ def summary(
     ]
     for days in INCOMPLETE_AFTER_DAYS:
         columns += _late_columns(days)
-    query, segment = audience(objective, workspace_id, filt, *columns)
     params = {
-        **segment.params,
         "this_from": _midnight(this_monday),
         "this_to": _midnight(this_monday + timedelta(days=7)),
         "last_from": _midnight(last_monday),
         "last_to": _midnight(this_monday),
         **{f"old_{days}": now - timedelta(days=days) for days in INCOMPLETE_AFTER_DAYS},
     }
-    row = [int(value or 0) for value in conn.one(query, params) or ()]
+    return columns, params
+
+
+def _summary_of(
+    conn: Connection,
+    workspace_id: int,
+    objective: Objective,
+    filt: KpiFilter,
+    now: datetime,
+    row: list[int],
+) -> Summary:
+    """The Summary from `_summary_columns`' sums; the percentiles and companies read here."""
+    this_monday = week_start(now)
     total, started, completed, this_users, this_done, last_users, last_done, *late = row
     incomplete: dict[int, float | None] = {}
     for index, days in enumerate(INCOMPLETE_AFTER_DAYS):
@@ -123,10 +133,57 @@ def summary(
         p90_seconds=percentiles[90],
         incomplete_after=incomplete,
         this_week=WeekFigure(this_monday, this_users, this_done),
-        last_week=WeekFigure(last_monday, last_users, last_done),
+        last_week=WeekFigure(this_monday - timedelta(days=7), last_users, last_done),
         companies=companies,
         companies_onboarded=onboarded,
     )
+
+
+def summary(
+    conn: Connection, workspace_id: int, objective: Objective, filt: KpiFilter, now: datetime
+) -> Summary:
+    columns, params = _summary_columns(now)
+    query, segment = audience(objective, workspace_id, filt, *columns)
+    row = [int(value or 0) for value in conn.one(query, {**segment.params, **params}) or ()]
+    return _summary_of(conn, workspace_id, objective, filt, now, row)
+
+
+def summary_and_cohorts(
+    conn: Connection,
+    workspace_id: int,
+    objective: Objective,
+    filt: KpiFilter,
+    now: datetime,
+    weeks: int = 12,
+) -> tuple[Summary, list[CohortRow]]:
+    """`summary` and `cohorts` (the same figures) from one pass over the audience rather
+    than two: the summary's sums grouped by the cohort's first-seen and completion weeks
+    (NULL outside the cohorts' weeks), added up here. A dashboard page runs both; the pass
+    is most of each (bench/kpis.py)."""
+    this_monday = week_start(now)
+    first = this_monday - timedelta(days=7 * (weeks - 1))
+    in_cohorts = and_(_first >= _time("cohort_from"), _first < _time("cohort_to"))
+    seen_week = case((in_cohorts, period_start(_first, "week")))
+    done_week = case((in_cohorts, period_start(_completed, "week")))
+    columns, params = _summary_columns(now)
+    query, segment = audience(objective, workspace_id, filt, seen_week, done_week, *columns)
+    # By position: PostgreSQL would not match the CASE's bound parameters again.
+    query = query.group_by(text("1"), text("2"))
+    params = {
+        **segment.params,
+        **params,
+        "cohort_from": _midnight(first),
+        "cohort_to": _midnight(this_monday + timedelta(days=7)),
+    }
+    totals = [0] * len(columns)
+    groups = []
+    for seen_text, done_text, *sums in conn.all(query, params):
+        values = [int(value or 0) for value in sums]
+        totals = [a + b for a, b in zip(totals, values, strict=True)]
+        if seen_text is not None:
+            groups.append((seen_text, done_text, values[0]))
+    figures = _summary_of(conn, workspace_id, objective, filt, now, totals)
+    return figures, _cohort_rows(groups, first, this_monday, weeks)
 
 
 def cohorts(
@@ -151,11 +208,18 @@ def cohorts(
         "cohort_from": _midnight(first),
         "cohort_to": _midnight(this_monday + timedelta(days=7)),
     }
+    return _cohort_rows(conn.all(query, params), first, this_monday, weeks)
+
+
+def _cohort_rows(
+    groups: Iterable[Any], first: date, this_monday: date, weeks: int
+) -> list[CohortRow]:
+    """The cohorts from (first-seen week, completion week, users) groups."""
     # users[monday]; done[monday][n]: completed in week n of the cohort (n < 0: before it,
     # when a skewed clock stamped the completion before the first seen).
     users: dict[date, int] = {first + timedelta(days=7 * n): 0 for n in range(weeks)}
     done: dict[date, dict[int, int]] = {monday: {} for monday in users}
-    for seen_text, done_text, count in conn.all(query, params):
+    for seen_text, done_text, count in groups:
         monday = date.fromisoformat(seen_text)
         if monday not in users:
             continue

@@ -21,7 +21,7 @@ from shirube.services.kpi_companies import companies
 from shirube.services.kpi_funnels import funnel, item_rates
 from shirube.services.kpi_objectives import backfills, find_objective, list_objectives
 from shirube.services.kpi_stuck import stuck_companies, stuck_users
-from shirube.services.kpi_summary import cohorts, summary
+from shirube.services.kpi_summary import cohorts, summary, summary_and_cohorts
 from shirube.services.kpi_surveys import surveys
 from shirube.services.kpi_usage import feature_usage
 
@@ -38,5 +38,6 @@ __all__ = [
     "stuck_companies",
     "stuck_users",
     "summary",
+    "summary_and_cohorts",
     "surveys",
 ]

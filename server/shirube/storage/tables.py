@@ -465,6 +465,9 @@ kpi_user = Table(
     _time("last_progress_at", nullable=True),
     _time("updated_at"),
     Index("ix_kpi_user_user", "workspace_id", "user_id"),
+    # SQLite: stored in the primary key's order, so an objective's rows are one sequential
+    # read for every KPI figure (migration 0013).
+    sqlite_with_rowid=False,
 )
 
 kpi_company = Table(
