@@ -534,7 +534,8 @@ def main() -> int:
         "--keep",
         type=Path,
         help="a directory: the SQLite database loaded there is kept and reused by the next run "
-        "with the same --keep (PostgreSQL: database shirube_bench_kpis_full_<directory name>, kept too)",
+        "with the same --keep, upgraded to the newest schema (PostgreSQL: database "
+        "shirube_bench_kpis_<size>_<directory name>, kept too)",
     )
     parser.add_argument("--only", default="", help="only the figures whose name contains this")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
