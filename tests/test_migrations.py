@@ -154,6 +154,46 @@ def test_0006_keeps_the_counters_of_counted_names_only(empty_url: str) -> None:
     engine.dispose()
 
 
+def test_0013_keeps_kpi_rows_and_events_both_ways(empty_url: str) -> None:
+    """0013 widens ix_event_name and, on SQLite, rebuilds kpi_user WITHOUT ROWID: every row
+    is kept, up and down, and the indexes are the ones each revision expects."""
+    engine = create_engine(empty_url)
+    upgrade(engine, "0012")
+    at = datetime(2026, 11, 1, 9, 0)
+    row = (1, "goal", "activated", "u1", 2, True, at, None, 1, at, at)
+    with engine.begin() as conn:
+        _insert_events(conn, engine, ["shift", "login"], at)
+        conn.execute(
+            text(
+                "INSERT INTO kpi_user (workspace_id, kind, key, user_id, version, in_audience,"
+                " started_at, completed_at, parts_done, last_progress_at, updated_at) VALUES"
+                " (:w, :k, :key, :u, :v, :a, :s, :c, :p, :l, :up)"
+            ),
+            dict(zip(["w", "k", "key", "u", "v", "a", "s", "c", "p", "l", "up"], row, strict=True)),
+        )
+    kpi_rows = text("SELECT workspace_id, kind, key, user_id, version, in_audience FROM kpi_user")
+    events = text("SELECT id, name FROM event ORDER BY id")
+
+    def check(name_index: list[str | None]) -> None:
+        with engine.connect() as conn:
+            assert [tuple(r) for r in conn.execute(kpi_rows)] == [(*row[:5], True)]
+            assert [tuple(r) for r in conn.execute(events)] == [("e0", "shift"), ("e1", "login")]
+        indexes = {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("event")}
+        assert indexes["ix_event_name"] == name_index
+        kpi_indexes = {i["name"] for i in inspect(engine).get_indexes("kpi_user")}
+        assert "ix_kpi_user_user" in kpi_indexes
+
+    upgrade(engine)
+    check(["workspace_id", "name", "user_id"])
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            sql = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'kpi_user'"))
+            assert "WITHOUT ROWID" in sql.scalar_one()
+    downgrade(engine, "0012")
+    check(["workspace_id", "name"])
+    engine.dispose()
+
+
 def _insert_events(conn: Any, engine: Any, names: list[str], at: datetime) -> None:
     """Events e0, e1, … of user u1 in workspace 1, one per name, all at `at`."""
     for n, name in enumerate(names):
