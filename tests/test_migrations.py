@@ -155,8 +155,9 @@ def test_0006_keeps_the_counters_of_counted_names_only(empty_url: str) -> None:
 
 
 def test_0013_keeps_kpi_rows_and_events_both_ways(empty_url: str) -> None:
-    """0013 widens ix_event_name and, on SQLite, rebuilds kpi_user WITHOUT ROWID: every row
-    is kept, up and down, and the indexes are the ones each revision expects."""
+    """0013 has ix_event_name carry the user on PostgreSQL (INCLUDE) and, on SQLite, rebuilds
+    kpi_user WITHOUT ROWID: every row is kept, up and down, with the indexes each revision
+    expects."""
     engine = create_engine(empty_url)
     upgrade(engine, "0012")
     at = datetime(2026, 11, 1, 9, 0)
@@ -173,24 +174,26 @@ def test_0013_keeps_kpi_rows_and_events_both_ways(empty_url: str) -> None:
         )
     kpi_rows = text("SELECT workspace_id, kind, key, user_id, version, in_audience FROM kpi_user")
     events = text("SELECT id, name FROM event ORDER BY id")
+    postgres = engine.dialect.name == "postgresql"
 
-    def check(name_index: list[str | None]) -> None:
+    def check(included: list[str]) -> None:
         with engine.connect() as conn:
             assert [tuple(r) for r in conn.execute(kpi_rows)] == [(*row[:5], True)]
             assert [tuple(r) for r in conn.execute(events)] == [("e0", "shift"), ("e1", "login")]
-        indexes = {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("event")}
-        assert indexes["ix_event_name"] == name_index
+        (index,) = [i for i in inspect(engine).get_indexes("event") if i["name"] == "ix_event_name"]
+        assert index["column_names"] == ["workspace_id", "name"]
+        assert index.get("dialect_options", {}).get("postgresql_include", []) == included
         kpi_indexes = {i["name"] for i in inspect(engine).get_indexes("kpi_user")}
         assert "ix_kpi_user_user" in kpi_indexes
 
     upgrade(engine)
-    check(["workspace_id", "name", "user_id"])
-    if engine.dialect.name == "sqlite":
+    check(["user_id"] if postgres else [])
+    if not postgres:
         with engine.connect() as conn:
             sql = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'kpi_user'"))
             assert "WITHOUT ROWID" in sql.scalar_one()
     downgrade(engine, "0012")
-    check(["workspace_id", "name"])
+    check([])
     engine.dispose()
 
 
