@@ -1,13 +1,14 @@
 """The KPI worker: a background task of each instance (started by `create_app`'s lifespan when
 `SHIRUBE_KPI_WORKER` is on) that keeps `kpi_user` and `kpi_company` up to date.
 
-Ingestion and identify only mark users (`kpi_dirty`, one upsert per user of a batch); the worker
-takes users marked at least `delay` seconds ago in chunks, recomputes them and their companies
-from their facts (services/kpi_refresh_users.py, kpi_refresh_companies.py) and unmarks them,
-in one transaction per chunk. A user busy sending events is so recomputed at most once per
-`delay`, however many batches they are in: the worker's cost follows the users active, not
-the events. A mark made while a chunk is computed moves the mark's `seq` on: that user is not
-unmarked but marked anew (its delay starts again). Then it advances backfill jobs
+Ingestion and identify only mark users (`kpi_dirty`, one upsert per user of a batch, due
+5 s after the user's last mark and at most 30 s after the first: services/kpi_dirty.py); the
+worker takes due users in chunks, recomputes them and their companies from their facts
+(services/kpi_refresh_users.py, kpi_refresh_companies.py) and unmarks them, in one
+transaction per chunk. A user busy sending events is so recomputed once they pause (at most
+every 30 s), however many batches they are in: the worker's cost follows the users active,
+not the events. A mark made while a chunk is computed moves the mark's `seq` on: that user is
+not unmarked but marked anew (due after another delay). Then it advances backfill jobs
 (services/kpi_jobs.py) by one chunk of users. Several instances may run it: every step is an
 idempotent recomputation, and a job's chunk is recorded once (`kpi_jobs.advance`).
 """
@@ -23,6 +24,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, delete, select, update
 
 from shirube.services import kpi_jobs
+from shirube.services.kpi_dirty import DELAY
 from shirube.services.kpi_refresh_companies import refresh_companies
 from shirube.services.kpi_refresh_users import refresh_users
 from shirube.services.published import PublishedCache, batch_content
@@ -37,15 +39,15 @@ CHUNK = 100
 # Jobs recompute users in larger chunks: a backfill is throughput, not latency.
 JOB_CHUNK = 500
 POLL_SECONDS = 0.5
-DELAY = timedelta(seconds=5)
 # A chunk of marked users whose recomputation failed is tried again after this.
 FAILED_RETRY = timedelta(minutes=5)
-NO_DELAY = timedelta(0)
+# `due(ahead=AT_ONCE)`: every mark, however recent (tests, `drain`).
+AT_ONCE = timedelta(days=36500)
 
 _DUE = (
     select(kpi_dirty.c.workspace_id, kpi_dirty.c.user_id)
-    .where(kpi_dirty.c.since <= bindparam("before"))
-    .order_by(kpi_dirty.c.since)
+    .where(kpi_dirty.c.due_at <= bindparam("before"))
+    .order_by(kpi_dirty.c.due_at)
     .limit(bindparam("limit"))
 )
 _OF_WORKSPACE = kpi_dirty.c.workspace_id == bindparam("workspace_id")
@@ -60,8 +62,8 @@ _claim = (
 _CLAIM = ByEngine(sqlite=_claim, postgresql=_claim.with_for_update(skip_locked=True))
 _UNMARK = delete(kpi_dirty).where(*_OF_MARK, kpi_dirty.c.seq == bindparam("seq"))
 # Marked again while computed (the mark's seq moved on): computed again after another delay.
-_REARM = update(kpi_dirty).where(*_OF_MARK).values(since=bindparam("now"))
-_POSTPONE = update(kpi_dirty).where(*_OF_MARK).values(since=bindparam("until"))
+_REARM = update(kpi_dirty).where(*_OF_MARK).values(since=bindparam("now"), due_at=bindparam("due"))
+_POSTPONE = update(kpi_dirty).where(*_OF_MARK).values(due_at=bindparam("until"))
 
 
 class Due(NamedTuple):
@@ -69,9 +71,10 @@ class Due(NamedTuple):
     user_ids: list[str]
 
 
-def due(conn: Connection, limit: int = CHUNK, delay: timedelta = DELAY) -> Due | None:
-    """Up to `limit` users of one workspace marked at least `delay` ago (read only)."""
-    found = conn.all(_DUE, {"limit": limit, "before": utcnow() - delay})
+def due(conn: Connection, limit: int = CHUNK, ahead: timedelta = timedelta(0)) -> Due | None:
+    """Up to `limit` users of one workspace due now (or within `ahead`), the longest due
+    first (read only)."""
+    found = conn.all(_DUE, {"limit": limit, "before": utcnow() + ahead})
     if not found:
         return None
     workspace_id = found[0][0]
@@ -88,10 +91,8 @@ def refresh_due(conn: Connection, cache: PublishedCache, marked: Due) -> int:
     users = [user_id for user_id, _ in mine]
     _refresh(conn, cache, marked.workspace_id, users, companies_too=True)
     now = utcnow()
-    marks = [
-        {"workspace_id": marked.workspace_id, "user_id": u, "seq": seq, "now": now}
-        for u, seq in mine
-    ]
+    common = {"workspace_id": marked.workspace_id, "now": now, "due": now + DELAY}
+    marks = [{**common, "user_id": u, "seq": seq} for u, seq in mine]
     conn.many(_UNMARK, marks)
     conn.many(_REARM, marks)
     return len(mine)
@@ -109,10 +110,10 @@ def postpone(conn: Connection, marked: Due, until: datetime) -> None:
 
 
 def refresh_dirty(
-    conn: Connection, cache: PublishedCache, limit: int = CHUNK, delay: timedelta = DELAY
+    conn: Connection, cache: PublishedCache, limit: int = CHUNK, ahead: timedelta = timedelta(0)
 ) -> int:
     """`due` and `refresh_due` in one transaction (tests, `drain`)."""
-    marked = due(conn, limit, delay)
+    marked = due(conn, limit, ahead)
     return 0 if marked is None else refresh_due(conn, cache, marked)
 
 
@@ -188,7 +189,7 @@ def drain(db: Database, cache: PublishedCache, limit: int | None = None) -> None
     """Run until nothing is marked and no job is left, without waiting for the delay (tests,
     benchmarks); `limit`: users per chunk, of both kinds."""
     while True:
-        if db.run_sync(partial(refresh_dirty, cache=cache, limit=limit or CHUNK, delay=NO_DELAY)):
+        if db.run_sync(partial(refresh_dirty, cache=cache, limit=limit or CHUNK, ahead=AT_ONCE)):
             continue
         job = db.run_sync(kpi_jobs.next_job, transaction=False)
         if job is None:

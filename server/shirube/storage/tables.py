@@ -490,11 +490,13 @@ kpi_dirty = Table(
     metadata,
     Column("workspace_id", Integer, primary_key=True),
     _key("user_id", 255),
-    # When the user was marked (or, once computed, marked again meanwhile).
+    # When the user was first marked (or, once computed, marked again meanwhile).
     _time("since"),
     # Moved on by every mark: the worker unmarks only a user not marked since it read the row.
     _count("seq"),
-    Index("ix_kpi_dirty_since", "since"),
+    # When the worker takes the user: a delay after the last mark, at most a cap after `since`.
+    _time("due_at"),
+    Index("ix_kpi_dirty_due", "due_at"),
 )
 
 # A recomputation of every user's figures for one published goal, checklist or tour, in chunks
