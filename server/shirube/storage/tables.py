@@ -204,8 +204,10 @@ membership = Table(
     _key("user_id", 255),
     _key("company_id", 255),
     _time("created_at"),
-    # A company's users (KPIs per company; migration 0011).
-    Index("ix_membership_company", "workspace_id", "company_id"),
+    # A company's users (KPIs per company; migration 0011), read from the index alone
+    # (migration 0014): without `user_id` in it, SQLite preferred scanning the workspace's
+    # whole primary key, which covers both columns.
+    Index("ix_membership_company", "workspace_id", "company_id", "user_id"),
 )
 
 # Events and the progress projected from them ------------------------------------------------
