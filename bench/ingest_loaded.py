@@ -9,12 +9,14 @@ acknowledged (from the chunk's first send to its last answer) and the server's C
 (user + system of the Shirube process, /proc), on PostgreSQL also the CPU of its backends.
 
 The server runs the KPI worker, as `shirube serve` does. After each chunk the benchmark waits
-until the worker has recomputed every user the chunk marked (`kpi_dirty` empty), and counts
-the CPU the server (on PostgreSQL also its backends) spent meanwhile as the chunk's
-catch-up: **events/s with KPIs maintained** = events / (seconds from the chunk's first send
-to its last answer + catch-up seconds). So every chunk pays for the recomputations of its own
-users, whether the worker did them while the chunk was sent or after (its delay is 5 s after
-a user's last mark: a chunk sent in 5 s would otherwise leave all its work to the next one).
+until the worker has recomputed every user the chunk marked and recounted their companies
+(`kpi_dirty` and `kpi_dirty_company` empty), and counts the CPU the server (on PostgreSQL
+also its backends) spent meanwhile as the chunk's catch-up: **events/s with KPIs
+maintained** = events / (seconds from the chunk's first send to its last answer + catch-up
+CPU seconds). So every chunk pays for the recomputations of its own users and companies,
+whether the worker did them while the chunk was sent or after (a user is due 5 s after their
+last mark, a company 10 s after its first: a chunk sent in 5 s would otherwise leave all its
+work to the next one).
 
 The figure: events/s with KPIs maintained of the last chunk (at `--stored`) over the first
 (into the empty database). PASS when ≥ 0.7, and when the rows stored equal the events
@@ -124,6 +126,12 @@ class Chunk:
     @property
     def events_per_s(self) -> float:
         return self.acked / self.seconds if self.seconds else 0.0
+
+    @property
+    def kpi_cpu_us(self) -> float:
+        """CPU per event with KPIs maintained (the server's, PostgreSQL's, the catch-up's):
+        what the load of a shared machine moves least."""
+        return self.cpu_us(self.server_cpu_s + self.postgres_cpu_s + self.catch_up_s)
 
     @property
     def kpi_events_per_s(self) -> float:
@@ -244,7 +252,7 @@ def run_analyze(database_url: str) -> None:
         engine.dispose()
 
 
-_MARKED = text("SELECT count(*) FROM kpi_dirty")
+_MARKED = text("SELECT (SELECT count(*) FROM kpi_dirty) + (SELECT count(*) FROM kpi_dirty_company)")
 CATCH_UP_LIMIT_S = 600.0
 
 
@@ -326,7 +334,8 @@ def measure_engine(engine: str, database_url: str, options: Options, tmp: Path) 
                 f"{chunk.cpu_us(chunk.server_cpu_s):5.1f} µs/event (event loop "
                 f"{chunk.cpu_us(chunk.loop_cpu_s):5.1f}){pg}; catch-up "
                 f"{chunk.catch_up_s:4.1f} s CPU in {chunk.catch_up_wall_s:4.1f} s: "
-                f"{chunk.kpi_events_per_s:8,.0f} events/s with KPIs"
+                f"{chunk.kpi_events_per_s:8,.0f} events/s, {chunk.kpi_cpu_us:5.1f} µs/event "
+                "with KPIs"
                 f"{'  FAILED ' + chunk.failed[0] if chunk.failed else ''}",
                 flush=True,
             )
@@ -349,6 +358,7 @@ def report(results: Sequence[EngineResult], options: Options) -> bool:
     rows = [
         [
             "engine", "stored", "events/s with KPIs", "events/s acked", "catch-up CPU s",
+            "CPU µs/event with KPIs",
             "server CPU µs/event", "event loop µs/event", "PostgreSQL CPU µs/event",
         ]
     ]  # fmt: skip
@@ -361,6 +371,7 @@ def report(results: Sequence[EngineResult], options: Options) -> bool:
                     f"{chunk.kpi_events_per_s:,.0f}",
                     f"{chunk.events_per_s:,.0f}",
                     f"{chunk.catch_up_s:.1f}",
+                    f"{chunk.kpi_cpu_us:.1f}",
                     f"{chunk.cpu_us(chunk.server_cpu_s):.1f}",
                     f"{chunk.cpu_us(chunk.loop_cpu_s):.1f}",
                     f"{chunk.cpu_us(chunk.postgres_cpu_s):.1f}"
@@ -372,12 +383,12 @@ def report(results: Sequence[EngineResult], options: Options) -> bool:
     ok = True
     for result in results:
         first, last = result.chunks[0], result.chunks[-1]
-        cpu_ratio = last.cpu_us(last.server_cpu_s) / max(first.cpu_us(first.server_cpu_s), 1e-9)
+        cpu_ratio = last.kpi_cpu_us / max(first.kpi_cpu_us, 1e-9)
         verdict = "PASS" if result.ratio >= TARGET_RATIO else "FAIL"
         print(
             f"   {result.engine}: events/s with KPIs maintained at {last.start:,} stored / "
             f"empty = {result.ratio:.2f} (target ≥ {TARGET_RATIO}): {verdict}; events/s "
-            f"acked {result.acked_ratio:.2f}; server CPU per event × {cpu_ratio:.2f}"
+            f"acked {result.acked_ratio:.2f}; CPU per event with KPIs × {cpu_ratio:.2f}"
         )
         problems = result.problems()
         for problem in problems:

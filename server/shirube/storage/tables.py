@@ -501,6 +501,20 @@ kpi_dirty = Table(
     Index("ix_kpi_dirty_due", "due_at"),
 )
 
+# Companies whose `kpi_company` rows the KPI worker must recount, after their users' rows
+# changed: coalesced, so that a company is recounted once for the members computed meanwhile.
+kpi_dirty_company = Table(
+    "kpi_dirty_company",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    _key("company_id", 255),
+    _time("since"),
+    _count("seq"),
+    # The first mark + a delay: marks made meanwhile do not push it on.
+    _time("due_at"),
+    Index("ix_kpi_dirty_company_due", "due_at"),
+)
+
 # A recomputation of every user's figures for one published goal, checklist or tour, in chunks
 # of users (resumable: `cursor` is the last user id done).
 kpi_job = Table(

@@ -1,5 +1,6 @@
 """kpi_dirty.due_at: the KPI worker takes a user 5 s after their last mark (capped), not 5 s
-after the first; ix_membership_company covers user_id
+after the first; kpi_dirty_company (companies recounted once for the users computed
+meanwhile); ix_membership_company covers user_id
 
 Revision ID: 0014
 Revises: 0012
@@ -28,6 +29,16 @@ def upgrade() -> None:
         batch_op.alter_column("due_at", existing_type=sa.DateTime(), nullable=False)
         batch_op.drop_index("ix_kpi_dirty_since")
         batch_op.create_index("ix_kpi_dirty_due", ["due_at"], unique=False)
+    op.create_table(
+        "kpi_dirty_company",
+        sa.Column("workspace_id", sa.Integer(), nullable=False),
+        sa.Column("company_id", sa.String(length=255), nullable=False),
+        sa.Column("since", sa.DateTime(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("due_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("workspace_id", "company_id"),
+    )
+    op.create_index("ix_kpi_dirty_company_due", "kpi_dirty_company", ["due_at"])
     # A company's members from the index alone: SQLite, given the two-column index, scanned the
     # workspace's whole primary key instead (it covers both columns), 23 ms a chunk of the KPI
     # worker at 95,000 memberships.
@@ -38,6 +49,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_kpi_dirty_company_due", table_name="kpi_dirty_company")
+    op.drop_table("kpi_dirty_company")
     op.drop_index("ix_membership_company", table_name="membership")
     op.create_index("ix_membership_company", "membership", ["workspace_id", "company_id"])
     with op.batch_alter_table("kpi_dirty", schema=None) as batch_op:
