@@ -1,17 +1,27 @@
 """When the KPI worker takes a marked user (services/kpi_dirty.py): a delay after their last
 mark, at most a cap after their first, so that a user busy sending events is recomputed once
-they pause, not every few batches. Both engines."""
+they pause, not every few batches; and a marked company (services/kpi_company_marks.py): once
+for the members computed within a delay of the first. Both engines."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from shirube.services import kpi_worker
+from shirube.services.kpi_company_marks import (
+    COMPANY_DELAY,
+    DueCompanies,
+    due_companies,
+    mark_companies,
+    postpone_companies,
+)
 from shirube.services.kpi_dirty import CAP, DELAY, mark_company, mark_dirty
+from shirube.services.published import PublishedCache
 from shirube.storage import tables
 from sqlalchemy import insert
 
-from tests.api.helpers import rows
+from tests.api.helpers import at, ev, publish, rows, send_events
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -71,3 +81,46 @@ def test_the_worker_takes_only_due_users_the_longest_due_first(database, workspa
     assert database.run_sync(lambda c: kpi_worker.due(c, limit=1)).user_ids == ["first"]
     everything = database.run_sync(lambda c: kpi_worker.due(c, ahead=kpi_worker.AT_ONCE))
     assert everything.user_ids == ["first", "late", "second"]
+
+
+GOAL = {"key": "g", "name": "G", "rules": [{"id": "r", "rule": {"type": "event", "event": "done"}}]}
+
+
+def test_a_company_is_recounted_once_for_the_members_computed_meanwhile(
+    client, database, workspace
+):
+    publish(client, workspace, "goal", GOAL)
+    events = [
+        ev(str(n), "done", user, company_id="c1", timestamp=at(n))
+        for n, user in enumerate(["u1", "u2"], 1)
+    ]
+    send_events(client, workspace, events)
+    cache = PublishedCache(4)
+    # Two chunks of one user each: the company is marked by both, recounted by neither.
+    for _ in range(2):
+        assert database.run_sync(
+            lambda c: kpi_worker.refresh_dirty(c, cache, limit=1, ahead=kpi_worker.AT_ONCE)
+        )
+    [mark] = rows(database, tables.kpi_dirty_company, workspace_id=workspace.id)
+    assert (mark.company_id, mark.seq) == ("c1", 1)
+    assert mark.due_at == mark.since + COMPANY_DELAY
+    assert not rows(database, tables.kpi_company, workspace_id=workspace.id)
+    # Not due before its delay.
+    assert database.run_sync(lambda c: kpi_worker.recount_companies(c, cache)) == 0
+    recount = partial(kpi_worker.recount_companies, cache=cache, ahead=COMPANY_DELAY)
+    assert database.run_sync(recount) == 1
+    [c1] = rows(database, tables.kpi_company, workspace_id=workspace.id, kind="goal")
+    assert (c1.company_id, c1.users, c1.completed) == ("c1", 2, 2)
+    assert not rows(database, tables.kpi_dirty_company, workspace_id=workspace.id)
+
+
+def test_a_failing_recount_is_postponed_and_others_go_first(database, workspace):
+    now = kpi_worker.utcnow()
+    database.run_sync(lambda c: mark_companies(c, workspace.id, ["bad", "good"], now))
+    marked = DueCompanies(workspace.id, ["bad"])
+    later = now + timedelta(minutes=5)
+    database.run_sync(lambda c: postpone_companies(c, marked, later))
+    found = database.run_sync(
+        lambda c: due_companies(c, ahead=COMPANY_DELAY + timedelta(seconds=1))
+    )
+    assert found == DueCompanies(workspace.id, ["good"])
