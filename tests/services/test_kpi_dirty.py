@@ -21,7 +21,7 @@ from shirube.services.published import PublishedCache
 from shirube.storage import tables
 from sqlalchemy import insert
 
-from tests.api.helpers import at, ev, publish, rows, send_events
+from tests.api.helpers import at, ev, moment, publish, rows, send_events
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -124,3 +124,25 @@ def test_a_failing_recount_is_postponed_and_others_go_first(database, workspace)
         lambda c: due_companies(c, ahead=COMPANY_DELAY + timedelta(seconds=1))
     )
     assert found == DueCompanies(workspace.id, ["good"])
+
+
+def test_a_recounted_company_has_its_members_median_time_and_last_activity(
+    client, database, workspace
+):
+    publish(client, workspace, "goal", GOAL)
+    # u1: first seen at(1), done at(3): 2 s. u2: first seen at(2), done at(10): 8 s.
+    # u3: first seen at(4), never done, last seen at(20).
+    events = [
+        ev("1", "look", "u1", company_id="c1", timestamp=at(1)),
+        ev("2", "look", "u2", company_id="c1", timestamp=at(2)),
+        ev("3", "done", "u1", company_id="c1", timestamp=at(3)),
+        ev("4", "look", "u3", company_id="c1", timestamp=at(4)),
+        ev("5", "done", "u2", company_id="c1", timestamp=at(10)),
+        ev("6", "look", "u3", company_id="c1", timestamp=at(20)),
+    ]
+    send_events(client, workspace, events)
+    kpi_worker.drain(database, PublishedCache(4))
+    [c1] = rows(database, tables.kpi_company, workspace_id=workspace.id, kind="goal")
+    assert (c1.users, c1.completed, c1.onboarded_at) == (3, 2, None)
+    assert c1.median_seconds == 2.0  # nearest rank: the 1st of [2, 8]
+    assert c1.last_activity_at == moment(20)
