@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
-import os
 import queue
 import sys
 import threading
@@ -184,17 +183,38 @@ def loop_cpu(pid: int) -> float:
     return sum(harness.process_cpu(f"{pid}/task/{pid}"))
 
 
-def postgres_cpu() -> float:
-    """CPU seconds used so far by every PostgreSQL process of this machine (its backends do
-    the statements' work; the server is shared, so other sessions' work shows up too)."""
-    total = 0.0
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        with contextlib.suppress(OSError):
-            if Path(entry.path, "comm").read_text().strip() == "postgres":
-                total += sum(harness.process_cpu(int(entry.name)))
-    return total
+_BACKENDS = text(
+    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+    "AND pid <> pg_backend_pid()"
+)
+
+
+class PostgresCpu:
+    """CPU seconds used by the backends of one database (the server's connections): per
+    process, so that other sessions of a shared server, and backends that exit, leave the
+    figure alone (the sum over every postgres process once went negative)."""
+
+    def __init__(self, database_url: str | None) -> None:
+        self._engine = None if database_url is None else make_engine(database_url, pooled=False)
+
+    def snapshot(self) -> dict[int, float]:
+        if self._engine is None:
+            return {}
+        with self._engine.connect() as conn:
+            pids = [pid for (pid,) in conn.execute(_BACKENDS)]
+        found = {}
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                found[pid] = sum(harness.process_cpu(pid))
+        return found
+
+    @staticmethod
+    def since(before: dict[int, float], after: dict[int, float]) -> float:
+        return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
 
 
 # --- one engine -------------------------------------------------------------------------------
@@ -292,7 +312,11 @@ def measure_engine(engine: str, database_url: str, options: Options, tmp: Path) 
     analyze = engine == "PostgreSQL" and not autovacuum_on(database_url)
     if analyze:
         print("   this server runs without autovacuum: ANALYZE after each chunk, as it would")
-    with harness.serve("shirube", tmp, database_url=database_url, env=worker) as server:
+    pg_cpu = PostgresCpu(database_url if engine == "PostgreSQL" else None)
+    with (
+        contextlib.closing(pg_cpu) as _,
+        harness.serve("shirube", tmp, database_url=database_url, env=worker) as server,
+    ):
         for start in range(0, options.stored + options.chunk, options.chunk):
             bodies = [orjson.dumps({"events": next(batches)}) for _ in range(per_chunk)]
             chunk = Chunk(start, events=per_chunk * options.batch_size)
@@ -303,7 +327,7 @@ def measure_engine(engine: str, database_url: str, options: Options, tmp: Path) 
                     stack.enter_context(harness.py_spy(server.pid, output, None))
                 cpu_before = sum(harness.process_cpu(server.pid))
                 loop_before = loop_cpu(server.pid)
-                pg_before = postgres_cpu() if engine == "PostgreSQL" else 0.0
+                pg_before = pg_cpu.snapshot()
                 started = time.perf_counter()
                 chunk.acked, chunk.failed = send_all(
                     server.base_url, workspace.secret_key, bodies, options.senders
@@ -312,13 +336,13 @@ def measure_engine(engine: str, database_url: str, options: Options, tmp: Path) 
                 chunk.server_cpu_s = sum(harness.process_cpu(server.pid)) - cpu_before
                 chunk.loop_cpu_s = loop_cpu(server.pid) - loop_before
                 if engine == "PostgreSQL":
-                    chunk.postgres_cpu_s = postgres_cpu() - pg_before
+                    chunk.postgres_cpu_s = pg_cpu.since(pg_before, pg_cpu.snapshot())
                 cpu_before = sum(harness.process_cpu(server.pid))
-                pg_before = postgres_cpu() if engine == "PostgreSQL" else 0.0
+                pg_before = pg_cpu.snapshot()
                 chunk.catch_up_wall_s = wait_for_worker(database_url)
                 chunk.catch_up_s = sum(harness.process_cpu(server.pid)) - cpu_before
                 if engine == "PostgreSQL":
-                    chunk.catch_up_s += postgres_cpu() - pg_before
+                    chunk.catch_up_s += pg_cpu.since(pg_before, pg_cpu.snapshot())
             if profiled:
                 profiles.append((f"{start:,} stored", harness.read_profile(output)))
             if analyze:
