@@ -8,9 +8,19 @@ chunk. Each chunk's bodies are encoded before it is sent (not timed). Per chunk:
 acknowledged (from the chunk's first send to its last answer) and the server's CPU per event
 (user + system of the Shirube process, /proc), on PostgreSQL also the CPU of its backends.
 
-The figure: events/s of the last chunk (at `--stored`) over the first (into the empty
-database). PASS when ≥ 0.7, and when the rows stored equal the events acknowledged and the
-counters add up to the events of counted names.
+The server runs the KPI worker, as `shirube serve` does. After each chunk the benchmark waits
+until the worker has recomputed every user the chunk marked and recounted their companies
+(`kpi_dirty` and `kpi_dirty_company` empty), and counts the CPU the server (on PostgreSQL
+also its backends) spent meanwhile as the chunk's catch-up: **events/s with KPIs
+maintained** = events / (seconds from the chunk's first send to its last answer + catch-up
+CPU seconds). So every chunk pays for the recomputations of its own users and companies,
+whether the worker did them while the chunk was sent or after (a user is due 5 s after their
+last mark, a company 10 s after its first: a chunk sent in 5 s would otherwise leave all its
+work to the next one).
+
+The figure: events/s with KPIs maintained of the last chunk (at `--stored`) over the first
+(into the empty database). PASS when ≥ 0.7, and when the rows stored equal the events
+acknowledged and the counters add up to the events of counted names.
 
     .venv/bin/python bench/ingest_loaded.py              # SQLite, 1 M stored, ~3 minutes
     .venv/bin/python bench/ingest_loaded.py --quick      # 200 k stored, ~1 minute
@@ -22,7 +32,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
-import os
 import queue
 import sys
 import threading
@@ -108,10 +117,26 @@ class Chunk:
     # checkpoints runs (storage/checkpoint.py); it bounds events/s on one core.
     loop_cpu_s: float = 0.0
     postgres_cpu_s: float = 0.0
+    # After the last answer, until the worker had recomputed every marked user: CPU seconds
+    # of the server (and of PostgreSQL), and the wall time it took (the worker's delay in it).
+    catch_up_s: float = 0.0
+    catch_up_wall_s: float = 0.0
 
     @property
     def events_per_s(self) -> float:
         return self.acked / self.seconds if self.seconds else 0.0
+
+    @property
+    def kpi_cpu_us(self) -> float:
+        """CPU per event with KPIs maintained (the server's, PostgreSQL's, the catch-up's):
+        what the load of a shared machine moves least."""
+        return self.cpu_us(self.server_cpu_s + self.postgres_cpu_s + self.catch_up_s)
+
+    @property
+    def kpi_events_per_s(self) -> float:
+        """Events/s with KPIs maintained: the catch-up's CPU counted as time."""
+        spent = self.seconds + self.catch_up_s
+        return self.acked / spent if spent else 0.0
 
     def cpu_us(self, seconds: float) -> float:
         return seconds / self.acked * 1e6 if self.acked else 0.0
@@ -158,17 +183,38 @@ def loop_cpu(pid: int) -> float:
     return sum(harness.process_cpu(f"{pid}/task/{pid}"))
 
 
-def postgres_cpu() -> float:
-    """CPU seconds used so far by every PostgreSQL process of this machine (its backends do
-    the statements' work; the server is shared, so other sessions' work shows up too)."""
-    total = 0.0
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        with contextlib.suppress(OSError):
-            if Path(entry.path, "comm").read_text().strip() == "postgres":
-                total += sum(harness.process_cpu(int(entry.name)))
-    return total
+_BACKENDS = text(
+    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+    "AND pid <> pg_backend_pid()"
+)
+
+
+class PostgresCpu:
+    """CPU seconds used by the backends of one database (the server's connections): per
+    process, so that other sessions of a shared server, and backends that exit, leave the
+    figure alone (the sum over every postgres process once went negative)."""
+
+    def __init__(self, database_url: str | None) -> None:
+        self._engine = None if database_url is None else make_engine(database_url, pooled=False)
+
+    def snapshot(self) -> dict[int, float]:
+        if self._engine is None:
+            return {}
+        with self._engine.connect() as conn:
+            pids = [pid for (pid,) in conn.execute(_BACKENDS)]
+        found = {}
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                found[pid] = sum(harness.process_cpu(pid))
+        return found
+
+    @staticmethod
+    def since(before: dict[int, float], after: dict[int, float]) -> float:
+        return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
 
 
 # --- one engine -------------------------------------------------------------------------------
@@ -185,6 +231,11 @@ class EngineResult:
 
     @property
     def ratio(self) -> float:
+        first, last = self.chunks[0], self.chunks[-1]
+        return last.kpi_events_per_s / first.kpi_events_per_s if first.kpi_events_per_s else 0.0
+
+    @property
+    def acked_ratio(self) -> float:
         first, last = self.chunks[0], self.chunks[-1]
         return last.events_per_s / first.events_per_s if first.events_per_s else 0.0
 
@@ -221,6 +272,27 @@ def run_analyze(database_url: str) -> None:
         engine.dispose()
 
 
+_MARKED = text("SELECT (SELECT count(*) FROM kpi_dirty) + (SELECT count(*) FROM kpi_dirty_company)")
+CATCH_UP_LIMIT_S = 600.0
+
+
+def wait_for_worker(database_url: str) -> float:
+    """Until no user is marked for the KPI worker; the wall seconds it took."""
+    engine = make_engine(database_url, pooled=False)
+    started = time.perf_counter()
+    try:
+        while time.perf_counter() - started < CATCH_UP_LIMIT_S:
+            with engine.connect() as conn:
+                if not conn.execute(_MARKED).scalar():
+                    break
+            time.sleep(0.2)
+        else:
+            raise RuntimeError("the KPI worker did not catch up")
+    finally:
+        engine.dispose()
+    return time.perf_counter() - started
+
+
 def measure_engine(engine: str, database_url: str, options: Options, tmp: Path) -> EngineResult:
     print(f"\n== {engine}: preparing the workspace …", flush=True)
     launcher.migrate(database_url)
@@ -240,7 +312,11 @@ def measure_engine(engine: str, database_url: str, options: Options, tmp: Path) 
     analyze = engine == "PostgreSQL" and not autovacuum_on(database_url)
     if analyze:
         print("   this server runs without autovacuum: ANALYZE after each chunk, as it would")
-    with harness.serve("shirube", tmp, database_url=database_url, env=worker) as server:
+    pg_cpu = PostgresCpu(database_url if engine == "PostgreSQL" else None)
+    with (
+        contextlib.closing(pg_cpu) as _,
+        harness.serve("shirube", tmp, database_url=database_url, env=worker) as server,
+    ):
         for start in range(0, options.stored + options.chunk, options.chunk):
             bodies = [orjson.dumps({"events": next(batches)}) for _ in range(per_chunk)]
             chunk = Chunk(start, events=per_chunk * options.batch_size)
@@ -251,7 +327,7 @@ def measure_engine(engine: str, database_url: str, options: Options, tmp: Path) 
                     stack.enter_context(harness.py_spy(server.pid, output, None))
                 cpu_before = sum(harness.process_cpu(server.pid))
                 loop_before = loop_cpu(server.pid)
-                pg_before = postgres_cpu() if engine == "PostgreSQL" else 0.0
+                pg_before = pg_cpu.snapshot()
                 started = time.perf_counter()
                 chunk.acked, chunk.failed = send_all(
                     server.base_url, workspace.secret_key, bodies, options.senders
@@ -260,7 +336,13 @@ def measure_engine(engine: str, database_url: str, options: Options, tmp: Path) 
                 chunk.server_cpu_s = sum(harness.process_cpu(server.pid)) - cpu_before
                 chunk.loop_cpu_s = loop_cpu(server.pid) - loop_before
                 if engine == "PostgreSQL":
-                    chunk.postgres_cpu_s = postgres_cpu() - pg_before
+                    chunk.postgres_cpu_s = pg_cpu.since(pg_before, pg_cpu.snapshot())
+                cpu_before = sum(harness.process_cpu(server.pid))
+                pg_before = pg_cpu.snapshot()
+                chunk.catch_up_wall_s = wait_for_worker(database_url)
+                chunk.catch_up_s = sum(harness.process_cpu(server.pid)) - cpu_before
+                if engine == "PostgreSQL":
+                    chunk.catch_up_s += pg_cpu.since(pg_before, pg_cpu.snapshot())
             if profiled:
                 profiles.append((f"{start:,} stored", harness.read_profile(output)))
             if analyze:
@@ -274,7 +356,10 @@ def measure_engine(engine: str, database_url: str, options: Options, tmp: Path) 
             print(
                 f"   {start:>9,} stored: {chunk.events_per_s:8,.0f} events/s, server CPU "
                 f"{chunk.cpu_us(chunk.server_cpu_s):5.1f} µs/event (event loop "
-                f"{chunk.cpu_us(chunk.loop_cpu_s):5.1f}){pg}"
+                f"{chunk.cpu_us(chunk.loop_cpu_s):5.1f}){pg}; catch-up "
+                f"{chunk.catch_up_s:4.1f} s CPU in {chunk.catch_up_wall_s:4.1f} s: "
+                f"{chunk.kpi_events_per_s:8,.0f} events/s, {chunk.kpi_cpu_us:5.1f} µs/event "
+                "with KPIs"
                 f"{'  FAILED ' + chunk.failed[0] if chunk.failed else ''}",
                 flush=True,
             )
@@ -296,8 +381,9 @@ def report(results: Sequence[EngineResult], options: Options) -> bool:
     )
     rows = [
         [
-            "engine", "stored", "events/s", "server CPU µs/event", "event loop µs/event",
-            "PostgreSQL CPU µs/event",
+            "engine", "stored", "events/s with KPIs", "events/s acked", "catch-up CPU s",
+            "CPU µs/event with KPIs",
+            "server CPU µs/event", "event loop µs/event", "PostgreSQL CPU µs/event",
         ]
     ]  # fmt: skip
     for result in results:
@@ -306,7 +392,10 @@ def report(results: Sequence[EngineResult], options: Options) -> bool:
                 [
                     result.engine,
                     f"{chunk.start:,}",
+                    f"{chunk.kpi_events_per_s:,.0f}",
                     f"{chunk.events_per_s:,.0f}",
+                    f"{chunk.catch_up_s:.1f}",
+                    f"{chunk.kpi_cpu_us:.1f}",
                     f"{chunk.cpu_us(chunk.server_cpu_s):.1f}",
                     f"{chunk.cpu_us(chunk.loop_cpu_s):.1f}",
                     f"{chunk.cpu_us(chunk.postgres_cpu_s):.1f}"
@@ -318,11 +407,12 @@ def report(results: Sequence[EngineResult], options: Options) -> bool:
     ok = True
     for result in results:
         first, last = result.chunks[0], result.chunks[-1]
-        cpu_ratio = last.cpu_us(last.server_cpu_s) / max(first.cpu_us(first.server_cpu_s), 1e-9)
+        cpu_ratio = last.kpi_cpu_us / max(first.kpi_cpu_us, 1e-9)
         verdict = "PASS" if result.ratio >= TARGET_RATIO else "FAIL"
         print(
-            f"   {result.engine}: events/s at {last.start:,} stored / empty = {result.ratio:.2f} "
-            f"(target ≥ {TARGET_RATIO}): {verdict}; server CPU per event × {cpu_ratio:.2f}"
+            f"   {result.engine}: events/s with KPIs maintained at {last.start:,} stored / "
+            f"empty = {result.ratio:.2f} (target ≥ {TARGET_RATIO}): {verdict}; events/s "
+            f"acked {result.acked_ratio:.2f}; CPU per event with KPIs × {cpu_ratio:.2f}"
         )
         problems = result.problems()
         for problem in problems:

@@ -122,7 +122,7 @@ def test_a_failing_workspace_does_not_hold_up_the_others(
     send_events(client, other_workspace, [ev("1", "done", "u1", timestamp=at(1))])
     worker = kpi_worker.KpiWorker(database, PublishedCache(4))
     database.run_sync(
-        lambda c: c.run(update(tables.kpi_dirty).values(since=utcnow() - timedelta(minutes=1)))
+        lambda c: c.run(update(tables.kpi_dirty).values(due_at=utcnow() - timedelta(minutes=1)))
     )
 
     async def rounds() -> None:

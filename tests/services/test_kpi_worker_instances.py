@@ -67,15 +67,13 @@ def test_a_mark_made_while_another_instance_computes_the_user_is_kept(
     other, errors = Database(database_url), []
     refresh = kpi_worker.refresh_dirty
     b = in_thread(
-        lambda: other.run_sync(lambda c: refresh(c, PublishedCache(4), delay=kpi_worker.NO_DELAY)),
+        lambda: other.run_sync(lambda c: refresh(c, PublishedCache(4), ahead=kpi_worker.AT_ONCE)),
         "B",
         errors,
     )
     assert reached.wait(20)  # B claimed u1 and read its facts: one `done`
     # Instance A finds nothing to take: B holds u1.
-    assert (
-        database.run_sync(lambda c: refresh(c, PublishedCache(4), delay=kpi_worker.NO_DELAY)) == 0
-    )
+    assert database.run_sync(lambda c: refresh(c, PublishedCache(4), ahead=kpi_worker.AT_ONCE)) == 0
     # The goal is met now; the batch marking u1 again waits for B's transaction.
     sender = in_thread(
         lambda: send_events(client, workspace, [ev("2", "done", "u1", timestamp=at(2))]),

@@ -1,15 +1,18 @@
 """The KPI worker: a background task of each instance (started by `create_app`'s lifespan when
 `SHIRUBE_KPI_WORKER` is on) that keeps `kpi_user` and `kpi_company` up to date.
 
-Ingestion and identify only mark users (`kpi_dirty`, one upsert per user of a batch); the worker
-takes users marked at least `delay` seconds ago in chunks, recomputes them and their companies
-from their facts (services/kpi_refresh_users.py, kpi_refresh_companies.py) and unmarks them,
-in one transaction per chunk. A user busy sending events is so recomputed at most once per
-`delay`, however many batches they are in: the worker's cost follows the users active, not
-the events. A mark made while a chunk is computed moves the mark's `seq` on: that user is not
-unmarked but marked anew (its delay starts again). Then it advances backfill jobs
-(services/kpi_jobs.py) by one chunk of users. Several instances may run it: every step is an
-idempotent recomputation, and a job's chunk is recorded once (`kpi_jobs.advance`).
+Ingestion and identify only mark users (`kpi_dirty`, one upsert per user of a batch, due
+5 s after the user's last mark and at most 30 s after the first: services/kpi_dirty.py); the
+worker takes due users in chunks, recomputes them from their facts (services/
+kpi_refresh_users.py), marks their companies and unmarks them, in one transaction per chunk.
+A user busy sending events is so recomputed once they pause (at most every 30 s), however
+many batches they are in: the worker's cost follows the users active, not the events. A mark
+made while a chunk is computed moves the mark's `seq` on: that user is not unmarked but
+marked anew (due after another delay). Marked companies are recounted in chunks of their
+own, 10 s after their first mark, once for the members computed meanwhile (services/
+kpi_company_marks.py). Then the worker advances backfill jobs (services/kpi_jobs.py) by one
+chunk of users. Several instances may run it: every step is an idempotent recomputation,
+and a job's chunk is recorded once (`kpi_jobs.advance`).
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, delete, select, update
 
-from shirube.services import kpi_jobs
+from shirube.services import kpi_company_marks, kpi_jobs
+from shirube.services.kpi_dirty import DELAY
 from shirube.services.kpi_refresh_companies import refresh_companies
 from shirube.services.kpi_refresh_users import refresh_users
 from shirube.services.published import PublishedCache, batch_content
@@ -37,15 +41,15 @@ CHUNK = 100
 # Jobs recompute users in larger chunks: a backfill is throughput, not latency.
 JOB_CHUNK = 500
 POLL_SECONDS = 0.5
-DELAY = timedelta(seconds=5)
 # A chunk of marked users whose recomputation failed is tried again after this.
 FAILED_RETRY = timedelta(minutes=5)
-NO_DELAY = timedelta(0)
+# `due(ahead=AT_ONCE)`: every mark, however recent (tests, `drain`).
+AT_ONCE = timedelta(days=36500)
 
 _DUE = (
     select(kpi_dirty.c.workspace_id, kpi_dirty.c.user_id)
-    .where(kpi_dirty.c.since <= bindparam("before"))
-    .order_by(kpi_dirty.c.since)
+    .where(kpi_dirty.c.due_at <= bindparam("before"))
+    .order_by(kpi_dirty.c.due_at)
     .limit(bindparam("limit"))
 )
 _OF_WORKSPACE = kpi_dirty.c.workspace_id == bindparam("workspace_id")
@@ -60,8 +64,8 @@ _claim = (
 _CLAIM = ByEngine(sqlite=_claim, postgresql=_claim.with_for_update(skip_locked=True))
 _UNMARK = delete(kpi_dirty).where(*_OF_MARK, kpi_dirty.c.seq == bindparam("seq"))
 # Marked again while computed (the mark's seq moved on): computed again after another delay.
-_REARM = update(kpi_dirty).where(*_OF_MARK).values(since=bindparam("now"))
-_POSTPONE = update(kpi_dirty).where(*_OF_MARK).values(since=bindparam("until"))
+_REARM = update(kpi_dirty).where(*_OF_MARK).values(since=bindparam("now"), due_at=bindparam("due"))
+_POSTPONE = update(kpi_dirty).where(*_OF_MARK).values(due_at=bindparam("until"))
 
 
 class Due(NamedTuple):
@@ -69,9 +73,10 @@ class Due(NamedTuple):
     user_ids: list[str]
 
 
-def due(conn: Connection, limit: int = CHUNK, delay: timedelta = DELAY) -> Due | None:
-    """Up to `limit` users of one workspace marked at least `delay` ago (read only)."""
-    found = conn.all(_DUE, {"limit": limit, "before": utcnow() - delay})
+def due(conn: Connection, limit: int = CHUNK, ahead: timedelta = timedelta(0)) -> Due | None:
+    """Up to `limit` users of one workspace due now (or within `ahead`), the longest due
+    first (read only)."""
+    found = conn.all(_DUE, {"limit": limit, "before": utcnow() + ahead})
     if not found:
         return None
     workspace_id = found[0][0]
@@ -86,12 +91,11 @@ def refresh_due(conn: Connection, cache: PublishedCache, marked: Due) -> int:
     if not mine:
         return 0
     users = [user_id for user_id, _ in mine]
-    _refresh(conn, cache, marked.workspace_id, users, companies_too=True)
+    companies = _refresh(conn, cache, marked.workspace_id, users, companies_too=False)
     now = utcnow()
-    marks = [
-        {"workspace_id": marked.workspace_id, "user_id": u, "seq": seq, "now": now}
-        for u, seq in mine
-    ]
+    kpi_company_marks.mark_companies(conn, marked.workspace_id, companies, now)
+    common = {"workspace_id": marked.workspace_id, "now": now, "due": now + DELAY}
+    marks = [{**common, "user_id": u, "seq": seq} for u, seq in mine]
     conn.many(_UNMARK, marks)
     conn.many(_REARM, marks)
     return len(mine)
@@ -109,10 +113,10 @@ def postpone(conn: Connection, marked: Due, until: datetime) -> None:
 
 
 def refresh_dirty(
-    conn: Connection, cache: PublishedCache, limit: int = CHUNK, delay: timedelta = DELAY
+    conn: Connection, cache: PublishedCache, limit: int = CHUNK, ahead: timedelta = timedelta(0)
 ) -> int:
     """`due` and `refresh_due` in one transaction (tests, `drain`)."""
-    marked = due(conn, limit, delay)
+    marked = due(conn, limit, ahead)
     return 0 if marked is None else refresh_due(conn, cache, marked)
 
 
@@ -123,17 +127,20 @@ def _refresh(
     user_ids: list[str],
     *,
     companies_too: bool,
-) -> None:
+) -> set[str]:
+    """Recompute these users (and their companies when `companies_too`); return their
+    companies."""
     try:
         content = batch_content(conn, cache, workspace_id)
     except LookupError:
-        return  # the workspace was deleted
+        return set()  # the workspace was deleted
     now = utcnow()
     companies = refresh_users(
         conn, workspace_id, user_ids, content.published, content.webhook_kinds, now
     )
     if companies_too:
         refresh_companies(conn, workspace_id, companies, content.published, now)
+    return companies
 
 
 _USERS_AFTER = (
@@ -184,11 +191,24 @@ def advance_job(
         refresh_companies(conn, job.workspace_id, companies, content.published, utcnow())
 
 
+def recount_companies(
+    conn: Connection,
+    cache: PublishedCache,
+    limit: int | None = None,
+    ahead: timedelta = timedelta(0),
+) -> int:
+    """`due_companies` and `recount_due` in one transaction (tests, `drain`)."""
+    marked = kpi_company_marks.due_companies(conn, limit or kpi_company_marks.COMPANY_CHUNK, ahead)
+    return 0 if marked is None else kpi_company_marks.recount_due(conn, cache, marked)
+
+
 def drain(db: Database, cache: PublishedCache, limit: int | None = None) -> None:
-    """Run until nothing is marked and no job is left, without waiting for the delay (tests,
-    benchmarks); `limit`: users per chunk, of both kinds."""
+    """Run until nothing is marked and no job is left, without waiting for the delays
+    (tests, benchmarks); `limit`: users (or companies) per chunk, of every kind."""
     while True:
-        if db.run_sync(partial(refresh_dirty, cache=cache, limit=limit or CHUNK, delay=NO_DELAY)):
+        if db.run_sync(partial(refresh_dirty, cache=cache, limit=limit or CHUNK, ahead=AT_ONCE)):
+            continue
+        if db.run_sync(partial(recount_companies, cache=cache, limit=limit, ahead=AT_ONCE)):
             continue
         job = db.run_sync(kpi_jobs.next_job, transaction=False)
         if job is None:
@@ -217,6 +237,7 @@ class KpiWorker:
         """One round: a chunk of marked users, then a chunk of the oldest backfill job;
         whether there was anything to do."""
         busy = await self._refresh_marked()
+        busy = await self._recount_marked() or busy
         job = None
         try:
             job = await self._db.run(kpi_jobs.next_job, transaction=False)
@@ -246,4 +267,21 @@ class KpiWorker:
                 # Others first: a chunk that keeps failing must not hold up every workspace.
                 until = utcnow() + FAILED_RETRY
                 await self._db.run(partial(postpone, marked=marked, until=until))
+            return False
+
+    async def _recount_marked(self) -> bool:
+        marked = None
+        try:
+            marked = await self._db.run(kpi_company_marks.due_companies, transaction=False)
+            if marked is None:
+                return False
+            recount = partial(kpi_company_marks.recount_due, cache=self._cache, marked=marked)
+            await self._db.run(recount)
+            return True
+        except Exception:
+            logger.exception("KPI recount of marked companies failed")
+            if marked is not None:
+                until = utcnow() + FAILED_RETRY
+                postpone = partial(kpi_company_marks.postpone_companies, marked=marked)
+                await self._db.run(partial(postpone, until=until))
             return False

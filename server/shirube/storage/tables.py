@@ -204,8 +204,10 @@ membership = Table(
     _key("user_id", 255),
     _key("company_id", 255),
     _time("created_at"),
-    # A company's users (KPIs per company; migration 0011).
-    Index("ix_membership_company", "workspace_id", "company_id"),
+    # A company's users (KPIs per company; migration 0011), read from the index alone
+    # (migration 0014): without `user_id` in it, SQLite preferred scanning the workspace's
+    # whole primary key, which covers both columns.
+    Index("ix_membership_company", "workspace_id", "company_id", "user_id"),
 )
 
 # Events and the progress projected from them ------------------------------------------------
@@ -495,11 +497,27 @@ kpi_dirty = Table(
     metadata,
     Column("workspace_id", Integer, primary_key=True),
     _key("user_id", 255),
-    # When the user was marked (or, once computed, marked again meanwhile).
+    # When the user was first marked (or, once computed, marked again meanwhile).
     _time("since"),
     # Moved on by every mark: the worker unmarks only a user not marked since it read the row.
     _count("seq"),
-    Index("ix_kpi_dirty_since", "since"),
+    # When the worker takes the user: a delay after the last mark, at most a cap after `since`.
+    _time("due_at"),
+    Index("ix_kpi_dirty_due", "due_at"),
+)
+
+# Companies whose `kpi_company` rows the KPI worker must recount, after their users' rows
+# changed: coalesced, so that a company is recounted once for the members computed meanwhile.
+kpi_dirty_company = Table(
+    "kpi_dirty_company",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    _key("company_id", 255),
+    _time("since"),
+    _count("seq"),
+    # The first mark + a delay: marks made meanwhile do not push it on.
+    _time("due_at"),
+    Index("ix_kpi_dirty_company_due", "due_at"),
 )
 
 # A recomputation of every user's figures for one published goal, checklist or tour, in chunks
