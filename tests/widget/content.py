@@ -62,6 +62,8 @@ TOURS: list[dict[str, Any]] = [
         ],
     ),
     tour("geo-table", [tooltip("row", "#row-35-edit", "right")]),
+    tour("tpl-side", [tooltip("side-link", "#tpl-link", "right")]),
+    tour("tpl-export", [tooltip("export", "#tpl-export", "bottom")]),
     tour("geo-shell", [tooltip("shell", "#deep-target", "top")]),
     tour("geo-quirks", [tooltip("low", "#low-target", "bottom")]),
     tour("geo-zoom", [tooltip("zoomed", "#zoomed-target", "bottom")]),

@@ -1,0 +1,119 @@
+"""A tooltip shows only while some of its target is really visible, in a page built like an
+admin template (`pages/template.html`: a sidebar that collapses to width 0 with overflow
+hidden, a sticky banner, a long page), and follows it on events, never by polling (#15)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.widget.helpers import card, open_step, wait_anchored, wait_ready
+from tests.widget.servers import HostPages
+
+pytestmark = pytest.mark.browser
+
+SPOTLIGHT = '[data-shirube="spotlight"]'
+TOGGLE_SIDEBAR = "document.getElementById('sidebar').classList.toggle('collapsed')"
+# Counts the animation frames anyone asks for (the widget included), from before it loads.
+COUNT_FRAMES = """
+window.framesAsked = 0;
+const ask = window.requestAnimationFrame.bind(window);
+window.requestAnimationFrame = (callback) => (window.framesAsked++, ask(callback));
+"""
+
+
+def test_a_sidebar_collapsing_around_the_target_hides_the_card_and_its_dimming(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    current = open_step(page, host.url("/template.html", user_id, tour="tpl-side"), "side-link")
+    link = page.locator("#tpl-link")
+    wait_anchored(page, current, link, "right")
+    page.evaluate(TOGGLE_SIDEBAR)  # the link keeps its own box: only its ancestor shrinks
+    expect(current).to_be_hidden()
+    expect(page.locator(SPOTLIGHT)).to_be_hidden()
+    # Scrolled while closed, then opened: the card comes back with no further scroll.
+    page.evaluate("window.scrollBy(0, 20)")
+    page.evaluate(TOGGLE_SIDEBAR)
+    expect(current).to_be_visible()
+    expect(page.locator(SPOTLIGHT)).to_be_visible()
+    wait_anchored(page, current, link, "right")
+    assert page_errors == []
+
+
+def test_the_dimming_goes_with_the_card_when_the_target_scrolls_out_of_view(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    current = open_step(page, host.url("/template.html", user_id, tour="tpl-export"), "export")
+    page.evaluate("window.scrollTo(0, 2000)")
+    expect(current).to_be_hidden()
+    expect(page.locator(SPOTLIGHT)).to_be_hidden()
+    page.evaluate("window.scrollTo(0, 0)")
+    expect(current).to_be_visible()
+    expect(page.locator(SPOTLIGHT)).to_be_visible()
+    wait_anchored(page, current, page.locator("#tpl-export"), "bottom")
+
+
+@pytest.mark.parametrize(
+    "hide, show",
+    [
+        (  # a host modal's backdrop covers the whole page
+            "document.body.append(Object.assign(document.createElement('div'),"
+            " {className: 'backdrop', id: 'backdrop'}))",
+            "document.getElementById('backdrop').remove()",
+        ),
+        (
+            "document.getElementById('sidebar').style.visibility = 'hidden'",
+            "document.getElementById('sidebar').style.visibility = ''",
+        ),
+        (
+            "document.getElementById('sidebar').style.opacity = '0'",
+            "document.getElementById('sidebar').style.opacity = ''",
+        ),
+    ],
+    ids=["covered", "visibility-hidden", "transparent"],
+)
+def test_a_target_covered_or_made_invisible_in_place_hides_the_card(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str], hide: str, show: str
+) -> None:
+    current = open_step(page, host.url("/template.html", user_id, tour="tpl-side"), "side-link")
+    page.evaluate(hide)
+    expect(current).to_be_hidden()
+    expect(page.locator(SPOTLIGHT)).to_be_hidden()
+    page.evaluate(show)
+    expect(current).to_be_visible()
+    wait_anchored(page, current, page.locator("#tpl-link"), "right")
+
+
+def test_no_frame_is_painted_for_a_target_the_app_replaced(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    current = open_step(page, host.url("/template.html", user_id, tour="tpl-export"), "export")
+    # Checked after the microtasks that follow the replacement: before any frame is painted.
+    painted = current.evaluate(
+        """async (card) => {
+          const old = document.getElementById('tpl-export');
+          old.replaceWith(old.cloneNode(true));
+          await null;
+          return card.isConnected && getComputedStyle(card).visibility !== 'hidden';
+        }"""
+    )
+    assert painted is False
+    # The new element with the same selector gets the step back.
+    wait_anchored(page, card(page, "export"), page.locator("#tpl-export"), "bottom")
+
+
+@pytest.mark.parametrize("tour", ["tpl-export", None], ids=["tooltip", "launcher-only"])
+def test_an_idle_page_asks_for_no_animation_frames(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str], tour: str | None
+) -> None:
+    page.add_init_script(COUNT_FRAMES)
+    if tour:
+        current = open_step(page, host.url("/template.html", user_id, tour=tour), "export")
+        wait_anchored(page, current, page.locator("#tpl-export"), "bottom")
+    else:
+        page.goto(host.url("/template.html", user_id))
+        wait_ready(page)
+    page.wait_for_timeout(300)  # the frames that follow the first layout end
+    before = page.evaluate("window.framesAsked")
+    page.wait_for_timeout(1000)
+    assert page.evaluate("window.framesAsked") == before
