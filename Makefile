@@ -52,7 +52,8 @@ nginx:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx openssl; }
 
-# Rebuild the widget bundle the server serves (committed, so the server runs without node),
+# Rebuild the widget bundle the server serves, with its .gz and .br copies and its chunks
+# (committed, so the server and its wheel work without node),
 # after writing the identifier patterns it shares with the server into its source.
 widget: $(NODE_STAMP) $(STAMP)
 	$(BIN)/python -m shirube.identifiers

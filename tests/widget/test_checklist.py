@@ -134,3 +134,26 @@ def test_an_item_completed_between_two_page_loads_is_celebrated_once(
     wait_ready(page)
     expect(launcher).to_contain_text("1/2")
     expect(toasts.filter(has_text=TOAST_TEXT)).to_have_count(0)
+
+
+def test_the_panel_is_a_chunk_loaded_on_first_open_only(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    """Most page views show the launcher only: the panel's code loads when it first opens
+    (#15), once per page."""
+    chunks: list[str] = []
+    page.on("request", lambda request: "/widget/chunks/" in request.url and chunks.append(request.url))
+    page.goto(host.url("/admin.html", user_id, role=CHECKLIST_ROLE))
+    wait_ready(page)
+    launcher = page.locator('button[data-shirube="launcher"]')
+    expect(launcher).to_contain_text("0/2")
+    assert chunks == []
+    launcher.click()
+    panel = page.locator(PANEL)
+    expect(panel).to_be_visible()
+    launcher.click()
+    expect(panel).to_be_hidden()
+    launcher.click()
+    expect(panel).to_be_visible()
+    assert len(chunks) == 1 and "/widget/chunks/panel." in chunks[0]
+    assert page_errors == []

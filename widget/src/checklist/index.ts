@@ -13,12 +13,12 @@
  * A closure, not a class: its state in local variables minifies to one letter each (the
  * widget's 12 KB budget), where class members stay `this.` accesses.
  */
+import { loadChunk } from "../chunks";
 import type { WidgetContext } from "../context";
 import { h } from "../dom";
 import type { CompletedItem, SessionChecklist } from "../types";
-import { cornerClass, createLauncher, paintLauncher } from "./launcher";
+import { cornerClass, createLauncher, paintLauncher, PANEL_ID } from "./launcher";
 import { isComplete, newEntry, type Entry } from "./model";
-import { createPanel, paintPanel } from "./panel";
 import { stringsFor } from "./strings";
 import { createToasts } from "./toast";
 
@@ -32,15 +32,17 @@ export function createChecklists(ctx: WidgetContext) {
   let opened: boolean | undefined; // read from the UI state at the first update
   let lastAnswer = "";
   const t = stringsFor(ctx.locale);
+  let focusPanel = false;
   const launcher = createLauncher();
-  const panel = createPanel();
+  // Filled by the panel chunk (./panel.ts) once loaded; hidden until it is.
+  const panel = h("section", { id: PANEL_ID, class: "pa", "data-shirube": "checklist", "aria-labelledby": "shc-t", tabindex: -1, hidden: true });
   const toasts = createToasts();
   const box = h("div", { class: cornerClass(ctx.theme), hidden: true }, panel, toasts.node_, launcher);
   ctx.root.append(box);
 
   const expand = (): void => {
+    focusPanel = true;
     setOpened(true);
-    panel.focus();
   };
 
   function setOpened(value: boolean): void {
@@ -132,12 +134,17 @@ export function createChecklists(ctx: WidgetContext) {
     if (!entry) return;
     active = entry.list_.key;
     paintLauncher(launcher, entry, !!opened, t);
-    panel.hidden = !opened;
-    if (!opened) return;
-    const focused = ctx.root.activeElement;
-    const position = focused ? [...panel.querySelectorAll(FOCUSABLE)].indexOf(focused) : -1;
-    paintPanel(panel, entry, shown, ctx, t);
-    if (position >= 0) (panel.querySelectorAll<HTMLElement>(FOCUSABLE)[position] ?? panel).focus();
+    if (!opened) return void (panel.hidden = true);
+    // A failed load (a page older than a deploy) leaves the panel closed; a click tries again.
+    loadChunk("panel").then(({ paintPanel }) => {
+      if (!opened) return;
+      const focused = ctx.root.activeElement;
+      const position = focused ? [...panel.querySelectorAll(FOCUSABLE)].indexOf(focused) : -1;
+      paintPanel(panel, entry, shown, ctx);
+      panel.hidden = false;
+      if (position >= 0 || focusPanel) (panel.querySelectorAll<HTMLElement>(FOCUSABLE)[position] ?? panel).focus();
+      focusPanel = false;
+    }, close);
   }
 
   ctx.listen(box, "click", onClick);

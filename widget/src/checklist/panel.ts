@@ -1,15 +1,16 @@
+// The checklist panel: a chunk of its own (widget/build.mjs), loaded when a user first opens
+// it. Most page views show the launcher only: the panel's code, strings and rules stay out of
+// the core bundle (and its 12 KB budget) until then.
 import type { WidgetContext } from "../context";
 import { h, type Child } from "../dom";
 import type { SessionItem } from "../types";
-import { PANEL_ID } from "./launcher";
 import { isComplete, type Entry } from "./model";
+import { panelStrings, type PanelStrings as Strings } from "./panel_strings";
+import { PANEL_CSS } from "./panel_styles";
 import { progressBar } from "./progress";
-import type { Strings } from "./strings";
 import { surveyView } from "./survey";
 
-export function createPanel(): HTMLElement {
-  return h("section", { id: PANEL_ID, class: "pa", "data-shirube": "checklist", "aria-labelledby": "shc-t", tabindex: -1 });
-}
+const styled = new WeakSet<ShadowRoot>();
 
 function itemView(item: SessionItem, done: boolean, ctx: WidgetContext, t: Strings): HTMLElement {
   return h(
@@ -31,7 +32,15 @@ function itemView(item: SessionItem, done: boolean, ctx: WidgetContext, t: Strin
 }
 
 /** Fills the panel with one checklist; `all`, when more than one, becomes the switcher. */
-export function paintPanel(panel: HTMLElement, e: Entry, all: Entry[], ctx: WidgetContext, t: Strings): void {
+export function paintPanel(panel: HTMLElement, e: Entry, all: Entry[], ctx: WidgetContext): void {
+  const { root } = ctx;
+  if (!styled.has(root)) {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(PANEL_CSS);
+    root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+    styled.add(root);
+  }
+  const t = panelStrings(ctx.locale);
   const list = e.list_;
   const complete = isComplete(e);
   panel.dataset.checklist = list.key;
