@@ -121,7 +121,7 @@ def measure(runs: int, idle: float, host: IdleHost) -> dict[str, list[float]]:
 
 def report(results: dict[str, list[float]], idle: float) -> int:
     runs = len(next(iter(results.values())))
-    print(f"\nMain-thread task time on an idle page, ms per second ({idle:g} s idle, median of {runs})")
+    print(f"\nMain-thread task time on an idle page, ms/s ({idle:g} s idle, median of {runs})")
     rows = [["case", "median ms/s", "runs"]]
     medians = {name: harness.median(values) for name, values in results.items()}
     for name, values in results.items():

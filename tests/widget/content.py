@@ -218,3 +218,24 @@ CHECKLISTS.append(
 
 def document() -> dict[str, Any]:
     return {"format": "shirube.content/1", "tours": TOURS, "checklists": CHECKLISTS}
+
+
+SURVEY_ROLE = "survey-phone"
+CHECKLISTS.append(
+    {
+        "key": "survey-phone",
+        "title": "初期設定",
+        "audience": {"all": [{"attribute": "user.role", "op": "equals", "value": SURVEY_ROLE}]},
+        "items": [
+            {
+                "id": f"step-{number}",
+                "title": f"勤務ルールを設定する（{number}）",
+                "description": "就業規則に合わせて、勤務時間・休憩・残業の扱いを登録します。",
+                "completion": {"type": "event", "event": f"survey_step_{number}"},
+            }
+            for number in range(1, 7)
+        ],
+        "completion_message": "初期設定がすべて完了しました。",
+        "survey": {"question": "初期設定はスムーズでしたか？"},
+    }
+)
