@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from shirube.content.pages import PageMatcher
 
-
 # The table the widget's matcher (widget/src/routes.ts) is checked against too
 # (widget/test/routes.test.mjs): one semantics on both sides.
 PAGE_PATTERNS = Path(__file__).resolve().parents[2] / "widget" / "test" / "page_patterns.json"

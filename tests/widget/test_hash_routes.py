@@ -45,7 +45,9 @@ def test_a_tour_moves_on_per_hash_route_and_a_hash_page_visit_completes_its_item
     # The page view carries the fragment, and the server matches it.
     wait_for(
         lambda: items_done(shirube, user_id) == {"read-guide"},
-        lambda: f"items done: {items_done(shirube, user_id)}; views: {page_views(shirube, user_id)}",
+        lambda: (
+            f"items done: {items_done(shirube, user_id)}; views: {page_views(shirube, user_id)}"
+        ),
     )
     assert any(url.endswith("#/guide") for url in page_views(shirube, user_id))
 
