@@ -115,6 +115,17 @@ TOURS: list[dict[str, Any]] = [
         ],
     },
     {
+        # The hash-routed app at the root (pages/hash.html): its routes are `/#/` and `/#/guide`.
+        "key": "hash-tour",
+        "name": "hash routes",
+        "trigger": {"type": "auto"},
+        "pages": ["/"],
+        "steps": [
+            tooltip("hash-home", "#hash-home", "bottom", page="/#/"),
+            tooltip("hash-guide", "#guide-text", "bottom", page="/#/guide"),
+        ],
+    },
+    {
         "key": "resume-tour",
         "name": "resume",
         "trigger": {"type": "auto"},
@@ -211,6 +222,28 @@ CHECKLISTS.append(
                 "completion": {"type": "manual"},
             }
             for number in range(1, 21)
+        ],
+    }
+)
+
+
+HASH_ROLE = "hash-user"
+CHECKLISTS.append(
+    {
+        "key": "hash-list",
+        "title": "Find your way",
+        "audience": {"all": [{"attribute": "user.role", "op": "equals", "value": HASH_ROLE}]},
+        "items": [
+            {
+                "id": "read-guide",
+                "title": "Read the guide",
+                "completion": {"type": "page_visited", "page": "/#/guide"},
+            },
+            {
+                "id": "elsewhere",
+                "title": "Somewhere else",
+                "completion": {"type": "page_visited", "page": "/#/elsewhere"},
+            },
         ],
     }
 )

@@ -26,6 +26,7 @@ interface Run {
   gen: number; // bumped on every step change: stale waits see they lost
   view: StepView | null;
   returnTo: HTMLElement | null;
+  shown?: string; // the step last recorded as shown on this page
 }
 
 /** What takes Enter and Tab itself (a link without href is text). */
@@ -117,7 +118,9 @@ export function createTours(host: TourHost) {
     if (i >= total) return finish(true);
     r.index = i;
     const step = tour.steps[i];
-    if (!stepHere(step)) return; // parked: shown when the user gets to its page
+    // Parked: shown when the user gets to its page. Recorded now (as reached, not shown): a
+    // reload before then must not bring back the step the user left.
+    if (!stepHere(step)) return seen(r, i, true);
     let target: Element | null = null;
     if (step.target) {
       target = await waitFor(step.target, step.wait_ms, stepScope);
@@ -153,19 +156,24 @@ export function createTours(host: TourHost) {
         stepScope.listen(document, "click", (e) => {
           if (!e.composedPath().includes(target!)) return;
           // Recorded now: a link's navigation can unload the page before a timer runs.
-          if (i + 1 < total) seen(tour, i + 1), setTimeout(next);
+          if (i + 1 < total) seen(r, i + 1, true), setTimeout(next);
           else finish(true);
         }, true);
     }
-    seen(tour, i);
+    seen(r, i);
     if (!again) host.emit("step_seen", { tour: tour.key, step: step.id, index: i, total });
   }
 
-  /** Records step k as the tour's current one (once: not again when it is shown again). */
-  function seen(tour: SessionTour, k: number): void {
+  /** Records step k as the tour's current one: shown (once per page: not again when it is
+   *  shown again), or only reached (`parked`: it waits for its page; funnels don't count it). */
+  function seen(r: Run, k: number, parked?: boolean): void {
+    const { tour } = r;
     const step = tour.steps[k].id;
-    if (tour.progress.current_step !== step)
-      (tour.progress.current_step = step), host.track("$tour_step_seen", { tour: tour.key, step, version: tour.version });
+    if ((parked ? tour.progress.current_step : r.shown) !== step) {
+      if (!parked) r.shown = step;
+      tour.progress.current_step = step;
+      host.track("$tour_step_seen", { tour: tour.key, step, version: tour.version, parked });
+    }
   }
 
   const next = () => run && show(run.index + 1, 1);

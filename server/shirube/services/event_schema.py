@@ -136,11 +136,17 @@ class TourEventProps(Strict):
     step: ItemId | None = None
 
 
-class StepSeenProps(TourEventProps):
+class StepProps(TourEventProps):
     step: ItemId
 
 
-class TargetMissingProps(StepSeenProps):
+class StepSeenProps(StepProps):
+    # The user moved on to the step, which waits for its page: it is the current step (a
+    # reload does not bring back the one left), not yet shown (funnels don't count it).
+    parked: bool | None = Field(default=None, strict=True)
+
+
+class TargetMissingProps(StepProps):
     selector: str | None = Field(default=None, max_length=500)
 
 
