@@ -117,3 +117,39 @@ def test_an_idle_page_asks_for_no_animation_frames(
     before = page.evaluate("window.framesAsked")
     page.wait_for_timeout(1000)
     assert page.evaluate("window.framesAsked") == before
+
+
+LAID_OUT_INSIDE = """(card) => {
+  // Where the text itself is (a Range), not its element's box: overflowing text leaves it.
+  const text = (el) => { const r = document.createRange(); r.selectNodeContents(el); return r.getBoundingClientRect(); };
+  const box = card.getBoundingClientRect();
+  const close = card.querySelector('[data-shirube-action=close]').getBoundingClientRect();
+  const title = text(card.querySelector('[role=heading]'));
+  const body = card.querySelector('.b');
+  return {
+    inViewport: box.left >= 0 && box.right <= innerWidth,
+    titleClearOfClose: title.right <= close.left + 1 || title.top >= close.bottom,
+    bodyScrollsSideways: body.scrollWidth > body.clientWidth + 1,
+    everyTextInside: [...card.querySelectorAll('button, a, .h, .b')].every((el) => {
+      const r = text(el);
+      return r.left >= box.left - 1 && r.right <= box.right + 1;
+    }),
+  };
+}"""
+
+
+@pytest.mark.parametrize("width", [1024, 360])
+def test_long_words_wrap_inside_the_card(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str], width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 700})
+    expected = {
+        "inViewport": True, "titleClearOfClose": True, "bodyScrollsSideways": False,
+        "everyTextInside": True,
+    }  # fmt: skip
+    current = open_step(page, host.url("/template.html", user_id, tour="long-words"), "long-word")
+    assert current.evaluate(LAID_OUT_INSIDE) == expected
+    current.locator('[data-shirube-action="next"]').click()
+    modal = card(page, "long-word-modal")
+    expect(modal).to_be_visible()
+    assert modal.evaluate(LAID_OUT_INSIDE) == expected

@@ -7,7 +7,7 @@ import { CHECKLIST_CSS } from "./checklist/styles";
 import type { Theme } from "./types";
 
 const CSS =
-  "*{box-sizing:border-box;font:14px/1.5 var(--shirube-font);text-align:left}" +
+  "*{box-sizing:border-box;font:14px/1.5 var(--shirube-font);text-align:left;overflow-wrap:anywhere}" +
   "[popover]{position:fixed;inset:auto;margin:0;border:0;padding:0;overflow:visible;background:none;color:#1f2328}" +
   ".c{top:0;left:0;width:max-content;max-width:min(360px,100vw - 16px);max-height:calc(100dvh - 16px);display:flex;flex-direction:column;background:#fff;border-radius:8px;padding:16px;box-shadow:0 6px 24px #0004}" +
   ".b{overflow:auto}" +
