@@ -17,7 +17,6 @@ export const PANEL_CSS =
   ".shc .it,.shc .dn{font-weight:700}" +
   ".shc .ia{border:0;padding:0;background:none;text-decoration:underline}" +
   ".shc [data-state=done] .it{color:#57606a;text-decoration:line-through}" +
-  ".shc .sr{position:absolute;clip-path:inset(50%)}" +
   ".shc .dn{margin:12px 0 8px;padding:10px;border-radius:6px;background:#dafbe1;color:#1a3d24}" +
   ".shc button:disabled{opacity:.5;cursor:default}" +
   ".shc label{display:block;margin-top:8px}" +
