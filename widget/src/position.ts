@@ -77,6 +77,8 @@ export function watchBox(target: Element, update: () => void, card?: HTMLElement
   let frame = 0;
   let still = 0;
   const tick = () => {
+    // Called by the mutation observer too, while a frame may be pending: one chain only.
+    cancelAnimationFrame(frame);
     const r = visibleRect(target);
     const b = reference(target);
     // The card's own size too: late web fonts or a wrapping body change where it fits.
@@ -104,7 +106,7 @@ export function watchBox(target: Element, update: () => void, card?: HTMLElement
 }
 
 /** Keeps `card` next to `target` with its arrow pointing at it, hidden while the target is
- *  scrolled out of its containers. */
+ *  not visible (`visibleRect`). */
 export function follow(target: Element, card: HTMLElement, arrowEl: HTMLElement, placement: Placement): () => void {
   return watchBox(target, () => {
     const seen = visibleRect(target);
