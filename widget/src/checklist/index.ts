@@ -174,7 +174,6 @@ export function createChecklists(ctx: WidgetContext) {
       lastAnswer = answer;
       const ui = ctx.loadUiState();
       const celebrated = ui.celebrated as Record<string, string[]> | undefined;
-      if (opened === undefined) opened = ui.checklist_open === true;
       const previous = entries;
       entries = new Map();
       for (const list of checklists) {
@@ -195,6 +194,9 @@ export function createChecklists(ctx: WidgetContext) {
         complete(entry, Object.keys(list.progress.completed_items));
         entries.set(list.key, entry);
       }
+      // Open as the user left it, unless nothing is left to do (a page with the help centre's
+      // launcher only starts closed).
+      opened ??= ui.checklist_open === true && [...entries.values()].some((entry) => !entry.hidden_);
       render();
     },
 

@@ -85,6 +85,9 @@ function open(s: State, ctx: WidgetContext, article?: HelpEntry): void {
   s.article_ = article;
   draw(s, ctx);
   if (article) {
+    // The search that led here counts now, whatever the user does next.
+    clearTimeout(s.timer_);
+    searched(s, ctx);
     const detail = { center: s.help_.key, article: article.id };
     ctx.track("$help_article_opened", detail);
     ctx.emit("help_article_opened", detail);
