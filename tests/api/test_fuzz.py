@@ -56,8 +56,7 @@ CHECKED_BEYOND_THE_DOCUMENT = {
         for kind in ("tours", "checklists", "goals", "resource_centers")
         for method, item in (("POST", ""), ("PUT", "/{key}"))
     },
-    "POST /api/v1/content/import": "the content rules of tours, checklists, goals and help "
-    "centres",
+    "POST /api/v1/content/import": "the content rules of tours, checklists, goals and help centres",
     "GET /api/v1/analytics/activity": "from must not be after to, nor more than 366 days before",
     "PATCH /api/v1/workspace": "allowed_origins are read as URLs (scheme, host, port)",
     **{

@@ -125,7 +125,10 @@ def test_every_documented_status_is_the_one_the_route_answers(client, workspace)
                 "key": "help",
                 "title": "Help",
                 "sections": [
-                    {"id": "s", "entries": [{"id": "a", "type": "article", "title": "A", "body": "B"}]}
+                    {
+                        "id": "s",
+                        "entries": [{"id": "a", "type": "article", "title": "A", "body": "B"}],
+                    }
                 ],
             },
         ),

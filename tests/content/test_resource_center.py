@@ -24,7 +24,10 @@ def center(**extra: Any) -> dict[str, Any]:
                         "id": "csv",
                         "type": "article",
                         "title": {"ja": "従業員を CSV で取り込む", "en": "Import employees"},
-                        "body": {"ja": "**設定** から [詳しく](https://example.com/csv)", "en": "x"},
+                        "body": {
+                            "ja": "**設定** から [詳しく](https://example.com/csv)",
+                            "en": "x",
+                        },
                     },
                     {"id": "docs", "type": "link", "title": "Docs", "url": "https://example.com"},
                     {"id": "t", "type": "tour", "title": "Tour", "tour": "welcome"},
@@ -109,7 +112,9 @@ def test_long_articles_are_refused() -> None:
 def test_in_a_document_references_may_be_to_its_own_content() -> None:
     document = {
         "format": "shirube.content/1",
-        "tours": [{"key": "welcome", "name": "W", "steps": [{"id": "a", "kind": "modal", "title": "Hi"}]}],
+        "tours": [
+            {"key": "welcome", "name": "W", "steps": [{"id": "a", "kind": "modal", "title": "Hi"}]}
+        ],
         "resource_centers": [center(), center()],
     }
     document["resource_centers"][1]["sections"][0]["entries"].pop(3)
@@ -118,3 +123,13 @@ def test_in_a_document_references_may_be_to_its_own_content() -> None:
         "resource_centers[1].key",
         "resource_centers[0].sections[0].entries[3].checklist",
     ]
+
+
+def test_the_example_in_the_docs_is_valid() -> None:
+    import json
+    import re
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "content-format.md"
+    (block,) = re.findall(r"```jsonc\n(.*?)```", doc.read_text(encoding="utf-8"), re.DOTALL)
+    validate_resource_center(json.loads(block), {"welcome"}, set())

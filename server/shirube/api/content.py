@@ -1,4 +1,5 @@
-"""Server API for tours, checklists, goals and help centres: CRUD on drafts, publish, versions, rollback."""
+"""Server API for tours, checklists, goals and help centres: CRUD on drafts, publish,
+versions, rollback."""
 
 from __future__ import annotations
 

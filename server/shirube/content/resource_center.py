@@ -18,7 +18,7 @@ from shirube.content.audience import AudienceField
 from shirube.content.base import ContentModel, depends_on, show
 from shirube.content.primitives import Id, Key, Url, check_url, is_id, is_key
 from shirube.content.references import reference_errors
-from shirube.content.text import LocalizedText, Text, TextLimit, TitleText
+from shirube.content.text import Text, TextLimit, TitleText
 from shirube.errors import FieldError, ValidationFailed
 from shirube.validation import validate_model
 

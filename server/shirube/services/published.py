@@ -24,8 +24,8 @@ from shirube.content import (
 )
 from shirube.content.goal import GoalDoc
 from shirube.content.localize import localize_resource_center
-from shirube.content.resource_center import ResourceCenterDoc
 from shirube.content.matching import Matcher
+from shirube.content.resource_center import ResourceCenterDoc
 from shirube.content.rules import CompletionRule, EvalContext
 from shirube.jsontext import dumps
 from shirube.services.content_lock import hold_shared

@@ -123,6 +123,7 @@ const header = (title: string, minimize: string): HTMLElement =>
 function paintHelpTab(panel: HTMLElement, view: View, tabs: Child, ctx: WidgetContext, help: SessionHelp, all: Entry[], minimize: string): void {
   const opening = panel.hidden || panel.dataset.help !== help.key;
   panel.dataset.help = help.key;
+  delete panel.dataset.checklist;
   const node = (view.help_ ||= h("div", { class: "hc", "data-shirube": "help" }));
   for (const child of [...panel.children]) if (child !== node) child.remove();
   panel.prepend(...([header(help.title, minimize), tabs].filter(Boolean) as Node[]));
