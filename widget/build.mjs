@@ -29,6 +29,7 @@ const budget = 12 * 1024;
 // chunks to a build: the tests build a probe chunk through this same code.
 const CHUNKS = {
   panel: "src/checklist/panel.ts",
+  help: "src/help/index.ts",
   ...JSON.parse(process.env.SHIRUBE_WIDGET_CHUNKS || "{}"),
 };
 const INTERNAL = [

@@ -261,8 +261,83 @@ CHECKLISTS.append(
 )
 
 
+# The help centre (#15) is for these roles only: every other test's user has no launcher left
+# once its checklist is done, as before.
+HELP_ROLE = "help-reader"  # no checklist: the launcher is the help centre's
+HELP_LIST_ROLE = "help-lister"  # a one-item checklist, then the help centre
+CHECKLISTS.append(
+    {
+        "key": "help-basics",
+        "title": "はじめの一歩",
+        "audience": {"all": [{"attribute": "user.role", "op": "equals", "value": HELP_LIST_ROLE}]},
+        "items": [{"id": "hello", "title": "あいさつする", "completion": {"type": "manual"}}],
+    }
+)
+HELP_CENTER: dict[str, Any] = {
+    "key": "help",
+    "title": {"ja": "ヘルプ", "en": "Help"},
+    "audience": {
+        "all": [{"attribute": "user.role", "op": "in", "value": [HELP_ROLE, HELP_LIST_ROLE]}]
+    },
+    "sections": [
+        {
+            "id": "start",
+            "title": {"ja": "はじめに", "en": "Getting started"},
+            "entries": [
+                {
+                    "id": "csv-import",
+                    "type": "article",
+                    "title": {"ja": "従業員を CSV で取り込む", "en": "Import employees from CSV"},
+                    "body": {
+                        "ja": "**設定 → 従業員** から CSV ファイルを選びます。\n\n- 文字コードは UTF-8\n"
+                        "- [テンプレート](https://example.com/template.csv)",
+                        "en": "Choose a CSV file under **Settings → Employees**.",
+                    },
+                },
+                {
+                    "id": "rules",
+                    "type": "article",
+                    "title": {"ja": "勤務ルールを設定する", "en": "Set work rules"},
+                    "body": {
+                        "ja": "残業の扱いとインポート後の確認。",
+                        "en": "Overtime and breaks.",
+                    },
+                },
+                {
+                    "id": "tour",
+                    "type": "tour",
+                    "title": {"ja": "画面の案内を見る", "en": "Take the tour"},
+                    "tour": "checklist-tour",
+                },
+                {
+                    "id": "basics",
+                    "type": "checklist",
+                    "title": {"ja": "はじめの一歩を開く", "en": "Open the first steps"},
+                    "checklist": "help-basics",
+                },
+                {
+                    "id": "docs",
+                    "type": "link",
+                    "title": {"ja": "マニュアル", "en": "Manual"},
+                    "url": "https://example.com/manual",
+                },
+            ],
+        }
+    ],
+    "contact": {
+        "label": {"ja": "サポートに問い合わせる", "en": "Contact support"},
+        "url": "mailto:support@example.com",
+    },
+}
+
+
 def document() -> dict[str, Any]:
-    return {"format": "shirube.content/1", "tours": TOURS, "checklists": CHECKLISTS}
+    return {
+        "format": "shirube.content/1",
+        "tours": TOURS,
+        "checklists": CHECKLISTS,
+        "resource_centers": [HELP_CENTER],
+    }
 
 
 SURVEY_ROLE = "survey-phone"

@@ -173,4 +173,12 @@ def test_a_chunk_is_built_next_to_the_unchanged_core(tmp_path: Path) -> None:
     probe_entry = f',probe:"{manifest["chunks"]["probe"]["file"].removeprefix("chunks/")}"'
     core = (tmp_path / "shirube.js").read_text()
     assert probe_entry in core
-    assert core.replace(probe_entry, "") == (STATIC / "shirube.js").read_text()
+    # Terser names variables by character frequency, which the probe's file name changes: the
+    # same code up to one- and two-letter names.
+    assert _names_as_one(core.replace(probe_entry, "")) == _names_as_one(
+        (STATIC / "shirube.js").read_text()
+    )
+
+
+def _names_as_one(code: str) -> str:
+    return re.sub(r"\b[A-Za-z_$][A-Za-z0-9_$]?\b", "I", code)

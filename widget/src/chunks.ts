@@ -6,6 +6,7 @@
 // Logical name → the module's type; one line per chunk, next to its line in build.mjs.
 export interface Chunks {
   panel: typeof import("./checklist/panel");
+  help: typeof import("./help/index");
 }
 
 // Defined by build.mjs: logical name → hashed file name.

@@ -13,6 +13,7 @@ const ja = {
   submit_: "送信",
   thanks_: "ご回答ありがとうございました。",
   switcher_: "チェックリスト",
+  checklist_: "チェックリスト",
 };
 
 export type PanelStrings = typeof ja & ReturnType<typeof stringsFor>;
@@ -28,6 +29,7 @@ const en: typeof ja = {
   submit_: "Send",
   thanks_: "Thank you for your answer.",
   switcher_: "Checklists",
+  checklist_: "Checklist",
 };
 
 export const panelStrings = (locale: Locale): PanelStrings => ({ ...stringsFor(locale), ...(locale === "ja" ? ja : en) });

@@ -6,6 +6,9 @@ export const PANEL_CSS =
   ".shc .hd,.shc .sw,.shc .rt{display:flex;flex-wrap:wrap;align-items:center;gap:6px}" +
   ".shc h2{flex:1;margin:0;font-size:16px}" +
   ".shc .sw{margin-top:8px}" +
+  ".shc .tb{gap:0;border-bottom:1px solid #d0d7de}" +
+  ".shc .tb button{border:0;border-bottom:2px solid #0000;border-radius:0;background:none}" +
+  ".shc .tb [aria-selected=true]{border-color:var(--shirube-brand);font-weight:700}" +
   ".shc .ds,.shc .ds *{color:#57606a;font-size:13px}" +
   ".shc .bar{height:8px;margin:12px 0;overflow:hidden;border-radius:4px;background:#d0d7de}" +
   ".shc .bar span{display:block;height:100%;width:var(--p);background:var(--shirube-brand)}" +
