@@ -52,7 +52,8 @@ nginx:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx openssl; }
 
-# Rebuild the widget bundle the server serves (committed, so the server runs without node),
+# Rebuild the widget bundle the server serves, with its .gz and .br copies and its chunks
+# (committed, so the server and its wheel work without node),
 # after writing the identifier patterns it shares with the server into its source.
 widget: $(NODE_STAMP) $(STAMP)
 	$(BIN)/python -m shirube.identifiers
@@ -65,6 +66,7 @@ bench: setup browser nginx
 	$(BIN)/python bench/sdk_track.py
 	$(BIN)/python bench/widget_size.py
 	$(BIN)/python bench/widget_first_tooltip.py
+	$(BIN)/python bench/widget_idle.py
 	$(BIN)/python bench/load_balancer.py
 
 # Re-resolve every dependency to its newest allowed version and rewrite the lock.

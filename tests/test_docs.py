@@ -24,15 +24,13 @@ def test_every_setting_is_in_the_readme() -> None:
 
 
 def _documented(path: str) -> bool:
-    generic = re.sub(r"/api/v1/(tours|checklists|goals)", "/api/v1/{kind}", path)
+    generic = re.sub(r"/api/v1/(tours|checklists|goals|resource_centers)", "/api/v1/{kind}", path)
     for candidate in {path, generic}:
         if candidate in API_DOC:
             return True
-    # Content routes are documented once for every kind as /api/v1/{tours,checklists,goals}.
-    return (
-        re.sub(r"/api/v1/(tours|checklists|goals)$", "/api/v1/{tours,checklists,goals}", path)
-        in API_DOC
-    )
+    # Content routes are documented once for every kind as /api/v1/{tours,checklists,…}.
+    every = "/api/v1/{tours,checklists,goals,resource_centers}"
+    return re.sub(r"/api/v1/(tours|checklists|goals|resource_centers)$", every, path) in API_DOC
 
 
 def test_every_endpoint_is_in_docs_api_md() -> None:

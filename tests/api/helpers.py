@@ -19,7 +19,12 @@ from starlette.testclient import TestClient
 from tests.conftest import ORIGIN, WorkspaceKeys
 
 BASE_TIME = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-KINDS = {"tour": "tours", "checklist": "checklists", "goal": "goals"}
+KINDS = {
+    "tour": "tours",
+    "checklist": "checklists",
+    "goal": "goals",
+    "resource_center": "resource_centers",
+}
 
 
 def at(seconds: float = 0) -> str:

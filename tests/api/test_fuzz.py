@@ -51,12 +51,12 @@ CHECKED_BEYOND_THE_DOCUMENT = {
     "properties",
     **{
         f"{method} /api/v1/{kind}{item}": "content rules across fields (a tooltip's target, a "
-        "rule's event, a goal's rule ids) and references between tours, checklists and goals "
-        "(docs/content-format.md, docs/kpis.md)"
-        for kind in ("tours", "checklists", "goals")
+        "rule's event, a goal's rule ids, a help centre's entry ids) and references between "
+        "tours, checklists, goals and help centres (docs/content-format.md, docs/kpis.md)"
+        for kind in ("tours", "checklists", "goals", "resource_centers")
         for method, item in (("POST", ""), ("PUT", "/{key}"))
     },
-    "POST /api/v1/content/import": "the content rules of tours, checklists and goals",
+    "POST /api/v1/content/import": "the content rules of tours, checklists, goals and help centres",
     "GET /api/v1/analytics/activity": "from must not be after to, nor more than 366 days before",
     "PATCH /api/v1/workspace": "allowed_origins are read as URLs (scheme, host, port)",
     **{

@@ -22,7 +22,7 @@ def _served() -> set[tuple[str, str]]:
             continue  # the widget's static files (api/widget_assets.py), not the JSON API
         methods = (route.methods or set()) - {"HEAD"}
         if "{kind:content_kind}" in path:
-            for kind in ("tours", "checklists", "goals"):
+            for kind in ("tours", "checklists", "goals", "resource_centers"):
                 served |= {(m.lower(), path.replace("{kind:content_kind}", kind)) for m in methods}
         else:
             served |= {(m.lower(), path) for m in methods}
@@ -61,6 +61,7 @@ def _template(path: str) -> str:
         ("api", "v1", "tours"): ["{key}"],
         ("api", "v1", "checklists"): ["{key}"],
         ("api", "v1", "goals"): ["{key}"],
+        ("api", "v1", "resource_centers"): ["{key}"],
         ("api", "v1", "webhooks"): ["{endpoint_id}"],
     }
     if parts[:3] == ["api", "v1", "analytics"] and len(parts) == 6:
@@ -116,6 +117,19 @@ def test_every_documented_status_is_the_one_the_route_answers(client, workspace)
                 "key": "g",
                 "name": "G",
                 "rules": [{"id": "r", "rule": {"type": "event", "event": "x"}}],
+            },
+        ),
+        (
+            "resource_centers",
+            {
+                "key": "help",
+                "title": "Help",
+                "sections": [
+                    {
+                        "id": "s",
+                        "entries": [{"id": "a", "type": "article", "title": "A", "body": "B"}],
+                    }
+                ],
             },
         ),
     ):

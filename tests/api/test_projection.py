@@ -150,6 +150,37 @@ def test_current_step_follows_the_newest_timestamp_not_arrival(client, workspace
     assert _tour_row(database, workspace).current_step == "s1"
 
 
+def test_a_parked_step_is_the_current_step_but_not_shown(client, workspace, database):
+    # Next on s1, whose next step waits for another page: the session resumes at s2 (a reload
+    # does not bring s1 back), but the funnel counts s2 as shown only once it is (#15).
+    publish(client, workspace, "tour", tour_doc())
+    parked = _tour_event("p2", "$tour_step_seen", 2, "s2")
+    parked["properties"]["parked"] = True
+    send_events(client, workspace, [_tour_event("p1", "$tour_step_seen", 1, "s1"), parked])
+    assert _tour_row(database, workspace).current_step == "s2"
+    tour = by_key(open_session(client, workspace)["tours"], "welcome")
+    assert tour["progress"]["current_step"] == "s2"
+    assert by_key(progress(client, workspace, "u1")["tours"], "welcome")["steps_seen"] == {
+        "s1": at(1)
+    }
+    send_events(client, workspace, [_tour_event("p3", "$tour_step_seen", 3, "s2")])
+    assert by_key(progress(client, workspace, "u1")["tours"], "welcome")["steps_seen"] == {
+        "s1": at(1),
+        "s2": at(3),
+    }
+
+
+@pytest.mark.parametrize("parked", ["true", 1, None])
+def test_parked_is_a_boolean(client, workspace, parked):
+    event = _tour_event("x", "$tour_step_seen", 1, "s1")
+    event["properties"]["parked"] = parked
+    if parked is None:
+        send_events(client, workspace, [event])
+        return
+    answer = send_events(client, workspace, [event], expect=422)
+    assert "parked" in str(answer)
+
+
 def test_target_missing_is_stored_but_changes_no_progress(client, workspace, database):
     result = send_events(
         client,

@@ -68,6 +68,7 @@ def test_empty_document() -> None:
         "tours": [],
         "checklists": [],
         "goals": [],
+        "resource_centers": [],
     }
 
 

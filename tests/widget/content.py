@@ -62,6 +62,20 @@ TOURS: list[dict[str, Any]] = [
         ],
     ),
     tour("geo-table", [tooltip("row", "#row-35-edit", "right")]),
+    tour("tpl-side", [tooltip("side-link", "#tpl-link", "right")]),
+    tour("tpl-dropdown", [tooltip("actions", "#tpl-actions", "bottom")]),
+    tour(
+        "long-words",
+        [
+            tooltip(
+                "long-word", "#tpl-export", "bottom",
+                title="W" * 200, body="x" * 300 + " then words",
+                cta={"label": "L" * 120, "url": "https://example.com/help"},
+            ),
+            modal("long-word-modal", title="モ" * 200, body="y" * 400),
+        ],
+    ),
+    tour("tpl-export", [tooltip("export", "#tpl-export", "bottom")]),
     tour("geo-shell", [tooltip("shell", "#deep-target", "top")]),
     tour("geo-quirks", [tooltip("low", "#low-target", "bottom")]),
     tour("geo-zoom", [tooltip("zoomed", "#zoomed-target", "bottom")]),
@@ -110,6 +124,17 @@ TOURS: list[dict[str, Any]] = [
             tooltip("home", "#spa-nav-settings", "right", page="/spa", advance={"type": "click"}),
             tooltip("settings", "#settings-form", "bottom", page="/spa/settings"),
             tooltip("reports", "#report-chart", "top", page="/spa/reports"),
+        ],
+    },
+    {
+        # The hash-routed app at the root (pages/hash.html): its routes are `/#/` and `/#/guide`.
+        "key": "hash-tour",
+        "name": "hash routes",
+        "trigger": {"type": "auto"},
+        "pages": ["/"],
+        "steps": [
+            tooltip("hash-home", "#hash-home", "bottom", page="/#/"),
+            tooltip("hash-guide", "#guide-text", "bottom", page="/#/guide"),
         ],
     },
     {
@@ -214,5 +239,123 @@ CHECKLISTS.append(
 )
 
 
+HASH_ROLE = "hash-user"
+CHECKLISTS.append(
+    {
+        "key": "hash-list",
+        "title": "Find your way",
+        "audience": {"all": [{"attribute": "user.role", "op": "equals", "value": HASH_ROLE}]},
+        "items": [
+            {
+                "id": "read-guide",
+                "title": "Read the guide",
+                "completion": {"type": "page_visited", "page": "/#/guide"},
+            },
+            {
+                "id": "elsewhere",
+                "title": "Somewhere else",
+                "completion": {"type": "page_visited", "page": "/#/elsewhere"},
+            },
+        ],
+    }
+)
+
+
+# The help centre (#15) is for these roles only: every other test's user has no launcher left
+# once its checklist is done, as before.
+HELP_ROLE = "help-reader"  # no checklist: the launcher is the help centre's
+HELP_LIST_ROLE = "help-lister"  # a one-item checklist, then the help centre
+CHECKLISTS.append(
+    {
+        "key": "help-basics",
+        "title": "はじめの一歩",
+        "audience": {"all": [{"attribute": "user.role", "op": "equals", "value": HELP_LIST_ROLE}]},
+        "items": [{"id": "hello", "title": "あいさつする", "completion": {"type": "manual"}}],
+    }
+)
+HELP_CENTER: dict[str, Any] = {
+    "key": "help",
+    "title": {"ja": "ヘルプ", "en": "Help"},
+    "audience": {
+        "all": [{"attribute": "user.role", "op": "in", "value": [HELP_ROLE, HELP_LIST_ROLE]}]
+    },
+    "sections": [
+        {
+            "id": "start",
+            "title": {"ja": "はじめに", "en": "Getting started"},
+            "entries": [
+                {
+                    "id": "csv-import",
+                    "type": "article",
+                    "title": {"ja": "従業員を CSV で取り込む", "en": "Import employees from CSV"},
+                    "body": {
+                        "ja": "**設定 → 従業員** から CSV ファイルを選びます。\n\n- 文字コードは UTF-8\n"
+                        "- [テンプレート](https://example.com/template.csv)",
+                        "en": "Choose a CSV file under **Settings → Employees**.",
+                    },
+                },
+                {
+                    "id": "rules",
+                    "type": "article",
+                    "title": {"ja": "勤務ルールを設定する", "en": "Set work rules"},
+                    "body": {
+                        "ja": "残業の扱いとインポート後の確認。",
+                        "en": "Overtime and breaks.",
+                    },
+                },
+                {
+                    "id": "tour",
+                    "type": "tour",
+                    "title": {"ja": "画面の案内を見る", "en": "Take the tour"},
+                    "tour": "checklist-tour",
+                },
+                {
+                    "id": "basics",
+                    "type": "checklist",
+                    "title": {"ja": "はじめの一歩を開く", "en": "Open the first steps"},
+                    "checklist": "help-basics",
+                },
+                {
+                    "id": "docs",
+                    "type": "link",
+                    "title": {"ja": "マニュアル", "en": "Manual"},
+                    "url": "https://example.com/manual",
+                },
+            ],
+        }
+    ],
+    "contact": {
+        "label": {"ja": "サポートに問い合わせる", "en": "Contact support"},
+        "url": "mailto:support@example.com",
+    },
+}
+
+
 def document() -> dict[str, Any]:
-    return {"format": "shirube.content/1", "tours": TOURS, "checklists": CHECKLISTS}
+    return {
+        "format": "shirube.content/1",
+        "tours": TOURS,
+        "checklists": CHECKLISTS,
+        "resource_centers": [HELP_CENTER],
+    }
+
+
+SURVEY_ROLE = "survey-phone"
+CHECKLISTS.append(
+    {
+        "key": "survey-phone",
+        "title": "初期設定",
+        "audience": {"all": [{"attribute": "user.role", "op": "equals", "value": SURVEY_ROLE}]},
+        "items": [
+            {
+                "id": f"step-{number}",
+                "title": f"勤務ルールを設定する（{number}）",
+                "description": "就業規則に合わせて、勤務時間・休憩・残業の扱いを登録します。",
+                "completion": {"type": "event", "event": f"survey_step_{number}"},
+            }
+            for number in range(1, 7)
+        ],
+        "completion_message": "初期設定がすべて完了しました。",
+        "survey": {"question": "初期設定はスムーズでしたか？"},
+    }
+)

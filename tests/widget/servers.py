@@ -27,8 +27,9 @@ from shirube_sdk.snippet import STUB, script_json
 HOST = "127.0.0.1"
 PAGES = Path(__file__).resolve().parent / "pages"
 SNIPPET_MARK = "<!--shirube-->"
-# One plain page under several paths, for auto tours scoped to a page of their own.
-ALIASES = {"again.html": "resume.html"}
+# One plain page under several paths, for auto tours scoped to a page of their own; the root
+# is the hash-routed app (its routes are `/#/…`, as on such an app's own origin).
+ALIASES = {"again.html": "resume.html", "": "hash.html"}
 # Every public event of the widget, recorded by the host page into `window.shirubeEvents`.
 PUBLIC_EVENTS = (
     "ready tour_started step_seen tour_completed tour_dismissed target_missing "

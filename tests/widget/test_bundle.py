@@ -1,5 +1,6 @@
-"""The committed widget bundle: current with its sources, within its size budget, and built
-from sources that never turn strings into markup or code."""
+"""The committed widget bundle: current with its sources, within its size budget, with
+compressed copies of every file, and built from sources that never turn strings into markup or
+code."""
 
 from __future__ import annotations
 
@@ -45,6 +46,56 @@ def test_manifest_describes_the_committed_script() -> None:
     assert abs(gzip_bytes - len(gzip.compress(script, compresslevel=9))) <= gzip_bytes * 0.02
     assert script.rstrip().endswith(b"//# sourceMappingURL=shirube.js.map")
     assert json.loads((STATIC / "shirube.js.map").read_bytes())["version"] == 3
+    assert manifest["brotli_bytes"] == (STATIC / "shirube.js.br").stat().st_size
+    assert isinstance(manifest["chunks"], dict)
+    for name, chunk in manifest["chunks"].items():
+        _check_chunk(STATIC, name, chunk)
+
+
+def _check_chunk(directory: Path, name: str, chunk: dict[str, object]) -> None:
+    """A chunk's file is named after the hash of its code (the sourceMappingURL line aside)."""
+    assert chunk["file"] == f"chunks/{name}.{chunk['hash']}.js"
+    code = (directory / str(chunk["file"])).read_bytes()
+    assert chunk["bytes"] == len(code)
+    body, _, url = code.rpartition(b"\n")
+    assert url == f"//# sourceMappingURL={name}.{chunk['hash']}.js.map".encode()
+    assert chunk["hash"] == hashlib.sha256(body).hexdigest()[:16]
+
+
+def _files() -> list[Path]:
+    """Every file the server may send (the manifest aside)."""
+    return sorted(
+        path for path in STATIC.rglob("*") if path.is_file() and path.suffix in (".js", ".map")
+    )
+
+
+def test_every_file_has_gzip_and_brotli_copies() -> None:
+    files = _files()
+    assert STATIC / "shirube.js" in files
+    for path in files:
+        plain = path.read_bytes()
+        assert gzip.decompress((path.parent / f"{path.name}.gz").read_bytes()) == plain, path
+        assert (path.parent / f"{path.name}.br").is_file(), path
+    # Nothing else is left over (a chunk from an earlier build, a copy without its file).
+    names = {path.name for path in files}
+    for path in STATIC.rglob("*"):
+        if path.suffix in (".gz", ".br"):
+            assert path.name[: -len(path.suffix)] in names, path
+
+
+@needs_node
+def test_brotli_copies_decode_to_the_files() -> None:
+    # Python's standard library has no brotli: Node's zlib decodes it.
+    script = (
+        "const z = require('node:zlib'), fs = require('node:fs');"
+        "for (const f of process.argv.slice(1))"
+        " if (!z.brotliDecompressSync(fs.readFileSync(f + '.br')).equals(fs.readFileSync(f)))"
+        " { console.log(f); process.exitCode = 1; }"
+    )
+    result = subprocess.run(
+        ["node", "-e", script, *map(str, _files())], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_bundle_is_within_the_size_budget() -> None:
@@ -58,7 +109,7 @@ def test_no_markup_or_code_from_strings_in_sources_or_bundle() -> None:
     assert sources, "no widget sources found"
     offenders = [
         f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
-        for path in [*sources, STATIC / "shirube.js"]
+        for path in [*sources, *STATIC.rglob("*.js")]
         for number, line in enumerate(path.read_text("utf-8").splitlines(), 1)
         if FORBIDDEN.search(line)
     ]
@@ -78,7 +129,9 @@ def test_committed_bundle_is_what_the_sources_build(tmp_path: Path) -> None:
     built_manifest = json.loads((tmp_path / "manifest.json").read_text())
     committed_manifest = _manifest()
     for manifest in (built_manifest, committed_manifest):
-        manifest.pop("gzip_bytes")
+        for chunk in (manifest, *manifest["chunks"].values()):
+            chunk.pop("gzip_bytes")
+            chunk.pop("brotli_bytes")
     assert built_manifest == committed_manifest, stale
     # Source paths in the map are relative to the output directory; the rest must match.
     built, committed = (
@@ -98,3 +151,34 @@ def test_sources_typecheck_in_strict_mode() -> None:
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@needs_node
+def test_a_chunk_is_built_next_to_the_unchanged_core(tmp_path: Path) -> None:
+    probe = ROOT / "tests" / "widget" / "fixtures" / "probe_chunk.ts"
+    env = {
+        **os.environ,
+        "SHIRUBE_WIDGET_OUT": str(tmp_path),
+        "SHIRUBE_WIDGET_CHUNKS": json.dumps({"probe": str(probe)}),
+    }
+    subprocess.run(["node", "build.mjs"], cwd=WIDGET, env=env, check=True, capture_output=True)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    _check_chunk(tmp_path, "probe", manifest["chunks"]["probe"])
+    code = (tmp_path / manifest["chunks"]["probe"]["file"]).read_text()
+    assert code.startswith("var ") and "export{" in code  # an ES module
+    # `session` is among the names the build shortens: the chunk uses the core's short name.
+    assert ".session" not in code
+    # The core does not load the probe: it is the committed one but for the probe's entry in
+    # the chunk map baked into it.
+    probe_entry = f',probe:"{manifest["chunks"]["probe"]["file"].removeprefix("chunks/")}"'
+    core = (tmp_path / "shirube.js").read_text()
+    assert probe_entry in core
+    # Terser names variables by character frequency, which the probe's file name changes: the
+    # same code up to one- and two-letter names.
+    assert _names_as_one(core.replace(probe_entry, "")) == _names_as_one(
+        (STATIC / "shirube.js").read_text()
+    )
+
+
+def _names_as_one(code: str) -> str:
+    return re.sub(r"\b[A-Za-z_$][A-Za-z0-9_$]?\b", "I", code)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.widget.content import CHECKLIST_ROLE, LONG_LIST_ROLE, TOAST_TEXT
+from tests.widget.content import CHECKLIST_ROLE, LONG_LIST_ROLE, SURVEY_ROLE, TOAST_TEXT
 from tests.widget.helpers import (
     advance,
     assert_inside_viewport,
@@ -134,3 +134,70 @@ def test_an_item_completed_between_two_page_loads_is_celebrated_once(
     wait_ready(page)
     expect(launcher).to_contain_text("1/2")
     expect(toasts.filter(has_text=TOAST_TEXT)).to_have_count(0)
+
+
+def test_the_panel_is_a_chunk_loaded_on_first_open_only(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    """Most page views show the launcher only: the panel's code loads when it first opens
+    (#15), once per page."""
+    chunks: list[str] = []
+    page.on(
+        "request", lambda request: "/widget/chunks/" in request.url and chunks.append(request.url)
+    )
+    page.goto(host.url("/admin.html", user_id, role=CHECKLIST_ROLE))
+    wait_ready(page)
+    launcher = page.locator('button[data-shirube="launcher"]')
+    expect(launcher).to_contain_text("0/2")
+    assert chunks == []
+    launcher.click()
+    panel = page.locator(PANEL)
+    expect(panel).to_be_visible()
+    launcher.click()
+    expect(panel).to_be_hidden()
+    launcher.click()
+    expect(panel).to_be_visible()
+    assert len(chunks) == 1 and "/widget/chunks/panel." in chunks[0]
+    assert page_errors == []
+
+
+SUBMIT_IS_TOPMOST = """(button) => {
+  const r = button.getBoundingClientRect();
+  const x = r.left + r.width / 2, y = r.top + r.height / 2;
+  let hit = document.elementFromPoint(x, y);
+  while (hit && hit.shadowRoot && hit.shadowRoot.elementFromPoint(x, y) !== hit) {
+    hit = hit.shadowRoot.elementFromPoint(x, y);
+  }
+  return hit === button;
+}"""
+
+
+@pytest.mark.parametrize("height", [560, 360], ids=["phone", "phone-landscape"])
+def test_the_survey_fits_a_phone_and_its_send_button_stays_visible(
+    page: Page, host: HostPages, shirube: LiveShirube, user_id: str, page_errors: list[str],
+    height: int,
+) -> None:  # fmt: skip
+    """The panel scrolls inside, fits the viewport and keeps its primary button in view (#15)."""
+    shirube.post(
+        "/api/v1/events",
+        {
+            "events": [
+                {"id": f"sv{n}-{user_id}", "name": f"survey_step_{n}", "user_id": user_id}
+                for n in range(1, 7)
+            ]
+        },
+    )
+    page.set_viewport_size({"width": 360, "height": height})
+    page.goto(host.url("/admin.html", user_id, role=SURVEY_ROLE))
+    wait_ready(page)
+    page.evaluate("Shirube.openChecklist('survey-phone')")
+    panel = page.locator('[data-shirube="checklist"][data-checklist="survey-phone"]')
+    expect(panel.locator('[data-shirube="survey"]')).to_be_visible()
+    send = panel.locator('[data-shirube-action="submit"]')
+    eventually(lambda: assert_inside_viewport(page, box(panel)))
+    assert_inside_viewport(page, box(send))
+    assert send.evaluate(SUBMIT_IS_TOPMOST), "the send button is covered or cut off"
+    panel.locator('button[data-shirube-rating="5"]').click()
+    expect(send).to_be_enabled()
+    send.click()
+    expect(panel.locator('[data-shirube="survey-thanks"]')).to_be_visible()

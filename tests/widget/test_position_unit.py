@@ -1,6 +1,7 @@
-"""The widget's positioning core (widget/src/geometry.ts) unit-tested over fake rects with
-Node's own test runner (`npm test --prefix widget`, widget/test/), run here so that `make
-test` runs them too; the browser tests in this folder cover the DOM side."""
+"""The widget's positioning core (widget/src/geometry.ts) unit-tested over fake rects, and its
+chunk loader (widget/src/chunks.ts), with Node's own test runner (`npm test --prefix widget`,
+widget/test/), run here so that `make test` runs them too; the browser tests in this folder
+cover the DOM side."""
 
 from __future__ import annotations
 

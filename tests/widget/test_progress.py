@@ -69,6 +69,65 @@ def test_tour_resumes_after_reload_and_in_another_browser(
     expect(page.locator("[data-shirube-step]")).to_have_count(0)
 
 
+def steps_shown(shirube: LiveShirube, user_id: str, tour: str) -> set[str]:
+    """The steps the funnel counts as shown to the user."""
+    found = shirube.rows(
+        "SELECT step_id FROM tour_step_seen WHERE workspace_id = ? AND user_id = ? AND tour_key = ?",
+        shirube.workspace_id,
+        user_id,
+        tour,
+    )
+    return {row[0] for row in found}
+
+
+def test_next_is_saved_before_the_next_step_waits_for_its_page(
+    page: Page, browser: Browser, host: HostPages, shirube: LiveShirube, user_id: str,
+    page_errors: list[str],
+) -> None:  # fmt: skip
+    # hash-tour: hash-home on /#/, hash-guide on /#/guide (#15).
+    page.goto(host.url("/", user_id) + "#/")
+    home = card(page, "hash-home")
+    expect(home).to_be_visible()
+    advance(home)  # the next step waits for /#/guide
+    expect(home).to_have_count(0)
+    page.reload()  # right away: the step left must not come back
+    wait_ready(page)
+    expect(page.locator("[data-shirube-step]")).to_have_count(0)
+    wait_progress(shirube, user_id, "hash-tour", ("in_progress", "hash-guide"), page=page)
+    # Reached, not shown: the funnel does not count it yet.
+    assert steps_shown(shirube, user_id, "hash-tour") == {"hash-home"}
+
+    # Another browser (nothing in its storage): the server's session has the step too.
+    other: BrowserContext = browser.new_context()
+    try:
+        second = other.new_page()
+        second.goto(host.url("/", user_id) + "#/")
+        wait_ready(second)
+        expect(second.locator("[data-shirube-step]")).to_have_count(0)
+    finally:
+        other.close()
+
+    page.locator("#hash-nav-guide").click()
+    expect(card(page, "hash-guide")).to_be_visible()
+    wait_for(
+        lambda: steps_shown(shirube, user_id, "hash-tour") == {"hash-home", "hash-guide"},
+        lambda: f"steps shown: {steps_shown(shirube, user_id, 'hash-tour')}",
+        page=page,
+    )
+
+
+def test_after_next_the_next_steps_page_resumes_the_tour(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    page.goto(host.url("/", user_id) + "#/")
+    advance(card(page, "hash-home"))
+    expect(card(page, "hash-home")).to_have_count(0)
+    # A new page load (another query), on the next step's route.
+    page.goto(host.url("/", user_id, again="1") + "#/guide")
+    expect(card(page, "hash-guide")).to_be_visible()
+    expect(card(page, "hash-home")).to_have_count(0)
+
+
 def test_retried_batches_store_every_event_once(
     page: Page, host: HostPages, shirube: LiveShirube, user_id: str, page_errors: list[str]
 ) -> None:

@@ -1,4 +1,5 @@
-import type { SessionChecklist, Theme } from "./types";
+import type { loadChunk } from "./chunks";
+import type { Theme } from "./types";
 export type Locale = "ja" | "en";
 export interface WidgetContext {
   readonly root: ShadowRoot;             // render into this (already has the stylesheet)
@@ -13,4 +14,5 @@ export interface WidgetContext {
   listen(target: EventTarget, type: string, handler: EventListener,
          options?: AddEventListenerOptions): void;     // removed automatically on destroy
   renderText(text: string): DocumentFragment;           // safe markdown subset
+  load: typeof loadChunk;                               // chunks load chunks through the core
 }

@@ -14,7 +14,17 @@ function viewport(): Rect {
   return new DOMRect(0, 0, v.clientWidth || innerWidth, v.clientHeight || innerHeight);
 }
 
-/** The part of `el` visible through the viewport and every clipping (scrolling) ancestor. */
+/** Whether `inner` is `outer` or inside it, across shadow roots. */
+function within(inner: Node | null, outer: Node): boolean {
+  for (; inner; inner = inner.parentNode instanceof ShadowRoot ? inner.parentNode.host : inner.parentNode)
+    if (inner === outer) return true;
+  return false;
+}
+
+/** The part of `el` really visible: through the viewport and every clipping ancestor (a
+ *  collapsed sidebar's `width: 0; overflow: hidden` included), zero-size when it, or an
+ *  ancestor, is `visibility: hidden`, transparent or not rendered, or when something of the
+ *  page covers all of it (a host modal's backdrop). Our own nodes never count as covering. */
 export function visibleRect(el: Element): Rect {
   const boxes: Box[] = [el.getBoundingClientRect()];
   let node: Element | null = el;
@@ -27,33 +37,80 @@ export function visibleRect(el: Element): Rect {
       boxes.push(new DOMRect(c.left + node.clientLeft, c.top + node.clientTop, node.clientWidth, node.clientHeight));
     }
   }
-  return visible(viewport(), boxes);
+  const r = visible(viewport(), boxes);
+  const { x, y, width: w, height: h } = r;
+  // The centre and four points near the corners of the visible part: one of them on it.
+  const seen =
+    w * h > 0 &&
+    el.checkVisibility?.({ opacityProperty: true, visibilityProperty: true }) !== false &&
+    [[.5, .5], [.1, .1], [.9, .1], [.1, .9], [.9, .9]].some(([a, b]) => {
+      const hit = document.elementsFromPoint(x + a * w, y + b * h).find((e) => e.localName !== "shirube-root");
+      return !hit || within(hit, el) || within(el, hit);
+    });
+  return seen ? r : { x, y, width: 0, height: 0 };
 }
 
-/** Calls `update` now and whenever `target`'s box moves or resizes (scrolling containers,
- *  fixed ancestors, window resizes, layout shifts), until the returned function is called.
- *  One getBoundingClientRect per frame is cheaper than observers on every scroll ancestor. */
+/** What a card is placed next to: the target, and the popup it opened (a dropdown's menu:
+ *  the element its `aria-controls` names, or else its next sibling, while it is
+ *  `aria-expanded`), which the card must not cover. */
+function reference(target: Element): DOMRect {
+  const r = target.getBoundingClientRect();
+  const id = target.getAttribute("aria-controls");
+  const popup = target.getAttribute("aria-expanded") == "true" && ((id && document.getElementById(id)) || target.nextElementSibling);
+  const p = popup && popup.getBoundingClientRect();
+  if (!p || !p.width) return r;
+  const x = Math.min(r.x, p.x);
+  const y = Math.min(r.y, p.y);
+  return new DOMRect(x, y, Math.max(r.right, p.right) - x, Math.max(r.bottom, p.bottom) - y);
+}
+
+/** Calls `update` now and whenever `target`'s box, its visibility or the card's size may have
+ *  changed, until the returned function is called. Driven by events, not by a per-frame poll
+ *  (an open step must cost an idle page nothing): scrolling anywhere, viewport resizes, the
+ *  target's and the card's size (ResizeObserver), its clipping (IntersectionObserver), any
+ *  change to the page's nodes, classes or styles (MutationObserver: a sidebar collapsing
+ *  around the target, the app replacing it) and CSS transitions and animations. After each,
+ *  the box is measured every frame until it has stayed still for a few frames, which follows
+ *  a transition from start to end. */
 export function watchBox(target: Element, update: () => void, card?: HTMLElement): () => void {
   let last = "";
   let frame = 0;
-  const loop = () => {
-    // Scheduled first: `update` may end the step, and with it this loop.
-    frame = requestAnimationFrame(loop);
-    const r = target.getBoundingClientRect();
+  let still = 0;
+  const tick = () => {
+    // Called by the mutation observer too, while a frame may be pending: one chain only.
+    cancelAnimationFrame(frame);
+    const r = visibleRect(target);
+    const b = reference(target);
     // The card's own size too: late web fonts or a wrapping body change where it fits.
-    const now = [r.left, r.top, r.width, r.height, innerWidth, innerHeight, card?.offsetWidth, card?.offsetHeight].join();
-    if (now !== last) (last = now), update();
+    const now = [r.x, r.y, r.width, r.height, b.x, b.y, b.width, b.height, innerWidth, innerHeight, card?.offsetWidth, card?.offsetHeight].join();
+    if (now !== last) (last = now), (still = 0), update();
+    frame = ++still < 4 ? requestAnimationFrame(tick) : 0;
   };
-  loop();
-  return () => cancelAnimationFrame(frame);
+  const poke = () => {
+    still = 0;
+    frame ||= requestAnimationFrame(tick);
+  };
+  const observers = [new ResizeObserver(poke), new IntersectionObserver(poke, { threshold: [0, 0.5, 1] })];
+  for (const o of observers) o.observe(target), card && o.observe(card);
+  const mutations = new MutationObserver(() => (target.isConnected ? poke() : tick()));
+  mutations.observe(document.documentElement, { attributes: true, childList: true, subtree: true });
+  const events = ["scroll", "resize", "transitionstart", "transitionend", "animationstart", "animationend"];
+  for (const e of events) addEventListener(e, poke, true), visualViewport?.addEventListener(e, poke);
+  tick();
+  return () => {
+    cancelAnimationFrame(frame);
+    mutations.disconnect();
+    for (const o of observers) o.disconnect();
+    for (const e of events) removeEventListener(e, poke, true), visualViewport?.removeEventListener(e, poke);
+  };
 }
 
 /** Keeps `card` next to `target` with its arrow pointing at it, hidden while the target is
- *  scrolled out of its containers. */
+ *  not visible (`visibleRect`). */
 export function follow(target: Element, card: HTMLElement, arrowEl: HTMLElement, placement: Placement): () => void {
   return watchBox(target, () => {
     const seen = visibleRect(target);
-    const p = place(target.getBoundingClientRect(), card.offsetWidth, card.offsetHeight, placement, viewport());
+    const p = place(reference(target), card.offsetWidth, card.offsetHeight, placement, viewport());
     card.style.cssText = `left:${p.x}px;top:${p.y}px;visibility:${seen.width && seen.height ? "visible" : "hidden"}`;
     card.dataset.placement = p.side;
     arrowEl.style.cssText = `${p.vertical ? "left" : "top"}:${p.arrow}px;${OPPOSITE[p.side]}:-5px`;

@@ -17,11 +17,12 @@ function fits(parts: string[], text: string): boolean {
   return true;
 }
 
-/** The server's page pattern rules exactly (server/shirube/services/published.py,
- *  `PagePattern`): `*` matches any run of characters, everything else is literal, the query
- *  and fragment are ignored, and a path pattern also matches absolute URLs with that path. */
+/** The server's page pattern rules exactly (server/shirube/content/pages.py, `PageMatcher`):
+ *  `*` matches any run of characters, everything else is literal, queries are ignored (a hash
+ *  route's own too: `#/a?x=1`), the fragment counts only for a pattern with a `#` (`/#/guide`),
+ *  and a path pattern also matches absolute URLs with that path. */
 export function matchPage(pattern: string, href: string): boolean {
-  const url = href.split("#")[0].split("?")[0];
+  const url = href.replace(/#/.test(pattern) ? /\?[^#]*/g : /[?#].*/s, "");
   const parts = pattern.split("*");
   const host = pattern[0] === "/" && /^[a-z][a-z0-9+.-]*:\/\/[^/]+/.exec(url);
   return (!!host && fits(parts, url.slice(host[0].length))) || fits(parts, url);

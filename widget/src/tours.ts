@@ -1,5 +1,5 @@
 // The tour runner: which tour runs (triggers, frequency, resume), its steps, keyboard and focus.
-import { createScope, type Scope } from "./dom";
+import { createScope, h, type Scope } from "./dom";
 import type { Strings } from "./i18n";
 import { watchBox } from "./position";
 import { renderStep, type StepView } from "./render/step";
@@ -26,6 +26,9 @@ interface Run {
   gen: number; // bumped on every step change: stale waits see they lost
   view: StepView | null;
   returnTo: HTMLElement | null;
+  shown?: string; // the step last recorded as shown on this page
+  target?: Element | null; // the shown step's
+  live: HTMLElement; // announces each step to screen readers (role=status)
 }
 
 /** What takes Enter and Tab itself (a link without href is text). */
@@ -97,7 +100,10 @@ export function createTours(host: TourHost) {
       tour.progress = { status: "in_progress", current_step: null };
     }
     host.emit("tour_started", { tour: tour.key });
-    run = { tour, index: 0, gen: 0, view: null, returnTo: hostFocus() };
+    const live = h("p", { role: "status", class: "sr" });
+    host.rootFor(runScope, () => {}).append(live);
+    runScope.add(() => live.remove());
+    run = { tour, index: 0, gen: 0, view: null, returnTo: hostFocus(), live };
     runScope.listen(document, "keydown", onKey as EventListener, true);
     runScope.listen(document, "focusin", onFocusIn);
     show(resuming ? resumeIndex(tour) : 0, 1);
@@ -117,7 +123,9 @@ export function createTours(host: TourHost) {
     if (i >= total) return finish(true);
     r.index = i;
     const step = tour.steps[i];
-    if (!stepHere(step)) return; // parked: shown when the user gets to its page
+    // Parked: shown when the user gets to its page. Recorded now (as reached, not shown): a
+    // reload before then must not bring back the step the user left.
+    if (!stepHere(step)) return seen(r, i, true);
     let target: Element | null = null;
     if (step.target) {
       target = await waitFor(step.target, step.wait_ms, stepScope);
@@ -146,6 +154,8 @@ export function createTours(host: TourHost) {
       renderText: host.renderText,
       action,
     });
+    r.target = target;
+    r.live.textContent = `${i + 1} / ${total} ${r.view.card()?.querySelector("[role=heading]")?.textContent || ""}`;
     if (target) {
       // The app rendered it again (a new element, same selector): look it up again.
       stepScope.add(watchBox(target, () => target!.isConnected || reshow()));
@@ -153,19 +163,24 @@ export function createTours(host: TourHost) {
         stepScope.listen(document, "click", (e) => {
           if (!e.composedPath().includes(target!)) return;
           // Recorded now: a link's navigation can unload the page before a timer runs.
-          if (i + 1 < total) seen(tour, i + 1), setTimeout(next);
+          if (i + 1 < total) seen(r, i + 1, true), setTimeout(next);
           else finish(true);
         }, true);
     }
-    seen(tour, i);
+    seen(r, i);
     if (!again) host.emit("step_seen", { tour: tour.key, step: step.id, index: i, total });
   }
 
-  /** Records step k as the tour's current one (once: not again when it is shown again). */
-  function seen(tour: SessionTour, k: number): void {
+  /** Records step k as the tour's current one: shown (once per page: not again when it is
+   *  shown again), or only reached (`parked`: it waits for its page; funnels don't count it). */
+  function seen(r: Run, k: number, parked?: boolean): void {
+    const { tour } = r;
     const step = tour.steps[k].id;
-    if (tour.progress.current_step !== step)
-      (tour.progress.current_step = step), host.track("$tour_step_seen", { tour: tour.key, step, version: tour.version });
+    if ((parked ? tour.progress.current_step : r.shown) !== step) {
+      if (!parked) r.shown = step;
+      tour.progress.current_step = step;
+      host.track("$tour_step_seen", { tour: tour.key, step, version: tour.version, parked });
+    }
   }
 
   const next = () => run && show(run.index + 1, 1);
@@ -215,13 +230,19 @@ export function createTours(host: TourHost) {
       else finish(false);
     } else if (e.key === "ArrowRight" || (e.key === "Enter" && !onControl)) press("next") || press("done");
     else if (e.key === "ArrowLeft") press("back");
-    else if (e.key === "Tab" && modal) {
+    else if (e.key === "Tab") {
       const stops = Array.from(card.querySelectorAll<HTMLElement>(CONTROLS));
       const current = (card.getRootNode() as ShadowRoot).activeElement;
       const edge = e.shiftKey ? stops[0] : stops[stops.length - 1];
-      if (current === edge || current === card) {
+      const target = run.target as HTMLElement | null | undefined;
+      if (modal && (current === edge || current === card)) {
         e.preventDefault();
         (e.shiftKey ? stops[stops.length - 1] : stops[0]).focus();
+      } else if (!modal && !e.shiftKey && current === edge) {
+        // A tooltip is a non-modal dialog: Tab out of it goes back to what it points at (or
+        // to the card when that cannot take focus), not to the end of the page (docs/widget.md).
+        e.preventDefault();
+        (target && target.tabIndex >= 0 ? target : card).focus();
       }
     }
   }

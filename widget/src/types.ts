@@ -88,6 +88,25 @@ export interface SessionChecklist {
   progress: ChecklistProgress;
 }
 
+export interface HelpEntry {
+  id: string;
+  type: "article" | "link" | "tour" | "checklist";
+  title: string;
+  body?: string; // article: the safe Markdown subset
+  url?: string; // link
+  tour?: string;
+  checklist?: string;
+}
+
+/** The help centre whose audience takes the user (server/shirube/content/resource_center.py). */
+export interface SessionHelp {
+  key: string;
+  version: number;
+  title: string;
+  sections: { id: string; title?: string; entries: HelpEntry[] }[];
+  contact?: { label: string; url: string };
+}
+
 export interface SessionResponse {
   token: string;
   expires_in: number;
@@ -96,6 +115,7 @@ export interface SessionResponse {
   revision: number;
   tours: SessionTour[];
   checklists: SessionChecklist[];
+  help?: SessionHelp;
 }
 
 export interface CompletedItem {

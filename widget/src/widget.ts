@@ -3,6 +3,7 @@
 import { trackActivity } from "./activity";
 import { backoff, transient } from "./api";
 import { createChecklists, type Checklists } from "./checklist/index";
+import { loadChunk } from "./chunks";
 import type { WidgetContext } from "./context";
 import { createScope, followable, type Scope } from "./dom";
 import { createEmitter, type Handler } from "./emitter";
@@ -48,7 +49,7 @@ export function createWidget(server: string, publicKey: string) {
       if (live !== l) return false;
       if (!("code" in answer)) {
         l.session = withPending(answer, l.outbox.pending());
-        l.lists_?.update(answer.checklists);
+        l.lists_?.update(answer);
         return true;
       }
       if (++n >= tries || !transient(answer.status)) {
@@ -143,10 +144,11 @@ export function createWidget(server: string, publicKey: string) {
       saveUiState: ui.save,
       listen: scope.listen,
       renderText,
+      load: loadChunk,
     };
     const checklists = (l.lists_ = createChecklists(ctx));
     scope.add(() => checklists.destroy());
-    checklists.update(session.checklists);
+    checklists.update(session);
 
     watchRoutes(scope, () => {
       pageViewed();

@@ -112,6 +112,7 @@ EXPORTED = shape(
     tours=array(OBJECT),
     checklists=array(OBJECT),
     goals=array(OBJECT),
+    resource_centers=array(OBJECT),
 )
 
 IMPORTED = shape(
@@ -194,7 +195,7 @@ ANSWERS: dict[tuple[str, str], Schema] = {
     ("post", "/api/v1/workspace/identity-secret/rotate"): ROTATED,
     ("get", "/api/v1/workspace/identity-stats"): IDENTITY_STATS,
 }
-for _kind in ("tours", "checklists", "goals"):
+for _kind in ("tours", "checklists", "goals", "resource_centers"):
     _item = f"/api/v1/{_kind}/{{key}}"
     ANSWERS |= {
         ("get", f"/api/v1/{_kind}"): listing(CONTENT_SUMMARY),

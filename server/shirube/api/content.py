@@ -1,4 +1,5 @@
-"""Server API for tours, checklists and goals: CRUD on drafts, publish, versions, rollback."""
+"""Server API for tours, checklists, goals and help centres: CRUD on drafts, publish,
+versions, rollback."""
 
 from __future__ import annotations
 
@@ -19,7 +20,12 @@ from shirube.services.workspaces import Workspace
 from shirube.storage import Connection
 from shirube.validation import MAX_DB_INT, Strict
 
-KINDS = {"tours": "tour", "checklists": "checklist", "goals": "goal"}
+KINDS = {
+    "tours": "tour",
+    "checklists": "checklist",
+    "goals": "goal",
+    "resource_centers": "resource_center",
+}
 
 
 class RollbackBody(Strict):
@@ -27,7 +33,7 @@ class RollbackBody(Strict):
 
 
 class ContentKindConvertor(Convertor[str]):
-    regex = "tours|checklists|goals"
+    regex = "tours|checklists|goals|resource_centers"
 
     def convert(self, value: str) -> str:
         return KINDS[value]

@@ -31,6 +31,7 @@ from shirube.api.webhooks import WebhookEndpointBody, WebhookEndpointPatch
 from shirube.api.widget import SessionBody
 from shirube.content import ChecklistDoc, ContentDocument, TourDoc
 from shirube.content.goal import GoalDoc
+from shirube.content.resource_center import ResourceCenterDoc
 from shirube.jsonresponse import JSONResponse
 from shirube.services.event_schema import ServerEventBatch, WidgetEventBatch
 from shirube.services.workspace_settings import WorkspacePatch
@@ -57,6 +58,7 @@ _CONTENT: dict[str, type[BaseModel]] = {
     "tours": TourDoc,
     "checklists": ChecklistDoc,
     "goals": GoalDoc,
+    "resource_centers": ResourceCenterDoc,
 }
 
 OPERATIONS: list[Operation] = [

@@ -1,5 +1,5 @@
-"""The content document: a workspace's tours, checklists and goals in one JSON file (content as
-code)."""
+"""The content document: a workspace's tours, checklists, goals and help centres in one JSON file
+(content as code)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from shirube.content.base import ContentModel, duplicate_errors
 from shirube.content.checklist import ChecklistDoc, checklist_errors
 from shirube.content.goal import GoalDoc, goal_errors
 from shirube.content.primitives import is_key
+from shirube.content.resource_center import ResourceCenterDoc, resource_center_errors
 from shirube.content.tour import TourDoc, tour_errors
 from shirube.errors import FieldError, ValidationFailed
 from shirube.validation import validate_model
@@ -26,6 +27,7 @@ class ContentDocument(ContentModel):
     tours: list[TourDoc] = Field(default_factory=list)
     checklists: list[ChecklistDoc] = Field(default_factory=list)
     goals: list[GoalDoc] = Field(default_factory=list)
+    resource_centers: list[ResourceCenterDoc] = Field(default_factory=list)
 
 
 def _raw_list(data: Mapping[str, Any], field: str) -> list[Any]:
@@ -50,9 +52,13 @@ def document_errors(
     tours = _raw_list(data, "tours")
     checklists = _raw_list(data, "checklists")
     goals = _raw_list(data, "goals")
+    centers = _raw_list(data, "resource_centers")
     errors = duplicate_errors(tours, "key", "tour key", f"{dot}tours", is_key)
     errors += duplicate_errors(checklists, "key", "checklist key", f"{dot}checklists", is_key)
     errors += duplicate_errors(goals, "key", "goal key", f"{dot}goals", is_key)
+    errors += duplicate_errors(
+        centers, "key", "resource_center key", f"{dot}resource_centers", is_key
+    )
     for index, tour in enumerate(tours):
         errors += tour_errors(tour, f"{dot}tours[{index}]")
     # A tour that is in the document counts even if it has errors of its own: its problems
@@ -63,6 +69,9 @@ def document_errors(
         errors += checklist_errors(checklist, known, f"{dot}checklists[{index}]", known_checklists)
     for index, goal in enumerate(goals):
         errors += goal_errors(goal, known, known_checklists, f"{dot}goals[{index}]")
+    for index, center in enumerate(centers):
+        where = f"{dot}resource_centers[{index}]"
+        errors += resource_center_errors(center, known, known_checklists, where)
     return errors
 
 

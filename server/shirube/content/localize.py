@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from shirube.content.checklist import ChecklistDoc, ChecklistItem
+from shirube.content.resource_center import ResourceCenterDoc
 from shirube.content.text import Text
 from shirube.content.tour import Step, TourDoc
 
@@ -101,4 +102,34 @@ def localize_checklist(
         r.put(survey, "question", checklist.survey.question)
         r.put(survey, "comment_label", checklist.survey.comment_label)
         out["survey"] = survey
+    return out
+
+
+def localize_resource_center(
+    center: ResourceCenterDoc, locale: str | None, default_locale: str
+) -> dict[str, Any]:
+    r = _Resolver(locale, default_locale)
+    out: dict[str, Any] = {"key": center.key}
+    r.put(out, "title", center.title)
+    sections = []
+    for section in center.sections:
+        entries = []
+        for entry in section.entries:
+            part: dict[str, Any] = {"id": entry.id, "type": entry.type}
+            r.put(part, "title", entry.title)
+            r.put(part, "body", entry.body)
+            for name in ("url", "tour", "checklist"):
+                if getattr(entry, name) is not None:
+                    part[name] = getattr(entry, name)
+            entries.append(part)
+        localized: dict[str, Any] = {"id": section.id}
+        r.put(localized, "title", section.title)
+        localized["entries"] = entries
+        sections.append(localized)
+    out["sections"] = sections
+    if center.contact is not None:
+        contact: dict[str, Any] = {}
+        r.put(contact, "label", center.contact.label)
+        contact["url"] = center.contact.url
+        out["contact"] = contact
     return out

@@ -104,4 +104,5 @@ Id = Annotated[str, AfterValidator(_id)]
 EventName = Annotated[str, AfterValidator(_event)]
 PagePattern = Annotated[str, AfterValidator(_page)]
 Url = Annotated[str, AfterValidator(_url)]
+check_url = _url  # the same check, for types that accept more (a contact's mailto:)
 StrictCount = Annotated[int, Field(strict=True)]

@@ -78,6 +78,12 @@ def goal_refs(data: Mapping[str, Any]) -> list[tuple[str, str, str]]:
 
 
 def document_references(kind: str, document: Mapping[str, Any]) -> set[tuple[str, str]]:
-    """(kind, key) of the content a raw checklist or goal document refers to."""
-    refs = checklist_refs(document) if kind == "checklist" else goal_refs(document)
+    """(kind, key) of the content a raw checklist, goal or help centre document refers to."""
+    if kind == "resource_center":
+        # Imported here: resource_center.py imports this module.
+        from shirube.content.resource_center import resource_center_refs
+
+        refs = resource_center_refs(document)
+    else:
+        refs = checklist_refs(document) if kind == "checklist" else goal_refs(document)
     return {(ref_kind, key) for _, ref_kind, key in refs}

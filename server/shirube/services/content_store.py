@@ -1,4 +1,4 @@
-"""Drafts, publishing, versions and rollback of tours, checklists and goals.
+"""Drafts, publishing, versions and rollback of tours, checklists, goals and help centres.
 
 End users only ever see a published version, and a published version never changes: publishing
 or rolling back always writes a new, higher version number.
@@ -19,6 +19,7 @@ from shirube.content import (
 )
 from shirube.content.goal import goal_counted_names, validate_goal
 from shirube.content.references import document_references
+from shirube.content.resource_center import validate_resource_center
 from shirube.errors import Conflict, FieldError, NotFound, ValidationFailed
 from shirube.services.kpi_jobs import queue_backfill
 from shirube.services.workspaces import bump_content_revision
@@ -133,6 +134,8 @@ def _validated(conn: Connection, workspace_id: int, kind: str, data: Any) -> Any
     checklists = keys_of(conn, workspace_id, "checklist")
     if kind == "goal":
         return validate_goal(data, tours, checklists)
+    if kind == "resource_center":
+        return validate_resource_center(data, tours, checklists)
     return validate_checklist(data, tours, checklist_keys=checklists)
 
 
@@ -219,7 +222,7 @@ def version_document(conn: Connection, item: ContentItem, version: int) -> dict[
 def _counted_names(conn: Connection, item: ContentItem, document: dict[str, Any]) -> set[str]:
     """The event names the document's rules count. Re-validating against today's content
     catches a tour or checklist deleted since the draft was saved."""
-    if item.kind == "tour":
+    if item.kind in ("tour", "resource_center"):
         return set()
     doc = _validated(conn, item.workspace_id, item.kind, document)
     return goal_counted_names(doc) if item.kind == "goal" else counted_event_names(doc)
@@ -243,8 +246,10 @@ def _new_version(
     )
     conn.run(_SET_PUBLISHED, {"id": item.id, "version": version, "now": now})
     bump_content_revision(conn, item.workspace_id, counted)
-    # Every user's figures for this version, recomputed from the log in the background.
-    queue_backfill(conn, item.workspace_id, item.kind, item.key, version)
+    # Every user's figures for this version, recomputed from the log in the background (a help
+    # centre has none).
+    if item.kind != "resource_center":
+        queue_backfill(conn, item.workspace_id, item.kind, item.key, version)
     return version
 
 
@@ -260,10 +265,14 @@ def rollback(conn: Connection, item: ContentItem, version: int) -> int:
     return _new_version(conn, item, version_document(conn, item, version), version)
 
 
+# What other content may refer to (and so may not go while referred to).
+_REFERABLE = ("tour", "checklist")
+
+
 def unpublish(conn: Connection, item: ContentItem) -> ContentItem:
     if item.published_version is None:
         return item
-    users = _referencing(conn, item, drafts=False) if item.kind != "goal" else []
+    users = _referencing(conn, item, drafts=False) if item.kind in _REFERABLE else []
     if users:
         # Their rules would wait for what end users no longer see.
         raise Conflict(
@@ -275,9 +284,10 @@ def unpublish(conn: Connection, item: ContentItem) -> ContentItem:
 
 
 def _referencing(conn: Connection, item: ContentItem, *, drafts: bool = True) -> list[str]:
-    """The checklists and goals whose published version (or draft) refers to `item`."""
+    """The checklists, goals and help centres whose published version (or draft) refers to
+    `item`."""
     found: set[str] = set()
-    for kind in ("checklist", "goal"):
+    for kind in ("checklist", "goal", "resource_center"):
         for other in list_items(conn, item.workspace_id, kind):
             documents = [other.draft] if drafts else []
             published = published_document(conn, other)
@@ -289,7 +299,7 @@ def _referencing(conn: Connection, item: ContentItem, *, drafts: bool = True) ->
 
 
 def delete_item(conn: Connection, item: ContentItem) -> None:
-    users = _referencing(conn, item) if item.kind != "goal" else []
+    users = _referencing(conn, item) if item.kind in _REFERABLE else []
     if users:
         raise Conflict(f"{item.kind} {item.key!r} is used by {', '.join(users)}; change them first")
     if item.published_version is not None:

@@ -136,11 +136,17 @@ class TourEventProps(Strict):
     step: ItemId | None = None
 
 
-class StepSeenProps(TourEventProps):
+class StepProps(TourEventProps):
     step: ItemId
 
 
-class TargetMissingProps(StepSeenProps):
+class StepSeenProps(StepProps):
+    # The user moved on to the step, which waits for its page: it is the current step (a
+    # reload does not bring back the one left), not yet shown (funnels don't count it).
+    parked: bool | None = Field(default=None, strict=True)
+
+
+class TargetMissingProps(StepProps):
     selector: str | None = Field(default=None, max_length=500)
 
 
@@ -153,6 +159,23 @@ class SurveyProps(Strict):
     checklist: ContentKey
     rating: int = Field(ge=1, le=5)
     comment: str | None = Field(default=None, max_length=2000)
+
+
+class HelpProps(Strict):
+    """The widget's help centre (content/resource_center.py): which one was opened."""
+
+    center: ContentKey
+
+
+class HelpArticleProps(HelpProps):
+    article: ItemId
+
+
+class HelpSearchProps(HelpProps):
+    # What users look for, and whether the help centre had it: the content gaps to fill.
+    query: str = Field(min_length=1, max_length=200)
+    matched: bool = Field(strict=True)
+    results: int = Field(default=0, strict=True, ge=0, le=10_000)
 
 
 class PageViewProps(Strict):
@@ -179,6 +202,9 @@ RESERVED_EVENTS: dict[str, type[Strict]] = {
     "$checklist_item_completed": ChecklistItemProps,
     "$survey_answered": SurveyProps,
     "$page_viewed": PageViewProps,
+    "$help_opened": HelpProps,
+    "$help_article_opened": HelpArticleProps,
+    "$help_searched": HelpSearchProps,
     "$active": ActiveProps,
 }
 

@@ -104,7 +104,13 @@ _CONTENT = (
 def load_overview(conn: Connection, access: WorkspaceRole) -> Overview:
     workspace = access.workspace
     locale = workspace.default_locale
-    content: dict[str, list[ContentRow]] = {"tour": [], "checklist": [], "goal": []}
+    # Help centres are not listed here yet (the API and the content document manage them).
+    content: dict[str, list[ContentRow]] = {
+        "tour": [],
+        "checklist": [],
+        "goal": [],
+        "resource_center": [],
+    }
     for row in conn.all(_CONTENT, {"workspace_id": workspace.id}):
         published = row.document
         content[row.kind].append(

@@ -198,7 +198,7 @@ def _apply_tour_event(conn: Connection, workspace_id: int, row: dict[str, Any]) 
     }
     conn.run(_START_TOUR, params)
     conn.run(_tour_update(name, step is not None, version is not None), params)
-    if name == "$tour_step_seen":
+    if name == "$tour_step_seen" and not props.get("parked"):
         conn.run(_SEE_STEP, params)
 
 

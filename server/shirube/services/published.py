@@ -23,7 +23,9 @@ from shirube.content import (
     localize_tour,
 )
 from shirube.content.goal import GoalDoc
+from shirube.content.localize import localize_resource_center
 from shirube.content.matching import Matcher
+from shirube.content.resource_center import ResourceCenterDoc
 from shirube.content.rules import CompletionRule, EvalContext
 from shirube.jsontext import dumps
 from shirube.services.content_lock import hold_shared
@@ -127,6 +129,19 @@ class PublishedChecklist(_Published):
 
 
 @dataclass
+class PublishedHelp(_Published):
+    """A help centre: no progress, so its answer part is `localized()` as it is."""
+
+    doc: ResourceCenterDoc = field(kw_only=True)
+
+    def _localize(self, locale: str | None, default_locale: str) -> dict[str, Any]:
+        return localize_resource_center(self.doc, locale, default_locale)
+
+    def answer_json(self, locale: str | None, default_locale: str) -> bytes:
+        return self.opened_json(locale, default_locale) + b"}"
+
+
+@dataclass
 class PublishedGoal:
     """A goal: not shown by the widget, measured by the KPI worker."""
 
@@ -147,6 +162,8 @@ class Targeted(NamedTuple):
     # Event names whose stored counts can complete an item of these checklists: the only
     # counters a session reads (each name is one more index lookup).
     count_names: tuple[str, ...] = ()
+    # The first help centre (by key) whose audience takes the user.
+    help: PublishedHelp | None = None
 
 
 # Distinct trait sets remembered per content revision (a few MB at most).
@@ -159,6 +176,7 @@ class PublishedContent:
     tours: dict[str, PublishedTour] = field(default_factory=dict)
     checklists: dict[str, PublishedChecklist] = field(default_factory=dict)
     goals: dict[str, PublishedGoal] = field(default_factory=dict)
+    help_centers: dict[str, PublishedHelp] = field(default_factory=dict)
     # From an event name to the items whose rule its new events may complete
     # (RuleType.triggers), and every item's rule.
     triggers: dict[str, list[tuple[ItemRef, CompletionRule]]] = field(default_factory=dict)
@@ -215,6 +233,7 @@ class PublishedContent:
             tuple(t for t in self.tours.values() if t.targets(user, company)),
             checklists,
             tuple(sorted(names)),
+            next((c for c in self.help_centers.values() if c.targets(user, company)), None),
         )
 
     def index_checklist(self, checklist: ChecklistDoc) -> None:
@@ -258,6 +277,9 @@ def load_published(conn: Connection, workspace_id: int, revision: int) -> Publis
             content.tours[key] = PublishedTour(version, doc=TourDoc.model_validate(document))
         elif kind == "goal":
             content.goals[key] = PublishedGoal(version, GoalDoc.model_validate(document))
+        elif kind == "resource_center":
+            center = ResourceCenterDoc.model_validate(document)
+            content.help_centers[key] = PublishedHelp(version, doc=center)
         else:
             checklist = ChecklistDoc.model_validate(document)
             content.checklists[key] = PublishedChecklist(version, doc=checklist)

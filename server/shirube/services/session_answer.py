@@ -72,5 +72,8 @@ class SessionAnswer:
             parts += (separator, checklist.opened_json(locale, default_locale), PROGRESS)
             parts += (progress_json, b"}")
             separator = b","
-        parts.append(b"]}")
+        parts.append(b"]")
+        if self.targeted.help is not None:
+            parts += (b',"help":', self.targeted.help.answer_json(locale, default_locale))
+        parts.append(b"}")
         return tuple(parts)

@@ -1,4 +1,5 @@
-"""Content as code: export a workspace's tours, checklists and goals as one JSON document, and
+"""Content as code: export a workspace's tours, checklists, goals and help centres as one JSON
+document, and
 import such a document (all or nothing) to create, update and publish them. The server API,
 the CLI and the demo's provisioning all go through here."""
 
@@ -17,6 +18,9 @@ def export_document(conn: Connection, workspace_id: int) -> dict[str, Any]:
         "tours": [item.draft for item in store.list_items(conn, workspace_id, "tour")],
         "checklists": [item.draft for item in store.list_items(conn, workspace_id, "checklist")],
         "goals": [item.draft for item in store.list_items(conn, workspace_id, "goal")],
+        "resource_centers": [
+            item.draft for item in store.list_items(conn, workspace_id, "resource_center")
+        ],
     }
 
 
@@ -30,10 +34,11 @@ def import_document(
         existing_checklist_keys=store.keys_of(conn, workspace_id, "checklist"),
     )
     summary: dict[str, Any] = {"created": [], "updated": [], "unchanged": [], "published": []}
-    # Tours first, goals last: checklists and goals may refer to content of this same import.
+    # Tours first: checklists, goals and help centres may refer to content of this same import.
     entries: list[tuple[str, Any]] = [("tour", t) for t in document.tours]
     entries += [("checklist", c) for c in document.checklists]
     entries += [("goal", g) for g in document.goals]
+    entries += [("resource_center", r) for r in document.resource_centers]
     for kind, doc in entries:
         label = f"{kind}:{doc.key}"
         before = store.find(conn, workspace_id, kind, doc.key)

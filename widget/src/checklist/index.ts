@@ -10,15 +10,19 @@
  * minimising are remembered per user (UI state `checklist_open`). It opens by itself when a
  * checklist reaches 100% on this page, to show the finishing message and the survey.
  *
+ * With a help centre (the session's `help`) the launcher never goes: once no checklist is left
+ * to do it shows the help centre's title, and the panel gets a help tab (the help chunk) next
+ * to every checklist, finished ones included, so they can be looked back at.
+ *
  * A closure, not a class: its state in local variables minifies to one letter each (the
  * widget's 12 KB budget), where class members stay `this.` accesses.
  */
+import { loadChunk } from "../chunks";
 import type { WidgetContext } from "../context";
 import { h } from "../dom";
-import type { CompletedItem, SessionChecklist } from "../types";
-import { cornerClass, createLauncher, paintLauncher } from "./launcher";
+import type { CompletedItem, SessionHelp, SessionResponse } from "../types";
+import { cornerClass, createLauncher, paintLauncher, PANEL_ID } from "./launcher";
 import { isComplete, newEntry, type Entry } from "./model";
-import { createPanel, paintPanel } from "./panel";
 import { stringsFor } from "./strings";
 import { createToasts } from "./toast";
 
@@ -31,16 +35,37 @@ export function createChecklists(ctx: WidgetContext) {
   let active = "";
   let opened: boolean | undefined; // read from the UI state at the first update
   let lastAnswer = "";
+  let help: SessionHelp | undefined;
   const t = stringsFor(ctx.locale);
+  let focusPanel = false;
   const launcher = createLauncher();
-  const panel = createPanel();
+  // Filled by the panel chunk (./panel.ts) once loaded; hidden until it is.
+  const panel = h("section", { id: PANEL_ID, class: "pa", "data-shirube": "checklist", "aria-labelledby": "shc-t", tabindex: -1, hidden: true });
   const toasts = createToasts();
   const box = h("div", { class: cornerClass(ctx.theme), hidden: true }, panel, toasts.node_, launcher);
   ctx.root.append(box);
+  // Fixed boxes sit in the layout viewport's corner: on a phone showing part of a page wider
+  // than its screen (the layout viewport grows to the page), or above an on-screen keyboard,
+  // that corner is off-screen. Moved to the visual viewport's corner instead, by what is
+  // measured (the layout viewport's size has no API), and --vh caps the panel's height.
+  const corner = (ctx.theme.launcher_position ?? "bottom-right").split("-");
+  const fit = () => {
+    const v = visualViewport;
+    if (!v || box.hidden) return;
+    box.style.translate = "";
+    const r = box.getBoundingClientRect();
+    const x = corner[1] === "left" ? v.offsetLeft + 16 - r.left : v.offsetLeft + v.width - 16 - r.right;
+    const y = corner[0] === "top" ? v.offsetTop + 16 - r.top : v.offsetTop + v.height - 16 - r.bottom;
+    box.style.cssText = `translate:${x}px ${y}px;--vh:${v.height}px`;
+  };
+  if (window.visualViewport) {
+    ctx.listen(visualViewport!, "resize", fit);
+    ctx.listen(visualViewport!, "scroll", fit);
+  }
 
   const expand = (): void => {
+    focusPanel = true;
     setOpened(true);
-    panel.focus();
   };
 
   function setOpened(value: boolean): void {
@@ -80,12 +105,13 @@ export function createChecklists(ctx: WidgetContext) {
 
   function onClick(event: Event): void {
     const button = (event.target as Element).closest("button");
-    const entry = entries.get(active);
-    if (!button || !entry) return;
+    // Absent only with a help centre and no checklist: then no checklist button exists.
+    const entry = entries.get(active)!;
+    if (!button) return;
     const { shirube, shirubeAction: action, shirubeRating: rating, key } = button.dataset;
     const itemId = button.closest<HTMLElement>("[data-shirube-item]")?.dataset.shirubeItem ?? "";
-    const item = entry.list_.items.find((candidate) => candidate.id === itemId);
-    const checklist = entry.list_.key;
+    const item = entry?.list_.items.find((candidate) => candidate.id === itemId);
+    const checklist = entry?.list_.key;
     if (shirube === "launcher") {
       if (opened) close();
       else expand();
@@ -123,21 +149,26 @@ export function createChecklists(ctx: WidgetContext) {
     ctx.saveUiState({
       celebrated: Object.fromEntries([...entries].map(([key, entry]) => [key, [...entry.done_]])),
     });
-    const shown = [...entries.values()].filter((entry) => !entry.hidden_);
+    const shown = [...entries.values()].filter((entry) => help || !entry.hidden_);
     const entry =
       shown.find((candidate) => candidate.list_.key === active) ??
       shown.find((candidate) => !isComplete(candidate)) ??
       shown[0];
-    box.hidden = !entry;
-    if (!entry) return;
-    active = entry.list_.key;
-    paintLauncher(launcher, entry, !!opened, t);
-    panel.hidden = !opened;
-    if (!opened) return;
-    const focused = ctx.root.activeElement;
-    const position = focused ? [...panel.querySelectorAll(FOCUSABLE)].indexOf(focused) : -1;
-    paintPanel(panel, entry, shown, ctx, t);
-    if (position >= 0) (panel.querySelectorAll<HTMLElement>(FOCUSABLE)[position] ?? panel).focus();
+    if ((box.hidden = !entry && !help)) return;
+    fit();
+    if (entry) active = entry.list_.key;
+    paintLauncher(launcher, entry, !!opened, t, help);
+    if (!opened) return void (panel.hidden = true);
+    // A failed load (a page older than a deploy) leaves the panel closed; a click tries again.
+    loadChunk("panel").then(({ paintPanel }) => {
+      if (!opened) return;
+      const focused = ctx.root.activeElement;
+      const position = focused ? [...panel.querySelectorAll(FOCUSABLE)].indexOf(focused) : -1;
+      paintPanel(panel, entry, shown, ctx, help);
+      panel.hidden = false;
+      if (position >= 0 || focusPanel) (panel.querySelectorAll<HTMLElement>(FOCUSABLE)[position] ?? panel).focus();
+      focusPanel = false;
+    }, close);
   }
 
   ctx.listen(box, "click", onClick);
@@ -156,13 +187,12 @@ export function createChecklists(ctx: WidgetContext) {
      * page loads gets its toast on the next page; a user without that record (first visit, new
      * device) gets none for what was done before.
      */
-    update(checklists: SessionChecklist[]): void {
-      const answer = JSON.stringify(checklists);
+    update({ checklists, help: newHelp }: SessionResponse): void {
+      const answer = JSON.stringify([checklists, (help = newHelp)]);
       if (answer === lastAnswer) return;
       lastAnswer = answer;
       const ui = ctx.loadUiState();
       const celebrated = ui.celebrated as Record<string, string[]> | undefined;
-      if (opened === undefined) opened = ui.checklist_open === true;
       const previous = entries;
       entries = new Map();
       for (const list of checklists) {
@@ -183,6 +213,9 @@ export function createChecklists(ctx: WidgetContext) {
         complete(entry, Object.keys(list.progress.completed_items));
         entries.set(list.key, entry);
       }
+      // Open as the user left it, unless nothing is left to do (a page with the help centre's
+      // launcher only starts closed).
+      opened ??= ui.checklist_open === true && [...entries.values()].some((entry) => !entry.hidden_);
       render();
     },
 

@@ -1,5 +1,5 @@
 import { h } from "../dom";
-import type { Theme } from "../types";
+import type { SessionHelp, Theme } from "../types";
 import { percent, type Entry } from "./model";
 import { countText } from "./progress";
 import type { Strings } from "./strings";
@@ -15,12 +15,15 @@ export function createLauncher(): HTMLButtonElement {
   );
 }
 
-/** Shows "2/5" and a ring for the checklist the panel shows (or would show). */
-export function paintLauncher(button: HTMLButtonElement, e: Entry, expanded: boolean, t: Strings): void {
+/** Shows "2/5" and a ring for the checklist the panel shows (or would show); the help
+ *  centre's title (a full ring) when no checklist is left to do (`e` absent or finished before
+ *  this page view): the launcher stays, the way back to the help and finished checklists. */
+export function paintLauncher(button: HTMLButtonElement, e: Entry | undefined, expanded: boolean, t: Strings, help?: SessionHelp): void {
+  const title = help && (!e || e.hidden_) && help.title;
   button.setAttribute("aria-expanded", String(expanded));
-  button.setAttribute("aria-label", `${e.list_.title}: ${countText(e, t)}`);
-  button.style.setProperty("--p", `${percent(e)}%`);
-  (button.lastChild as HTMLElement).textContent = `${e.done_.size}/${e.list_.items.length}`;
+  button.setAttribute("aria-label", title || `${e!.list_.title}: ${countText(e!, t)}`);
+  button.style.setProperty("--p", `${title ? 100 : percent(e!)}%`);
+  (button.lastChild as HTMLElement).textContent = title || `${e!.done_.size}/${e!.list_.items.length}`;
 }
 
 /** The corner of the viewport the launcher (and the panel above or below it) sits in. */

@@ -1,15 +1,25 @@
+// The checklist panel: a chunk of its own (widget/build.mjs), loaded when a user first opens
+// it. Most page views show the launcher only: the panel's code, strings and rules stay out of
+// the core bundle (and its 12 KB budget) until then.
 import type { WidgetContext } from "../context";
 import { h, type Child } from "../dom";
-import type { SessionItem } from "../types";
-import { PANEL_ID } from "./launcher";
+import type { SessionHelp, SessionItem } from "../types";
 import { isComplete, type Entry } from "./model";
+import { panelStrings, type PanelStrings as Strings } from "./panel_strings";
+import { PANEL_CSS } from "./panel_styles";
 import { progressBar } from "./progress";
-import type { Strings } from "./strings";
 import { surveyView } from "./survey";
 
-export function createPanel(): HTMLElement {
-  return h("section", { id: PANEL_ID, class: "pa", "data-shirube": "checklist", "aria-labelledby": "shc-t", tabindex: -1 });
+const styled = new WeakSet<ShadowRoot>();
+
+/** What a panel remembers between paints: the tab chosen, the help chunk's node (kept, so a
+ *  repaint never takes the focus from its search field), the last paint's arguments. */
+interface View {
+  tab_?: string;
+  help_?: HTMLElement;
+  last_: Parameters<typeof paintPanel>;
 }
+const views = new WeakMap<HTMLElement, View>();
 
 function itemView(item: SessionItem, done: boolean, ctx: WidgetContext, t: Strings): HTMLElement {
   return h(
@@ -30,18 +40,55 @@ function itemView(item: SessionItem, done: boolean, ctx: WidgetContext, t: Strin
   );
 }
 
-/** Fills the panel with one checklist; `all`, when more than one, becomes the switcher. */
-export function paintPanel(panel: HTMLElement, e: Entry, all: Entry[], ctx: WidgetContext, t: Strings): void {
+/** Fills the panel with one checklist; `all`, when more than one, becomes the switcher. With a
+ *  help centre, tabs switch between the checklist and the help (the help chunk); the help tab
+ *  comes first when no checklist is left to do (`e` absent or finished before this page). */
+export function paintPanel(panel: HTMLElement, e: Entry | undefined, all: Entry[], ctx: WidgetContext, help?: SessionHelp): void {
+  const { root } = ctx;
+  if (!styled.has(root)) {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(PANEL_CSS);
+    root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+    styled.add(root);
+  }
+  const t = panelStrings(ctx.locale);
+  let view = views.get(panel);
+  if (!view) {
+    const created: View = (view = { last_: [panel, e, all, ctx, help] });
+    views.set(panel, view);
+    ctx.listen(panel, "click", (event) => {
+      const tab = (event.target as Element).closest<HTMLElement>("[data-shirube-tab]")?.dataset.shirubeTab;
+      if (tab) {
+        created.tab_ = tab;
+        paintPanel(...created.last_);
+        panel.querySelector<HTMLElement>("[aria-selected=true]")?.focus();
+      }
+    });
+  }
+  view.last_ = [panel, e, all, ctx, help];
+  const tab = help && (!e || (view.tab_ ?? (e.hidden_ ? "help" : "list")) === "help") ? "help" : "list";
+  const tabs =
+    help &&
+    e &&
+    h(
+      "div",
+      { class: "sw tb", role: "tablist" },
+      ...[
+        ["list", t.checklist_],
+        ["help", help.title],
+      ].map(([name, label]) =>
+        h("button", { role: "tab", "data-shirube-tab": name, "aria-selected": String(name === tab) }, label),
+      ),
+    );
+  if (tab === "help") return paintHelpTab(panel, view, tabs, ctx, help!, all, t.minimize_);
+  panel.removeAttribute("data-help");
+  e = e!;
   const list = e.list_;
   const complete = isComplete(e);
   panel.dataset.checklist = list.key;
   const parts: Child[] = [
-    h(
-      "div",
-      { class: "hd" },
-      h("h2", { id: "shc-t" }, list.title),
-      h("button", { "data-shirube-action": "minimize", "aria-label": t.minimize_ }, "−"),
-    ),
+    header(list.title, t.minimize_),
+    tabs,
     all.length > 1 &&
       h(
         "div",
@@ -52,7 +99,7 @@ export function paintPanel(panel: HTMLElement, e: Entry, all: Entry[], ctx: Widg
       ),
     list.description && h("div", { class: "ds" }, ctx.renderText(list.description)),
     progressBar(e, t),
-    h("ul", { class: "ls" }, ...list.items.map((item) => itemView(item, e.done_.has(item.id), ctx, t))),
+    // Done: the message and the survey before the items, where a short screen shows them.
     complete &&
       h(
         "div",
@@ -60,6 +107,31 @@ export function paintPanel(panel: HTMLElement, e: Entry, all: Entry[], ctx: Widg
         list.completion_message ? ctx.renderText(list.completion_message) : t.allDone_,
       ),
     complete && surveyView(e, t),
+    h("ul", { class: "ls" }, ...list.items.map((item) => itemView(item, e.done_.has(item.id), ctx, t))),
   ];
   panel.replaceChildren(...(parts.filter(Boolean) as Node[]));
+}
+
+const header = (title: string, minimize: string): HTMLElement =>
+  h(
+    "div",
+    { class: "hd" },
+    h("h2", { id: "shc-t" }, title),
+    h("button", { "data-shirube-action": "minimize", "aria-label": minimize }, "\u2212"),
+  );
+
+/** The help tab: header and tabs painted again, the help chunk's node kept where it is. */
+function paintHelpTab(panel: HTMLElement, view: View, tabs: Child, ctx: WidgetContext, help: SessionHelp, all: Entry[], minimize: string): void {
+  const opening = panel.hidden || panel.dataset.help !== help.key;
+  panel.dataset.help = help.key;
+  delete panel.dataset.checklist;
+  const node = (view.help_ ||= h("div", { class: "hc", "data-shirube": "help" }));
+  for (const child of [...panel.children]) if (child !== node) child.remove();
+  panel.prepend(...([header(help.title, minimize), tabs].filter(Boolean) as Node[]));
+  if (!node.isConnected) panel.append(node);
+  if (opening) ctx.track("$help_opened", { center: help.key });
+  // A failed load leaves the tab empty; the next paint tries again.
+  ctx.load("help").then(({ paintHelp }) => {
+    if (node.isConnected) paintHelp(node, help, ctx, all);
+  });
 }

@@ -1,39 +1,18 @@
-// The checklist's rules, parsed with the core's into one sheet (styles.ts). Colours and font
-// come from the core's theme variables (--shirube-brand, --shirube-on-brand, --shirube-font);
-// every rule is scoped under .shc so it cannot restyle tour cards. `all:initial` stops
-// properties inherited from the host page through <shirube-root>.
+// The checklist's rules in the core: the corner box, the launcher and the toasts, parsed with
+// the core's into one sheet (styles.ts); the panel's are in panel_styles.ts, loaded with it.
+// Colours and font come from the core's theme variables (--shirube-brand, --shirube-on-brand,
+// --shirube-font); every rule is scoped under .shc so it cannot restyle tour cards.
+// `all:initial` stops properties inherited from the host page through <shirube-root>.
 export const CHECKLIST_CSS =
   ".shc{all:initial;position:fixed;z-index:2147483000;bottom:16px;right:16px;display:flex;flex-direction:column;align-items:flex-end;gap:8px;max-width:calc(100vw - 32px);font:14px/1.5 var(--shirube-font);color:#1f2328}" +
   ".shc.shc-l{right:auto;left:16px;align-items:flex-start}" +
   ".shc.shc-t{bottom:auto;top:16px;flex-direction:column-reverse}" +
   ".shc [hidden],.shc[hidden]{display:none!important}" +
-  ".shc .pa:focus{outline:0}" +
-  ".shc .la{display:flex;align-items:center;gap:8px;border:0;border-radius:99px;padding:8px 16px;font-weight:700}" +
-  ".shc .la,.shc .pa,.shc .to{box-shadow:0 4px 16px #0004}" +
-  ".shc .la,.shc .pr,.shc [data-state=done] .ck{border-color:var(--shirube-brand);background:var(--shirube-brand);color:var(--shirube-on-brand)}" +
+  ".shc .la{display:flex;align-items:center;gap:8px;border:0;border-radius:99px;padding:8px 16px;font-weight:700;background:var(--shirube-brand);color:var(--shirube-on-brand)}" +
+  ".shc .la,.shc .to{box-shadow:0 4px 16px #0004}" +
   ".shc .ring{width:18px;height:18px;border-radius:50%;background:conic-gradient(var(--shirube-on-brand) var(--p),#fff4 0)}" +
-  ".shc .pa{width:340px;max-width:100%;max-height:70vh;overflow:auto;padding:16px;border-radius:10px;background:#fff}" +
-  ".shc .hd,.shc .sw,.shc .rt{display:flex;flex-wrap:wrap;align-items:center;gap:6px}" +
-  ".shc h2{flex:1;margin:0;font-size:16px}" +
-  ".shc .sw{margin-top:8px}" +
-  ".shc .ds,.shc .ds *{color:#57606a;font-size:13px}" +
-  ".shc .bar{height:8px;margin:12px 0;overflow:hidden;border-radius:4px;background:#d0d7de}" +
-  ".shc .bar span{display:block;height:100%;width:var(--p);background:var(--shirube-brand)}" +
-  ".shc .ls{list-style:none;margin:0;padding:0}" +
-  ".shc li{display:flex;gap:10px;padding:8px 0;border-top:1px solid #d0d7de}" +
-  ".shc .ck{flex:none;width:20px;height:20px;border:2px solid #6e7781;border-radius:50%;text-align:center;font-size:12px;line-height:16px}" +
-  ".shc [data-state=done] .ck::after{content:'✓'}" +
-  ".shc .tx{flex:1}" +
-  ".shc .it,.shc .dn{font-weight:700}" +
-  ".shc .ia{border:0;padding:0;background:none;text-decoration:underline}" +
-  ".shc [data-state=done] .it{color:#57606a;text-decoration:line-through}" +
-  ".shc .sr{position:absolute;clip-path:inset(50%)}" +
-  ".shc .dn{margin:12px 0 8px;padding:10px;border-radius:6px;background:#dafbe1;color:#1a3d24}" +
-  ".shc button:disabled{opacity:.5;cursor:default}" +
-  ".shc label{display:block;margin-top:8px}" +
-  ".shc textarea{width:100%;margin:4px 0 8px}" +
   ".shc .ts{display:flex;flex-direction:column;gap:6px}" +
   ".shc .to{max-width:320px;padding:10px 14px;border-radius:8px;background:#1f2328;color:#fff}" +
   ".shc .to a{color:#fff}" +
-  "@media (prefers-reduced-motion:no-preference){.shc .to{animation:shc-in .25s ease-out}.shc .bar span{transition:width .4s}}" +
+  "@media (prefers-reduced-motion:no-preference){.shc .to{animation:shc-in .25s ease-out}}" +
   "@keyframes shc-in{from{opacity:0;transform:translateY(8px)}}";

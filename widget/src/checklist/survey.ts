@@ -1,6 +1,6 @@
 import { h } from "../dom";
 import type { Entry } from "./model";
-import type { Strings } from "./strings";
+import type { PanelStrings as Strings } from "./panel_strings";
 
 /** The closing survey (1–5 and an optional comment), or the thank-you once answered here. */
 export function surveyView(e: Entry, t: Strings): HTMLElement | null {

@@ -14,6 +14,9 @@ export function spotlight(root: ShadowRoot, modal: boolean) {
     update(target: Element | null): void {
       const r = target ? visibleRect(target) : { x: innerWidth / 2, y: innerHeight / 2, width: 0, height: 0 };
       const pad = r.width && r.height ? 4 : 0;
+      // A tooltip's dimming goes with its card when the target is not visible: a dimmed page
+      // with nothing to read is a page the user cannot use (a modal's stays: it is the modal).
+      el.style.visibility = modal || pad ? "" : "hidden";
       hole.style.cssText = `left:${r.x - pad}px;top:${r.y - pad}px;width:${r.width + 2 * pad}px;height:${r.height + 2 * pad}px`;
     },
   };

@@ -1,7 +1,7 @@
 // Puts one step on screen: spotlight, card (tooltip or modal) or beacon + card (hotspot).
 import { createScope, showTop, type Scope } from "../dom";
 import type { Strings } from "../i18n";
-import { follow, watchBox } from "../position";
+import { follow, visibleRect, watchBox } from "../position";
 import type { SessionStep } from "../types";
 import { buildCard } from "./card";
 import { beacon } from "./hotspot";
@@ -35,7 +35,11 @@ export function renderStep(p: StepSpec): StepView {
   scope.add(() => cardScope.dispose());
   let open: HTMLElement | null = null;
 
-  target?.scrollIntoView({ block: "nearest", inline: "nearest" });
+  if (target) {
+    target.scrollIntoView({ block: "nearest", inline: "nearest" });
+    // Still covered (under a fixed header, say): to the middle of the viewport.
+    if (!visibleRect(target).width) target.scrollIntoView({ block: "center", inline: "center" });
+  }
   if (modal || step.kind === "tooltip") {
     const spot = spotlight(root, modal);
     scope.add(() => spot.el.remove());

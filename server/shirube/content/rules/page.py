@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from shirube.content.pages import url_without_query
 from shirube.content.rules.base import (
     BatchAnswer,
     Completion,
@@ -30,7 +29,7 @@ class PageVisitedRule(RuleType):
 
     def _visited(self, rule: Any, properties: Any) -> bool:
         url = None if properties is None else properties.get("url")
-        return isinstance(url, str) and rule.page_matcher.matches(url_without_query(url))
+        return isinstance(url, str) and rule.page_matcher.matches(url)
 
     def from_batch(self, rule: Any, rows: Sequence[Row]) -> BatchAnswer:
         for row in rows:
