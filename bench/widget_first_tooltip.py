@@ -12,9 +12,9 @@ fresh browser context (cold HTTP cache: both download their script; Shirube also
 connection and the session round trip, a CORS "simple" request without preflight), then a reload
 in the same context (warm cache: the script comes from the HTTP cache, and the widget paints the
 tooltip from its copy of the previous page's session answer while the `session` call is on the
-network, docs/widget.md "First paint from the cache"). The harness runs nothing of its own in the page while a run is
-measured (see `RESULT_PROMISE`). Runs alternate between the libraries; the table shows medians
-and the ratio Shirube / Driver.js.
+network, docs/widget.md "First paint from the cache"). The harness runs nothing of its own in
+the page while a run is measured (see `RESULT_PROMISE`). Runs alternate between the libraries;
+the table shows medians and the ratio Shirube / Driver.js.
 Targets (#15), both in the same run: warm ≤ 1.0× Driver.js, cold ≤ 1.3×.
 """
 

@@ -275,8 +275,9 @@ export function createTours(host: TourHost) {
       if (!r) return;
       const fresh = tours.find((t) => t.key === r.tour.key && t.version === r.tour.version);
       if (!fresh || !(r.manual_ || fresh.progress.status === "in_progress" || due(fresh)))
-        // Forgotten: evaluate() may resume the tour's new version.
-        return started.delete(r.tour.key), stop();
+        // A withdrawn version is forgotten (evaluate() may resume the new one); a tour the user
+        // is done with is not (this page's pending progress would make it look resumable).
+        return fresh || started.delete(r.tour.key), stop();
       const changed = JSON.stringify(fresh.steps) !== JSON.stringify(r.tour.steps);
       r.tour = fresh;
       if (changed) show(r.index, 1, true);
