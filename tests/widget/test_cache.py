@@ -202,9 +202,10 @@ def test_a_cached_answer_from_another_build_is_not_used(
     page.goto(host.url("/admin.html", user_id, tour="keys"))
     copy = wait_cached(page, shirube, user_id, lambda c: True)
     copy["v"] = 0
-    page.evaluate(
-        "([key, value]) => localStorage.setItem(key, value)",
-        [cache_key(shirube, user_id), json.dumps(copy)],
+    # Before the next page's scripts (this page may write its copy again meanwhile).
+    page.add_init_script(
+        f"localStorage.setItem({json.dumps(cache_key(shirube, user_id))}, "
+        f"{json.dumps(json.dumps(copy))})"
     )
     held = HeldSession(page)
     page.reload()
