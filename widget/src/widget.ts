@@ -211,21 +211,19 @@ export function createWidget(server: string, publicKey: string) {
     } catch {
       // no sessionStorage: the tours keep their triggers in memory
     }
-    const body = () => document.body || new Promise((loaded) => addEventListener("DOMContentLoaded", loaded, { once: true }));
+    if (!document.body) await new Promise((loaded) => addEventListener("DOMContentLoaded", loaded, { once: true }));
+    if (live !== l) return;
     const paint = (session: SessionResponse) => {
       if (!l.runner_) render(l, session, base), emitter.emit("ready", { user: userId });
       l.pending.splice(0).forEach((call) => call());
       l.runner_!.evaluate(); // no-op when a queued startTour() already runs a tour
     };
     // A returning user: painted now from the last answer, reconciled when the fresh one is in.
-    const cached = l.cache_.load();
-    if (cached && (await body(), live === l && !l.session))
-      paint((l.session = withPending(cached, l.outbox.pending())));
+    const cached = !l.session && l.cache_.load();
+    if (cached) paint((l.session = withPending(cached, l.outbox.pending())));
     // Failed for good (refused, or the server out of reach for minutes): nothing painted, and
     // no copy to paint on the next page either.
     if (!(await answered)) return void (live === l && ((l.failed = true), l.scope.dispose(), l.cache_.save(null)));
-    await body();
-    if (live !== l) return;
     paint(l.session!);
     // What earlier pages of this user left unsent goes out with this page's first events
     // (the page view), 50 ms after the first step is on screen, not before it.
