@@ -66,6 +66,7 @@ bench: setup browser nginx
 	$(BIN)/python bench/sdk_track.py
 	$(BIN)/python bench/widget_size.py
 	$(BIN)/python bench/widget_first_tooltip.py
+	$(BIN)/python bench/widget_idle.py
 	$(BIN)/python bench/load_balancer.py
 
 # Re-resolve every dependency to its newest allowed version and rewrite the lock.

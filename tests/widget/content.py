@@ -63,6 +63,18 @@ TOURS: list[dict[str, Any]] = [
     ),
     tour("geo-table", [tooltip("row", "#row-35-edit", "right")]),
     tour("tpl-side", [tooltip("side-link", "#tpl-link", "right")]),
+    tour("tpl-dropdown", [tooltip("actions", "#tpl-actions", "bottom")]),
+    tour(
+        "long-words",
+        [
+            tooltip(
+                "long-word", "#tpl-export", "bottom",
+                title="W" * 200, body="x" * 300 + " then words",
+                cta={"label": "L" * 120, "url": "https://example.com/help"},
+            ),
+            modal("long-word-modal", title="モ" * 200, body="y" * 400),
+        ],
+    ),
     tour("tpl-export", [tooltip("export", "#tpl-export", "bottom")]),
     tour("geo-shell", [tooltip("shell", "#deep-target", "top")]),
     tour("geo-quirks", [tooltip("low", "#low-target", "bottom")]),

@@ -188,3 +188,50 @@ def test_enter_on_a_focused_card_button_activates_that_button(
     page.keyboard.press("Enter")  # Skip, not Next
     expect(page.locator("[data-shirube-step]")).to_have_count(0)
     wait_progress(shirube, user_id, "keys", ("dismissed", "k1"))
+
+
+DEEP_FOCUS_OUTLINE = """() => {
+  let active = document.activeElement;
+  while (active && active.shadowRoot && active.shadowRoot.activeElement) {
+    active = active.shadowRoot.activeElement;
+  }
+  return getComputedStyle(active).outlineStyle;
+}"""
+LIVE_REGION = """() => [...document.querySelectorAll('shirube-root')]
+  .map((root) => root.shadowRoot.querySelector('[role=status]'))
+  .filter(Boolean).map((region) => region.textContent)"""
+
+
+def test_tab_out_of_a_tooltip_returns_to_its_target_with_a_visible_focus_ring(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    """WAI-ARIA's non-modal dialog: Tab is not trapped; from the card's last control it goes
+    back to the element the step points at (#15)."""
+    page.goto(host.url("/admin.html", user_id))
+    start_from_a_host_button(page, "keys")
+    first = card(page, "k1")
+    wait_for(lambda: focus_is_inside(first), "focus did not move into the card")
+    controls = first.locator("button, a[href]").count()
+    for _ in range(controls):
+        page.keyboard.press("Tab")
+        assert focus_is_inside(first)
+        assert page.evaluate(DEEP_FOCUS_OUTLINE) != "none", "no visible focus ring"
+    page.keyboard.press("Tab")
+    wait_for(
+        lambda: page.evaluate(DEEP_ACTIVE_ID) == "content-export",
+        lambda: f"focus went to {page.evaluate(DEEP_ACTIVE_ID)}, not back to the target",
+    )
+    expect(first).to_be_visible()  # the step stays; Shift+Tab-ing back is the host's order
+
+
+def test_each_step_is_announced_to_screen_readers(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    page.goto(host.url("/admin.html", user_id))
+    start_from_a_host_button(page, "keys")
+    expect(card(page, "k1")).to_be_visible()
+    wait_for(lambda: page.evaluate(LIVE_REGION) == ["1 / 3 Title k1"], "step 1 not announced")
+    page.keyboard.press("ArrowRight")
+    wait_for(lambda: page.evaluate(LIVE_REGION) == ["2 / 3 Title k2"], "step 2 not announced")
+    page.keyboard.press("Escape")
+    wait_for(lambda: page.evaluate(LIVE_REGION) == [], "the announcer outlived the tour")

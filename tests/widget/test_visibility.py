@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.widget.helpers import card, open_step, wait_anchored, wait_ready
+from tests.widget.helpers import box, card, eventually, open_step, wait_anchored, wait_ready
 from tests.widget.servers import HostPages
 
 pytestmark = pytest.mark.browser
@@ -117,3 +117,63 @@ def test_an_idle_page_asks_for_no_animation_frames(
     before = page.evaluate("window.framesAsked")
     page.wait_for_timeout(1000)
     assert page.evaluate("window.framesAsked") == before
+
+
+LAID_OUT_INSIDE = """(card) => {
+  // Where the text itself is (a Range), not its element's box: overflowing text leaves it.
+  const text = (el) => { const r = document.createRange(); r.selectNodeContents(el); return r.getBoundingClientRect(); };
+  const box = card.getBoundingClientRect();
+  const close = card.querySelector('[data-shirube-action=close]').getBoundingClientRect();
+  const title = text(card.querySelector('[role=heading]'));
+  const body = card.querySelector('.b');
+  return {
+    inViewport: box.left >= 0 && box.right <= innerWidth,
+    titleClearOfClose: title.right <= close.left + 1 || title.top >= close.bottom,
+    bodyScrollsSideways: body.scrollWidth > body.clientWidth + 1,
+    everyTextInside: [...card.querySelectorAll('button, a, .h, .b')].every((el) => {
+      const r = text(el);
+      return r.left >= box.left - 1 && r.right <= box.right + 1;
+    }),
+  };
+}"""
+
+
+@pytest.mark.parametrize("width", [1024, 360])
+def test_long_words_wrap_inside_the_card(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str], width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 700})
+    expected = {
+        "inViewport": True, "titleClearOfClose": True, "bodyScrollsSideways": False,
+        "everyTextInside": True,
+    }  # fmt: skip
+    current = open_step(page, host.url("/template.html", user_id, tour="long-words"), "long-word")
+    assert current.evaluate(LAID_OUT_INSIDE) == expected
+    current.locator('[data-shirube-action="next"]').click()
+    modal = card(page, "long-word-modal")
+    expect(modal).to_be_visible()
+    assert modal.evaluate(LAID_OUT_INSIDE) == expected
+
+
+def test_a_card_does_not_cover_the_menu_its_target_opens(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    current = open_step(page, host.url("/template.html", user_id, tour="tpl-dropdown"), "actions")
+    wait_anchored(page, current, page.locator("#tpl-actions"), "bottom")
+    page.locator("#tpl-actions").click()
+    menu = page.locator(".dropdown-menu")
+    expect(menu).to_be_visible()
+
+    def clear_of_the_menu() -> None:
+        card_box, menu_box = box(current), box(menu)
+        overlap_x = min(card_box.right, menu_box.right) - max(card_box.x, menu_box.x)
+        overlap_y = min(card_box.bottom, menu_box.bottom) - max(card_box.y, menu_box.y)
+        assert overlap_x <= 0 or overlap_y <= 0, f"card {card_box} covers the menu {menu_box}"
+
+    eventually(clear_of_the_menu)
+    page.locator("#tpl-archive").click()  # a real click: fails if something covers it
+    assert page.evaluate("window.archived") is True
+    # Closed again: the card goes back next to the toggle.
+    page.locator("#tpl-actions").click()
+    expect(menu).to_be_hidden()
+    wait_anchored(page, current, page.locator("#tpl-actions"), "bottom")

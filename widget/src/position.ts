@@ -50,6 +50,20 @@ export function visibleRect(el: Element): Rect {
   return seen ? r : { x, y, width: 0, height: 0 };
 }
 
+/** What a card is placed next to: the target, and the popup it opened (a dropdown's menu:
+ *  the element its `aria-controls` names, or else its next sibling, while it is
+ *  `aria-expanded`), which the card must not cover. */
+function reference(target: Element): DOMRect {
+  const r = target.getBoundingClientRect();
+  const id = target.getAttribute("aria-controls");
+  const popup = target.getAttribute("aria-expanded") == "true" && ((id && document.getElementById(id)) || target.nextElementSibling);
+  const p = popup && popup.getBoundingClientRect();
+  if (!p || !p.width) return r;
+  const x = Math.min(r.x, p.x);
+  const y = Math.min(r.y, p.y);
+  return new DOMRect(x, y, Math.max(r.right, p.right) - x, Math.max(r.bottom, p.bottom) - y);
+}
+
 /** Calls `update` now and whenever `target`'s box, its visibility or the card's size may have
  *  changed, until the returned function is called. Driven by events, not by a per-frame poll
  *  (an open step must cost an idle page nothing): scrolling anywhere, viewport resizes, the
@@ -63,10 +77,12 @@ export function watchBox(target: Element, update: () => void, card?: HTMLElement
   let frame = 0;
   let still = 0;
   const tick = () => {
+    // Called by the mutation observer too, while a frame may be pending: one chain only.
+    cancelAnimationFrame(frame);
     const r = visibleRect(target);
-    const b = target.getBoundingClientRect();
+    const b = reference(target);
     // The card's own size too: late web fonts or a wrapping body change where it fits.
-    const now = [r.x, r.y, r.width, r.height, b.x, b.y, innerWidth, innerHeight, card?.offsetWidth, card?.offsetHeight].join();
+    const now = [r.x, r.y, r.width, r.height, b.x, b.y, b.width, b.height, innerWidth, innerHeight, card?.offsetWidth, card?.offsetHeight].join();
     if (now !== last) (last = now), (still = 0), update();
     frame = ++still < 4 ? requestAnimationFrame(tick) : 0;
   };
@@ -90,11 +106,11 @@ export function watchBox(target: Element, update: () => void, card?: HTMLElement
 }
 
 /** Keeps `card` next to `target` with its arrow pointing at it, hidden while the target is
- *  scrolled out of its containers. */
+ *  not visible (`visibleRect`). */
 export function follow(target: Element, card: HTMLElement, arrowEl: HTMLElement, placement: Placement): () => void {
   return watchBox(target, () => {
     const seen = visibleRect(target);
-    const p = place(target.getBoundingClientRect(), card.offsetWidth, card.offsetHeight, placement, viewport());
+    const p = place(reference(target), card.offsetWidth, card.offsetHeight, placement, viewport());
     card.style.cssText = `left:${p.x}px;top:${p.y}px;visibility:${seen.width && seen.height ? "visible" : "hidden"}`;
     card.dataset.placement = p.side;
     arrowEl.style.cssText = `${p.vertical ? "left" : "top"}:${p.arrow}px;${OPPOSITE[p.side]}:-5px`;

@@ -7,7 +7,7 @@ import { CHECKLIST_CSS } from "./checklist/styles";
 import type { Theme } from "./types";
 
 const CSS =
-  "*{box-sizing:border-box;font:14px/1.5 var(--shirube-font);text-align:left}" +
+  "*{box-sizing:border-box;font:14px/1.5 var(--shirube-font);text-align:left;overflow-wrap:anywhere}" +
   "[popover]{position:fixed;inset:auto;margin:0;border:0;padding:0;overflow:visible;background:none;color:#1f2328}" +
   ".c{top:0;left:0;width:max-content;max-width:min(360px,100vw - 16px);max-height:calc(100dvh - 16px);display:flex;flex-direction:column;background:#fff;border-radius:8px;padding:16px;box-shadow:0 6px 24px #0004}" +
   ".b{overflow:auto}" +
@@ -20,6 +20,7 @@ const CSS =
   ".x{position:absolute;top:8px;right:8px;border:0;padding:2px 8px;font-size:20px;line-height:1;background:none}" +
   ".f{display:flex;align-items:center;gap:8px;margin-top:12px}" +
   ".n,.s,.x{color:#57606a}.n{font-size:12px}" +
+  ".sr{position:absolute;clip-path:inset(50%)}" +
   ".g{flex:1;min-width:40px;height:4px;background:#d0d7de}" +
   ".g i{display:block;height:100%;background:var(--shirube-brand)}" +
   ".p{background:var(--shirube-brand);border-color:var(--shirube-brand);color:var(--shirube-on-brand)}" +

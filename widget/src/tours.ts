@@ -1,5 +1,5 @@
 // The tour runner: which tour runs (triggers, frequency, resume), its steps, keyboard and focus.
-import { createScope, type Scope } from "./dom";
+import { createScope, h, type Scope } from "./dom";
 import type { Strings } from "./i18n";
 import { watchBox } from "./position";
 import { renderStep, type StepView } from "./render/step";
@@ -27,6 +27,8 @@ interface Run {
   view: StepView | null;
   returnTo: HTMLElement | null;
   shown?: string; // the step last recorded as shown on this page
+  target?: Element | null; // the shown step's
+  live: HTMLElement; // announces each step to screen readers (role=status)
   manual_?: boolean; // started by the host (startTour) or the checklist, not by a trigger
 }
 
@@ -93,7 +95,10 @@ export function createTours(host: TourHost) {
       tour.progress = { status: "in_progress", current_step: null };
     }
     host.emit("tour_started", { tour: tour.key });
-    run = { tour, index: 0, gen: 0, view: null, returnTo: hostFocus(), manual_ };
+    const live = h("p", { role: "status", class: "sr" });
+    host.rootFor(runScope, () => {}).append(live);
+    runScope.add(() => live.remove());
+    run = { tour, index: 0, gen: 0, view: null, returnTo: hostFocus(), live, manual_ };
     runScope.listen(document, "keydown", onKey as EventListener, true);
     runScope.listen(document, "focusin", onFocusIn);
     show(resuming ? resumeIndex(tour) : 0, 1);
@@ -144,6 +149,8 @@ export function createTours(host: TourHost) {
       renderText: host.renderText,
       action,
     });
+    r.target = target;
+    r.live.textContent = `${i + 1} / ${total} ${r.view.card()?.querySelector("[role=heading]")?.textContent || ""}`;
     if (target) {
       // The app rendered it again (a new element, same selector): look it up again.
       stepScope.add(watchBox(target, () => target!.isConnected || reshow()));
@@ -218,13 +225,19 @@ export function createTours(host: TourHost) {
       else finish(false);
     } else if (e.key === "ArrowRight" || (e.key === "Enter" && !onControl)) press("next") || press("done");
     else if (e.key === "ArrowLeft") press("back");
-    else if (e.key === "Tab" && modal) {
+    else if (e.key === "Tab") {
       const stops = Array.from(card.querySelectorAll<HTMLElement>(CONTROLS));
       const current = (card.getRootNode() as ShadowRoot).activeElement;
       const edge = e.shiftKey ? stops[0] : stops[stops.length - 1];
-      if (current === edge || current === card) {
+      const target = run.target as HTMLElement | null | undefined;
+      if (modal && (current === edge || current === card)) {
         e.preventDefault();
         (e.shiftKey ? stops[stops.length - 1] : stops[0]).focus();
+      } else if (!modal && !e.shiftKey && current === edge) {
+        // A tooltip is a non-modal dialog: Tab out of it goes back to what it points at (or
+        // to the card when that cannot take focus), not to the end of the page (docs/widget.md).
+        e.preventDefault();
+        (target && target.tabIndex >= 0 ? target : card).focus();
       }
     }
   }

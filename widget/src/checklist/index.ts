@@ -39,6 +39,24 @@ export function createChecklists(ctx: WidgetContext) {
   const toasts = createToasts();
   const box = h("div", { class: cornerClass(ctx.theme), hidden: true }, panel, toasts.node_, launcher);
   ctx.root.append(box);
+  // Fixed boxes sit in the layout viewport's corner: on a phone showing part of a page wider
+  // than its screen (the layout viewport grows to the page), or above an on-screen keyboard,
+  // that corner is off-screen. Moved to the visual viewport's corner instead, by what is
+  // measured (the layout viewport's size has no API), and --vh caps the panel's height.
+  const corner = (ctx.theme.launcher_position ?? "bottom-right").split("-");
+  const fit = () => {
+    const v = visualViewport;
+    if (!v || box.hidden) return;
+    box.style.translate = "";
+    const r = box.getBoundingClientRect();
+    const x = corner[1] === "left" ? v.offsetLeft + 16 - r.left : v.offsetLeft + v.width - 16 - r.right;
+    const y = corner[0] === "top" ? v.offsetTop + 16 - r.top : v.offsetTop + v.height - 16 - r.bottom;
+    box.style.cssText = `translate:${x}px ${y}px;--vh:${v.height}px`;
+  };
+  if (window.visualViewport) {
+    ctx.listen(visualViewport!, "resize", fit);
+    ctx.listen(visualViewport!, "scroll", fit);
+  }
 
   const expand = (): void => {
     focusPanel = true;
@@ -132,6 +150,7 @@ export function createChecklists(ctx: WidgetContext) {
       shown[0];
     box.hidden = !entry;
     if (!entry) return;
+    fit();
     active = entry.list_.key;
     paintLauncher(launcher, entry, !!opened, t);
     if (!opened) return void (panel.hidden = true);

@@ -61,7 +61,7 @@ export function paintPanel(panel: HTMLElement, e: Entry, all: Entry[], ctx: Widg
       ),
     list.description && h("div", { class: "ds" }, ctx.renderText(list.description)),
     progressBar(e, t),
-    h("ul", { class: "ls" }, ...list.items.map((item) => itemView(item, e.done_.has(item.id), ctx, t))),
+    // Done: the message and the survey before the items, where a short screen shows them.
     complete &&
       h(
         "div",
@@ -69,6 +69,7 @@ export function paintPanel(panel: HTMLElement, e: Entry, all: Entry[], ctx: Widg
         list.completion_message ? ctx.renderText(list.completion_message) : t.allDone_,
       ),
     complete && surveyView(e, t),
+    h("ul", { class: "ls" }, ...list.items.map((item) => itemView(item, e.done_.has(item.id), ctx, t))),
   ];
   panel.replaceChildren(...(parts.filter(Boolean) as Node[]));
 }

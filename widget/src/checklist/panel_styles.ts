@@ -2,7 +2,7 @@
 export const PANEL_CSS =
   ".shc .pa:focus{outline:0}" +
   ".shc .pr,.shc [data-state=done] .ck{border-color:var(--shirube-brand);background:var(--shirube-brand);color:var(--shirube-on-brand)}" +
-  ".shc .pa{box-shadow:0 4px 16px #0004;width:340px;max-width:100%;max-height:70vh;overflow:auto;padding:16px;border-radius:10px;background:#fff}" +
+  ".shc .pa{box-shadow:0 4px 16px #0004;width:340px;max-width:100%;max-height:calc(var(--vh,100vh)*.7);overflow:auto;padding:16px;border-radius:10px;background:#fff}" +
   ".shc .hd,.shc .sw,.shc .rt{display:flex;flex-wrap:wrap;align-items:center;gap:6px}" +
   ".shc h2{flex:1;margin:0;font-size:16px}" +
   ".shc .sw{margin-top:8px}" +
@@ -17,9 +17,9 @@ export const PANEL_CSS =
   ".shc .it,.shc .dn{font-weight:700}" +
   ".shc .ia{border:0;padding:0;background:none;text-decoration:underline}" +
   ".shc [data-state=done] .it{color:#57606a;text-decoration:line-through}" +
-  ".shc .sr{position:absolute;clip-path:inset(50%)}" +
   ".shc .dn{margin:12px 0 8px;padding:10px;border-radius:6px;background:#dafbe1;color:#1a3d24}" +
   ".shc button:disabled{opacity:.5;cursor:default}" +
   ".shc label{display:block;margin-top:8px}" +
   ".shc textarea{width:100%;margin:4px 0 8px}" +
+  ".shc .sv [data-shirube-action=submit]{position:sticky;bottom:0}" +
   "@media (prefers-reduced-motion:no-preference){.shc .bar span{transition:width .4s}}";
