@@ -158,7 +158,7 @@ def test_a_tour_the_user_finished_is_not_painted_again_from_the_cache(
     held = HeldSession(page)
     page.reload()
     wait_ready(page)  # painted from the cache
-    assert held.routes, "the session answered before the page was checked"
+    wait_for(lambda: held.routes, "no session call", page=page)
     expect(page.locator("[data-shirube-step]")).to_have_count(0)
     held.release()
     page.wait_for_function("window.stepsAtAnswerFrame !== undefined")
