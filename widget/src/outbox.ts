@@ -11,7 +11,7 @@ export interface OutboxOptions {
   token(): string;
   /** 401 session_expired: get a new token; false when that failed too. */
   renew(): Promise<boolean>;
-  acked(reply: EventsResponse): void;
+  acked(reply: EventsResponse, batch: QueuedEvent[]): void;
   failed(code: string, message: string): void;
 }
 
@@ -89,7 +89,7 @@ export function createOutbox(o: OutboxOptions) {
     if (solo) solo--;
     failures = 0;
     for (const e of batch) done.add(e.id);
-    if (status < 300) o.acked(reply.body);
+    if (status < 300) o.acked(reply.body, batch);
     else o.failed(errorCode(reply), reply.body?.error?.message ?? "events refused");
     if (sync().length) schedule(0);
   }

@@ -46,22 +46,51 @@ export function withPending(answer: SessionResponse, pending: QueuedEvent[]): Se
   return answer;
 }
 
-export function uiState(key: string) {
-  const load = (): Record<string, unknown> => {
-    try {
-      return JSON.parse(localStorage.getItem(key) || "{}") || {};
-    } catch {
-      return {};
-    }
+/** A JSON value kept in localStorage, or undefined. Storage that throws (full, blocked,
+ *  sandboxed frames) only loses persistence: the value lasts for this page. */
+function read(key: string): any {
+  try {
+    return JSON.parse(localStorage.getItem(key)!);
+  } catch {
+    // unreadable: none
+  }
+}
+
+/** Stores `json`, or removes the key when it is empty. */
+function write(key: string, json?: string | false | null): void {
+  try {
+    json ? localStorage.setItem(key, json) : localStorage.removeItem(key);
+  } catch {
+    // full or blocked: see read()
+  }
+}
+
+/** Bumped when what the cache holds changes shape: a copy from another build is not used. */
+const CACHE_FORMAT = 1;
+
+/** The last session answer of this user (with this page's progress): the next page paints
+ *  from it while its own `session` call is on the network (docs/widget.md, "First paint from
+ *  the cache"). Without the token (a credential for the events endpoint: memory only) nor the
+ *  checklists (their completions come back in event acknowledgements this copy would miss,
+ *  and a stale one would celebrate an item twice); not at all past 64 K characters (the
+ *  storage quota is the host's). `save(null)` removes it. */
+export function sessionCache(key: string) {
+  return {
+    load(): SessionResponse | null {
+      const copy = read(key);
+      return copy?.v === CACHE_FORMAT ? copy : null;
+    },
+    save(answer: SessionResponse | null): void {
+      const json = answer && JSON.stringify({ ...answer, v: CACHE_FORMAT, token: "", checklists: [] });
+      write(key, json && json.length < 65536 && json);
+    },
   };
+}
+
+export function uiState(key: string) {
+  const load = (): Record<string, unknown> => read(key) || {};
   return {
     load,
-    save(patch: Record<string, unknown>): void {
-      try {
-        localStorage.setItem(key, JSON.stringify({ ...load(), ...patch }));
-      } catch {
-        // storage full or blocked: the state lasts for this page only
-      }
-    },
+    save: (patch: Record<string, unknown>): void => write(key, JSON.stringify({ ...load(), ...patch })),
   };
 }

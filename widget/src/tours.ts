@@ -29,6 +29,7 @@ interface Run {
   shown?: string; // the step last recorded as shown on this page
   target?: Element | null; // the shown step's
   live: HTMLElement; // announces each step to screen readers (role=status)
+  manual_?: boolean; // started by the host (startTour) or the checklist, not by a trigger
 }
 
 /** What takes Enter and Tab itself (a link without href is text). */
@@ -74,23 +75,17 @@ export function createTours(host: TourHost) {
   const stepScope = createScope();
   const runScope = createScope();
 
-  const eligible = (tour: SessionTour) => {
-    const status = tour.progress.status;
-    return (
-      !started.has(tour.key) &&
-      !session().includes(tour.key) &&
-      onPages(tour) &&
-      (tour.frequency === "every_session" ||
-        (tour.frequency === "until_completed" ? status !== "completed" : status === "not_started"))
-    );
-  };
+  /** What its frequency allows, whatever this page and browser session did. */
+  const due = ({ frequency, progress: { status } }: SessionTour) =>
+    frequency === "every_session" || (frequency === "until_completed" ? status !== "completed" : status === "not_started");
+  const eligible = (tour: SessionTour) => !started.has(tour.key) && !session().includes(tour.key) && onPages(tour) && due(tour);
   const resumable = (tour: SessionTour) => {
     if (tour.progress.status !== "in_progress" || started.has(tour.key)) return false;
     const s = tour.steps[resumeIndex(tour)];
     return s.page ? here(s.page) : onPages(tour);
   };
 
-  function start(tour: SessionTour): void {
+  function start(tour: SessionTour, manual_?: boolean): void {
     stop();
     started.add(tour.key);
     session(tour.key);
@@ -103,7 +98,7 @@ export function createTours(host: TourHost) {
     const live = h("p", { role: "status", class: "sr" });
     host.rootFor(runScope, () => {}).append(live);
     runScope.add(() => live.remove());
-    run = { tour, index: 0, gen: 0, view: null, returnTo: hostFocus(), live };
+    run = { tour, index: 0, gen: 0, view: null, returnTo: hostFocus(), live, manual_ };
     runScope.listen(document, "keydown", onKey as EventListener, true);
     runScope.listen(document, "focusin", onFocusIn);
     show(resuming ? resumeIndex(tour) : 0, 1);
@@ -280,8 +275,25 @@ export function createTours(host: TourHost) {
     },
     start(key: string): boolean {
       const tour = host.tours_().find((t) => t.key === key);
-      if (tour && run?.tour.key !== key) start(tour);
+      if (tour && run?.tour.key !== key) start(tour, true);
       return !!tour;
+    },
+    /** The fresh answer after a paint from the cached one, as the server sent it (this page's
+     *  progress not applied yet). A published version never changes: the tour on screen goes
+     *  on with its fresh copy (the step drawn again if its texts changed: another locale), or
+     *  ends now if that version is gone (unpublished, replaced, out of the audience) or, when
+     *  a trigger started it, if the user is done with it (finished on another device). */
+    renew(tours: SessionTour[]): void {
+      const r = run;
+      if (!r) return;
+      const fresh = tours.find((t) => t.key === r.tour.key && t.version === r.tour.version);
+      if (!fresh || !(r.manual_ || fresh.progress.status === "in_progress" || due(fresh)))
+        // A withdrawn version is forgotten (evaluate() may resume the new one); a tour the user
+        // is done with is not (this page's pending progress would make it look resumable).
+        return fresh || started.delete(r.tour.key), stop();
+      const changed = JSON.stringify(fresh.steps) !== JSON.stringify(r.tour.steps);
+      r.tour = fresh;
+      if (changed) show(r.index, 1, true);
     },
     stop,
   };

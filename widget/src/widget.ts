@@ -11,10 +11,10 @@ import { localeOf, stringsFor } from "./i18n";
 import { renderText } from "./markdown";
 import { createOutbox } from "./outbox";
 import { watchRoutes } from "./routes";
-import { openSession, uiState, withPending, type Identity } from "./state";
+import { openSession, sessionCache, uiState, withPending, type Identity } from "./state";
 import { baseSheet, themeSheet } from "./styles";
 import { createTours } from "./tours";
-import type { EventsResponse, SessionResponse } from "./types";
+import type { SessionResponse } from "./types";
 
 const POLL_MS = 30000;
 /** Tries of the first `session` call: 1 s, 2 s, … 60 s apart (jittered), about two minutes. */
@@ -32,6 +32,8 @@ interface Live {
   lists_?: Checklists;
   /** The first `session` call failed for good: identify() starts over. */
   failed?: boolean;
+  /** `session` is the cached answer (no token) until the fresh one is in. */
+  cache_: ReturnType<typeof sessionCache>;
 }
 
 export function createWidget(server: string, publicKey: string) {
@@ -48,7 +50,9 @@ export function createWidget(server: string, publicKey: string) {
       const answer = await openSession(server, publicKey, l.userId, l.who);
       if (live !== l) return false;
       if (!("code" in answer)) {
-        l.session = withPending(answer, l.outbox.pending());
+        // In the task that brought the answer: nothing withdrawn stays for a frame.
+        if (l.session && !l.session.token) l.runner_?.renew(answer.tours);
+        l.cache_.save((l.session = withPending(answer, l.outbox.pending())));
         l.lists_?.update(answer);
         return true;
       }
@@ -148,7 +152,8 @@ export function createWidget(server: string, publicKey: string) {
     };
     const checklists = (l.lists_ = createChecklists(ctx));
     scope.add(() => checklists.destroy());
-    checklists.update(session);
+    // The cache has none: they come with the fresh answer.
+    session.token && checklists.update(session);
 
     watchRoutes(scope, () => {
       pageViewed();
@@ -187,9 +192,15 @@ export function createWidget(server: string, publicKey: string) {
         storageKey: `shirube:outbox:${publicKey}:${userId}`,
         token: () => l.session?.token || "",
         renew: () => refresh(l),
-        acked: (reply: EventsResponse) => l.lists_?.markCompleted(reply.completed_items || []),
+        acked(reply, batch) {
+          l.lists_?.markCompleted(reply.completed_items || []);
+          // Acknowledged events leave the outbox: the cache takes over the progress they made
+          // (and what is still queued, newer).
+          l.cache_.save(withPending(l.session!, [...batch, ...l.outbox.pending()]));
+        },
         failed: fail,
       }),
+      cache_: sessionCache(`shirube:session:${publicKey}:${userId}`),
     });
     scope.add(l.outbox.stop);
     const answered = refresh(l, SESSION_TRIES);
@@ -202,16 +213,23 @@ export function createWidget(server: string, publicKey: string) {
     } catch {
       // no sessionStorage: the tours keep their triggers in memory
     }
-    if (!(await answered)) return void (l.failed = true);
     if (!document.body) await new Promise((loaded) => addEventListener("DOMContentLoaded", loaded, { once: true }));
     if (live !== l) return;
+    const paint = (session: SessionResponse) => {
+      if (!l.runner_) render(l, session, base), emitter.emit("ready", { user: userId });
+      l.pending.splice(0).forEach((call) => call());
+      l.runner_!.evaluate(); // no-op when a queued startTour() already runs a tour
+    };
+    // A returning user: painted now from the last answer, reconciled when the fresh one is in.
+    const cached = !l.session && l.cache_.load();
+    if (cached) paint((l.session = withPending(cached, l.outbox.pending())));
+    // Failed for good (refused, or the server out of reach for minutes): nothing painted, and
+    // no copy to paint on the next page either.
+    if (!(await answered)) return void (live === l && ((l.failed = true), l.scope.dispose(), l.cache_.save(null)));
+    paint(l.session!);
     // What earlier pages of this user left unsent goes out with this page's first events
-    // (the page view below), 50 ms after the first step is on screen, not before it.
-    render(l, l.session!, base);
+    // (the page view), 50 ms after the first step is on screen, not before it.
     pageViewed();
-    emitter.emit("ready", { user: userId });
-    l.pending.forEach((call) => call());
-    l.runner_!.evaluate(); // no-op when a queued startTour() already runs a tour
   }
 
   function reset(): void {
@@ -220,6 +238,7 @@ export function createWidget(server: string, publicKey: string) {
     // Hand what is still queued to the browser now; it also stays for this user's next visit.
     l?.outbox.beacon();
     l?.scope.dispose();
+    l?.cache_.save(null);
   }
 
   /** Runs now when the session is loaded, or once it is (calls queued after identify()). */
@@ -235,7 +254,10 @@ export function createWidget(server: string, publicKey: string) {
   return {
     identify: (userId: string, who?: Identity) => identify(userId, who).catch((e) => fail("internal", String(e))),
     track,
-    startTour: whenReady((l, key: string) => l.runner_!.start(key) || fail("unknown_tour", key)),
+    // Painted from the cache: a tour it does not know may be in the fresh answer.
+    startTour: whenReady(function start(l, key: string): unknown {
+      return l.runner_!.start(key) || (l.session!.token ? fail("unknown_tour", key) : l.pending.push(() => start(l, key)));
+    }),
     openChecklist: whenReady((l, key?: string) => l.lists_!.open(key)),
     closeChecklist: whenReady((l) => l.lists_!.close()),
     reset,
