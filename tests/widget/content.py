@@ -64,6 +64,7 @@ TOURS: list[dict[str, Any]] = [
     tour("geo-table", [tooltip("row", "#row-35-edit", "right")]),
     tour("tpl-side", [tooltip("side-link", "#tpl-link", "right")]),
     tour("tpl-dropdown", [tooltip("actions", "#tpl-actions", "bottom")]),
+    tour("tpl-slotted", [tooltip("slotted", "#tpl-slotted", "right")]),
     tour(
         "long-words",
         [

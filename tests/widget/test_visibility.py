@@ -177,3 +177,24 @@ def test_a_card_does_not_cover_the_menu_its_target_opens(
     page.locator("#tpl-actions").click()
     expect(menu).to_be_hidden()
     wait_anchored(page, current, page.locator("#tpl-actions"), "bottom")
+
+
+def test_a_card_follows_a_target_scrolled_inside_a_web_component(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    """The scroll happens in a shadow root (not composed): the card follows it all the same."""
+    current = open_step(page, host.url("/template.html", user_id, tour="tpl-slotted"), "slotted")
+    target = page.locator("#tpl-slotted")
+    page.evaluate("document.getElementById('tpl-shadow').scrollIntoView()")  # room around it
+    wait_anchored(page, current, target, "right")
+    before = box(current).y
+    page.evaluate(
+        "document.getElementById('tpl-shadow').shadowRoot.getElementById('scroller').scrollTop += 60"
+    )
+
+    def moved_with_the_scroll() -> None:
+        moved = before - box(current).y
+        assert abs(moved - 60) < 2, f"the card moved {moved}px, the target 60px"
+
+    eventually(moved_with_the_scroll)
+    wait_anchored(page, current, target, "right")

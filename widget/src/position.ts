@@ -24,7 +24,8 @@ function within(inner: Node | null, outer: Node): boolean {
 /** The part of `el` really visible: through the viewport and every clipping ancestor (a
  *  collapsed sidebar's `width: 0; overflow: hidden` included), zero-size when it, or an
  *  ancestor, is `visibility: hidden`, transparent or not rendered, or when something of the
- *  page covers all of it (a host modal's backdrop). Our own nodes never count as covering. */
+ *  page with a background covers all of it (a host modal's backdrop). Our own nodes never
+ *  count as covering. */
 export function visibleRect(el: Element): Rect {
   const boxes: Box[] = [el.getBoundingClientRect()];
   let node: Element | null = el;
@@ -45,19 +46,23 @@ export function visibleRect(el: Element): Rect {
     el.checkVisibility?.({ opacityProperty: true, visibilityProperty: true }) !== false &&
     [[.5, .5], [.1, .1], [.9, .1], [.1, .9], [.9, .9]].some(([a, b]) => {
       const hit = document.elementsFromPoint(x + a * w, y + b * h).find((e) => e.localName !== "shirube-root");
-      return !hit || within(hit, el) || within(el, hit);
+      // Covering means painting over it: a transparent layer (an invisible menu backdrop, a
+      // stretched link, a chart's hover area) leaves the target in view.
+      return !hit || within(hit, el) || within(el, hit) || /transparent|, 0\)/.test(getComputedStyle(hit).backgroundColor);
     });
   return seen ? r : { x, y, width: 0, height: 0 };
 }
 
 /** What a card is placed next to: the target, and the popup it opened (a dropdown's menu:
  *  the element its `aria-controls` names, or else its next sibling, while it is
- *  `aria-expanded`), which the card must not cover. */
+ *  `aria-expanded` and the popup is absolutely or fixed positioned), which the card must not
+ *  cover. */
 function reference(target: Element): DOMRect {
   const r = target.getBoundingClientRect();
-  const id = target.getAttribute("aria-controls");
-  const popup = target.getAttribute("aria-expanded") == "true" && ((id && document.getElementById(id)) || target.nextElementSibling);
-  const p = popup && popup.getBoundingClientRect();
+  const id = target.getAttribute("aria-controls")?.split(" ")[0];
+  const popup = target.getAttribute("aria-expanded") == "true" && ((id && (target.getRootNode() as Document).getElementById(id)) || target.nextElementSibling);
+  // Only a popup out of the flow: an expanded accordion or sidebar group pushes the page down.
+  const p = popup && /^[af]/.test(getComputedStyle(popup).position) && popup.getBoundingClientRect();
   if (!p || !p.width) return r;
   const x = Math.min(r.x, p.x);
   const y = Math.min(r.y, p.y);
@@ -76,15 +81,18 @@ export function watchBox(target: Element, update: () => void, card?: HTMLElement
   let last = "";
   let frame = 0;
   let still = 0;
+  let done = false;
   const tick = () => {
     // Called by the mutation observer too, while a frame may be pending: one chain only.
     cancelAnimationFrame(frame);
+    if (done) return;
     const r = visibleRect(target);
     const b = reference(target);
     // The card's own size too: late web fonts or a wrapping body change where it fits.
     const now = [r.x, r.y, r.width, r.height, b.x, b.y, b.width, b.height, innerWidth, innerHeight, card?.offsetWidth, card?.offsetHeight].join();
     if (now !== last) (last = now), (still = 0), update();
-    frame = ++still < 4 ? requestAnimationFrame(tick) : 0;
+    // `update` may have ended the step, and with it this watch.
+    frame = !done && ++still < 4 ? requestAnimationFrame(tick) : 0;
   };
   const poke = () => {
     still = 0;
@@ -92,16 +100,28 @@ export function watchBox(target: Element, update: () => void, card?: HTMLElement
   };
   const observers = [new ResizeObserver(poke), new IntersectionObserver(poke, { threshold: [0, 0.5, 1] })];
   for (const o of observers) o.observe(target), card && o.observe(card);
+  // The document and every shadow root on the target's way up, slots included (a web
+  // component scrolling its slotted content, as Ionic's ion-content): neither their mutations
+  // nor their scrolls (not composed) reach the document's observers and listeners.
+  const trees: Node[] = [document];
+  for (let n: Node | null = target; n; n = (n as Element).assignedSlot || n.parentNode) if (n instanceof ShadowRoot) trees.push(n), (n = n.host);
   const mutations = new MutationObserver(() => (target.isConnected ? poke() : tick()));
-  mutations.observe(document.documentElement, { attributes: true, childList: true, subtree: true });
   const events = ["scroll", "resize", "transitionstart", "transitionend", "animationstart", "animationend"];
-  for (const e of events) addEventListener(e, poke, true), visualViewport?.addEventListener(e, poke);
+  const listeners = (on: boolean) => {
+    for (const e of events) {
+      for (const t of [window, ...trees]) on ? t.addEventListener(e, poke, true) : t.removeEventListener(e, poke, true);
+      on ? visualViewport?.addEventListener(e, poke) : visualViewport?.removeEventListener(e, poke);
+    }
+  };
+  for (const t of trees) mutations.observe(t, { attributes: true, childList: true, subtree: true });
+  listeners(true);
   tick();
   return () => {
+    done = true;
     cancelAnimationFrame(frame);
     mutations.disconnect();
     for (const o of observers) o.disconnect();
-    for (const e of events) removeEventListener(e, poke, true), visualViewport?.removeEventListener(e, poke);
+    listeners(false);
   };
 }
 

@@ -20,7 +20,7 @@ const CSS =
   ".x{position:absolute;top:8px;right:8px;border:0;padding:2px 8px;font-size:20px;line-height:1;background:none}" +
   ".f{display:flex;align-items:center;gap:8px;margin-top:12px}" +
   ".n,.s,.x{color:#57606a}.n{font-size:12px}" +
-  ".sr{position:absolute;clip-path:inset(50%)}" +
+  ".sr{position:fixed;width:1px;height:1px;margin:0;overflow:hidden;clip-path:inset(50%)}" +
   ".g{flex:1;min-width:40px;height:4px;background:#d0d7de}" +
   ".g i{display:block;height:100%;background:var(--shirube-brand)}" +
   ".p{background:var(--shirube-brand);border-color:var(--shirube-brand);color:var(--shirube-on-brand)}" +

@@ -237,7 +237,9 @@ export function createTours(host: TourHost) {
         // A tooltip is a non-modal dialog: Tab out of it goes back to what it points at (or
         // to the card when that cannot take focus), not to the end of the page (docs/widget.md).
         e.preventDefault();
-        (target && target.tabIndex >= 0 ? target : card).focus();
+        // A disabled button or a link without href takes no focus: the card then.
+        target?.focus();
+        if (!target?.matches(":focus")) card.focus();
       }
     }
   }

@@ -24,7 +24,6 @@ import type { CompletedItem, SessionHelp, SessionResponse } from "../types";
 import { cornerClass, createLauncher, paintLauncher, PANEL_ID } from "./launcher";
 import { isComplete, newEntry, type Entry } from "./model";
 import { stringsFor } from "./strings";
-import { createToasts } from "./toast";
 
 const FOCUSABLE = "button,textarea";
 
@@ -41,8 +40,9 @@ export function createChecklists(ctx: WidgetContext) {
   const launcher = createLauncher();
   // Filled by the panel chunk (./panel.ts) once loaded; hidden until it is.
   const panel = h("section", { id: PANEL_ID, class: "pa", "data-shirube": "checklist", "aria-labelledby": "shc-t", tabindex: -1, hidden: true });
-  const toasts = createToasts();
-  const box = h("div", { class: cornerClass(ctx.theme), hidden: true }, panel, toasts.node_, launcher);
+  // Toasts come from the panel chunk (loaded at the first one); this live region holds them.
+  const toasts = h("div", { class: "ts", "aria-live": "polite" });
+  const box = h("div", { class: cornerClass(ctx.theme), hidden: true }, panel, toasts, launcher);
   ctx.root.append(box);
   // Fixed boxes sit in the layout viewport's corner: on a phone showing part of a page wider
   // than its screen (the layout viewport grows to the page), or above an on-screen keyboard,
@@ -91,7 +91,8 @@ export function createChecklists(ctx: WidgetContext) {
       if (!item || entry.done_.has(id)) continue;
       entry.done_.add(id);
       added = true;
-      toasts.show_(item.success_message ? ctx.renderText(item.success_message) : `✓ ${item.title}`);
+      const message = item.success_message ? ctx.renderText(item.success_message) : `✓ ${item.title}`;
+      loadChunk("panel").then((chunk) => chunk.toast(toasts, message, ctx), () => {});
       ctx.emit("checklist_item_completed", { checklist, item: id });
     }
     if (!wasComplete && isComplete(entry)) {
@@ -242,7 +243,6 @@ export function createChecklists(ctx: WidgetContext) {
     close,
 
     destroy(): void {
-      toasts.destroy_();
       box.remove();
     },
   };

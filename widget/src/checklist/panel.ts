@@ -12,6 +12,24 @@ import { surveyView } from "./survey";
 
 const styled = new WeakSet<ShadowRoot>();
 
+/** The panel's (and the toasts') rules, added to the root once. */
+function style(root: ShadowRoot): void {
+  if (styled.has(root)) return;
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(PANEL_CSS);
+  root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+  styled.add(root);
+}
+
+/** A short "small win" message next to the launcher (an item done). It fades out and removes
+ *  itself when its CSS animation ends: no timer to clear when the widget goes. */
+export function toast(node: HTMLElement, message: Node | string, ctx: WidgetContext): void {
+  style(ctx.root);
+  const el = h("div", { class: "to", "data-shirube": "toast", role: "status" }, message);
+  el.onanimationend = (event) => event.animationName == "shc-out" && el.remove();
+  node.append(el);
+}
+
 /** What a panel remembers between paints: the tab chosen, the help chunk's node (kept, so a
  *  repaint never takes the focus from its search field), the last paint's arguments. */
 interface View {
@@ -44,13 +62,7 @@ function itemView(item: SessionItem, done: boolean, ctx: WidgetContext, t: Strin
  *  help centre, tabs switch between the checklist and the help (the help chunk); the help tab
  *  comes first when no checklist is left to do (`e` absent or finished before this page). */
 export function paintPanel(panel: HTMLElement, e: Entry | undefined, all: Entry[], ctx: WidgetContext, help?: SessionHelp): void {
-  const { root } = ctx;
-  if (!styled.has(root)) {
-    const sheet = new CSSStyleSheet();
-    sheet.replaceSync(PANEL_CSS);
-    root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
-    styled.add(root);
-  }
+  style(ctx.root);
   const t = panelStrings(ctx.locale);
   let view = views.get(panel);
   if (!view) {

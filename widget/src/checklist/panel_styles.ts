@@ -25,4 +25,9 @@ export const PANEL_CSS =
   ".shc label{display:block;margin-top:8px}" +
   ".shc textarea{width:100%;margin:4px 0 8px}" +
   ".shc .sv [data-shirube-action=submit]{position:sticky;bottom:0}" +
-  "@media (prefers-reduced-motion:no-preference){.shc .bar span{transition:width .4s}}";
+  "@media (prefers-reduced-motion:no-preference){.shc .bar span{transition:width .4s}}" +
+  // A toast fades out after 4 s and removes itself when that animation ends (panel.ts).
+  ".shc .to{max-width:320px;padding:10px 14px;border-radius:8px;background:#1f2328;color:#fff;box-shadow:0 4px 16px #0004;animation:shc-out .3s 3.7s forwards}" +
+  ".shc .to a{color:#fff}" +
+  "@media (prefers-reduced-motion:no-preference){.shc .to{animation:shc-in .25s ease-out,shc-out .3s 3.7s forwards}}" +
+  "@keyframes shc-in{from{opacity:0;transform:translateY(8px)}}@keyframes shc-out{to{opacity:0}}";

@@ -1,5 +1,6 @@
-// The checklist's rules in the core: the corner box, the launcher and the toasts, parsed with
-// the core's into one sheet (styles.ts); the panel's are in panel_styles.ts, loaded with it.
+// The checklist's rules in the core: the corner box and the launcher, parsed with
+// the core's into one sheet (styles.ts); the panel's and the toasts' are in panel_styles.ts,
+// loaded with them.
 // Colours and font come from the core's theme variables (--shirube-brand, --shirube-on-brand,
 // --shirube-font); every rule is scoped under .shc so it cannot restyle tour cards.
 // `all:initial` stops properties inherited from the host page through <shirube-root>.
@@ -9,10 +10,6 @@ export const CHECKLIST_CSS =
   ".shc.shc-t{bottom:auto;top:16px;flex-direction:column-reverse}" +
   ".shc [hidden],.shc[hidden]{display:none!important}" +
   ".shc .la{display:flex;align-items:center;gap:8px;border:0;border-radius:99px;padding:8px 16px;font-weight:700;background:var(--shirube-brand);color:var(--shirube-on-brand)}" +
-  ".shc .la,.shc .to{box-shadow:0 4px 16px #0004}" +
+  ".shc .la{box-shadow:0 4px 16px #0004}" +
   ".shc .ring{width:18px;height:18px;border-radius:50%;background:conic-gradient(var(--shirube-on-brand) var(--p),#fff4 0)}" +
-  ".shc .ts{display:flex;flex-direction:column;gap:6px}" +
-  ".shc .to{max-width:320px;padding:10px 14px;border-radius:8px;background:#1f2328;color:#fff}" +
-  ".shc .to a{color:#fff}" +
-  "@media (prefers-reduced-motion:no-preference){.shc .to{animation:shc-in .25s ease-out}}" +
-  "@keyframes shc-in{from{opacity:0;transform:translateY(8px)}}";
+  ".shc .ts{display:flex;flex-direction:column;gap:6px}";
