@@ -102,6 +102,25 @@ def test_contact_takes_mailto_or_a_link() -> None:
     assert path == "contact.url"
 
 
+def test_a_mailto_contact_with_invisible_characters_is_refused() -> None:
+    path, _ = only_error(
+        valid, center(contact={"label": "x", "url": "mailto:help\u202e@example.com"})
+    )
+    assert path == "contact.url"
+
+
+def test_all_articles_together_are_capped() -> None:
+    """The whole help centre rides in every session answer of its audience."""
+    article = {"id": "a0", "type": "article", "title": "A", "body": "x" * 3000}
+    sections = [
+        {"id": f"s{s}", "entries": [{**article, "id": f"a{s}-{e}"} for e in range(10)]}
+        for s in range(4)
+    ]
+    assert valid(center(sections=sections[:3]))  # 90,000 characters
+    path, message = only_error(valid, center(sections=sections))  # 120,000
+    assert path == "sections" and "100000" in message
+
+
 def test_long_articles_are_refused() -> None:
     doc = center()
     doc["sections"][0]["entries"][0]["body"] = "あ" * 4001

@@ -61,7 +61,7 @@ def _event(value: str) -> str:
     return value
 
 
-def _no_invisible(value: str) -> None:
+def no_invisible(value: str) -> None:
     problem = invisible_character(value)
     if problem is not None:
         raise ValueError(problem)
@@ -70,7 +70,7 @@ def _no_invisible(value: str) -> None:
 def _page(value: str) -> str:
     if not value or len(value) > PAGE_MAX:
         raise ValueError(f"must be 1–{PAGE_MAX} characters")
-    _no_invisible(value)
+    no_invisible(value)
     if not _ADDRESS_RE.fullmatch(value):
         raise ValueError(
             f"{show(value)} is not a page pattern: use a path starting with '/' "
@@ -82,7 +82,7 @@ def _page(value: str) -> str:
 def _url(value: str) -> str:
     if not value or len(value) > URL_MAX:
         raise ValueError(f"must be 1–{URL_MAX} characters")
-    _no_invisible(value)
+    no_invisible(value)
     if not _ADDRESS_RE.fullmatch(value):
         raise ValueError(
             f"{show(value)} is not an allowed link: use a path starting with '/' "

@@ -16,7 +16,7 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
 from shirube.content.audience import AudienceField
 from shirube.content.base import ContentModel, depends_on, show
-from shirube.content.primitives import Id, Key, Url, check_url, is_id, is_key
+from shirube.content.primitives import Id, Key, Url, check_url, is_id, is_key, no_invisible
 from shirube.content.references import reference_errors
 from shirube.content.text import Text, TextLimit, TitleText
 from shirube.errors import FieldError, ValidationFailed
@@ -27,6 +27,9 @@ MAX_ENTRIES = 40  # per section
 # Every article body travels in the session answer of the users the help centre targets: long
 # enough for a how-to, short enough that 100 of them stay a few tens of KB compressed.
 ARTICLE_MAX = 4000
+# All article bodies together (every locale): the whole help centre rides in each session
+# answer of its audience and in the checklist's polls.
+ARTICLES_TOTAL_MAX = 100_000
 ENTRY_TYPES = ("article", "link", "tour", "checklist")
 
 # `[label](url)` as widget/src/markdown.ts reads it; it keeps only absolute http(s)/mailto.
@@ -52,6 +55,7 @@ ArticleText = Annotated[Text, TextLimit(ARTICLE_MAX), AfterValidator(_markdown_l
 
 def _contact_url(value: str) -> str:
     if value[:7].lower() == "mailto:":
+        no_invisible(value)
         if not _MAILTO.fullmatch(value) or len(value) > 320:
             raise ValueError(f"{show(value)} is not a mailto: address like mailto:help@example.com")
         return value
@@ -158,7 +162,24 @@ def resource_center_errors(
         return []
     dot = f"{prefix}." if prefix else ""
     known = {"tour": tour_keys, "checklist": checklist_keys}
-    return _duplicate_ids(data, dot) + reference_errors(resource_center_refs(data), known, dot)
+    errors = _duplicate_ids(data, dot) + reference_errors(resource_center_refs(data), known, dot)
+    return errors + _total_size(data, dot)
+
+
+def _total_size(data: Mapping[str, Any], dot: str) -> list[FieldError]:
+    total = 0
+    for _, section in _raw_items(data, "sections"):
+        for _, entry in _raw_items(section, "entries"):
+            body = entry.get("body")
+            texts = body.values() if isinstance(body, Mapping) else [body]
+            total += sum(len(text) for text in texts if isinstance(text, str))
+    if total <= ARTICLES_TOTAL_MAX:
+        return []
+    message = (
+        f"the articles' bodies total {total} characters (every locale); at most"
+        f" {ARTICLES_TOTAL_MAX}: the help centre travels in every session answer"
+    )
+    return [FieldError(f"{dot}sections", message)]
 
 
 def validate_resource_center(
