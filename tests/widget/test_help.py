@@ -151,3 +151,25 @@ def test_the_launcher_stays_after_the_checklist_and_finished_ones_can_be_reviewe
     expect(page.locator('[data-shirube-step="ct"][role="dialog"]')).to_be_visible()
     expect(panel).to_be_hidden()
     assert page_errors == []
+
+
+def test_an_item_marked_done_counts_on_the_next_page_before_the_server_has_it(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    """The event is still in the outbox (here: the events endpoint is unreachable and the
+    page's beacon still on its way) when the next page asks for the session: the item stays
+    done there."""
+    url = host.url("/admin.html", user_id, role=HELP_LIST_ROLE, locale="ja")
+    page.add_init_script("navigator.sendBeacon = () => true")
+    page.goto(url)
+    wait_ready(page)
+    page.route("**/api/v1/widget/events", lambda route: route.abort())
+    launcher = page.locator(LAUNCHER)
+    expect(launcher).to_contain_text("0/1")
+    launcher.click()
+    panel = page.locator('[data-shirube="checklist"]')
+    panel.locator('[data-shirube-action="mark-done"]').click()
+    expect(panel.locator('[data-shirube="checklist-done"]')).to_be_visible()
+    page.goto(url)
+    wait_ready(page)
+    expect(launcher).to_have_text("ヘルプ")

@@ -35,13 +35,17 @@ const STATUS: Record<string, TourStatus> = {
   $tour_dismissed: "dismissed",
 };
 
-/** Tour progress this browser recorded but the server may not have stored yet wins over the
- *  answer: a click on a link queues the next step and the page unloads, and its beacon can
- *  still be on its way when the next page asks for the session. (Not across tour versions.) */
+/** Tour progress and checklist items marked done that this browser recorded but the server
+ *  may not have stored yet win over the answer: a click on a link queues the next step and
+ *  the page unloads, and its beacon can still be on its way when the next page asks for the
+ *  session. (Not across tour versions.) */
 export function withPending(answer: SessionResponse, pending: QueuedEvent[]): SessionResponse {
   for (const { name, properties } of pending) {
     const tour = answer.tours.find((t) => t.key === properties?.tour && t.version === properties.version);
     if (tour && STATUS[name]) tour.progress = { status: STATUS[name], current_step: (properties!.step as string) || null };
+    // An item marked done on the last page, whose event the server may not have stored yet.
+    const list = name == "$checklist_item_completed" && answer.checklists?.find((c) => c.key === properties?.checklist);
+    if (list) list.progress.completed_items[properties!.item as string] ??= "";
   }
   return answer;
 }
