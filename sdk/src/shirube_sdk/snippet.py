@@ -25,7 +25,7 @@ STUB = (
 # widget assumes without `data-server`). Nothing queued (the widget already loaded) or a browser
 # that throws: no preload, the widget posts as before.
 PRELOAD = (
-    "!function(s,k,u,c,o,x,b){{c=(s.q||[]).slice(-1)[0];if(c&&c[0]=='identify')try{{"
+    "!function(s,k,u,c,o,x,b){{c=(s.q||[]).slice(-1)[0]||[];if(c[0]=='identify')try{{"
     "o=c[1][1]||{{}};u=new URL(u,location.href).origin+'/api/v1/widget/session';"
     "b=JSON.stringify({{public_key:k,user_id:String(c[1][0]),traits:o.traits,"
     "locale:o.locale||navigator.language,company:o.company,identity_token:o.token}});"
