@@ -162,7 +162,9 @@ class Snippet:
             key, url = script_json(self.public_key), script_json(self.script_src())
             lines.append(PRELOAD.format(key=key, url=url))
         if self.then_user:
-            lines.append(f"Shirube.identify({script_json(self.then_user)}, {script_json(options)});")
+            lines.append(
+                f"Shirube.identify({script_json(self.then_user)}, {script_json(options)});"
+            )
         if self.tour:
             # Started once the session is loaded; `queued_tour` tests the raw queued call.
             start = f"Shirube.startTour({script_json(self.tour)})"

@@ -68,12 +68,15 @@ def test_identify_with_another_user_before_load_gets_its_own_session(
     page.goto(host.url("/admin.html", user_id, tour="keys", preload="1", then_user=other))
     expect(card(page, "k1")).to_be_visible()
     page.wait_for_function(
-        "(user) => shirubeEvents.some((e) => e.name === 'ready' && e.detail.user === user)", arg=other
+        "(user) => shirubeEvents.some((e) => e.name === 'ready' && e.detail.user === user)",
+        arg=other,
     )
     # The preload was the first user's (whose identify the widget replays first): the second
     # user's session is a request of its own, never the first user's answer.
     assert users == [user_id, other]
-    ready = page.evaluate("shirubeEvents.filter((e) => e.name === 'ready').map((e) => e.detail.user)")
+    ready = page.evaluate(
+        "shirubeEvents.filter((e) => e.name === 'ready').map((e) => e.detail.user)"
+    )
     assert ready[-1] == other
 
 
