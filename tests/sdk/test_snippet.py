@@ -134,7 +134,7 @@ def test_browser_queues_exactly_the_given_values(client: Client, page: Any) -> N
 
     def session(route: Any) -> None:
         preloads.append(route.request)
-        route.fulfill(status=503, body="{}")
+        route.fulfill(status=503, body="{}", headers={"Access-Control-Allow-Origin": "*"})
 
     page.route("**/api/v1/widget/session", session)
     traits = {"name": HOSTILE, "dept": "人事"}
@@ -153,7 +153,7 @@ def test_browser_queues_exactly_the_given_values(client: Client, page: Any) -> N
     assert jwt.decode(options["token"], IDENTITY_SECRET, algorithms=["HS256"])["sub"] == HOSTILE
     # The preload: one POST to the script's origin with the body the widget's first session
     # call would send (widget/src/state.ts openSession), kept on the stub for the widget.
-    page.wait_for_function("window.Shirube.p && window.Shirube.p[1].readyState === 4")
+    assert page.evaluate("window.Shirube.p[1].then((reply) => reply.status)") == 503
     assert len(preloads) == 1
     request = preloads[0]
     assert (request.method, request.url) == ("POST", f"{SERVER}/api/v1/widget/session")

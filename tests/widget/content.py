@@ -69,8 +69,11 @@ TOURS: list[dict[str, Any]] = [
         "long-words",
         [
             tooltip(
-                "long-word", "#tpl-export", "bottom",
-                title="W" * 200, body="x" * 300 + " then words",
+                "long-word",
+                "#tpl-export",
+                "bottom",
+                title="W" * 200,
+                body="x" * 300 + " then words",
                 cta={"label": "L" * 120, "url": "https://example.com/help"},
             ),
             modal("long-word-modal", title="モ" * 200, body="y" * 400),

@@ -54,7 +54,7 @@ def test_a_preload_answered_before_the_script_ran_is_used(
     with page.expect_response(SESSION_URL) as answered:
         page.goto(host.url("/admin.html", user_id, tour="keys", preload="1", late="1"))
     assert answered.value.status == 200
-    page.wait_for_function("Shirube.p[1].readyState === 4")
+    assert page.evaluate("Shirube.p[1].then((reply) => reply.status)") == 200
     add_script(page, shirube)
     expect(card(page, "k1")).to_be_visible()
     assert users == [user_id]

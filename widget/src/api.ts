@@ -5,10 +5,10 @@ export interface Reply {
   body: any;
 }
 
-/** The snippet's own `session` request, started in parallel with the script's download
- *  (docs/widget.md, "Session preload"): `[url + body, request]`, or nothing (an older snippet). */
-let preload: [string, XMLHttpRequest] | undefined;
-export const preloaded = (p?: [string, XMLHttpRequest]) => (preload = p);
+/** The snippet's own `session` request, started while the script downloaded (docs/widget.md,
+ *  "Session preload"): `[url + body, its reply]`, or nothing (an older snippet). */
+let preload: [string, Promise<Reply>] | 0 | undefined;
+export const preloaded = (p?: [string, Promise<Reply>]) => (preload = p);
 
 /** XMLHttpRequest, not fetch: the browser reads its body as soon as the headers are in and
  *  `loadend` fires in the task that finished it, where fetch + json() take a task more, each
@@ -22,18 +22,16 @@ export function post(server: string, path: string, body: unknown): Promise<Reply
   return new Promise<Reply>((resolve) => {
     const url = server + "/api/v1/widget/" + path;
     const json = JSON.stringify(body);
-    const [made, early] = preload || [];
-    preload = undefined;
-    const x = made === url + json ? early! : new XMLHttpRequest();
+    const early = preload && preload[0] === url + json && preload[1];
+    preload = 0;
+    if (early) return resolve(early);
+    const x = new XMLHttpRequest();
     // Network errors, aborts and timeouts end here too, with status 0; a body that is not
     // JSON (a proxy's error page) is null.
-    const done = () => resolve({ status: x.status, body: x.response });
-    x.onloadend = done;
-    if (x !== early) {
-      x.open("POST", url);
-      x.responseType = "json";
-      x.send(json);
-    } else if (x.readyState > 3) done(); // answered before the script ran: its loadend is past
+    x.onloadend = () => resolve({ status: x.status, body: x.response });
+    x.open("POST", url);
+    x.responseType = "json";
+    x.send(json);
     // open() throws on a malformed server URL, JSON.stringify on a body that is not JSON: both
     // end like a network failure.
   }).catch(() => ({ status: 0, body: null }));

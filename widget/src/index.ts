@@ -1,10 +1,10 @@
 // Entry point. At load it only reads its own <script> tag and defines window.Shirube,
 // replaying the calls the inline snippet queued before the script arrived.
-import { preloaded } from "./api";
+import { preloaded, type Reply } from "./api";
 import { createWidget } from "./widget";
 
 (() => {
-  const w = window as unknown as { Shirube?: { q?: [string, unknown[]][]; p?: [string, XMLHttpRequest]; destroy?: unknown } };
+  const w = window as unknown as { Shirube?: { q?: [string, unknown[]][]; p?: [string, Promise<Reply>]; destroy?: unknown } };
   const stub = w.Shirube;
   if (stub?.destroy) return; // loaded twice: the first copy keeps working
   const tag = (document.currentScript ||

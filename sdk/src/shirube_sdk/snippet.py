@@ -20,16 +20,19 @@ STUB = (
 
 # Starts the widget's first `session` call while its script downloads (docs/widget.md, "Session
 # preload"): the same POST, built from the identify call just queued exactly as the widget builds
-# it, left on the stub as `p = [url + body, request]`; the widget takes it only for an identical
-# first call. Arguments: the public key and the widget's URL (the API is on its origin, as the
-# widget assumes without `data-server`). Nothing queued (the widget already loaded) or a browser
-# that throws: no preload, the widget posts as before.
+# it, left on the stub as `p = [url + body, promise of {status, body}]` (the reply the widget's
+# `post()` makes); the widget takes it only for an identical first call. Arguments: the public
+# key and the widget's URL (the API is on its origin, as the widget assumes without
+# `data-server`). Nothing queued (the widget already loaded) or a browser that throws: no
+# preload, the widget posts as before.
 PRELOAD = (
     "!function(s,k,u,c,o,x,b){{c=(s.q||[]).slice(-1)[0]||[];if(c[0]=='identify')try{{"
     "o=c[1][1]||{{}};u=new URL(u,location.href).origin+'/api/v1/widget/session';"
     "b=JSON.stringify({{public_key:k,user_id:String(c[1][0]),traits:o.traits,"
     "locale:o.locale||navigator.language,company:o.company,identity_token:o.token}});"
-    "x=new XMLHttpRequest;x.open('POST',u);x.responseType='json';x.send(b);s.p=[u+b,x]"
+    "x=new XMLHttpRequest;x.open('POST',u);x.responseType='json';x.send(b);"
+    "s.p=[u+b,new Promise(function(r){{x.onloadend=function(){{"
+    "r({{status:x.status,body:x.response}})}}}})]"
     "}}catch(e){{}}}}(Shirube,{key},{url});"
 )
 
