@@ -124,7 +124,10 @@ for (const [name, file] of [["shirube.js", manifest], ...Object.entries(chunks)]
   console.log(`${name} ${file.bytes} B, ${file.gzip_bytes} B gzip, ${file.brotli_bytes} B brotli`);
 }
 console.log(`core budget: ${manifest.gzip_bytes} B gzip of ${budget}`);
-if (manifest.gzip_bytes > budget) {
+// A build with the tests' extra chunks (SHIRUBE_WIDGET_CHUNKS) carries their names in the
+// entry and never ships: the budget is the shipped build's (the committed manifest, checked
+// by tests/widget/test_bundle.py).
+if (manifest.gzip_bytes > budget && !process.env.SHIRUBE_WIDGET_CHUNKS) {
   console.error("over the 12 KB gzip budget");
   process.exit(1);
 }

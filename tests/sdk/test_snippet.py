@@ -1,5 +1,6 @@
 """The snippet the SDK renders: the contract's shape, every value escaped, the identity token
-included; and in Chromium, the stub queues exactly the values that were given."""
+included; and in Chromium, the stub queues exactly the values that were given and the session
+preload posts exactly the body the widget would send."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 import jwt
 import pytest
 from shirube_sdk import Client
-from shirube_sdk.snippet import STUB
+from shirube_sdk.snippet import PRELOAD, STUB, script_json
 
 SERVER = "https://shirube.example.com"
 IDENTITY_SECRET = "idsec_snippet-tests-" + "z" * 32
@@ -51,9 +52,12 @@ def parse(html: str) -> tuple[list[tuple[dict[str, str | None], str]], str, dict
     parser.close()
     scripts = parser.scripts
     lines = scripts[0][1].strip("\n").split("\n")
+    assert len(lines) == 3
     assert lines[0] == STUB
     match = IDENTIFY.match(lines[1])
     assert match is not None, lines[1]
+    src, key = scripts[1][0]["src"], scripts[1][0]["data-key"]
+    assert lines[2] == PRELOAD.format(key=script_json(key), url=script_json(src))
     return scripts, json.loads(match["user"]), json.loads(match["options"])
 
 
@@ -89,9 +93,9 @@ def test_no_value_can_break_out_of_the_script_or_attributes(client: Client) -> N
     inline = html[len("<script>\n") : html.index("</script>")]
     assert inline.startswith(STUB + "\nShirube.identify(")
     assert inline.endswith(");\n")
-    identify = inline[len(STUB) :]
+    identify_and_preload = inline[len(STUB) :]
     for char in "<>&\u2028\u2029":
-        assert char not in identify
+        assert char not in identify_and_preload
     assert "<img" not in html
     scripts, user_id, options = parse(html)
     assert len(scripts) == 2  # nothing closed the first script or opened another
@@ -126,6 +130,13 @@ def test_browser_queues_exactly_the_given_values(client: Client, page: Any) -> N
     page.route(
         "**/widget/shirube.js", lambda route: route.fulfill(body="", content_type="text/javascript")
     )
+    preloads: list[Any] = []
+
+    def session(route: Any) -> None:
+        preloads.append(route.request)
+        route.fulfill(status=503, body="{}", headers={"Access-Control-Allow-Origin": "*"})
+
+    page.route("**/api/v1/widget/session", session)
     traits = {"name": HOSTILE, "dept": "人事"}
     html = client.snippet("pk_live", HOSTILE, traits=traits, company="c-9", locale="ja")
     page.set_content(
@@ -140,3 +151,19 @@ def test_browser_queues_exactly_the_given_values(client: Client, page: Any) -> N
     assert options["traits"] == traits
     assert options["company"] == {"id": "c-9"}
     assert jwt.decode(options["token"], IDENTITY_SECRET, algorithms=["HS256"])["sub"] == HOSTILE
+    # The preload: one POST to the script's origin with the body the widget's first session
+    # call would send (widget/src/state.ts openSession), kept on the stub for the widget.
+    assert page.evaluate("window.Shirube.p[1].then((reply) => reply.status)") == 503
+    assert len(preloads) == 1
+    request = preloads[0]
+    assert (request.method, request.url) == ("POST", f"{SERVER}/api/v1/widget/session")
+    body = request.post_data
+    assert json.loads(body) == {
+        "public_key": "pk_live",
+        "user_id": HOSTILE,
+        "traits": traits,
+        "locale": "ja",
+        "company": {"id": "c-9"},
+        "identity_token": options["token"],
+    }
+    assert page.evaluate("window.Shirube.p[0]") == request.url + body

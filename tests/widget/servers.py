@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from shirube_sdk.snippet import STUB, script_json
+from shirube_sdk.snippet import PRELOAD, STUB, script_json
 
 HOST = "127.0.0.1"
 PAGES = Path(__file__).resolve().parent / "pages"
@@ -141,6 +141,12 @@ class Snippet:
     traits: dict[str, Any] | None = None
     tour: str | None = None
     queued_tour: str | None = None
+    # The SDK's current shape: the session preload after identify (without it: an older snippet).
+    preload: bool = False
+    # The page identifies another user after the snippet, before the script has loaded.
+    then_user: str | None = None
+    # No script tag: the test adds it (`add_script()`), after the preload has been answered.
+    late: bool = False
 
     def inline_code(self) -> str:
         options: dict[str, Any] = {"locale": self.locale, "traits": self.traits or {}}
@@ -152,6 +158,13 @@ class Snippet:
             "window.shirubeReady=true})});",
             f"Shirube.identify({script_json(self.user_id)}, {script_json(options)});",
         ]
+        if self.preload:
+            key, url = script_json(self.public_key), script_json(self.script_src())
+            lines.append(PRELOAD.format(key=key, url=url))
+        if self.then_user:
+            lines.append(
+                f"Shirube.identify({script_json(self.then_user)}, {script_json(options)});"
+            )
         if self.tour:
             # Started once the session is loaded; `queued_tour` tests the raw queued call.
             start = f"Shirube.startTour({script_json(self.tour)})"
@@ -168,6 +181,8 @@ class Snippet:
         return f"{self.server}/widget/shirube.js"
 
     def html(self) -> str:
+        if self.late:
+            return f"<script>{self.inline_script()}</script>"
         return (
             f"<script>{self.inline_script()}</script>\n"
             f'<script async src="{self.script_src()}" data-key="{self.public_key}" crossorigin="anonymous"></script>'
@@ -248,6 +263,9 @@ class HostPages:
                 traits=traits,
                 tour=query.get("tour"),
                 queued_tour=query.get("queued_tour"),
+                preload=bool(query.get("preload")),
+                then_user=query.get("then_user"),
+                late=bool(query.get("late")),
             )
             text = snippet.deferred_html() if query.get("defer") else snippet.html()
             html = html.replace(SNIPPET_MARK, text)

@@ -40,11 +40,11 @@ export function visibleRect(el: Element): Rect {
   }
   const r = visible(viewport(), boxes);
   const { x, y, width: w, height: h } = r;
-  // The centre and four points near the corners of the visible part: one of them on it.
+  // The centre and two points near opposite corners of the visible part: one of them on it.
   const seen =
     w * h > 0 &&
     el.checkVisibility?.({ opacityProperty: true, visibilityProperty: true }) !== false &&
-    [[.5, .5], [.1, .1], [.9, .1], [.1, .9], [.9, .9]].some(([a, b]) => {
+    [[.5, .5], [.1, .1], [.9, .9]].some(([a, b]) => {
       const hit = document.elementsFromPoint(x + a * w, y + b * h).find((e) => e.localName !== "shirube-root");
       // Covering means painting over it: a transparent layer (an invisible menu backdrop, a
       // stretched link, a chart's hover area) leaves the target in view.
@@ -98,7 +98,7 @@ export function watchBox(target: Element, update: () => void, card?: HTMLElement
     still = 0;
     frame ||= requestAnimationFrame(tick);
   };
-  const observers = [new ResizeObserver(poke), new IntersectionObserver(poke, { threshold: [0, 0.5, 1] })];
+  const observers = [new ResizeObserver(poke), new IntersectionObserver(poke, { threshold: [0, 1] })];
   for (const o of observers) o.observe(target), card && o.observe(card);
   // The document and every shadow root on the target's way up, slots included (a web
   // component scrolling its slotted content, as Ionic's ion-content): neither their mutations
@@ -106,7 +106,8 @@ export function watchBox(target: Element, update: () => void, card?: HTMLElement
   const trees: Node[] = [document];
   for (let n: Node | null = target; n; n = (n as Element).assignedSlot || n.parentNode) if (n instanceof ShadowRoot) trees.push(n), (n = n.host);
   const mutations = new MutationObserver(() => (target.isConnected ? poke() : tick()));
-  const events = ["scroll", "resize", "transitionstart", "transitionend", "animationstart", "animationend"];
+  // A transition's start comes with the mutation that caused it; its end settles the box.
+  const events = ["scroll", "resize", "transitionend", "animationend"];
   const listeners = (on: boolean) => {
     for (const e of events) {
       for (const t of [window, ...trees]) on ? t.addEventListener(e, poke, true) : t.removeEventListener(e, poke, true);

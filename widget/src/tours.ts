@@ -293,9 +293,8 @@ export function createTours(host: TourHost) {
         // A withdrawn version is forgotten (evaluate() may resume the new one); a tour the user
         // is done with is not (this page's pending progress would make it look resumable).
         return fresh || started.delete(r.tour.key), stop();
-      const changed = JSON.stringify(fresh.steps) !== JSON.stringify(r.tour.steps);
+      // Same version, same steps (texts in another locale show from the next page on).
       r.tour = fresh;
-      if (changed) show(r.index, 1, true);
     },
     stop,
   };

@@ -1,7 +1,8 @@
 """The HTML a host page template includes to load the widget and identify the signed-in user.
 
 The shape is fixed by the widget contract: an inline stub that queues calls until the widget
-has loaded, one `Shirube.identify(...)` call, and the async widget script tag.
+has loaded, one `Shirube.identify(...)` call, the session preload, and the async widget script
+tag.
 """
 
 from __future__ import annotations
@@ -15,6 +16,24 @@ STUB = (
     '!function(w,n,s){s=w[n]=w[n]||{q:[]};"identify track startTour openChecklist '
     'closeChecklist reset on".split(" ").forEach(function(m){s[m]=s[m]||function(){'
     's.q.push([m,[].slice.call(arguments)])}})}(window,"Shirube");'
+)
+
+# Starts the widget's first `session` call while its script downloads (docs/widget.md, "Session
+# preload"): the same POST, built from the identify call just queued exactly as the widget builds
+# it, left on the stub as `p = [url + body, promise of {status, body}]` (the reply the widget's
+# `post()` makes); the widget takes it only for an identical first call. Arguments: the public
+# key and the widget's URL (the API is on its origin, as the widget assumes without
+# `data-server`). Nothing queued (the widget already loaded) or a browser that throws: no
+# preload, the widget posts as before.
+PRELOAD = (
+    "!function(s,k,u,c,o,x,b){{c=(s.q||[]).slice(-1)[0]||[];if(c[0]=='identify')try{{"
+    "o=c[1][1]||{{}};u=new URL(u,location.href).origin+'/api/v1/widget/session';"
+    "b=JSON.stringify({{public_key:k,user_id:String(c[1][0]),traits:o.traits,"
+    "locale:o.locale||navigator.language,company:o.company,identity_token:o.token}});"
+    "x=new XMLHttpRequest;x.open('POST',u);x.responseType='json';x.send(b);"
+    "s.p=[u+b,new Promise(function(r){{x.onloadend=function(){{"
+    "r({{status:x.status,body:x.response}})}}}})]"
+    "}}catch(e){{}}}}(Shirube,{key},{url});"
 )
 
 # Inside a <script> element only these can end the element or the line early (U+2028/9 are
@@ -43,6 +62,7 @@ def render_snippet(
         f"<script{nonce_attr}>\n"
         f"{STUB}\n"
         f"Shirube.identify({script_json(user_id)}, {script_json(dict(options))});\n"
+        f"{PRELOAD.format(key=script_json(public_key), url=script_json(widget_url))}\n"
         "</script>\n"
         f'<script{nonce_attr} async src="{html.escape(widget_url, quote=True)}" '
         f'data-key="{html.escape(public_key, quote=True)}" crossorigin="anonymous"></script>\n'
