@@ -132,6 +132,28 @@ def test_a_multi_page_tour_follows_spa_routes_and_full_navigation(
     )
 
 
+def test_back_then_forward_before_the_widget_looks_brings_the_step_back(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    """Back puts the step away at once (its target leaves with the route); Forward, before the
+    widget's route check has run, must bring it back (#15)."""
+    open_step(page, host.url("/spa", user_id), "home")
+    page.locator("#spa-nav-settings").click()
+    settings = card(page, "settings")
+    expect(settings).to_be_visible()
+    page.evaluate(
+        """async () => {
+          history.pushState(null, "", "/spa");
+          dispatchEvent(new PopStateEvent("popstate"));
+          await null; await null;  // the target is gone: the step is put away
+          history.pushState(null, "", "/spa/settings");
+          dispatchEvent(new PopStateEvent("popstate"));
+        }"""
+    )
+    expect(settings).to_be_visible()
+    wait_anchored(page, settings, page.locator("#settings-form"), "bottom")
+
+
 def test_a_target_the_app_re_renders_is_found_again(
     page: Page, host: HostPages, user_id: str, page_errors: list[str]
 ) -> None:

@@ -33,9 +33,12 @@ export function matchPage(pattern: string, href: string): boolean {
 export function watchRoutes(scope: Scope, changed: () => void): void {
   let last = location.href;
   let active = true;
-  const check = () => {
-    if (active && location.href !== last) {
-      last = location.href;
+  // The URL of the change, taken when it happens: a Back then a Forward before the first
+  // timer runs would otherwise look like no change at all, though a step may have been put
+  // away meanwhile (its target left with the route) and must come back.
+  const check = (href: string) => {
+    if (active && href !== last) {
+      last = href;
       changed();
     }
   };
@@ -45,7 +48,7 @@ export function watchRoutes(scope: Scope, changed: () => void): void {
     const wrapped = function (this: History, ...args: Parameters<History["pushState"]>) {
       const result = original.apply(this, args);
       // After the host's router has rendered the new route.
-      setTimeout(check);
+      setTimeout(check, 0, location.href);
       return result;
     };
     history[name] = wrapped;
@@ -57,7 +60,7 @@ export function watchRoutes(scope: Scope, changed: () => void): void {
       else delete (history as Partial<History>)[name];
     });
   }
-  const later = () => setTimeout(check);
+  const later = () => setTimeout(check, 0, location.href);
   scope.listen(window, "popstate", later);
   scope.listen(window, "hashchange", later);
 }
