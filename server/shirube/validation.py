@@ -72,11 +72,18 @@ def _is_internal_loc(part: int | str) -> bool:
     )
 
 
-def validate_model(model: type[M], data: Any, prefix: str = "") -> M:
+def validate_model(
+    model: type[M], data: Any, prefix: str = "", extra: Sequence[FieldError] = ()
+) -> M:
+    """`data` as `model`; `extra`: errors of rules the model cannot express, reported with the
+    model's own (every problem at once)."""
     try:
-        return model.model_validate(data)
+        value = model.model_validate(data)
     except PydanticValidationError as exc:
-        raise ValidationFailed(field_errors(exc, prefix)) from None
+        raise ValidationFailed(field_errors(exc, prefix) + list(extra)) from None
+    if extra:
+        raise ValidationFailed(list(extra))
+    return value
 
 
 def validate_as(adapter: TypeAdapter[T], data: Any, prefix: str = "") -> T:

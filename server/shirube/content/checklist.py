@@ -14,7 +14,7 @@ from shirube.content.primitives import Id, Key, Url, is_id, is_key
 from shirube.content.references import checklist_refs, reference_errors
 from shirube.content.rules import CompletionRule
 from shirube.content.text import LocalizedText, TitleText
-from shirube.errors import FieldError, ValidationFailed
+from shirube.errors import FieldError
 from shirube.validation import validate_model
 
 MAX_ITEMS = 30
@@ -115,10 +115,4 @@ def validate_checklist(
     """Validate a checklist whose tour references must be among `tour_keys` (and checklist
     references among `checklist_keys`, unless None)."""
     extra = checklist_errors(data, tour_keys, prefix, checklist_keys)
-    try:
-        checklist = validate_model(ChecklistDoc, data, prefix)
-    except ValidationFailed as exc:
-        raise ValidationFailed(exc.fields + extra) from None
-    if extra:
-        raise ValidationFailed(extra)
-    return checklist
+    return validate_model(ChecklistDoc, data, prefix, extra)

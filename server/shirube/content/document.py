@@ -14,7 +14,7 @@ from shirube.content.goal import GoalDoc, goal_errors
 from shirube.content.primitives import is_key
 from shirube.content.resource_center import ResourceCenterDoc, resource_center_errors
 from shirube.content.tour import TourDoc, tour_errors
-from shirube.errors import FieldError, ValidationFailed
+from shirube.errors import FieldError
 from shirube.validation import validate_model
 
 FORMAT = "shirube.content/1"
@@ -84,10 +84,4 @@ def validate_document(
     """Validate a whole document; checklists and goals may refer to its tours and checklists
     or to existing ones."""
     extra = document_errors(data, existing_tour_keys, prefix, existing_checklist_keys)
-    try:
-        document = validate_model(ContentDocument, data, prefix)
-    except ValidationFailed as exc:
-        raise ValidationFailed(exc.fields + extra) from None
-    if extra:
-        raise ValidationFailed(extra)
-    return document
+    return validate_model(ContentDocument, data, prefix, extra)

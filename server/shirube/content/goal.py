@@ -14,7 +14,7 @@ from shirube.content.primitives import Id, Key, StrictCount, is_id, is_key
 from shirube.content.references import goal_refs, reference_errors
 from shirube.content.rules import CompletionRule
 from shirube.content.text import LocalizedText, TitleText
-from shirube.errors import FieldError, ValidationFailed
+from shirube.errors import FieldError
 from shirube.validation import validate_model
 
 MAX_RULES = 20
@@ -99,10 +99,4 @@ def validate_goal(
     prefix: str = "",
 ) -> GoalDoc:
     extra = goal_errors(data, tour_keys, checklist_keys, prefix)
-    try:
-        goal = validate_model(GoalDoc, data, prefix)
-    except ValidationFailed as exc:
-        raise ValidationFailed(exc.fields + extra) from None
-    if extra:
-        raise ValidationFailed(extra)
-    return goal
+    return validate_model(GoalDoc, data, prefix, extra)

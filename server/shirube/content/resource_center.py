@@ -19,7 +19,7 @@ from shirube.content.base import ContentModel, depends_on, show
 from shirube.content.primitives import Id, Key, Url, check_url, is_id, is_key, no_invisible
 from shirube.content.references import reference_errors
 from shirube.content.text import Text, TextLimit, TitleText
-from shirube.errors import FieldError, ValidationFailed
+from shirube.errors import FieldError
 from shirube.validation import validate_model
 
 MAX_SECTIONS = 20
@@ -189,10 +189,4 @@ def validate_resource_center(
     prefix: str = "",
 ) -> ResourceCenterDoc:
     extra = resource_center_errors(data, tour_keys, checklist_keys, prefix)
-    try:
-        doc = validate_model(ResourceCenterDoc, data, prefix)
-    except ValidationFailed as exc:
-        raise ValidationFailed(exc.fields + extra) from None
-    if extra:
-        raise ValidationFailed(extra)
-    return doc
+    return validate_model(ResourceCenterDoc, data, prefix, extra)

@@ -11,7 +11,7 @@ from shirube.content.audience import AudienceField
 from shirube.content.base import ContentModel, depends_on, duplicate_errors, not_blank
 from shirube.content.primitives import EventName, Id, Key, PagePattern, StrictCount, Url, is_id
 from shirube.content.text import LocalizedText, Text, TitleText
-from shirube.errors import FieldError, ValidationFailed
+from shirube.errors import FieldError
 from shirube.validation import validate_model
 
 MAX_STEPS = 50
@@ -134,10 +134,4 @@ def tour_errors(data: Any, prefix: str = "") -> list[FieldError]:
 def validate_tour(data: Any, prefix: str = "") -> TourDoc:
     """Validate a tour, reporting every problem with its full path (under `prefix`)."""
     extra = tour_errors(data, prefix)
-    try:
-        tour = validate_model(TourDoc, data, prefix)
-    except ValidationFailed as exc:
-        raise ValidationFailed(exc.fields + extra) from None
-    if extra:
-        raise ValidationFailed(extra)
-    return tour
+    return validate_model(TourDoc, data, prefix, extra)
