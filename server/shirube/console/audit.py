@@ -24,9 +24,7 @@ from shirube.validation import MAX_DB_INT
 PAGE = 50
 # A publish of a long tour can change hundreds of fields: the page shows the first ones.
 LINES_SHOWN = 12
-# Created or deleted content: the whole document was added or removed, which says nothing a
-# line "created tour x" does not.
-_WHOLE = ("created", "deleted")
+CONTENT = ("tour", "checklist", "goal", "resource_center")
 
 
 @dataclass(frozen=True)
@@ -45,8 +43,19 @@ def _before(request: Request) -> int | None:
     return value if 1 <= value <= MAX_DB_INT else None
 
 
+def _changes(entry: AuditEntry, lang: str) -> list[DiffLine]:
+    if entry.subject_kind not in CONTENT:
+        # Settings, roles, endpoints: each value its own line, also when one side is empty.
+        return lines(entry.before or {}, entry.after or {}, lang)
+    if entry.before is None or entry.after is None:
+        # Created, deleted, first published, unpublished: the whole document came or went,
+        # which says nothing the entry's own line does not.
+        return []
+    return lines(entry.before, entry.after, lang)
+
+
 def _shown(entry: AuditEntry, lang: str) -> Shown:
-    changes = [] if entry.action in _WHOLE else lines(entry.before, entry.after, lang)
+    changes = _changes(entry, lang)
     return Shown(
         entry,
         ACTIONS[lang].get(entry.action, entry.action),

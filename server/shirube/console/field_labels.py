@@ -63,6 +63,7 @@ FIELDS: dict[str, dict[str, str]] = {
         "unverified_company_writes": "Unverified company writes",
         "kinds": "Kinds",
         "enabled": "Enabled",
+        "role": "Role",
     },
     "ja": {
         "key": "キー",
@@ -122,6 +123,7 @@ FIELDS: dict[str, dict[str, str]] = {
         "unverified_company_writes": "未確認セッションによる企業の変更",
         "kinds": "種類",
         "enabled": "有効",
+        "role": "ロール",
     },
 }
 
