@@ -20,7 +20,6 @@ from shirube.console.state import console_of
 from shirube.errors import DomainError, NotFound
 from shirube.services import workspace_admins as members
 from shirube.services.admins import Admin, WorkspaceRole
-from shirube.storage.tables import ADMIN_ROLES
 
 
 def _path(access: WorkspaceRole) -> str:
@@ -34,7 +33,7 @@ def _context(request: Request, access: WorkspaceRole, **extra: Any) -> dict[str,
         "t": HISTORY[lang],
         "ws": access.workspace,
         "role": access.role,
-        "roles": ADMIN_ROLES,
+        "roles": members.ROLES,
         "can_manage": allows(access.role, "owner"),
         **extra,
     }

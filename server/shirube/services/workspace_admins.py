@@ -17,6 +17,7 @@ from shirube.storage import Connection
 from shirube.storage.tables import ADMIN_ROLES, admin, workspace, workspace_admin
 
 EMAIL_MAX = 320
+ROLES = ADMIN_ROLES
 
 
 @dataclass(frozen=True)
