@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from shirube.console.field_labels import ACTIONS, FIELDS, SUBJECTS
+from shirube.console.history_labels import HISTORY
 from shirube.storage import Database
 from shirube.storage.tables import content_item
 from sqlalchemy import delete
@@ -169,3 +171,29 @@ def test_user_text_is_inert_in_the_diff(
         page = client.get(path).text
         assert "<img src=x" not in page and "<script>alert" not in page
         assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in page
+
+
+def test_every_label_has_both_languages() -> None:
+    for table in (HISTORY, FIELDS, ACTIONS, SUBJECTS):
+        assert table["en"].keys() == table["ja"].keys()
+        assert all(table["ja"].values()) and all(table["en"].values())
+
+
+def test_a_goal_has_its_history_too(
+    client: TestClient, database: Database, workspace: WorkspaceKeys
+) -> None:
+    token = _editor(client, database, workspace)
+    goal = {
+        "key": "g",
+        "name": "G",
+        "rules": [{"id": "a", "rule": {"type": "event", "event": "x"}}],
+    }
+    client.put("/api/v1/goals/g", json=goal, headers=workspace.auth)
+    base = f"/console/workspaces/{workspace.id}/goals/g"
+    assert _post(client, base + "/publish", token).status_code == 303
+    goal["rules"][0]["rule"]["event"] = "y"
+    client.put("/api/v1/goals/g", json=goal, headers=workspace.auth)
+    text = re.sub(r"<[^>]+>", "", client.get(base + "/diff").text)
+    assert "Rule 1 ‘a’ · Rule · Event: “x” → “y”" in text
+    page = client.get(f"/console/workspaces/{workspace.id}", headers={"Accept-Language": "ja"})
+    assert f'href="{base}/versions" data-link="versions">バージョンと差分<' in page.text

@@ -80,6 +80,10 @@ HISTORY: dict[str, dict[str, str]] = {
         "rule": "Rule {n} ‘{id}’",
         "entry": "{collection} {n} ‘{id}’",
         "index": "#{n}",
+        "administration": "Administration",
+        "admins_link": "Admins and roles",
+        "audit_link": "Audit log: who changed what",
+        "versions_link": "Versions and diff",
     },
     "ja": {
         "workspaces": "ワークスペース",
@@ -158,5 +162,9 @@ HISTORY: dict[str, dict[str, str]] = {
         "rule": "条件 {n}({id})",
         "entry": "{collection} {n}({id})",
         "index": "{n} 番目",
+        "administration": "管理",
+        "admins_link": "管理者とロール",
+        "audit_link": "監査ログ: 誰が何を変更したか",
+        "versions_link": "バージョンと差分",
     },
 }
