@@ -30,6 +30,14 @@ OWNER_ONLY = {
     "/console/workspaces/{workspace_id:int}/admins/{admin_id:int}/remove",
 }
 OWNER_ONLY_PATTERN = re.compile(r"/(admins|settings|keys|identity[\w-]*|secret[\w-]*)(/|$)")
+# The theme is the editors' even where it sits among the settings.
+EDITORS_TOO = re.compile(r"/theme(/|$)")
+
+
+def owners_only(path: str) -> bool:
+    return path in OWNER_ONLY or (
+        OWNER_ONLY_PATTERN.search(path) is not None and EDITORS_TOO.search(path) is None
+    )
 
 
 @dataclass(frozen=True)
@@ -133,11 +141,7 @@ def test_an_editor_cannot_touch_the_owners_routes(
 ) -> None:
     token = _as(client, database, workspace, "editor")
     before = _audit_count(database, workspace.id)
-    owners = [
-        f
-        for f in console_routes(app)
-        if f.methods & MUTATING and (f.path in OWNER_ONLY or OWNER_ONLY_PATTERN.search(f.path))
-    ]
+    owners = [f for f in console_routes(app) if f.methods & MUTATING and owners_only(f.path)]
     assert len(owners) >= len(OWNER_ONLY)
     for found in owners:
         path = _concrete(found, seeded)
@@ -173,3 +177,12 @@ def test_another_workspaces_admin_sees_and_changes_nothing(
             answer = client.request(method, path, data=data, follow_redirects=False)
             assert answer.status_code == 404, (method, path, answer.status_code)
     assert _audit_count(database, workspace.id) == before
+
+
+def test_which_paths_are_the_owners() -> None:
+    ws = "/console/workspaces/{workspace_id:int}"
+    assert owners_only(ws + "/settings") and owners_only(ws + "/keys/rotate")
+    assert owners_only(ws + "/identity-secret/rotate") and owners_only(ws + "/admins")
+    assert not owners_only(ws + "/settings/theme") and not owners_only(ws + "/theme")
+    assert not owners_only(ws + "/webhooks/{endpoint_id:int}/rotate")
+    assert not owners_only(ws + "/{kind:console_kind}/{key:str}/publish")
