@@ -56,9 +56,21 @@ def line(change: Change, lang: str) -> DiffLine:
     if change.op == "moved":
         moved = words["moved"].format(before=change.before, after=change.after)
         return DiffLine(place, "moved", None, moved)
+    if change.path and isinstance(change.path[-1], Entry):
+        # A whole step or item came or went: its title says which, its fields would be noise.
+        before = None if change.op == "added" else _title(change.before, lang)
+        after = None if change.op == "removed" else _title(change.after, lang)
+        return DiffLine(place, change.op, before, after)
     before = None if change.op == "added" else text_of(change.before)
     after = None if change.op == "removed" else text_of(change.after)
     return DiffLine(place, change.op, before, after)
+
+
+def _title(entry: Any, lang: str) -> str | None:
+    title = entry.get("title") or entry.get("name") if isinstance(entry, dict) else None
+    if isinstance(title, dict):
+        title = title.get(lang) or next(iter(title.values()), None)
+    return text_of(title) if isinstance(title, str) else None
 
 
 def lines(before: Any, after: Any, lang: str) -> list[DiffLine]:

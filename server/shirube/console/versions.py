@@ -5,6 +5,7 @@ of its versions and the draft. Every role reads; editors and owners change."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from starlette.convertors import Convertor, register_url_convertor
@@ -62,7 +63,12 @@ def _subject(request: Request, access: WorkspaceRole) -> tuple[int, str, str]:
 
 def _history(conn: Connection, workspace_id: int, kind: str, key: str) -> History:
     item = store.get(conn, workspace_id, kind, key)
-    return History(item, store.describe(conn, item), store.versions(conn, item))
+    # The API's ISO times, as datetimes again for the page's own format.
+    versions = [
+        {**v, "published_at": datetime.fromisoformat(v["published_at"])}
+        for v in store.versions(conn, item)
+    ]
+    return History(item, store.describe(conn, item), versions)
 
 
 def _context(request: Request, access: WorkspaceRole, **extra: Any) -> dict[str, Any]:
