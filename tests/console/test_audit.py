@@ -206,3 +206,23 @@ def test_the_audit_page_pages_newest_first_and_viewers_read_it(
     assert re.findall(r"<code>(name\d+)</code>", second.text)[0] == "name69"
     for bad in ("x", "-1", "99999999999999"):
         assert client.get(base + "?before=" + bad).status_code == 200
+
+
+def test_one_items_entries_from_its_versions_page(
+    client: TestClient, database: Database, workspace: WorkspaceKeys
+) -> None:
+    put_draft(client, workspace, "tour", tour_doc("one"))
+    put_draft(client, workspace, "tour", tour_doc("two"))
+    client.post("/api/v1/tours/one/publish", headers=workspace.auth)
+    make_admin(database, "viewer@example.com", {workspace.id: "viewer"})
+    sign_in(client, "viewer@example.com")
+    versions = client.get(f"/console/workspaces/{workspace.id}/tours/one/versions").text
+    link = re.search(r'href="([^"]+)" data-link="item-audit"', versions)
+    assert link is not None
+    page = client.get(link.group(1).replace("&amp;", "&"))
+    assert page.status_code == 200 and 'data-filter="subject"' in page.text
+    assert re.findall(r'data-action="(\w+)"', page.text) == ["published", "created"]
+    assert "<code>two</code>" not in page.text
+    # An unknown kind or a key alone shows everything.
+    everything = client.get(f"/console/workspaces/{workspace.id}/audit?kind=admin&key=x").text
+    assert "<code>two</code>" in everything and 'data-filter="subject"' not in everything

@@ -4,6 +4,7 @@ what changed read through the content diff (console/diff_view.py). Every role re
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -64,12 +65,22 @@ def _shown(entry: AuditEntry, lang: str) -> Shown:
     )
 
 
+def _subject(request: Request) -> tuple[str, str] | None:
+    """`kind` and `key` together: one tour's, checklist's or goal's entries. Anything else
+    (one without the other, an unknown kind) shows every entry."""
+    kind, key = request.query_params.get("kind"), request.query_params.get("key")
+    if kind not in CONTENT or not key or len(key) > 200:
+        return None
+    return kind, key
+
+
 async def audit_page(request: Request) -> Response:
     admin = await require_admin(request)
     access = await workspace_access(request, admin)
     workspace_id, before, lang = access.workspace.id, _before(request), language_of(request)
+    subject = _subject(request)
     page = await console_of(request).context.db.run(
-        lambda conn: audit.entries(conn, workspace_id, limit=PAGE, before=before),
+        lambda conn: audit.entries(conn, workspace_id, limit=PAGE, before=before, subject=subject),
         transaction=False,
     )
     context = {
@@ -80,6 +91,9 @@ async def audit_page(request: Request) -> Response:
         "entries": [_shown(entry, lang) for entry in page.entries],
         "older": page.older,
         "before": before,
+        "subject": subject,
+        # What the page links keep: the subject filter.
+        "filter": "" if subject is None else f"&kind={subject[0]}&key={quote(subject[1])}",
         "lines_shown": LINES_SHOWN,
     }
     return render(request, "audit.html", context, admin=admin)

@@ -39,6 +39,9 @@ HISTORY: dict[str, dict[str, str]] = {
         "audit_intro": "Every change of content, settings, keys, webhooks and admins in this "
         "workspace, newest first.",
         "audit_empty": "Nothing recorded yet.",
+        "audit_of": "Only the entries of",
+        "audit_all": "All entries",
+        "item_audit": "Who changed it, and when (audit log)",
         "when": "When",
         "who": "Who",
         "what": "What",
@@ -118,6 +121,9 @@ HISTORY: dict[str, dict[str, str]] = {
         "audit_intro": "このワークスペースのコンテンツ、設定、キー、Webhook、管理者の変更履歴です"
         "(新しい順)。",
         "audit_empty": "まだ記録はありません。",
+        "audit_of": "次の対象の記録のみ:",
+        "audit_all": "すべての記録",
+        "item_audit": "誰がいつ変更したか(監査ログ)",
         "when": "日時",
         "who": "実行者",
         "what": "操作",

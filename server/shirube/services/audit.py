@@ -109,6 +109,10 @@ _PAGE = (
     .order_by(_c.id.desc())
     .limit(bindparam("limit"))
 )
+# One subject's entries (a tour's history): the same index, the subject filtered on the way.
+_SUBJECT_PAGE = _PAGE.where(
+    _c.subject_kind == bindparam("subject_kind"), _c.subject == bindparam("subject")
+)
 _PRUNE = delete(audit_entry).where(_c.at < bindparam("before"))
 
 
@@ -173,13 +177,23 @@ def record_draft(
 
 
 def entries(
-    conn: Connection, workspace_id: int, *, limit: int = 50, before: int | None = None
+    conn: Connection,
+    workspace_id: int,
+    *,
+    limit: int = 50,
+    before: int | None = None,
+    subject: tuple[str, str] | None = None,
 ) -> AuditPage:
-    """A page of the workspace's entries, newest first, older than entry `before`."""
-    rows = conn.all(
-        _PAGE,
-        {"workspace_id": workspace_id, "before": before or 2**31 - 1, "limit": limit + 1},
-    )
+    """A page of the workspace's entries, newest first, older than entry `before`; only those
+    of `subject` (kind, key) when given."""
+    params: dict[str, Any] = {
+        "workspace_id": workspace_id,
+        "before": before or 2**31 - 1,
+        "limit": limit + 1,
+    }
+    if subject is not None:
+        params.update(subject_kind=subject[0], subject=subject[1][:SUBJECT_MAX])
+    rows = conn.all(_PAGE if subject is None else _SUBJECT_PAGE, params)
     found = [AuditEntry(*row) for row in rows[:limit]]
     older = found[-1].id if len(rows) > limit else None
     return AuditPage(found, older)
