@@ -158,7 +158,7 @@ export function createChecklists(ctx: WidgetContext) {
     if ((box.hidden = !entry && !help)) return;
     fit();
     if (entry) active = entry.list_.key;
-    paintLauncher(launcher, entry, !!opened, t, help);
+    paintLauncher(launcher, entry, !!opened, t, help, ctx.theme.launcher_label);
     if (!opened) return void (panel.hidden = true);
     // A failed load (a page older than a deploy) leaves the panel closed; a click tries again.
     loadChunk("panel").then(({ paintPanel }) => {
