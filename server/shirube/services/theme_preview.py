@@ -31,7 +31,7 @@ _TOUR = validate_tour(
                 "id": "tooltip",
                 "kind": "tooltip",
                 "target": TARGET,
-                "placement": "bottom-start",
+                "placement": "right-start",
                 "title": {"en": "Add your team", "ja": "チームを追加"},
                 "body": {
                     "en": "Invite the people you work with. **Tooltips** point at one element.",
