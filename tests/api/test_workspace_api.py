@@ -176,3 +176,12 @@ def test_healthz_and_readyz(client):
     assert client.get("/healthz").json()["status"] == "ok"
     response = client.get("/readyz")
     assert response.status_code == 200 and response.json()["database"] is True
+
+
+def test_the_openapi_document_describes_the_theme_fields(client):
+    document = client.get("/api/v1/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    theme = schemas["Theme"]["properties"]
+    assert {"text_color", "corner_radius", "launcher_label"} <= set(theme)
+    label = schemas["LauncherLabel"]["properties"]
+    assert set(label) == {"ja", "en"}
