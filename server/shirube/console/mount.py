@@ -12,7 +12,7 @@ from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from shirube.console import auth, dashboard, pages, webhooks
+from shirube.console import auth, dashboard, pages, theme, theme_preview, webhooks
 from shirube.console.headers import SecurityHeaders
 from shirube.console.render import (
     html_domain_error,
@@ -58,6 +58,8 @@ def console_mount(settings: Settings, context: AppContext) -> Mount:
         *pages.routes,
         *webhooks.routes,
         *dashboard.routes,
+        *theme.routes,
+        *theme_preview.routes,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     return _ConsoleMount(
