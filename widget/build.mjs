@@ -30,6 +30,7 @@ const budget = 12 * 1024;
 const CHUNKS = {
   panel: "src/checklist/panel.ts",
   help: "src/help/index.ts",
+  extras: "src/extras.ts",
   ...JSON.parse(process.env.SHIRUBE_WIDGET_CHUNKS || "{}"),
 };
 const INTERNAL = [
@@ -48,8 +49,9 @@ const esbuildOptions = {
   write: false,
   legalComments: "none",
   // Internal members (the 12 KB budget): those ending in "_", and these names, which are
-  // never JSON fields (session answer, events), DOM APIs or window.Shirube's. A name added
-  // here is renamed everywhere, `x.name` and `{ name }` alike.
+  // never JSON fields (session answer, events), DOM APIs, window.Shirube's or a chunk's export
+  // names (an ES module's exports keep theirs). A name added here is renamed everywhere,
+  // `x.name` and `{ name }` alike.
   mangleProps: new RegExp(`[^_]_$|^(${INTERNAL.join("|")})$`),
   logLevel: "warning",
 };
@@ -106,11 +108,11 @@ for (const [name, source] of Object.entries(CHUNKS)) {
   const code = built.code.replace(/\n?\/\/# sourceMappingURL=\S+\s*$/, "");
   const hash = hashOf(code);
   const file = `${name}.${hash}.js`;
-  chunkMap[name] = file;
+  chunkMap[name] = hash;
   chunks[name] = { file: `chunks/${file}`, hash, ...emit(`chunks/${file}`, `${code}\n//# sourceMappingURL=${file}.map`) };
   emit(`chunks/${file}.map`, built.map);
 }
-// The entry last, with the chunks' hashed names baked in (src/chunks.ts reads them).
+// The entry last, with the chunks' hashes baked in (src/chunks.ts makes their names).
 const core = await bundle(entry, "shirube.js", {
   format: "iife",
   mangleCache,

@@ -226,3 +226,23 @@ def test_one_items_entries_from_its_versions_page(
     # An unknown kind or a key alone shows everything.
     everything = client.get(f"/console/workspaces/{workspace.id}/audit?kind=admin&key=x").text
     assert "<code>two</code>" in everything and 'data-filter="subject"' not in everything
+
+
+def test_a_theme_saved_in_the_console_is_recorded_as_the_editor(
+    client: TestClient, database: Database, workspace: WorkspaceKeys
+) -> None:
+    make_admin(database, "editor@example.com", {workspace.id: "editor"})
+    sign_in(client, "editor@example.com")
+    token = csrf_from(client, "/console/")
+    fields = {"brand_color": "#0b6e4f", "text_color": "#ffffff", "launcher_position": "top-left"}
+    saved = _post(client, f"/console/workspaces/{workspace.id}/theme", token, **fields)
+    assert saved.status_code == 303, saved.text
+    last = _entries(database, workspace)[-1]
+    assert (last.actor, last.action, last.subject) == (
+        "editor@example.com",
+        "settings_changed",
+        "theme",
+    )
+    assert last.after["theme"]["brand_color"] == "#0b6e4f"
+    text = re.sub(r"<[^>]+>", "", client.get(f"/console/workspaces/{workspace.id}/audit").text)
+    assert "Theme · Brand colour" in text

@@ -3,8 +3,14 @@
 
 export interface Theme {
   brand_color?: string;
+  /** Text on the brand colour; absent: white or near-black, whichever contrasts. */
+  text_color?: string;
   font_family?: string;
   launcher_position?: "bottom-right" | "bottom-left" | "top-right" | "top-left";
+  /** Pixels, 0-24 (cards; buttons and the launcher in proportion). */
+  corner_radius?: number;
+  /** Already in the user's language (the server resolves it like content texts). */
+  launcher_label?: string;
 }
 
 export type Placement =

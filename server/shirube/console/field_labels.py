@@ -64,6 +64,9 @@ FIELDS: dict[str, dict[str, str]] = {
         "kinds": "Kinds",
         "enabled": "Enabled",
         "role": "Role",
+        "text_color": "Text colour",
+        "corner_radius": "Corner radius",
+        "launcher_label": "Launcher label",
     },
     "ja": {
         "key": "キー",
@@ -124,6 +127,9 @@ FIELDS: dict[str, dict[str, str]] = {
         "kinds": "種類",
         "enabled": "有効",
         "role": "ロール",
+        "text_color": "文字色",
+        "corner_radius": "角の丸み",
+        "launcher_label": "ランチャーのラベル",
     },
 }
 

@@ -38,6 +38,7 @@ from shirube.services.progress import (
 from shirube.services.progress_cache import ProgressCache
 from shirube.services.published import PublishedCache
 from shirube.services.session_answer import SessionAnswer
+from shirube.services.workspace_settings import session_theme
 from shirube.storage import Connection, insert, stored
 from shirube.storage.tables import company, end_user, identity_stat, membership, workspace
 from shirube.storage.types import json_loads
@@ -322,7 +323,10 @@ def open_session(
         "token": token,
         "expires_in": token_ttl,
         "user": {"id": request.user_id, "company_id": company_id, "locale": locale},
-        "workspace": {"default_locale": workspace.default_locale, "theme": workspace.theme},
+        "workspace": {
+            "default_locale": workspace.default_locale,
+            "theme": session_theme(workspace.theme, locale, workspace.default_locale),
+        },
         "revision": published.revision,
     }
     return answer.encode(head, progress, keep=not completions)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
+from shirube.content.localize import resolve_text
 from shirube.services.event_schema import Locale
 from shirube.validation import Strict
 
@@ -37,13 +39,64 @@ def _origin(value: str) -> str:
 Origin = Annotated[str, StringConstraints(max_length=300), AfterValidator(_origin)]
 
 
+Color = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+CORNER_RADIUS_MAX = 24
+LAUNCHER_LABEL_MAX = 30
+
+
+def _plain_label(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    if value != value.strip():
+        raise ValueError("must not start or end with spaces")
+    for character in value:
+        # Control and format characters (newlines, bidi overrides, zero-width ones) would
+        # make a one-line button label render as something other than what was typed.
+        if unicodedata.category(character) in ("Cc", "Cf"):
+            raise ValueError(f"must be plain text: U+{ord(character):04X} is not allowed")
+    return value
+
+
+LauncherText = Annotated[
+    str, StringConstraints(max_length=LAUNCHER_LABEL_MAX), AfterValidator(_plain_label)
+]
+
+
+class LauncherLabel(Strict):
+    """The checklist launcher's text in each console language (shown before its "2/5")."""
+
+    ja: LauncherText | None = None
+    en: LauncherText | None = None
+
+    @model_validator(mode="after")
+    def _one_at_least(self) -> LauncherLabel:
+        if self.ja is None and self.en is None:
+            raise ValueError('needs "ja", "en" or both')
+        return self
+
+
 class Theme(Strict):
-    brand_color: Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")] | None = None
+    brand_color: Color | None = None
+    # Text on the brand colour (buttons, the launcher); absent: white or near-black, whichever
+    # contrasts with the brand colour (services/theme_contrast.py).
+    text_color: Color | None = None
     # No ; { } < >: the value ends up in a CSS declaration inside the widget's shadow root.
     font_family: (
         Annotated[str, StringConstraints(max_length=200, pattern=r"^[^;{}<>]*$")] | None
     ) = None
     launcher_position: Literal["bottom-right", "bottom-left", "top-right", "top-left"] | None = None
+    # Cards and the checklist panel; buttons and the launcher are rounded in proportion.
+    corner_radius: Annotated[int, Field(strict=True, ge=0, le=CORNER_RADIUS_MAX)] | None = None
+    launcher_label: LauncherLabel | None = None
+
+
+def session_theme(theme: dict[str, Any], locale: str | None, default_locale: str) -> dict[str, Any]:
+    """The stored theme as a widget session answer carries it: the launcher label resolved to
+    the user's locale (else the workspace's default, else the other one), like content texts."""
+    label = theme.get("launcher_label")
+    if not label:
+        return theme
+    return {**theme, "launcher_label": resolve_text(label, locale, default_locale)}
 
 
 class WorkspacePatch(Strict):

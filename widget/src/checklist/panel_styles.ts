@@ -2,7 +2,7 @@
 export const PANEL_CSS =
   ".shc .pa:focus{outline:0}" +
   ".shc .pr,.shc [data-state=done] .ck{border-color:var(--shirube-brand);background:var(--shirube-brand);color:var(--shirube-on-brand)}" +
-  ".shc .pa{box-shadow:0 4px 16px #0004;width:340px;max-width:100%;max-height:calc(var(--vh,100vh)*.7);overflow:auto;padding:16px;border-radius:10px;background:#fff}" +
+  ".shc .pa{box-shadow:0 4px 16px #0004;width:340px;max-width:100%;max-height:calc(var(--vh,100vh)*.7);overflow:auto;padding:16px;border-radius:calc(var(--shirube-radius) + 2px);background:#fff}" +
   ".shc .hd,.shc .sw,.shc .rt{display:flex;flex-wrap:wrap;align-items:center;gap:6px}" +
   ".shc h2{flex:1;margin:0;font-size:16px}" +
   ".shc .sw{margin-top:8px}" +
@@ -27,7 +27,7 @@ export const PANEL_CSS =
   ".shc .sv [data-shirube-action=submit]{position:sticky;bottom:0}" +
   "@media (prefers-reduced-motion:no-preference){.shc .bar span{transition:width .4s}}" +
   // A toast fades out after 4 s and removes itself when that animation ends (panel.ts).
-  ".shc .to{max-width:320px;padding:10px 14px;border-radius:8px;background:#1f2328;color:#fff;box-shadow:0 4px 16px #0004;animation:shc-out .3s 3.7s forwards}" +
+  ".shc .to{max-width:320px;padding:10px 14px;border-radius:var(--shirube-radius);background:#1f2328;color:#fff;box-shadow:0 4px 16px #0004;animation:shc-out .3s 3.7s forwards}" +
   ".shc .to a{color:#fff}" +
   "@media (prefers-reduced-motion:no-preference){.shc .to{animation:shc-in .25s ease-out,shc-out .3s 3.7s forwards}}" +
   "@keyframes shc-in{from{opacity:0;transform:translateY(8px)}}@keyframes shc-out{to{opacity:0}}";
