@@ -103,6 +103,7 @@ def pages(ws: int) -> dict[str, str]:
         "audit log, newest 50": f"{base}/audit",
         "audit log, second page": f"{base}/audit?before=200",
         "admins": f"{base}/admins",
+        "theme": f"{base}/theme",
         # #14's editors: "tours list": f"{base}/tours", "checklists list": f"{base}/checklists",
     }
 
