@@ -333,6 +333,7 @@ def content_export(ref: str, output: Path | None) -> None:
 @click.option("--no-publish", is_flag=True, help="Only update drafts.")
 def content_import(path: Path, ref: str, no_publish: bool) -> None:
     """Create or update (and publish) everything in a content document, all or nothing."""
+    from shirube.services.audit import CLI
     from shirube.services.transfer import import_document
 
     try:
@@ -342,6 +343,9 @@ def content_import(path: Path, ref: str, no_publish: bool) -> None:
     settings = _settings()
     _upgrade(settings)
     summary = _run(
-        settings, lambda s: import_document(s, _workspace_id(s, ref), data, publish=not no_publish)
+        settings,
+        lambda s: import_document(
+            s, _workspace_id(s, ref), data, publish=not no_publish, actor=CLI
+        ),
     )
     click.echo(json.dumps(summary, ensure_ascii=False))

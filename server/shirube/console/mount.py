@@ -12,7 +12,17 @@ from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from shirube.console import auth, dashboard, pages, theme, theme_preview, webhooks
+from shirube.console import (
+    admins,
+    audit,
+    auth,
+    dashboard,
+    pages,
+    theme,
+    theme_preview,
+    versions,
+    webhooks,
+)
 from shirube.console.headers import SecurityHeaders
 from shirube.console.render import (
     html_domain_error,
@@ -58,6 +68,9 @@ def console_mount(settings: Settings, context: AppContext) -> Mount:
         *pages.routes,
         *webhooks.routes,
         *dashboard.routes,
+        *versions.routes,
+        *admins.routes,
+        *audit.routes,
         *theme.routes,
         *theme_preview.routes,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),

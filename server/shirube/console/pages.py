@@ -8,6 +8,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from shirube.console.auth import require_admin
+from shirube.console.history_labels import HISTORY
 from shirube.console.labels import language_of
 from shirube.console.render import render
 from shirube.console.state import console_of
@@ -48,6 +49,8 @@ async def workspace(request: Request) -> Response:
             "overview": overview,
             "coverage_days": COVERAGE_DAYS,
             "identity_modes": IDENTITY_MODES,
+            # The words of the links to the history, admins and audit pages (#14).
+            "h": HISTORY[language_of(request)],
             "theme_t": THEME[language_of(request)],
         },
         admin=admin,

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from shirube.console.access import actor_of
 from shirube.console.auth import require_admin
 from shirube.console.forms import checked_form
 from shirube.console.labels import language_of
@@ -105,7 +106,9 @@ async def save(request: Request) -> Response:
     stored = theme.model_dump(exclude_none=True)
     workspace_id = access.workspace.id
     await console_of(request).context.db.run(
-        lambda conn: workspaces.update_workspace(conn, workspace_id, {"theme": stored})
+        lambda conn: workspaces.update_workspace(
+            conn, workspace_id, {"theme": stored}, actor=actor_of(admin)
+        )
     )
     return redirect(f"{theme_path(workspace_id)}?saved=1")
 

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from shirube.console.access import actor_of
 from shirube.console.auth import require_admin
 from shirube.console.forms import checked_form
 from shirube.console.labels import WEBHOOKS, language_of
@@ -127,7 +128,9 @@ async def create(request: Request) -> Response:
     try:
         created = await _run(
             request,
-            lambda conn: endpoints.create_endpoint(conn, workspace_id, changes, ctx.outbound, now),
+            lambda conn: endpoints.create_endpoint(
+                conn, workspace_id, changes, ctx.outbound, now, actor=actor_of(admin)
+            ),
         )
     except ValidationFailed as exc:
         return await list_page(
@@ -196,7 +199,7 @@ async def update(request: Request) -> Response:
         await _run(
             request,
             lambda conn: endpoints.update_endpoint(
-                conn, workspace_id, endpoint_id, changes, ctx.outbound, now
+                conn, workspace_id, endpoint_id, changes, ctx.outbound, now, actor=actor_of(admin)
             ),
         )
     except ValidationFailed as exc:
@@ -215,8 +218,12 @@ async def _button(request: Request) -> tuple[Admin, WorkspaceRole, int, int]:
 
 
 async def delete(request: Request) -> Response:
-    _, access, workspace_id, endpoint_id = await _button(request)
-    await _run(request, lambda conn: endpoints.delete_endpoint(conn, workspace_id, endpoint_id))
+    admin, access, workspace_id, endpoint_id = await _button(request)
+    actor = actor_of(admin)
+    await _run(
+        request,
+        lambda conn: endpoints.delete_endpoint(conn, workspace_id, endpoint_id, actor=actor),
+    )
     return redirect(_path(access))
 
 
@@ -224,16 +231,22 @@ async def rotate(request: Request) -> Response:
     admin, access, workspace_id, endpoint_id = await _button(request)
     now = utcnow()
     endpoint, secret = await _run(
-        request, lambda conn: secrets.rotate_secret(conn, workspace_id, endpoint_id, now)
+        request,
+        lambda conn: secrets.rotate_secret(
+            conn, workspace_id, endpoint_id, now, actor=actor_of(admin)
+        ),
     )
     context = _page(request, access, endpoint=endpoint, secret=secret)
     return render(request, "webhook_secret.html", context, admin=admin)
 
 
 async def finish_rotation(request: Request) -> Response:
-    _, access, workspace_id, endpoint_id = await _button(request)
-    now = utcnow()
-    await _run(request, lambda conn: secrets.finish_rotation(conn, workspace_id, endpoint_id, now))
+    admin, access, workspace_id, endpoint_id = await _button(request)
+    now, actor = utcnow(), actor_of(admin)
+    await _run(
+        request,
+        lambda conn: secrets.finish_rotation(conn, workspace_id, endpoint_id, now, actor=actor),
+    )
     return redirect(_path(access, endpoint_id))
 
 

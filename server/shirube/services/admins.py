@@ -9,6 +9,8 @@ from datetime import datetime
 from sqlalchemy import bindparam, select, update
 
 from shirube.security.passwords import hash_password
+from shirube.services import audit
+from shirube.services.audit import CLI, Actor
 from shirube.services.workspaces import WORKSPACE_COLUMNS, Workspace, workspace_of
 from shirube.storage import Connection, insert
 from shirube.storage.tables import admin, workspace, workspace_admin
@@ -77,7 +79,12 @@ def normalized_email(email: str) -> str:
 
 
 def create_admin(
-    conn: Connection, email: str, password: str, workspace_roles: dict[int, str] | None = None
+    conn: Connection,
+    email: str,
+    password: str,
+    workspace_roles: dict[int, str] | None = None,
+    *,
+    actor: Actor = CLI,
 ) -> Admin:
     row = conn.one(
         _CREATE,
@@ -95,12 +102,25 @@ def create_admin(
             for workspace_id, role in (workspace_roles or {}).items()
         ],
     )
+    for workspace_id, role in (workspace_roles or {}).items():
+        _record_grant(conn, workspace_id, created.email, role, actor)
     return created
 
 
-def grant(conn: Connection, admin_id: int, workspace_id: int, role: str) -> None:
+def _record_grant(conn: Connection, workspace_id: int, email: str, role: str, actor: Actor) -> None:
+    audit.record(
+        conn, workspace_id, "admin_added", "admin", email, actor=actor, after={"role": role}
+    )
+
+
+def grant(
+    conn: Connection, admin_id: int, workspace_id: int, role: str, *, actor: Actor = CLI
+) -> None:
     """A role in the workspace, unless the admin has one there already."""
-    conn.run(_GRANT_IF_NEW, {"workspace_id": workspace_id, "admin_id": admin_id, "role": role})
+    params = {"workspace_id": workspace_id, "admin_id": admin_id, "role": role}
+    found = admin_by_id(conn, admin_id)
+    if conn.run(_GRANT_IF_NEW, params) and found is not None:
+        _record_grant(conn, workspace_id, found.email, role, actor)
 
 
 def set_password(conn: Connection, admin_id: int, password: str) -> None:

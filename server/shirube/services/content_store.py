@@ -21,6 +21,8 @@ from shirube.content.goal import goal_counted_names, validate_goal
 from shirube.content.references import document_references
 from shirube.content.resource_center import validate_resource_center
 from shirube.errors import Conflict, FieldError, NotFound, ValidationFailed
+from shirube.services import audit
+from shirube.services.audit import API_KEY, Actor
 from shirube.services.kpi_jobs import queue_backfill
 from shirube.services.workspaces import bump_content_revision
 from shirube.storage import Connection
@@ -177,6 +179,7 @@ def save_draft(
     *,
     key: str | None = None,
     must_be_new: bool = False,
+    actor: Actor = API_KEY,
 ) -> Saved:
     document = canonical(conn, workspace_id, kind, data)
     if key is not None and document["key"] != key:
@@ -199,8 +202,10 @@ def save_draft(
                 "now": now,
             },
         )
+        audit.record_draft(conn, workspace_id, kind, document["key"], None, document, actor=actor)
         return Saved(ContentItem(*row), created=True)
     conn.run(_SAVE_DRAFT, {"id": item.id, "draft": document, "now": now})
+    audit.record_draft(conn, workspace_id, kind, item.key, item.draft, document, actor=actor)
     return Saved(_reload(conn, item), created=False)
 
 
@@ -229,9 +234,14 @@ def _counted_names(conn: Connection, item: ContentItem, document: dict[str, Any]
 
 
 def _new_version(
-    conn: Connection, item: ContentItem, document: dict[str, Any], restored_from: int | None
+    conn: Connection,
+    item: ContentItem,
+    document: dict[str, Any],
+    restored_from: int | None,
+    actor: Actor,
 ) -> int:
     counted = _counted_names(conn, item, document)
+    before = published_document(conn, item)
     version = int(conn.scalar(_NEXT_VERSION, {"id": item.id}))
     now = utcnow()
     conn.run(
@@ -250,26 +260,39 @@ def _new_version(
     # centre has none).
     if item.kind != "resource_center":
         queue_backfill(conn, item.workspace_id, item.kind, item.key, version)
+    detail: dict[str, Any] = {"version": version, "restored_from": restored_from}
+    action = "published" if restored_from is None else "rolled_back"
+    audit.record(
+        conn,
+        item.workspace_id,
+        action,
+        item.kind,
+        item.key,
+        actor=actor,
+        before=before,
+        after=document,
+        detail=detail,
+    )
     return version
 
 
-def publish(conn: Connection, item: ContentItem) -> tuple[int, bool]:
+def publish(conn: Connection, item: ContentItem, *, actor: Actor = API_KEY) -> tuple[int, bool]:
     """Publish the draft; return (version, whether a new version was made)."""
     current = published_document(conn, item)
     if current == item.draft and item.published_version is not None:
         return item.published_version, False
-    return _new_version(conn, item, item.draft, None), True
+    return _new_version(conn, item, item.draft, None, actor), True
 
 
-def rollback(conn: Connection, item: ContentItem, version: int) -> int:
-    return _new_version(conn, item, version_document(conn, item, version), version)
+def rollback(conn: Connection, item: ContentItem, version: int, *, actor: Actor = API_KEY) -> int:
+    return _new_version(conn, item, version_document(conn, item, version), version, actor)
 
 
 # What other content may refer to (and so may not go while referred to).
 _REFERABLE = ("tour", "checklist")
 
 
-def unpublish(conn: Connection, item: ContentItem) -> ContentItem:
+def unpublish(conn: Connection, item: ContentItem, *, actor: Actor = API_KEY) -> ContentItem:
     if item.published_version is None:
         return item
     users = _referencing(conn, item, drafts=False) if item.kind in _REFERABLE else []
@@ -278,8 +301,20 @@ def unpublish(conn: Connection, item: ContentItem) -> ContentItem:
         raise Conflict(
             f"{item.kind} {item.key!r} is used by published {', '.join(users)}; change them first"
         )
+    before = published_document(conn, item)
     conn.run(_SET_PUBLISHED, {"id": item.id, "version": None, "now": utcnow()})
     bump_content_revision(conn, item.workspace_id)
+    detail = {"version": item.published_version}
+    audit.record(
+        conn,
+        item.workspace_id,
+        "unpublished",
+        item.kind,
+        item.key,
+        actor=actor,
+        before=before,
+        detail=detail,
+    )
     return _reload(conn, item)
 
 
@@ -298,13 +333,16 @@ def _referencing(conn: Connection, item: ContentItem, *, drafts: bool = True) ->
     return sorted(found)
 
 
-def delete_item(conn: Connection, item: ContentItem) -> None:
+def delete_item(conn: Connection, item: ContentItem, *, actor: Actor = API_KEY) -> None:
     users = _referencing(conn, item) if item.kind in _REFERABLE else []
     if users:
         raise Conflict(f"{item.kind} {item.key!r} is used by {', '.join(users)}; change them first")
     if item.published_version is not None:
         bump_content_revision(conn, item.workspace_id)
     conn.run(_DELETE, {"id": item.id})
+    audit.record(
+        conn, item.workspace_id, "deleted", item.kind, item.key, actor=actor, before=item.draft
+    )
 
 
 def versions(conn: Connection, item: ContentItem) -> list[dict[str, Any]]:

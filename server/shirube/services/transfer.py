@@ -9,6 +9,7 @@ from typing import Any
 
 from shirube.content import FORMAT, validate_document
 from shirube.services import content_store as store
+from shirube.services.audit import API_KEY, Actor
 from shirube.storage import Connection
 
 
@@ -25,7 +26,7 @@ def export_document(conn: Connection, workspace_id: int) -> dict[str, Any]:
 
 
 def import_document(
-    conn: Connection, workspace_id: int, data: Any, *, publish: bool
+    conn: Connection, workspace_id: int, data: Any, *, publish: bool, actor: Actor = API_KEY
 ) -> dict[str, Any]:
     """Run inside one transaction: a document with any error changes nothing."""
     document = validate_document(
@@ -43,7 +44,7 @@ def import_document(
         label = f"{kind}:{doc.key}"
         before = store.find(conn, workspace_id, kind, doc.key)
         saved = store.save_draft(
-            conn, workspace_id, kind, doc.model_dump(mode="json", exclude_none=True)
+            conn, workspace_id, kind, doc.model_dump(mode="json", exclude_none=True), actor=actor
         )
         if saved.created:
             summary["created"].append(label)
@@ -52,7 +53,7 @@ def import_document(
         else:
             summary["unchanged"].append(label)
         if publish:
-            version, changed = store.publish(conn, saved.item)
+            version, changed = store.publish(conn, saved.item, actor=actor)
             if changed:
                 summary["published"].append({"content": label, "version": version})
     return summary

@@ -17,6 +17,8 @@ from sqlalchemy import bindparam, delete, func, select, update
 from shirube.errors import Conflict, FieldError, NotFound, ValidationFailed
 from shirube.security.outbound import OutboundRules
 from shirube.security.webhook_signing import new_webhook_secret
+from shirube.services import audit
+from shirube.services.audit import API_KEY, Actor
 from shirube.services.webhook_fields import checked_description, checked_kinds, checked_url
 from shirube.services.webhook_kinds import mask_of
 from shirube.storage import ByEngine, Connection
@@ -197,12 +199,24 @@ def get_endpoint(conn: Connection, workspace_id: int, endpoint_id: int) -> Endpo
     return _endpoint(row)
 
 
+def audited(endpoint: Endpoint) -> dict[str, Any]:
+    """What the audit log keeps of an endpoint: never its secret."""
+    return {
+        "url": endpoint.url,
+        "description": endpoint.description,
+        "kinds": endpoint.kinds,
+        "enabled": endpoint.enabled,
+    }
+
+
 def create_endpoint(
     conn: Connection,
     workspace_id: int,
     changes: EndpointChanges,
     rules: OutboundRules,
     now: datetime,
+    *,
+    actor: Actor = API_KEY,
 ) -> Endpoint:
     """A new endpoint with a new secret (the caller shows it once)."""
     if changes.url is None:
@@ -233,7 +247,11 @@ def create_endpoint(
         },
     )
     refresh_workspace_kinds(conn, workspace_id)
-    return _endpoint(row)
+    created = _endpoint(row)
+    audit.record(
+        conn, workspace_id, "webhook_added", "webhook", url, actor=actor, after=audited(created)
+    )
+    return created
 
 
 def update_endpoint(
@@ -243,6 +261,8 @@ def update_endpoint(
     changes: EndpointChanges,
     rules: OutboundRules,
     now: datetime,
+    *,
+    actor: Actor = API_KEY,
 ) -> Endpoint:
     values: dict[str, Any] = {}
     if changes.url is not None:
@@ -272,13 +292,36 @@ def update_endpoint(
             .values(values)
         )
         refresh_workspace_kinds(conn, workspace_id)
-    return get_endpoint(conn, workspace_id, endpoint_id)
+    changed = get_endpoint(conn, workspace_id, endpoint_id)
+    if audited(changed) != audited(current):
+        audit.record(
+            conn,
+            workspace_id,
+            "webhook_changed",
+            "webhook",
+            changed.url,
+            actor=actor,
+            before=audited(current),
+            after=audited(changed),
+        )
+    return changed
 
 
-def delete_endpoint(conn: Connection, workspace_id: int, endpoint_id: int) -> None:
+def delete_endpoint(
+    conn: Connection, workspace_id: int, endpoint_id: int, *, actor: Actor = API_KEY
+) -> None:
     """The endpoint with its delivery log."""
     lock_workspace(conn, workspace_id)
-    get_endpoint(conn, workspace_id, endpoint_id)
+    current = get_endpoint(conn, workspace_id, endpoint_id)
+    audit.record(
+        conn,
+        workspace_id,
+        "webhook_deleted",
+        "webhook",
+        current.url,
+        actor=actor,
+        before=audited(current),
+    )
     conn.run(_DELETE_ATTEMPTS, {"endpoint_id": endpoint_id})
     conn.run(_DELETE_DELIVERIES, {"endpoint_id": endpoint_id})
     conn.run(_DELETE, {"workspace_id": workspace_id, "id": endpoint_id})

@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, update
 
 from shirube.security.webhook_signing import new_webhook_secret
+from shirube.services import audit
+from shirube.services.audit import API_KEY, Actor
 from shirube.services.webhook_endpoints import Endpoint, get_endpoint
 from shirube.storage import Connection
 from shirube.storage.tables import webhook_endpoint
@@ -36,12 +38,13 @@ _FINISH_ROTATION = (
 
 
 def rotate_secret(
-    conn: Connection, workspace_id: int, endpoint_id: int, now: datetime
+    conn: Connection, workspace_id: int, endpoint_id: int, now: datetime, *, actor: Actor = API_KEY
 ) -> tuple[Endpoint, str]:
     """A new secret, which signs from now on; the one it replaces signs too for
     ROTATION_OVERLAP, or until `finish_rotation` (a rotation during a rotation drops the
     oldest). Returns the endpoint and the new secret, shown this once."""
-    get_endpoint(conn, workspace_id, endpoint_id)
+    endpoint = get_endpoint(conn, workspace_id, endpoint_id)
+    audit.record(conn, workspace_id, "key_rotated", "webhook", endpoint.url, actor=actor)
     secret = new_webhook_secret()
     params = {
         "workspace_id": workspace_id,
@@ -55,9 +58,10 @@ def rotate_secret(
 
 
 def finish_rotation(
-    conn: Connection, workspace_id: int, endpoint_id: int, now: datetime
+    conn: Connection, workspace_id: int, endpoint_id: int, now: datetime, *, actor: Actor = API_KEY
 ) -> Endpoint:
     """Only the newest secret signs from now on."""
-    get_endpoint(conn, workspace_id, endpoint_id)
+    endpoint = get_endpoint(conn, workspace_id, endpoint_id)
+    audit.record(conn, workspace_id, "key_rotation_finished", "webhook", endpoint.url, actor=actor)
     conn.run(_FINISH_ROTATION, {"workspace_id": workspace_id, "id": endpoint_id, "now": now})
     return get_endpoint(conn, workspace_id, endpoint_id)

@@ -17,6 +17,8 @@ from shirube.security.keys import (
     new_secret_key,
     secret_key_hint,
 )
+from shirube.services import audit
+from shirube.services.audit import API_KEY, Actor
 from shirube.services.content_lock import hold_exclusive
 from shirube.services.counted_events import count_new_names
 from shirube.storage import Connection
@@ -202,13 +204,29 @@ def bump_content_revision(
 _IN_SESSION_ANSWERS = frozenset({"theme", "default_locale"})
 
 
-def update_workspace(conn: Connection, workspace_id: int, changes: Mapping[str, Any]) -> Workspace:
+def update_workspace(
+    conn: Connection, workspace_id: int, changes: Mapping[str, Any], *, actor: Actor = API_KEY
+) -> Workspace:
     """Change the named settings (name, allowed_origins, identity_mode, default_locale,
     theme); the values are validated by the caller."""
-    if changes:
+    previous = workspace_by_id(conn, workspace_id)
+    assert previous is not None
+    before = {name: getattr(previous, name) for name in changes}
+    if changes and before != dict(changes):
         conn.run(update(workspace).where(workspace.c.id == workspace_id).values(dict(changes)))
         if _IN_SESSION_ANSWERS & changes.keys():
             bump_content_revision(conn, workspace_id)
+        changed = sorted(name for name in changes if before[name] != changes[name])
+        audit.record(
+            conn,
+            workspace_id,
+            "settings_changed",
+            "settings",
+            ", ".join(changed),
+            actor=actor,
+            before={name: before[name] for name in changed},
+            after={name: changes[name] for name in changed},
+        )
     found = workspace_by_id(conn, workspace_id)
     assert found is not None
     return found
@@ -233,18 +251,21 @@ _FINISH_ROTATION = (
 )
 
 
-def rotate_identity_secret(conn: Connection, workspace_id: int) -> str:
+def rotate_identity_secret(conn: Connection, workspace_id: int, *, actor: Actor = API_KEY) -> str:
     """A new identity secret; the old one stays valid until the next rotation (or until
     `finish_rotation`), so host backends switch over without a window of failures. Widget
     session tokens minted before are refused from now on (a leaked secret may have signed
     them)."""
     secret = new_identity_secret()
     conn.run(_ROTATE, {"id": workspace_id, "secret": secret})
+    # Never the secret itself.
+    audit.record(conn, workspace_id, "key_rotated", "key", "identity_secret", actor=actor)
     return secret
 
 
-def finish_rotation(conn: Connection, workspace_id: int) -> None:
+def finish_rotation(conn: Connection, workspace_id: int, *, actor: Actor = API_KEY) -> None:
     conn.run(_FINISH_ROTATION, {"id": workspace_id})
+    audit.record(conn, workspace_id, "key_rotation_finished", "key", "identity_secret", actor=actor)
 
 
 _STATS = (

@@ -171,6 +171,39 @@ content_version = Table(
     UniqueConstraint("content_id", "version"),
 )
 
+# Who changed what in a workspace, when (services/audit.py; docs/console.md#audit-log) ---------
+
+audit_entry = Table(
+    "audit_entry",
+    metadata,
+    _id(),
+    Column(
+        "workspace_id",
+        Integer,
+        ForeignKey("workspace.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    _time("at"),
+    # The console admin who made the change; None for the server API (its secret key) and the
+    # CLI. No foreign key: the entry outlives the admin, named by `actor`.
+    _count("actor_admin_id", nullable=True),
+    # The admin's email at the time, or "api key", or "cli".
+    _text("actor", 320),
+    _text("action", 32),
+    # tour | checklist | goal | resource_center | settings | key | webhook | admin
+    _text("subject_kind", 32),
+    # A content key, the names of the settings changed, a key's name, a webhook URL, an email.
+    _text("subject", 2000),
+    # Before and after: whole documents for content, the changed values for the rest; never
+    # a secret.
+    Column("before", JSONType, nullable=True),
+    Column("after", JSONType, nullable=True),
+    # What else the entry needs to be read: {"version": 4, "restored_from": 2}.
+    Column("detail", JSONType, nullable=True),
+    # Newest first, a page at a time, per workspace.
+    Index("ix_audit_entry_workspace", "workspace_id", "id"),
+)
+
 # End users, companies and who belongs to which (keyed by the host's external ids) ------------
 
 end_user = Table(
