@@ -23,6 +23,10 @@ HEADERS = {
 # demo's, must stay reachable): the console, once seen over https, is never asked for over
 # http again, where a network attacker could answer in its name. A year, the usual value.
 HSTS = ("Strict-Transport-Security", "max-age=31536000")
+# A page whose form is answered by a redirect to another origin (the builder's "Open in my
+# app", console/builder.py) names those origins here; Chromium applies form-action to the
+# redirect too. Read and removed by the middleware, never sent.
+FORM_TARGETS = "x-shirube-form-targets"
 
 
 class SecurityHeaders:
@@ -39,8 +43,15 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
+                targets = headers.get(FORM_TARGETS)
                 for name, value in HEADERS.items():
                     headers[name] = value
+                if targets is not None:
+                    del headers[FORM_TARGETS]
+                    csp = HEADERS["Content-Security-Policy"]
+                    headers["Content-Security-Policy"] = csp.replace(
+                        "form-action 'self'", f"form-action 'self' {targets}"
+                    )
                 if secure:
                     headers[HSTS[0]] = HSTS[1]
             await send(message)

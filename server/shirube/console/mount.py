@@ -12,7 +12,7 @@ from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from shirube.console import auth, dashboard, pages, webhooks
+from shirube.console import auth, builder, dashboard, pages, webhooks
 from shirube.console.headers import SecurityHeaders
 from shirube.console.render import (
     html_domain_error,
@@ -57,6 +57,7 @@ def console_mount(settings: Settings, context: AppContext) -> Mount:
         *auth.routes,
         *pages.routes,
         *webhooks.routes,
+        *builder.routes,
         *dashboard.routes,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]

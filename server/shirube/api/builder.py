@@ -1,0 +1,75 @@
+"""The visual builder's API: one tour's draft, read and saved with an edit grant
+(services/builder.py checks it; docs/api.md, "Builder API").
+
+Under /api/v1/widget/ so that the widget's CORS applies (middleware/widget_cors.py: the Origin
+is reflected so the builder can read its errors); the grant itself names the only origin it is
+accepted from, which the service checks. Bodies go as text/plain like the widget's: "simple"
+cross-origin requests, no preflight.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+from starlette.requests import Request
+from starlette.responses import Response
+
+from shirube.api.request_body import read_model
+from shirube.api.routing import get_context, route
+from shirube.jsonresponse import JSONResponse
+from shirube.services import builder
+from shirube.storage import Connection
+from shirube.validation import Strict
+
+PREFIX = "/api/v1/widget/builder/tours/{key}"
+
+
+class BuilderBody(Strict):
+    grant: str = Field(min_length=1, max_length=2048)
+    public_key: str = Field(min_length=1, max_length=64)
+
+
+class BuilderSaveBody(BuilderBody):
+    # Validated as the server API validates a tour (errors by path inside `draft`).
+    draft: dict[str, Any]
+
+
+def _check(request: Request, body: BuilderBody) -> builder.GrantCheck:
+    return builder.GrantCheck(
+        grant=body.grant,
+        public_key=body.public_key,
+        tour=request.path_params["key"],
+        origin=request.headers.get("origin"),
+    )
+
+
+async def read_draft(request: Request) -> Response:
+    ctx = get_context(request)
+    body = await read_model(request, BuilderBody, ctx.settings.max_body_bytes)
+    check = _check(request, body)
+    secret = ctx.settings.secret_key
+
+    def work(conn: Connection) -> dict[str, Any]:
+        return builder.read_draft(conn, builder.check_grant(conn, secret, check))
+
+    return JSONResponse(await ctx.db.run(work))
+
+
+async def save_draft(request: Request) -> Response:
+    ctx = get_context(request)
+    body = await read_model(request, BuilderSaveBody, ctx.settings.max_body_bytes)
+    check = _check(request, body)
+    secret = ctx.settings.secret_key
+    draft = body.draft
+
+    def work(conn: Connection) -> dict[str, Any]:
+        return builder.save_draft(conn, builder.check_grant(conn, secret, check), draft)
+
+    return JSONResponse(await ctx.db.run(work))
+
+
+routes = [
+    route(PREFIX + "/draft", POST=read_draft),
+    route(PREFIX + "/save", POST=save_draft),
+]
