@@ -64,8 +64,6 @@ def _template(path: str) -> str:
         ("api", "v1", "resource_centers"): ["{key}"],
         ("api", "v1", "webhooks"): ["{endpoint_id}"],
     }
-    if parts[:5] == ["api", "v1", "widget", "builder", "tours"]:
-        return "/" + "/".join([*parts[:5], "{key}", *parts[6:]])
     if parts[:3] == ["api", "v1", "analytics"] and len(parts) == 6:
         fixed = "tours" if parts[5] == "funnel" else "{kind}"
         return "/" + "/".join([*parts[:3], fixed, "{key}", parts[5]])
@@ -175,9 +173,9 @@ def test_every_documented_status_is_the_one_the_route_answers(client, workspace,
 
     put = call("PUT", "/api/v1/tours/welcome", headers=auth, json=tour_doc("welcome"))
     grant = {"grant": database.run_sync(mint), "public_key": workspace.public_key}
-    call("POST", "/api/v1/widget/builder/tours/welcome/draft", headers=widget, json=grant)
+    call("POST", "/api/v1/widget/builder/draft", headers=widget, json=grant)
     builder_save = {**grant, "draft": put["draft"]}
-    call("POST", "/api/v1/widget/builder/tours/welcome/save", headers=widget, json=builder_save)
+    call("POST", "/api/v1/widget/builder/save", headers=widget, json=builder_save)
     event = {"id": "s1", "name": "shift.created", "user_id": "u1"}
     call("POST", "/api/v1/events", headers=auth, json={"events": [event]})
 

@@ -99,7 +99,7 @@ OPERATIONS: list[Operation] = [
     ),
     Operation(
         "post",
-        "/api/v1/widget/builder/tours/{key}/draft",
+        "/api/v1/widget/builder/draft",
         "Visual builder: read the tour's draft (edit grant)",
         "widget",
         "grant",
@@ -107,7 +107,7 @@ OPERATIONS: list[Operation] = [
     ),
     Operation(
         "post",
-        "/api/v1/widget/builder/tours/{key}/save",
+        "/api/v1/widget/builder/save",
         "Visual builder: save the tour's draft (edit grant)",
         "widget",
         "grant",

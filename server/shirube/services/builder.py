@@ -29,12 +29,12 @@ EDIT_ROLES = ("owner", "editor")
 
 @dataclass(frozen=True)
 class GrantCheck:
-    """What a builder call presents: its grant, the workspace's public key, the tour key in
-    its path and the request's Origin."""
+    """What a builder call presents: its grant, the workspace's public key, the tour key of
+    the draft it saves (None when it only reads) and the request's Origin."""
 
     grant: str
     public_key: str
-    tour: str
+    tour: str | None
     origin: str | None
 
 
@@ -72,7 +72,7 @@ def check_grant(
     workspace = workspace_by_public_key(conn, check.public_key)
     if workspace is None or workspace.id != grant.workspace_id:
         raise NotAllowed("grant_wrong_workspace", "the edit grant is for another workspace")
-    if check.tour != grant.tour:
+    if check.tour is not None and check.tour != grant.tour:
         raise NotAllowed("grant_wrong_tour", f"the edit grant is for tour {grant.tour!r}")
     origin = (check.origin or "").rstrip("/")
     if origin != grant.origin:
