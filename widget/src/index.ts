@@ -11,6 +11,16 @@ import { createWidget } from "./widget";
     document.querySelector('script[data-key][src*="/widget/shirube"]')) as HTMLScriptElement | null;
   if (!tag) return;
   const server = (tag.dataset.server || new URL(tag.src, location.href).origin).replace(/\/+$/, "");
+  // The visual builder (docs/widget.md): the console opened this page with an edit grant in
+  // the fragment. It leaves the address bar and history at once, and stays for this tab, so
+  // that the builder comes back on the app's next pages; only then is the builder loaded.
+  try {
+    const grant = /[#&]shirube-edit=([\w.-]+)/.exec(location.hash)?.[1];
+    if (grant) history.replaceState(history.state, "", location.href.split("#")[0]), sessionStorage.setItem("shirube:edit", grant);
+    if (sessionStorage.getItem("shirube:edit")) import(server + "/widget/builder.js");
+  } catch {
+    // no sessionStorage (or history): no builder
+  }
   const api = createWidget(server, tag.dataset.key || "") as unknown as Record<string, (...args: unknown[]) => unknown>;
   w.Shirube = api;
   preloaded(stub?.p);
