@@ -231,3 +231,47 @@ def test_an_ended_grant_keeps_the_steps(
     expect(panel.locator("[data-part=message]")).to_contain_text("expired")
     kept = json.loads(page.evaluate("sessionStorage.getItem('shirube:builder')"))
     assert kept["draft"]["steps"][1]["title"]["en"] == "Kept"
+
+
+def test_preview_plays_the_draft_from_the_current_step(
+    page: Page,
+    live_db: Database,
+    shirube: LiveShirube,
+    host: HostPages,
+    user_id: str,
+    editor: tuple[str, Admin],
+    tour_key: str,
+    page_errors: list[str],
+) -> None:
+    grant = _grant(live_db, shirube, host, editor[1], tour_key)
+    page.goto(host.url("/admin.html", user_id) + "#shirube-edit=" + grant)
+    panel = _panel(page)
+    _add_and_pick(page, "#content-export", "Export your data", "データを書き出す")
+    # Japanese in the preview: the texts of that language.
+    panel.locator("[data-lang=ja]").click()
+    expect(card(page, "step-2")).to_contain_text("データを書き出す")
+    panel.locator("[data-action=preview]").click()
+    expect(panel.locator("[data-action=stop-preview]")).to_be_visible()
+    played = card(page, "step-2")
+    expect(played).to_contain_text("データを書き出す")
+    # As end users see it: the last step's button ends the tour, and the builder is back.
+    expect(played.locator("[data-shirube-action=done]")).to_be_visible()
+    played.locator("[data-shirube-action=done]").click()
+    expect(panel.locator("[data-action=preview]")).to_be_visible()
+    # The placement chosen shows live on the real element.
+    panel.locator("select[name=placement]").select_option("bottom")
+    target = page.locator("#content-export").bounding_box()
+    shown = card(page, "step-2").bounding_box()
+    assert target is not None and shown is not None
+    assert shown["y"] >= target["y"] + target["height"] - 1
+
+
+def test_end_users_never_download_the_builder(
+    page: Page, host: HostPages, user_id: str, page_errors: list[str]
+) -> None:
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(host.url("/admin.html", user_id))
+    page.wait_for_function("window.shirubeReady === true")
+    assert [url for url in requested if "builder" in url] == []
+    assert page.locator("shirube-root[data-shirube-builder]").count() == 0
