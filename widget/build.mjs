@@ -34,6 +34,7 @@ const BUILDER_BUDGET = 30 * 1024;
 const CHUNKS = {
   panel: "src/checklist/panel.ts",
   help: "src/help/index.ts",
+  extras: "src/extras.ts",
   ...JSON.parse(process.env.SHIRUBE_WIDGET_CHUNKS || "{}"),
 };
 const INTERNAL = [
@@ -52,8 +53,9 @@ const esbuildOptions = {
   write: false,
   legalComments: "none",
   // Internal members (the 12 KB budget): those ending in "_", and these names, which are
-  // never JSON fields (session answer, events), DOM APIs or window.Shirube's. A name added
-  // here is renamed everywhere, `x.name` and `{ name }` alike.
+  // never JSON fields (session answer, events), DOM APIs, window.Shirube's or a chunk's export
+  // names (an ES module's exports keep theirs). A name added here is renamed everywhere,
+  // `x.name` and `{ name }` alike.
   mangleProps: new RegExp(`[^_]_$|^(${INTERNAL.join("|")})$`),
   logLevel: "warning",
 };
@@ -110,17 +112,32 @@ for (const [name, source] of Object.entries(CHUNKS)) {
   const code = built.code.replace(/\n?\/\/# sourceMappingURL=\S+\s*$/, "");
   const hash = hashOf(code);
   const file = `${name}.${hash}.js`;
-  chunkMap[name] = file;
+  chunkMap[name] = hash;
   chunks[name] = { file: `chunks/${file}`, hash, ...emit(`chunks/${file}`, `${code}\n//# sourceMappingURL=${file}.map`) };
   emit(`chunks/${file}.map`, built.map);
 }
 // The builder: named, not hashed (the core asks for /widget/builder.js; revalidated like the
 // entry script).
-const builderBuilt = await bundle(join(here, "src", "builder", "index.ts"), "builder.js", { format: "esm", mangleCache });
+// The widget code it shares loads chunks through src/builder/chunks.ts (resolved against the
+// builder's own URL), put in place of src/chunks.ts here.
+const builderChunks = {
+  name: "builder-chunks",
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\/chunks$/ }, (args) =>
+      args.importer.startsWith(join(here, "src", "builder")) ? undefined : { path: join(here, "src", "builder", "chunks.ts") },
+    );
+  },
+};
+const builderBuilt = await bundle(join(here, "src", "builder", "index.ts"), "builder.js", {
+  format: "esm",
+  mangleCache,
+  plugins: [builderChunks],
+  define: { __SHIRUBE_CHUNKS__: JSON.stringify(chunkMap) },
+});
 mangleCache = builderBuilt.mangleCache;
 const builder = { file: "builder.js", hash: hashOf(builderBuilt.code), ...emit("builder.js", builderBuilt.code) };
 emit("builder.js.map", builderBuilt.map);
-// The entry last, with the chunks' hashed names baked in (src/chunks.ts reads them).
+// The entry last, with the chunks' hashes baked in (src/chunks.ts makes their names).
 const core = await bundle(entry, "shirube.js", {
   format: "iife",
   mangleCache,

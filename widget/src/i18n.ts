@@ -8,7 +8,6 @@ const en = {
   close_: "Close",
   done_: "Done",
   progress_: "Tour progress",
-  hint_: "Open hint",
 };
 export type Strings = typeof en;
 
@@ -19,7 +18,6 @@ const ja: Strings = {
   close_: "閉じる",
   done_: "完了",
   progress_: "ツアーの進捗",
-  hint_: "ヒントを開く",
 };
 
 export const localeOf = (code: string | undefined): Locale => (/^ja\b/i.test(code || "") ? "ja" : "en");

@@ -28,9 +28,9 @@ const CSS =
   ".a{position:absolute;width:10px;height:10px;background:#fff;rotate:45deg}" +
   ".sp{inset:0;width:auto;height:auto;overflow:hidden;pointer-events:none}.sp.k{pointer-events:auto}" +
   ".sp i{position:absolute;border-radius:4px;box-shadow:0 0 0 200vmax #0008}" +
-  ".hs{width:22px;height:22px;border-radius:50%;border:3px solid #fff;background:var(--shirube-brand);box-shadow:0 0 0 2px var(--shirube-brand)}" +
-  "@media (prefers-reduced-motion:no-preference){.c{animation:fi .15s}.hs{animation:pu 1.6s infinite}}" +
-  "@keyframes fi{from{opacity:0}}@keyframes pu{50%{box-shadow:0 0 0 9px #0000}}";
+  // The hotspot's beacon has its rules in its chunk (render/hotspot.ts).
+  "@media (prefers-reduced-motion:no-preference){.c{animation:fi .15s}}" +
+  "@keyframes fi{from{opacity:0}}";
 
 function luminance(hex: string): number {
   const [r, g, b] = [1, 3, 5].map((i) => {

@@ -1,5 +1,7 @@
 // The tour runner: which tour runs (triggers, frequency, resume), its steps, keyboard and focus.
+import { loadChunk, type Chunks } from "./chunks";
 import { createScope, h, type Scope } from "./dom";
+import type { Locale } from "./context";
 import type { Strings } from "./i18n";
 import { watchBox } from "./position";
 import { renderStep, type StepView } from "./render/step";
@@ -17,10 +19,11 @@ export interface TourHost {
   track(name: string, properties: Record<string, unknown>): void;
   emit(name: string, detail: Record<string, unknown>): void;
   t: Strings;
+  locale: Locale;
   renderText(text: string): DocumentFragment;
 }
 
-interface Run {
+export interface Run {
   tour: SessionTour;
   index: number;
   gen: number; // bumped on every step change: stale waits see they lost
@@ -32,8 +35,6 @@ interface Run {
   manual_?: boolean; // started by the host (startTour) or the checklist, not by a trigger
 }
 
-/** What takes Enter and Tab itself (a link without href is text). */
-const CONTROLS = "button,a[href],textarea,input";
 const here = (pattern: string) => matchPage(pattern, location.href);
 const stepHere = (s: SessionStep | undefined) => !!s && (!s.page || here(s.page));
 const onPages = (tour: SessionTour) => !tour.pages.length || tour.pages.some(here);
@@ -59,6 +60,7 @@ function resumeIndex(tour: SessionTour): number {
 
 export function createTours(host: TourHost) {
   let run: Run | null = null;
+  let keys: Chunks["extras"]["onKey"] | undefined;
   const started = new Set<string>(); // in this page's life: never resumed twice
   // Triggers fire once per browser session, not on every page of it: a dismissed
   // `until_completed` or a seen `every_session` tour comes back in the next session.
@@ -121,6 +123,8 @@ export function createTours(host: TourHost) {
     // Parked: shown when the user gets to its page. Recorded now (as reached, not shown): a
     // reload before then must not bring back the step the user left.
     if (!stepHere(step)) return seen(r, i, true);
+    // A hotspot's beacon is in the extras chunk: loaded while the target is awaited.
+    const chunk = step.kind == "hotspot" ? loadChunk("extras").then((c) => c.renderHotspot, () => null) : undefined;
     let target: Element | null = null;
     if (step.target) {
       target = await waitFor(step.target, step.wait_ms, stepScope);
@@ -133,6 +137,10 @@ export function createTours(host: TourHost) {
         if (step.kind !== "modal") return step.if_missing === "end" ? stop() : show(i + dir, dir);
       }
     }
+    const hotspot = await chunk;
+    // Not loaded (null: a page older than a deploy): the step waits without a view, like a
+    // parked one; the next route change tries again.
+    if (run !== r || gen !== r.gen || hotspot === null) return;
     const prev = tour.steps[i - 1];
     const reshow = () => show(i, dir, true);
     r.view = renderStep({
@@ -146,9 +154,10 @@ export function createTours(host: TourHost) {
       // Shown again: focus stays where the user put it in the host page.
       focus: !again || !hostFocus(),
       t: host.t,
+      locale: host.locale,
       renderText: host.renderText,
       action,
-    });
+    }, hotspot);
     r.target = target;
     r.live.textContent = `${i + 1} / ${total} ${r.view.card()?.querySelector("[role=heading]")?.textContent || ""}`;
     if (target) {
@@ -206,41 +215,22 @@ export function createTours(host: TourHost) {
     if (r?.returnTo?.isConnected && !hostFocus()) r.returnTo.focus({ preventScroll: true });
   }
 
+  /** The tour's keys are the extras chunk's (./keys.ts), loaded at the first one: that key is
+   *  handled once it is in, but for its default action (Tab has moved focus by then: not
+   *  replayed, and onFocusIn still keeps a modal's focus in its card). */
   function onKey(e: KeyboardEvent): void {
-    const card = run?.view?.card();
-    if (!run || !card) return;
+    const r = run!;
+    const card = r?.view?.card();
     const path = e.composedPath();
-    const active = document.activeElement;
-    if (!path.includes(card) && active && active !== document.body) return; // the host's keys
-    const modal = run.tour.steps[run.index].kind === "modal";
-    const press = (name: string) => {
-      const button = card.querySelector<HTMLElement>(`[data-shirube-action=${name}]`);
-      if (button) e.preventDefault(), button.click();
-      return !!button;
-    };
-    const onControl = (path[0] as Element).closest?.(CONTROLS);
-    if (e.key === "Escape") {
-      e.preventDefault();
-      if (run.tour.steps[run.index].kind === "hotspot") run.view!.collapse();
-      else finish(false);
-    } else if (e.key === "ArrowRight" || (e.key === "Enter" && !onControl)) press("next") || press("done");
-    else if (e.key === "ArrowLeft") press("back");
-    else if (e.key === "Tab") {
-      const stops = Array.from(card.querySelectorAll<HTMLElement>(CONTROLS));
-      const current = (card.getRootNode() as ShadowRoot).activeElement;
-      const edge = e.shiftKey ? stops[0] : stops[stops.length - 1];
-      const target = run.target as HTMLElement | null | undefined;
-      if (modal && (current === edge || current === card)) {
-        e.preventDefault();
-        (e.shiftKey ? stops[stops.length - 1] : stops[0]).focus();
-      } else if (!modal && !e.shiftKey && current === edge) {
-        // A tooltip is a non-modal dialog: Tab out of it goes back to what it points at (or
-        // to the card when that cannot take focus), not to the end of the page (docs/widget.md).
-        e.preventDefault();
-        // A disabled button or a link without href takes no focus: the card then.
-        target?.focus();
-        if (!target?.matches(":focus")) card.focus();
-      }
+    if (!card) return;
+    if (keys) keys(e, path, r, card, finish);
+    else if (/^(Esc|Ent|Arr|Tab)/.test(e.key)) {
+      // Escape on the card: its default would close a host's modal <dialog> under it too.
+      if (e.key == "Escape" && path.includes(card)) e.preventDefault();
+      loadChunk("extras").then((chunk) => {
+        keys = chunk.onKey;
+        if (e.key != "Tab" && card.isConnected) keys(e, path, r, card, finish);
+      }, () => {});
     }
   }
 

@@ -133,6 +133,7 @@ export function createWidget(server: string, publicKey: string) {
       track: queue,
       emit: emitter.emit,
       t: stringsFor(locale),
+      locale,
       renderText,
     }));
     scope.add(tours.stop);

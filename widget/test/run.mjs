@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 const out = mkdtempSync(join(tmpdir(), "shirube-widget-test-"));
 try {
-  const define = { __SHIRUBE_CHUNKS__: JSON.stringify({ probe: "probe.0123456789abcdef.js", gone: "gone.0123456789abcdef.js" }) };
+  const define = { __SHIRUBE_CHUNKS__: JSON.stringify({ probe: "0123456789abcdef", gone: "0123456789abcdef" }) };
   const bundle = (name, options = {}) => {
     const outfile = join(out, name + ".mjs");
     return build({ entryPoints: [join(here, "..", "src", name + ".ts")], outfile, bundle: true, format: "esm", logLevel: "warning", ...options }).then(() => outfile);

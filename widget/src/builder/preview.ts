@@ -57,6 +57,7 @@ export function createStage(): Stage {
         root,
         scope: liveScope,
         focus: false,
+        locale: lang,
         t: stringsFor(lang),
         renderText,
         action() {},
@@ -75,6 +76,7 @@ export function createStage(): Stage {
         emit(name) {
           if (name === "tour_completed" || name === "tour_dismissed") setTimeout(ended);
         },
+        locale: lang,
         t: stringsFor(lang),
         renderText,
       });

@@ -21,11 +21,10 @@ import { loadChunk } from "../chunks";
 import type { WidgetContext } from "../context";
 import { h } from "../dom";
 import type { CompletedItem, SessionHelp, SessionResponse } from "../types";
+import type { PanelControl } from "./actions";
 import { cornerClass, createLauncher, paintLauncher, PANEL_ID } from "./launcher";
 import { isComplete, newEntry, type Entry } from "./model";
 import { stringsFor } from "./strings";
-
-const FOCUSABLE = "button,textarea";
 
 export type Checklists = ReturnType<typeof createChecklists>;
 
@@ -91,8 +90,7 @@ export function createChecklists(ctx: WidgetContext) {
       if (!item || entry.done_.has(id)) continue;
       entry.done_.add(id);
       added = true;
-      const message = item.success_message ? ctx.renderText(item.success_message) : `✓ ${item.title}`;
-      loadChunk("panel").then((chunk) => chunk.toast(toasts, message, ctx), () => {});
+      loadChunk("panel").then((chunk) => chunk.toast(toasts, item, ctx), () => {});
       ctx.emit("checklist_item_completed", { checklist, item: id });
     }
     if (!wasComplete && isComplete(entry)) {
@@ -104,45 +102,24 @@ export function createChecklists(ctx: WidgetContext) {
     return added;
   }
 
+  // The launcher's click; what is clicked in the panel is the panel chunk's (./actions.ts).
   function onClick(event: Event): void {
-    const button = (event.target as Element).closest("button");
-    // Absent only with a help centre and no checklist: then no checklist button exists.
-    const entry = entries.get(active)!;
-    if (!button) return;
-    const { shirube, shirubeAction: action, shirubeRating: rating, key } = button.dataset;
-    const itemId = button.closest<HTMLElement>("[data-shirube-item]")?.dataset.shirubeItem ?? "";
-    const item = entry?.list_.items.find((candidate) => candidate.id === itemId);
-    const checklist = entry?.list_.key;
-    if (shirube === "launcher") {
-      if (opened) close();
-      else expand();
-    } else if (action === "minimize") {
-      minimize();
-    } else if (key) {
+    if ((event.target as Element).closest("button") === launcher) opened ? close() : expand();
+  }
+
+  const control: PanelControl = {
+    entry_: () => entries.get(active),
+    pick_(key) {
       active = key;
       render();
-    } else if (rating) {
-      entry.rating_ = Number(rating);
-      render();
-    } else if (action === "submit" && entry.rating_ && !entry.answered_) {
-      const comment = entry.comment_.trim();
-      entry.answered_ = entry.thanked_ = true;
-      ctx.track("$survey_answered", { checklist, rating: entry.rating_, ...(comment ? { comment } : {}) });
-      ctx.emit("survey_answered", { checklist, rating: entry.rating_ });
-      render();
-    } else if (action === "mark-done") {
-      ctx.track("$checklist_item_completed", { checklist, item: itemId });
-      complete(entry, [itemId]);
-      render();
-    } else if (action === "item" && item?.action) {
-      if (item.action.type === "tour") {
-        close();
-        ctx.startTour(item.action.tour);
-      } else {
-        ctx.navigate(item.action.url);
-      }
-    }
-  }
+    },
+    render_: render,
+    complete_: complete,
+    close_: close,
+    minimize_: minimize,
+    entries_: () => entries,
+    expand_: expand,
+  };
 
   /** Redraws launcher and panel (keyboard focus stays on the control at the same position) and
    *  records what is celebrated: every change goes through here. */
@@ -161,13 +138,9 @@ export function createChecklists(ctx: WidgetContext) {
     paintLauncher(launcher, entry, !!opened, t, help);
     if (!opened) return void (panel.hidden = true);
     // A failed load (a page older than a deploy) leaves the panel closed; a click tries again.
-    loadChunk("panel").then(({ paintPanel }) => {
+    loadChunk("panel").then(({ showPanel }) => {
       if (!opened) return;
-      const focused = ctx.root.activeElement;
-      const position = focused ? [...panel.querySelectorAll(FOCUSABLE)].indexOf(focused) : -1;
-      paintPanel(panel, entry, shown, ctx, help);
-      panel.hidden = false;
-      if (position >= 0 || focusPanel) (panel.querySelectorAll<HTMLElement>(FOCUSABLE)[position] ?? panel).focus();
+      showPanel(focusPanel, panel, entry, shown, ctx, help, control);
       focusPanel = false;
     }, close);
   }
@@ -175,10 +148,6 @@ export function createChecklists(ctx: WidgetContext) {
   ctx.listen(box, "click", onClick);
   ctx.listen(box, "keydown", (event) => {
     if ((event as KeyboardEvent).key === "Escape" && opened) minimize();
-  });
-  ctx.listen(box, "input", (event) => {
-    const entry = entries.get(active);
-    if (entry) entry.comment_ = (event.target as HTMLTextAreaElement).value;
   });
 
   return {
@@ -231,14 +200,9 @@ export function createChecklists(ctx: WidgetContext) {
       if (changed) render();
     },
 
-    /** The host asks for it (`Shirube.openChecklist`): finished checklists are shown too. */
-    open(key?: string): void {
-      for (const entry of entries.values()) {
-        if (key === undefined || entry.list_.key === key) entry.hidden_ = false;
-      }
-      if (key !== undefined) active = key;
-      expand();
-    },
+    /** The host asks for it (`Shirube.openChecklist`): finished checklists are shown too
+     *  (the panel chunk's reveal(), loaded for the panel anyway). */
+    open: (key?: string) => loadChunk("panel").then((chunk) => chunk.reveal(control, key), () => {}),
 
     close,
 

@@ -4,6 +4,9 @@
 import type { WidgetContext } from "../context";
 import { h, type Child } from "../dom";
 import type { SessionHelp, SessionItem } from "../types";
+import { handlePanel, type PanelControl } from "./actions";
+
+export { reveal } from "./actions";
 import { isComplete, type Entry } from "./model";
 import { panelStrings, type PanelStrings as Strings } from "./panel_strings";
 import { PANEL_CSS } from "./panel_styles";
@@ -23,8 +26,9 @@ function style(root: ShadowRoot): void {
 
 /** A short "small win" message next to the launcher (an item done). It fades out and removes
  *  itself when its CSS animation ends: no timer to clear when the widget goes. */
-export function toast(node: HTMLElement, message: Node | string, ctx: WidgetContext): void {
+export function toast(node: HTMLElement, item: SessionItem, ctx: WidgetContext): void {
   style(ctx.root);
+  const message = item.success_message ? ctx.renderText(item.success_message) : `✓ ${item.title}`;
   const el = h("div", { class: "to", "data-shirube": "toast", role: "status" }, message);
   el.onanimationend = (event) => event.animationName == "shc-out" && el.remove();
   node.append(el);
@@ -58,16 +62,30 @@ function itemView(item: SessionItem, done: boolean, ctx: WidgetContext, t: Strin
   );
 }
 
+const FOCUSABLE = "button,textarea";
+
+/** Paints the panel and shows it; keyboard focus stays on the control at the same position
+ *  (or goes to the panel: `focus`, opened by the user). */
+export function showPanel(focus: boolean, ...args: Parameters<typeof paintPanel>): void {
+  const panel = args[0];
+  const focused = args[3].root.activeElement;
+  const position = focused ? [...panel.querySelectorAll(FOCUSABLE)].indexOf(focused) : -1;
+  paintPanel(...args);
+  panel.hidden = false;
+  if (position >= 0 || focus) (panel.querySelectorAll<HTMLElement>(FOCUSABLE)[position] ?? panel).focus();
+}
+
 /** Fills the panel with one checklist; `all`, when more than one, becomes the switcher. With a
  *  help centre, tabs switch between the checklist and the help (the help chunk); the help tab
  *  comes first when no checklist is left to do (`e` absent or finished before this page). */
-export function paintPanel(panel: HTMLElement, e: Entry | undefined, all: Entry[], ctx: WidgetContext, help?: SessionHelp): void {
+export function paintPanel(panel: HTMLElement, e: Entry | undefined, all: Entry[], ctx: WidgetContext, help: SessionHelp | undefined, control: PanelControl): void {
   style(ctx.root);
   const t = panelStrings(ctx.locale);
   let view = views.get(panel);
   if (!view) {
-    const created: View = (view = { last_: [panel, e, all, ctx, help] });
+    const created: View = (view = { last_: [panel, e, all, ctx, help, control] });
     views.set(panel, view);
+    handlePanel(panel, ctx, control);
     ctx.listen(panel, "click", (event) => {
       const tab = (event.target as Element).closest<HTMLElement>("[data-shirube-tab]")?.dataset.shirubeTab;
       if (tab) {
@@ -77,7 +95,7 @@ export function paintPanel(panel: HTMLElement, e: Entry | undefined, all: Entry[
       }
     });
   }
-  view.last_ = [panel, e, all, ctx, help];
+  view.last_ = [panel, e, all, ctx, help, control];
   const tab = help && (!e || (view.tab_ ?? (e.hidden_ ? "help" : "list")) === "help") ? "help" : "list";
   const tabs =
     help &&

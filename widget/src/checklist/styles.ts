@@ -9,7 +9,6 @@ export const CHECKLIST_CSS =
   ".shc.shc-l{right:auto;left:16px;align-items:flex-start}" +
   ".shc.shc-t{bottom:auto;top:16px;flex-direction:column-reverse}" +
   ".shc [hidden],.shc[hidden]{display:none!important}" +
-  ".shc .la{display:flex;align-items:center;gap:8px;border:0;border-radius:99px;padding:8px 16px;font-weight:700;background:var(--shirube-brand);color:var(--shirube-on-brand)}" +
-  ".shc .la{box-shadow:0 4px 16px #0004}" +
+  ".shc .la{display:flex;align-items:center;gap:8px;border:0;border-radius:99px;padding:8px 16px;font-weight:700;background:var(--shirube-brand);color:var(--shirube-on-brand);box-shadow:0 4px 16px #0004}" +
   ".shc .ring{width:18px;height:18px;border-radius:50%;background:conic-gradient(var(--shirube-on-brand) var(--p),#fff4 0)}" +
   ".shc .ts{display:flex;flex-direction:column;gap:6px}";

@@ -1,17 +1,28 @@
-// Puts one step on screen: spotlight, card (tooltip or modal) or beacon + card (hotspot).
+// Puts one step on screen: spotlight and card (tooltip or modal), or, through the hotspot
+// extras chunk (./hotspot.ts, loaded by the runner for hotspot steps only), a beacon + card.
 import { createScope, showTop, type Scope } from "../dom";
+import type { Locale } from "../context";
 import type { Strings } from "../i18n";
 import { follow, visibleRect, watchBox } from "../position";
+import type { Rect } from "../geometry";
 import type { SessionStep } from "../types";
 import { buildCard } from "./card";
-import { beacon } from "./hotspot";
 import { spotlight } from "./spotlight";
 
 export interface StepView {
   /** The open card, or null while a hotspot is collapsed to its beacon. */
   card(): HTMLElement | null;
-  /** Hotspots: back to the beacon. */
-  collapse(): void;
+  /** Hotspots only: back to the beacon. */
+  collapse?(): void;
+}
+
+/** A step's card, opened and shut again by a hotspot's beacon (extras chunk). */
+export interface CardView extends StepView {
+  show_(focus: boolean): void;
+  shut_(): void;
+  /** Calls `update` with the target's visible box now and whenever it may have changed, for
+   *  the step's life (position.ts stays in the core, not copied into the chunk). */
+  watch_(update: (box: Rect) => void): void;
 }
 
 export interface StepSpec {
@@ -24,11 +35,15 @@ export interface StepSpec {
   scope: Scope; // disposed when the step ends
   focus: boolean; // move focus into the card
   t: Strings;
+  locale: Locale; // the extras chunk's own strings (the hotspot label)
   renderText(text: string): DocumentFragment;
   action(name: string): void;
 }
 
-export function renderStep(p: StepSpec): StepView {
+/** The extras chunk's hotspot entry: the beacon, which opens `view`'s card. */
+export type Beacon = (p: StepSpec, view: CardView) => StepView;
+
+export function renderStep(p: StepSpec, hotspot?: Beacon): StepView {
   const { step, target, root, scope } = p;
   const modal = step.kind === "modal";
   const cardScope = createScope();
@@ -40,60 +55,37 @@ export function renderStep(p: StepSpec): StepView {
     // Still covered (under a fixed header, say): to the middle of the viewport.
     if (!visibleRect(target).width) target.scrollIntoView({ block: "center", inline: "center" });
   }
-  if (modal || step.kind === "tooltip") {
+  if (!hotspot) {
     const spot = spotlight(root, modal);
     scope.add(() => spot.el.remove());
     if (target) scope.add(watchBox(target, () => spot.update(target)));
     else spot.update(null);
   }
 
-  const show = (focus: boolean) => {
-    if (!open) {
-      const { card, arrow } = buildCard({ ...p, kind: modal ? "modal" : "tooltip" });
-      open = card;
-      root.appendChild(card);
-      showTop(card);
-      cardScope.add(() => card.remove());
-      cardScope.listen(card, "click", (e) => {
-        const action = (e.target as Element).closest<HTMLElement>("[data-shirube-action]")?.dataset.shirubeAction;
-        if (action) p.action(action);
-      });
-      if (target && arrow) cardScope.add(follow(target, card, arrow, step.placement));
-    }
-    if (focus) open.focus({ preventScroll: true });
-  };
-
-  let hotspot: HTMLElement | null = null; // the beacon, on hotspot steps
-  let quiet = false; // focusing the beacon ourselves must not reopen its card
-  const expanded = (value: boolean) => hotspot!.setAttribute("aria-expanded", String(value));
-  if (step.kind === "hotspot" && target) {
-    const b = beacon(root, step.id, p.t.hint_);
-    hotspot = b.el;
-    scope.add(() => b.el.remove());
-    scope.add(watchBox(target, () => b.update(target)));
-    scope.listen(b.el, "click", () => {
-      show(true);
-      expanded(true);
-    });
-    scope.listen(b.el, "focus", () => {
-      if (quiet) return;
-      show(false);
-      expanded(true);
-    });
-  } else show(p.focus);
-
-  return {
+  const view: CardView = {
     card: () => open,
-    collapse() {
-      if (!hotspot || !open) return;
-      // Only pull focus back when it was in the card (not when the user moved on).
-      const focused = open.contains(root.activeElement);
+    show_(focus) {
+      if (!open) {
+        const { card, arrow } = buildCard({ ...p, kind: modal ? "modal" : "tooltip" });
+        open = card;
+        root.appendChild(card);
+        showTop(card);
+        cardScope.add(() => card.remove());
+        cardScope.listen(card, "click", (e) => {
+          const action = (e.target as Element).closest<HTMLElement>("[data-shirube-action]")?.dataset.shirubeAction;
+          if (action) p.action(action);
+        });
+        if (target && arrow) cardScope.add(follow(target, card, arrow, step.placement));
+      }
+      if (focus) open.focus({ preventScroll: true });
+    },
+    shut_() {
       open = null;
       cardScope.dispose();
-      expanded(false);
-      quiet = true;
-      if (focused) hotspot.focus();
-      quiet = false;
     },
+    watch_: (update) => scope.add(watchBox(target!, () => update(visibleRect(target!)))),
   };
+  if (hotspot && target) return hotspot(p, view);
+  view.show_(p.focus);
+  return view;
 }
