@@ -200,7 +200,7 @@ def test_source_map_is_served(client: TestClient) -> None:
 def test_only_the_chunks_of_the_build_are_served(
     client: TestClient, built: dict[str, object]
 ) -> None:
-    assert set(built["chunks"]) == {"help", "panel"}  # type: ignore[call-overload]
+    assert set(built["chunks"]) == {"extras", "help", "panel"}  # type: ignore[call-overload]
     response = client.get("/widget/chunks/help.0123456789abcdef.js")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
