@@ -169,7 +169,7 @@ def test_build_save_publish_play(
     assert first["title"] == {"en": "Export your data", "ja": "データを書き出す"}
     assert first["target"]["css"] == "#content-export"
     assert first["target"]["text"] == "Export"
-    assert {f["by"] for f in first["target"]["fallbacks"]} >= {"aria", "class"}
+    assert {f["by"] for f in first["target"]["fallbacks"]} >= {"aria", "path"}
     assert second["target"]["css"] == "#tpl-export"
 
     shirube.post(f"/api/v1/tours/{tour_key}/publish", {})
