@@ -7,7 +7,8 @@ import { createScope, h } from "../dom";
 import { localeOf } from "../i18n";
 import { matchPage, watchRoutes } from "../routes";
 import { call, grantEnded, type Refusal } from "./api";
-import { dropGrant, loadState, merge, newStepId, readGrant, saveState, stepOfPath, suggestPattern, type BuilderState, type DraftStep } from "./model";
+import { addStep, moveStep, patchStep, pickInto, removeStep } from "./edit";
+import { dropGrant, loadState, merge, readGrant, saveState, stepOfPath, suggestPattern, type BuilderState, type DraftStep } from "./model";
 import { createPicker } from "./picker";
 import { createStage } from "./preview";
 import { builderStrings } from "./strings";
@@ -84,61 +85,32 @@ function start(): void {
 
   function picked(el: Element): void {
     if (!state) return;
-    const target = targetFor(el);
-    const page = suggestPattern(location.href);
-    let s = step();
-    if (!s) {
-      s = { id: newStepId(state.draft), kind: "tooltip", page, title: { [lang]: "" } };
-      state.draft.steps.push(s);
-      state.current = state.draft.steps.length - 1;
-    }
-    s.target = target;
-    // A step picked on another page moves to this one.
-    if (!here(s)) s.page = page;
-    s.page ||= page;
+    pickInto(state, targetFor(el), suggestPattern(location.href), here, lang);
     touched(true);
   }
 
   function add(kind: DraftStep["kind"]): void {
     if (!state) return;
-    const s: DraftStep = { id: newStepId(state.draft), kind, page: suggestPattern(location.href), title: { [lang]: kind === "modal" ? t.modal : "…" } };
-    state.draft.steps.splice(state.current + 1, 0, s);
-    state.current = Math.min(state.current + 1, state.draft.steps.length - 1);
+    addStep(state, kind, suggestPattern(location.href), lang, kind === "modal" ? t.modal : "…");
     touched(true);
     if (kind !== "modal") picker.on(), draw();
   }
 
   const editor = {
     change(patch: Partial<DraftStep>, redraw?: boolean) {
-      const s = step();
-      if (!s) return;
-      for (const [k, v] of Object.entries(patch)) v === undefined ? delete s[k] : (s[k] = v);
-      touched(!!redraw);
+      if (state) patchStep(state, patch), touched(!!redraw);
     },
     selectorChanged(css: string) {
       const s = step();
       if (!s) return;
       // An edited primary selector keeps the recorded fallbacks.
-      s.target = css.trim() ? (typeof s.target === "object" && s.target ? { ...s.target, css: css.trim() } : css.trim()) : undefined;
+      css = css.trim();
+      s.target = css ? (typeof s.target === "object" && s.target ? { ...s.target, css } : css) : undefined;
       touched(false);
     },
     repick: () => (picker.on(), draw()),
-    move(by: number) {
-      if (!state) return;
-      const steps = state.draft.steps;
-      const i = state.current;
-      const j = i + by;
-      if (j < 0 || j >= steps.length) return;
-      [steps[i], steps[j]] = [steps[j], steps[i]];
-      state.current = j;
-      touched(true);
-    },
-    remove() {
-      if (!state) return;
-      state.draft.steps.splice(state.current, 1);
-      state.current = Math.max(0, state.current - 1);
-      touched(true);
-    },
+    move: (by: number) => state && moveStep(state, by) && touched(true),
+    remove: () => state && (removeStep(state), touched(true)),
   };
 
   function button(label: string, action: () => void, attrs: Record<string, string | boolean> = {}): HTMLButtonElement {
