@@ -121,6 +121,13 @@ def test_refusals(
     assert code(_call(client, workspace, grant[:-3] + "abc")) == (401, "grant_invalid")
     # A console session cookie or a widget token is no grant.
     assert code(_call(client, workspace, "eyJhbGciOiJIUzI1NiJ9.e30.x")) == (401, "grant_invalid")
+    # The origin leaves the workspace's allowed origins: the grant goes with it.
+    client.patch(
+        "/api/v1/workspace",
+        json={"allowed_origins": ["https://other.example.com"]},
+        headers=workspace.auth,
+    )
+    assert code(_call(client, workspace, grant)) == (403, "origin_not_allowed")
     # No body, no grant.
     missing = client.post(DRAFT, json={}, headers={"Origin": ORIGIN})
     assert missing.status_code == 422

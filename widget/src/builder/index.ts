@@ -51,7 +51,8 @@ function start(): void {
   let previewing = false;
   const badge = h("span", { class: "bd", "data-part": "matches", role: "status" });
 
-  const ours = (e: Event) => e.composedPath().some((n) => n instanceof Element && n.hasAttribute("data-shirube-builder"));
+  // The builder's nodes and the widget's own (a tour card on screen) are never picked.
+  const ours = (e: Event) => e.composedPath().some((n) => n instanceof Element && n.localName === "shirube-root");
   const picker = createPicker(ours, outline, picked, () => draw());
   const step = (): DraftStep | undefined => state?.draft.steps[state.current];
   const here = (s: DraftStep | undefined) => !!s && (!s.page || matchPage(s.page, location.href));

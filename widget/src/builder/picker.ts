@@ -14,7 +14,9 @@ export function createPicker(ours: (e: Event) => boolean, box: HTMLElement, pick
   let active = false;
   const under = (e: Event): Element | null => {
     if (ours(e)) return null;
-    const el = e.composedPath()[0];
+    // Retargeted: an element inside a web component's shadow root picks the component, which
+    // a selector on the document can find again.
+    const el = e.target;
     return el instanceof Element && el !== document.documentElement && el !== document.body ? el : null;
   };
   const outline = (el: Element | null) => {
