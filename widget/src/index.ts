@@ -11,9 +11,15 @@ import { createWidget } from "./widget";
     document.querySelector('script[data-key][src*="/widget/shirube"]')) as HTMLScriptElement | null;
   if (!tag) return;
   const server = (tag.dataset.server || new URL(tag.src, location.href).origin).replace(/\/+$/, "");
+  const api = createWidget(server, tag.dataset.key || "") as unknown as Record<string, (...args: unknown[]) => unknown>;
+  w.Shirube = api;
+  preloaded(stub?.p);
+  for (const [method, args] of stub?.q || []) api[method]?.(...args);
   // The visual builder (docs/widget.md): the console opened this page with an edit grant in
   // the fragment. It leaves the address bar and history at once, and stays for this tab, so
-  // that the builder comes back on the app's next pages; only then is the builder loaded.
+  // that the builder comes back on the app's next pages; only then is the builder loaded. After
+  // the queued calls: the session request is out before the first storage access, which may
+  // wait for the browser process (widget.ts).
   try {
     const grant = /[#&]shirube-edit=([\w.-]+)/.exec(location.hash)?.[1];
     if (grant) history.replaceState(history.state, "", location.href.split("#")[0]), sessionStorage.setItem("shirube:edit", grant);
@@ -21,8 +27,4 @@ import { createWidget } from "./widget";
   } catch {
     // no sessionStorage (or history): no builder
   }
-  const api = createWidget(server, tag.dataset.key || "") as unknown as Record<string, (...args: unknown[]) => unknown>;
-  w.Shirube = api;
-  preloaded(stub?.p);
-  for (const [method, args] of stub?.q || []) api[method]?.(...args);
 })();
