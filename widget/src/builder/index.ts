@@ -13,7 +13,7 @@ import { createPicker } from "./picker";
 import { createStage } from "./preview";
 import { builderStrings } from "./strings";
 import { BUILDER_CSS } from "./styles";
-import { matchesOf, targetFor } from "./targets";
+import { matchesOf, resolveTarget, targetFor } from "./targets";
 import { stepForm, stepList } from "./view";
 
 declare global {
@@ -82,6 +82,12 @@ function start(): void {
       badge.className = n === 1 ? "bd" : "bd w";
     } else badge.textContent = "";
     stage.live(state.draft, state.current, state.lang, here(s));
+    // The panel keeps clear of the step's element: on the other half of the viewport.
+    const el = here(s) && s.target != null ? resolveTarget(document, s.target) : null;
+    if (el) {
+      const r = el.getBoundingClientRect();
+      panel.classList.toggle("l", r.left + r.width / 2 > innerWidth / 2);
+    }
   }
 
   function picked(el: Element): void {

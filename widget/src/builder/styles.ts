@@ -1,7 +1,7 @@
 // The builder panel's stylesheet (its own shadow root; constructable, no CSP nonce needed).
 export const BUILDER_CSS =
   "*{box-sizing:border-box;font:13px/1.45 system-ui,sans-serif;color:#1f2328}" +
-  ".pn{position:fixed;z-index:2147483647;right:12px;bottom:12px;width:340px;max-height:calc(100vh - 24px);overflow:auto;background:#fff;border:1px solid #8c959f;border-radius:8px;box-shadow:0 8px 28px #0005;padding:10px}" +
+  ".pn{position:fixed;z-index:2147483647;right:12px;bottom:12px;width:320px;max-height:min(560px,100vh - 24px);overflow:auto;background:#fff;border:1px solid #8c959f;border-radius:8px;box-shadow:0 8px 28px #0005;padding:10px}" +
   ".pn.l{right:auto;left:12px}" +
   ".hd{display:flex;align-items:center;gap:6px;margin-bottom:8px}.hd b{flex:1;font-weight:700}" +
   ".tb{display:flex;flex-wrap:wrap;gap:4px;margin-bottom:8px}" +
