@@ -264,6 +264,14 @@ def test_preview_plays_the_draft_from_the_current_step(
     shown = card(page, "step-2").bounding_box()
     assert target is not None and shown is not None
     assert shown["y"] >= target["y"] + target["height"] - 1
+    # Texts are edited in place on the card too; the panel's field follows.
+    heading = card(page, "step-2").locator("[data-shirube-edit=title]")
+    heading.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("その場で編集")
+    expect(panel.locator("input[name=title-ja]")).to_have_value("その場で編集")
+    kept = json.loads(page.evaluate("sessionStorage.getItem('shirube:builder')"))
+    assert kept["draft"]["steps"][1]["title"] == {"ja": "その場で編集", "en": "Export your data"}
 
 
 def test_end_users_never_download_the_builder(

@@ -8,7 +8,7 @@ import { localeOf } from "../i18n";
 import { matchPage, watchRoutes } from "../routes";
 import { call, grantEnded, type Refusal } from "./api";
 import { addStep, moveStep, patchStep, pickInto, removeStep } from "./edit";
-import { dropGrant, loadState, merge, readGrant, saveState, stepOfPath, suggestPattern, type BuilderState, type DraftStep } from "./model";
+import { dropGrant, loadState, merge, readGrant, saveState, stepOfPath, suggestPattern, withText, type BuilderState, type DraftStep } from "./model";
 import { createPicker } from "./picker";
 import { createStage } from "./preview";
 import { builderStrings } from "./strings";
@@ -81,7 +81,15 @@ function start(): void {
       badge.textContent = n === 1 ? t.matchesOne : t.matches.replace("{n}", String(n));
       badge.className = n === 1 ? "bd" : "bd w";
     } else badge.textContent = "";
-    stage.live(state.draft, state.current, state.lang, here(s));
+    stage.live(state.draft, state.current, state.lang, here(s), (field, text) => {
+      // Typed on the card: the panel's field follows, the card is not drawn again (the caret
+      // stays where it is).
+      s[field] = withText(s[field], state!.lang, text);
+      state!.dirty = true;
+      persist();
+      const input = panel.querySelector<HTMLInputElement>(`[name=${field}-${state!.lang}]`);
+      if (input) input.value = text;
+    });
     // The panel keeps clear of the step's element: on the other half of the viewport.
     const el = here(s) && s.target != null ? resolveTarget(document, s.target) : null;
     if (el) {

@@ -9,12 +9,13 @@ import { renderStep } from "../render/step";
 import { watchRoutes } from "../routes";
 import { baseSheet, themeSheet } from "../styles";
 import { createTours } from "../tours";
-import { asSessionTour, type Draft } from "./model";
+import { asSessionTour, textIn, type Draft } from "./model";
 import { resolveTarget } from "./targets";
 
 export interface Stage {
-  /** Draws step `index` of the draft on its element (nothing when it is on another page). */
-  live(draft: Draft, index: number, lang: Locale, here: boolean): void;
+  /** Draws step `index` of the draft on its element (nothing when it is on another page);
+   *  its title and body are edited in place on the card, each change told to `edited`. */
+  live(draft: Draft, index: number, lang: Locale, here: boolean, edited: (field: "title" | "body", text: string) => void): void;
   /** Plays the draft from step `from`; `ended` when the user finishes or stops it. */
   play(draft: Draft, from: number, lang: Locale, ended: () => void): void;
   stop(): void;
@@ -39,7 +40,7 @@ export function createStage(): Stage {
   };
 
   return {
-    live(draft, index, lang, here) {
+    live(draft, index, lang, here, edited) {
       clear();
       root.adoptedStyleSheets = [...sheets, quiet];
       const tour = asSessionTour(draft, lang, index);
@@ -48,7 +49,7 @@ export function createStage(): Stage {
       if (!step || !here) return;
       const target = stored == null ? null : resolveTarget(document, stored);
       if (!target && step.kind !== "modal") return;
-      renderStep({
+      const view = renderStep({
         step,
         index,
         total: tour.steps.length,
@@ -62,6 +63,19 @@ export function createStage(): Stage {
         renderText,
         action() {},
       });
+      const card = view.card();
+      for (const [field, selector] of [["title", ".h"], ["body", ".b"]] as const) {
+        const el = card?.querySelector<HTMLElement>(selector);
+        const text = textIn(draft.steps[index][field], lang);
+        // In place only for plain text: Markdown (**bold**, links, lists) shows rendered on
+        // the card and is edited in the panel.
+        if (!el || /[*_[\]]|^\s*(-|\d+\.)\s/m.test(text)) continue;
+        el.contentEditable = "plaintext-only";
+        el.setAttribute("data-shirube-edit", field);
+        liveScope.listen(el, "input", () => edited(field, el.innerText.replace(/\n$/, "")));
+        // A title is one line.
+        if (field === "title") liveScope.listen(el, "keydown", (e) => (e as KeyboardEvent).key === "Enter" && e.preventDefault());
+      }
     },
     play(draft, from, lang, ended) {
       clear();
