@@ -283,3 +283,28 @@ def test_end_users_never_download_the_builder(
     page.wait_for_function("window.shirubeReady === true")
     assert [url for url in requested if "builder" in url] == []
     assert page.locator("shirube-root[data-shirube-builder]").count() == 0
+
+
+def test_a_hotspot_step_previews_with_its_beacon(
+    page: Page,
+    live_db: Database,
+    shirube: LiveShirube,
+    host: HostPages,
+    user_id: str,
+    editor: tuple[str, Admin],
+    tour_key: str,
+    page_errors: list[str],
+) -> None:
+    """The builder's copy of the tour runner loads the widget's `extras` chunk (the beacon)
+    from the server, next to builder.js."""
+    grant = _grant(live_db, shirube, host, editor[1], tour_key)
+    page.goto(host.url("/admin.html", user_id) + "#shirube-edit=" + grant)
+    panel = _panel(page)
+    panel.locator("[data-action=add-hotspot]").click()
+    page.locator("#nav-search").click()
+    expect(panel.locator("select[name=kind]")).to_have_value("hotspot")
+    panel.locator("[data-action=preview]").click()
+    beacon = page.locator('[data-shirube="hotspot"][data-shirube-step="step-2"]')
+    expect(beacon).to_be_visible()
+    panel.locator("[data-action=stop-preview]").click()
+    expect(beacon).to_have_count(0)
