@@ -110,6 +110,13 @@ ROBUST_STEPS: list[dict[str, Any]] = [
 TOURS: list[dict[str, Any]] = [
     tour("robust", ROBUST_STEPS),
     tour(
+        "robust-ambiguous",
+        [
+            tooltip("many", {"css": "main button"}, "bottom", wait_ms=300),
+            tooltip("first", "main button", "bottom"),
+        ],
+    ),
+    tour(
         "geo-admin",
         [
             tooltip("navbar", "#nav-search", "top"),  # no room above a top navbar: flips
