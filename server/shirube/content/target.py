@@ -125,6 +125,9 @@ class Fallback(ContentModel):
 
 
 class RobustTarget(ContentModel):
+    """A target the visual builder records: the primary selector, fallbacks tried in order,
+    and the element's text as the last resort (docs/content-format.md, "Targets")."""
+
     css: Css
     fallbacks: list[Fallback] = Field(default_factory=list, max_length=MAX_FALLBACKS)
     text: ElementText | None = None
