@@ -88,6 +88,6 @@ test("errors map to their step; the preview tour starts at the current step", ()
   assert.equal(tour.progress.current_step, "b");
   assert.equal(tour.steps[0].title, "ようこそ");
   assert.equal(tour.steps[1].title, "Only English");
-  assert.equal(tour.steps[1].target, "#x");
+  assert.deepEqual(tour.steps[1].target, { css: "#x", fallbacks: [] });
   assert.equal(tour.steps[1].placement, "auto");
 });

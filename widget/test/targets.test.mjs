@@ -9,7 +9,7 @@ import { Window } from "happy-dom";
 if (!process.env.SHIRUBE_TARGETS) throw new Error("run through `npm test --prefix widget` (test/run.mjs bundles src/builder/targets.ts)");
 const window = new Window({ url: "https://app.example.com/employees/42" });
 globalThis.CSS = window.CSS;
-const { targetFor, looksGenerated, accessibleName, countOf, resolveTarget, matchesOf, MAX_FALLBACKS } = await import(pathToFileURL(process.env.SHIRUBE_TARGETS).href);
+const { targetFor, looksGenerated, accessibleName, countOf, matchesOf, MAX_FALLBACKS } = await import(pathToFileURL(process.env.SHIRUBE_TARGETS).href);
 
 const page = (html) => {
   const doc = window.document;
@@ -45,7 +45,7 @@ test("without test ids the id, then the role and name, then classes lead", () =>
   // primary (it needs the name): a path is.
   assert.deepEqual(t.fallbacks.map((f) => f.by), ["aria"]);
   assert.match(t.css, /a(:nth-of-type\(1\))?$/);
-  assert.equal(resolveTarget(doc, t), doc.querySelector("a"));
+  assert.equal(doc.querySelector(t.css), doc.querySelector("a"));
 });
 
 test("generated-looking ids and classes are skipped", () => {
@@ -68,17 +68,21 @@ test("the path is short: from the nearest stable id, as few levels as make it un
   assert.ok(t.css.split(">").length <= 6, t.css);
 });
 
-test("accessible names: aria-label, labels, placeholders, text", () => {
+test("accessible names as the widget compares them: aria-label, else the text", () => {
   const doc = page(`<label for="mail">Work email</label><input id="mail" type="email">
-    <button aria-label="Close dialog">×</button><input placeholder="Search people">`);
-  assert.equal(accessibleName(doc.querySelector("#mail")), "Work email");
+    <button aria-label="Close dialog">×</button><a href="/x">  Open
+      report </a>`);
   assert.equal(accessibleName(doc.querySelector("button")), "Close dialog");
-  assert.equal(accessibleName(doc.querySelectorAll("input")[1]), "Search people");
+  assert.equal(accessibleName(doc.querySelector("a")), "Open report");
+  // A <label> names the input for a screen reader, not for the widget's finder: no aria entry.
+  assert.equal(accessibleName(doc.querySelector("#mail")), "");
+  assert.ok(targetFor(doc.querySelector("#mail"), doc).fallbacks.every((f) => f.by !== "aria"));
 });
 
-test("text is kept to 200 characters and left out when empty", () => {
-  const doc = page(`<p id="long">${"あ".repeat(300)}</p><div id="empty"></div>`);
-  assert.equal(targetFor(doc.querySelector("#long"), doc).text.length, 200);
+test("text is recorded up to 200 characters, left out when longer (never cut) or empty", () => {
+  const doc = page(`<p id="ok">${"あ".repeat(200)}</p><p id="long">${"あ".repeat(201)}</p><div id="empty"></div>`);
+  assert.equal(targetFor(doc.querySelector("#ok"), doc).text.length, 200);
+  assert.equal("text" in targetFor(doc.querySelector("#long"), doc), false);
   assert.equal("text" in targetFor(doc.querySelector("#empty"), doc), false);
 });
 
@@ -88,7 +92,11 @@ test("a fallback finds the element after the markup changed", () => {
   // The next release drops the testid and the id and renames the classes.
   doc = page(`<div><p>New banner</p><button class="Btn_x__9f8e7">Add employee</button></div>`);
   assert.equal(matchesOf(doc, t), 0);
-  assert.equal(resolveTarget(doc, t), doc.querySelector("button"));
+  // The aria entry still finds exactly it (the widget tries the entries in order).
+  const still = t.fallbacks.filter((f) => countOf(doc, f) === 1);
+  assert.ok(still.some((f) => f.by === "aria"));
+  assert.ok(!still.some((f) => f.by === "testid" || f.by === "id" || f.by === "class"));
+  assert.equal(t.text, "Add employee");
   // A plain selector string (older content) still counts and resolves.
   assert.equal(matchesOf(doc, "button"), 1);
 });

@@ -12,7 +12,7 @@ from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from shirube.console import auth, builder, dashboard, pages, webhooks
+from shirube.console import auth, broken_targets, builder, dashboard, pages, webhooks
 from shirube.console.headers import SecurityHeaders
 from shirube.console.render import (
     html_domain_error,
@@ -59,6 +59,7 @@ def console_mount(settings: Settings, context: AppContext) -> Mount:
         *webhooks.routes,
         *builder.routes,
         *dashboard.routes,
+        *broken_targets.routes,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     return _ConsoleMount(

@@ -8,8 +8,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from shirube.console.auth import require_admin
+from shirube.console.labels import language_of
 from shirube.console.render import render
 from shirube.console.state import console_of
+from shirube.console.target_labels import TARGETS
 from shirube.services.admins import admin_workspaces, workspace_role
 from shirube.services.overview import COVERAGE_DAYS, Overview, load_overview
 from shirube.services.workspace_settings import IDENTITY_MODES
@@ -42,7 +44,12 @@ async def workspace(request: Request) -> Response:
     return render(
         request,
         "workspace.html",
-        {"overview": overview, "coverage_days": COVERAGE_DAYS, "identity_modes": IDENTITY_MODES},
+        {
+            "overview": overview,
+            "coverage_days": COVERAGE_DAYS,
+            "identity_modes": IDENTITY_MODES,
+            "targets_t": TARGETS[language_of(request)],
+        },
         admin=admin,
     )
 

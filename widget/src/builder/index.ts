@@ -13,7 +13,8 @@ import { createPicker } from "./picker";
 import { createStage } from "./preview";
 import { builderStrings } from "./strings";
 import { BUILDER_CSS } from "./styles";
-import { matchesOf, resolveTarget, targetFor } from "./targets";
+import { resolve } from "../target";
+import { matchesOf, targetFor } from "./targets";
 import { stepForm, stepList } from "./view";
 
 declare global {
@@ -91,7 +92,7 @@ function start(): void {
       if (input) input.value = text;
     });
     // The panel keeps clear of the step's element: on the other half of the viewport.
-    const el = here(s) && s.target != null ? resolveTarget(document, s.target) : null;
+    const el = here(s) && s.target != null ? resolve(s.target) : null;
     if (el) {
       const r = el.getBoundingClientRect();
       panel.classList.toggle("l", r.left + r.width / 2 > innerWidth / 2);

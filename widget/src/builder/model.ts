@@ -109,8 +109,7 @@ export function asSessionTour(draft: Draft, lang: Locale, from: number): Session
   const steps: SessionStep[] = draft.steps.map((s) => ({
     id: s.id,
     kind: s.kind,
-    // The primary selector: the widget's runner takes a selector string.
-    target: s.target == null ? undefined : typeof s.target === "string" ? s.target : s.target.css,
+    target: s.target,
     placement: s.placement || "auto",
     page: s.page || undefined,
     title: pick(s.title),

@@ -5,12 +5,12 @@ import { createScope, type Scope } from "../dom";
 import type { Locale } from "../context";
 import { stringsFor } from "../i18n";
 import { renderText } from "../markdown";
+import { resolve } from "../target";
 import { renderStep } from "../render/step";
 import { watchRoutes } from "../routes";
 import { baseSheet, themeSheet } from "../styles";
 import { createTours } from "../tours";
 import { asSessionTour, textIn, type Draft } from "./model";
-import { resolveTarget } from "./targets";
 
 export interface Stage {
   /** Draws step `index` of the draft on its element (nothing when it is on another page);
@@ -47,7 +47,7 @@ export function createStage(): Stage {
       const step = tour.steps[index];
       const stored = draft.steps[index]?.target;
       if (!step || !here) return;
-      const target = stored == null ? null : resolveTarget(document, stored);
+      const target = stored == null ? null : resolve(stored);
       if (!target && step.kind !== "modal") return;
       const view = renderStep({
         step,

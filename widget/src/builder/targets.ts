@@ -25,7 +25,7 @@ export interface RobustTarget {
 
 export const MAX_FALLBACKS = 8;
 const TEXT_MAX = 200;
-const NAME_MAX = 100;
+const NAME_MAX = 200;
 const PATH_DEPTH = 6;
 
 const clean = (s: string | null | undefined, max: number): string => (s || "").replace(/\s+/g, " ").trim().slice(0, max);
@@ -94,30 +94,10 @@ export function roleSelector(el: Element): string | null {
   return r ? native[r] || `[role=${esc(r)}]` : null;
 }
 
-/** The accessible name, as far as a selector-based finder needs it: aria-label, aria-labelledby,
- *  a <label>, alt, title, placeholder, then the text. */
-export function accessibleName(el: Element): string {
-  const doc = el.ownerDocument;
-  const label = el.getAttribute("aria-label");
-  if (label?.trim()) return clean(label, NAME_MAX);
-  const by = el.getAttribute("aria-labelledby");
-  if (by) {
-    const text = by.split(/\s+/).map((id) => doc.getElementById(id)?.textContent || "").join(" ");
-    if (text.trim()) return clean(text, NAME_MAX);
-  }
-  const id = el.id;
-  if (id && /^(input|select|textarea)$/.test(el.localName)) {
-    const forLabel = doc.querySelector(`label[for="${id.replace(/["\\]/g, "\\$&")}"]`);
-    if (forLabel?.textContent?.trim()) return clean(forLabel.textContent, NAME_MAX);
-  }
-  const wrapping = el.closest("label");
-  if (wrapping && wrapping !== el && wrapping.textContent?.trim()) return clean(wrapping.textContent, NAME_MAX);
-  for (const name of ["alt", "title", "placeholder"]) {
-    const value = el.getAttribute(name);
-    if (value?.trim()) return clean(value, NAME_MAX);
-  }
-  return el.localName === "input" || el.localName === "select" ? "" : clean(el.textContent, NAME_MAX);
-}
+/** The accessible name exactly as the widget compares it when it resolves an `aria` entry
+ *  (src/target.ts): aria-label, else the text, white space collapsed. Names it would not read
+ *  (a <label>, a placeholder) are not recorded: they would never match. */
+export const accessibleName = (el: Element): string => clean(el.getAttribute("aria-label") || el.textContent, Infinity);
 
 const all = (root: ParentNode, css: string): Element[] => {
   try {
@@ -178,7 +158,7 @@ function candidates(el: Element, root: ParentNode): Fallback[] {
     out.push({ by: "name", css: tag + attr("name", name) });
   const role = roleSelector(el);
   const accessible = accessibleName(el);
-  if (role && accessible) out.push({ by: "aria", css: role, name: accessible });
+  if (role && accessible && accessible.length <= NAME_MAX) out.push({ by: "aria", css: role, name: accessible });
   const classes = stableClasses(el).slice(0, 3);
   if (classes.length) out.push({ by: "class", css: tag + classes.map((c) => "." + esc(c)).join("") });
   out.push({ by: "path", css: structuralPath(el, root) });
@@ -195,26 +175,16 @@ export function targetFor(el: Element, root: ParentNode = el.ownerDocument): Rob
   });
   const primary = unique.find((c) => c.by !== "aria") || { by: "path" as const, css: structuralPath(el, root) };
   const fallbacks = unique.filter((c) => c !== primary && c.css !== primary.css).slice(0, MAX_FALLBACKS);
-  const text = clean(el.textContent, TEXT_MAX);
-  return text ? { css: primary.css, fallbacks, text } : { css: primary.css, fallbacks };
+  // The widget compares the whole text: a longer one, cut, would never match.
+  const text = clean(el.textContent, Infinity);
+  return text && text.length <= TEXT_MAX ? { css: primary.css, fallbacks, text } : { css: primary.css, fallbacks };
 }
 
 /** A step's target as stored: a selector string (older content) or a robust target. */
 export type StoredTarget = string | RobustTarget;
 
+
 /** The elements a stored target finds on this page, by its primary selector; the builder's
  *  "matches N elements" badge. */
 export const matchesOf = (root: ParentNode, target: StoredTarget): number =>
   countOf(root, { css: typeof target === "string" ? target : target.css });
-
-/** The element a stored target finds: the primary, then each fallback, the first with exactly
- *  one match (the builder's own live preview; the widget resolves the same way). */
-export function resolveTarget(root: ParentNode, target: StoredTarget): Element | null {
-  const entries: { css: string; by?: Strategy; name?: string }[] =
-    typeof target === "string" ? [{ css: target }] : [{ css: target.css }, ...target.fallbacks];
-  for (const entry of entries) {
-    const found = all(root, entry.css).filter((e) => entry.by !== "aria" || accessibleName(e) === entry.name);
-    if (found.length === 1) return found[0];
-  }
-  return null;
-}
