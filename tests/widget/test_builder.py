@@ -22,7 +22,7 @@ from shirube.services.workspaces import workspace_by_id
 from shirube.storage import Database
 
 from tests.conftest import SECRET
-from tests.widget.helpers import advance, card
+from tests.widget.helpers import advance, card, wait_for
 from tests.widget.servers import HostPages, LiveShirube
 
 pytestmark = pytest.mark.browser
@@ -308,3 +308,48 @@ def test_a_hotspot_step_previews_with_its_beacon(
     expect(beacon).to_be_visible()
     panel.locator("[data-action=stop-preview]").click()
     expect(beacon).to_have_count(0)
+
+
+def test_targets_picked_in_the_builder_survive_a_host_release(
+    page: Page,
+    browser: Browser,
+    live_db: Database,
+    shirube: LiveShirube,
+    host: HostPages,
+    user_id: str,
+    editor: tuple[str, Admin],
+    tour_key: str,
+    page_errors: list[str],
+) -> None:
+    """Picked on robust.html; played on robust-changed.html (ids removed, classes renamed to
+    hashes, an element moved): every step still finds its element through a fallback."""
+    grant = _grant(live_db, shirube, host, editor[1], tour_key)
+    page.goto(host.url("/robust.html", user_id) + "#shirube-edit=" + grant)
+    panel = _panel(page)
+    for selector, title in (
+        ("#nav-employees", "People"),
+        ("#import-csv", "Import"),
+        ("#clock-in", "Clock"),
+    ):
+        _add_and_pick(page, selector, title, title)
+        # The page pattern is editable: the release renames the page too.
+        panel.locator("input[name=page]").fill("/robust*")
+    panel.locator("[data-action=save]").click()
+    expect(panel.locator("[data-part=message]")).to_have_text("Draft saved.")
+    shirube.post(f"/api/v1/tours/{tour_key}/publish", {})
+
+    other = browser.new_context()
+    try:
+        user = other.new_page()
+        user.goto(host.url("/robust-changed.html", f"end-{user_id}", tour=tour_key))
+        advance(card(user, "hello"))
+        for step in ("step-2", "step-3", "step-4"):
+            shown = card(user, step)
+            expect(shown).to_be_visible()
+            advance(shown)
+        # Completed, every step on its element: nothing reported missing.
+        end_user = f"end-{user_id}"
+        wait_for(lambda: shirube.events(end_user, "$tour_completed"), "tour never completed")
+        assert shirube.events(end_user, "$target_missing") == []
+    finally:
+        other.close()
