@@ -111,10 +111,10 @@ def test_refusals(
     def code(answer: Any) -> tuple[int, str]:
         return answer.status_code, answer.json()["error"]["code"]
 
-    assert code(_call(client, workspace, grant, origin="https://evil.example")) == (
-        403,
-        "grant_wrong_origin",
-    )
+    evil = _call(client, workspace, grant, origin="https://evil.example")
+    assert code(evil) == (403, "grant_wrong_origin")
+    # CORS for the grant's origin only: the other page cannot read the answer.
+    assert evil.headers["access-control-allow-origin"] == ORIGIN
     second = _call(client, workspace, grant, draft=tour_doc(key="second"))
     assert code(second) == (403, "grant_wrong_tour")
     assert code(_call(client, other, grant)) == (403, "grant_wrong_workspace")

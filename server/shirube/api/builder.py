@@ -2,19 +2,23 @@
 (services/builder.py checks it; docs/api.md, "Builder API").
 
 Under /api/v1/widget/ so that the widget's CORS applies (middleware/widget_cors.py: the Origin
-is reflected so the builder can read its errors); the grant itself names the only origin it is
-accepted from, which the service checks. Bodies go as text/plain like the widget's: "simple"
+is reflected so the builder can read its errors, an expired grant's included); the grant
+itself names the only origin it is accepted from, which the service checks, and a request from
+another origin is answered with the grant's origin in Access-Control-Allow-Origin, so that the
+page that sent it cannot read the answer. Bodies go as text/plain like the widget's: "simple"
 cross-origin requests, no preflight.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 
+from shirube.api.errors import error_response
 from shirube.api.request_body import read_model
 from shirube.api.routing import get_context, route
 from shirube.jsonresponse import JSONResponse
@@ -44,6 +48,17 @@ def _check(request: Request, body: BuilderBody, tour: str | None = None) -> buil
     )
 
 
+async def _answer(request: Request, work: Callable[[Connection], dict[str, Any]]) -> Response:
+    try:
+        return JSONResponse(await get_context(request).db.run(work))
+    except builder.WrongOrigin as exc:
+        # CORS for the grant's origin only (the middleware leaves an answer's own pair alone).
+        response = error_response(exc)
+        response.headers["Access-Control-Allow-Origin"] = exc.origin
+        response.headers.add_vary_header("Origin")
+        return response
+
+
 async def read_draft(request: Request) -> Response:
     ctx = get_context(request)
     body = await read_model(request, BuilderBody, ctx.settings.max_body_bytes)
@@ -53,7 +68,7 @@ async def read_draft(request: Request) -> Response:
     def work(conn: Connection) -> dict[str, Any]:
         return builder.read_draft(conn, builder.check_grant(conn, secret, check))
 
-    return JSONResponse(await ctx.db.run(work))
+    return await _answer(request, work)
 
 
 async def save_draft(request: Request) -> Response:
@@ -69,7 +84,7 @@ async def save_draft(request: Request) -> Response:
     def work(conn: Connection) -> dict[str, Any]:
         return builder.save_draft(conn, builder.check_grant(conn, secret, check), draft)
 
-    return JSONResponse(await ctx.db.run(work))
+    return await _answer(request, work)
 
 
 routes = [

@@ -27,6 +27,15 @@ from shirube.storage import Connection
 EDIT_ROLES = ("owner", "editor")
 
 
+class WrongOrigin(NotAllowed):
+    """A grant used from another origin than its own (`origin`: the grant's, which the API
+    answers its CORS header for, so that the other origin's page cannot read the answer)."""
+
+    def __init__(self, origin: str, sent: str) -> None:
+        super().__init__("grant_wrong_origin", f"the edit grant is for {origin}, not {sent}")
+        self.origin = origin
+
+
 @dataclass(frozen=True)
 class GrantCheck:
     """What a builder call presents: its grant, the workspace's public key, the tour key of
@@ -76,9 +85,7 @@ def check_grant(
         raise NotAllowed("grant_wrong_tour", f"the edit grant is for tour {grant.tour!r}")
     origin = (check.origin or "").rstrip("/")
     if origin != grant.origin:
-        raise NotAllowed(
-            "grant_wrong_origin", f"the edit grant is for the origin {grant.origin}, not {origin}"
-        )
+        raise WrongOrigin(grant.origin, origin or "no origin")
     if origin not in workspace.allowed_origins:
         raise NotAllowed(
             "origin_not_allowed", f"origin {origin} is no longer among the allowed origins"
