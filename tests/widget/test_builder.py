@@ -353,3 +353,32 @@ def test_targets_picked_in_the_builder_survive_a_host_release(
         assert shirube.events(end_user, "$target_missing") == []
     finally:
         other.close()
+
+
+def test_a_draft_saved_elsewhere_is_never_overwritten_silently(
+    page: Page,
+    live_db: Database,
+    shirube: LiveShirube,
+    host: HostPages,
+    user_id: str,
+    editor: tuple[str, Admin],
+    tour_key: str,
+    page_errors: list[str],
+) -> None:
+    grant = _grant(live_db, shirube, host, editor[1], tour_key)
+    page.goto(host.url("/admin.html", user_id) + "#shirube-edit=" + grant)
+    panel = _panel(page)
+    _add_and_pick(page, "#content-export", "Mine", "私の")
+    # Meanwhile someone saves the draft in the console.
+    theirs = _get(shirube, f"/api/v1/tours/{tour_key}")["draft"]
+    theirs["steps"].append({"id": "theirs", "kind": "modal", "title": "Theirs"})
+    shirube.post(f"/api/v1/tours/{tour_key}", theirs, method="PUT")
+
+    panel.locator("[data-action=save]").click()
+    expect(panel.locator("[data-part=message]")).to_contain_text("saved elsewhere")
+    steps = _get(shirube, f"/api/v1/tours/{tour_key}")["draft"]["steps"]
+    assert [s["id"] for s in steps] == ["hello", "theirs"]  # not overwritten
+    panel.locator("[data-action=keep-mine]").click()
+    expect(panel.locator("[data-part=message]")).to_have_text("Draft saved.")
+    steps = _get(shirube, f"/api/v1/tours/{tour_key}")["draft"]["steps"]
+    assert [s["id"] for s in steps] == ["hello", "step-2"]

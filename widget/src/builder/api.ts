@@ -7,6 +7,7 @@ export interface Described {
   draft: Draft;
   published_version: number | null;
   has_unpublished_changes: boolean;
+  updated_at: string;
 }
 
 export interface Refusal {

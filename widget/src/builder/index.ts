@@ -46,7 +46,7 @@ function start(): void {
   const stage = createStage();
 
   let state: BuilderState | null = null;
-  let message: { text: string; warn?: boolean; list?: string[] } | null = { text: t.loading };
+  let message: { text: string; warn?: boolean; list?: string[]; actions?: [string, string, () => void][] } | null = { text: t.loading };
   let errors = new Set<number>();
   let ended = false;
   let previewing = false;
@@ -142,6 +142,7 @@ function start(): void {
       { class: message.warn ? "ms w" : "ms", role: message.warn ? "alert" : "status", "data-part": "message" },
       message.text,
       message.list && h("ul", null, ...message.list.map((line) => h("li", null, line))),
+      message.actions && h("div", { class: "row" }, ...message.actions.map(([label, action, run]) => button(label, run, { "data-action": action }))),
     );
   }
 
@@ -234,15 +235,39 @@ function start(): void {
     draw();
   }
 
+  /** Another save of the draft since these edits began: the editor chooses, nothing is
+   *  overwritten silently. */
+  function stale(updated: string, fresh: BuilderState["draft"], then?: () => void): void {
+    const keep = () => {
+      if (!state) return;
+      state.base = updated;
+      persist();
+      message = null;
+      then ? then() : draw();
+    };
+    const discard = () => {
+      if (!state) return;
+      state = { ...state, draft: fresh, dirty: false, base: updated, current: 0 };
+      persist();
+      message = null;
+      draw();
+    };
+    message = { text: t.stale, warn: true, actions: [[t.keepMine, "keep-mine", keep], [t.discardMine, "discard-mine", discard]] };
+    draw();
+  }
+
   async function save(): Promise<void> {
     const grant = readGrant();
     if (!state || !grant) return;
     message = { text: t.saving };
     draw();
+    const stored = await call(server, "draft", { grant, public_key: publicKey });
+    if (!stored.ok) return refused(stored.error);
+    if (state.base !== stored.body.updated_at) return stale(stored.body.updated_at, stored.body.draft, save);
     const answer = await call(server, "save", { grant, public_key: publicKey, draft: state.draft });
     if (!answer.ok) return refused(answer.error);
     errors = new Set();
-    state = { ...state, draft: answer.body.draft, dirty: false };
+    state = { ...state, draft: answer.body.draft, dirty: false, base: answer.body.updated_at };
     state.current = Math.min(state.current, state.draft.steps.length - 1);
     persist();
     message = { text: t.saved };
@@ -296,11 +321,12 @@ function start(): void {
       state = loadState();
       return refused(answer.error);
     }
-    const merged = merge(loadState(), answer.body.key, answer.body.draft, lang);
+    const merged = merge(loadState(), answer.body.key, answer.body.draft, lang, answer.body.updated_at);
     state = merged.state;
     message = merged.resumed ? { text: t.resumed } : null;
     persist();
-    draw();
+    if (merged.stale) stale(answer.body.updated_at, answer.body.draft);
+    else draw();
   })();
 }
 

@@ -33,6 +33,9 @@ export interface BuilderState {
   dirty: boolean;
   lang: Locale;
   left?: boolean;
+  /** `updated_at` of the stored draft these edits started from: another save since (the
+   *  console's editor, another tab) is noticed before it would be overwritten. */
+  base?: string;
 }
 
 export const GRANT_KEY = "shirube:edit";
@@ -67,12 +70,14 @@ export function saveState(state: BuilderState | null): void {
   }
 }
 
-/** The state to build with, given the server's draft: the unsaved edits of this tour when
- *  there are some (a grant that ended, a page left before saving), the draft otherwise. */
-export function merge(kept: BuilderState | null, tour: string, draft: Draft, lang: Locale): { state: BuilderState; resumed: boolean } {
-  if (kept && kept.tour === tour && kept.dirty) return { state: kept, resumed: true };
+/** The state to build with, given the server's draft (saved at `updated`): the unsaved edits
+ *  of this tour when there are some (a grant that ended, a page left before saving; `stale`
+ *  when the stored draft was saved again since they began), the draft otherwise. */
+export function merge(kept: BuilderState | null, tour: string, draft: Draft, lang: Locale, updated: string): { state: BuilderState; resumed: boolean; stale: boolean } {
+  if (kept && kept.tour === tour && kept.dirty) return { state: kept, resumed: true, stale: kept.base !== updated };
   const current = kept?.tour === tour ? Math.min(kept.current, draft.steps.length - 1) : 0;
-  return { state: { tour, draft, current: Math.max(0, current), dirty: false, lang: kept?.lang || lang, left: kept?.left }, resumed: false };
+  const state = { tour, draft, current: Math.max(0, current), dirty: false, lang: kept?.lang || lang, left: kept?.left, base: updated };
+  return { state, resumed: false, stale: false };
 }
 
 /** A page pattern for the URL (src/routes.ts semantics): ids and other record-looking
