@@ -14,6 +14,7 @@ from starlette.middleware import Middleware
 
 from shirube.api import (
     analytics,
+    builder,
     content,
     events,
     health,
@@ -118,6 +119,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         *openapi.routes,
         *events.routes,
         *widget.routes(session),
+        *builder.routes,
         *widget_assets.routes(),
         *content.routes,
         *people.routes,

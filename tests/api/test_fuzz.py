@@ -51,7 +51,7 @@ CHECKED_BEYOND_THE_DOCUMENT = {
     "properties",
     **{
         f"{method} /api/v1/{kind}{item}": "content rules across fields (a tooltip's target, a "
-        "rule's event, a goal's rule ids, a help centre's entry ids) and references between "
+        "robust target's selector syntax, a rule's event, a goal's rule ids, a help centre's entry ids) and references between "
         "tours, checklists, goals and help centres (docs/content-format.md, docs/kpis.md)"
         for kind in ("tours", "checklists", "goals", "resource_centers")
         for method, item in (("POST", ""), ("PUT", "/{key}"))

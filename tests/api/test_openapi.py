@@ -79,7 +79,7 @@ def _template(path: str) -> str:
     return "/" + "/".join(out + rest)
 
 
-def test_every_documented_status_is_the_one_the_route_answers(client, workspace):
+def test_every_documented_status_is_the_one_the_route_answers(client, workspace, database):
     """Each operation driven on its successful path, creating and changing: the statuses seen
     are the documented ones, and every documented success status is seen."""
     from tests.api.helpers import checklist_doc, manual_item, tour_doc
@@ -159,6 +159,23 @@ def test_every_documented_status_is_the_one_the_route_answers(client, workspace)
         headers=widget,
         json={"token": session["token"], "events": [{"id": "w1", "name": "clicked"}]},
     )
+    # The builder's calls, with a grant as the console mints one.
+    from shirube.services.admins import create_admin
+    from shirube.services.builder import new_grant
+    from shirube.services.workspaces import workspace_by_id
+
+    from tests.conftest import SECRET
+
+    def mint(conn):
+        admin = create_admin(conn, "ed@example.com", "p" * 12, {workspace.id: "editor"})
+        ws = workspace_by_id(conn, workspace.id)
+        return new_grant(conn, SECRET, admin, ws, "welcome", ORIGIN)
+
+    put = call("PUT", "/api/v1/tours/welcome", headers=auth, json=tour_doc("welcome"))
+    grant = {"grant": database.run_sync(mint), "public_key": workspace.public_key}
+    call("POST", "/api/v1/widget/builder/draft", headers=widget, json=grant)
+    builder_save = {**grant, "draft": put["draft"]}
+    call("POST", "/api/v1/widget/builder/save", headers=widget, json=builder_save)
     event = {"id": "s1", "name": "shift.created", "user_id": "u1"}
     call("POST", "/api/v1/events", headers=auth, json={"events": [event]})
 

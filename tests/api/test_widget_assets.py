@@ -200,7 +200,7 @@ def test_source_map_is_served(client: TestClient) -> None:
 def test_only_the_chunks_of_the_build_are_served(
     client: TestClient, built: dict[str, object]
 ) -> None:
-    assert set(built["chunks"]) == {"help", "panel"}  # type: ignore[call-overload]
+    assert set(built["chunks"]) == {"extras", "help", "panel"}  # type: ignore[call-overload]
     response = client.get("/widget/chunks/help.0123456789abcdef.js")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
@@ -303,3 +303,23 @@ def test_a_build_without_compressed_copies_serves_the_plain_bytes(tmp_path: Path
         assert status == 200
         assert "content-encoding" not in headers
         assert body == (STATIC / "shirube.js").read_bytes()
+
+
+@pytest.mark.parametrize("accept", list(CODINGS))
+def test_the_builder_is_served_like_the_entry(
+    client: TestClient, built: dict[str, object], accept: str
+) -> None:
+    """/widget/builder.js (#14): the copy Accept-Encoding asks for, revalidated after five
+    minutes like the entry (its name is fixed), loadable from any origin; its map too."""
+    builder = built["builder"]
+    assert isinstance(builder, dict)
+    coding, suffix, tag = CODINGS[accept]
+    status, headers, body = _get(client, "/widget/builder.js", **{"Accept-Encoding": accept})
+    assert status == 200
+    assert body == (STATIC / f"builder.js{suffix}").read_bytes()
+    assert headers.get("content-encoding") == coding
+    assert headers["cache-control"] == "public, max-age=300"
+    assert headers["etag"] == f'"{builder["hash"]}{tag}"'
+    _shared(headers)
+    source_map = client.get("/widget/builder.js.map")
+    assert source_map.status_code == 200 and source_map.json()["version"] == 3

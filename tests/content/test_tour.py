@@ -150,7 +150,11 @@ def test_placements() -> None:
         (tour(trigger="auto"), "trigger", "must be an object"),
         (tour(step(advance="next")), "steps[0].advance", "must be an object"),
         (tour(step(cta="/x")), "steps[0].cta", "must be an object"),
-        (tour(step(target=["#x"])), "steps[0].target", "Input should be a valid string"),
+        (
+            tour(step(target=["#x"])),
+            "steps[0].target",
+            "must be a CSS selector string or an object with 'css'",
+        ),
         (tour(step(wait_ms="5000")), "steps[0].wait_ms", "Input should be a valid integer"),
         (tour(step(wait_ms=5000.0)), "steps[0].wait_ms", "Input should be a valid integer"),
         (tour(step(wait_ms=True)), "steps[0].wait_ms", "Input should be a valid integer"),

@@ -29,7 +29,9 @@ THEME = {
 }
 
 
-def tooltip(step_id: str, target: str, placement: str = "auto", **extra: Any) -> dict[str, Any]:
+def tooltip(
+    step_id: str, target: str | dict[str, Any], placement: str = "auto", **extra: Any
+) -> dict[str, Any]:
     return {
         "id": step_id,
         "kind": "tooltip",
@@ -51,7 +53,69 @@ def tour(key: str, steps: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
 
 MISSING = "#does-not-exist"
 
+# Robust targets (the visual builder's form), recorded on pages/robust.html; the tour runs on
+# pages/robust-changed.html too, that page after a host release (test_robust_targets.py).
+ROBUST_STEPS: list[dict[str, Any]] = [
+    tooltip(
+        "nav",
+        {
+            "css": "#nav-employees",
+            "fallbacks": [
+                {"by": "class", "css": "aside a.nav-link.employees"},
+                {"by": "aria", "css": "a,[role=link]", "name": "Employees"},
+            ],
+            "text": "Employees",
+        },
+        "right",
+    ),
+    tooltip(
+        "import",
+        {
+            "css": "#import-csv",
+            "fallbacks": [
+                {"by": "testid", "css": "[data-testid=import]"},
+                {"by": "class", "css": "a.btn.primary"},
+            ],
+            "text": "Import CSV",
+        },
+        "bottom",
+    ),
+    tooltip(
+        "clock",
+        {
+            "css": "#clock-in",
+            "fallbacks": [
+                {"by": "class", "css": "form.clock .big"},
+                {"by": "path", "css": "main button"},
+            ],
+            "text": "Clock in",
+        },
+        "bottom",
+    ),
+    tooltip(
+        "gone",
+        {
+            "css": "#delete-all",
+            "fallbacks": [
+                {"by": "testid", "css": "[data-testid=delete-all]"},
+                {"by": "aria", "css": "button,[role=button]", "name": "Delete all"},
+            ],
+            "text": "Delete all",
+        },
+        "bottom",
+        wait_ms=300,
+    ),
+]
+
 TOURS: list[dict[str, Any]] = [
+    tour("robust", ROBUST_STEPS),
+    tour(
+        "robust-ambiguous",
+        [
+            tooltip("many", {"css": "main button"}, "bottom", wait_ms=300),
+            tooltip("first", "main button", "bottom"),
+        ],
+    ),
     tour(
         "geo-admin",
         [

@@ -182,3 +182,24 @@ def test_a_chunk_is_built_next_to_the_unchanged_core(tmp_path: Path) -> None:
 
 def _names_as_one(code: str) -> str:
     return re.sub(r"\b[A-Za-z_$][A-Za-z0-9_$]?\b", "I", code)
+
+
+BUILDER_BUDGET = 30 * 1024
+
+
+def test_the_builder_is_its_own_module_within_its_budget() -> None:
+    """The visual builder (#14) is never part of the core: a module of its own, at most
+    30 KB gzipped, which the core only names by URL."""
+    builder = _manifest()["builder"]
+    assert isinstance(builder, dict)
+    code = (STATIC / "builder.js").read_bytes()
+    assert builder["file"] == "builder.js"
+    assert builder["hash"] == hashlib.sha256(code).hexdigest()[:16]
+    assert builder["bytes"] == len(code)
+    gzip_bytes = builder["gzip_bytes"]
+    assert isinstance(gzip_bytes, int) and gzip_bytes <= BUILDER_BUDGET
+    assert code.rstrip().endswith(b"//# sourceMappingURL=builder.js.map")
+    core = (STATIC / "shirube.js").read_bytes()
+    assert b"/widget/builder.js" in core and b"shirube-edit" in core
+    # Nothing of the builder's own code is in the core.
+    assert b"data-shirube-builder" not in core

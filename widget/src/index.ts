@@ -15,4 +15,16 @@ import { createWidget } from "./widget";
   w.Shirube = api;
   preloaded(stub?.p);
   for (const [method, args] of stub?.q || []) api[method]?.(...args);
+  // The visual builder (docs/widget.md): the console opened this page with an edit grant in
+  // the fragment. It leaves the address bar and history at once, and stays for this tab, so
+  // that the builder comes back on the app's next pages; only then is the builder loaded. After
+  // the queued calls: the session request is out before the first storage access, which may
+  // wait for the browser process (widget.ts).
+  try {
+    const grant = /[#&]shirube-edit=([\w.-]+)/.exec(location.hash)?.[1];
+    if (grant) history.replaceState(history.state, "", location.href.split("#")[0]), sessionStorage.setItem("shirube:edit", grant);
+    if (sessionStorage.getItem("shirube:edit")) import(server + "/widget/builder.js");
+  } catch {
+    // no sessionStorage (or history): no builder
+  }
 })();

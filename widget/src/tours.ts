@@ -6,7 +6,8 @@ import type { Strings } from "./i18n";
 import { watchBox } from "./position";
 import { renderStep, type StepView } from "./render/step";
 import { matchPage } from "./routes";
-import type { SessionStep, SessionTour } from "./types";
+import { resolve, type Tried } from "./target";
+import type { RobustTarget, SessionStep, SessionTour } from "./types";
 import { waitFor } from "./waiter";
 
 export interface TourHost {
@@ -130,8 +131,12 @@ export function createTours(host: TourHost) {
       target = await waitFor(step.target, step.wait_ms, stepScope);
       if (run !== r || gen !== r.gen) return;
       if (!target) {
-        const detail = { tour: tour.key, step: step.id, selector: step.target };
-        host.track("$target_missing", { ...detail, version: tour.version });
+        const t = step.target;
+        const tried: Tried = [];
+        resolve(t, tried);
+        // What failed: the primary selector, and how each strategy did (the robust form).
+        const detail = { tour: tour.key, step: step.id, selector: (t as RobustTarget).css || t, tried: tried[0] && tried };
+        host.track("$target_missing", { ...detail, version: tour.version, url: location.href.slice(0, 2000) });
         host.emit("target_missing", detail);
         // A modal's target only adds a spotlight: the modal still makes sense without it.
         if (step.kind !== "modal") return step.if_missing === "end" ? stop() : show(i + dir, dir);

@@ -23,10 +23,25 @@ export type Advance =
   | { type: "click" }
   | { type: "event"; event: string };
 
+/** A step's robust target (server/shirube/content/target.py): what src/target.ts reads. */
+export interface RobustTarget {
+  css: string;
+  fallbacks?: Fallback[];
+  text?: string;
+}
+
+export interface Fallback {
+  by: string;
+  css: string;
+  name?: string;
+}
+
+export type Target = string | RobustTarget;
+
 export interface SessionStep {
   id: string;
   kind: "tooltip" | "modal" | "hotspot";
-  target?: string;
+  target?: Target;
   placement: Placement;
   page?: string;
   title?: string;

@@ -1,16 +1,9 @@
 // Waits for a step's target: present and rendered (has a box), or gives up after `ms`.
 import type { Scope } from "./dom";
+import { resolve as find } from "./target";
+import type { Target } from "./types";
 
-function find(selector: string): Element | null {
-  try {
-    const el = document.querySelector(selector);
-    return el && el.getClientRects().length ? el : null;
-  } catch {
-    return null; // an invalid selector is a missing target
-  }
-}
-
-export function waitFor(selector: string, ms: number, scope: Scope): Promise<Element | null> {
+export function waitFor(selector: Target, ms: number, scope: Scope): Promise<Element | null> {
   const now = find(selector);
   if (now || !ms) return Promise.resolve(now);
   return new Promise((resolve) => {

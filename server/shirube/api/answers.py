@@ -270,3 +270,8 @@ ANSWERS |= {
     ("get", _hook + "/deliveries/{delivery_id}"): WEBHOOK_DELIVERY_DETAIL,
     ("post", _hook + "/deliveries/{delivery_id}/resend"): WEBHOOK_DELIVERY_DETAIL,
 }
+_builder = "/api/v1/widget/builder"
+ANSWERS |= {
+    ("post", _builder + "/draft"): CONTENT_ITEM,
+    ("post", _builder + "/save"): CONTENT_ITEM,
+}

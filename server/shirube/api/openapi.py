@@ -23,6 +23,7 @@ from shirube.api import (
     webhooks,
     workspace_settings,
 )
+from shirube.api.builder import BuilderBody, BuilderSaveBody
 from shirube.api.content import RollbackBody
 from shirube.api.people import CompanyBody, UserBody
 from shirube.api.query import Mapping, QueryParam
@@ -43,7 +44,8 @@ class Operation:
     path: str
     summary: str
     tag: str
-    auth: str | None = "secretKey"  # None: no auth; "widget": public key + Origin
+    # None: no auth; "widget": public key + Origin; "grant": the builder's edit grant + Origin
+    auth: str | None = "secretKey"
     body: type[BaseModel] | None = None
     # Every success status the route answers (a PUT that creates answers 201).
     statuses: tuple[int, ...] = (200,)
@@ -94,6 +96,22 @@ OPERATIONS: list[Operation] = [
         "widget",
         "widget",
         WidgetEventBatch,
+    ),
+    Operation(
+        "post",
+        "/api/v1/widget/builder/draft",
+        "Visual builder: read the tour's draft (edit grant)",
+        "widget",
+        "grant",
+        BuilderBody,
+    ),
+    Operation(
+        "post",
+        "/api/v1/widget/builder/save",
+        "Visual builder: save the tour's draft (edit grant)",
+        "widget",
+        "grant",
+        BuilderSaveBody,
     ),
     Operation("get", "/api/v1/users/{user_id}", "Read an end user", "people"),
     Operation(
@@ -330,6 +348,14 @@ def _operation(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
         result["description"] = (
             "Authenticated by the workspace public key (session) or the session token (events), "
             "and by the Origin header, which must be one of the workspace's allowed origins."
+        )
+    elif op.auth == "grant":
+        result["description"] = (
+            "Authenticated by an edit grant the console minted (15 minutes, one admin, one "
+            "workspace, one tour, one origin) and the Origin header, which must be the grant's. "
+            "401 grant_invalid, grant_expired, grant_revoked; 403 grant_wrong_origin, "
+            "grant_wrong_workspace, grant_wrong_tour. Validation errors name paths inside "
+            "`draft`."
         )
     if op.body is not None:
         name = op.body.__name__

@@ -7,6 +7,8 @@
 - `/widget/chunks/<name>.<hash>.js` (and `.map`): the lazily loaded chunks the manifest lists,
   cacheable for a year; the entry has their hashed names baked in. Any other name is a 404.
 - `/widget/shirube.js.map`: the entry's source map.
+- `/widget/builder.js` (and `.map`): the visual builder, which the entry imports only on a page
+  opened with an edit grant (docs/widget.md). Revalidated like the entry: its name is fixed.
 
 Every file was compressed at build time (`.br`, `.gz` next to it): an answer is one of the
 copies, chosen by Accept-Encoding (`content_coding.py`), with `Vary: Accept-Encoding`. Each
@@ -79,6 +81,8 @@ class WidgetBundle:
     hash: str
     # Path under /widget/chunks/ → the chunk or its source map.
     chunks: dict[str, Asset]
+    # The builder and its source map; None for a build without one.
+    builder: tuple[Asset, Asset] | None = None
 
     @classmethod
     def load(cls, directory: Path = STATIC) -> WidgetBundle | None:
@@ -94,7 +98,18 @@ class WidgetBundle:
                 chunks[source_map.name] = Asset.read(
                     source_map, MAP_TYPE, f"{chunk['hash']}-map", IMMUTABLE
                 )
+            builder = None
+            if manifest.get("builder"):
+                b = manifest["builder"]
+                b_tag = str(b["hash"])
+                builder = (
+                    Asset.read(directory / b["file"], JS_TYPE, b_tag, ENTRY),
+                    Asset.read(
+                        directory / f"{b['file']}.map", MAP_TYPE, f"{b_tag}-map", REVALIDATE
+                    ),
+                )
             return cls(
+                builder=builder,
                 entry=Asset.read(directory / file, JS_TYPE, tag, ENTRY),
                 source_map=Asset.read(
                     directory / f"{file}.map", MAP_TYPE, f"{tag}-map", REVALIDATE
@@ -153,8 +168,22 @@ def routes(directory: Path = STATIC) -> list[Route]:
             raise ApiError(404, "not_found", "no widget chunk with this name in this build")
         return _answer(request, asset)
 
+    def builder_asset(index: int) -> Asset:
+        b = built().builder
+        if b is None:
+            raise ApiError(404, "not_found", "this widget build has no builder")
+        return b[index]
+
+    async def builder_script(request: Request) -> Response:
+        return _answer(request, builder_asset(0))
+
+    async def builder_map(request: Request) -> Response:
+        return _answer(request, builder_asset(1))
+
     return [
         Route("/widget/shirube.js", script, methods=["GET"]),
+        Route("/widget/builder.js", builder_script, methods=["GET"]),
+        Route("/widget/builder.js.map", builder_map, methods=["GET"]),
         Route("/widget/shirube.js.map", source_map, methods=["GET"]),
         Route("/widget/shirube.{hash}.js", hashed_script, methods=["GET"]),
         Route("/widget/chunks/{file}", chunk, methods=["GET"]),

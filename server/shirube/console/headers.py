@@ -26,6 +26,11 @@ HSTS = ("Strict-Transport-Security", "max-age=31536000")
 # has no form): it is framed by our origin only, never by another site's.
 FRAMED_BY_OWN_ORIGIN = ("X-Frame-Options", "SAMEORIGIN")
 
+# A page whose form is answered by a redirect to another origin (the builder's "Open in my
+# app", console/builder.py) names those origins here; Chromium applies form-action to the
+# redirect too. Read and removed by the middleware, never sent.
+FORM_TARGETS = "x-shirube-form-targets"
+
 
 class SecurityHeaders:
     def __init__(self, app: ASGIApp) -> None:
@@ -42,11 +47,18 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 framed = headers.get(FRAMED_BY_OWN_ORIGIN[0]) == FRAMED_BY_OWN_ORIGIN[1]
+                targets = headers.get(FORM_TARGETS)
                 for name, value in HEADERS.items():
                     headers[name] = value
                 if framed:
                     headers["Content-Security-Policy"] = CSP.format("'self'")
                     headers[FRAMED_BY_OWN_ORIGIN[0]] = FRAMED_BY_OWN_ORIGIN[1]
+                if targets is not None:
+                    del headers[FORM_TARGETS]
+                    csp = headers["Content-Security-Policy"]
+                    headers["Content-Security-Policy"] = csp.replace(
+                        "form-action 'self'", f"form-action 'self' {targets}"
+                    )
                 if secure:
                     headers[HSTS[0]] = HSTS[1]
             await send(message)

@@ -16,6 +16,8 @@ from shirube.console import (
     admins,
     audit,
     auth,
+    broken_targets,
+    builder,
     dashboard,
     pages,
     theme,
@@ -67,12 +69,14 @@ def console_mount(settings: Settings, context: AppContext) -> Mount:
         *auth.routes,
         *pages.routes,
         *webhooks.routes,
+        *builder.routes,
         *dashboard.routes,
         *versions.routes,
         *admins.routes,
         *audit.routes,
         *theme.routes,
         *theme_preview.routes,
+        *broken_targets.routes,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     return _ConsoleMount(

@@ -12,6 +12,7 @@ from shirube.console.history_labels import HISTORY
 from shirube.console.labels import language_of
 from shirube.console.render import render
 from shirube.console.state import console_of
+from shirube.console.target_labels import TARGETS
 from shirube.console.theme_labels import THEME
 from shirube.services.admins import admin_workspaces, workspace_role
 from shirube.services.overview import COVERAGE_DAYS, Overview, load_overview
@@ -52,6 +53,7 @@ async def workspace(request: Request) -> Response:
             # The words of the links to the history, admins and audit pages (#14).
             "h": HISTORY[language_of(request)],
             "theme_t": THEME[language_of(request)],
+            "targets_t": TARGETS[language_of(request)],
         },
         admin=admin,
     )

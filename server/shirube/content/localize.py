@@ -10,6 +10,7 @@ from typing import Any
 
 from shirube.content.checklist import ChecklistDoc, ChecklistItem
 from shirube.content.resource_center import ResourceCenterDoc
+from shirube.content.target import target_json
 from shirube.content.text import Text
 from shirube.content.tour import Step, TourDoc
 
@@ -49,7 +50,7 @@ class _Resolver:
 def _step(step: Step, r: _Resolver) -> dict[str, Any]:
     out: dict[str, Any] = {"id": step.id, "kind": step.kind}
     if step.target is not None:
-        out["target"] = step.target
+        out["target"] = target_json(step.target)
     out["placement"] = step.placement
     if step.page is not None:
         out["page"] = step.page

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 from shirube.content.audience import AudienceField
 from shirube.content.base import ContentModel, depends_on, duplicate_errors, not_blank
 from shirube.content.primitives import EventName, Id, Key, PagePattern, StrictCount, Url, is_id
+from shirube.content.target import RobustTarget, Target
 from shirube.content.text import LocalizedText, Text, TitleText
 from shirube.errors import FieldError
 from shirube.validation import validate_model
@@ -17,7 +18,6 @@ from shirube.validation import validate_model
 MAX_STEPS = 50
 MAX_PAGES = 50
 NAME_MAX = 200
-SELECTOR_MAX = 500
 WAIT_MAX_MS = 60_000
 DEFAULT_WAIT_MS = 5_000
 
@@ -38,8 +38,6 @@ Placement = Literal[
     "right-end",
 ]
 Frequency = Literal["once", "until_completed", "every_session"]
-
-Selector = Annotated[str, Field(min_length=1, max_length=SELECTOR_MAX), AfterValidator(not_blank)]
 
 
 class Trigger(ContentModel):
@@ -78,7 +76,7 @@ class Cta(ContentModel):
 class Step(ContentModel):
     id: Id
     kind: StepKind
-    target: Selector | None = Field(default=None, validate_default=True)
+    target: Target | None = Field(default=None, validate_default=True)
     placement: Placement = "auto"
     page: PagePattern | None = None
     title: TitleText | None = None
@@ -90,7 +88,9 @@ class Step(ContentModel):
 
     @field_validator("target")
     @classmethod
-    def _target(cls, value: str | None, info: ValidationInfo) -> str | None:
+    def _target(
+        cls, value: str | RobustTarget | None, info: ValidationInfo
+    ) -> str | RobustTarget | None:
         depends_on(
             value, info, selector="kind", required=("tooltip", "hotspot"), allowed=("modal",)
         )

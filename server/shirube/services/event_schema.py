@@ -20,6 +20,7 @@ from pydantic import (
 )
 from pydantic_core import core_schema
 
+from shirube.content.target import MAX_FALLBACKS, SELECTOR_MAX, Tried
 from shirube.errors import FieldError, ValidationFailed
 from shirube.identifiers import EVENT_ID, EVENT_NAME, ID, KEY, LOCALE, MAX_LOCALE, anchored
 from shirube.jsontext import dumps
@@ -146,8 +147,20 @@ class StepSeenProps(StepProps):
     parked: bool | None = Field(default=None, strict=True)
 
 
+class TriedStrategy(Strict):
+    """How one way of finding a robust target did (content/target.py): `found` visible
+    elements matched it (exactly one would have been taken)."""
+
+    by: Tried
+    found: int = Field(strict=True, ge=0, le=MAX_DB_INT)
+
+
 class TargetMissingProps(StepProps):
-    selector: str | None = Field(default=None, max_length=500)
+    selector: str | None = Field(default=None, max_length=SELECTOR_MAX)
+    # The robust form's primary, each fallback and the text, in the order tried.
+    tried: list[TriedStrategy] | None = Field(default=None, max_length=MAX_FALLBACKS + 2)
+    # The page it happened on (the broken-target report lists them).
+    url: str | None = Field(default=None, max_length=2000)
 
 
 class ChecklistItemProps(Strict):
