@@ -59,3 +59,50 @@ def test_a_bad_document_imports_nothing(client, workspace, database):
         422,
         "validation_error",
     )
+
+
+ROBUST_TOUR = {
+    "key": "robust",
+    "name": "Robust targets",
+    "steps": [
+        {"id": "plain", "kind": "tooltip", "target": "#import", "title": "Plain"},
+        {
+            "id": "robust",
+            "kind": "hotspot",
+            "title": "Robust",
+            "target": {
+                "css": "#clock-in",
+                "fallbacks": [
+                    {"by": "testid", "css": "[data-testid=clock-in]"},
+                    {"by": "aria", "css": "button,[role=button]", "name": "Clock in"},
+                ],
+                "text": "Clock in",
+            },
+        },
+    ],
+}
+
+
+def test_robust_targets_round_trip_and_reach_the_widget(client, workspace, other_workspace):
+    """Both target forms (#14): imported, exported unchanged, imported again elsewhere, and in
+    the session answer as written; a bad strategy refuses the whole document at its path."""
+    document = {"format": "shirube.content/1", "tours": [ROBUST_TOUR]}
+    assert (
+        client.post("/api/v1/content/import", json=document, headers=workspace.auth).status_code
+        == 200
+    )
+    exported = client.get("/api/v1/content/export", headers=workspace.auth).json()
+    (tour,) = exported["tours"]
+    assert [s["target"] for s in tour["steps"]] == [s["target"] for s in ROBUST_TOUR["steps"]]
+    copied = client.post("/api/v1/content/import", json=exported, headers=other_workspace.auth)
+    assert copied.status_code == 200
+    assert client.get("/api/v1/content/export", headers=other_workspace.auth).json() == exported
+    session = open_session(client, workspace, "u-1")
+    (served,) = session["tours"]
+    assert [s["target"] for s in served["steps"]] == [s["target"] for s in ROBUST_TOUR["steps"]]
+
+    bad = json.loads(json.dumps(document))
+    bad["tours"][0]["key"] = "other"
+    bad["tours"][0]["steps"][1]["target"]["fallbacks"][0]["by"] = "xpath"
+    response = client.post("/api/v1/content/import", json=bad, headers=workspace.auth)
+    assert_error(response, 422, "validation_error", ["tours[0].steps[1].target.fallbacks[0].by"])

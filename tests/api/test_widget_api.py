@@ -519,3 +519,24 @@ def _unverified_sessions_write_companies(database, workspace):
     """These sessions are unverified (`off` mode): the workspace lets them write companies,
     as before migration 0009 (test_identity.py checks the default)."""
     update_workspace(database, workspace.id, unverified_company_writes=True)
+
+
+def test_target_missing_carries_what_each_strategy_found_and_the_page(client, workspace, database):
+    """`$target_missing` of a robust target (#14): `tried` (the primary, each strategy, the
+    text; counts) and `url` stored as sent; an unknown strategy or a count that is no whole
+    number refused at its path."""
+    token = open_session(client, workspace, "u1")["token"]
+    tried = [{"by": "css", "found": 0}, {"by": "aria", "found": 3}, {"by": "text", "found": 0}]
+    props = {"tour": "welcome", "step": "s1", "selector": "#a", "url": "https://app.example.com/x"}
+    widget_send(client, token, [wev("t1", "$target_missing", properties={**props, "tried": tried})])
+    [stored] = rows(database, tables.event, workspace_id=workspace.id)
+    assert stored.properties == {**props, "tried": tried}
+    for bad, path in [
+        ([{"by": "xpath", "found": 0}], "events[0].properties.tried[0].by"),
+        ([{"by": "css", "found": 1.5}], "events[0].properties.tried[0].found"),
+        ([{"by": "css", "found": 0}] * 11, "events[0].properties.tried"),
+    ]:
+        response = post_widget_events(
+            client, token, [wev("t2", "$target_missing", properties={**props, "tried": bad})]
+        )
+        assert_error(response, 422, "validation_error", [path])

@@ -21,9 +21,12 @@ def examples() -> list[Any]:
 
 def test_every_example_is_valid() -> None:
     found = examples()
-    assert len(found) == 4
+    assert len(found) == 5
     for example in found:
-        if "format" in example:
+        if "css" in example:  # a robust target
+            step = {"id": "s", "kind": "tooltip", "title": "T", "target": example}
+            validate_tour({"key": "t", "name": "T", "steps": [step]})
+        elif "format" in example:
             validate_document(example)
         elif "steps" in example:
             validate_tour(example)

@@ -106,12 +106,13 @@ def test_after_a_host_release_the_fallbacks_find_them_and_the_lost_one_is_report
 def test_a_robust_target_matching_several_elements_is_not_guessed(
     page: Page, host: HostPages, shirube: LiveShirube, user_id: str, page_errors: list[str]
 ) -> None:
-    """`main button` matches three buttons: as a robust target it names none of them (missing,
-    `found: 3`); as a string it is the first, as it always was."""
+    """`main button` matches three visible buttons (and a hidden one first in the page): as a
+    robust target it names none of them (missing, `found: 3`); as a string it is the first
+    visible one."""
     page.goto(host.url("/robust-changed.html", user_id, tour="robust-ambiguous"))
     first = card(page, "first")
     expect(first).to_be_visible()
-    wait_anchored(page, first, page.locator("main button").first, "bottom")
+    wait_anchored(page, first, page.locator(".time-card button").first, "bottom")
     (stored,) = wait_for(lambda: shirube.events(user_id, "$target_missing"), "no $target_missing")
     assert stored["properties"]["step"] == "many"
     assert stored["properties"]["tried"] == [{"by": "css", "found": 3}]

@@ -1,15 +1,16 @@
 // Finding a step's target (docs/content-format.md, "Targets"). A string is a CSS selector: its
 // first visible match (before #14, its first match if that was visible: a hidden copy of the
 // element earlier in the page, as a responsive layout's other variant, made it missing). A
-// robust target (the visual builder's) is a
-// primary selector, fallbacks and the element's text: the first of the primary and each
-// fallback in order that matches exactly one visible element wins (with `name`, only elements
-// of that accessible name count); when none does, the one visible element, among what all of
-// them matched, whose text is `text`. Visible here means rendered (it has a box): covered or
-// scrolled away still counts, the step scrolls it into view.
+// robust target (the visual builder's) is a primary selector, fallbacks and the element's
+// text: the first of the primary and each fallback in order that matches exactly one visible
+// element wins (with `name`, only elements of that accessible name count); when none does,
+// the one visible element, among what all of them matched, whose text is `text`. Visible here
+// means rendered (it has a box): covered or scrolled away still counts, the step scrolls it
+// into view.
 import type { Fallback, Target } from "./types";
 
-/** How each strategy did, for `$target_missing`: `found` visible matches (1 wins). */
+/** How each strategy did, for `$target_missing`: `found` visible matches (those with its
+ *  `name`, when it has one); exactly 1 wins. */
 export type Tried = { by: string; found: number }[];
 
 const shown = (css: string): Element[] => {
