@@ -51,6 +51,7 @@ from shirube.storage.tables import (
     tour_progress,
     tour_step_seen,
     user_active_day,
+    user_active_week,
 )
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
@@ -309,6 +310,17 @@ def load(db: Database, users: int, companies: int, events: int) -> tuple[int, st
             {"workspace_id": ws, "user_id": uid, "day": day, "seconds": seconds}
             for (uid, day), seconds in active.items()
         ],
+    )
+    # And the weeks of those days (services/active_time.py writes them with the days).
+    weeks = {
+        (uid, (d - timedelta(days=d.weekday())).isoformat())
+        for uid, day in active
+        for d in [datetime.fromisoformat(day).date()]
+    }
+    _many(
+        db,
+        user_active_week,
+        [{"workspace_id": ws, "user_id": uid, "week": week} for uid, week in sorted(weeks)],
     )
     _many(
         db,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from sqlalchemy import BigInteger, Integer, bindparam
+from sqlalchemy import BigInteger
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
@@ -51,34 +51,6 @@ def _period_postgres(element: period_start, compiler: SQLCompiler, **kw: Any) ->
         column = f"CAST({column} AS DATE)"
     unit = "week" if element.period == "week" else "day"
     return f"to_char(date_trunc('{unit}', {column}), 'YYYY-MM-DD')"
-
-
-class days_from(ColumnElement[Any]):
-    """Whole days from the day bound as `start` (`YYYY-MM-DD` text) to a day stored as
-    `YYYY-MM-DD` text (`user_active_day.day`): an integer, cheaper per row than a period's
-    first day as text (weekly active users group half a million user-days by it)."""
-
-    inherit_cache = False
-    type = Integer()
-
-    def __init__(self, day: ColumnElement[Any], start: str) -> None:
-        self.day = day
-        self.start = bindparam(start, type_=String())
-
-
-@compiles(days_from, "sqlite")
-def _days_sqlite(element: days_from, compiler: SQLCompiler, **kw: Any) -> str:
-    day = compiler.process(element.day, **kw)
-    start = compiler.process(element.start, **kw)
-    # Both at noon in julian days: their difference is a whole number, exact in a double.
-    return f"CAST(julianday({day}) - julianday({start}) AS INTEGER)"
-
-
-@compiles(days_from, "postgresql")
-def _days_postgres(element: days_from, compiler: SQLCompiler, **kw: Any) -> str:
-    day = compiler.process(element.day, **kw)
-    start = compiler.process(element.start, **kw)
-    return f"(CAST({day} AS DATE) - CAST({start} AS DATE))"
 
 
 class micros_between(ColumnElement[Any]):

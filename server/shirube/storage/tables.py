@@ -334,6 +334,18 @@ user_active_day = Table(
     Index("ix_user_active_day_day", "workspace_id", "day", "user_id"),
 )
 
+# The ISO weeks (their Monday, ISO text) in which a user has a `user_active_day` row, written
+# with it: weekly active users are a count of one week's rows in key order, not a distinct
+# count over every user-day of the range (migration 0018).
+user_active_week = Table(
+    "user_active_week",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    _key("week", 10),
+    _key("user_id", 255),
+    sqlite_with_rowid=False,
+)
+
 # Each user's first and last active days: a row apart from `end_user`, written only by batches
 # with `$active` events, and only when a day moves.
 user_active = Table(
