@@ -9,6 +9,7 @@ upserted in the same transaction).
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Float,
@@ -232,6 +233,26 @@ event = Table(
     # usage, bench/README.md). On PostgreSQL it carries the user (INCLUDE: not part of the
     # order), so distinct users per name are read from the index alone (migration 0013).
     Index("ix_event_name", "workspace_id", "name", postgresql_include=["user_id"]),
+)
+
+# Which users sent each event name, for feature usage on SQLite (services/event_name_users.py):
+# a row per (workspace, name, user) of the events up to `event_name_user_mark.event_rowid`,
+# rolled up by the KPI worker in batches, not at ingestion (migration 0018).
+event_name_user = Table(
+    "event_name_user",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    _key("name", 100),
+    _key("user_id", 255),
+    sqlite_with_rowid=False,
+)
+
+# One row (`id` 1): the last event rowid rolled up into `event_name_user`.
+event_name_user_mark = Table(
+    "event_name_user_mark",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("event_rowid", BigInteger, nullable=False),
 )
 
 # An event name that a published completion rule counts or has counted.
