@@ -10,6 +10,7 @@ log was a scan of every event of the range (4 s at 1,000,000 events, bench/kpis.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -17,7 +18,7 @@ from sqlalchemy import bindparam, func, select
 
 from shirube.services.kpi_model import ActivityPoint, KpiFilter
 from shirube.services.kpi_segment import filtered_users, week_start
-from shirube.services.kpi_sql import Period, in_set, period_start
+from shirube.services.kpi_sql import Period, in_set, utc_day
 from shirube.storage import Connection
 from shirube.storage.tables import end_user, user_active_day, user_active_week
 from shirube.storage.types import UTCDateTime
@@ -79,17 +80,23 @@ def activity(
     if segment.by_user:
         active_query = active_query.where(in_set(table.c.user_id, users.scalar_subquery()))
     active = dict(conn.all(active_query, params))
-    seen = period_start(end_user.c.first_seen_at, period)
+    # Users first seen on each day, added up here: known by the end of a period are those
+    # first seen on a day before the next period starts.
+    seen = utc_day(end_user.c.first_seen_at)
     known_query = (
         users.with_only_columns(seen, func.count())
         .where(end_user.c.first_seen_at < bindparam("until", type_=UTCDateTime()))
         .group_by(seen)
         .order_by(seen)
     )
-    firsts = conn.all(known_query, params)
+    days, running, total = [], [], 0
+    for day, count in conn.all(known_query, params):
+        total += count
+        days.append(str(day))
+        running.append(total)
     points = []
     for first in starts:
-        label = first.isoformat()
-        known = sum(count for day, count in firsts if day <= label)
-        points.append(ActivityPoint(first, active.get(label, 0), known))
+        before = bisect_left(days, (first + step).isoformat())
+        known = running[before - 1] if before else 0
+        points.append(ActivityPoint(first, active.get(first.isoformat(), 0), known))
     return points

@@ -53,6 +53,29 @@ def _period_postgres(element: period_start, compiler: SQLCompiler, **kw: Any) ->
     return f"to_char(date_trunc('{unit}', {column}), 'YYYY-MM-DD')"
 
 
+class utc_day(ColumnElement[Any]):
+    """The UTC day of a stored time, cheapest to group by: `YYYY-MM-DD` text on SQLite (the
+    stored text's first ten characters), a `date` on PostgreSQL (`str()` of either is the
+    day). Grouping users by it and adding the days up in Python is half the time of grouping
+    by a week's first day as text, computed per row (bench/kpis.py)."""
+
+    inherit_cache = False
+    type = NullType()
+
+    def __init__(self, column: ColumnElement[Any]) -> None:
+        self.column = column
+
+
+@compiles(utc_day, "sqlite")
+def _utc_day_sqlite(element: utc_day, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"substr({compiler.process(element.column, **kw)}, 1, 10)"
+
+
+@compiles(utc_day, "postgresql")
+def _utc_day_postgres(element: utc_day, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.column, **kw)} AS DATE)"
+
+
 class micros_between(ColumnElement[Any]):
     """`end - start` in whole microseconds (an integer, negative when end is earlier): what
     `(end - start) / timedelta(microseconds=1)` gives in Python, so that seconds derived from
