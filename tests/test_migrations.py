@@ -214,9 +214,9 @@ def _json(engine: Any, value: Any) -> Any:
     return json.dumps(value) if engine.dialect.name == "sqlite" else Jsonb(value)
 
 
-def test_0018_fills_active_weeks_and_the_event_name_rollup(empty_url: str) -> None:
-    """0018 writes the ISO week of every stored active day (its Monday) and, on SQLite, rolls
-    the stored events up by name and user with the mark at the last event."""
+def test_0018_fills_the_active_weeks(empty_url: str) -> None:
+    """0018 writes the ISO week of every stored active day (its Monday); the event-name
+    rollup starts empty (names are rolled up once asked for)."""
     engine = create_engine(empty_url)
     upgrade(engine, "0014")
     at = datetime(2026, 11, 1, 9, 0)
@@ -235,13 +235,8 @@ def test_0018_fills_active_weeks_and_the_event_name_rollup(empty_url: str) -> No
         weeks = conn.execute(text("SELECT workspace_id, week, user_id FROM user_active_week"))
         # Sunday 1 November is in the week of Monday 26 October.
         assert sorted(tuple(r) for r in weeks) == [(1, "2026-10-26", "u1"), (1, "2026-11-02", "u1")]
-        rolled = conn.execute(text("SELECT workspace_id, name, user_id FROM event_name_user"))
-        marks = conn.execute(text("SELECT id, event_rowid FROM event_name_user_mark"))
-        if engine.dialect.name == "sqlite":
-            assert sorted(tuple(r) for r in rolled) == [(1, "login", "u1"), (1, "shift", "u1")]
-            assert [tuple(r) for r in marks] == [(1, 3)]
-        else:
-            assert (list(rolled), list(marks)) == ([], [])
+        for table in ("event_name_user", "event_name_user_mark"):
+            assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 0
     downgrade(engine, "0014")
     assert "user_active_week" not in inspect(engine).get_table_names()
     engine.dispose()

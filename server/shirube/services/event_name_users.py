@@ -1,5 +1,5 @@
 """Which users sent each event name: the counts behind feature usage (services/kpi_usage.py),
-exact on both engines, read without a pass over the events of the asked names on SQLite.
+exact on both engines; on SQLite, for a name asked before, without a pass over its events.
 
 PostgreSQL reads `ix_event_name` alone: it carries the user (INCLUDE, migration 0013); a name
 at a time (with the names as an array, PostgreSQL 15 filtered the workspace's whole index
@@ -8,15 +8,20 @@ spilled to disk at the default `work_mem`).
 
 SQLite has no INCLUDE: counting read each event's row through the index (0.3 s of CPU for
 three names at 1,000,000 events, bench/kpis.py), and a key of (workspace, name, user) costs
-3-4× the CPU per ingested event (bench/README.md). So the KPI worker rolls the log up in
-batches, off the ingestion path (`roll_up`): `event_name_user` holds a row per (workspace,
-name, user) of the events up to `event_name_user_mark.event_rowid`. SQLite gives a new row the
-largest rowid plus one and events are never deleted, so the events after the mark are exactly
-those not rolled up yet, and `ix_event_name` ends with the rowid: they are a range of it. A
-count adds the rolled-up users and the users of the events after the mark not rolled up yet,
-in one statement (one snapshot): exact whatever the worker's lag (with the worker off, it
-reads the whole log as before). Setting the mark back, even to 0, only makes the worker roll
-those events up again.
+3-4× the CPU per ingested event (bench/README.md). So the KPI worker rolls up, off the
+ingestion path and in batches (`roll_up`), the events of the names asked for: the first
+`users_per_name` of a name reads its events from the log and has it tracked (a mark row, at
+0); then `event_name_user` holds a row per (workspace, name, user) of that name's events up to
+its mark (`event_name_user_mark.event_rowid`). Rolling up every name cost 9 µs of CPU per event
+at 1,000,000 events (the same process as ingestion, on SQLite); tracked names cost that only
+for their own events.
+
+SQLite gives a new row the largest rowid plus one and events are never deleted, so a name's
+events after its mark are exactly those not rolled up yet, and `ix_event_name` ends with the
+rowid: they are a range of it. A count adds the rolled-up users and the users of the events
+after the mark not rolled up yet, in one statement (one snapshot): exact whatever the worker's
+lag (with the worker off, it reads the log as before). Setting a mark back, even to 0, only
+makes the worker roll those events up again.
 """
 
 from __future__ import annotations
@@ -27,20 +32,38 @@ from sqlalchemy import BigInteger, String, bindparam, exists, func, literal_colu
 from sqlalchemy.sql.selectable import Select
 
 from shirube.services.kpi_sql import in_set
-from shirube.storage import Connection, array_rows, in_values, insert
+from shirube.storage import Connection, array_rows, insert
 from shirube.storage.tables import event, event_name_user, event_name_user_mark
+from shirube.storage.types import ValueList
 
 # Events rolled up per transaction of the worker (on SQLite it runs on the event loop, between
-# event batches): about 10-20 ms of CPU at 1,000,000 events stored.
+# event batches): about 40 ms of CPU at 1,000,000 events stored.
 ROLL_CHUNK = 5000
+
+# Names asked for since the worker last looked, (workspace, name), not tracked yet maybe: the
+# worker runs in the process that serves the reads (SQLite: one instance). A name asked in
+# another process, or before a restart, is tracked when asked again; counts never depend on
+# which names are tracked.
+_asked: set[tuple[int, str]] = set()
 
 _rolled, _mark = event_name_user.c, event_name_user_mark.c
 _rowid = literal_column("event.rowid", BigInteger())
-_MARK = select(func.coalesce(func.max(_mark.event_rowid), 0)).scalar_subquery()
-_CHUNK_END = select(func.max(literal_column("r", BigInteger()))).select_from(
+_OF_NAME = (
+    event.c.workspace_id == bindparam("workspace_id"),
+    event.c.name == bindparam("name"),
+)
+_TRACK = (
+    insert(event_name_user_mark)
+    .values(workspace_id=bindparam("workspace_id"), name=bindparam("name"), event_rowid=0)
+    .on_conflict_do_nothing()
+)
+_TRACKED = select(_mark.workspace_id, _mark.name, _mark.event_rowid).order_by(
+    _mark.workspace_id, _mark.name
+)
+_CHUNK_END = select(func.max(literal_column("r", BigInteger())), func.count()).select_from(
     select(_rowid.label("r"))
     .select_from(event)
-    .where(_rowid > bindparam("mark"))
+    .where(*_OF_NAME, _rowid > bindparam("mark"))
     .order_by(_rowid)
     .limit(bindparam("limit"))
     .subquery()
@@ -51,31 +74,38 @@ _ROLL = (
         ["workspace_id", "name", "user_id"],
         select(event.c.workspace_id, event.c.name, event.c.user_id)
         .distinct()
-        .where(_rowid > bindparam("mark"), _rowid <= bindparam("last"))
+        .where(*_OF_NAME, _rowid > bindparam("mark"), _rowid <= bindparam("last"))
         # In key order: each chunk's rows go into the rollup's pages in one sweep.
-        .order_by(event.c.workspace_id, event.c.name, event.c.user_id),
+        .order_by(event.c.user_id),
     )
     .on_conflict_do_nothing()
 )
-_new_mark = insert(event_name_user_mark).values(id=1, event_rowid=bindparam("last"))
-_SET_MARK = _new_mark.on_conflict_do_update(
-    index_elements=["id"], set_={"event_rowid": _new_mark.excluded.event_rowid}
+_SET_MARK = (
+    event_name_user_mark.update()
+    .where(_mark.workspace_id == bindparam("workspace_id"), _mark.name == bindparam("name"))
+    .values(event_rowid=bindparam("last"))
 )
 
 
 def roll_up(conn: Connection, limit: int = ROLL_CHUNK) -> int:
-    """Roll the next `limit` events after the mark into `event_name_user` (inside a write
-    transaction); how many. Nothing to do on PostgreSQL."""
+    """Track the names asked for since the last call, then roll up to `limit` events of the
+    first tracked name with events after its mark (inside a write transaction); how many.
+    Nothing to do on PostgreSQL."""
     if not conn.is_sqlite:
         return 0
-    mark = int(conn.scalar(select(_MARK)))
-    last = conn.scalar(_CHUNK_END, {"mark": mark, "limit": limit})
-    if last is None:
-        return 0
-    params = {"mark": mark, "last": int(last)}
-    conn.run(_ROLL, params)
-    conn.run(_SET_MARK, params)
-    return int(last) - mark
+    if _asked:
+        asked = sorted(_asked)
+        _asked.clear()
+        conn.many(_TRACK, [{"workspace_id": ws, "name": name} for ws, name in asked])
+    for workspace_id, name, mark in conn.all(_TRACKED):
+        params = {"workspace_id": workspace_id, "name": name, "mark": mark, "limit": limit}
+        last, count = conn.one(_CHUNK_END, params)
+        if last is not None:
+            params["last"] = last
+            conn.run(_ROLL, params)
+            conn.run(_SET_MARK, params)
+            return int(count)
+    return 0
 
 
 def users_per_name(
@@ -85,39 +115,46 @@ def users_per_name(
     users: Select[Any] | None,
     params: dict[str, Any],
 ) -> dict[str, int]:
-    """Distinct users who sent each of `names` (absent: none), only those `users` selects
-    when given (`kpi_segment.filtered_users`, with its `params`)."""
-    params = {**params, "workspace_id": workspace_id, "names": names}
+    """Distinct users who sent each of `names` (each once; absent: none), only those `users`
+    selects when given (`kpi_segment.filtered_users`, with its `params`)."""
+    params = {**params, "workspace_id": workspace_id}
     if conn.is_sqlite:
-        counts: dict[str, int] = {}
-        for name, count in conn.all(_sqlite_counts(users), params):
-            counts[name] = counts.get(name, 0) + count
-        return counts
-    params["name"] = names  # the array `asked` unnests
-    return {name: count for name, count in conn.all(_postgres_counts(users), params) if count}
+        _asked.update((workspace_id, name) for name in names)
+        statement, params["names"] = _sqlite_counts(users), names
+    else:
+        statement, params["name"] = _postgres_counts(users), names  # the array `asked` unnests
+    return {name: count for name, count in conn.all(statement, params) if count}
 
 
 def _sqlite_counts(users: Select[Any] | None) -> Any:
-    """Rows (name, users): the rolled-up ones, then those of the events after the mark."""
-    rolled = select(_rolled.name, func.count()).where(
-        _rolled.workspace_id == bindparam("workspace_id"), in_values(_rolled.name, "names")
+    """Per name asked, in one statement: its rolled-up users, plus the users of its events
+    after its mark (all of them for a name not tracked) that are not rolled up yet."""
+    asked = func.json_each(bindparam("names", type_=ValueList())).table_valued("value")
+    rolled = select(func.count()).where(
+        _rolled.workspace_id == bindparam("workspace_id"), _rolled.name == asked.c.value
+    )
+    mark = (
+        select(_mark.event_rowid)
+        .where(_mark.workspace_id == bindparam("workspace_id"), _mark.name == asked.c.value)
+        .correlate(asked)
     )
     already = exists().where(
         _rolled.workspace_id == event.c.workspace_id,
         _rolled.name == event.c.name,
         _rolled.user_id == event.c.user_id,
     )
-    after = select(event.c.name, func.count(func.distinct(event.c.user_id))).where(
+    after = select(func.count(func.distinct(event.c.user_id))).where(
         event.c.workspace_id == bindparam("workspace_id"),
-        in_values(event.c.name, "names"),
-        _rowid > _MARK,
+        event.c.name == asked.c.value,
+        # Correlated with the name: each name's events after its mark are a range of the index.
+        _rowid > func.coalesce(mark.scalar_subquery(), 0),
         ~already,
     )
     if users is not None:
-        # Built only when a row reaches it: with nothing after the mark, never.
+        # Built once per statement, and only when a row reaches it.
         rolled = rolled.where(in_set(_rolled.user_id, users.scalar_subquery()))
         after = after.where(in_set(event.c.user_id, users.scalar_subquery()))
-    return rolled.group_by(_rolled.name).union_all(after.group_by(event.c.name))
+    return select(asked.c.value, rolled.scalar_subquery() + after.scalar_subquery())
 
 
 def _postgres_counts(users: Select[Any] | None) -> Any:
@@ -125,12 +162,9 @@ def _postgres_counts(users: Select[Any] | None) -> Any:
     of_name = (
         select(event.c.user_id)
         .distinct()
-        .where(
-            event.c.workspace_id == bindparam("workspace_id"),
-            event.c.name == asked.c.name,
-        )
+        .where(event.c.workspace_id == bindparam("workspace_id"), event.c.name == asked.c.name)
     )
     if users is not None:
         of_name = of_name.where(in_set(event.c.user_id, users.scalar_subquery()))
-    count = select(func.count()).select_from(of_name.correlate(asked).subquery()).scalar_subquery()
-    return select(asked.c.name, count)
+    count = select(func.count()).select_from(of_name.correlate(asked).subquery())
+    return select(asked.c.name, count.scalar_subquery())

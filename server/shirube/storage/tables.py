@@ -236,7 +236,7 @@ event = Table(
 )
 
 # Which users sent each event name, for feature usage on SQLite (services/event_name_users.py):
-# a row per (workspace, name, user) of the events up to `event_name_user_mark.event_rowid`,
+# a row per (workspace, name, user) of the events of a name asked for, up to the name's mark,
 # rolled up by the KPI worker in batches, not at ingestion (migration 0018).
 event_name_user = Table(
     "event_name_user",
@@ -247,12 +247,14 @@ event_name_user = Table(
     sqlite_with_rowid=False,
 )
 
-# One row (`id` 1): the last event rowid rolled up into `event_name_user`.
+# The names rolled up, each with the rowid of its last event rolled up.
 event_name_user_mark = Table(
     "event_name_user_mark",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("workspace_id", Integer, primary_key=True),
+    _key("name", 100),
     Column("event_rowid", BigInteger, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 # An event name that a published completion rule counts or has counted.
