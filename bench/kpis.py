@@ -497,6 +497,9 @@ def _loaded(db: Database, url: str, shape: tuple[int, int, int], keep: Path | No
     upgrade(engine)
     engine.dispose()
     if keep is not None and keep.exists():
+        if url.startswith("postgresql"):
+            # An upgrade may have made or filled tables: autovacuum's statistics (see below).
+            db.run_sync(lambda conn: conn.run(text("VACUUM ANALYZE")), transaction=False)
         found = json.loads(keep.read_text())
         return found["ws"], found["secret"]
     ws, secret = load(db, *shape)
