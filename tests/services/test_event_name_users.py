@@ -4,6 +4,8 @@ engines (PostgreSQL reads the log, its roll-up does nothing)."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from typing import Any
 
 import pytest
@@ -91,8 +93,24 @@ def test_the_worker_rolls_events_up(database, workspace):
         rows.event("u1", name)
     kpi_worker.drain(database, PublishedCache(4))
     assert _roll(database, 100) == 0  # nothing asked yet
+    assert not database.run_sync(event_name_users.has_work, transaction=False)
     assert _usage(database, workspace.id) == {"a": 1, "b": 1, "c": 1, "never": 0}
+    assert database.run_sync(event_name_users.has_work, transaction=False) is database.is_sqlite
+    worker = kpi_worker.KpiWorker(database, PublishedCache(4))
+    busy: list[bool] = []
+
+    async def rounds() -> None:
+        for _ in range(3):
+            busy.append(await worker.step())
+
+    # In a thread of its own: the browser tests keep an event loop in the main thread.
+    thread = threading.Thread(target=lambda: asyncio.run(rounds()))
+    thread.start()
+    thread.join(60)
+    # Tracked, then each name rolled up, one per step (SQLite); then nothing left.
+    assert busy == ([True, True, True] if database.is_sqlite else [False] * 3)
     kpi_worker.drain(database, PublishedCache(4))
+    assert not database.run_sync(event_name_users.has_work, transaction=False)
     rolled: Any = database.run_sync(
         lambda conn: conn.all(event_name_users.event_name_user.select())
     )

@@ -87,6 +87,20 @@ _SET_MARK = (
 )
 
 
+def has_work(conn: Connection) -> bool:
+    """Whether `roll_up` has anything to do (read only: the worker polls with it, so that an
+    idle poll takes no write lock)."""
+    if not conn.is_sqlite:
+        return False
+    if _asked:
+        return True
+    for workspace_id, name, mark in conn.all(_TRACKED):
+        params = {"workspace_id": workspace_id, "name": name, "mark": mark, "limit": 1}
+        if conn.one(_CHUNK_END, params)[0] is not None:
+            return True
+    return False
+
+
 def roll_up(conn: Connection, limit: int = ROLL_CHUNK) -> int:
     """Track the names asked for since the last call, then roll up to `limit` events of the
     first tracked name with events after its mark (inside a write transaction); how many.

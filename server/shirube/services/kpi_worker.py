@@ -276,6 +276,8 @@ class KpiWorker:
         if not self._db.is_sqlite:
             return False  # PostgreSQL reads the event index instead (event_name_users.py)
         try:
+            if not await self._db.run(event_name_users.has_work, transaction=False):
+                return False
             return bool(await self._db.run(event_name_users.roll_up))
         except Exception:
             logger.exception("KPI roll-up of event names failed")
