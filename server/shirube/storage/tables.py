@@ -9,6 +9,7 @@ upserted in the same transaction).
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Float,
@@ -267,6 +268,28 @@ event = Table(
     Index("ix_event_name", "workspace_id", "name", postgresql_include=["user_id"]),
 )
 
+# Which users sent each event name, for feature usage on SQLite (services/event_name_users.py):
+# a row per (workspace, name, user) of the events of a name asked for, up to the name's mark,
+# rolled up by the KPI worker in batches, not at ingestion (migration 0018).
+event_name_user = Table(
+    "event_name_user",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    _key("name", 100),
+    _key("user_id", 255),
+    sqlite_with_rowid=False,
+)
+
+# The names rolled up, each with the rowid of its last event rolled up.
+event_name_user_mark = Table(
+    "event_name_user_mark",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    _key("name", 100),
+    Column("event_rowid", BigInteger, nullable=False),
+    sqlite_with_rowid=False,
+)
+
 # An event name that a published completion rule counts or has counted.
 counted_name = Table(
     "counted_name",
@@ -365,6 +388,18 @@ user_active_day = Table(
     _key("day", 10),
     _count("seconds"),
     Index("ix_user_active_day_day", "workspace_id", "day", "user_id"),
+)
+
+# The ISO weeks (their Monday, ISO text) in which a user has a `user_active_day` row, written
+# with it: weekly active users are a count of one week's rows in key order, not a distinct
+# count over every user-day of the range (migration 0018).
+user_active_week = Table(
+    "user_active_week",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    _key("week", 10),
+    _key("user_id", 255),
+    sqlite_with_rowid=False,
 )
 
 # Each user's first and last active days: a row apart from `end_user`, written only by batches
