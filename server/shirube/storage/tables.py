@@ -266,6 +266,16 @@ event = Table(
     # usage, bench/README.md). On PostgreSQL it carries the user (INCLUDE: not part of the
     # order), so distinct users per name are read from the index alone (migration 0013).
     Index("ix_event_name", "workspace_id", "name", postgresql_include=["user_id"]),
+    # The broken-target report reads the last week of `$target_missing` events
+    # (services/broken_targets.py): by time, so that a workspace whose targets went missing
+    # often in the past reads only the week. Partial: no cost for any other event.
+    Index(
+        "ix_event_target_missing",
+        "workspace_id",
+        "timestamp",
+        sqlite_where=text("name = '$target_missing'"),
+        postgresql_where=text("name = '$target_missing'"),
+    ),
 )
 
 # Which users sent each event name, for feature usage on SQLite (services/event_name_users.py):
