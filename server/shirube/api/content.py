@@ -106,9 +106,7 @@ async def get_content(request: Request) -> Response:
 async def put_content(request: Request) -> Response:
     key = request.path_params["key"]
     workspace = await server_workspace(request)
-    expected = (
-        DRAFT_REVISION.read(request) if DRAFT_REVISION.name in request.query_params else None
-    )
+    expected = DRAFT_REVISION.read(request) if DRAFT_REVISION.name in request.query_params else None
     data = await read_json(request, get_context(request).settings.max_body_bytes)
 
     def work(conn: Connection, ws: int, kind: str) -> tuple[dict[str, Any], bool]:

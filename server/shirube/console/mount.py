@@ -12,7 +12,15 @@ from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from shirube.console import auth, dashboard, pages, webhooks
+from shirube.console import (
+    auth,
+    dashboard,
+    editor,
+    editor_suggest,
+    language,
+    pages,
+    webhooks,
+)
 from shirube.console.headers import SecurityHeaders
 from shirube.console.render import (
     html_domain_error,
@@ -58,6 +66,9 @@ def console_mount(settings: Settings, context: AppContext) -> Mount:
         *pages.routes,
         *webhooks.routes,
         *dashboard.routes,
+        *language.routes,
+        *editor_suggest.routes,
+        *editor.routes,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     return _ConsoleMount(

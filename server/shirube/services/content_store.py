@@ -217,8 +217,10 @@ def save_draft(
             f"a {kind} with key {document['key']!r} already exists; use PUT to change it",
             [FieldError("key", "already exists")],
         )
-    if item is not None and expected_revision is not None and item.draft_revision != (
-        expected_revision
+    if (
+        item is not None
+        and expected_revision is not None
+        and item.draft_revision != (expected_revision)
     ):
         raise StaleDraft(kind, item.draft_revision)
     now = utcnow()

@@ -1,0 +1,254 @@
+"""The content editor's routes (#14), on both engines: a tour and a checklist created and
+edited through the form, row operations, validation errors next to their field (in Japanese
+too), draft revision conflicts (form and autosave), viewers read only (403 on every POST),
+CSRF refused, user text inert."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.testclient import TestClient
+
+from tests.console.conftest import CSRF, make_admin, sign_in
+from tests.console.editor_forms import form_fields
+
+EDITOR = "editor@example.com"
+VIEWER = "viewer@example.com"
+AUTOSAVE = {"X-Shirube-Autosave": "1"}
+
+
+def _signed_in(client: TestClient, database: Any, workspace: Any, role: str = "editor") -> str:
+    email = EDITOR if role == "editor" else VIEWER
+    make_admin(database, email, {workspace.id: role})
+    assert sign_in(client, email).status_code == 303
+    return f"/console/workspaces/{workspace.id}"
+
+
+def _token(client: TestClient, path: str) -> str:
+    found = CSRF.search(client.get(path).text)
+    assert found is not None
+    return found.group(1)
+
+
+def _create(client: TestClient, base: str, plural: str, key: str, name: str) -> Any:
+    token = _token(client, f"{base}/{plural}/new")
+    return client.post(
+        f"{base}/{plural}/new",
+        data={"csrf_token": token, "key": key, "name": name},
+        follow_redirects=False,
+    )
+
+
+def _fields(client: TestClient, path: str) -> dict[str, str]:
+    page = client.get(path)
+    assert page.status_code == 200, page.text
+    return form_fields(page.text)
+
+
+def test_a_tour_is_created_and_edited_through_the_form(client, database, workspace):
+    base = _signed_in(client, database, workspace)
+    created = _create(client, base, "tours", "welcome", "Welcome <b>tour</b>")
+    assert created.status_code == 303
+    assert created.headers["location"] == f"{base}/tours/welcome"
+    fields = _fields(client, f"{base}/tours/welcome")
+    assert fields["name"] == "Welcome <b>tour</b>"
+    fields.update(
+        {
+            "steps.0.title.ja": "ようこそ",
+            "steps.0.title.en": "Welcome",
+            "steps.0.body.en": "<img src=x onerror=alert(1)>",
+            "trigger.type": "auto",
+            "pages": "/employees\n/employees/*",
+            "op": "add",
+        }
+    )
+    added = client.post(f"{base}/tours/welcome", data=fields, follow_redirects=False)
+    assert added.status_code == 303, added.text
+    assert added.headers["location"].endswith("?focus=steps-1-edit")
+    fields = _fields(client, f"{base}/tours/welcome")
+    fields.update({"steps.1.kind": "tooltip", "steps.1.target": "#import", "op": "up:1"})
+    moved = client.post(f"{base}/tours/welcome", data=fields, follow_redirects=False)
+    assert moved.headers["location"].endswith("?focus=steps-0-up")
+    draft = client.get("/api/v1/tours/welcome", headers=workspace.auth).json()
+    assert [s["kind"] for s in draft["draft"]["steps"]] == ["tooltip", "modal"]
+    assert draft["draft"]["steps"][1]["title"] == {"ja": "ようこそ", "en": "Welcome"}
+    assert draft["draft"]["pages"] == ["/employees", "/employees/*"]
+    assert draft["draft_revision"] == 3
+    page = client.get(f"{base}/tours/welcome?focus=steps-0-up").text
+    assert 'id="steps-0-up" data-row-op="up" autofocus' in page
+    # User text is inert wherever it is shown.
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    listed = client.get(f"{base}/tours").text
+    assert "Welcome &lt;b&gt;tour&lt;/b&gt;" in listed and 'data-unpublished="yes"' in listed
+
+
+def test_errors_are_shown_next_to_their_field_in_the_admins_language(client, database, workspace):
+    base = _signed_in(client, database, workspace)
+    _create(client, base, "tours", "welcome", "Welcome")
+    fields = _fields(client, f"{base}/tours/welcome")
+    fields.update({"steps.0.kind": "tooltip", "steps.0.wait_ms": "soon"})
+    refused = client.post(f"{base}/tours/welcome", data=fields)
+    assert refused.status_code == 422
+    assert (
+        'data-errors-for="steps.0.target" id="err-steps-0-target"><p class="error">'
+        "is required when kind is &#39;tooltip&#39;</p>" in refused.text
+    )
+    assert 'data-errors-for="steps.0.wait_ms"' in refused.text
+    # What was typed stays in the form.
+    assert 'value="soon"' in refused.text
+    client.cookies.set("shirube_console_lang", "ja")
+    japanese = client.post(f"{base}/tours/welcome", data=fields)
+    assert "kind が &#39;tooltip&#39; のときは必須です" in japanese.text
+    assert "整数を入力してください" in japanese.text
+    # Autosave gets the same as JSON.
+    saved = client.post(f"{base}/tours/welcome", data=fields, headers=AUTOSAVE)
+    assert saved.status_code == 422
+    by_field = {e["field"]: e["messages"] for e in saved.json()["errors"]}
+    assert set(by_field) == {"steps.0.target", "steps.0.wait_ms"}
+
+
+def test_a_stale_save_is_refused_never_written_over(client, database, workspace):
+    base = _signed_in(client, database, workspace)
+    _create(client, base, "tours", "welcome", "Welcome")
+    first = _fields(client, f"{base}/tours/welcome")
+    second = dict(first)
+    first["name"] = "First editor"
+    done = client.post(f"{base}/tours/welcome", data=first, headers=AUTOSAVE)
+    assert done.status_code == 200 and done.json() == {
+        "saved": True,
+        "conflict": False,
+        "draft_revision": 2,
+        "errors": [],
+    }
+    second["name"] = "Second editor"
+    stale = client.post(f"{base}/tours/welcome", data=second, headers=AUTOSAVE)
+    assert stale.status_code == 409 and stale.json()["conflict"] is True
+    page = client.post(f"{base}/tours/welcome", data=second)
+    assert page.status_code == 409
+    assert 'id="editor-conflict" class="conflict" role="alert">' in page.text
+    # Even an invalid stale form is a conflict first.
+    second["name"] = ""
+    assert client.post(f"{base}/tours/welcome", data=second).status_code == 409
+    draft = client.get("/api/v1/tours/welcome", headers=workspace.auth).json()
+    assert draft["draft"]["name"] == "First editor"
+
+
+def test_a_checklist_item_starts_a_tour_and_waits_for_an_event(client, database, workspace):
+    base = _signed_in(client, database, workspace)
+    _create(client, base, "tours", "welcome", "Welcome")
+    assert _create(client, base, "checklists", "setup", "Setup").status_code == 303
+    fields = _fields(client, f"{base}/checklists/setup")
+    assert 'value="welcome"' in client.get(f"{base}/checklists/setup").text
+    fields.update(
+        {
+            "items.0.action.type": "tour",
+            "items.0.action.tour": "welcome",
+            "items.0.completion.type": "event",
+            "items.0.completion.event": "",
+            "survey.question.en": "How was it?",
+            "audience.mode": "all",
+            "audience.0.scope": "user",
+            "audience.0.trait": "role",
+            "audience.0.op": "in",
+            "audience.0.value": "admin, hr",
+        }
+    )
+    refused = client.post(f"{base}/checklists/setup", data=fields)
+    assert refused.status_code == 422
+    assert 'data-errors-for="items.0.completion.event" id="err-items-0-completion-event"><p' in (
+        refused.text
+    )
+    fields["items.0.completion.event"] = "employees.imported"
+    fields["items.0.completion.min_count"] = "2"
+    saved = client.post(f"{base}/checklists/setup", data=fields, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    draft = client.get("/api/v1/checklists/setup", headers=workspace.auth).json()["draft"]
+    assert draft["items"][0]["action"] == {"type": "tour", "tour": "welcome"}
+    assert draft["items"][0]["completion"] == {
+        "type": "event",
+        "event": "employees.imported",
+        "min_count": 2,
+    }
+    assert draft["audience"] == {
+        "all": [{"attribute": "user.role", "op": "in", "value": ["admin", "hr"]}]
+    }
+    assert draft["survey"] == {"question": {"en": "How was it?"}}
+
+
+def test_viewers_read_and_every_post_is_refused(client, database, workspace):
+    base = _signed_in(client, database, workspace, role="viewer")
+    client.put(
+        "/api/v1/tours/welcome",
+        json={"key": "welcome", "name": "W", "steps": [{"id": "a", "kind": "modal", "title": "x"}]},
+        headers=workspace.auth,
+    )
+    page = client.get(f"{base}/tours/welcome")
+    assert page.status_code == 200 and '<fieldset class="plain" disabled>' in page.text
+    assert 'id="content-new"' not in client.get(f"{base}/tours").text
+    fields = form_fields(page.text)
+    fields["name"] = "Changed"
+    assert client.post(f"{base}/tours/welcome", data=fields).status_code == 403
+    assert client.post(f"{base}/tours/welcome", data=fields, headers=AUTOSAVE).status_code == 403
+    token = fields["csrf_token"]
+    new = {"csrf_token": token, "key": "other", "name": "Other"}
+    assert client.post(f"{base}/tours/new", data=new).status_code == 403
+    assert client.post(f"{base}/checklists/new", data=new).status_code == 403
+    draft = client.get("/api/v1/tours/welcome", headers=workspace.auth).json()["draft"]
+    assert draft["name"] == "W"
+
+
+def test_forms_and_scripts_without_the_csrf_token_are_refused(client, database, workspace):
+    base = _signed_in(client, database, workspace)
+    _create(client, base, "tours", "welcome", "Welcome")
+    fields = _fields(client, f"{base}/tours/welcome")
+    token = fields.pop("csrf_token")
+    assert client.post(f"{base}/tours/welcome", data=fields).status_code == 403
+    assert client.post(f"{base}/tours/new", data={"key": "x", "name": "X"}).status_code == 403
+    # The scripts' header is accepted in place of the field.
+    with_header = client.post(
+        f"{base}/tours/welcome", data=fields, headers={**AUTOSAVE, "X-CSRF-Token": token}
+    )
+    assert with_header.status_code == 200
+    count = f"{base}/audience/count"
+    assert client.post(count, json={"audience": None}).status_code == 403
+    assert (
+        client.post(count, json={"audience": None}, headers={"X-CSRF-Token": "nope"}).status_code
+        == 403
+    )
+    assert (
+        client.post(count, json={"audience": None}, headers={"X-CSRF-Token": token}).status_code
+        == 200
+    )
+
+
+def test_new_refuses_a_taken_or_invalid_key_next_to_the_field(client, database, workspace):
+    base = _signed_in(client, database, workspace)
+    _create(client, base, "tours", "welcome", "Welcome")
+    taken = _create(client, base, "tours", "welcome", "Again")
+    assert taken.status_code == 422
+    assert 'id="err-key"><p class="error">already exists</p>' in taken.text
+    bad = _create(client, base, "tours", "Not A Key", "X")
+    assert bad.status_code == 422 and 'id="err-key"><p class="error">' in bad.text
+    blank = _create(client, base, "checklists", "c1", "  ")
+    assert blank.status_code == 422 and 'id="err-name"><p class="error">' in blank.text
+
+
+def test_the_language_control_sets_the_console_language(client, database, workspace):
+    base = _signed_in(client, database, workspace)
+    assert "<h1>Tours" in client.get(f"{base}/tours").text
+    assert "<h1>ツアー" in client.get(f"{base}/tours", headers={"Accept-Language": "ja"}).text
+    token = _token(client, f"{base}/tours")
+    chosen = client.post(
+        "/console/language",
+        data={"csrf_token": token, "lang": "ja", "next": f"{base}/tours"},
+        follow_redirects=False,
+    )
+    assert chosen.status_code == 303 and chosen.headers["location"] == f"{base}/tours"
+    assert "<h1>ツアー" in client.get(f"{base}/tours").text
+    elsewhere = client.post(
+        "/console/language",
+        data={"csrf_token": token, "lang": "en", "next": "//evil.example/"},
+        follow_redirects=False,
+    )
+    assert elsewhere.headers["location"] == "/console/"
+    assert client.post("/console/language", data={"lang": "en"}).status_code == 403
