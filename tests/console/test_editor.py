@@ -252,3 +252,61 @@ def test_the_language_control_sets_the_console_language(client, database, worksp
     )
     assert elsewhere.headers["location"] == "/console/"
     assert client.post("/console/language", data={"lang": "en"}).status_code == 403
+
+
+def _seed_people(client: TestClient, workspace: Any, prefix: str, roles: list[str]) -> None:
+    for n, role in enumerate(roles):
+        user = f"{prefix}-{n}"
+        answer = client.put(
+            f"/api/v1/users/{user}",
+            json={"traits": {"role": role, f"{prefix}_only": "<script>x</script>"}},
+            headers=workspace.auth,
+        )
+        assert answer.status_code in (200, 201), answer.text
+    events = [
+        {"id": f"{prefix}-e{n}", "name": f"{prefix}.done", "user_id": f"{prefix}-0"}
+        for n in range(3)
+    ]
+    sent = client.post("/api/v1/events", json={"events": events}, headers=workspace.auth)
+    assert sent.status_code in (200, 202), sent.text
+
+
+def test_suggestions_and_counts_stay_in_their_workspace(
+    client, database, workspace, other_workspace
+):
+    _seed_people(client, workspace, "a", ["admin", "admin", "member"])
+    _seed_people(client, other_workspace, "b", ["admin"])
+    base = _signed_in(client, database, workspace)
+    events = client.get(f"{base}/suggest/events")
+    assert events.status_code == 200 and events.json() == {"events": ["a.done"]}
+    traits = client.get(f"{base}/suggest/traits").json()
+    by_name = {t["name"]: t["values"] for t in traits["user"]}
+    assert set(by_name) == {"role", "a_only"}
+    assert by_name["role"] == ["admin", "member"]
+    # The other workspace's pages are not this admin's: 404, the same as absent.
+    other = f"/console/workspaces/{other_workspace.id}"
+    assert client.get(f"{other}/suggest/events").status_code == 404
+    assert client.get(f"{other}/suggest/traits").status_code == 404
+    token = _token(client, f"{base}/tours")
+    audience = {"all": [{"attribute": "user.role", "op": "equals", "value": "admin"}]}
+    counted = client.post(
+        f"{base}/audience/count", json={"audience": audience}, headers={"X-CSRF-Token": token}
+    )
+    assert counted.status_code == 200, counted.text
+    assert counted.json() == {"matched": 2, "seen": 3, "sampled": 3, "exact": True, "days": 30}
+    everyone = client.post(
+        f"{base}/audience/count", json={"audience": None}, headers={"X-CSRF-Token": token}
+    )
+    assert everyone.json()["matched"] == 3
+    bad = client.post(
+        f"{base}/audience/count",
+        json={"audience": {"all": [{"attribute": "role", "op": "equals", "value": "x"}]}},
+        headers={"X-CSRF-Token": token},
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "audience.0.trait"
+    assert (
+        client.post(
+            f"{other}/audience/count", json={"audience": None}, headers={"X-CSRF-Token": token}
+        ).status_code
+        == 404
+    )

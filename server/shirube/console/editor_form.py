@@ -337,6 +337,8 @@ def field_of(kind: str, path: str) -> str:
     """The form field an error at `path` belongs to; "" for the form as a whole."""
     name = _BRACKET.sub(r".\1", path)
     name = _AUDIENCE_ROW.sub(r"audience.\1", name)
+    if name.startswith("audience.") and name.endswith(".attribute"):
+        name = name[: -len("attribute")] + "trait"  # the builder's trait field
     known = _TOUR_FIELDS if kind == "tour" else _CHECKLIST_FIELDS
     while name and not known.fullmatch(name):
         name = name.rpartition(".")[0]

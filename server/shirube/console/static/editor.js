@@ -1,0 +1,257 @@
+// The content editor's enhancements (#14): the form works without this file; with it, every
+// change is saved as a draft (debounced), errors appear next to their fields, a save over a
+// newer draft shows the conflict message, steps and items reorder by drag and drop, event and
+// trait names are suggested, and the audience shows how many users it matches.
+// Served from our origin (CSP: script-src 'self'); text from the server goes in by textContent.
+(function () {
+  "use strict";
+  var form = document.getElementById("editor");
+  if (!form) return;
+  var token = form.querySelector("input[name=csrf_token]").value;
+  var revision = document.getElementById("draft-revision");
+  var status = document.getElementById("editor-status");
+  var conflictBox = document.getElementById("editor-conflict");
+  var general = document.getElementById("editor-general");
+  var editable = form.dataset.autosave === "on";
+  var timer = null;
+  var saving = null;
+  var dirty = false;
+  var stopped = false;
+  var DELAY = 800;
+
+  function say(key) {
+    status.textContent = status.getAttribute("data-t-" + key) || "";
+    status.dataset.state = key;
+  }
+
+  function showErrors(errors) {
+    var slots = form.querySelectorAll("[data-errors-for]");
+    var byField = {};
+    errors.forEach(function (e) { byField[e.field] = e.messages; });
+    general.textContent = "";
+    slots.forEach(function (slot) {
+      var messages = byField[slot.getAttribute("data-errors-for")] || [];
+      delete byField[slot.getAttribute("data-errors-for")];
+      slot.textContent = "";
+      messages.forEach(function (m) {
+        var p = document.createElement("p");
+        p.className = "error";
+        p.textContent = m;
+        slot.appendChild(p);
+      });
+    });
+    form.querySelectorAll("[aria-invalid]").forEach(function (el) {
+      el.removeAttribute("aria-invalid");
+    });
+    errors.forEach(function (e) {
+      var slot = form.querySelector('[data-errors-for="' + CSS.escape(e.field) + '"]');
+      var field = slot && slot.parentElement.querySelector("input, select, textarea");
+      if (field) field.setAttribute("aria-invalid", "true");
+    });
+    Object.keys(byField).forEach(function (field) {
+      byField[field].forEach(function (m) {
+        var p = document.createElement("p");
+        p.className = "error";
+        p.textContent = m;
+        general.appendChild(p);
+      });
+    });
+  }
+
+  function save() {
+    timer = null;
+    if (stopped || !editable) return Promise.resolve();
+    if (saving) { dirty = true; return saving; }
+    dirty = false;
+    say("saving");
+    var body = new URLSearchParams(new FormData(form));
+    body.delete("op");
+    saving = fetch(form.action, {
+      method: "POST",
+      headers: { "X-Shirube-Autosave": "1", "X-CSRF-Token": token },
+      body: body,
+      credentials: "same-origin",
+    }).then(function (response) {
+      return response.json().then(function (answer) {
+        if (response.status === 409) {
+          stopped = true;
+          conflictBox.hidden = false;
+          say("not-saved");
+          document.getElementById("editor-reload").focus();
+          return;
+        }
+        revision.value = String(answer.draft_revision);
+        showErrors(answer.errors || []);
+        say(answer.saved ? "saved" : "not-saved");
+      });
+    }).catch(function () {
+      say("offline");
+      dirty = true;
+    }).then(function () {
+      saving = null;
+      if (dirty && !stopped) schedule();
+    });
+    return saving;
+  }
+
+  function schedule() {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(save, DELAY);
+  }
+
+  form.addEventListener("input", function (event) {
+    if (event.target.closest("[data-no-save]")) return;
+    schedule();
+  });
+  form.addEventListener("change", schedule);
+
+  // A row button or "Save" submits the form the usual way, once the pending save is done (its
+  // new revision goes with it).
+  form.addEventListener("submit", function (event) {
+    if (stopped) { event.preventDefault(); return; }
+    if (!timer && !saving) return;
+    event.preventDefault();
+    var submitter = event.submitter;
+    if (timer) { clearTimeout(timer); timer = null; }
+    var pending = saving || Promise.resolve();
+    pending.then(function () {
+      if (stopped) return;
+      if (submitter) form.requestSubmit(submitter); else form.requestSubmit();
+    });
+  });
+
+  window.addEventListener("beforeunload", function () {
+    if (timer) { clearTimeout(timer); save(); }
+  });
+
+  // Drag and drop: a row dropped on another moves there (the server renumbers, as for the
+  // keyboard's move buttons).
+  var list = document.getElementById(form.dataset.list);
+  var dragged = null;
+  if (list && editable) {
+    list.addEventListener("dragstart", function (event) {
+      var row = event.target.closest(".row");
+      if (!row) return;
+      dragged = row;
+      row.classList.add("dragging");
+      event.dataTransfer.effectAllowed = "move";
+      event.dataTransfer.setData("text/plain", row.dataset.row);
+    });
+    list.addEventListener("dragend", function () {
+      if (dragged) dragged.classList.remove("dragging");
+      dragged = null;
+    });
+    list.addEventListener("dragover", function (event) {
+      if (dragged && event.target.closest(".row")) event.preventDefault();
+    });
+    list.addEventListener("drop", function (event) {
+      var row = event.target.closest(".row");
+      if (!dragged || !row || row === dragged) return;
+      event.preventDefault();
+      var op = document.createElement("input");
+      op.type = "hidden";
+      op.name = "op";
+      op.value = "move:" + dragged.dataset.row + ":" + row.dataset.row;
+      form.appendChild(op);
+      if (timer) { clearTimeout(timer); timer = null; }
+      (saving || Promise.resolve()).then(function () { if (!stopped) form.submit(); });
+    });
+  }
+
+  // Suggestions: event names this workspace received; trait names and sample values.
+  function fill(datalist, values) {
+    if (!datalist) return;
+    datalist.textContent = "";
+    values.forEach(function (value) {
+      var option = document.createElement("option");
+      option.value = String(value);
+      datalist.appendChild(option);
+    });
+  }
+  function getJson(url) {
+    return fetch(url, { credentials: "same-origin" }).then(function (r) {
+      return r.ok ? r.json() : Promise.reject(r.status);
+    });
+  }
+  getJson(form.dataset.eventsUrl).then(function (answer) {
+    fill(document.getElementById("event-names"), answer.events);
+  }).catch(function () {});
+
+  var traits = { user: [], company: [] };
+  function traitValues(row) {
+    var scope = row.querySelector("select[name$='.scope']").value;
+    var name = row.querySelector("input[name$='.trait']").value;
+    var found = (traits[scope] || []).filter(function (t) { return t.name === name; })[0];
+    fill(row.querySelector("datalist"), found ? found.values : []);
+    row.querySelector("input[name$='.trait']").setAttribute("list", "traits-" + scope);
+  }
+  getJson(form.dataset.traitsUrl).then(function (answer) {
+    traits = answer;
+    ["user", "company"].forEach(function (scope) {
+      fill(document.getElementById("traits-" + scope), answer[scope].map(function (t) { return t.name; }));
+    });
+    document.querySelectorAll(".condition").forEach(traitValues);
+  }).catch(function () {});
+
+  // The audience as the form holds it, for the count (the server validates and matches it).
+  var audience = document.getElementById("audience");
+  var countLine = document.getElementById("audience-count");
+  function typed(raw, type) {
+    raw = raw.trim();
+    if (type === "number") { var n = Number(raw); return raw !== "" && isFinite(n) ? n : raw; }
+    if (type === "boolean") return ["true", "1", "yes", "on"].indexOf(raw.toLowerCase()) >= 0;
+    return raw;
+  }
+  function audienceValue() {
+    var json = audience.querySelector("textarea[name='audience.json']");
+    if (json && json.value.trim()) { try { return JSON.parse(json.value); } catch (e) { return undefined; } }
+    var mode = audience.querySelector("select[name='audience.mode']").value;
+    if (!mode) return null;
+    var conditions = [];
+    audience.querySelectorAll(".condition").forEach(function (row) {
+      var get = function (n) { return row.querySelector("[name$='." + n + "']").value; };
+      var trait = get("trait").trim();
+      if (!trait) return;
+      var op = get("op"), type = get("type"), raw = get("value");
+      var value;
+      if (op === "exists") value = raw.trim().toLowerCase() !== "false";
+      else if (op === "in") value = raw.split(",").filter(function (p) { return p.trim(); }).map(function (p) { return typed(p, type); });
+      else value = typed(raw, type);
+      conditions.push({ attribute: get("scope") + "." + trait, op: op, value: value });
+    });
+    var group = {};
+    group[mode] = conditions;
+    return group;
+  }
+  var countTimer = null;
+  function count() {
+    var value = audienceValue();
+    if (value === undefined) { countLine.textContent = countLine.dataset.tInvalid; return; }
+    countLine.textContent = countLine.dataset.tCounting;
+    fetch(audience.dataset.countUrl, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": token },
+      body: JSON.stringify({ audience: value }),
+      credentials: "same-origin",
+    }).then(function (r) {
+      return r.json().then(function (answer) {
+        if (!r.ok) { countLine.textContent = countLine.dataset.tInvalid; return; }
+        var text = answer.exact ? countLine.dataset.tCount : countLine.dataset.tEstimate;
+        countLine.textContent = text.replace("{matched}", answer.matched).replace("{seen}", answer.seen)
+          .replace("{days}", answer.days).replace("{sampled}", answer.sampled);
+        countLine.dataset.matched = String(answer.matched);
+      });
+    }).catch(function () { countLine.textContent = ""; });
+  }
+  if (audience) {
+    var recount = function (event) {
+      var row = event.target.closest(".condition");
+      if (row) traitValues(row);
+      if (countTimer) clearTimeout(countTimer);
+      countTimer = setTimeout(count, 400);
+    };
+    audience.addEventListener("input", recount);
+    audience.addEventListener("change", recount);
+    count();
+  }
+})();
