@@ -105,18 +105,20 @@
   });
   form.addEventListener("change", schedule);
 
-  // A row button or "Save" submits the form the usual way, once the pending save is done (its
-  // new revision goes with it).
+  // A row button or "Save" submits the form the usual way (every field goes with it, so a
+  // pending autosave is not needed); one in flight is waited for, for its new revision.
   form.addEventListener("submit", function (event) {
     if (stopped) { event.preventDefault(); return; }
-    if (!timer && !saving) return;
+    if (timer) { clearTimeout(timer); timer = null; }
+    if (!saving) return;
     event.preventDefault();
     var submitter = event.submitter;
-    if (timer) { clearTimeout(timer); timer = null; }
-    var pending = saving || Promise.resolve();
-    pending.then(function () {
-      if (stopped) return;
-      if (submitter) form.requestSubmit(submitter); else form.requestSubmit();
+    saving.then(function () {
+      // A task later: Chrome ignores a submission requested within the refused one's turn.
+      setTimeout(function () {
+        if (stopped) return;
+        if (submitter) form.requestSubmit(submitter); else form.requestSubmit();
+      }, 0);
     });
   });
 
@@ -154,7 +156,9 @@
       op.value = "move:" + dragged.dataset.row + ":" + row.dataset.row;
       form.appendChild(op);
       if (timer) { clearTimeout(timer); timer = null; }
-      (saving || Promise.resolve()).then(function () { if (!stopped) form.submit(); });
+      (saving || Promise.resolve()).then(function () {
+        setTimeout(function () { if (!stopped) form.submit(); }, 0);
+      });
     });
   }
 
