@@ -193,6 +193,9 @@ def test_viewers_read_and_every_post_is_refused(client, database, workspace):
     new = {"csrf_token": token, "key": "other", "name": "Other"}
     assert client.post(f"{base}/tours/new", data=new).status_code == 403
     assert client.post(f"{base}/checklists/new", data=new).status_code == 403
+    assert (
+        client.post(f"{base}/tours/welcome/delete", data={"csrf_token": token}).status_code == 403
+    )
     draft = client.get("/api/v1/tours/welcome", headers=workspace.auth).json()["draft"]
     assert draft["name"] == "W"
 
@@ -310,3 +313,91 @@ def test_suggestions_and_counts_stay_in_their_workspace(
         ).status_code
         == 404
     )
+
+
+def _example(name: str) -> dict[str, Any]:
+    """A full example of docs/content-format.md (every field the format has)."""
+    import json
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).parents[2] / "docs" / "content-format.md").read_text()
+    blocks = re.findall(r"```json\n(.*?)```", text, re.DOTALL)
+    found = [json.loads(b) for b in blocks if f'"key": "{name}"' in b.split("\n", 2)[1]]
+    assert found, name
+    doc: dict[str, Any] = found[0]
+    return doc
+
+
+def test_every_field_of_the_format_survives_the_form_unchanged(client, database, workspace):
+    base = _signed_in(client, database, workspace)
+    tour = _example("import-employees")
+    tour["steps"][0]["title"]["pt-BR"] = "Importe sua equipe"  # a third language is kept
+    tour["audience"]["all"].append({"attribute": "user.seats", "op": "gt", "value": 3})
+    tour["audience"]["all"].append({"attribute": "user.invited", "op": "exists", "value": False})
+    welcome = {
+        "key": "welcome",
+        "name": "Welcome",
+        "steps": [{"id": "hello", "kind": "modal", "title": "Welcome"}],
+    }
+    for doc in (tour, welcome):
+        answer = client.put(f"/api/v1/tours/{doc['key']}", json=doc, headers=workspace.auth)
+        assert answer.status_code == 201, answer.text
+    checklist = _example("setup")
+    checklist["items"][1]["completion"]["where"] = {"seats": {"gte": 3}}
+    checklist["items"][1]["completion"]["within_days"] = 14
+    answer = client.put("/api/v1/checklists/setup", json=checklist, headers=workspace.auth)
+    assert answer.status_code == 201, answer.text
+    for plural, key in (("tours", "import-employees"), ("checklists", "setup")):
+        before = client.get(f"/api/v1/{plural}/{key}", headers=workspace.auth).json()
+        fields = _fields(client, f"{base}/{plural}/{key}")
+        saved = client.post(f"{base}/{plural}/{key}", data=fields, headers=AUTOSAVE)
+        assert saved.status_code == 200, saved.text
+        after = client.get(f"/api/v1/{plural}/{key}", headers=workspace.auth).json()
+        assert after["draft"] == before["draft"]
+        assert after["draft_revision"] == before["draft_revision"] + 1
+
+
+def test_a_nested_audience_is_edited_as_json(client, database, workspace):
+    base = _signed_in(client, database, workspace)
+    doc = _example("import-employees")
+    doc["audience"] = {
+        "any": [
+            {"attribute": "user.role", "op": "equals", "value": "admin"},
+            {"all": [{"attribute": "company.plan", "op": "equals", "value": "pro"}]},
+        ]
+    }
+    client.put("/api/v1/tours/import-employees", json=doc, headers=workspace.auth)
+    fields = _fields(client, f"{base}/tours/import-employees")
+    assert '"company.plan"' in fields["audience.json"]
+    fields["audience.json"] = '{"any": [}'
+    refused = client.post(f"{base}/tours/import-employees", data=fields, headers=AUTOSAVE)
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [{"field": "audience", "messages": ["is not valid JSON"]}]
+
+
+def test_labels_have_the_same_keys_in_both_languages() -> None:
+    from shirube.console.editor_labels import EDITOR
+    from shirube.console.labels import CHROME
+
+    assert set(EDITOR["en"]) == set(EDITOR["ja"])
+    assert set(CHROME["en"]) == set(CHROME["ja"])
+
+
+def test_a_tour_in_use_is_not_deleted_and_a_free_one_is(client, database, workspace):
+    base = _signed_in(client, database, workspace)
+    _create(client, base, "tours", "welcome", "Welcome")
+    _create(client, base, "tours", "spare", "Spare")
+    _create(client, base, "checklists", "setup", "Setup")
+    fields = _fields(client, f"{base}/checklists/setup")
+    fields.update({"items.0.action.type": "tour", "items.0.action.tour": "welcome"})
+    assert client.post(f"{base}/checklists/setup", data=fields, headers=AUTOSAVE).status_code == 200
+    token = fields["csrf_token"]
+    used = client.post(f"{base}/tours/welcome/delete", data={"csrf_token": token})
+    assert used.status_code == 409 and "checklist setup" in used.text
+    gone = client.post(
+        f"{base}/tours/spare/delete", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert gone.status_code == 303 and gone.headers["location"] == f"{base}/tours"
+    assert client.get(f"{base}/tours/spare").status_code == 404
+    assert client.post(f"{base}/tours/welcome/delete", data={}).status_code == 403

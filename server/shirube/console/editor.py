@@ -234,6 +234,7 @@ async def _editor(
         tours=[(s.key, _label(s.draft, "tour", ws.default_locale)) for s in tours],
         checklist_keys=checklists,
         columns=COLUMNS,
+        plain_column=default_column,
         txt=lambda value, code: _text_in(value, code, default_column),
         others=_other_locales,
         rule_types=form.RULE_TYPES,
@@ -319,6 +320,16 @@ async def save(request: Request, plural: str) -> Response:
     )
 
 
+async def delete(request: Request, plural: str) -> Response:
+    """Delete a tour or checklist with its versions (409 page while other content uses it)."""
+    admin = await require_admin(request)
+    await checked_form(request)
+    access = await access_of(request, admin, edit=True)
+    kind, key, ws = KINDS[plural], request.path_params["key"], access.workspace.id
+    await _run(request, lambda conn: store.delete_item(conn, store.get(conn, ws, kind, key)))
+    return redirect(_base(access, plural))
+
+
 def _routes() -> list[Route]:
     routes: list[Route] = []
     for plural in KINDS:
@@ -334,11 +345,15 @@ def _routes() -> list[Route]:
                 return await save(request, plural)
             return await editor_page(request, plural)
 
+        async def remove(request: Request, plural: str = plural) -> Response:
+            return await delete(request, plural)
+
         base = f"/workspaces/{{workspace_id:int}}/{plural}"
         routes += [
             Route(base, listing, methods=["GET"]),
             Route(base + "/new", new, methods=["GET", "POST"]),
             Route(base + "/{key:str}", one, methods=["GET", "POST"]),
+            Route(base + "/{key:str}/delete", remove, methods=["POST"]),
         ]
     return routes
 

@@ -22,6 +22,11 @@ _INDEX = re.compile(r"^(\d{1,3})$")
 MAX_ROWS = 60  # above every list limit of the format (50 steps, 30 items, 50 conditions)
 
 
+# Marks a text that was a plain string (shown to everyone) in the column it is shown in: left
+# alone in that column only, it stays a plain string rather than becoming one translation.
+PLAIN = "$plain"
+
+
 def text_value(fields: Mapping[str, str], name: str) -> str | dict[str, str] | None:
     """`name.<locale>` fields as a LocalizedText (blank translations left out)."""
     found: dict[str, str] = {}
@@ -29,6 +34,9 @@ def text_value(fields: Mapping[str, str], name: str) -> str | dict[str, str] | N
     for key, value in fields.items():
         if key.startswith(start) and _LOCALE.fullmatch(key[len(start) :]) and value.strip():
             found[key[len(start) :]] = value
+    plain = fields.get(f"{name}.{PLAIN}")
+    if plain is not None and list(found) == [plain]:
+        return found[plain]
     return found or None
 
 

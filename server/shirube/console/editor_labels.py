@@ -147,6 +147,10 @@ EDITOR: dict[str, dict[str, str]] = {
         "pick": "— choose —",
         "no_tours": "No tour yet: create one first.",
         "other_locales": "Other languages",
+        "delete_item": "Delete…",
+        "delete_warning": "Deletes the draft and every published version; end users stop "
+        "seeing it. Refused while a checklist, goal or help centre uses it.",
+        "delete_confirm": "Delete for good",
     },
     "ja": {
         "workspaces": "ワークスペース",
@@ -287,6 +291,10 @@ EDITOR: dict[str, dict[str, str]] = {
         "pick": "— 選択 —",
         "no_tours": "ツアーがまだありません。先に作成してください。",
         "other_locales": "その他の言語",
+        "delete_item": "削除…",
+        "delete_warning": "下書きと公開済みのすべてのバージョンを削除し、"
+        "ユーザーには表示されなくなります。チェックリスト・ゴール・ヘルプセンターで使われている間は削除できません。",
+        "delete_confirm": "完全に削除",
     },
 }
 
