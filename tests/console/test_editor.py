@@ -98,7 +98,7 @@ def test_errors_are_shown_next_to_their_field_in_the_admins_language(client, dat
     assert 'value="soon"' in refused.text
     client.cookies.set("shirube_console_lang", "ja")
     japanese = client.post(f"{base}/tours/welcome", data=fields)
-    assert "kind が &#39;tooltip&#39; のときは必須です" in japanese.text
+    assert "種類が &#39;tooltip&#39; のときは必須です" in japanese.text
     assert "整数を入力してください" in japanese.text
     # Autosave gets the same as JSON.
     saved = client.post(f"{base}/tours/welcome", data=fields, headers=AUTOSAVE)

@@ -105,6 +105,11 @@ def test_a_tour_and_a_checklist_built_with_the_form_only(
     page.click("form.card button[type=submit]")
     expect(page).to_have_url(f"{live.base}/tours/import-employees")
 
+    # Fields of one choice only show for it.
+    expect(page.locator("#trigger-event")).to_be_hidden()
+    page.select_option("#trigger-type", "event")
+    expect(page.locator("#trigger-event")).to_be_visible()
+    page.fill("#trigger-event", "employees.list_opened")
     # Step 1: a modal, in both languages side by side.
     page.fill("#steps-0-title-ja", "従業員をまとめて登録")
     page.fill("#steps-0-title-en", "Import your team")
@@ -131,6 +136,10 @@ def test_a_tour_and_a_checklist_built_with_the_form_only(
     steps = live.draft("tour", "import-employees")["steps"]
     assert [s["kind"] for s in steps] == ["tooltip", "modal"]
     assert steps[1]["title"] == {"ja": "従業員をまとめて登録", "en": "Import your team"}
+    assert live.draft("tour", "import-employees")["trigger"] == {
+        "type": "event",
+        "event": "employees.list_opened",
+    }
 
     # A checklist whose item starts the tour, picked from the workspace's tours.
     page.goto(f"{live.base}/checklists/new")

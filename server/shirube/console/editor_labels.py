@@ -299,6 +299,8 @@ EDITOR: dict[str, dict[str, str]] = {
 }
 
 _Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
+# The fields a validator message names ("when kind is 'tooltip'"), as the Japanese form says.
+_SELECTORS = {"kind": "種類", "type": "種類"}
 
 
 def _rule(pattern: str, answer: Callable[[re.Match[str]], str]) -> _Rule:
@@ -309,7 +311,8 @@ def _rule(pattern: str, answer: Callable[[re.Match[str]], str]) -> _Rule:
 # Japanese; anything else is shown as it is (English).
 _JA: list[_Rule] = [
     _rule(
-        r"^is required when (\w+) is '([\w-]+)'$", lambda m: f"{m[1]} が '{m[2]}' のときは必須です"
+        r"^is required when (\w+) is '([\w-]+)'$",
+        lambda m: f"{_SELECTORS.get(m[1], m[1])}が '{m[2]}' のときは必須です",
     ),
     _rule(
         r"^is only allowed when (\w+) is (.+)$",

@@ -58,7 +58,7 @@
     });
   }
 
-  function save() {
+  function save(leaving) {
     timer = null;
     if (stopped || !editable) return Promise.resolve();
     if (saving) { dirty = true; return saving; }
@@ -71,6 +71,8 @@
       headers: { "X-Shirube-Autosave": "1", "X-CSRF-Token": token },
       body: body,
       credentials: "same-origin",
+      // A tab being closed: the browser finishes the request after the page is gone.
+      keepalive: leaving === true && body.toString().length < 60000,
     }).then(function (response) {
       return response.json().then(function (answer) {
         if (response.status === 409) {
@@ -122,9 +124,24 @@
     });
   });
 
-  window.addEventListener("beforeunload", function () {
-    if (timer) { clearTimeout(timer); save(); }
+  window.addEventListener("pagehide", function () {
+    if (timer) { clearTimeout(timer); save(true); }
   });
+
+  // Fields that belong to one choice only (an event name for "on an event") show for it.
+  function showChosen() {
+    form.querySelectorAll("[data-show-when]").forEach(function (field) {
+      var rule = field.getAttribute("data-show-when");
+      var at = rule.lastIndexOf(":");
+      var select = form.querySelector('[name="' + CSS.escape(rule.slice(0, at)) + '"]');
+      if (!select) return;
+      field.hidden = rule.slice(at + 1).split(",").indexOf(select.value) < 0;
+    });
+  }
+  form.addEventListener("change", function (event) {
+    if (event.target.tagName === "SELECT") showChosen();
+  });
+  showChosen();
 
   // Drag and drop: a row dropped on another moves there (the server renumbers, as for the
   // keyboard's move buttons).
