@@ -138,7 +138,7 @@ def test_a_checklist_item_starts_a_tour_and_waits_for_an_event(client, database,
     _create(client, base, "tours", "welcome", "Welcome")
     assert _create(client, base, "checklists", "setup", "Setup").status_code == 303
     fields = _fields(client, f"{base}/checklists/setup")
-    assert 'value="welcome"' in client.get(f"{base}/checklists/setup").text
+    assert '<option value="welcome">Welcome</option>' in client.get(f"{base}/checklists/setup").text
     fields.update(
         {
             "items.0.action.type": "tour",
@@ -258,11 +258,18 @@ def test_the_language_control_sets_the_console_language(client, database, worksp
 
 
 def _seed_people(client: TestClient, workspace: Any, prefix: str, roles: list[str]) -> None:
+    plan = client.put(
+        f"/api/v1/companies/{prefix}-co", json={"traits": {"plan": "pro"}}, headers=workspace.auth
+    )
+    assert plan.status_code in (200, 201), plan.text
     for n, role in enumerate(roles):
         user = f"{prefix}-{n}"
         answer = client.put(
             f"/api/v1/users/{user}",
-            json={"traits": {"role": role, f"{prefix}_only": "<script>x</script>"}},
+            json={
+                "traits": {"role": role, f"{prefix}_only": "<script>x</script>"},
+                **({"company_ids": [f"{prefix}-co"]} if n == 0 else {}),
+            },
             headers=workspace.auth,
         )
         assert answer.status_code in (200, 201), answer.text
@@ -297,6 +304,14 @@ def test_suggestions_and_counts_stay_in_their_workspace(
     )
     assert counted.status_code == 200, counted.text
     assert counted.json() == {"matched": 2, "seen": 3, "sampled": 3, "exact": True, "days": 30}
+    pro = {"all": [{"attribute": "company.plan", "op": "equals", "value": "pro"}]}
+    in_pro = client.post(
+        f"{base}/audience/count", json={"audience": pro}, headers={"X-CSRF-Token": token}
+    )
+    assert in_pro.json()["matched"] == 1
+    assert client.get(f"{base}/suggest/traits").json()["company"] == [
+        {"name": "plan", "values": ["pro"]}
+    ]
     everyone = client.post(
         f"{base}/audience/count", json={"audience": None}, headers={"X-CSRF-Token": token}
     )

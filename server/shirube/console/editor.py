@@ -29,7 +29,7 @@ from shirube.errors import Conflict, FieldError, NotAllowed, ValidationFailed
 from shirube.identifiers import KEY_RE
 from shirube.services import content_store as store
 from shirube.services.admins import Admin, WorkspaceRole, workspace_role
-from shirube.services.content_list import ContentSummary, summaries
+from shirube.services.content_list import ContentSummary, summaries, tour_names
 from shirube.storage import Connection
 from shirube.validation import MAX_DB_INT
 
@@ -199,9 +199,9 @@ async def _editor(
 ) -> Response:
     kind, ws = KINDS[plural], access.workspace
 
-    def work(conn: Connection) -> tuple[store.ContentItem, list[ContentSummary], list[str]]:
+    def work(conn: Connection) -> tuple[store.ContentItem, list[tuple[str, str]], list[str]]:
         item = store.get(conn, ws.id, kind, key)
-        tours = summaries(conn, ws.id, "tour") if kind == "checklist" else []
+        tours = tour_names(conn, ws.id) if kind == "checklist" else []
         checklists = store.keys_of(conn, ws.id, "checklist") if kind == "checklist" else set()
         return item, tours, sorted(checklists - {key})
 
@@ -231,7 +231,7 @@ async def _editor(
         audience_mode=mode,
         conditions=conditions,
         audience_json=audience_json,
-        tours=[(s.key, _label(s.draft, "tour", ws.default_locale)) for s in tours],
+        tours=tours,
         checklist_keys=checklists,
         columns=COLUMNS,
         plain_column=default_column,

@@ -34,6 +34,21 @@ _LIST = (
 )
 
 
+# Tour keys and names (the checklist editor's tour pickers), without published versions. (The
+# name is read from the draft in Python: a JSON path bound through the statement cache is not
+# one SQLite reads.)
+_TOUR_NAMES = (
+    select(_item.key, _item.draft)
+    .where(_item.workspace_id == bindparam("workspace_id"), _item.kind == "tour")
+    .order_by(_item.key)
+)
+
+
+def tour_names(conn: Connection, workspace_id: int) -> list[tuple[str, str]]:
+    rows = conn.all(_TOUR_NAMES, {"workspace_id": workspace_id})
+    return [(key, str(draft.get("name") or key)) for key, draft in rows]
+
+
 @dataclass(frozen=True)
 class ContentSummary:
     key: str

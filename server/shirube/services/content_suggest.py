@@ -14,19 +14,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, null, select
 
 from shirube.content.audience import Audience, audience_matches, validate_audience
-from shirube.services.kpi_refresh_users import read_people
+from shirube.services.kpi_refresh_users import Person
 from shirube.storage import Connection
-from shirube.storage.tables import company, end_user, event
+from shirube.storage.tables import company, end_user, event, membership
 
 MAX_EVENT_NAMES = 150
 TRAIT_SAMPLE = 500
 MAX_TRAITS = 100
 MAX_VALUES = 10
 VALUE_MAX = 100
-AUDIENCE_SAMPLE = 2000
+AUDIENCE_SAMPLE = 1000
 SEEN_DAYS = 30
 
 # The smallest name after `after`: one seek in (workspace_id, name), however many events
@@ -50,7 +50,26 @@ _SEEN = (
     end_user.c.last_seen_at >= bindparam("since"),
 )
 _SEEN_COUNT = select(func.count()).select_from(end_user).where(*_SEEN)
-_SEEN_SAMPLE = select(end_user.c.external_id).where(*_SEEN).limit(AUDIENCE_SAMPLE)
+_SAMPLE = (
+    select(end_user.c.external_id, end_user.c.traits).where(*_SEEN).limit(AUDIENCE_SAMPLE)
+).subquery("sample")
+_SEEN_USERS = select(_SAMPLE.c.external_id, _SAMPLE.c.traits, null())
+# The sampled users with each of their companies' traits, in one statement (no list of ids
+# sent back: 2,000 bound ids made PostgreSQL's plan ten times slower).
+_SEEN_PEOPLE = (
+    select(_SAMPLE.c.external_id, _SAMPLE.c.traits, company.c.traits)
+    .select_from(_SAMPLE)
+    .outerjoin(
+        membership,
+        (membership.c.workspace_id == bindparam("workspace_id"))
+        & (membership.c.user_id == _SAMPLE.c.external_id),
+    )
+    .outerjoin(
+        company,
+        (company.c.workspace_id == membership.c.workspace_id)
+        & (company.c.external_id == membership.c.company_id),
+    )
+)
 
 
 def event_names(conn: Connection, workspace_id: int) -> list[str]:
@@ -138,17 +157,37 @@ class _Target:
         return audience_matches(self.audience, user, company_traits)
 
 
+def _uses_company(node: Any) -> bool:
+    if isinstance(node, dict):
+        attribute = node.get("attribute")
+        if isinstance(attribute, str) and attribute.startswith("company."):
+            return True
+        return any(_uses_company(node.get(key)) for key in ("all", "any"))
+    if isinstance(node, list):
+        return any(_uses_company(entry) for entry in node)
+    return False
+
+
 def count_audience(conn: Connection, workspace_id: int, data: Any, now: datetime) -> AudienceCount:
     """How many of the users seen in the last SEEN_DAYS days the audience (validated as a
     content audience: ValidationFailed with `audience…` paths) takes."""
     audience = validate_audience(data)
     params = {"workspace_id": workspace_id, "since": now - timedelta(days=SEEN_DAYS)}
     seen = int(conn.scalar(_SEEN_COUNT, params) or 0)
-    ids = [row[0] for row in conn.all(_SEEN_SAMPLE, params)]
-    people = read_people(conn, workspace_id, ids) if ids else {}
+    people: dict[str, Person] = {}
+    # Companies are read only for an audience that has a company condition (a user-only one
+    # matches the same users whatever their companies).
+    query = _SEEN_PEOPLE if _uses_company(data) else _SEEN_USERS
+    for user_id, traits, company_traits in conn.all(query, params):
+        person = people.get(user_id)
+        if person is None:
+            person = people[user_id] = Person(user_id, dict(traits or {}), [])
+        if company_traits is not None:
+            person.companies.append(dict(company_traits))
     target = _Target(audience)
     matched = sum(1 for person in people.values() if person.in_audience(target))
-    exact = len(ids) >= seen
-    if not exact and ids:
-        matched = round(matched * seen / len(ids))
-    return AudienceCount(matched, seen, len(ids), exact)
+    sampled = len(people)
+    exact = sampled >= seen
+    if not exact and sampled:
+        matched = round(matched * seen / sampled)
+    return AudienceCount(matched, seen, sampled, exact)
