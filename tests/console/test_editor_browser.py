@@ -188,3 +188,27 @@ def test_a_second_tabs_stale_save_gets_the_conflict_message(
     expect(second.locator("#name")).to_have_value("Welcome (first tab)")
     expect(second.locator("#editor-conflict")).to_be_hidden()
     assert problems == []
+
+
+def test_steps_reorder_by_drag_and_drop(context: BrowserContext, live: Live) -> None:
+    page = context.new_page()
+    problems = _watch(page)
+    _sign_in(page, live)
+    page.goto(f"{live.base}/tours/new")
+    page.fill("#new-name", "Drag")
+    page.fill("#new-key", "drag")
+    page.click("form.card button[type=submit]")
+    page.click("#steps-add")
+    expect(page.locator("#steps-1-edit")).to_be_focused()
+    page.click("#steps-add")
+    expect(page.locator("#steps-2-edit")).to_be_focused()
+    page.fill("#steps-2-title-en", "Last")
+    _saved(page)
+    ids = [s["id"] for s in live.draft("tour", "drag")["steps"]]
+    # Both steps on screen at once: a drag does not scroll the page in a test.
+    page.set_viewport_size({"width": 1280, "height": 6000})
+    page.drag_and_drop('[data-row="2"] .drag-handle', '[data-row="0"] h3')
+    expect(page.locator("#steps-0-title-en")).to_have_value("Last")
+    moved = [s["id"] for s in live.draft("tour", "drag")["steps"]]
+    assert moved == [ids[2], ids[0], ids[1]]
+    assert problems == []
