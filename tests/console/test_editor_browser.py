@@ -212,3 +212,20 @@ def test_steps_reorder_by_drag_and_drop(context: BrowserContext, live: Live) -> 
     moved = [s["id"] for s in live.draft("tour", "drag")["steps"]]
     assert moved == [ids[2], ids[0], ids[1]]
     assert problems == []
+
+
+def test_the_header_switches_the_console_to_japanese(context: BrowserContext, live: Live) -> None:
+    page = context.new_page()
+    problems = _watch(page)
+    _sign_in(page, live)
+    page.goto(f"{live.base}/tours")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Tours")
+    page.select_option("#console-lang", "ja")
+    page.click("form.language button")
+    expect(page).to_have_url(f"{live.base}/tours")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("ツアー")
+    expect(page.locator("form.signout button")).to_have_text("ログアウト")
+    page.select_option("#console-lang", "en")
+    page.click("form.language button")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Tours")
+    assert problems == []
