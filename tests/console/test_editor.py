@@ -80,6 +80,10 @@ def test_a_tour_is_created_and_edited_through_the_form(client, database, workspa
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     listed = client.get(f"{base}/tours").text
     assert "Welcome &lt;b&gt;tour&lt;/b&gt;" in listed and 'data-unpublished="yes"' in listed
+    assert 'data-unpublished="yes"' in page
+    assert client.post("/api/v1/tours/welcome/publish", headers=workspace.auth).status_code == 200
+    assert 'data-unpublished="no"' in client.get(f"{base}/tours").text
+    assert 'data-unpublished="yes"' not in client.get(f"{base}/tours/welcome").text
 
 
 def test_errors_are_shown_next_to_their_field_in_the_admins_language(client, database, workspace):

@@ -199,13 +199,16 @@ async def _editor(
 ) -> Response:
     kind, ws = KINDS[plural], access.workspace
 
-    def work(conn: Connection) -> tuple[store.ContentItem, list[tuple[str, str]], list[str]]:
+    def work(
+        conn: Connection,
+    ) -> tuple[store.ContentItem, bool, list[tuple[str, str]], list[str]]:
         item = store.get(conn, ws.id, kind, key)
+        changed = store.published_document(conn, item) != item.draft
         tours = tour_names(conn, ws.id) if kind == "checklist" else []
         checklists = store.keys_of(conn, ws.id, "checklist") if kind == "checklist" else set()
-        return item, tours, sorted(checklists - {key})
+        return item, changed, tours, sorted(checklists - {key})
 
-    item, tours, checklists = await _run(request, work, transaction=False)
+    item, changed, tours, checklists = await _run(request, work, transaction=False)
     shown = doc if doc is not None else item.draft
     mode, conditions, audience_json = form.audience_rows(shown.get("audience"))
     if extra_condition or (mode and not conditions and not audience_json):
@@ -223,6 +226,7 @@ async def _editor(
         doc=_lenient(shown),
         empty=_Lenient(),
         item=item,
+        unpublished_changes=changed,
         revision=item.draft_revision if revision is None else revision,
         errors=errors,
         general=errors.get("", []),
@@ -269,7 +273,8 @@ async def save(request: Request, plural: str) -> Response:
         fields = {k: v for k, v in fields.items() if not k.startswith(f"audience.{row}.")}
     parse = form.tour_from_form if kind == "tour" else form.checklist_from_form
     doc, form_errors = parse(key, fields)
-    focus = form.apply_op(kind, doc, op) if op and ":audience" not in op + ":" else None
+    on_audience = op == "add:audience" or op.startswith("del:audience:")
+    focus = form.apply_op(kind, doc, op) if op and not on_audience else None
     if op == "add:audience":
         focus = "audience-add"
     revision = _revision(fields.get("draft_revision", ""))
