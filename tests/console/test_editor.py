@@ -83,7 +83,7 @@ def test_a_tour_is_created_and_edited_through_the_form(client, database, workspa
     assert 'data-unpublished="yes"' in page
     assert client.post("/api/v1/tours/welcome/publish", headers=workspace.auth).status_code == 200
     assert 'data-unpublished="no"' in client.get(f"{base}/tours").text
-    assert 'data-unpublished="yes"' not in client.get(f"{base}/tours/welcome").text
+    assert 'data-unpublished="no" hidden' in client.get(f"{base}/tours/welcome").text
 
 
 def test_errors_are_shown_next_to_their_field_in_the_admins_language(client, database, workspace):
@@ -122,6 +122,7 @@ def test_a_stale_save_is_refused_never_written_over(client, database, workspace)
         "saved": True,
         "conflict": False,
         "draft_revision": 2,
+        "unpublished_changes": True,
         "errors": [],
     }
     second["name"] = "Second editor"

@@ -114,6 +114,7 @@ def test_a_tour_and_a_checklist_built_with_the_form_only(
     page.fill("#steps-0-title-ja", "従業員をまとめて登録")
     page.fill("#steps-0-title-en", "Import your team")
     _saved(page)
+    expect(page.locator("#unpublished-badge")).to_be_visible()
     # Step 2: a tooltip without its target: the error appears next to the target field.
     page.click("#steps-add")
     expect(page.locator("#steps-1-edit")).to_be_focused()

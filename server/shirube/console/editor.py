@@ -279,7 +279,7 @@ async def save(request: Request, plural: str) -> Response:
         focus = "audience-add"
     revision = _revision(fields.get("draft_revision", ""))
 
-    def work(conn: Connection) -> int:
+    def work(conn: Connection) -> tuple[int, bool]:
         if form_errors:
             # The stale check first, as save_draft makes it.
             current = store.get(conn, ws, kind, key).draft_revision
@@ -287,11 +287,12 @@ async def save(request: Request, plural: str) -> Response:
                 raise store.StaleDraft(kind, current)
             raise ValidationFailed(form_errors)
         saved = store.save_draft(conn, ws, kind, doc, key=key, expected_revision=revision)
-        return saved.item.draft_revision
+        changed = store.published_document(conn, saved.item) != saved.item.draft
+        return saved.item.draft_revision, changed
 
-    conflict, errors, new_revision = False, {}, revision
+    conflict, errors, new_revision, changed = False, {}, revision, True
     try:
-        new_revision = await _run(request, work)
+        new_revision, changed = await _run(request, work)
     except store.StaleDraft:
         conflict = True
     except ValidationFailed as exc:
@@ -303,6 +304,7 @@ async def save(request: Request, plural: str) -> Response:
                 "saved": status == 200,
                 "conflict": conflict,
                 "draft_revision": new_revision,
+                "unpublished_changes": changed,
                 "errors": [{"field": f, "messages": m} for f, m in errors.items()],
             },
             status_code=status,

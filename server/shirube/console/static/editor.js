@@ -83,6 +83,11 @@
           return;
         }
         revision.value = String(answer.draft_revision);
+        var badge = document.getElementById("unpublished-badge");
+        if (badge && answer.saved) {
+          badge.hidden = !answer.unpublished_changes;
+          badge.dataset.unpublished = answer.unpublished_changes ? "yes" : "no";
+        }
         showErrors(answer.errors || []);
         say(answer.saved ? "saved" : "not-saved");
       });
