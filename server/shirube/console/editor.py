@@ -1,5 +1,4 @@
-"""The content editor's pages (#14): a workspace's tours and checklists listed, a new one
-created from a key and a name, and one edited in a form that works without script (every
+"""The content editor (#14): a tour or checklist edited in a form that works without script (every
 field, row buttons for steps and items) and that static/editor.js saves on every change.
 
 Every save sends the draft revision the page was loaded at; a save over a newer one is
@@ -8,144 +7,35 @@ change; viewers read (403 on every POST)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from shirube.console import content_pages
+from shirube.console import editor_audience as audience_form
 from shirube.console import editor_form as form
+from shirube.console import editor_rows as row_ops
 from shirube.console.auth import require_admin
-from shirube.console.editor_labels import EDITOR, translated
+from shirube.console.editor_access import KINDS, access_of, base_path, messages, page_context, run
+from shirube.console.editor_paths import field_of
 from shirube.console.forms import checked_form
 from shirube.console.labels import language_of
 from shirube.console.render import redirect, render
-from shirube.console.state import console_of
-from shirube.content.localize import resolve_text
-from shirube.content.text import Text
-from shirube.errors import Conflict, FieldError, NotAllowed, ValidationFailed
-from shirube.identifiers import KEY_RE
+from shirube.errors import ValidationFailed
 from shirube.services import content_store as store
-from shirube.services.admins import Admin, WorkspaceRole, workspace_role
-from shirube.services.content_list import ContentSummary, summaries, tour_names
+from shirube.services.admins import Admin, WorkspaceRole
+from shirube.services.content_list import tour_names
 from shirube.storage import Connection
 from shirube.validation import MAX_DB_INT
 
-T = TypeVar("T")
-EDIT_ROLES = ("owner", "editor")
-KINDS = {"tours": "tour", "checklists": "checklist"}
-PLURAL = {kind: plural for plural, kind in KINDS.items()}
 # A 50-step tour with both languages filled in is some hundreds of fields and tens of KB.
 MAX_FIELDS = 4000
 MAX_BYTES = 1024 * 1024
 AUTOSAVE_HEADER = "x-shirube-autosave"
 COLUMNS = ("ja", "en")  # the languages shown side by side
-
-
-async def access_of(request: Request, admin: Admin, *, edit: bool = False) -> WorkspaceRole:
-    """The admin's role in the page's workspace; 404 when none, NotAllowed (403) when `edit`
-    and the role only reads."""
-    workspace_id: int = request.path_params["workspace_id"]
-    if not 1 <= workspace_id <= MAX_DB_INT:
-        raise HTTPException(404)
-    access = await console_of(request).context.db.run(
-        lambda conn: workspace_role(conn, admin.id, workspace_id), transaction=False
-    )
-    if access is None:
-        raise HTTPException(404)
-    if edit and access.role not in EDIT_ROLES:
-        raise NotAllowed("forbidden", f"your role ({access.role}) can read content only")
-    return access
-
-
-async def _run(request: Request, work: Callable[[Connection], T], **kwargs: Any) -> T:
-    return await console_of(request).context.db.run(work, **kwargs)
-
-
-def _base(access: WorkspaceRole, plural: str) -> str:
-    return f"/console/workspaces/{access.workspace.id}/{plural}"
-
-
-def _label(summary_draft: dict[str, Any], kind: str, default_locale: str) -> str:
-    value: Text | None = summary_draft.get("name" if kind == "tour" else "title")
-    return "" if value is None else resolve_text(value, default_locale, default_locale)
-
-
-def _context(request: Request, access: WorkspaceRole, **more: Any) -> dict[str, Any]:
-    lang = language_of(request)
-    return {
-        "lang": lang,
-        "t": EDITOR[lang],
-        "ws": access.workspace,
-        "role": access.role,
-        "can_edit": access.role in EDIT_ROLES,
-        **more,
-    }
-
-
-# The list and "New" ---------------------------------------------------------------------------
-
-
-async def list_page(request: Request, plural: str) -> Response:
-    admin = await require_admin(request)
-    access = await access_of(request, admin)
-    kind, ws = KINDS[plural], access.workspace
-    found: list[ContentSummary] = await _run(
-        request, lambda conn: summaries(conn, ws.id, kind), transaction=False
-    )
-    rows = [(s, _label(s.draft, kind, ws.default_locale)) for s in found]
-    context = _context(request, access, kind=kind, plural=plural, rows=rows)
-    return render(request, "content_list.html", context, admin=admin)
-
-
-def _starting(kind: str, key: str, name: str) -> dict[str, Any]:
-    entry = form.new_entry(kind, [])
-    if kind == "tour":
-        return {"key": key, "name": name, "trigger": {"type": "manual"}, "steps": [entry]}
-    return {"key": key, "title": name, "items": [entry]}
-
-
-async def new_page(request: Request, plural: str) -> Response:
-    admin = await require_admin(request)
-    access = await access_of(request, admin, edit=request.method == "POST")
-    kind = KINDS[plural]
-    values, errors = {"key": "", "name": ""}, {}
-    if request.method == "POST":
-        fields = await checked_form(request)
-        values = {"key": fields.get("key", "").strip(), "name": fields.get("name", "").strip()}
-        key, name, ws = values["key"], values["name"], access.workspace.id
-        lang = language_of(request)
-        try:
-            if not KEY_RE.fullmatch(key):
-                raise ValidationFailed([FieldError("key", f"{key!r} is not a valid key")])
-            await _run(
-                request,
-                lambda conn: store.save_draft(
-                    conn, ws, kind, _starting(kind, key, name), must_be_new=True
-                ),
-            )
-        except (ValidationFailed, Conflict) as exc:  # Conflict: the key is taken
-            errors = _messages(exc.fields, lang, _new_field)
-        else:
-            return redirect(f"{_base(access, plural)}/{key}")
-    context = _context(request, access, kind=kind, plural=plural, values=values, errors=errors)
-    return render(request, "content_new.html", context, admin=admin, status=422 if errors else 200)
-
-
-def _new_field(path: str) -> str:
-    head = path.split(".")[0].split("[")[0]
-    return "key" if head == "key" else "name" if head in ("name", "title") else ""
-
-
-def _messages(
-    fields: list[FieldError], lang: str, field_of: Callable[[str], str]
-) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for error in fields:
-        out.setdefault(field_of(error.path), []).append(translated(error.message, lang))
-    return out
 
 
 # The editor ---------------------------------------------------------------------------------
@@ -208,16 +98,16 @@ async def _editor(
         checklists = store.keys_of(conn, ws.id, "checklist") if kind == "checklist" else set()
         return item, changed, tours, sorted(checklists - {key})
 
-    item, changed, tours, checklists = await _run(request, work, transaction=False)
+    item, changed, tours, checklists = await run(request, work, transaction=False)
     shown = doc if doc is not None else item.draft
-    mode, conditions, audience_json = form.audience_rows(shown.get("audience"))
+    mode, conditions, audience_json = audience_form.audience_rows(shown.get("audience"))
     if extra_condition or (mode and not conditions and not audience_json):
         conditions = [*conditions, {"scope": "user", "trait": "", "op": "equals", "value": ""}]
         mode = mode or "all"
     language = ws.default_locale.split("-")[0]
     default_column = language if language in COLUMNS else "en"
     errors = errors or {}
-    context = _context(
+    context = page_context(
         request,
         access,
         kind=kind,
@@ -242,7 +132,7 @@ async def _editor(
         txt=lambda value, code: _text_in(value, code, default_column),
         others=_other_locales,
         rule_types=form.RULE_TYPES,
-        base=_base(access, plural),
+        base=base_path(access, plural),
     )
     template = "tour_editor.html" if kind == "tour" else "checklist_editor.html"
     return render(request, template, context, admin=admin, status=status)
@@ -274,7 +164,7 @@ async def save(request: Request, plural: str) -> Response:
     parse = form.tour_from_form if kind == "tour" else form.checklist_from_form
     doc, form_errors = parse(key, fields)
     on_audience = op == "add:audience" or op.startswith("del:audience:")
-    focus = form.apply_op(kind, doc, op) if op and not on_audience else None
+    focus = row_ops.apply_op(kind, doc, op) if op and not on_audience else None
     if op == "add:audience":
         focus = "audience-add"
     revision = _revision(fields.get("draft_revision", ""))
@@ -292,11 +182,11 @@ async def save(request: Request, plural: str) -> Response:
 
     conflict, errors, new_revision, changed = False, {}, revision, True
     try:
-        new_revision, changed = await _run(request, work)
+        new_revision, changed = await run(request, work)
     except store.StaleDraft:
         conflict = True
     except ValidationFailed as exc:
-        errors = _messages(exc.fields, lang, lambda path: form.field_of(kind, path))
+        errors = messages(exc.fields, lang, lambda path: field_of(kind, path))
     status = 409 if conflict else 422 if errors else 200
     if autosave:
         return JSONResponse(
@@ -311,7 +201,7 @@ async def save(request: Request, plural: str) -> Response:
         )
     if status == 200 and op != "add:audience":
         suffix = f"?focus={focus}" if focus else ""
-        return redirect(f"{_base(access, plural)}/{key}{suffix}")
+        return redirect(f"{base_path(access, plural)}/{key}{suffix}")
     return await _editor(
         request,
         admin,
@@ -327,25 +217,15 @@ async def save(request: Request, plural: str) -> Response:
     )
 
 
-async def delete(request: Request, plural: str) -> Response:
-    """Delete a tour or checklist with its versions (409 page while other content uses it)."""
-    admin = await require_admin(request)
-    await checked_form(request)
-    access = await access_of(request, admin, edit=True)
-    kind, key, ws = KINDS[plural], request.path_params["key"], access.workspace.id
-    await _run(request, lambda conn: store.delete_item(conn, store.get(conn, ws, kind, key)))
-    return redirect(_base(access, plural))
-
-
 def _routes() -> list[Route]:
     routes: list[Route] = []
     for plural in KINDS:
 
         async def listing(request: Request, plural: str = plural) -> Response:
-            return await list_page(request, plural)
+            return await content_pages.list_page(request, plural)
 
         async def new(request: Request, plural: str = plural) -> Response:
-            return await new_page(request, plural)
+            return await content_pages.new_page(request, plural)
 
         async def one(request: Request, plural: str = plural) -> Response:
             if request.method == "POST":
@@ -353,7 +233,7 @@ def _routes() -> list[Route]:
             return await editor_page(request, plural)
 
         async def remove(request: Request, plural: str = plural) -> Response:
-            return await delete(request, plural)
+            return await content_pages.delete(request, plural)
 
         base = f"/workspaces/{{workspace_id:int}}/{plural}"
         routes += [

@@ -12,9 +12,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from shirube.console.auth import require_admin
-from shirube.console.editor import access_of
-from shirube.console.editor_form import field_of
-from shirube.console.editor_labels import translated
+from shirube.console.editor_access import access_of
+from shirube.console.editor_messages import translated
+from shirube.console.editor_paths import field_of
 from shirube.console.forms import checked_json
 from shirube.console.labels import language_of
 from shirube.console.state import console_of
