@@ -230,3 +230,34 @@ def test_the_header_switches_the_console_to_japanese(context: BrowserContext, li
     page.click("form.language button")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Tours")
     assert problems == []
+
+
+def test_an_invalid_change_survives_a_closed_tab(context: BrowserContext, live: Live) -> None:
+    page = context.new_page()
+    problems = _watch(page)
+    _sign_in(page, live)
+    page.goto(f"{live.base}/tours/new")
+    page.fill("#new-name", "Kept")
+    page.fill("#new-key", "kept")
+    page.click("form.card button[type=submit]")
+    url = f"{live.base}/tours/kept"
+    page.select_option("#steps-0-kind", "tooltip")
+    page.fill("#steps-0-title-en", "Pick the import button")
+    expect(page.locator("#editor-status")).to_have_attribute("data-state", "not-saved")
+    page.close()
+    # The draft was not saved (a tooltip needs its target) …
+    assert live.draft("tour", "kept")["steps"][0]["kind"] == "modal"
+    again = context.new_page()
+    again.goto(url)
+    # … but the change is offered back, with its error next to the field.
+    expect(again.locator("#editor-restore")).to_be_visible()
+    again.click("#editor-restore-yes")
+    expect(again.locator("#steps-0-kind")).to_have_value("tooltip")
+    expect(again.locator("#steps-0-title-en")).to_have_value("Pick the import button")
+    expect(again.locator('[data-errors-for="steps.0.target"] .error')).to_be_visible()
+    again.fill("#steps-0-target", "#import")
+    _saved(again)
+    assert live.draft("tour", "kept")["steps"][0]["target"] == "#import"
+    again.goto(url)
+    expect(again.locator("#editor-restore")).to_be_hidden()
+    assert problems == []

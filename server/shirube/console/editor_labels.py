@@ -148,6 +148,10 @@ EDITOR: dict[str, dict[str, str]] = {
         "delete_warning": "Deletes the draft and every published version; end users stop "
         "seeing it. Refused while a checklist, goal or help centre uses it.",
         "delete_confirm": "Delete for good",
+        "restore": "This browser kept a change of yours that was not saved (it had errors when "
+        "the tab was closed). Bring it back to fix and save it?",
+        "restore_yes": "Bring my change back",
+        "restore_no": "Discard it",
     },
     "ja": {
         "workspaces": "ワークスペース",
@@ -292,5 +296,9 @@ EDITOR: dict[str, dict[str, str]] = {
         "delete_warning": "下書きと公開済みのすべてのバージョンを削除し、"
         "ユーザーには表示されなくなります。チェックリスト・ゴール・ヘルプセンターで使われている間は削除できません。",
         "delete_confirm": "完全に削除",
+        "restore": "保存されていないあなたの変更がこのブラウザに残っています"
+        "(タブを閉じたときにエラーがありました)。元に戻して修正・保存しますか?",
+        "restore_yes": "変更を元に戻す",
+        "restore_no": "破棄する",
     },
 }

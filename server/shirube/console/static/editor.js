@@ -18,6 +18,22 @@
   var dirty = false;
   var stopped = false;
   var DELAY = 800;
+  // A change the server refused as invalid is kept in this browser until a save succeeds, so a
+  // tab closed meanwhile loses nothing: the page offers it back (for the same draft revision).
+  var KEPT = "shirube.editor:" + form.action;
+
+  function keep() {
+    var entries = [];
+    new FormData(form).forEach(function (value, name) {
+      if (name !== "op" && name !== "csrf_token" && typeof value === "string") entries.push([name, value]);
+    });
+    try {
+      localStorage.setItem(KEPT, JSON.stringify({ revision: revision.value, entries: entries }));
+    } catch (e) { /* storage full or off: nothing kept */ }
+  }
+  function forget() {
+    try { localStorage.removeItem(KEPT); } catch (e) { /* nothing kept */ }
+  }
 
   function say(key) {
     status.textContent = status.getAttribute("data-t-" + key) || "";
@@ -82,6 +98,7 @@
           document.getElementById("editor-reload").focus();
           return;
         }
+        if (answer.saved) forget(); else keep();
         revision.value = String(answer.draft_revision);
         var badge = document.getElementById("unpublished-badge");
         if (badge && answer.saved) {
@@ -128,6 +145,37 @@
       }, 0);
     });
   });
+
+  // The change kept from a closed tab, offered back: posted as the form would be, so the page
+  // comes back with it and its errors next to their fields.
+  var restore = document.getElementById("editor-restore");
+  var kept = null;
+  try { kept = JSON.parse(localStorage.getItem(KEPT) || "null"); } catch (e) { kept = null; }
+  if (kept && restore && editable && !form.querySelector(".field-errors .error")) {
+    if (kept.revision !== revision.value) {
+      forget();
+    } else {
+      restore.hidden = false;
+      document.getElementById("editor-restore-yes").addEventListener("click", function () {
+        var post = document.createElement("form");
+        post.method = "post";
+        post.action = form.action;
+        kept.entries.concat([["csrf_token", token]]).forEach(function (pair) {
+          var input = document.createElement("input");
+          input.type = "hidden";
+          input.name = pair[0];
+          input.value = pair[1];
+          post.appendChild(input);
+        });
+        document.body.appendChild(post);
+        post.submit();
+      });
+      document.getElementById("editor-restore-no").addEventListener("click", function () {
+        forget();
+        restore.hidden = true;
+      });
+    }
+  }
 
   window.addEventListener("pagehide", function () {
     if (timer) { clearTimeout(timer); save(true); }
