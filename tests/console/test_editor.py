@@ -243,6 +243,7 @@ def test_new_refuses_a_taken_or_invalid_key_next_to_the_field(client, database, 
 
 def test_the_language_control_sets_the_console_language(client, database, workspace):
     base = _signed_in(client, database, workspace)
+    _create(client, base, "tours", "welcome", "Welcome")
     assert "<h1>Tours" in client.get(f"{base}/tours").text
     assert "<h1>ツアー" in client.get(f"{base}/tours", headers={"Accept-Language": "ja"}).text
     token = _token(client, f"{base}/tours")
@@ -252,6 +253,10 @@ def test_the_language_control_sets_the_console_language(client, database, worksp
         follow_redirects=False,
     )
     assert chosen.status_code == 303 and chosen.headers["location"] == f"{base}/tours"
+    assert (
+        f'name="next" value="{base}/tours/welcome?focus=steps-0-up"'
+        in client.get(f"{base}/tours/welcome?focus=steps-0-up").text
+    )
     assert "<h1>ツアー" in client.get(f"{base}/tours").text
     elsewhere = client.post(
         "/console/language",

@@ -111,7 +111,8 @@ def render(
         "chrome": CHROME[chosen],
         "chrome_lang": chosen,
         "language_names": LANGUAGE_NAMES,
-        "here": request.url.path,
+        # Where the language control comes back to (language.py keeps it within the console).
+        "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         **(context or {}),
     }
     body = console_of(request).templates.get_template(name).render(page)
