@@ -3,8 +3,9 @@
 finding a robust target did (docs/console.md, "Broken targets").
 
 Read from the `$target_missing` events already stored: the week's range of
-`ix_event_target_missing` (workspace, time; partial, those events only), grouped in the database by step, page,
-primary selector and strategy outcome; at most `MAX_GROUPS` groups come back (the newest).
+`ix_event_target_missing` (workspace, time; partial, those events only), grouped in the
+database by step, page, primary selector and strategy outcome; at most `MAX_GROUPS` groups
+come back (the newest).
 """
 
 from __future__ import annotations

@@ -154,6 +154,9 @@ content_item = Table(
     _count("latest_version"),
     _time("created_at"),
     _time("updated_at"),
+    # Moved on by every draft save (migration 0015): an editor saving a draft it loaded at an
+    # older revision is told someone else saved meanwhile, rather than overwriting their work.
+    Column("draft_revision", Integer, nullable=False, server_default=text("0")),
     UniqueConstraint("workspace_id", "kind", "key"),
 )
 
