@@ -22,10 +22,13 @@ from tests.console.conftest import csrf_from, make_admin, sign_in
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 # Any signed-in admin (or nobody) may post these: they touch no workspace.
-NO_WORKSPACE = {"/console/login", "/console/logout"}
+# Outside any workspace: signing in and out, and the admin's own language choice.
+NO_WORKSPACE = {"/console/login", "/console/logout", "/console/language"}
 # Posts every role of the workspace may make because they change nothing: the theme preview's
-# sandbox answers the preview widget's calls with sample content and stores nothing.
+# sandbox answers the preview widget's calls with sample content and stores nothing; the
+# editor's audience count only reads.
 READ_ONLY_POSTS = {
+    "/console/workspaces/{workspace_id:int}/audience/count",
     "/console/workspaces/{workspace_id:int}/theme/preview/api/v1/widget/session",
     "/console/workspaces/{workspace_id:int}/theme/preview/api/v1/widget/events",
 }
@@ -130,7 +133,11 @@ def test_a_viewer_can_change_nothing(
         path = _concrete(found, seeded)
         for method in sorted(found.methods & MUTATING):
             answer = client.request(
-                method, path, data={"csrf_token": token, **_form()}, follow_redirects=False
+                method,
+                path,
+                data={"csrf_token": token, **_form()},
+                headers={"X-CSRF-Token": token},
+                follow_redirects=False,
             )
             assert answer.status_code == 403, (method, path, answer.status_code)
             tried += 1
@@ -153,7 +160,11 @@ def test_an_editor_cannot_touch_the_owners_routes(
         path = _concrete(found, seeded)
         for method in sorted(found.methods & MUTATING):
             answer = client.request(
-                method, path, data={"csrf_token": token, **_form()}, follow_redirects=False
+                method,
+                path,
+                data={"csrf_token": token, **_form()},
+                headers={"X-CSRF-Token": token},
+                follow_redirects=False,
             )
             assert answer.status_code == 403, (method, path, answer.status_code)
     assert _audit_count(database, workspace.id) == before
@@ -180,7 +191,11 @@ def test_another_workspaces_admin_sees_and_changes_nothing(
         path = _concrete(found, seeded)
         for method in sorted(found.methods - {"HEAD"}):
             data = {"csrf_token": token, **_form()} if method in MUTATING else None
-            answer = client.request(method, path, data=data, follow_redirects=False)
+            # The token as a form field and as the header the editor's script sends (JSON routes).
+            headers = {"X-CSRF-Token": token}
+            answer = client.request(
+                method, path, data=data, headers=headers, follow_redirects=False
+            )
             assert answer.status_code == 404, (method, path, answer.status_code)
     assert _audit_count(database, workspace.id) == before
 
