@@ -294,3 +294,15 @@ def test_a_radius_of_thousands_of_digits_is_a_field_error_not_a_500(
     preview = client.post(_path(workspace) + "/preview/api/v1/widget/session", json=body)
     assert preview.status_code == 200
     assert "corner_radius" not in preview.json()["workspace"]["theme"]
+
+
+def test_the_sandbox_refuses_deeply_nested_json_with_a_400(
+    client: TestClient, database: Database, workspace: WorkspaceKeys
+) -> None:
+    """json.loads raises RecursionError (not ValueError) past ~1,000 levels: a 16 KB body of
+    brackets must be refused like any other bad body, on both sandbox calls."""
+    _signed_in(client, database, workspace, "viewer")
+    base = _path(workspace) + "/preview/api/v1/widget"
+    deep = b"[" * 10_000
+    assert client.post(base + "/session", content=deep).status_code == 400
+    assert client.post(base + "/events", content=b'{"events":' + deep).status_code == 200
