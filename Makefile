@@ -68,6 +68,7 @@ bench: setup browser nginx
 	$(BIN)/python bench/widget_first_tooltip.py
 	$(BIN)/python bench/widget_idle.py
 	$(BIN)/python bench/load_balancer.py
+	$(BIN)/python bench/console_editor.py
 
 # Re-resolve every dependency to its newest allowed version and rewrite the lock.
 lock:

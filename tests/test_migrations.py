@@ -212,3 +212,31 @@ def _insert_events(conn: Any, engine: Any, names: list[str], at: datetime) -> No
 def _json(engine: Any, value: Any) -> Any:
     """A JSON column's value as the driver takes it (text on SQLite, JSONB on PostgreSQL)."""
     return json.dumps(value) if engine.dialect.name == "sqlite" else Jsonb(value)
+
+
+def test_0018_fills_the_active_weeks(empty_url: str) -> None:
+    """0018 writes the ISO week of every stored active day (its Monday); the event-name
+    rollup starts empty (names are rolled up once asked for)."""
+    engine = create_engine(empty_url)
+    upgrade(engine, "0014")
+    at = datetime(2026, 11, 1, 9, 0)
+    with engine.begin() as conn:
+        _insert_events(conn, engine, ["shift", "login", "shift"], at)
+        for user, day in [("u1", "2026-11-01"), ("u1", "2026-11-02"), ("u1", "2026-11-03")]:
+            conn.execute(
+                text(
+                    "INSERT INTO user_active_day (workspace_id, user_id, day, seconds)"
+                    " VALUES (1, :u, :d, 60)"
+                ),
+                {"u": user, "d": day},
+            )
+    upgrade(engine)
+    with engine.connect() as conn:
+        weeks = conn.execute(text("SELECT workspace_id, week, user_id FROM user_active_week"))
+        # Sunday 1 November is in the week of Monday 26 October.
+        assert sorted(tuple(r) for r in weeks) == [(1, "2026-10-26", "u1"), (1, "2026-11-02", "u1")]
+        for table in ("event_name_user", "event_name_user_mark"):
+            assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 0
+    downgrade(engine, "0014")
+    assert "user_active_week" not in inspect(engine).get_table_names()
+    engine.dispose()

@@ -271,3 +271,27 @@ def test_daily_and_weekly_active_users(
         database, lambda conn: active_time.active_users(conn, workspace.id, date(2026, 3, 1), last)
     )
     assert everyone == 4
+
+
+def test_each_active_week_is_a_row_written_with_its_days(
+    client: Any, workspace: WorkspaceKeys, database: Database
+) -> None:
+    """What weekly active users count (services/kpi_activity.py): a row per user and ISO week
+    (its Monday), whatever the order or repetition of the heartbeats."""
+    send_events(
+        client,
+        workspace,
+        [
+            active("a1", 60, "u1", timestamp=_when(6)),  # Sunday
+            active("a2", 60, "u1", timestamp=_when(1)),
+            active("b1", 60, "u2", timestamp=_when(7)),  # next Monday
+        ],
+    )
+    send_events(client, workspace, [active("a3", 60, "u1", timestamp=_when(-1))])  # back-dated
+    send_events(client, workspace, [active("a2", 60, "u1", timestamp=_when(1))])  # retried
+    found = rows(database, tables.user_active_week, workspace_id=workspace.id)
+    assert sorted((row.week, row.user_id) for row in found) == [
+        ("2026-02-23", "u1"),
+        ("2026-03-02", "u1"),
+        ("2026-03-09", "u2"),
+    ]

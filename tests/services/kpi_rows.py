@@ -7,10 +7,10 @@ count by eye. Shared by tests/services/test_kpis_*.py and tests/api/test_analyti
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from shirube.storage import Database
+from shirube.storage import Database, insert
 from shirube.storage.tables import (
     checklist_item_progress,
     company,
@@ -26,6 +26,7 @@ from shirube.storage.tables import (
     tour_progress,
     tour_step_seen,
     user_active_day,
+    user_active_week,
 )
 
 # A Wednesday: its ISO week starts on Monday 2026-03-02.
@@ -175,6 +176,12 @@ class KpiRows:
     def active(self, user_id: str, day: str, seconds: int = 60) -> None:
         """Active time on a UTC day (`YYYY-MM-DD`), as `$active` heartbeats leave it."""
         self._insert(user_active_day, user_id=user_id, day=day, seconds=seconds)
+        # And its week's row, as services/active_time.py writes it with the day's.
+        monday = date.fromisoformat(day) - timedelta(days=date.fromisoformat(day).weekday())
+        week = {"workspace_id": self.workspace_id, "week": monday.isoformat(), "user_id": user_id}
+        self.database.run_sync(
+            lambda conn: conn.run(insert(user_active_week).values(week).on_conflict_do_nothing())
+        )
 
     def event(
         self, user_id: str, name: str, properties: dict[str, Any] | None = None, at: datetime = NOW

@@ -1,8 +1,9 @@
 """Random histories against a brute-force recomputation from the raw events: users in
-companies, events out of order across batches, repeats, retried ids, back-dated events and
-trait changes; every goal's per-user and per-company rows, and the analytics API's summary
-(audience, completed, p50, p90) and per-company table, must equal what the test computes from
-the events it sent. Both engines."""
+companies, events out of order across batches, repeats, retried ids, back-dated events,
+`$active` heartbeats and trait changes; every goal's per-user and per-company rows, and the
+analytics API's summary (audience, completed, p50, p90), per-company table, feature usage
+(also while the event-name rollup lags behind, at random points) and daily and weekly active
+users must equal what the test computes from the events it sent. Both engines."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from shirube.services import kpi_worker, kpis
+from shirube.services import event_name_users, kpi_worker, kpis
 from shirube.services.kpi_model import KpiFilter, Objective
 from shirube.services.published import PublishedCache
 from shirube.storage import tables
@@ -56,12 +57,24 @@ class Sent:
     k: int
 
 
+@dataclass(frozen=True)
+class Heartbeat:
+    id: str
+    user: str
+    at: datetime
+    seconds: int
+
+
 @dataclass
 class History:
     events: list[Sent]
     batches: list[list[Sent]]
     roles: dict[str, list[str]] = field(default_factory=dict)  # role changes in order
     company: dict[str, str] = field(default_factory=dict)
+    # Heartbeats sent with each batch (a retried one twice), and after which batches the
+    # event-name rollup advances (by how many events at most).
+    beats: list[list[Heartbeat]] = field(default_factory=list)
+    roll_ups: dict[int, int] = field(default_factory=dict)
 
 
 @st.composite
@@ -91,7 +104,21 @@ def histories(draw: Any) -> History:
         u: draw(st.lists(st.sampled_from(["admin", "employee"]), min_size=1, max_size=3))
         for u in users
     }
-    return History(events, [b for b in batches if b], roles, company)
+    batches = [b for b in batches if b]
+    beats: list[list[Heartbeat]] = [[] for _ in batches]
+    if batches:
+        for n in range(draw(st.integers(0, 8))):
+            # Days across two ISO weeks (START is a Monday), in any batch, some retried.
+            beat = Heartbeat(
+                id=f"h{n}",
+                user=draw(st.sampled_from(users)),
+                at=START + timedelta(minutes=draw(st.integers(0, 13 * 24 * 60))),
+                seconds=draw(st.integers(1, 60)),
+            )
+            for _ in range(draw(st.integers(1, 2))):
+                beats[draw(st.integers(0, len(batches) - 1))].append(beat)
+    roll_ups = draw(st.dictionaries(st.integers(0, max(0, len(batches) - 1)), st.integers(1, 8)))
+    return History(events, batches, roles, company, beats, roll_ups)
 
 
 def _nth(events: list[Sent], n: int) -> datetime | None:
@@ -105,14 +132,16 @@ def expected_users(history: History) -> dict[str, dict[str, datetime | None]]:
     for e in history.events:
         by_user.setdefault(e.user, []).append(e)
     result: dict[str, dict[str, datetime | None]] = {"all-of": {}, "any-of": {}}
+    seen = first_seen(history)
     for user in history.roles:
         mine = by_user.get(user, [])
         # A user with no event was made by the PUT only (first seen now): nothing completed.
-        first_seen = min((e.at for e in mine), default=START)
+        # Heartbeats are events too: the earliest of either is the first seen.
+        since = seen.get(user, START)
         of = {name: [e for e in mine if e.name == name] for name in NAMES}
         r1 = _nth(of["a"], 1)
         r2 = _nth([e for e in of["b"] if e.k >= 2], 1)
-        r3 = _nth([e for e in of["c"] if e.at <= first_seen + timedelta(days=3)], 2)
+        r3 = _nth([e for e in of["c"] if e.at <= since + timedelta(days=3)], 2)
         parts = [r1, r2, r3]
         result["all-of"][user] = None if None in parts else max(p for p in parts if p)
         anys = [t for t in (_nth(of["a"], 3), _nth([e for e in of["b"] if e.k == 1], 1)) if t]
@@ -121,9 +150,10 @@ def expected_users(history: History) -> dict[str, dict[str, datetime | None]]:
 
 
 def first_seen(history: History) -> dict[str, datetime]:
-    """Users with events: their earliest event (each was PUT first, at the server's now)."""
+    """Users with events (heartbeats included): their earliest event (each was PUT first, at
+    the server's now)."""
     seen: dict[str, datetime] = {}
-    for e in history.events:
+    for e in [*history.events, *(b for batch in history.beats for b in batch)]:
         seen[e.user] = min(seen.get(e.user, e.at), e.at)
     return seen
 
@@ -174,7 +204,7 @@ def test_goal_figures_equal_a_recomputation_from_the_raw_events(client, database
                 headers=ws.auth,
             )
             assert response.status_code in (200, 201), response.text
-    for batch in history.batches:
+    for index, batch in enumerate(history.batches):
         events = [
             {
                 "id": e.id,
@@ -186,8 +216,26 @@ def test_goal_figures_equal_a_recomputation_from_the_raw_events(client, database
             }
             for e in batch
         ]
+        events += [
+            {
+                "id": b.id,
+                "name": "$active",
+                "user_id": b.user,
+                "timestamp": iso(b.at),
+                "properties": {"seconds": b.seconds},
+            }
+            for b in history.beats[index]
+        ]
         send_events(client, ws, events)
+        if index in history.roll_ups:
+            # Asked for (so tracked on SQLite) and part rolled up, with more batches to come.
+            check_usage(client, ws, history, index + 1)
+            limit = history.roll_ups[index]
+            database.run_sync(lambda conn, limit=limit: event_name_users.roll_up(conn, limit))
+    # Before the worker has caught up (on SQLite the rollup lags behind), then after.
+    check_usage(client, ws, history, len(history.batches))
     kpi_worker.drain(database, PublishedCache(4), limit=4)
+    check_usage(client, ws, history, len(history.batches))
     users = expected_users(history)
     stored = rows(database, tables.kpi_user, workspace_id=ws.id, kind="goal")
     got = {(r.key, r.user_id): r.completed_at for r in stored if r.user_id in users[r.key]}
@@ -244,3 +292,37 @@ def check_api(client, ws, history: History, users: dict[str, dict[str, datetime 
         for (goal, company), (n, completed, at) in expected.items():
             if goal == key:
                 assert got[company] == (n, completed, at and iso(at)), (key, company)
+
+
+def check_usage(client, ws, history: History, batches: int) -> None:
+    """Feature usage (all users, then admins) and daily and weekly active users, from the raw
+    events and heartbeats of the first `batches` batches."""
+    admins = {u for u, roles in history.roles.items() if roles[-1] == "admin"}
+    beats = {b for batch in history.beats[:batches] for b in batch}
+    senders: dict[str, set[str]] = {"$active": {b.user for b in beats}}
+    for e in (e for batch in history.batches[:batches] for e in batch):
+        senders.setdefault(e.name, set()).add(e.user)
+    asked = [*NAMES, "$active", "never.sent"]
+    for segment, kept in (({}, set(history.roles)), ({"user[role]": "admin"}, admins)):
+        body = client.get(
+            "/api/v1/analytics/feature-usage",
+            params={"events": ",".join(asked), **segment},
+            headers=ws.auth,
+        ).json()
+        got = {row["event"]: (row["users"], row["of_users"]) for row in body["data"]}
+        want = {name: (len(senders.get(name, set()) & kept), len(kept)) for name in asked}
+        assert got == want, segment
+    last = (START + timedelta(days=13)).date()
+    for period, span in (("day", 1), ("week", 7)):
+        body = client.get(
+            "/api/v1/analytics/activity",
+            params={"period": period, "from": str(START.date()), "to": str(last)},
+            headers=ws.auth,
+        ).json()
+        got = {row["start"]: row["active_users"] for row in body["data"]}
+        want = {}
+        for n in range(0, 14, span):
+            first = START + timedelta(days=n)
+            active = {b.user for b in beats if first <= b.at < first + timedelta(days=span)}
+            want[first.date().isoformat()] = len(active)
+        assert got == want, period

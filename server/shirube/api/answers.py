@@ -160,6 +160,7 @@ CONTENT_SUMMARY = shape(
     published_version=nullable(INTEGER),
     latest_version=INTEGER,
     has_unpublished_changes=BOOLEAN,
+    draft_revision=INTEGER,
     created_at=TIME,
     updated_at=TIME,
 )

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from shirube.api.auth import server_workspace
+from shirube.api.query import Count
 from shirube.api.request_body import read_json, read_model
 from shirube.api.routing import get_context, route
 from shirube.jsonresponse import JSONResponse
@@ -26,6 +27,17 @@ KINDS = {
     "goals": "goal",
     "resource_centers": "resource_center",
 }
+
+
+# Optional on PUT: save only over this draft revision (409 when someone saved since).
+DRAFT_REVISION = Count(
+    "draft_revision",
+    0,
+    0,
+    MAX_DB_INT,
+    "save only if the stored draft is still at this revision (the `draft_revision` you read); "
+    "409 conflict when someone saved since. Absent: save over whatever is stored",
+)
 
 
 class RollbackBody(Strict):
@@ -94,10 +106,11 @@ async def get_content(request: Request) -> Response:
 async def put_content(request: Request) -> Response:
     key = request.path_params["key"]
     workspace = await server_workspace(request)
+    expected = DRAFT_REVISION.read(request) if DRAFT_REVISION.name in request.query_params else None
     data = await read_json(request, get_context(request).settings.max_body_bytes)
 
     def work(conn: Connection, ws: int, kind: str) -> tuple[dict[str, Any], bool]:
-        saved = store.save_draft(conn, ws, kind, data, key=key)
+        saved = store.save_draft(conn, ws, kind, data, key=key, expected_revision=expected)
         return store.describe(conn, saved.item), saved.created
 
     body, created = await _run(request, work, workspace)
@@ -175,7 +188,13 @@ _BASE = "/api/v1/{kind:content_kind}"
 _ITEM = _BASE + "/{key:str}"
 routes = [
     route(_BASE, GET=list_content, POST=create_content),
-    route(_ITEM, GET=get_content, PUT=put_content, DELETE=delete_content),
+    route(
+        _ITEM,
+        query=(DRAFT_REVISION,),
+        GET=get_content,
+        PUT=put_content,
+        DELETE=delete_content,
+    ),
     route(_ITEM + "/publish", POST=publish_content),
     route(_ITEM + "/unpublish", POST=unpublish_content),
     route(_ITEM + "/versions", GET=list_versions),

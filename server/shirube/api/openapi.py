@@ -24,7 +24,7 @@ from shirube.api import (
     workspace_settings,
 )
 from shirube.api.builder import BuilderBody, BuilderSaveBody
-from shirube.api.content import RollbackBody
+from shirube.api.content import DRAFT_REVISION, RollbackBody
 from shirube.api.people import CompanyBody, UserBody
 from shirube.api.query import Mapping, QueryParam
 from shirube.api.routing import route
@@ -234,6 +234,7 @@ for _plural, _model in _CONTENT.items():
             _plural,
             body=_model,
             statuses=(200, 201),
+            query=(DRAFT_REVISION,),
         ),
         Operation("delete", _item, f"Delete a {_plural[:-1]}", _plural, statuses=(204,)),
         Operation("post", _item + "/publish", "Publish the draft as a new version", _plural),

@@ -5,8 +5,9 @@ from __future__ import annotations
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# Scripts, styles and images from our own origin only (no inline script or style), and no
-# framing (clickjacking of the sign-in and sign-out forms). default-src does not cover
+# Scripts only from the console's own static files (the content editor's editor.js): no inline
+# script, no other origin; same-origin styles, images and fetches, and no framing
+# (clickjacking of the sign-in and sign-out forms). default-src does not cover
 # form-action or base-uri: without them, markup that ever got past escaping could post the
 # sign-in form's password elsewhere or rebase every link.
 CSP = "default-src 'self'; frame-ancestors {}; form-action 'self'; base-uri 'none'"

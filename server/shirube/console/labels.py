@@ -1,14 +1,26 @@
 """The console's words in English and Japanese, for the pages that have both (the webhooks
-pages), and the language a request prefers (its Accept-Language; English otherwise)."""
+pages, the header), and the admin's language: the one they picked in the header (a cookie),
+else the one their browser prefers (Accept-Language), else English."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 
 LANGUAGES = ("en", "ja")
+# Set by the header's language control (console/language.py); only ever "en" or "ja".
+LANGUAGE_COOKIE = "shirube_console_lang"
 
 
 def language_of(request: Request) -> str:
+    """The language the admin picked, else `ja` when the browser prefers Japanese to
+    English, else `en`."""
+    picked = request.cookies.get(LANGUAGE_COOKIE)
+    if picked in LANGUAGES:
+        return picked
+    return browser_language(request)
+
+
+def browser_language(request: Request) -> str:
     """`ja` when the browser prefers Japanese to English, `en` otherwise."""
     best, best_q = "en", 0.0
     for part in request.headers.get("accept-language", "")[:500].split(","):
@@ -27,6 +39,21 @@ def language_of(request: Request) -> str:
             best, best_q = language, q
     return best
 
+
+# The header every signed-in page shows.
+CHROME: dict[str, dict[str, str]] = {
+    "en": {
+        "sign_out": "Sign out",
+        "language": "Language",
+        "switch": "Change",
+    },
+    "ja": {
+        "sign_out": "ログアウト",
+        "language": "言語",
+        "switch": "切り替え",
+    },
+}
+LANGUAGE_NAMES = {"en": "English", "ja": "日本語"}
 
 WEBHOOKS: dict[str, dict[str, str]] = {
     "en": {

@@ -19,6 +19,9 @@ from shirube.console import (
     broken_targets,
     builder,
     dashboard,
+    editor,
+    editor_suggest,
+    language,
     pages,
     theme,
     theme_preview,
@@ -77,6 +80,9 @@ def console_mount(settings: Settings, context: AppContext) -> Mount:
         *theme.routes,
         *theme_preview.routes,
         *broken_targets.routes,
+        *language.routes,
+        *editor_suggest.routes,
+        *editor.routes,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     return _ConsoleMount(

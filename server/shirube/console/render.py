@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from shirube.api.errors import retry_headers, status_of
+from shirube.console.labels import CHROME, LANGUAGE_NAMES, language_of
 from shirube.console.sessions import csrf_token
 from shirube.console.state import console_of
 from shirube.errors import DomainError
@@ -102,9 +103,16 @@ def render(
 ) -> Response:
     """A page; the session gets a CSRF token only for pages that carry a form (the sign-in
     page, and every signed-in page's sign-out button), so anonymous error pages set no cookie."""
+    chosen = language_of(request)
     page: dict[str, Any] = {
         "admin": admin,
         "csrf_token": csrf_token(request) if admin is not None or form else "",
+        # The header's words and language control, in the admin's language.
+        "chrome": CHROME[chosen],
+        "chrome_lang": chosen,
+        "language_names": LANGUAGE_NAMES,
+        # Where the language control comes back to (language.py keeps it within the console).
+        "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         **(context or {}),
     }
     body = console_of(request).templates.get_template(name).render(page)

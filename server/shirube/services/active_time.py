@@ -21,10 +21,10 @@ from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Date, Integer, and_, bindparam, case, cast, func, or_, select
+from sqlalchemy import Date, Integer, String, and_, bindparam, case, cast, func, or_, select
 
-from shirube.storage import ByEngine, Connection, in_values, insert
-from shirube.storage.tables import end_user, user_active, user_active_day
+from shirube.storage import ByEngine, Connection, array_rows, in_values, insert
+from shirube.storage.tables import end_user, user_active, user_active_day, user_active_week
 
 ACTIVE_EVENT = "$active"
 # A day holds no more: heartbeats of several devices at once are not more time.
@@ -41,6 +41,26 @@ _summed = _day.seconds + _new_day.excluded.seconds
 _ADD_SECONDS = _new_day.on_conflict_do_update(
     index_elements=["workspace_id", "user_id", "day"],
     set_={"seconds": case((_summed > SECONDS_PER_DAY, SECONDS_PER_DAY), else_=_summed)},
+)
+_ADD_WEEK = (
+    insert(user_active_week)
+    .values(
+        workspace_id=bindparam("workspace_id"), week=bindparam("week"), user_id=bindparam("user_id")
+    )
+    .on_conflict_do_nothing()
+)
+# PostgreSQL: the batch's weeks in one statement (arrays; an executemany costs the client a
+# round of conversions per row, 10 µs a heartbeat).
+_WEEK_ROWS = array_rows("w", week=String(), user_id=String())
+_ADD_WEEKS_POSTGRES = (
+    insert(user_active_week)
+    .from_select(
+        ["workspace_id", "week", "user_id"],
+        select(
+            bindparam("workspace_id", type_=Integer), _WEEK_ROWS.c.week, _WEEK_ROWS.c.user_id
+        ).order_by(_WEEK_ROWS.c.n),
+    )
+    .on_conflict_do_nothing()
 )
 _span = user_active.c
 _new_span = insert(user_active).values(
@@ -67,6 +87,12 @@ def _utc_day(at: datetime) -> str:
     return at.date().isoformat()
 
 
+def _monday(day: str) -> str:
+    """The Monday of a day's ISO week (both `YYYY-MM-DD`)."""
+    parsed = date.fromisoformat(day)
+    return (parsed - timedelta(days=parsed.weekday())).isoformat()
+
+
 def record_active(conn: Connection, workspace_id: int, rows: list[dict[str, Any]]) -> None:
     """Add the active seconds of the batch's new `$active` events (inside its transaction;
     `rows` are only the events stored now, so a retry adds nothing)."""
@@ -91,6 +117,27 @@ def record_active(conn: Connection, workspace_id: int, rows: list[dict[str, Any]
             for user_id, day in keys
         ],
     )
+    # A user's week row is written with their day rows (not derived at read time): weekly
+    # active users then count one week's rows, not every user-day of the range (a distinct
+    # count over 600,000 user-days for 12 weeks took 0.35-0.65 s at 100,000 users).
+    weeks = sorted({(_monday(day), user_id) for user_id, day in keys})
+    if conn.is_sqlite:
+        conn.many(
+            _ADD_WEEK,
+            [
+                {"workspace_id": workspace_id, "week": week, "user_id": user_id}
+                for week, user_id in weeks
+            ],
+        )
+    else:
+        conn.run(
+            _ADD_WEEKS_POSTGRES,
+            {
+                "workspace_id": workspace_id,
+                "week": [week for week, _ in weeks],
+                "user_id": [user_id for _, user_id in weeks],
+            },
+        )
     spans: dict[str, tuple[str, str]] = {}
     for user_id, day in keys:  # in day order within each user
         first, _ = spans.get(user_id, (day, day))

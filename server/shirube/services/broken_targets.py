@@ -2,9 +2,10 @@
 `WINDOW_DAYS` days, on which pages and when last, newest problems first, with how each way of
 finding a robust target did (docs/console.md, "Broken targets").
 
-Read from the `$target_missing` events already stored: one range of `ix_event_name`
-(workspace, name), the week's rows kept by their time, grouped in the database by step, page,
-primary selector and strategy outcome; at most `MAX_GROUPS` groups come back (the newest).
+Read from the `$target_missing` events already stored: the week's range of
+`ix_event_target_missing` (workspace, time; partial, those events only), grouped in the
+database by step, page, primary selector and strategy outcome; at most `MAX_GROUPS` groups
+come back (the newest).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, bindparam, desc, func, literal, select
+from sqlalchemy import String, bindparam, desc, func, literal_column, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
@@ -66,7 +67,9 @@ _GROUPS = (
     select(_tour, _step, _page, _selector, _outcomes, func.count(), _last)
     .where(
         event.c.workspace_id == bindparam("workspace_id"),
-        event.c.name == literal(TARGET_MISSING),
+        # A constant, not a parameter: SQLite uses a partial index only for a WHERE that
+        # implies the index's own, which a bound parameter cannot.
+        event.c.name == literal_column(f"'{TARGET_MISSING}'"),
         event.c.timestamp >= bindparam("since", type_=UTCDateTime()),
     )
     .group_by(_tour, _step, _page, _selector, _outcomes)

@@ -44,6 +44,8 @@ class ContentItem:
     latest_version: int
     created_at: datetime
     updated_at: datetime
+    # Moved on by every draft save (the console's editors send the revision they loaded).
+    draft_revision: int = 0
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ _ITEM_COLUMNS = (
     _item.latest_version,
     _item.created_at,
     _item.updated_at,
+    _item.draft_revision,
 )
 _OF_KIND = (_item.workspace_id == bindparam("workspace_id"), _item.kind == bindparam("kind"))
 _KEYS_OF_KIND = select(_item.key).where(*_OF_KIND)
@@ -77,15 +80,22 @@ _CREATE = (
         key=bindparam("key"),
         draft=bindparam("draft"),
         latest_version=0,
+        draft_revision=1,
         created_at=bindparam("now"),
         updated_at=bindparam("now"),
     )
     .returning(*_ITEM_COLUMNS)
 )
+# Compares and moves the revision in one statement: of two saves that both loaded revision
+# N, one matches and the other finds N+1 (no row updated: a conflict).
 _SAVE_DRAFT = (
     update(content_item)
-    .where(_item.id == bindparam("id"))
-    .values(draft=bindparam("draft"), updated_at=bindparam("now"))
+    .where(_item.id == bindparam("id"), _item.draft_revision == bindparam("revision"))
+    .values(
+        draft=bindparam("draft"),
+        updated_at=bindparam("now"),
+        draft_revision=_item.draft_revision + 1,
+    )
 )
 _VERSION_DOCUMENT = select(content_version.c.document).where(
     content_version.c.content_id == bindparam("id"),
@@ -118,6 +128,18 @@ _VERSIONS = (
     .where(content_version.c.content_id == bindparam("id"))
     .order_by(content_version.c.version.desc())
 )
+
+
+class StaleDraft(Conflict):
+    """The draft was saved by someone else since the editor loaded it."""
+
+    def __init__(self, kind: str, stored_revision: int) -> None:
+        super().__init__(
+            f"this {kind}'s draft was saved by someone else since you loaded it (draft "
+            f"revision {stored_revision}); reload it, then make your change again",
+            [FieldError("draft_revision", f"the stored draft is at revision {stored_revision}")],
+        )
+        self.stored_revision = stored_revision
 
 
 def keys_of(conn: Connection, workspace_id: int, kind: str) -> set[str]:
@@ -180,7 +202,15 @@ def save_draft(
     key: str | None = None,
     must_be_new: bool = False,
     actor: Actor = API_KEY,
+    expected_revision: int | None = None,
 ) -> Saved:
+    """Validate and store a draft. With `expected_revision`, only over that draft revision
+    (StaleDraft otherwise, before validating: the editor must reload first); None saves over
+    whatever is stored (the API's PUT without `draft_revision`, import)."""
+    if key is not None and expected_revision is not None:
+        stored = find(conn, workspace_id, kind, key)
+        if stored is not None and stored.draft_revision != expected_revision:
+            raise StaleDraft(kind, stored.draft_revision)
     document = canonical(conn, workspace_id, kind, data)
     if key is not None and document["key"] != key:
         raise ValidationFailed([FieldError("key", f"must match the key in the URL ({key!r})")])
@@ -190,6 +220,12 @@ def save_draft(
             f"a {kind} with key {document['key']!r} already exists; use PUT to change it",
             [FieldError("key", "already exists")],
         )
+    if (
+        item is not None
+        and expected_revision is not None
+        and item.draft_revision != expected_revision
+    ):
+        raise StaleDraft(kind, item.draft_revision)
     now = utcnow()
     if item is None:
         row = conn.one(
@@ -204,7 +240,11 @@ def save_draft(
         )
         audit.record_draft(conn, workspace_id, kind, document["key"], None, document, actor=actor)
         return Saved(ContentItem(*row), created=True)
-    conn.run(_SAVE_DRAFT, {"id": item.id, "draft": document, "now": now})
+    revision = item.draft_revision if expected_revision is None else expected_revision
+    params = {"id": item.id, "draft": document, "now": now, "revision": revision}
+    if conn.run(_SAVE_DRAFT, params) == 0:
+        # Saved by someone else between our read and this write.
+        raise StaleDraft(kind, _reload(conn, item).draft_revision)
     audit.record_draft(conn, workspace_id, kind, item.key, item.draft, document, actor=actor)
     return Saved(_reload(conn, item), created=False)
 
@@ -364,6 +404,7 @@ def describe(conn: Connection, item: ContentItem, *, with_draft: bool = True) ->
         "published_version": item.published_version,
         "latest_version": item.latest_version,
         "has_unpublished_changes": published != item.draft,
+        "draft_revision": item.draft_revision,
         "created_at": isoformat(item.created_at),
         "updated_at": isoformat(item.updated_at),
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from sqlalchemy import BigInteger, Integer, bindparam
+from sqlalchemy import BigInteger
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
@@ -53,32 +53,27 @@ def _period_postgres(element: period_start, compiler: SQLCompiler, **kw: Any) ->
     return f"to_char(date_trunc('{unit}', {column}), 'YYYY-MM-DD')"
 
 
-class days_from(ColumnElement[Any]):
-    """Whole days from the day bound as `start` (`YYYY-MM-DD` text) to a day stored as
-    `YYYY-MM-DD` text (`user_active_day.day`): an integer, cheaper per row than a period's
-    first day as text (weekly active users group half a million user-days by it)."""
+class utc_day(ColumnElement[Any]):
+    """The UTC day of a stored time, cheapest to group by: `YYYY-MM-DD` text on SQLite (the
+    stored text's first ten characters), a `date` on PostgreSQL (`str()` of either is the
+    day). Grouping users by it and adding the days up in Python is half the time of grouping
+    by a week's first day as text, computed per row (bench/kpis.py)."""
 
     inherit_cache = False
-    type = Integer()
+    type = NullType()
 
-    def __init__(self, day: ColumnElement[Any], start: str) -> None:
-        self.day = day
-        self.start = bindparam(start, type_=String())
-
-
-@compiles(days_from, "sqlite")
-def _days_sqlite(element: days_from, compiler: SQLCompiler, **kw: Any) -> str:
-    day = compiler.process(element.day, **kw)
-    start = compiler.process(element.start, **kw)
-    # Both at noon in julian days: their difference is a whole number, exact in a double.
-    return f"CAST(julianday({day}) - julianday({start}) AS INTEGER)"
+    def __init__(self, column: ColumnElement[Any]) -> None:
+        self.column = column
 
 
-@compiles(days_from, "postgresql")
-def _days_postgres(element: days_from, compiler: SQLCompiler, **kw: Any) -> str:
-    day = compiler.process(element.day, **kw)
-    start = compiler.process(element.start, **kw)
-    return f"(CAST({day} AS DATE) - CAST({start} AS DATE))"
+@compiles(utc_day, "sqlite")
+def _utc_day_sqlite(element: utc_day, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"substr({compiler.process(element.column, **kw)}, 1, 10)"
+
+
+@compiles(utc_day, "postgresql")
+def _utc_day_postgres(element: utc_day, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.column, **kw)} AS DATE)"
 
 
 class micros_between(ColumnElement[Any]):

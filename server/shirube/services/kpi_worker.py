@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, delete, select, update
 
-from shirube.services import kpi_company_marks, kpi_jobs
+from shirube.services import event_name_users, kpi_company_marks, kpi_jobs
 from shirube.services.kpi_dirty import DELAY
 from shirube.services.kpi_refresh_companies import refresh_companies
 from shirube.services.kpi_refresh_users import refresh_users
@@ -210,6 +210,8 @@ def drain(db: Database, cache: PublishedCache, limit: int | None = None) -> None
             continue
         if db.run_sync(partial(recount_companies, cache=cache, limit=limit, ahead=AT_ONCE)):
             continue
+        if db.is_sqlite and db.run_sync(event_name_users.roll_up):
+            continue
         job = db.run_sync(kpi_jobs.next_job, transaction=False)
         if job is None:
             return
@@ -234,10 +236,11 @@ class KpiWorker:
                 await asyncio.sleep(self._poll)
 
     async def step(self) -> bool:
-        """One round: a chunk of marked users, then a chunk of the oldest backfill job;
-        whether there was anything to do."""
+        """One round: a chunk of marked users, of marked companies, of events to roll up
+        (SQLite), then a chunk of the oldest backfill job; whether there was anything to do."""
         busy = await self._refresh_marked()
         busy = await self._recount_marked() or busy
+        busy = await self._roll_up_events() or busy
         job = None
         try:
             job = await self._db.run(kpi_jobs.next_job, transaction=False)
@@ -267,6 +270,17 @@ class KpiWorker:
                 # Others first: a chunk that keeps failing must not hold up every workspace.
                 until = utcnow() + FAILED_RETRY
                 await self._db.run(partial(postpone, marked=marked, until=until))
+            return False
+
+    async def _roll_up_events(self) -> bool:
+        if not self._db.is_sqlite:
+            return False  # PostgreSQL reads the event index instead (event_name_users.py)
+        try:
+            if not await self._db.run(event_name_users.has_work, transaction=False):
+                return False
+            return bool(await self._db.run(event_name_users.roll_up))
+        except Exception:
+            logger.exception("KPI roll-up of event names failed")
             return False
 
     async def _recount_marked(self) -> bool:

@@ -9,6 +9,7 @@ upserted in the same transaction).
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Float,
@@ -153,6 +154,9 @@ content_item = Table(
     _count("latest_version"),
     _time("created_at"),
     _time("updated_at"),
+    # Moved on by every draft save (migration 0015): an editor saving a draft it loaded at an
+    # older revision is told someone else saved meanwhile, rather than overwriting their work.
+    Column("draft_revision", Integer, nullable=False, server_default=text("0")),
     UniqueConstraint("workspace_id", "kind", "key"),
 )
 
@@ -265,6 +269,38 @@ event = Table(
     # usage, bench/README.md). On PostgreSQL it carries the user (INCLUDE: not part of the
     # order), so distinct users per name are read from the index alone (migration 0013).
     Index("ix_event_name", "workspace_id", "name", postgresql_include=["user_id"]),
+    # The broken-target report reads the last week of `$target_missing` events
+    # (services/broken_targets.py): by time, so that a workspace whose targets went missing
+    # often in the past reads only the week. Partial: no cost for any other event.
+    Index(
+        "ix_event_target_missing",
+        "workspace_id",
+        "timestamp",
+        sqlite_where=text("name = '$target_missing'"),
+        postgresql_where=text("name = '$target_missing'"),
+    ),
+)
+
+# Which users sent each event name, for feature usage on SQLite (services/event_name_users.py):
+# a row per (workspace, name, user) of the events of a name asked for, up to the name's mark,
+# rolled up by the KPI worker in batches, not at ingestion (migration 0018).
+event_name_user = Table(
+    "event_name_user",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    _key("name", 100),
+    _key("user_id", 255),
+    sqlite_with_rowid=False,
+)
+
+# The names rolled up, each with the rowid of its last event rolled up.
+event_name_user_mark = Table(
+    "event_name_user_mark",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    _key("name", 100),
+    Column("event_rowid", BigInteger, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 # An event name that a published completion rule counts or has counted.
@@ -365,6 +401,18 @@ user_active_day = Table(
     _key("day", 10),
     _count("seconds"),
     Index("ix_user_active_day_day", "workspace_id", "day", "user_id"),
+)
+
+# The ISO weeks (their Monday, ISO text) in which a user has a `user_active_day` row, written
+# with it: weekly active users are a count of one week's rows in key order, not a distinct
+# count over every user-day of the range (migration 0018).
+user_active_week = Table(
+    "user_active_week",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    _key("week", 10),
+    _key("user_id", 255),
+    sqlite_with_rowid=False,
 )
 
 # Each user's first and last active days: a row apart from `end_user`, written only by batches
