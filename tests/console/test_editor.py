@@ -426,3 +426,15 @@ def test_a_tour_in_use_is_not_deleted_and_a_free_one_is(client, database, worksp
     assert gone.status_code == 303 and gone.headers["location"] == f"{base}/tours"
     assert client.get(f"{base}/tours/spare").status_code == 404
     assert client.post(f"{base}/tours/welcome/delete", data={}).status_code == 403
+
+
+def test_a_script_body_nested_past_the_json_limit_is_a_400(client, database, workspace):
+    """json.loads raises RecursionError, not ValueError, past ~1,000 levels of brackets."""
+    base = _signed_in(client, database, workspace)
+    token = _token(client, f"{base}/tours")
+    answer = client.post(
+        f"{base}/audience/count",
+        content=b'{"audience":' + b"[" * 20_000,
+        headers={"X-CSRF-Token": token, "Content-Type": "application/json"},
+    )
+    assert answer.status_code == 400
