@@ -47,7 +47,7 @@ async def _body(request: Request) -> Any:
         return None
     try:
         return json.loads(await request.body())
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: brackets nested past ~1,000 levels
         return None
 
 
