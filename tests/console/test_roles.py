@@ -39,7 +39,9 @@ OWNER_ONLY = {
     "/console/workspaces/{workspace_id:int}/admins/{admin_id:int}/role",
     "/console/workspaces/{workspace_id:int}/admins/{admin_id:int}/remove",
 }
-OWNER_ONLY_PATTERN = re.compile(r"/(admins|settings|keys|identity[\w-]*|secret[\w-]*)(/|$)")
+OWNER_ONLY_PATTERN = re.compile(
+    r"/(admins|settings|keys|webhooks|identity[\w-]*|secret[\w-]*)(/|$)"
+)
 # The theme is the editors' even where it sits among the settings.
 EDITORS_TOO = re.compile(r"/theme(/|$)")
 
@@ -205,5 +207,5 @@ def test_which_paths_are_the_owners() -> None:
     assert owners_only(ws + "/settings") and owners_only(ws + "/keys/rotate")
     assert owners_only(ws + "/identity-secret/rotate") and owners_only(ws + "/admins")
     assert not owners_only(ws + "/settings/theme") and not owners_only(ws + "/theme")
-    assert not owners_only(ws + "/webhooks/{endpoint_id:int}/rotate")
+    assert owners_only(ws + "/webhooks/{endpoint_id:int}/rotate")
     assert not owners_only(ws + "/{kind:console_kind}/{key:str}/publish")
