@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from shirube.console import editor_rows as row_ops
+from shirube.console.access import actor_of
 from shirube.console.auth import require_admin
 from shirube.console.editor_access import (
     KINDS,
@@ -64,7 +65,12 @@ async def new_page(request: Request, plural: str) -> Response:
             await run(
                 request,
                 lambda conn: store.save_draft(
-                    conn, ws, kind, _starting(kind, key, name), must_be_new=True
+                    conn,
+                    ws,
+                    kind,
+                    _starting(kind, key, name),
+                    must_be_new=True,
+                    actor=actor_of(admin),
                 ),
             )
         except (ValidationFailed, Conflict) as exc:  # Conflict: the key is taken
@@ -86,5 +92,9 @@ async def delete(request: Request, plural: str) -> Response:
     await checked_form(request)
     access = await access_of(request, admin, edit=True)
     kind, key, ws = KINDS[plural], request.path_params["key"], access.workspace.id
-    await run(request, lambda conn: store.delete_item(conn, store.get(conn, ws, kind, key)))
+    actor = actor_of(admin)
+    await run(
+        request,
+        lambda conn: store.delete_item(conn, store.get(conn, ws, kind, key), actor=actor),
+    )
     return redirect(base_path(access, plural))

@@ -18,6 +18,7 @@ from shirube.console import content_pages
 from shirube.console import editor_audience as audience_form
 from shirube.console import editor_form as form
 from shirube.console import editor_rows as row_ops
+from shirube.console.access import actor_of
 from shirube.console.auth import require_admin
 from shirube.console.editor_access import KINDS, access_of, base_path, messages, page_context, run
 from shirube.console.editor_paths import field_of
@@ -168,6 +169,7 @@ async def save(request: Request, plural: str) -> Response:
     if op == "add:audience":
         focus = "audience-add"
     revision = _revision(fields.get("draft_revision", ""))
+    actor = actor_of(admin)
 
     def work(conn: Connection) -> tuple[int, bool]:
         if form_errors:
@@ -176,7 +178,9 @@ async def save(request: Request, plural: str) -> Response:
             if current != revision:
                 raise store.StaleDraft(kind, current)
             raise ValidationFailed(form_errors)
-        saved = store.save_draft(conn, ws, kind, doc, key=key, expected_revision=revision)
+        saved = store.save_draft(
+            conn, ws, kind, doc, key=key, expected_revision=revision, actor=actor
+        )
         changed = store.published_document(conn, saved.item) != saved.item.draft
         return saved.item.draft_revision, changed
 
