@@ -21,6 +21,7 @@ from shirube.security.edit_grants import (
 )
 from shirube.services import content_store as store
 from shirube.services.admins import Admin, admin_by_id, workspace_role
+from shirube.services.audit import Actor
 from shirube.services.workspaces import Workspace, workspace_by_public_key
 from shirube.storage import Connection
 
@@ -107,9 +108,25 @@ def read_draft(conn: Connection, grant: EditGrant) -> dict[str, Any]:
     return store.describe(conn, store.get(conn, grant.workspace_id, "tour", grant.tour))
 
 
-def save_draft(conn: Connection, grant: EditGrant, draft: Any) -> dict[str, Any]:
-    """The tour's new draft, validated as the server API validates it (errors by path). The
-    tour must exist: a grant is minted for an existing tour, and a deleted one stays deleted."""
+def save_draft(
+    conn: Connection, grant: EditGrant, draft: Any, expected_revision: int
+) -> dict[str, Any]:
+    """The tour's new draft, validated as the server API validates it (errors by path), saved
+    only over `expected_revision`, the draft revision the builder read (StaleDraft, 409,
+    otherwise: another save since is never overwritten silently). The audit log names the
+    grant's admin. The tour must exist: a grant is minted for an existing tour, and a deleted
+    one stays deleted."""
     store.get(conn, grant.workspace_id, "tour", grant.tour)
-    saved = store.save_draft(conn, grant.workspace_id, "tour", draft, key=grant.tour)
+    admin = admin_by_id(conn, grant.admin_id)
+    # check_grant found the admin in this transaction; the fallback only keeps mypy honest.
+    actor = Actor.admin(admin.id, admin.email) if admin else Actor("builder", grant.admin_id)
+    saved = store.save_draft(
+        conn,
+        grant.workspace_id,
+        "tour",
+        draft,
+        key=grant.tour,
+        actor=actor,
+        expected_revision=expected_revision,
+    )
     return store.describe(conn, saved.item)
