@@ -1,0 +1,116 @@
+"""The words of the workspace list and a workspace's overview page, in English and Japanese
+(console/labels.py chooses the language; the links to other pages keep those pages' own words)."""
+
+from __future__ import annotations
+
+WORKSPACE: dict[str, dict[str, str]] = {
+    "en": {
+        "workspaces": "Workspaces",
+        "workspace": "Workspace",
+        "your_role": "Your role",
+        "no_workspace": "You have no role in any workspace yet: an owner can add you, or run",
+        "webhook_disabled": "Webhook endpoint {url} was disabled on {at}: {message}.",
+        "fix_webhook": "Fix it and enable it again",
+        "setup": "Setup",
+        "public_key": "Public key",
+        "allowed_origins": "Allowed origins",
+        "none": "none",
+        "default_locale": "Default locale",
+        "identity_mode": "Identity mode",
+        "identity_off": "anyone with the public key can open a session as any user id and "
+        "change that user's traits; companies change only through the server API.",
+        "identity_observe": "sessions are not refused, and those your backend signs are "
+        "counted; unsigned ones may change only their user's traits, not companies. Switch to "
+        "enforce once every session is signed.",
+        "identity_enforce": "a session needs the user's identity token, signed by your backend "
+        "with the workspace's identity secret.",
+        "unverified_writes": "Unverified sessions may also create and change companies and "
+        "join them (this workspace allows it).",
+        "signed_sessions": "Signed sessions ({days} days)",
+        "coverage": "{signed} signed, {unsigned} unsigned, {invalid} invalid · coverage {ratio}",
+        "webhooks": "Webhooks",
+        "endpoints": "{n} endpoint(s)",
+        "disabled_after_failing": "{n} disabled after failing",
+        "webhooks_link": "Webhooks and their delivery log",
+        "content": "Content",
+        "edit_tours": "Edit tours",
+        "edit_checklists": "Edit checklists",
+        "goals": "Goals",
+        "tours": "Tours",
+        "checklists": "Checklists",
+        "key": "Key",
+        "name": "Name",
+        "published": "Published",
+        "latest_version": "Latest version",
+        "draft": "Draft",
+        "last_published": "Last published",
+        "open_in_app": "Open in my app",
+        "not_published": "not published",
+        "unpublished_changes": "unpublished changes",
+        "same_as_published": "same as published",
+        "none_yet": "None yet.",
+        "onboarding": "Onboarding",
+        "dashboard_link": "Dashboard: goals, cohorts, funnels, companies, surveys and stuck users",
+        "kind": "Kind",
+        "version": "Version",
+        "figures": "Figures",
+        "no_objectives": "No published goal, checklist or tour yet.",
+        "measured": "Completion is measured over each one's audience, in event time "
+        "(docs/kpis.md).",
+    },
+    "ja": {
+        "workspaces": "ワークスペース",
+        "workspace": "ワークスペース",
+        "your_role": "あなたのロール",
+        "no_workspace": "まだどのワークスペースにもロールがありません。オーナーに追加してもらうか、"
+        "次を実行してください:",
+        "webhook_disabled": "Webhook エンドポイント {url} は {at} に無効になりました: {message}。",
+        "fix_webhook": "修正して再び有効にする",
+        "setup": "設定",
+        "public_key": "公開キー",
+        "allowed_origins": "許可オリジン",
+        "none": "なし",
+        "default_locale": "既定のロケール",
+        "identity_mode": "本人確認モード",
+        "identity_off": "公開キーがあれば誰でも任意のユーザー ID でセッションを開き、そのユーザーの"
+        "属性を変更できます。会社はサーバー API からのみ変更されます。",
+        "identity_observe": "セッションは拒否されず、バックエンドが署名したものが数えられます。"
+        "署名のないセッションはユーザーの属性のみ変更でき、会社は変更できません。"
+        "すべてのセッションが署名されたら enforce に切り替えてください。",
+        "identity_enforce": "セッションには、バックエンドがワークスペースの本人確認シークレットで"
+        "署名したユーザーの ID トークンが必要です。",
+        "unverified_writes": "未確認のセッションも会社の作成・変更・所属ができます"
+        "(このワークスペースで許可されています)。",
+        "signed_sessions": "署名済みセッション(直近 {days} 日)",
+        "coverage": "署名済み {signed}、未署名 {unsigned}、無効 {invalid} · カバー率 {ratio}",
+        "webhooks": "Webhook",
+        "endpoints": "エンドポイント {n} 件",
+        "disabled_after_failing": "失敗により無効 {n} 件",
+        "webhooks_link": "Webhook と配信ログ",
+        "content": "コンテンツ",
+        "edit_tours": "ツアーを編集",
+        "edit_checklists": "チェックリストを編集",
+        "goals": "ゴール",
+        "tours": "ツアー",
+        "checklists": "チェックリスト",
+        "key": "キー",
+        "name": "名前",
+        "published": "公開",
+        "latest_version": "最新バージョン",
+        "draft": "下書き",
+        "last_published": "最終公開",
+        "open_in_app": "アプリで開く",
+        "not_published": "未公開",
+        "unpublished_changes": "未公開の変更あり",
+        "same_as_published": "公開版と同じ",
+        "none_yet": "まだありません。",
+        "onboarding": "オンボーディング",
+        "dashboard_link": "ダッシュボード: ゴール、コホート、ファネル、会社、アンケート、"
+        "つまずいているユーザー",
+        "kind": "種類",
+        "version": "バージョン",
+        "figures": "数値",
+        "no_objectives": "公開済みのゴール、チェックリスト、ツアーはまだありません。",
+        "measured": "完了率は各対象ユーザーについて、イベントの時刻で計測します(docs/kpis.md)。",
+    },
+}
