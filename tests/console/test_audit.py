@@ -246,3 +246,22 @@ def test_a_theme_saved_in_the_console_is_recorded_as_the_editor(
     assert last.after["theme"]["brand_color"] == "#0b6e4f"
     text = re.sub(r"<[^>]+>", "", client.get(f"/console/workspaces/{workspace.id}/audit").text)
     assert "Theme · Brand colour" in text
+
+
+def test_user_text_is_inert_on_the_audit_page(
+    client: TestClient, database: Database, workspace: WorkspaceKeys
+) -> None:
+    """Texts an editor or the API wrote (a step title, the workspace's name) are shown escaped
+    in the audit log, never as markup."""
+    evil = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
+    doc = tour_doc()
+    put_draft(client, workspace, "tour", doc)
+    doc["steps"][0]["title"] = evil
+    put_draft(client, workspace, "tour", doc)
+    renamed = client.patch("/api/v1/workspace", json={"name": evil}, headers=workspace.auth)
+    assert renamed.is_success, renamed.text
+    make_admin(database, "viewer@example.com", {workspace.id: "viewer"})
+    sign_in(client, "viewer@example.com")
+    page = client.get(f"/console/workspaces/{workspace.id}/audit").text
+    assert "<img src=x" not in page and "<script>alert" not in page
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in page

@@ -263,3 +263,32 @@ def test_other_workspace_is_404(
     token = csrf_from(client, OPEN.format(ws=workspace.id, key="welcome"))
     answer = client.post(path, data={"origin": ORIGIN, "path": "/", "csrf_token": token})
     assert answer.status_code == 404
+
+
+def test_a_builder_save_is_audited_as_the_admin(
+    client: TestClient, database: Database, workspace: WorkspaceKeys, editor: int
+) -> None:
+    """The builder saves in the admin's name (the grant's), not the server API key's: the
+    audit log must say who changed the tour."""
+    grant = _grant(client, workspace)
+    doc = tour_doc(steps=("a",))
+    doc["steps"][0] = {"id": "a", "kind": "tooltip", "target": "#save", "title": "Save"}
+    assert _call(client, workspace, grant, draft=doc).status_code == 200
+    newest = database.run_sync(lambda conn: audit.entries(conn, workspace.id, limit=1)).entries[0]
+    assert (newest.action, newest.subject) == ("draft_saved", "welcome")
+    assert (newest.actor, newest.actor_admin_id) == ("editor@example.com", editor)
+
+
+def test_another_origin_reads_no_refusal(
+    client: TestClient, database: Database, workspace: WorkspaceKeys, editor: int
+) -> None:
+    """A page of another origin that got hold of a grant learns nothing from the API: the origin
+    is checked first, so every refusal it gets is answered for the grant's origin only."""
+    grant = _grant(client, workspace)
+    other = make_workspace(database, "Other product")
+    for answer in (
+        _call(client, other, grant, origin="https://evil.example"),
+        _call(client, workspace, grant, origin="https://evil.example", draft=tour_doc(key="x")),
+    ):
+        assert answer.json()["error"]["code"] == "grant_wrong_origin"
+        assert answer.headers["access-control-allow-origin"] == ORIGIN

@@ -426,3 +426,39 @@ def test_a_tour_in_use_is_not_deleted_and_a_free_one_is(client, database, worksp
     assert gone.status_code == 303 and gone.headers["location"] == f"{base}/tours"
     assert client.get(f"{base}/tours/spare").status_code == 404
     assert client.post(f"{base}/tours/welcome/delete", data={}).status_code == 403
+
+
+def test_a_script_body_nested_past_the_json_limit_is_a_400(client, database, workspace):
+    """json.loads raises RecursionError, not ValueError, past ~1,000 levels of brackets."""
+    base = _signed_in(client, database, workspace)
+    token = _token(client, f"{base}/tours")
+    answer = client.post(
+        f"{base}/audience/count",
+        content=b'{"audience":' + b"[" * 20_000,
+        headers={"X-CSRF-Token": token, "Content-Type": "application/json"},
+    )
+    assert answer.status_code == 400
+
+
+def test_console_edits_are_audited_as_the_admin(client, database, workspace):
+    """Creating, saving and deleting content in the console's editor are the admin's changes
+    in the audit log, not the server API key's."""
+    from shirube.services import audit
+
+    base = _signed_in(client, database, workspace)
+    assert _create(client, base, "tours", "welcome", "Welcome").status_code == 303
+    fields = _fields(client, f"{base}/tours/welcome")
+    fields["name"] = "Welcome again"
+    assert client.post(f"{base}/tours/welcome", data=fields, follow_redirects=False).is_redirect
+    token = _token(client, f"{base}/tours/welcome")
+    deleted = client.post(
+        f"{base}/tours/welcome/delete", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert deleted.status_code == 303, deleted.text
+    page = database.run_sync(lambda conn: audit.entries(conn, workspace.id, limit=10))
+    found = [(e.action, e.actor) for e in reversed(page.entries) if e.subject_kind == "tour"]
+    assert found == [
+        ("created", EDITOR),
+        ("draft_saved", EDITOR),
+        ("deleted", EDITOR),
+    ], found

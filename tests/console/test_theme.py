@@ -277,3 +277,32 @@ def test_the_sandbox_needs_a_signed_in_admin(client: TestClient, workspace: Work
     )
     assert answer.status_code == 303 and answer.headers["location"] == "/console/login"
     assert client.get(_path(workspace), follow_redirects=False).status_code == 303
+
+
+def test_a_radius_of_thousands_of_digits_is_a_field_error_not_a_500(
+    client: TestClient, database: Database, workspace: WorkspaceKeys
+) -> None:
+    """int() refuses strings past 4,300 digits (ValueError): the form names the field, the
+    sandbox drops it."""
+    token = _signed_in(client, database, workspace, "editor")
+    huge = "9" * 5000
+    answer = _post(client, workspace, token, **{**GOOD, "corner_radius": huge})
+    assert answer.status_code == 422
+    assert 'id="corner_radius-error"' in answer.text
+    assert _theme(client, workspace) == {}
+    body = {"user_id": "theme-preview", "traits": {**GOOD, "corner_radius": huge}}
+    preview = client.post(_path(workspace) + "/preview/api/v1/widget/session", json=body)
+    assert preview.status_code == 200
+    assert "corner_radius" not in preview.json()["workspace"]["theme"]
+
+
+def test_the_sandbox_refuses_deeply_nested_json_with_a_400(
+    client: TestClient, database: Database, workspace: WorkspaceKeys
+) -> None:
+    """json.loads raises RecursionError (not ValueError) past ~1,000 levels: a 16 KB body of
+    brackets must be refused like any other bad body, on both sandbox calls."""
+    _signed_in(client, database, workspace, "viewer")
+    base = _path(workspace) + "/preview/api/v1/widget"
+    deep = b"[" * 10_000
+    assert client.post(base + "/session", content=deep).status_code == 400
+    assert client.post(base + "/events", content=b'{"events":' + deep).status_code == 200

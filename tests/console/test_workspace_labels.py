@@ -33,7 +33,9 @@ def test_the_overview_speaks_japanese_with_accept_language_ja(
     ja = client.get(f"/console/workspaces/{workspace.id}", headers=JA)
     assert ja.status_code == 200
     headings = re.findall(r"<h[23]>([^<]+)</h[23]>", ja.text)
-    assert headings[:1] == ["設定"] and {"コンテンツ", "ツアー", "オンボーディング"} <= set(headings)
+    assert headings[:1] == ["設定"] and {"コンテンツ", "ツアー", "オンボーディング"} <= set(
+        headings
+    )
     for key in ("edit_tours", "edit_checklists", "open_in_app", "not_published", "webhooks_link"):
         assert WORKSPACE["ja"][key] in ja.text, key
     for english in ("Setup", "Edit tours", "Open in my app", "not published", "None yet."):

@@ -56,3 +56,56 @@ def test_concurrent_demotions_keep_an_owner(
     assert "at least one owner" in outcome["second"]
     roles = {m.email: m.role for m in database.run_sync(lambda c: members.members(c, workspace.id))}
     assert roles == {"one@example.com": "editor", "two@example.com": "owner"}
+
+
+def test_concurrent_invites_of_one_new_email_in_two_workspaces(
+    database: Database, workspace: WorkspaceKeys, other_workspace: WorkspaceKeys, database_url: str
+) -> None:
+    """Each workspace's invite takes its own workspace's row, so the two do not wait for each
+    other until both insert the same new admin: the second must get the first's account (no
+    new password), not a unique violation (a 500 in the console)."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("one writer at a time on SQLite")
+    created, release = threading.Event(), threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def slow(conn: Any) -> None:
+        outcome["first"] = members.invite(
+            conn, workspace.id, "new@example.com", "editor", actor=CLI
+        )
+        created.set()
+        release.wait(10)  # the new admin's row stays uncommitted
+
+    def other() -> None:
+        created.wait(10)
+        try:
+            outcome["second"] = database.run_sync(
+                lambda conn: members.invite(
+                    conn, other_workspace.id, "New@Example.com", "viewer", actor=CLI
+                )
+            )
+        except Exception as exc:  # the outcome is what the test reads
+            outcome["second"] = exc
+
+    threads = [
+        threading.Thread(target=lambda: database.run_sync(slow)),
+        threading.Thread(target=other),
+    ]
+    for thread in threads:
+        thread.start()
+    created.wait(10)
+    threads[1].join(0.5)
+    release.set()
+    for thread in threads:
+        thread.join(10)
+    first, second = outcome["first"], outcome["second"]
+    assert isinstance(second, members.Invited), repr(second)
+    assert first.password is not None and second.password is None
+    assert second.admin.id == first.admin.id
+    assert [
+        (m.email, m.role) for m in database.run_sync(lambda c: members.members(c, workspace.id))
+    ] == [("new@example.com", "editor")]
+    assert [
+        (m.email, m.role)
+        for m in database.run_sync(lambda c: members.members(c, other_workspace.id))
+    ] == [("new@example.com", "viewer")]

@@ -1,4 +1,4 @@
-"""The console's webhooks pages: owners and editors manage endpoints, viewers read; the
+"""The console's webhooks pages: owners manage endpoints, editors and viewers read; the
 secret is shown once; the delivery log with status, duration and time, and resend; the notice
 of an endpoint disabled for failing; Japanese and English; CSRF; other workspaces unseen."""
 
@@ -78,8 +78,8 @@ def test_an_owner_adds_changes_rotates_and_deletes_an_endpoint(
 
 
 def test_a_refused_url_is_said_on_the_form_with_what_was_typed(client, database, workspace):
-    make_admin(database, "editor@example.com", {workspace.id: "editor"})
-    sign_in(client, "editor@example.com")
+    make_admin(database, "owner@example.com", {workspace.id: "owner"})
+    sign_in(client, "owner@example.com")
     base = f"/console/workspaces/{workspace.id}/webhooks"
     answer = _post(client, base, base, url="ftp://example.com/<x>", **{"kind:tour.completed": "on"})
     assert answer.status_code == 422
@@ -94,8 +94,8 @@ def test_a_refused_url_is_said_on_the_form_with_what_was_typed(client, database,
 def test_the_log_shows_status_duration_and_time_and_resends(
     client, database, workspace, receiver, clock
 ):
-    make_admin(database, "editor@example.com", {workspace.id: "editor"})
-    sign_in(client, "editor@example.com")
+    make_admin(database, "owner@example.com", {workspace.id: "owner"})
+    sign_in(client, "owner@example.com")
     publish(client, workspace, "checklist", checklist_doc("setup"))
     hook = add_endpoint(client, workspace, receiver.url, ["survey.answered"])
     receiver.statuses = [503]

@@ -20,6 +20,8 @@ from shirube.services.admins import Admin, create_admin
 from shirube.services.builder import new_grant
 from shirube.services.workspaces import workspace_by_id
 from shirube.storage import Database
+from shirube.storage.tables import event
+from sqlalchemy import select
 
 from tests.conftest import SECRET
 from tests.widget.helpers import advance, card, wait_for
@@ -382,3 +384,39 @@ def test_a_draft_saved_elsewhere_is_never_overwritten_silently(
     expect(panel.locator("[data-part=message]")).to_have_text("Draft saved.")
     steps = _get(shirube, f"/api/v1/tours/{tour_key}")["draft"]["steps"]
     assert [s["id"] for s in steps] == ["hello", "step-2"]
+
+
+def test_the_grant_reaches_no_stored_event(
+    page: Page,
+    shirube: LiveShirube,
+    host: HostPages,
+    live_db: Database,
+    user_id: str,
+    editor: tuple[str, Admin],
+    tour_key: str,
+    page_errors: list[str],
+) -> None:
+    """Events carry the page's URL ($page_viewed, $target_missing): the grant leaves the URL
+    before any of them reads it, also for a returning user whose session is painted from the
+    cache before the core's hook runs. Otherwise anyone reading the workspace's events (a
+    viewer, an export) would hold an editor's grant."""
+    page.goto(host.url("/template.html", user_id))
+    page.wait_for_function("window.shirubeReady === true")
+    grant = _grant(live_db, shirube, host, editor[1], tour_key)
+    page.goto(host.url("/admin.html", user_id) + "#shirube-edit=" + grant)
+    expect(_panel(page)).to_contain_text(tour_key)
+    page.goto(host.url("/template.html", user_id))  # the outbox's beacon on pagehide
+    page.wait_for_function("window.shirubeReady === true")
+
+    def urls() -> list[str]:
+        rows = live_db.run_sync(
+            lambda conn: conn.all(
+                select(event.c.properties).where(
+                    event.c.user_id == user_id, event.c.name == "$page_viewed"
+                )
+            )
+        )
+        return [str(row[0]) for row in rows]
+
+    seen = wait_for(lambda: [u for u in urls() if "admin.html" in u], "no page view of admin.html")
+    assert all("shirube-edit" not in u for u in urls()), seen

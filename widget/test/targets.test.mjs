@@ -100,3 +100,26 @@ test("a fallback finds the element after the markup changed", () => {
   // A plain selector string (older content) still counts and resolves.
   assert.equal(matchesOf(doc, "button"), 1);
 });
+
+test("every recorded selector is one the server takes: at most 500 characters, no control characters", () => {
+  // A deep app without ids or stable classes: the structural path from the top would pass
+  // content/target.py's SELECTOR_MAX; a test id with a line break fails its syntax check.
+  const deep = '<div></div><div><button type="button">Go</button>'.repeat(40) + "</div>".repeat(40);
+  let doc = page(deep);
+  const buttons = doc.querySelectorAll("button");
+  let t = targetFor(buttons[buttons.length - 1], doc);
+  for (const f of [{ css: t.css }, ...t.fallbacks]) {
+    assert.ok(f.css.length <= 500, `${f.by || "primary"}: ${f.css.length} characters`);
+  }
+  doc = page(`<button data-testid="save\nnow" class="btn">Save</button><button data-testid="${"x".repeat(600)}">Other</button>`);
+  // The line break is escaped, and the test id still finds its element.
+  t = targetFor(doc.querySelector("button"), doc);
+  assert.equal(t.css, '[data-testid="save\\a now"]');
+  assert.equal(countOf(doc, t), 1);
+  for (const el of doc.querySelectorAll("button")) {
+    t = targetFor(el, doc);
+    for (const f of [{ css: t.css }, ...t.fallbacks]) {
+      assert.ok(f.css.length <= 500 && !/[\x00-\x1f\x7f]/.test(f.css), JSON.stringify(f.css.slice(0, 80)));
+    }
+  }
+});

@@ -1,5 +1,6 @@
 """Who may do what in a workspace's console pages: every role reads; editors and owners change
-content, webhooks and the theme; only owners change settings, keys and admins. Checked on the
+content, the builder and the theme; only owners change settings, keys, webhooks (an endpoint
+receives every event of the workspace) and admins. Checked on the
 server for every route (tests/console/test_roles.py walks them all)."""
 
 from __future__ import annotations

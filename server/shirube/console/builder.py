@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from shirube.console.access import allows
 from shirube.console.auth import require_admin
 from shirube.console.builder_labels import OPEN_IN_APP
 from shirube.console.forms import checked_form
@@ -27,7 +28,7 @@ from shirube.console.state import console_of
 from shirube.errors import NotAllowed
 from shirube.services import content_store as store
 from shirube.services.admins import Admin, WorkspaceRole, workspace_role
-from shirube.services.builder import EDIT_ROLES, new_grant
+from shirube.services.builder import new_grant
 from shirube.storage import Connection
 from shirube.validation import MAX_DB_INT
 
@@ -91,7 +92,7 @@ async def _access(request: Request, admin: Admin, *, edit: bool) -> tuple[Worksp
     access = await console_of(request).context.db.run(work, transaction=False)
     if access is None:
         raise HTTPException(404)
-    if edit and access.role not in EDIT_ROLES:
+    if edit and not allows(access.role, "editor"):
         raise NotAllowed("forbidden", f"your role ({access.role}) cannot build tours")
     return access, key
 
@@ -102,7 +103,7 @@ def _page(
     context = {
         "open_in_app": open_in_app_context(request, access, key, **form),
         "ws": access.workspace,
-        "can_edit": access.role in EDIT_ROLES,
+        "can_edit": allows(access.role, "editor"),
         "lang": language_of(request),
     }
     page = render(request, "open_in_app.html", context, admin=admin, status=status)

@@ -58,6 +58,7 @@ async def new_page(request: Request, plural: str) -> Response:
         fields = await checked_form(request)
         values = {"key": fields.get("key", "").strip(), "name": fields.get("name", "").strip()}
         key, name, ws = values["key"], values["name"], access.workspace.id
+        actor = actor_of(admin)
         lang = language_of(request)
         try:
             if not KEY_RE.fullmatch(key):
@@ -65,12 +66,7 @@ async def new_page(request: Request, plural: str) -> Response:
             await run(
                 request,
                 lambda conn: store.save_draft(
-                    conn,
-                    ws,
-                    kind,
-                    _starting(kind, key, name),
-                    must_be_new=True,
-                    actor=actor_of(admin),
+                    conn, ws, kind, _starting(kind, key, name), must_be_new=True, actor=actor
                 ),
             )
         except (ValidationFailed, Conflict) as exc:  # Conflict: the key is taken
@@ -94,7 +90,6 @@ async def delete(request: Request, plural: str) -> Response:
     kind, key, ws = KINDS[plural], request.path_params["key"], access.workspace.id
     actor = actor_of(admin)
     await run(
-        request,
-        lambda conn: store.delete_item(conn, store.get(conn, ws, kind, key), actor=actor),
+        request, lambda conn: store.delete_item(conn, store.get(conn, ws, kind, key), actor=actor)
     )
     return redirect(base_path(access, plural))

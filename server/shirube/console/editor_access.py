@@ -7,40 +7,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
+from shirube.console.access import allows, workspace_access
 from shirube.console.editor_labels import EDITOR
 from shirube.console.editor_messages import translated
 from shirube.console.labels import language_of
 from shirube.console.state import console_of
 from shirube.content.localize import resolve_text
 from shirube.content.text import Text
-from shirube.errors import FieldError, NotAllowed
-from shirube.services.admins import Admin, WorkspaceRole, workspace_role
+from shirube.errors import FieldError
+from shirube.services.admins import Admin, WorkspaceRole
 from shirube.storage import Connection
-from shirube.validation import MAX_DB_INT
 
 T = TypeVar("T")
-EDIT_ROLES = ("owner", "editor")
 KINDS = {"tours": "tour", "checklists": "checklist"}
 PLURAL = {kind: plural for plural, kind in KINDS.items()}
 
 
 async def access_of(request: Request, admin: Admin, *, edit: bool = False) -> WorkspaceRole:
-    """The admin's role in the page's workspace; 404 when none, NotAllowed (403) when `edit`
-    and the role only reads."""
-    workspace_id: int = request.path_params["workspace_id"]
-    if not 1 <= workspace_id <= MAX_DB_INT:
-        raise HTTPException(404)
-    access = await console_of(request).context.db.run(
-        lambda conn: workspace_role(conn, admin.id, workspace_id), transaction=False
-    )
-    if access is None:
-        raise HTTPException(404)
-    if edit and access.role not in EDIT_ROLES:
-        raise NotAllowed("forbidden", f"your role ({access.role}) can read content only")
-    return access
+    """The admin's role in the page's workspace (console/access.py): 404 when it has none,
+    NotAllowed (403) when `edit` and the role only reads."""
+    return await workspace_access(request, admin, "editor" if edit else "viewer")
 
 
 async def run(request: Request, work: Callable[[Connection], T], **kwargs: Any) -> T:
@@ -63,7 +51,7 @@ def page_context(request: Request, access: WorkspaceRole, **more: Any) -> dict[s
         "t": EDITOR[lang],
         "ws": access.workspace,
         "role": access.role,
-        "can_edit": access.role in EDIT_ROLES,
+        "can_edit": allows(access.role, "editor"),
         **more,
     }
 

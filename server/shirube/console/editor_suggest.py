@@ -49,8 +49,9 @@ async def audience_count(request: Request) -> Response:
     """`{"audience": <audience or null>}` → how many of the users seen in the last 30 days it
     takes. Reads only, so every role may ask; the CSRF header is still required (a POST)."""
     admin = await require_admin(request)
-    body = await checked_json(request, MAX_AUDIENCE_BYTES)
+    # The workspace first: another workspace's admin gets its 404 whatever the body.
     ws = (await access_of(request, admin)).workspace.id
+    body = await checked_json(request, MAX_AUDIENCE_BYTES)
     data = body.get("audience") if isinstance(body, dict) else None
     now = utcnow()
     try:

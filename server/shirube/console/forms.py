@@ -57,7 +57,8 @@ async def checked_json(request: Request, max_bytes: int = MAX_FORM_BYTES) -> Any
         raise HTTPException(415)
     try:
         return json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError) as exc:
+    # RecursionError: brackets nested past ~1,000 levels.
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise HTTPException(400) from exc
 
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from shirube.console.access import actor_of
+from shirube.console.access import actor_of, allows, workspace_access
 from shirube.console.auth import require_admin
 from shirube.console.forms import checked_form
 from shirube.console.labels import language_of
@@ -21,36 +20,15 @@ from shirube.console.render import redirect, render
 from shirube.console.state import console_of
 from shirube.console.theme_form import POSITIONS, ThemeForm, form_of, raw_theme, read_form
 from shirube.console.theme_labels import THEME
-from shirube.errors import NotAllowed
 from shirube.services import workspaces
-from shirube.services.admins import Admin, WorkspaceRole, workspace_role
+from shirube.services.admins import Admin, WorkspaceRole
 from shirube.services.theme_contrast import AA_RATIO, check_theme
-from shirube.validation import MAX_DB_INT
 
-EDIT_ROLES = ("owner", "editor")
 SAVE_ANYWAY = "save_anyway"
 
 
 def theme_path(workspace_id: int) -> str:
     return f"/console/workspaces/{workspace_id}/theme"
-
-
-async def workspace_access(request: Request, admin: Admin, *, edit: bool = False) -> WorkspaceRole:
-    """The admin's role in the page's workspace; 404 when it has none (the same answer as for
-    a workspace that does not exist), NotAllowed (403) when `edit` and the role only reads."""
-    workspace_id: int = request.path_params["workspace_id"]
-    if not 1 <= workspace_id <= MAX_DB_INT:
-        raise HTTPException(404)
-    access = await console_of(request).context.db.run(
-        lambda conn: workspace_role(conn, admin.id, workspace_id), transaction=False
-    )
-    if access is None:
-        raise HTTPException(404)
-    if edit and access.role not in EDIT_ROLES:
-        raise NotAllowed(
-            "forbidden", f"your role ({access.role}) can see the theme but not change it"
-        )
-    return access
 
 
 def _page(
@@ -72,7 +50,7 @@ def _page(
         "t": THEME[lang],
         "ws": access.workspace,
         "role": access.role,
-        "can_edit": access.role in EDIT_ROLES,
+        "can_edit": allows(access.role, "editor"),
         "form": form,
         "positions": POSITIONS,
         "contrast": contrast,
@@ -94,7 +72,7 @@ async def page(request: Request) -> Response:
 async def save(request: Request) -> Response:
     admin = await require_admin(request)
     fields = await checked_form(request, max_fields=20)
-    access = await workspace_access(request, admin, edit=True)
+    access = await workspace_access(request, admin, "editor")
     form, theme = read_form(fields)
     if theme is None:
         return _page(request, admin, access, form, status=422)

@@ -66,7 +66,10 @@ def raw_theme(fields: dict[str, str]) -> dict[str, Any]:
         raw["text_color"] = text
     radius = fields.get("corner_radius", "").strip()
     if radius:
-        raw["corner_radius"] = int(radius) if radius.isascii() and radius.isdigit() else radius
+        # The length bounds int() (it refuses past 4,300 digits); a longer one stays a string,
+        # which the theme's validation names as the field's error.
+        digits = radius.isascii() and radius.isdigit() and len(radius) <= 9
+        raw["corner_radius"] = int(radius) if digits else radius
     label = {
         locale: value
         for locale in ("ja", "en")

@@ -16,10 +16,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from shirube.api.request_body import declared_length
+from shirube.console.access import workspace_access
 from shirube.console.auth import require_admin
 from shirube.console.headers import FRAMED_BY_OWN_ORIGIN
 from shirube.console.render import render
-from shirube.console.theme import workspace_access
 from shirube.console.theme_form import FIELDS, raw_theme
 from shirube.services.theme_preview import TARGET, preview_answer, preview_theme
 
@@ -47,7 +47,7 @@ async def _body(request: Request) -> Any:
         return None
     try:
         return json.loads(await request.body())
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: brackets nested past ~1,000 levels
         return None
 
 

@@ -1,6 +1,7 @@
 """The webhooks pages of a workspace: its endpoints with their state and the notice of one
 disabled for failing, adding, changing, rotating and deleting one, and an endpoint's delivery
-log with a resend button. Owners and editors change; viewers read. English or Japanese by
+log with a resend button. Owners change (an endpoint receives every event of the workspace,
+so it is the owners', like keys); editors and viewers read. English or Japanese by
 the browser's preference (console/labels.py)."""
 
 from __future__ import annotations
@@ -8,22 +9,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from shirube.console.access import actor_of
+from shirube.console.access import actor_of, allows, workspace_access
 from shirube.console.auth import require_admin
 from shirube.console.forms import checked_form
 from shirube.console.labels import WEBHOOKS, language_of
 from shirube.console.render import redirect, render
 from shirube.console.state import console_of
-from shirube.errors import NotAllowed, ValidationFailed
+from shirube.errors import ValidationFailed
 from shirube.services import webhook_endpoints as endpoints
 from shirube.services import webhook_log as deliveries
 from shirube.services import webhook_secrets as secrets
-from shirube.services.admins import Admin, WorkspaceRole, workspace_role
+from shirube.services.admins import Admin, WorkspaceRole
 from shirube.services.webhook_endpoints import EndpointChanges
 from shirube.services.webhook_kinds import KINDS
 from shirube.storage import Connection
@@ -31,7 +31,6 @@ from shirube.timeutil import utcnow
 from shirube.validation import MAX_DB_INT
 
 T = TypeVar("T")
-EDIT_ROLES = ("owner", "editor")
 LOG_PAGE = 50
 # A form names each kind in a field of its own: `kind:checklist.completed=on`.
 KIND_FIELD = "kind:"
@@ -43,21 +42,9 @@ def _path(access: WorkspaceRole, endpoint_id: int | None = None) -> str:
 
 
 async def _access(request: Request, admin: Admin, *, edit: bool = False) -> WorkspaceRole:
-    """The admin's role in the page's workspace; 404 when it has none (the same answer as for
-    a workspace that does not exist), NotAllowed when `edit` and the role only reads."""
-    workspace_id: int = request.path_params["workspace_id"]
-    if not 1 <= workspace_id <= MAX_DB_INT:
-        raise HTTPException(404)
-    access = await console_of(request).context.db.run(
-        lambda conn: workspace_role(conn, admin.id, workspace_id), transaction=False
-    )
-    if access is None:
-        raise HTTPException(404)
-    if edit and access.role not in EDIT_ROLES:
-        raise NotAllowed(
-            "forbidden", f"your role ({access.role}) can read webhooks but not change them"
-        )
-    return access
+    """The admin's role in the page's workspace (console/access.py): 404 when it has none,
+    NotAllowed when `edit` and the role is not owner."""
+    return await workspace_access(request, admin, "owner" if edit else "viewer")
 
 
 async def _run(request: Request, work: Callable[[Connection], T], **kwargs: Any) -> T:
@@ -71,7 +58,7 @@ def _page(request: Request, access: WorkspaceRole, **context: Any) -> dict[str, 
         "t": WEBHOOKS[lang],
         "ws": access.workspace,
         "role": access.role,
-        "can_edit": access.role in EDIT_ROLES,
+        "can_edit": allows(access.role, "owner"),
         "kinds": KINDS,
         "now": utcnow(),
         **context,

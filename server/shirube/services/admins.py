@@ -50,6 +50,20 @@ _CREATE = (
     )
     .returning(*_ADMIN_COLUMNS)
 )
+# Two owners inviting the same new email at once, each in their own workspace, do not wait for
+# each other's workspace lock: the second insert waits for the first's commit and then makes
+# nothing (workspace_admins.invite uses the admin the first made) instead of failing.
+_CREATE_IF_NEW = (
+    insert(admin)
+    .values(
+        email=bindparam("email"),
+        password_hash=bindparam("password_hash"),
+        created_at=bindparam("created_at"),
+        session_epoch=0,
+    )
+    .on_conflict_do_nothing(index_elements=[admin.c.email])
+    .returning(*_ADMIN_COLUMNS)
+)
 _GRANT = workspace_admin.insert().values(
     workspace_id=bindparam("workspace_id"), admin_id=bindparam("admin_id"), role=bindparam("role")
 )
@@ -86,15 +100,40 @@ def create_admin(
     *,
     actor: Actor = CLI,
 ) -> Admin:
-    row = conn.one(
-        _CREATE,
-        {
-            "email": normalized_email(email),
-            "password_hash": hash_password(password),
-            "created_at": utcnow(),
-        },
-    )
-    created = Admin(*row)
+    created = Admin(*conn.one(_CREATE, _new_admin(email, password)))
+    _grant_new(conn, created, workspace_roles, actor)
+    return created
+
+
+def create_admin_if_new(
+    conn: Connection,
+    email: str,
+    password: str,
+    workspace_roles: dict[int, str] | None = None,
+    *,
+    actor: Actor = CLI,
+) -> Admin | None:
+    """As create_admin; None (and nothing made) when an admin has this email already, even
+    one another transaction made after the caller looked."""
+    rows = conn.all(_CREATE_IF_NEW, _new_admin(email, password))
+    if not rows:
+        return None
+    created = Admin(*rows[0])
+    _grant_new(conn, created, workspace_roles, actor)
+    return created
+
+
+def _new_admin(email: str, password: str) -> dict[str, object]:
+    return {
+        "email": normalized_email(email),
+        "password_hash": hash_password(password),
+        "created_at": utcnow(),
+    }
+
+
+def _grant_new(
+    conn: Connection, created: Admin, workspace_roles: dict[int, str] | None, actor: Actor
+) -> None:
     conn.many(
         _GRANT,
         [
@@ -104,7 +143,6 @@ def create_admin(
     )
     for workspace_id, role in (workspace_roles or {}).items():
         _record_grant(conn, workspace_id, created.email, role, actor)
-    return created
 
 
 def _record_grant(conn: Connection, workspace_id: int, email: str, role: str, actor: Actor) -> None:

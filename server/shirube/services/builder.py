@@ -79,14 +79,15 @@ def check_grant(
         grant = read_grant(secret_key, check.grant, now=now)
     except GrantRefused as refused:
         raise NotAuthenticated(refused.code, refused.message) from None
+    # The origin first: every later refusal is read only by the grant's own origin.
+    origin = (check.origin or "").rstrip("/")
+    if origin != grant.origin:
+        raise WrongOrigin(grant.origin, origin or "no origin")
     workspace = workspace_by_public_key(conn, check.public_key)
     if workspace is None or workspace.id != grant.workspace_id:
         raise NotAllowed("grant_wrong_workspace", "the edit grant is for another workspace")
     if check.tour is not None and check.tour != grant.tour:
         raise NotAllowed("grant_wrong_tour", f"the edit grant is for tour {grant.tour!r}")
-    origin = (check.origin or "").rstrip("/")
-    if origin != grant.origin:
-        raise WrongOrigin(grant.origin, origin or "no origin")
     if origin not in workspace.allowed_origins:
         raise NotAllowed(
             "origin_not_allowed", f"origin {origin} is no longer among the allowed origins"
@@ -118,8 +119,10 @@ def save_draft(
     one stays deleted."""
     store.get(conn, grant.workspace_id, "tour", grant.tour)
     admin = admin_by_id(conn, grant.admin_id)
-    # check_grant found the admin in this transaction; the fallback only keeps mypy honest.
-    actor = Actor.admin(admin.id, admin.email) if admin else Actor("builder", grant.admin_id)
+    if admin is None:  # check_grant, in this transaction, found it
+        raise NotAuthenticated("grant_revoked", "the edit grant was revoked")
+    # In the admin's name in the audit log, not the server API key's.
+    actor = Actor.admin(admin.id, admin.email)
     saved = store.save_draft(
         conn,
         grant.workspace_id,

@@ -10,7 +10,13 @@ from sqlalchemy import bindparam, delete, func, select, update
 
 from shirube.errors import Conflict, FieldError, NotFound, ValidationFailed
 from shirube.services import audit
-from shirube.services.admins import Admin, admin_by_email, admin_by_id, create_admin, grant
+from shirube.services.admins import (
+    Admin,
+    admin_by_email,
+    admin_by_id,
+    create_admin_if_new,
+    grant,
+)
 from shirube.services.admins import normalized_email as normalized
 from shirube.services.audit import Actor
 from shirube.storage import Connection
@@ -93,8 +99,13 @@ def invite(conn: Connection, workspace_id: int, email: str, role: str, *, actor:
     found = admin_by_email(conn, address)
     if found is None:
         password = secrets.token_urlsafe(12)
-        created = create_admin(conn, address, password, {workspace_id: role}, actor=actor)
-        return Invited(created, role, password)
+        created = create_admin_if_new(conn, address, password, {workspace_id: role}, actor=actor)
+        if created is not None:
+            return Invited(created, role, password)
+        # Another workspace's invite made this admin since we looked (it has no role here).
+        found = admin_by_email(conn, address)
+        if found is None:
+            raise Conflict(f"{address} was just removed; invite again")
     if conn.scalar(_ROLE, {"workspace_id": workspace_id, "admin_id": found.id}) is not None:
         raise Conflict(
             f"{address} already has a role in this workspace; change it in the list",

@@ -27,13 +27,18 @@ export const MAX_FALLBACKS = 8;
 const TEXT_MAX = 200;
 const NAME_MAX = 200;
 const PATH_DEPTH = 6;
+/** What the server takes (content/target.py, SELECTOR_MAX): a longer selector is refused. */
+const SELECTOR_MAX = 500;
 
 const clean = (s: string | null | undefined, max: number): string => (s || "").replace(/\s+/g, " ").trim().slice(0, max);
 
 /** CSS.escape where there is one (browsers, happy-dom); a conservative escape otherwise. */
 const esc = (s: string): string =>
   typeof CSS !== "undefined" && CSS.escape ? CSS.escape(s) : s.replace(/[^\w-]/g, (c) => "\\" + c.charCodeAt(0).toString(16) + " ");
-const attr = (name: string, value: string): string => `[${name}="${value.replace(/["\\]/g, "\\$&")}"]`;
+// Control characters as CSS escapes (`\a `): the server refuses them raw, the browser reads
+// the escape as the character itself.
+const attr = (name: string, value: string): string =>
+  `[${name}="${value.replace(/["\\]/g, "\\$&").replace(/[\x00-\x1f\x7f]/g, (c) => "\\" + c.charCodeAt(0).toString(16) + " ")}"]`;
 
 /** Whether a class or id looks made by a tool rather than a person: CSS-module and CSS-in-JS
  *  hashes (`x_a3f9c`, `Button_root__3xk2a`, `css-1x2y3z`, `sc-bdfBwQ`), framework ids
@@ -127,11 +132,11 @@ export function structuralPath(el: Element, root: ParentNode): string {
   const parts: string[] = [];
   for (let node: Element | null = el; node && node.localName !== "html"; node = node.parentElement) {
     const id = node !== el ? stableId(node) : null;
-    if (id) {
-      parts.unshift("#" + esc(id));
-      break;
-    }
-    parts.unshift(segment(node));
+    const part = id ? "#" + esc(id) : segment(node);
+    // Past the server's limit: the path so far, unique or not (the badge shows how many).
+    if (parts.length && [part, ...parts].join(" > ").length > SELECTOR_MAX) break;
+    parts.unshift(part);
+    if (id) break;
     const css = parts.join(" > ");
     if (parts.length >= 2 && all(root, css).length === 1 && parts.length <= PATH_DEPTH) return css;
   }
@@ -162,7 +167,8 @@ function candidates(el: Element, root: ParentNode): Fallback[] {
   const classes = stableClasses(el).slice(0, 3);
   if (classes.length) out.push({ by: "class", css: tag + classes.map((c) => "." + esc(c)).join("") });
   out.push({ by: "path", css: structuralPath(el, root) });
-  return out;
+  // A long test id or class list: the server would refuse the whole draft for it.
+  return out.filter((c) => c.css.length <= SELECTOR_MAX);
 }
 
 /** The robust target of `el`: the primary is the most stable css-only entry that finds exactly
