@@ -1,5 +1,5 @@
-"""English and Japanese words of the pages every admin meets first: sign-in, the workspaces
-list and the error page (other pages keep theirs beside their code)."""
+"""English and Japanese words of the sign-in and error pages (other pages keep theirs beside
+their code: the workspaces list in console/workspace_labels.py)."""
 
 from __future__ import annotations
 
@@ -9,37 +9,18 @@ PAGES: dict[str, dict[str, str]] = {
         "email": "Email",
         "password": "Password",
         "sign_in_hint": "Admins are created with",
-        "workspaces": "Workspaces",
-        "workspace": "Workspace",
-        "your_role": "Your role",
-        "identity_mode": "Identity mode",
-        "no_workspace": "You have no role in any workspace yet: an owner can add you, or run",
         "error": "Error",
         "request_id": "Request id",
         "back": "Back to the console",
-        "role_owner": "owner",
-        "role_editor": "editor",
-        "role_viewer": "viewer",
     },
     "ja": {
         "sign_in": "ログイン",
         "email": "メールアドレス",
         "password": "パスワード",
         "sign_in_hint": "管理者アカウントの作成:",
-        "workspaces": "ワークスペース",
-        "workspace": "ワークスペース",
-        "your_role": "あなたの権限",
-        "identity_mode": "本人確認モード",
-        "no_workspace": (
-            "まだどのワークスペースにも権限がありません。オーナーに追加してもらうか、"
-            "次のコマンドを実行してください:"
-        ),
         "error": "エラー",
         "request_id": "リクエスト ID",
         "back": "コンソールに戻る",
-        "role_owner": "オーナー",
-        "role_editor": "編集者",
-        "role_viewer": "閲覧者",
     },
 }
 
