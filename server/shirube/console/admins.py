@@ -74,11 +74,13 @@ async def invite(request: Request) -> Response:
         )
     except DomainError as exc:
         status = 409 if exc.code == "conflict" else 422
+        pending = isinstance(exc, members.PasswordPending)
+        error = HISTORY[language_of(request)]["password_pending"] if pending else None
         return await admins_page(
             request,
             admin=admin,
             access=access,
-            error=_refusal(request, exc),
+            error=error or _refusal(request, exc),
             status=status,
             email=email,
         )
