@@ -226,3 +226,16 @@ def test_any_admin_changes_their_password_recorded_in_each_workspace(
 )
 def test_the_rules(current: str, new: str, again: str, expected: str | None) -> None:
     assert own_password.problem(current, new, again) == expected
+
+
+def test_guessing_the_current_password_is_throttled_like_a_sign_in(
+    client: TestClient, database: Database, workspace: WorkspaceKeys
+) -> None:
+    make_admin(database, "me@example.com", {workspace.id: "viewer"})
+    sign_in(client, "me@example.com")
+    statuses = [_change(client, f"guess {n}").status_code for n in range(6)]
+    assert statuses[:5] == [400] * 5 and statuses[5] == 429
+    refused = _change(client, PASSWORD)
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+    assert 'data-field="current_password"' in refused.text
+    assert verify_password(PASSWORD, _admin(database, "me@example.com").password_hash)
