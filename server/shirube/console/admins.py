@@ -1,5 +1,6 @@
 """A workspace's admins: who has which role, and, for owners, inviting an admin (a new account
-gets a generated password, shown once), changing a role and removing one. The last owner stays
+gets a generated password, shown once, which its admin replaces at first sign-in:
+console/password.py), changing a role and removing one. The last owner stays
 (services/workspace_admins.py)."""
 
 from __future__ import annotations
