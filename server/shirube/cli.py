@@ -281,14 +281,14 @@ def admin_create(
     email: str, workspace_id: tuple[int, ...], role: str, password_stdin: bool
 ) -> None:
     """Create an admin; prints a generated password unless --password-stdin is given."""
-    from shirube.security.passwords import new_password
+    from shirube.security.passwords import MIN_LENGTH, new_password
     from shirube.services.admins import create_admin
 
     if "@" not in email or len(email) > 320:
         fail(f"not an email address: {email!r}")
     password = sys.stdin.readline().strip() if password_stdin else new_password()
-    if len(password) < 8:
-        fail("the password must be at least 8 characters long")
+    if len(password) < MIN_LENGTH:
+        fail(f"the password must be at least {MIN_LENGTH} characters long")
     settings = _settings()
     _upgrade(settings)
     roles = dict.fromkeys(workspace_id, role)

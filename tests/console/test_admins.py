@@ -46,7 +46,9 @@ def test_invite_a_new_admin_who_signs_in_with_the_password_shown_once(
     assert again.status_code == 409 and "already has a role" in again.text
     newcomer = TestClient(client.app)
     assert sign_in(newcomer, "new@example.com", password.group(1)).status_code == 303
-    assert newcomer.get(f"/console/workspaces/{workspace.id}").status_code == 200
+    # First their own password (tests/console/test_password.py), then the workspace.
+    page = newcomer.get(f"/console/workspaces/{workspace.id}", follow_redirects=False)
+    assert page.headers["location"] == "/console/password"
 
 
 def test_grant_a_role_to_an_existing_admin_and_bad_fields(

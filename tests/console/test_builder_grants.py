@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 
 from tests.api.helpers import put_draft, tour_doc
 from tests.conftest import ORIGIN, SECRET, WorkspaceKeys, make_workspace
-from tests.console.conftest import csrf_from, make_admin, sign_in
+from tests.console.conftest import PASSWORD, csrf_from, make_admin, sign_in
 
 OPEN = "/console/workspaces/{ws}/tours/{key}/open-in-app"
 DRAFT = "/api/v1/widget/builder/draft"
@@ -201,7 +201,7 @@ def test_an_expired_grant_is_refused_by_the_api(
     assert (answer.status_code, answer.json()["error"]["code"]) == (401, "grant_expired")
 
 
-@pytest.mark.parametrize("how", ["sign_out", "password", "role"])
+@pytest.mark.parametrize("how", ["sign_out", "password", "own_password", "role"])
 def test_revoked(
     client: TestClient, database: Database, workspace: WorkspaceKeys, editor: int, how: str
 ) -> None:
@@ -212,6 +212,15 @@ def test_revoked(
         assert answer.status_code in (200, 303)
     elif how == "password":
         database.run_sync(lambda conn: set_password(conn, editor, "another long password"))
+    elif how == "own_password":
+        fields = {
+            "csrf_token": csrf_from(client, "/console/password"),
+            "current_password": PASSWORD,
+            "new_password": "another long password",
+            "new_password_again": "another long password",
+        }
+        answer = client.post("/console/password", data=fields, follow_redirects=False)
+        assert answer.status_code == 303
     else:
         database.run_sync(
             lambda conn: conn.run(

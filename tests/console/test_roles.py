@@ -22,7 +22,7 @@ from tests.console.conftest import csrf_from, make_admin, sign_in
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 # Any signed-in admin (or nobody) may post these: they touch no workspace.
-NO_WORKSPACE = {"/console/login", "/console/logout", "/console/language"}
+NO_WORKSPACE = {"/console/login", "/console/logout", "/console/language", "/console/password"}
 # Posts every role of the workspace may make because they change nothing: the theme preview's
 # sandbox answers the preview widget's calls with sample content and stores nothing.
 READ_ONLY_POSTS = {

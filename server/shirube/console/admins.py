@@ -1,5 +1,6 @@
 """A workspace's admins: who has which role, and, for owners, inviting an admin (a new account
-gets a generated password, shown once), changing a role and removing one. The last owner stays
+gets a generated password, shown once, which its admin replaces at first sign-in:
+console/password.py), changing a role and removing one. The last owner stays
 (services/workspace_admins.py)."""
 
 from __future__ import annotations
@@ -74,11 +75,13 @@ async def invite(request: Request) -> Response:
         )
     except DomainError as exc:
         status = 409 if exc.code == "conflict" else 422
+        pending = isinstance(exc, members.PasswordPending)
+        error = HISTORY[language_of(request)]["password_pending"] if pending else None
         return await admins_page(
             request,
             admin=admin,
             access=access,
-            error=_refusal(request, exc),
+            error=error or _refusal(request, exc),
             status=status,
             email=email,
         )

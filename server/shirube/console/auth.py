@@ -24,6 +24,8 @@ from shirube.timeutil import utcnow
 
 LOGIN_PATH = "/console/login"
 HOME_PATH = "/console/"
+# Where an admin whose password an invitation chose goes first (console/password.py).
+PASSWORD_PATH = "/console/password"
 # One message for an unknown email and a wrong password: the form tells nobody which
 # emails have an account.
 INVALID_LOGIN = "Wrong email or password."
@@ -51,10 +53,14 @@ async def current_admin(request: Request) -> Admin | None:
     return admin
 
 
-async def require_admin(request: Request) -> Admin:
+async def require_admin(request: Request, *, pending_ok: bool = False) -> Admin:
+    """The signed-in admin. One whose password is still the one their inviter was shown is
+    sent to choose their own first, from every page but that one (`pending_ok`)."""
     admin = await current_admin(request)
     if admin is None:
         raise HTTPException(303, headers={"Location": LOGIN_PATH})
+    if admin.password_pending and not pending_ok:
+        raise HTTPException(303, headers={"Location": PASSWORD_PATH})
     return admin
 
 
@@ -105,7 +111,7 @@ async def login(request: Request) -> Response:
     assert found is not None
     await db.run(lambda conn: throttle.succeeded(conn, attempt))
     sessions.start(request, found)
-    return redirect(HOME_PATH)
+    return redirect(PASSWORD_PATH if found.password_pending else HOME_PATH)
 
 
 async def logout(request: Request) -> Response:

@@ -150,6 +150,7 @@ ACTIONS: dict[str, dict[str, str]] = {
         "admin_added": "gave a role to",
         "role_changed": "changed the role of",
         "admin_removed": "removed",
+        "password_changed": "changed the password of",
     },
     "ja": {
         "created": "作成",
@@ -167,6 +168,7 @@ ACTIONS: dict[str, dict[str, str]] = {
         "admin_added": "ロールを付与",
         "role_changed": "ロールを変更",
         "admin_removed": "管理者を削除",
+        "password_changed": "パスワードを変更",
     },
 }
 

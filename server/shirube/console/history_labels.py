@@ -61,8 +61,11 @@ HISTORY: dict[str, dict[str, str]] = {
         "gets a role in this workspace.",
         "invite_button": "Invite",
         "admins_read_only": "Only owners change admins and roles.",
-        "password_once": "Give {email} this password now: it is shown this once. They can "
-        "sign in at /console with it.",
+        "password_once": "Give {email} this password now: it is shown this once. They "
+        "sign in at /console with it and then choose their own.",
+        "password_pending": "Could not do it: this admin has not chosen their own password "
+        "yet; ask them to sign in first.",
+        "pending_mark": "password not chosen yet",
         "password": "Password",
         "granted": "{email} now has the role {role} in this workspace.",
         "back_admins": "Back to the admins",
@@ -144,7 +147,11 @@ HISTORY: dict[str, dict[str, str]] = {
         "invite_button": "招待",
         "admins_read_only": "管理者とロールを変更できるのはオーナーだけです。",
         "password_once": "このパスワードを今すぐ {email} に伝えてください。表示されるのは"
-        "この一度だけです。/console でこのパスワードを使ってサインインできます。",
+        "この一度だけです。/console でこのパスワードを使ってサインインし、"
+        "自分のパスワードを設定してもらいます。",
+        "password_pending": "実行できませんでした: この管理者はまだ自分のパスワードを"
+        "設定していません。先にサインインしてもらってください。",
+        "pending_mark": "パスワード未設定",
         "password": "パスワード",
         "granted": "{email} にこのワークスペースのロール「{role}」を付与しました。",
         "back_admins": "管理者一覧に戻る",

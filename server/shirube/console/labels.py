@@ -46,14 +46,59 @@ CHROME: dict[str, dict[str, str]] = {
         "sign_out": "Sign out",
         "language": "Language",
         "switch": "Change",
+        "password": "Password",
     },
     "ja": {
         "sign_out": "ログアウト",
         "language": "言語",
         "switch": "切り替え",
+        "password": "パスワード",
     },
 }
 LANGUAGE_NAMES = {"en": "English", "ja": "日本語"}
+
+# The page where an admin chooses their own password (console/password.py). The field names
+# are the form's, so a refusal names the field it concerns.
+PASSWORD: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Your password",
+        "pending": "You signed in with the password you were given when you were invited. "
+        "Choose your own now: the console opens once you have.",
+        "intro": "Changing your password signs you out everywhere else.",
+        "current_password": "Current password",
+        "new_password": "New password",
+        "new_password_again": "New password again",
+        "rule": "At least {min} characters, different from the current one.",
+        "save": "Change the password",
+        "changed": "Your password was changed; your other sessions have ended.",
+        "wrong_current": "Current password: not the right one.",
+        "throttled": "Too many attempts. Try again in {minutes} min.",
+        "too_short": "New password: at least {min} characters, please.",
+        "too_long": "New password: at most {max} characters, please.",
+        "same": "New password: the same as the current one; choose another.",
+        "mismatch": "New password again: does not match the new password.",
+        "back": "Back to the console",
+    },
+    "ja": {
+        "title": "パスワード",
+        "pending": "招待時に渡されたパスワードでサインインしています。"
+        "自分のパスワードを設定してください。設定するまでコンソールは使えません。",
+        "intro": "パスワードを変更すると、ほかの端末やブラウザのセッションはすべて終了します。",
+        "current_password": "現在のパスワード",
+        "new_password": "新しいパスワード",
+        "new_password_again": "新しいパスワード(確認)",
+        "rule": "{min} 文字以上で、現在のパスワードと異なるもの。",
+        "save": "パスワードを変更",
+        "changed": "パスワードを変更しました。ほかのセッションは終了しました。",
+        "wrong_current": "現在のパスワード: 正しくありません。",
+        "throttled": "試行回数が多すぎます。{minutes} 分後にもう一度お試しください。",
+        "too_short": "新しいパスワード: {min} 文字以上にしてください。",
+        "too_long": "新しいパスワード: {max} 文字以内にしてください。",
+        "same": "新しいパスワード: 現在のパスワードと同じです。別のものにしてください。",
+        "mismatch": "新しいパスワード(確認): 新しいパスワードと一致しません。",
+        "back": "コンソールに戻る",
+    },
+}
 
 WEBHOOKS: dict[str, dict[str, str]] = {
     "en": {

@@ -8,6 +8,10 @@ import hmac
 import secrets
 
 _N, _R, _P = 2**14, 8, 1
+# The rules of a password an admin chooses (the CLI's --password-stdin, the console's password
+# page). The upper bound keeps hashing one cheap whatever is sent.
+MIN_LENGTH = 8
+MAX_LENGTH = 1024
 
 
 def hash_password(password: str) -> str:

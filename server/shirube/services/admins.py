@@ -25,6 +25,8 @@ class Admin:
     created_at: datetime
     # Part of every console session's fingerprint (console/sessions.py).
     session_epoch: int
+    # Made by an invitation and its password not chosen yet: the inviter knows it.
+    password_pending: bool
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ _ADMIN_COLUMNS = (
     admin.c.password_hash,
     admin.c.created_at,
     admin.c.session_epoch,
+    admin.c.password_pending,
 )
 _CREATE = (
     admin.insert()
@@ -47,6 +50,7 @@ _CREATE = (
         password_hash=bindparam("password_hash"),
         created_at=bindparam("created_at"),
         session_epoch=0,
+        password_pending=bindparam("password_pending"),
     )
     .returning(*_ADMIN_COLUMNS)
 )
@@ -60,6 +64,7 @@ _CREATE_IF_NEW = (
         password_hash=bindparam("password_hash"),
         created_at=bindparam("created_at"),
         session_epoch=0,
+        password_pending=bindparam("password_pending"),
     )
     .on_conflict_do_nothing(index_elements=[admin.c.email])
     .returning(*_ADMIN_COLUMNS)
@@ -112,10 +117,12 @@ def create_admin_if_new(
     workspace_roles: dict[int, str] | None = None,
     *,
     actor: Actor = CLI,
+    password_pending: bool = False,
 ) -> Admin | None:
     """As create_admin; None (and nothing made) when an admin has this email already, even
-    one another transaction made after the caller looked."""
-    rows = conn.all(_CREATE_IF_NEW, _new_admin(email, password))
+    one another transaction made after the caller looked. `password_pending` for an admin
+    whose password someone else chose (an invitation's)."""
+    rows = conn.all(_CREATE_IF_NEW, _new_admin(email, password, password_pending))
     if not rows:
         return None
     created = Admin(*rows[0])
@@ -123,11 +130,12 @@ def create_admin_if_new(
     return created
 
 
-def _new_admin(email: str, password: str) -> dict[str, object]:
+def _new_admin(email: str, password: str, pending: bool = False) -> dict[str, object]:
     return {
         "email": normalized_email(email),
         "password_hash": hash_password(password),
         "created_at": utcnow(),
+        "password_pending": pending,
     }
 
 

@@ -26,11 +26,17 @@ EMAIL_MAX = 320
 ROLES = ADMIN_ROLES
 
 
+class PasswordPending(Conflict):
+    """The admin still has the password an invitation gave them (admin.password_pending)."""
+
+
 @dataclass(frozen=True)
 class Member:
     admin_id: int
     email: str
     role: str
+    # Still signs in with the password an invitation gave them (admin.password_pending).
+    password_pending: bool
 
 
 @dataclass(frozen=True)
@@ -43,7 +49,7 @@ class Invited:
 
 _wa = workspace_admin.c
 _MEMBERS = (
-    select(admin.c.id, admin.c.email, _wa.role)
+    select(admin.c.id, admin.c.email, _wa.role, admin.c.password_pending)
     .join(workspace_admin, _wa.admin_id == admin.c.id)
     .where(_wa.workspace_id == bindparam("workspace_id"))
     .order_by(admin.c.email)
@@ -99,7 +105,9 @@ def invite(conn: Connection, workspace_id: int, email: str, role: str, *, actor:
     found = admin_by_email(conn, address)
     if found is None:
         password = secrets.token_urlsafe(12)
-        created = create_admin_if_new(conn, address, password, {workspace_id: role}, actor=actor)
+        created = create_admin_if_new(
+            conn, address, password, {workspace_id: role}, actor=actor, password_pending=True
+        )
         if created is not None:
             return Invited(created, role, password)
         # Another workspace's invite made this admin since we looked (it has no role here).
@@ -110,6 +118,13 @@ def invite(conn: Connection, workspace_id: int, email: str, role: str, *, actor:
         raise Conflict(
             f"{address} already has a role in this workspace; change it in the list",
             [FieldError("email", "already has a role here")],
+        )
+    if found.password_pending:
+        # Its password is still the one another workspace's owner was shown: a role here would
+        # let that owner sign in as this admin and read this workspace.
+        raise PasswordPending(
+            f"{address} has not chosen their own password yet; ask them to sign in first",
+            [FieldError("email", "has not chosen their own password yet")],
         )
     grant(conn, found.id, workspace_id, role, actor=actor)
     return Invited(found, role, None)

@@ -104,6 +104,9 @@ admin = Table(
     _time("created_at"),
     # Part of every console session's fingerprint: sign-out moves it on, ending them all.
     Column("session_epoch", Integer, nullable=False, server_default=text("0")),
+    # Made by an invitation: the password is the generated one its inviter saw, until the admin
+    # chooses their own (console/password.py); no role in another workspace until then.
+    Column("password_pending", Boolean, nullable=False, server_default=false()),
 )
 
 workspace_admin = Table(
