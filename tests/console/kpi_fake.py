@@ -41,7 +41,7 @@ EVIL_COMMENT = '<img src=x onerror=alert(1)> "great"'
 QUERIES = (
     "list_objectives", "find_objective", "summary", "companies", "cohorts",
     "summary_and_cohorts", "funnel", "item_rates", "activity", "feature_usage", "surveys", "stuck_users", "stuck_companies",
-    "backfills",
+    "backfills", "resolve_segment",
 )  # fmt: skip
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
 
@@ -257,6 +257,9 @@ class FakeKpis:
             BackfillState("goal", "admin-onboarded", 3, "running", 1200, 5000, T0, None),
             BackfillState("tour", "welcome", 1, "done", 0, 0, T0, T0 + timedelta(minutes=2)),
         ]
+
+    def resolve_segment(self, conn: Any, workspace_id: int, filt: KpiFilter) -> KpiFilter:
+        return filt  # the fake figures read no users
 
 
 @pytest.fixture

@@ -103,7 +103,8 @@ def load(
     else:
         objective = objectives[0] if objectives else None
     board = Dashboard(objectives=objectives, objective=objective, now=now)
-    filt = query.filt
+    # A segment's users read once for every figure of the page (each would read them again).
+    filt = kpis.resolve_segment(conn, workspace_id, query.filt)
     # Parts that need no objective.
     if "activity" in parts:
         start, end = board.activity_range = activity_range(query, now.date())

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, select
 
 from shirube.services.kpi_model import CompanyPage, CompanyRow, CompanySort, KpiFilter, Objective
-from shirube.services.kpi_segment import Segment, audience
+from shirube.services.kpi_segment import Segment, audience, resolve_segment
 from shirube.services.kpi_sql import micros_between, seconds_of, unindexed
 from shirube.storage import Connection
 from shirube.storage.tables import company, end_user, kpi_company, kpi_user, membership
@@ -222,6 +222,7 @@ def companies(
     descending: bool = True,
     search: str | None = None,
 ) -> CompanyPage:
+    filt = resolve_segment(conn, workspace_id, filt)
     rows = company_rows(conn, workspace_id, objective, filt)
     if search:
         rows = [row for row in rows if matches(row, search)]

@@ -17,7 +17,7 @@ from sqlalchemy.sql.selectable import Select
 
 from shirube.services.kpi_model import FunnelStep, ItemRate, KpiFilter, Objective
 from shirube.services.kpi_objectives import Part, parts, published
-from shirube.services.kpi_segment import audience, filtered_users, json_property
+from shirube.services.kpi_segment import audience, filtered_users, json_property, resolve_segment
 from shirube.services.kpi_sql import in_set
 from shirube.storage import Connection
 from shirube.storage.tables import (
@@ -114,6 +114,7 @@ def funnel(
     conn: Connection, workspace_id: int, tour_key: str, filt: KpiFilter, locale: str = "en"
 ) -> list[FunnelStep]:
     """The published tour's steps in order."""
+    filt = resolve_segment(conn, workspace_id, filt)
     _, document = published(conn, workspace_id, "tour", tour_key)
     steps = parts("tour", document, locale)
     shown = _shown_and_advanced(conn, workspace_id, tour_key, steps, filt)
@@ -228,6 +229,7 @@ def item_rates(
     out: only the goal as a whole is kept per user (kpi_user). `total`: the audience the
     filter keeps, when the caller counted it in the same transaction (the dashboard's
     summary), so that it is not counted again."""
+    filt = resolve_segment(conn, workspace_id, filt)
     _, document = published(conn, workspace_id, objective.kind, objective.key)
     part_list = parts(objective.kind, document, locale)
     by_part = _by_part(conn, workspace_id, objective, filt, part_list)

@@ -26,7 +26,7 @@ from shirube.services.kpi_model import (
     Summary,
     WeekFigure,
 )
-from shirube.services.kpi_segment import audience, week_start
+from shirube.services.kpi_segment import audience, resolve_segment, week_start
 from shirube.services.kpi_sql import MICROS, micros_between, period_start, seconds_of
 from shirube.storage import Connection
 from shirube.storage.tables import end_user, kpi_user
@@ -142,6 +142,7 @@ def _summary_of(
 def summary(
     conn: Connection, workspace_id: int, objective: Objective, filt: KpiFilter, now: datetime
 ) -> Summary:
+    filt = resolve_segment(conn, workspace_id, filt)
     columns, params = _summary_columns(now)
     query, segment = audience(objective, workspace_id, filt, *columns)
     row = [int(value or 0) for value in conn.one(query, {**segment.params, **params}) or ()]
@@ -160,6 +161,7 @@ def summary_and_cohorts(
     than two: the summary's sums grouped by the cohort's first-seen and completion weeks
     (NULL outside the cohorts' weeks), added up here. A dashboard page runs both; the pass
     is most of each (bench/kpis.py)."""
+    filt = resolve_segment(conn, workspace_id, filt)
     this_monday = week_start(now)
     first = this_monday - timedelta(days=7 * (weeks - 1))
     in_cohorts = and_(_first >= _time("cohort_from"), _first < _time("cohort_to"))
@@ -195,6 +197,7 @@ def cohorts(
     weeks: int = 12,
 ) -> list[CohortRow]:
     """The last `weeks` first-seen weeks (this one included), oldest first."""
+    filt = resolve_segment(conn, workspace_id, filt)
     this_monday = week_start(now)
     first = this_monday - timedelta(days=7 * (weeks - 1))
     seen_week = period_start(_first, "week")
