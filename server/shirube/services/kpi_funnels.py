@@ -176,6 +176,17 @@ def _done_by(part: Part) -> ColumnElement[Any] | None:
     )
 
 
+def goal_rule_sums(part_list: list[Part]) -> list[tuple[Part, Any]]:
+    """A goal's rules that stored rows say per user, each with its count over audience rows
+    (`audience`'s FROM): for item_rates, or for a pass that counts other figures too
+    (kpi_overview.py). Rules nothing stored says are left out (see item_rates)."""
+    return [
+        (part, func.sum(case((done, 1), else_=0)))
+        for part in part_list
+        if (done := _done_by(part)) is not None
+    ]
+
+
 def _by_part(
     conn: Connection,
     workspace_id: int,
@@ -239,8 +250,8 @@ def item_rates(
             total = conn.scalar(total_query, segment.params) or 0
         return [ItemRate(p.id, p.title, by_part.get(p.id, 0), total) for p in part_list]
     # A goal: every rule said per user counted in one pass with the total (an EXISTS each).
-    kept = [(part, done) for part in part_list if (done := _done_by(part)) is not None]
-    counts = [func.sum(case((done, 1), else_=0)) for _, done in kept]
+    kept = goal_rule_sums(part_list)
+    counts = [count for _, count in kept]
     query, segment = audience(objective, workspace_id, filt, func.count(), *counts)
     row = conn.one(query, segment.params) or [0] * (len(kept) + 1)
     everyone = int(row[0] or 0)

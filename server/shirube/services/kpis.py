@@ -2,7 +2,8 @@
 module a concept:
 
 - `kpi_objectives`: the published goals, checklists and tours; the backfill jobs;
-- `kpi_summary`: an objective's headline figures and its weekly cohorts;
+- `kpi_summary`: an objective's headline figures and its weekly cohorts; `kpi_overview`:
+  those and a goal's rules in one pass (the dashboard's overview);
 - `kpi_companies`: the per-company table (every company, sorted, searched, paginated);
 - `kpi_funnels`: a tour's funnel, and the completion of each part of an objective;
 - `kpi_activity`: active users per day or week; `kpi_usage`: feature usage;
@@ -21,6 +22,7 @@ from shirube.services.kpi_activity import activity
 from shirube.services.kpi_companies import companies
 from shirube.services.kpi_funnels import funnel, item_rates
 from shirube.services.kpi_objectives import backfills, find_objective, list_objectives
+from shirube.services.kpi_overview import overview
 from shirube.services.kpi_segment import resolve_segment
 from shirube.services.kpi_stuck import stuck_companies, stuck_users
 from shirube.services.kpi_summary import cohorts, summary, summary_and_cohorts
@@ -37,6 +39,7 @@ __all__ = [
     "funnel",
     "item_rates",
     "list_objectives",
+    "overview",
     "resolve_segment",
     "stuck_companies",
     "stuck_users",
