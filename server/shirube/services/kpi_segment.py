@@ -145,10 +145,13 @@ class Segment:
             self.params["fs_to"] = end
             conditions.append(end_user.c.first_seen_at < bindparam("fs_to", type_=UTCDateTime()))
         if self.filt.trait_users is not None and self.filt.user_traits:
+            # The users both the user and the company traits keep, read once. (Kept when a
+            # caller sets company_traits aside to count per company: a user of a kept company
+            # is in the list, and the companies not kept are left out of those counts anyway.)
             self.params["trait_users"] = self.filt.trait_users
             conditions.append(in_listed(user_id, "trait_users"))
-        else:
-            conditions += self._traits(end_user.c.traits, "ut", self.filt.user_traits)
+            return conditions
+        conditions += self._traits(end_user.c.traits, "ut", self.filt.user_traits)
         if self.filt.company_traits:
             # A user of at least one company that has every one of the traits: a semi-join,
             # the kept companies' members (ix_membership_company) read once per statement.
@@ -247,17 +250,18 @@ def filtered_users(workspace_id: int, filt: KpiFilter) -> tuple[Select[Any], Seg
 
 
 def resolve_segment(conn: Connection, workspace_id: int, filt: KpiFilter) -> KpiFilter:
-    """On SQLite, the filter with the users its user traits keep read now, once
-    (`trait_users`), for the several statements of a page or an endpoint: SQLite reads a
-    trait with json_each() per user (about 1 µs each; no index answers a trait), and each
-    statement of the overview with a role segment did so again over every user, four
-    times; the list costs each statement about a tenth of that (bench/README.md).
-    Unchanged on PostgreSQL, where a jsonb trait costs less than binding the list (a text
-    per user adapted by the client for every statement), and when there are no user traits
-    or they are resolved already."""
+    """On SQLite, the filter with the users its user traits (and company traits, if any)
+    keep read now, once (`trait_users`), for the several statements of a page or an
+    endpoint: SQLite reads a trait with json_each() per user (about 1 µs each; no index
+    answers a trait), and each statement of the overview with a role segment did so again
+    over every user, four times; the list costs each statement about a tenth of that
+    (bench/README.md). Unchanged on PostgreSQL, where a jsonb trait costs less than binding
+    the list (a text per user adapted by the client for every statement), and when there
+    are no user traits or they are resolved already."""
     if not conn.is_sqlite or not filt.user_traits or filt.trait_users is not None:
         return filt
-    traits_only = KpiFilter(user_traits=filt.user_traits)
+    # The company traits too (a semi-join through membership that each statement read again).
+    traits_only = KpiFilter(user_traits=filt.user_traits, company_traits=filt.company_traits)
     users, segment = filtered_users(workspace_id, traits_only)
     kept = tuple(row[0] for row in conn.all(users, segment.params))
     return replace(filt, trait_users=kept)
