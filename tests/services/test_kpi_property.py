@@ -270,6 +270,14 @@ def test_goal_figures_equal_a_recomputation_from_the_raw_events(client, database
             )
         )
         assert both == alone, (key, filt)
+        # The dashboard's overview: a goal's rule rates from that same pass.
+        overview = database.run_sync(
+            lambda conn, goal=goal, filt=filt: (
+                kpis.overview(conn, ws.id, goal, filt, now),
+                kpis.item_rates(conn, ws.id, goal, filt),
+            )
+        )
+        assert overview[0] == (*both, overview[1]), (key, filt)
 
 
 def check_api(client, ws, history: History, users: dict[str, dict[str, datetime | None]]) -> None:
