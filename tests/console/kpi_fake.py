@@ -41,7 +41,7 @@ EVIL_COMMENT = '<img src=x onerror=alert(1)> "great"'
 QUERIES = (
     "list_objectives", "find_objective", "summary", "companies", "cohorts",
     "summary_and_cohorts", "funnel", "item_rates", "activity", "feature_usage", "surveys", "stuck_users", "stuck_companies",
-    "backfills",
+    "backfills", "resolve_segment", "overview",
 )  # fmt: skip
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
 
@@ -173,6 +173,16 @@ class FakeKpis:
             self.cohorts(conn, workspace_id, objective, filt, now, weeks),
         )
 
+    def overview(
+        self, conn: Any, workspace_id: int, objective: Objective, filt: KpiFilter,
+        now: datetime, weeks: int = 12, locale: str = "en",
+    ) -> tuple[Summary, list[CohortRow], list[ItemRate] | None]:  # fmt: skip
+        # Recorded as the queries it answers (one pass in the database).
+        figures, rows = self.summary_and_cohorts(conn, workspace_id, objective, filt, now, weeks)
+        if objective.kind != "goal":
+            return figures, rows, None
+        return figures, rows, self.item_rates(conn, workspace_id, objective, filt, locale)
+
     def funnel(
         self, conn: Any, workspace_id: int, tour_key: str, filt: KpiFilter
     ) -> list[FunnelStep]:
@@ -257,6 +267,9 @@ class FakeKpis:
             BackfillState("goal", "admin-onboarded", 3, "running", 1200, 5000, T0, None),
             BackfillState("tour", "welcome", 1, "done", 0, 0, T0, T0 + timedelta(minutes=2)),
         ]
+
+    def resolve_segment(self, conn: Any, workspace_id: int, filt: KpiFilter) -> KpiFilter:
+        return filt  # the fake figures read no users
 
 
 @pytest.fixture

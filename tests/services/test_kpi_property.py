@@ -7,6 +7,7 @@ users must equal what the test computes from the events it sent. Both engines.""
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -254,18 +255,30 @@ def test_goal_figures_equal_a_recomputation_from_the_raw_events(client, database
     check_api(client, ws, history, users)
     # The dashboard's one pass for the summary and cohorts counts what each counts alone.
     now = datetime.now(UTC)
-    for key in ("all-of", "any-of"):
+    admins = KpiFilter(user_traits={"role": "admin"})
+    for key, filt in itertools.product(("all-of", "any-of"), (KpiFilter(), admins)):
         goal = Objective("goal", key, key, 1)
         both = database.run_sync(
-            lambda conn, goal=goal: kpis.summary_and_cohorts(conn, ws.id, goal, KpiFilter(), now)
-        )
-        alone = database.run_sync(
-            lambda conn, goal=goal: (
-                kpis.summary(conn, ws.id, goal, KpiFilter(), now),
-                kpis.cohorts(conn, ws.id, goal, KpiFilter(), now),
+            lambda conn, goal=goal, filt=filt: kpis.summary_and_cohorts(
+                conn, ws.id, goal, filt, now
             )
         )
-        assert both == alone, key
+        alone = database.run_sync(
+            lambda conn, goal=goal, filt=filt: (
+                kpis.summary(conn, ws.id, goal, filt, now),
+                kpis.cohorts(conn, ws.id, goal, filt, now),
+            )
+        )
+        assert both == alone, (key, filt)
+        # The dashboard's overview: on PostgreSQL a goal's rule rates from that same pass.
+        (*figures, items), rates = database.run_sync(
+            lambda conn, goal=goal, filt=filt: (
+                kpis.overview(conn, ws.id, goal, filt, now),
+                kpis.item_rates(conn, ws.id, goal, filt),
+            )
+        )
+        assert tuple(figures) == both, (key, filt)
+        assert items == (None if database.is_sqlite else rates), (key, filt)
 
 
 def check_api(client, ws, history: History, users: dict[str, dict[str, datetime | None]]) -> None:
@@ -292,6 +305,29 @@ def check_api(client, ws, history: History, users: dict[str, dict[str, datetime 
         for (goal, company), (n, completed, at) in expected.items():
             if goal == key:
                 assert got[company] == (n, completed, at and iso(at)), (key, company)
+    # The any-of goal over a user segment (admins): its audience, completions, percentiles
+    # and per-company counts (a page's statements share the segment's users, read once).
+    admins = [u for u, roles in history.roles.items() if roles[-1] == "admin"]
+    done = {u: at for u in admins if (at := users["any-of"][u]) is not None}
+    durations = [max(0.0, (at - seen[u]).total_seconds()) for u, at in done.items()]
+    segment = {"user[role]": "admin"}
+    body = client.get(
+        "/api/v1/analytics/goals/any-of/summary", params=segment, headers=ws.auth
+    ).json()
+    assert (body["audience"], body["completed"]) == (len(admins), len(done))
+    assert (body["p50_seconds"], body["p90_seconds"]) == (rank(durations, 50), rank(durations, 90))
+    companies = {history.company[u] for u in admins}
+    assert body["companies"] == len(companies)
+    page = client.get(
+        "/api/v1/analytics/goals/any-of/companies",
+        params={"per_page": 100, **segment},
+        headers=ws.auth,
+    ).json()
+    got_counts = {row["company_id"]: (row["users"], row["completed"]) for row in page["data"]}
+    for company in companies:
+        members = [u for u in admins if history.company[u] == company]
+        want = (len(members), sum(1 for u in members if u in done))
+        assert got_counts[company] == want, company
 
 
 def check_usage(client, ws, history: History, batches: int) -> None:

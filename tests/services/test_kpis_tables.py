@@ -81,6 +81,25 @@ def test_a_user_filter_recomputes_the_companies(run):
     assert listed == [("c2", 2, 1)]
 
 
+def test_user_and_company_traits_together(rows, run):
+    """A user segment with a company segment (resolved once on SQLite, as one list of users):
+    an admin of a pro and a free company counts in the pro company only, and the free company
+    is not listed, as on PostgreSQL where each statement evaluates the traits."""
+    rows.user("u7", days_ago(5), companies=("c1", "c2"), role="admin")
+    rows.kpi_user("checklist", "setup", "u7", started=days_ago(5), completed=days_ago(4), parts=2)
+    admins = KpiFilter(user_traits={"role": "admin"})
+    assert _companies(run, admins)[1] == [("c1", 2, 2), ("c2", 2, 2), ("c3", 0, 0)]
+    both = KpiFilter(user_traits={"role": "admin"}, company_traits={"plan": "pro"})
+    assert _companies(run, both)[1] == [("c1", 2, 2)]
+    figures = run(lambda conn, ws: kpis.summary(conn, ws, SETUP, both, NOW))
+    assert (figures.audience, figures.completed, figures.companies) == (2, 2, 1)
+    # The dashboard's overview: the same figures from its fewer passes.
+    overview = run(lambda conn, ws: kpis.overview(conn, ws, SETUP, both, NOW))
+    assert overview[0] == figures and overview[2] is None
+    usage = run(lambda conn, ws: kpis.feature_usage(conn, ws, ["nothing.sent"], both))
+    assert usage[0].of_users == 2
+
+
 def test_funnel(rows, run):
     for user in ("u1", "u2", "u3"):
         rows.step_seen(user, "welcome", "s1")

@@ -103,7 +103,8 @@ def load(
     else:
         objective = objectives[0] if objectives else None
     board = Dashboard(objectives=objectives, objective=objective, now=now)
-    filt = query.filt
+    # A segment's users read once for every figure of the page (each would read them again).
+    filt = kpis.resolve_segment(conn, workspace_id, query.filt)
     # Parts that need no objective.
     if "activity" in parts:
         start, end = board.activity_range = activity_range(query, now.date())
@@ -117,7 +118,13 @@ def load(
         board.backfills = kpis.backfills(conn, workspace_id)
     if objective is None:
         return board
-    if "summary" in parts and "cohorts" in parts:
+    items = None
+    if "summary" in parts and "cohorts" in parts and "steps" in parts:
+        # A goal's rule rates from the summary's pass (one pass over the audience less).
+        board.summary, board.cohorts, items = kpis.overview(
+            conn, workspace_id, objective, filt, now, COHORT_WEEKS, locale
+        )
+    elif "summary" in parts and "cohorts" in parts:
         board.summary, board.cohorts = kpis.summary_and_cohorts(
             conn, workspace_id, objective, filt, now, COHORT_WEEKS
         )
@@ -128,6 +135,8 @@ def load(
     if "steps" in parts:
         if objective.kind == "tour":
             board.funnel = kpis.funnel(conn, workspace_id, objective.key, filt)
+        elif items is not None:
+            board.items = items
         else:
             total = board.summary.audience if board.summary is not None else None
             board.items = kpis.item_rates(conn, workspace_id, objective, filt, total=total)

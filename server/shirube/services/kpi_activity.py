@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 
 from shirube.services.kpi_model import ActivityPoint, KpiFilter
-from shirube.services.kpi_segment import filtered_users, week_start
+from shirube.services.kpi_segment import filtered_users, resolve_segment, week_start
 from shirube.services.kpi_sql import Period, in_set, utc_day
 from shirube.storage import Connection
 from shirube.storage.tables import end_user, user_active_day, user_active_week
@@ -45,6 +45,7 @@ def activity(
     period: Period,
 ) -> list[ActivityPoint]:
     """One point per day (or per ISO week touching the range) from `start` to `end`."""
+    filt = resolve_segment(conn, workspace_id, filt)
     starts = _starts(start, end, period)
     if not starts:
         return []

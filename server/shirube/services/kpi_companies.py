@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, select
 
 from shirube.services.kpi_model import CompanyPage, CompanyRow, CompanySort, KpiFilter, Objective
-from shirube.services.kpi_segment import Segment, audience
+from shirube.services.kpi_segment import Segment, audience, resolve_segment
 from shirube.services.kpi_sql import micros_between, seconds_of, unindexed
 from shirube.storage import Connection
 from shirube.storage.tables import company, end_user, kpi_company, kpi_user, membership
@@ -113,39 +113,69 @@ def company_counts(
 ) -> tuple[int, int]:
     """How many companies `company_rows` lists with audience users, and how many of those
     are onboarded: counted in the database, without building the rows."""
-    params: dict[str, Any] = {
-        "workspace_id": workspace_id,
-        "kind": objective.kind,
-        "key": objective.key,
-    }
+    params = _objective_params(workspace_id, objective)
     segment = Segment(filt, params)
     kept = and_(company.c.workspace_id == bindparam("workspace_id"), *segment.company_conditions())
-    onboarded = and_(
-        _kc.workspace_id == company.c.workspace_id,
-        _kc.company_id == company.c.external_id,
-        _kc.kind == bindparam("kind"),
-        _kc.key == bindparam("key"),
-    )
-    if not Segment(replace(filt, company_traits={}), {}).by_user:
+    if not users_filtered(filt):
         stored = select(func.count(), func.count(_kc.onboarded_at)).select_from(
-            company.join(kpi_company, onboarded)
+            company.join(kpi_company, _onboarded())
         )
         row = conn.one(stored.where(kept, _kc.users > 0), params)
         return (int(row[0]), int(row[1])) if row else (0, 0)
-    # With a user filter: the companies of the users kept (one grouped pass over them), kept
-    # by the company traits and onboarded in Python (a few thousand ids); a join of the two
-    # in SQL made SQLite read the users once per company.
+    users, user_segment = companies_with_users(objective, workspace_id, filt)
+    with_users = {row[0] for row in conn.all(users, user_segment.params)}
+    return tally_companies(conn, workspace_id, objective, filt, with_users)
+
+
+def users_filtered(filt: KpiFilter) -> bool:
+    """Whether the filter keeps users out by what they are (first seen, user traits): the
+    company figures are then counted from the users kept, not read from `kpi_company`."""
+    return Segment(replace(filt, company_traits={}), {}).by_user
+
+
+def companies_with_users(objective: Objective, workspace_id: int, filt: KpiFilter) -> Any:
+    """`SELECT company_id … GROUP BY` the companies of the audience users the filter's user
+    conditions keep (one grouped pass over them), and its segment."""
     company_id = unindexed(membership.c.company_id)
-    users, user_segment = _kept_users(objective, workspace_id, filt, company_id)
-    with_users = {row[0] for row in conn.all(users.group_by(company_id), user_segment.params)}
+    users, segment = _kept_users(objective, workspace_id, filt, company_id.label("company_id"))
+    return users.group_by(company_id), segment
+
+
+def tally_companies(
+    conn: Connection,
+    workspace_id: int,
+    objective: Objective,
+    filt: KpiFilter,
+    with_users: set[str],
+) -> tuple[int, int]:
+    """`company_counts` for the companies that have users kept (`companies_with_users`):
+    those the company traits keep, and the onboarded among them, in Python (a few thousand
+    ids); a join of the two in SQL made SQLite read the users once per company."""
+    params = _objective_params(workspace_id, objective)
+    segment = Segment(filt, params)
+    kept = and_(company.c.workspace_id == bindparam("workspace_id"), *segment.company_conditions())
     listed = conn.all(
         select(company.c.external_id, _kc.onboarded_at)
-        .select_from(company.outerjoin(kpi_company, onboarded))
+        .select_from(company.outerjoin(kpi_company, _onboarded()))
         .where(kept),
         params,
     )
     found = [onboarded_at for company_id, onboarded_at in listed if company_id in with_users]
     return len(found), sum(1 for onboarded_at in found if onboarded_at is not None)
+
+
+def _objective_params(workspace_id: int, objective: Objective) -> dict[str, Any]:
+    return {"workspace_id": workspace_id, "kind": objective.kind, "key": objective.key}
+
+
+def _onboarded() -> Any:
+    """`kpi_company` of the objective joined with `company`."""
+    return and_(
+        _kc.workspace_id == company.c.workspace_id,
+        _kc.company_id == company.c.external_id,
+        _kc.kind == bindparam("kind"),
+        _kc.key == bindparam("key"),
+    )
 
 
 def company_rows(
@@ -155,7 +185,7 @@ def company_rows(
     names = _companies(conn, workspace_id, filt)
     params = {"workspace_id": workspace_id, "kind": objective.kind, "key": objective.key}
     stored = {row.company_id: row for row in conn.all(_KPI_COMPANIES, params)}
-    by_users = Segment(replace(filt, company_traits={}), {}).by_user
+    by_users = users_filtered(filt)
     recomputed = _recomputed(conn, workspace_id, objective, filt) if by_users else {}
     rows = []
     for company_id, traits in names.items():
@@ -222,6 +252,7 @@ def companies(
     descending: bool = True,
     search: str | None = None,
 ) -> CompanyPage:
+    filt = resolve_segment(conn, workspace_id, filt)
     rows = company_rows(conn, workspace_id, objective, filt)
     if search:
         rows = [row for row in rows if matches(row, search)]

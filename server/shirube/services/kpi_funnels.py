@@ -17,7 +17,7 @@ from sqlalchemy.sql.selectable import Select
 
 from shirube.services.kpi_model import FunnelStep, ItemRate, KpiFilter, Objective
 from shirube.services.kpi_objectives import Part, parts, published
-from shirube.services.kpi_segment import audience, filtered_users, json_property
+from shirube.services.kpi_segment import audience, filtered_users, json_property, resolve_segment
 from shirube.services.kpi_sql import in_set
 from shirube.storage import Connection
 from shirube.storage.tables import (
@@ -114,6 +114,7 @@ def funnel(
     conn: Connection, workspace_id: int, tour_key: str, filt: KpiFilter, locale: str = "en"
 ) -> list[FunnelStep]:
     """The published tour's steps in order."""
+    filt = resolve_segment(conn, workspace_id, filt)
     _, document = published(conn, workspace_id, "tour", tour_key)
     steps = parts("tour", document, locale)
     shown = _shown_and_advanced(conn, workspace_id, tour_key, steps, filt)
@@ -175,6 +176,17 @@ def _done_by(part: Part) -> ColumnElement[Any] | None:
     )
 
 
+def goal_rule_sums(part_list: list[Part]) -> list[tuple[Part, Any]]:
+    """A goal's rules that stored rows say per user, each with its count over audience rows
+    (`audience`'s FROM): for item_rates, or for a pass that counts other figures too
+    (kpi_overview.py). Rules nothing stored says are left out (see item_rates)."""
+    return [
+        (part, func.sum(case((done, 1), else_=0)))
+        for part in part_list
+        if (done := _done_by(part)) is not None
+    ]
+
+
 def _by_part(
     conn: Connection,
     workspace_id: int,
@@ -228,6 +240,7 @@ def item_rates(
     out: only the goal as a whole is kept per user (kpi_user). `total`: the audience the
     filter keeps, when the caller counted it in the same transaction (the dashboard's
     summary), so that it is not counted again."""
+    filt = resolve_segment(conn, workspace_id, filt)
     _, document = published(conn, workspace_id, objective.kind, objective.key)
     part_list = parts(objective.kind, document, locale)
     by_part = _by_part(conn, workspace_id, objective, filt, part_list)
@@ -237,8 +250,8 @@ def item_rates(
             total = conn.scalar(total_query, segment.params) or 0
         return [ItemRate(p.id, p.title, by_part.get(p.id, 0), total) for p in part_list]
     # A goal: every rule said per user counted in one pass with the total (an EXISTS each).
-    kept = [(part, done) for part in part_list if (done := _done_by(part)) is not None]
-    counts = [func.sum(case((done, 1), else_=0)) for _, done in kept]
+    kept = goal_rule_sums(part_list)
+    counts = [count for _, count in kept]
     query, segment = audience(objective, workspace_id, filt, func.count(), *counts)
     row = conn.one(query, segment.params) or [0] * (len(kept) + 1)
     everyone = int(row[0] or 0)

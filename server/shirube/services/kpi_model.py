@@ -25,6 +25,11 @@ class KpiFilter:
     first_seen_to: date | None = None
     user_traits: dict[str, str | int | float | bool] = field(default_factory=dict)
     company_traits: dict[str, str | int | float | bool] = field(default_factory=dict)
+    # The users `user_traits` and `company_traits` keep, read once for a page's or an
+    # endpoint's statements (`kpi_segment.resolve_segment`, SQLite; set only with user
+    # traits): then no statement evaluates the traits again. Not a
+    # part of the filter's identity (equal filters, resolved or not, keep the same users).
+    trait_users: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

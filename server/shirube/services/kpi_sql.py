@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from sqlalchemy import BigInteger
+from sqlalchemy import BigInteger, bindparam
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import NullType, String
+
+from shirube.storage.types import ValueList
 
 Period = Literal["day", "week"]
 MICROS = 1_000_000
@@ -165,3 +167,30 @@ def _in_set_sqlite(element: in_set, compiler: SQLCompiler, **kw: Any) -> str:
 @compiles(in_set, "postgresql")
 def _in_set_postgres(element: in_set, compiler: SQLCompiler, **kw: Any) -> str:
     return f"({compiler.process(element.column.in_(element.subquery), **kw)}) IS TRUE"
+
+
+class in_listed(ColumnElement[Any]):
+    """`column IN (the texts bound as one list parameter)`, hashed once per statement as
+    `in_set` is: a segment's users read once (`kpi_segment.resolve_segment`) and given to each
+    statement of a page. On PostgreSQL `= ANY(array)` is hashed only when the array is a
+    constant of the plan, which a generic plan of a prepared statement does not have."""
+
+    inherit_cache = False
+    type = NullType()  # not Boolean: see in_set
+
+    def __init__(self, column: ColumnElement[Any], name: str) -> None:
+        self.column = column
+        self.values = bindparam(name, type_=ValueList())
+
+
+@compiles(in_listed, "sqlite")
+def _in_listed_sqlite(element: in_listed, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    return f"{column} IN (SELECT value FROM json_each({compiler.process(element.values, **kw)}))"
+
+
+@compiles(in_listed, "postgresql")
+def _in_listed_postgres(element: in_listed, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    values = compiler.process(element.values, **kw)
+    return f"({column} IN (SELECT unnest(CAST({values} AS TEXT[])))) IS TRUE"

@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, func, select
 
 from shirube.services.kpi_companies import company_rows
 from shirube.services.kpi_model import KpiFilter, Objective, StuckCompany, StuckUser
-from shirube.services.kpi_segment import audience
+from shirube.services.kpi_segment import audience, resolve_segment
 from shirube.services.kpi_surveys import companies_of, owner_of
 from shirube.storage import Connection, in_values
 from shirube.storage.tables import company, end_user, kpi_user
@@ -41,6 +41,7 @@ def stuck_users(
     limit: int = 100,
 ) -> list[StuckUser]:
     """The longest stuck first (then by user id)."""
+    filt = resolve_segment(conn, workspace_id, filt)
     since = func.coalesce(kpi_user.c.last_progress_at, end_user.c.first_seen_at)
     query, segment = audience(
         objective,
@@ -86,6 +87,7 @@ def stuck_companies(
 ) -> list[StuckCompany]:
     """Companies with audience users, not onboarded, inactive since the cutoff or never
     active; the longest inactive first (never active before all), then by id."""
+    filt = resolve_segment(conn, workspace_id, filt)
     cutoff = now - timedelta(days=days)
     stuck = [
         row

@@ -14,10 +14,11 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, or_, select, text
+from sqlalchemy import String, and_, bindparam, case, func, null, or_, select, text, union_all
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.sql.elements import ColumnElement
 
-from shirube.services.kpi_companies import company_counts
+from shirube.services.kpi_companies import company_counts, tally_companies, users_filtered
 from shirube.services.kpi_model import (
     INCOMPLETE_AFTER_DAYS,
     CohortRow,
@@ -26,15 +27,16 @@ from shirube.services.kpi_model import (
     Summary,
     WeekFigure,
 )
-from shirube.services.kpi_segment import audience, week_start
+from shirube.services.kpi_segment import audience, resolve_segment, week_start
 from shirube.services.kpi_sql import MICROS, micros_between, period_start, seconds_of
 from shirube.storage import Connection
-from shirube.storage.tables import end_user, kpi_user
+from shirube.storage.tables import end_user, kpi_user, membership
 from shirube.storage.types import UTCDateTime
 
 _first = end_user.c.first_seen_at
 _started = kpi_user.c.started_at
 _completed = kpi_user.c.completed_at
+_KU = kpi_user.c
 _duration = micros_between(_first, _completed)
 
 
@@ -82,6 +84,43 @@ def _percentiles(
     return {percent: found.get(r) for percent, r in ranks.items()}
 
 
+def _percentiles_and_companies(
+    conn: Connection, workspace_id: int, objective: Objective, filt: KpiFilter, completed: int
+) -> tuple[dict[int, float | None], set[str]]:
+    """`_percentiles` and `companies_with_users` for a filter on users (and not on company
+    traits: then both count the same users) in one statement: the users kept are read once
+    into a materialized CTE, which both parts then read (two passes over the audience were
+    about half of the overview with a user segment, bench/README.md)."""
+    ranks = {percent: max(1, -(-percent * completed // 100)) for percent in (50, 90)}
+    query, segment = audience(
+        objective, workspace_id, filt, _KU.user_id.label("user_id"), _duration.label("micros")
+    )
+    kept = query.cte("kept").prefix_with("MATERIALIZED")
+    rank = func.row_number().over(order_by=kept.c.micros).label("rank")
+    ordered = select(kept.c.micros, rank).where(kept.c.micros.is_not(None)).subquery("ordered")
+    picked = select(
+        ordered.c.rank, ordered.c.micros, sql_cast(null(), String).label("company_id")
+    ).where(ordered.c.rank.in_([bindparam("p50"), bindparam("p90")]))
+    member = and_(
+        membership.c.workspace_id == bindparam("workspace_id"),
+        membership.c.user_id == kept.c.user_id,
+    )
+    companies = (
+        select(null(), null(), membership.c.company_id)
+        .select_from(kept.join(membership, member))
+        .group_by(membership.c.company_id)
+    )
+    params = {**segment.params, "p50": ranks[50], "p90": ranks[90]}
+    found: dict[int, float | None] = {}
+    with_users: set[str] = set()
+    for row_rank, micros, company_id in conn.all(union_all(picked, companies), params):
+        if company_id is None:
+            found[int(row_rank)] = seconds_of(micros)
+        else:
+            with_users.add(company_id)
+    return {percent: found.get(r) for percent, r in ranks.items()}, with_users
+
+
 def _summary_columns(now: datetime) -> tuple[list[Any], dict[str, Any]]:
     """The headline counts as sums over audience rows, and their parameters."""
     this_monday = week_start(now)
@@ -122,8 +161,14 @@ def _summary_of(
     for index, days in enumerate(INCOMPLETE_AFTER_DAYS):
         old, still = late[2 * index], late[2 * index + 1]
         incomplete[days] = still / old if old else None
-    percentiles = _percentiles(conn, workspace_id, objective, filt, completed)
-    companies, onboarded = company_counts(conn, workspace_id, objective, filt)
+    if completed and users_filtered(filt) and not filt.company_traits:
+        percentiles, with_users = _percentiles_and_companies(
+            conn, workspace_id, objective, filt, completed
+        )
+        companies, onboarded = tally_companies(conn, workspace_id, objective, filt, with_users)
+    else:
+        percentiles = _percentiles(conn, workspace_id, objective, filt, completed)
+        companies, onboarded = company_counts(conn, workspace_id, objective, filt)
     return Summary(
         objective=objective,
         audience=total,
@@ -142,6 +187,7 @@ def _summary_of(
 def summary(
     conn: Connection, workspace_id: int, objective: Objective, filt: KpiFilter, now: datetime
 ) -> Summary:
+    filt = resolve_segment(conn, workspace_id, filt)
     columns, params = _summary_columns(now)
     query, segment = audience(objective, workspace_id, filt, *columns)
     row = [int(value or 0) for value in conn.one(query, {**segment.params, **params}) or ()]
@@ -160,13 +206,29 @@ def summary_and_cohorts(
     than two: the summary's sums grouped by the cohort's first-seen and completion weeks
     (NULL outside the cohorts' weeks), added up here. A dashboard page runs both; the pass
     is most of each (bench/kpis.py)."""
+    figures, rows, _ = summary_cohorts_and(conn, workspace_id, objective, filt, now, weeks, [])
+    return figures, rows
+
+
+def summary_cohorts_and(
+    conn: Connection,
+    workspace_id: int,
+    objective: Objective,
+    filt: KpiFilter,
+    now: datetime,
+    weeks: int,
+    sums: list[Any],
+) -> tuple[Summary, list[CohortRow], list[int]]:
+    """`summary_and_cohorts`, and the totals of more `sums` over the same audience rows
+    counted in the same pass (a goal's rules: kpi_overview.py)."""
+    filt = resolve_segment(conn, workspace_id, filt)
     this_monday = week_start(now)
     first = this_monday - timedelta(days=7 * (weeks - 1))
     in_cohorts = and_(_first >= _time("cohort_from"), _first < _time("cohort_to"))
     seen_week = case((in_cohorts, period_start(_first, "week")))
     done_week = case((in_cohorts, period_start(_completed, "week")))
     columns, params = _summary_columns(now)
-    query, segment = audience(objective, workspace_id, filt, seen_week, done_week, *columns)
+    query, segment = audience(objective, workspace_id, filt, seen_week, done_week, *columns, *sums)
     # By position: PostgreSQL would not match the CASE's bound parameters again.
     query = query.group_by(text("1"), text("2"))
     params = {
@@ -175,15 +237,16 @@ def summary_and_cohorts(
         "cohort_from": _midnight(first),
         "cohort_to": _midnight(this_monday + timedelta(days=7)),
     }
-    totals = [0] * len(columns)
+    totals = [0] * (len(columns) + len(sums))
     groups = []
-    for seen_text, done_text, *sums in conn.all(query, params):
-        values = [int(value or 0) for value in sums]
-        totals = [a + b for a, b in zip(totals, values, strict=True)]
+    for seen_text, done_text, *values in conn.all(query, params):
+        counts = [int(value or 0) for value in values]
+        totals = [a + b for a, b in zip(totals, counts, strict=True)]
         if seen_text is not None:
-            groups.append((seen_text, done_text, values[0]))
-    figures = _summary_of(conn, workspace_id, objective, filt, now, totals)
-    return figures, _cohort_rows(groups, first, this_monday, weeks)
+            groups.append((seen_text, done_text, counts[0]))
+    summed = totals[: len(columns)]
+    figures = _summary_of(conn, workspace_id, objective, filt, now, summed)
+    return figures, _cohort_rows(groups, first, this_monday, weeks), totals[len(columns) :]
 
 
 def cohorts(
@@ -195,6 +258,7 @@ def cohorts(
     weeks: int = 12,
 ) -> list[CohortRow]:
     """The last `weeks` first-seen weeks (this one included), oldest first."""
+    filt = resolve_segment(conn, workspace_id, filt)
     this_monday = week_start(now)
     first = this_monday - timedelta(days=7 * (weeks - 1))
     seen_week = period_start(_first, "week")

@@ -13,7 +13,7 @@ from shirube.content.localize import resolve_text
 from shirube.services.kpi_companies import company_name
 from shirube.services.kpi_model import KpiFilter, SurveyComment, SurveyResult
 from shirube.services.kpi_objectives import list_objectives, published
-from shirube.services.kpi_segment import filtered_users
+from shirube.services.kpi_segment import filtered_users, resolve_segment
 from shirube.services.kpi_sql import in_set
 from shirube.storage import Connection, in_values
 from shirube.storage.tables import company, membership, survey_answer
@@ -75,6 +75,7 @@ def surveys(
 ) -> list[SurveyResult]:
     """One result per published checklist with a survey (or the one asked for, NotFound when
     it is not published), in the order of the objectives."""
+    filt = resolve_segment(conn, workspace_id, filt)
     if checklist is not None:
         keys = [checklist]
         titles = {checklist: _question(conn, workspace_id, checklist, locale)}

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from shirube.services.event_name_users import users_per_name
 from shirube.services.kpi_model import FeatureUsage, KpiFilter
-from shirube.services.kpi_segment import filtered_users
+from shirube.services.kpi_segment import filtered_users, resolve_segment
 from shirube.storage import Connection
 
 # Names asked for at once (the API's limit too).
@@ -21,6 +21,7 @@ def feature_usage(
     conn: Connection, workspace_id: int, events: list[str], filt: KpiFilter
 ) -> list[FeatureUsage]:
     """In the order asked, each name once."""
+    filt = resolve_segment(conn, workspace_id, filt)
     names = list(dict.fromkeys(events))[:MAX_EVENTS]
     users, segment = filtered_users(workspace_id, filt)
     of_users = conn.scalar(select(func.count()).select_from(users.subquery()), segment.params)
