@@ -30,6 +30,15 @@ def _draft(live: Live, kind: str, key: str) -> dict[str, Any]:
     return dict(item.draft)
 
 
+def _new_tour(page: Page, live: Live, name: str, key: str) -> str:
+    """Signs in and creates a tour through the "new" form; the address of its editor."""
+    sign_in(page, f"{live.workspace}/tours/new", EMAIL)
+    page.fill("#new-name", name)
+    page.fill("#new-key", key)
+    page.click("form.card button[type=submit]")
+    return f"{live.workspace}/tours/{key}"
+
+
 def _saved(page: Page) -> None:
     expect(page.locator("#editor-status")).to_have_attribute("data-state", "saved")
 
@@ -109,11 +118,7 @@ def test_a_second_tabs_stale_save_gets_the_conflict_message(
     context: BrowserContext, live: Live
 ) -> None:
     first = context.new_page()
-    sign_in(first, f"{live.workspace}/tours/new", EMAIL)
-    first.fill("#new-name", "Welcome")
-    first.fill("#new-key", "welcome")
-    first.click("form.card button[type=submit]")
-    url = f"{live.workspace}/tours/welcome"
+    url = _new_tour(first, live, "Welcome", "welcome")
     expect(first).to_have_url(url)
     second = context.new_page()
     problems = watch(second, every_error=False)
@@ -134,10 +139,7 @@ def test_a_second_tabs_stale_save_gets_the_conflict_message(
 def test_steps_reorder_by_drag_and_drop(context: BrowserContext, live: Live) -> None:
     page = context.new_page()
     problems = watch(page, every_error=False)
-    sign_in(page, f"{live.workspace}/tours/new", EMAIL)
-    page.fill("#new-name", "Drag")
-    page.fill("#new-key", "drag")
-    page.click("form.card button[type=submit]")
+    _new_tour(page, live, "Drag", "drag")
     page.click("#steps-add")
     expect(page.locator("#steps-1-edit")).to_be_focused()
     page.click("#steps-add")
@@ -173,11 +175,7 @@ def test_the_header_switches_the_console_to_japanese(context: BrowserContext, li
 def test_an_invalid_change_survives_a_closed_tab(context: BrowserContext, live: Live) -> None:
     page = context.new_page()
     problems = watch(page, every_error=False)
-    sign_in(page, f"{live.workspace}/tours/new", EMAIL)
-    page.fill("#new-name", "Kept")
-    page.fill("#new-key", "kept")
-    page.click("form.card button[type=submit]")
-    url = f"{live.workspace}/tours/kept"
+    url = _new_tour(page, live, "Kept", "kept")
     page.select_option("#steps-0-kind", "tooltip")
     page.fill("#steps-0-title-en", "Pick the import button")
     expect(page.locator("#editor-status")).to_have_attribute("data-state", "not-saved")
