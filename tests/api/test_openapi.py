@@ -174,7 +174,7 @@ def test_every_documented_status_is_the_one_the_route_answers(client, workspace,
     put = call("PUT", "/api/v1/tours/welcome", headers=auth, json=tour_doc("welcome"))
     grant = {"grant": database.run_sync(mint), "public_key": workspace.public_key}
     call("POST", "/api/v1/widget/builder/draft", headers=widget, json=grant)
-    builder_save = {**grant, "draft": put["draft"]}
+    builder_save = {**grant, "draft": put["draft"], "draft_revision": put["draft_revision"]}
     call("POST", "/api/v1/widget/builder/save", headers=widget, json=builder_save)
     event = {"id": "s1", "name": "shift.created", "user_id": "u1"}
     call("POST", "/api/v1/events", headers=auth, json={"events": [event]})

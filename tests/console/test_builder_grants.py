@@ -45,11 +45,18 @@ def _call(
     grant: str,
     origin: str = ORIGIN,
     draft: dict[str, Any] | None = None,
+    revision: int | None = None,
 ) -> Any:
+    """Read the grant's draft, or save `draft` over `revision` (by default the one stored,
+    read first as the builder does)."""
     body: dict[str, Any] = {"grant": grant, "public_key": ws.public_key}
     path = DRAFT
     if draft is not None:
-        body["draft"], path = draft, SAVE
+        if revision is None:
+            read = client.post(DRAFT, json=body, headers={"Origin": origin})
+            revision = read.json().get("draft_revision", 0) if read.status_code == 200 else 0
+        body.update(draft=draft, draft_revision=revision)
+        path = SAVE
     return client.post(path, json=body, headers={"Origin": origin})
 
 
@@ -100,6 +107,34 @@ def test_save_writes_the_draft_and_reports_fields(
     # The key is the grant's.
     other = _call(client, workspace, grant, draft=tour_doc(key="other"))
     assert (other.status_code, other.json()["error"]["code"]) == (403, "grant_wrong_tour")
+
+
+def test_a_stale_save_is_refused_and_a_save_names_the_admin(
+    client: TestClient, database: Database, workspace: WorkspaceKeys, editor: int
+) -> None:
+    grant = _grant(client, workspace)
+    read = _call(client, workspace, grant).json()
+    mine = dict(read["draft"], name="Mine")
+    # Someone saves the draft elsewhere (the console's editor, the API) after the builder read.
+    put_draft(client, workspace, "tour", dict(read["draft"], name="Theirs"))
+    stale = _call(client, workspace, grant, draft=mine, revision=read["draft_revision"])
+    assert stale.status_code == 409, stale.text
+    error = stale.json()["error"]
+    assert error["code"] == "conflict" and error["fields"][0]["path"] == "draft_revision"
+    got = client.get("/api/v1/tours/welcome", headers=workspace.auth).json()
+    assert got["draft"]["name"] == "Theirs"
+    # Over the revision read again, the save goes through and names the grant's admin.
+    saved = _call(client, workspace, grant, draft=mine, revision=got["draft_revision"])
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["draft_revision"] == got["draft_revision"] + 1
+    newest = database.run_sync(lambda conn: audit.entries(conn, workspace.id, limit=1)).entries
+    assert (newest[0].actor, newest[0].actor_admin_id) == ("editor@example.com", editor)
+    assert newest[0].after["name"] == "Mine"
+    # The revision is required: a save without one is refused, naming the field.
+    body = {"grant": grant, "public_key": workspace.public_key, "draft": mine}
+    missing = client.post(SAVE, json=body, headers={"Origin": ORIGIN})
+    assert missing.status_code == 422
+    assert "draft_revision" in missing.text
 
 
 def test_refusals(

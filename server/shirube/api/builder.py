@@ -24,7 +24,7 @@ from shirube.api.routing import get_context, route
 from shirube.jsonresponse import JSONResponse
 from shirube.services import builder
 from shirube.storage import Connection
-from shirube.validation import Strict
+from shirube.validation import MAX_DB_INT, Strict
 
 PREFIX = "/api/v1/widget/builder"
 
@@ -37,6 +37,9 @@ class BuilderBody(Strict):
 class BuilderSaveBody(BuilderBody):
     # Validated as the server API validates a tour (errors by path inside `draft`).
     draft: dict[str, Any]
+    # The `draft_revision` the builder read with the draft: saved only over it (409 conflict
+    # when the draft was saved elsewhere since).
+    draft_revision: int = Field(ge=0, le=MAX_DB_INT)
 
 
 def _check(request: Request, body: BuilderBody, tour: str | None = None) -> builder.GrantCheck:
@@ -74,7 +77,7 @@ async def read_draft(request: Request) -> Response:
 async def save_draft(request: Request) -> Response:
     ctx = get_context(request)
     body = await read_model(request, BuilderSaveBody, ctx.settings.max_body_bytes)
-    draft = body.draft
+    draft, revision = body.draft, body.draft_revision
     key = draft.get("key")
     # The draft names its tour; a grant for another one refuses it (a draft without a string
     # key is left to the validator, which names the field).
@@ -82,7 +85,8 @@ async def save_draft(request: Request) -> Response:
     secret = ctx.settings.secret_key
 
     def work(conn: Connection) -> dict[str, Any]:
-        return builder.save_draft(conn, builder.check_grant(conn, secret, check), draft)
+        grant = builder.check_grant(conn, secret, check)
+        return builder.save_draft(conn, grant, draft, revision)
 
     return await _answer(request, work)
 

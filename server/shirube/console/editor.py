@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from shirube.console import content_pages
+from shirube.console import builder, content_pages
 from shirube.console import editor_audience as audience_form
 from shirube.console import editor_form as form
 from shirube.console import editor_rows as row_ops
@@ -135,8 +135,13 @@ async def _editor(
         rule_types=form.RULE_TYPES,
         base=base_path(access, plural),
     )
-    template = "tour_editor.html" if kind == "tour" else "checklist_editor.html"
-    return render(request, template, context, admin=admin, status=status)
+    if kind == "checklist":
+        return render(request, "checklist_editor.html", context, admin=admin, status=status)
+    # The visual builder's door, outside the editor's form (a form of its own, whose redirect
+    # to the app the page's CSP must let out).
+    context["open_in_app"] = builder.open_in_app_context(request, access, key)
+    page = render(request, "tour_editor.html", context, admin=admin, status=status)
+    return builder.allow_form_targets(page, access)
 
 
 async def editor_page(request: Request, plural: str) -> Response:

@@ -56,11 +56,29 @@ def _number(raw: str) -> int | str | None:
 # Tours --------------------------------------------------------------------------------------
 
 
+def _target(fields: Mapping[str, str], p: str) -> str | Document | None:
+    """The step's target: the text field's selector, or the robust target the builder recorded
+    (carried in a hidden field) with the text field as its primary selector. An edited
+    selector keeps the recorded fallbacks and text, as the builder's own selector field does:
+    the usual edit is a primary broken by a host release, for the same element the fallbacks
+    still find; an editor who means another element clears the field (the recorded target
+    goes with it) or picks it again in the builder."""
+    css = fields.get(p + "target", "").strip()
+    if not css:
+        return None
+    try:
+        recorded = json.loads(fields.get(p + "target_recorded", "") or "null")
+    except ValueError:
+        recorded = None
+    # Whatever came back is validated as any target (a tampered field is refused by path).
+    return {**recorded, "css": css} if isinstance(recorded, dict) else css
+
+
 def _step(fields: Mapping[str, str], n: int) -> Document:
     p = f"steps.{n}."
     step: Document = {"id": fields.get(p + "id", "").strip() or f"step-{n + 1}"}
     step["kind"] = fields.get(p + "kind", "modal")
-    _put(step, "target", fields.get(p + "target", "").strip())
+    _put(step, "target", _target(fields, p))
     _put(step, "placement", fields.get(p + "placement", ""))
     _put(step, "page", fields.get(p + "page", "").strip())
     _put(step, "title", text_value(fields, p + "title"))

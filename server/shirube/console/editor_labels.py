@@ -87,6 +87,8 @@ EDITOR: dict[str, dict[str, str]] = {
         "target": "Target element (CSS selector)",
         "target_hint": "e.g. #import-button or [data-tour=import]; needed for tooltips and "
         "hotspots",
+        "target_recorded": "Recorded by the builder: {n} fallbacks, kept when you edit the "
+        "selector (clear it to drop them)",
         "placement": "Placement",
         "page": "Only on the page",
         "page_hint": "e.g. /employees/* (empty: any page of the tour)",
@@ -235,6 +237,8 @@ EDITOR: dict[str, dict[str, str]] = {
         "target": "対象要素(CSS セレクター)",
         "target_hint": "例: #import-button や [data-tour=import]。"
         "ツールチップとホットスポットでは必須",
+        "target_recorded": "ビルダーで記録: 代替 {n} 件。セレクターを編集しても残ります"
+        "(消すにはセレクターを空にします)",
         "placement": "表示位置",
         "page": "表示するページ",
         "page_hint": "例: /employees/*(空欄ならツアーのどのページでも)",

@@ -14,9 +14,9 @@ from shirube.console.render import render
 from shirube.console.state import console_of
 from shirube.console.target_labels import TARGETS
 from shirube.console.theme_labels import THEME
+from shirube.console.workspace_labels import WORKSPACE
 from shirube.services.admins import admin_workspaces, workspace_role
 from shirube.services.overview import COVERAGE_DAYS, Overview, load_overview
-from shirube.services.workspace_settings import IDENTITY_MODES
 from shirube.storage import Connection
 from shirube.validation import MAX_DB_INT
 
@@ -26,7 +26,8 @@ async def home(request: Request) -> Response:
     workspaces = await console_of(request).context.db.run(
         lambda conn: admin_workspaces(conn, admin.id), transaction=False
     )
-    return render(request, "home.html", {"workspaces": workspaces}, admin=admin)
+    context = {"workspaces": workspaces, "w": WORKSPACE[language_of(request)]}
+    return render(request, "home.html", context, admin=admin)
 
 
 async def workspace(request: Request) -> Response:
@@ -43,17 +44,18 @@ async def workspace(request: Request) -> Response:
     if overview is None:
         # Absent, or someone else's: the same answer.
         raise HTTPException(404)
+    lang = language_of(request)
     return render(
         request,
         "workspace.html",
         {
             "overview": overview,
             "coverage_days": COVERAGE_DAYS,
-            "identity_modes": IDENTITY_MODES,
+            "w": WORKSPACE[lang],
             # The words of the links to the history, admins and audit pages (#14).
-            "h": HISTORY[language_of(request)],
-            "theme_t": THEME[language_of(request)],
-            "targets_t": TARGETS[language_of(request)],
+            "h": HISTORY[lang],
+            "theme_t": THEME[lang],
+            "targets_t": TARGETS[lang],
         },
         admin=admin,
     )

@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from shirube.api.errors import retry_headers, status_of
 from shirube.console.labels import CHROME, LANGUAGE_NAMES, language_of
+from shirube.console.page_labels import ERROR_MESSAGES, PAGES, UNHANDLED
 from shirube.console.sessions import csrf_token
 from shirube.console.state import console_of
 from shirube.errors import DomainError
@@ -23,15 +24,6 @@ from shirube.services.admins import Admin
 
 logger = logging.getLogger("shirube")
 TEMPLATES = Path(__file__).parent / "templates"
-ERROR_MESSAGES = {
-    400: "The form could not be read. Reload the page and try again.",
-    403: "The form expired or did not come from this console. Reload the page and try again.",
-    404: "Not found.",
-    405: "Method not allowed.",
-    411: "The form was sent without its length.",
-    413: "The form is too large.",
-    500: "Something went wrong on the server (is the database reachable?). Try again shortly.",
-}
 
 
 def when(value: datetime | None) -> str:
@@ -111,6 +103,8 @@ def render(
         "chrome": CHROME[chosen],
         "chrome_lang": chosen,
         "language_names": LANGUAGE_NAMES,
+        # The first pages' words (sign-in, workspaces, errors) in the admin's language.
+        "p": PAGES[chosen],
         # Where the language control comes back to (language.py keeps it within the console).
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         **(context or {}),
@@ -123,7 +117,8 @@ async def html_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 303 and exc.headers:
         return redirect(exc.headers["Location"])
-    message = ERROR_MESSAGES.get(exc.status_code, "The request could not be handled.")
+    lang = language_of(request)
+    message = ERROR_MESSAGES[lang].get(exc.status_code, UNHANDLED[lang])
     context = _error(exc.status_code, message)
     page = render(request, "error.html", context, status=exc.status_code)
     # Starlette's own headers on its errors (Allow on a 405, as HTTP requires).
@@ -145,7 +140,8 @@ async def html_server_error(request: Request, exc: Exception) -> Response:
     the console's own error page, so the browser gets HTML with the security headers rather
     than the API's JSON, and never a stack trace."""
     logger.exception("console error on %s %s", request.method, request.url.path, exc_info=exc)
-    return render(request, "error.html", _error(500, ERROR_MESSAGES[500]), status=500)
+    message = ERROR_MESSAGES[language_of(request)][500]
+    return render(request, "error.html", _error(500, message), status=500)
 
 
 def _error(status: int, message: str) -> dict[str, Any]:

@@ -109,14 +109,27 @@ def read_draft(conn: Connection, grant: EditGrant) -> dict[str, Any]:
     return store.describe(conn, store.get(conn, grant.workspace_id, "tour", grant.tour))
 
 
-def save_draft(conn: Connection, grant: EditGrant, draft: Any) -> dict[str, Any]:
-    """The tour's new draft, validated as the server API validates it (errors by path). The
-    tour must exist: a grant is minted for an existing tour, and a deleted one stays deleted."""
+def save_draft(
+    conn: Connection, grant: EditGrant, draft: Any, expected_revision: int
+) -> dict[str, Any]:
+    """The tour's new draft, validated as the server API validates it (errors by path), saved
+    only over `expected_revision`, the draft revision the builder read (StaleDraft, 409,
+    otherwise: another save since is never overwritten silently). The audit log names the
+    grant's admin. The tour must exist: a grant is minted for an existing tour, and a deleted
+    one stays deleted."""
     store.get(conn, grant.workspace_id, "tour", grant.tour)
     admin = admin_by_id(conn, grant.admin_id)
     if admin is None:  # check_grant, in this transaction, found it
         raise NotAuthenticated("grant_revoked", "the edit grant was revoked")
     # In the admin's name in the audit log, not the server API key's.
     actor = Actor.admin(admin.id, admin.email)
-    saved = store.save_draft(conn, grant.workspace_id, "tour", draft, key=grant.tour, actor=actor)
+    saved = store.save_draft(
+        conn,
+        grant.workspace_id,
+        "tour",
+        draft,
+        key=grant.tour,
+        actor=actor,
+        expected_revision=expected_revision,
+    )
     return store.describe(conn, saved.item)

@@ -7,7 +7,8 @@ export interface Described {
   draft: Draft;
   published_version: number | null;
   has_unpublished_changes: boolean;
-  updated_at: string;
+  /** Moved on by every save of the draft; a save sends the one it started from. */
+  draft_revision: number;
 }
 
 export interface Refusal {

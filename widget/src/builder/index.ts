@@ -6,7 +6,7 @@
 import { createScope, h } from "../dom";
 import { localeOf } from "../i18n";
 import { matchPage, watchRoutes } from "../routes";
-import { call, grantEnded, type Refusal } from "./api";
+import { call, grantEnded, type Described, type Refusal } from "./api";
 import { addStep, moveStep, patchStep, pickInto, removeStep } from "./edit";
 import { dropGrant, loadState, merge, readGrant, saveState, stepOfPath, suggestPattern, withText, type BuilderState, type DraftStep } from "./model";
 import { createPicker } from "./picker";
@@ -235,24 +235,27 @@ function start(): void {
     draw();
   }
 
-  /** Another save of the draft since these edits began: the editor chooses, nothing is
-   *  overwritten silently. */
-  function stale(updated: string, fresh: BuilderState["draft"], then?: () => void): void {
-    const keep = () => {
-      if (!state) return;
-      state.base = updated;
+  /** Another save of the draft since these edits began (`theirs`): the editor chooses,
+   *  nothing is overwritten silently. */
+  function stale(theirs: Described): void {
+    const keep = async () => {
+      const grant = readGrant();
+      if (!state || !grant) return;
+      // Over the revision stored now: a third save since `theirs` asks again.
+      const stored = await call(server, "draft", { grant, public_key: publicKey });
+      if (!stored.ok) return refused(stored.error);
+      state.base = stored.body.draft_revision;
       persist();
-      message = null;
-      then ? then() : draw();
+      void save();
     };
     const discard = () => {
       if (!state) return;
-      state = { ...state, draft: fresh, dirty: false, base: updated, current: 0 };
+      state = { ...state, draft: theirs.draft, dirty: false, base: theirs.draft_revision, current: 0 };
       persist();
       message = null;
       draw();
     };
-    message = { text: t.stale, warn: true, actions: [[t.keepMine, "keep-mine", keep], [t.discardMine, "discard-mine", discard]] };
+    message = { text: t.stale, warn: true, actions: [[t.keepMine, "keep-mine", () => void keep()], [t.discardMine, "discard-mine", discard]] };
     draw();
   }
 
@@ -261,13 +264,15 @@ function start(): void {
     if (!state || !grant) return;
     message = { text: t.saving };
     draw();
-    const stored = await call(server, "draft", { grant, public_key: publicKey });
-    if (!stored.ok) return refused(stored.error);
-    if (state.base !== stored.body.updated_at) return stale(stored.body.updated_at, stored.body.draft, save);
-    const answer = await call(server, "save", { grant, public_key: publicKey, draft: state.draft });
-    if (!answer.ok) return refused(answer.error);
+    const answer = await call(server, "save", { grant, public_key: publicKey, draft: state.draft, draft_revision: state.base ?? 0 });
+    if (!answer.ok) {
+      if (answer.error.status !== 409) return refused(answer.error);
+      // Saved elsewhere since: theirs is read so that both ways can be offered.
+      const stored = await call(server, "draft", { grant, public_key: publicKey });
+      return stored.ok ? stale(stored.body) : refused(stored.error);
+    }
     errors = new Set();
-    state = { ...state, draft: answer.body.draft, dirty: false, base: answer.body.updated_at };
+    state = { ...state, draft: answer.body.draft, dirty: false, base: answer.body.draft_revision };
     state.current = Math.min(state.current, state.draft.steps.length - 1);
     persist();
     message = { text: t.saved };
@@ -321,11 +326,11 @@ function start(): void {
       state = loadState();
       return refused(answer.error);
     }
-    const merged = merge(loadState(), answer.body.key, answer.body.draft, lang, answer.body.updated_at);
+    const merged = merge(loadState(), answer.body.key, answer.body.draft, lang, answer.body.draft_revision);
     state = merged.state;
     message = merged.resumed ? { text: t.resumed } : null;
     persist();
-    if (merged.stale) stale(answer.body.updated_at, answer.body.draft);
+    if (merged.stale) stale(answer.body);
     else draw();
   })();
 }

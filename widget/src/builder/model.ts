@@ -33,9 +33,10 @@ export interface BuilderState {
   dirty: boolean;
   lang: Locale;
   left?: boolean;
-  /** `updated_at` of the stored draft these edits started from: another save since (the
-   *  console's editor, another tab) is noticed before it would be overwritten. */
-  base?: string;
+  /** `draft_revision` of the stored draft these edits started from, sent with the save: the
+   *  server refuses it (409) when another save came since (the console's editor, another
+   *  tab), so nothing is overwritten silently. */
+  base?: number;
 }
 
 export const GRANT_KEY = "shirube:edit";
@@ -70,13 +71,13 @@ export function saveState(state: BuilderState | null): void {
   }
 }
 
-/** The state to build with, given the server's draft (saved at `updated`): the unsaved edits
+/** The state to build with, given the server's draft (at `revision`): the unsaved edits
  *  of this tour when there are some (a grant that ended, a page left before saving; `stale`
  *  when the stored draft was saved again since they began), the draft otherwise. */
-export function merge(kept: BuilderState | null, tour: string, draft: Draft, lang: Locale, updated: string): { state: BuilderState; resumed: boolean; stale: boolean } {
-  if (kept && kept.tour === tour && kept.dirty) return { state: kept, resumed: true, stale: kept.base !== updated };
+export function merge(kept: BuilderState | null, tour: string, draft: Draft, lang: Locale, revision: number): { state: BuilderState; resumed: boolean; stale: boolean } {
+  if (kept && kept.tour === tour && kept.dirty) return { state: kept, resumed: true, stale: kept.base !== revision };
   const current = kept?.tour === tour ? Math.min(kept.current, draft.steps.length - 1) : 0;
-  const state = { tour, draft, current: Math.max(0, current), dirty: false, lang: kept?.lang || lang, left: kept?.left, base: updated };
+  const state = { tour, draft, current: Math.max(0, current), dirty: false, lang: kept?.lang || lang, left: kept?.left, base: revision };
   return { state, resumed: false, stale: false };
 }
 
