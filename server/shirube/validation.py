@@ -25,6 +25,15 @@ MAX_DB_INT = 2**31 - 1
 M = TypeVar("M", bound=BaseModel)
 
 
+def positive_db_int(raw: str | None) -> int | None:
+    """`raw` as a positive integer an INTEGER column holds (an id, a version, a cursor), else
+    None. Digits only: int() would also take a sign, spaces and underscores."""
+    if raw is None or not (raw.isascii() and raw.isdigit() and len(raw) <= 10):
+        return None
+    value = int(raw)
+    return value if 1 <= value <= MAX_DB_INT else None
+
+
 class Strict(BaseModel):
     """Base for every request and content model: unknown keys are errors, not silently dropped."""
 

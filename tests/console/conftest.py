@@ -41,6 +41,24 @@ def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> Any:
     )
 
 
+def signed_in(client: TestClient, email: str, password: str = PASSWORD) -> str:
+    """Signs `client` in; the CSRF token of the new session, for the console's forms."""
+    assert sign_in(client, email, password).status_code == 303
+    return csrf_from(client, "/console/")
+
+
+def as_role(client: TestClient, database: Database, workspace_id: int, role: str) -> str:
+    """Signs `client` in as a new admin `<role>@example.com` holding `role` in the workspace;
+    the CSRF token of the session."""
+    make_admin(database, f"{role}@example.com", {workspace_id: role})
+    return signed_in(client, f"{role}@example.com")
+
+
+def post_form(client: TestClient, path: str, token: str, **fields: Any) -> Any:
+    """A console form posted with the session's CSRF token; the redirect is not followed."""
+    return client.post(path, data={"csrf_token": token, **fields}, follow_redirects=False)
+
+
 @pytest.fixture
 def password_checks(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     """(password, stored hash) of every password check the sign-in makes."""

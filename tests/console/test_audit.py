@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 
 from tests.api.helpers import put_draft, tour_doc
 from tests.conftest import SECRET, WorkspaceKeys
-from tests.console.conftest import csrf_from, make_admin, sign_in
+from tests.console.conftest import make_admin, post_form, sign_in, signed_in
 
 HOOK = "http://127.0.0.1:9/hook"
 
@@ -111,39 +111,34 @@ def test_api_changes_are_recorded_as_the_api_key(
         assert value not in everything
 
 
-def _post(client: TestClient, path: str, token: str, **fields: Any) -> Any:
-    return client.post(path, data={"csrf_token": token, **fields}, follow_redirects=False)
-
-
 def test_console_changes_are_recorded_as_the_admin_and_shown(
     client: TestClient, database: Database, workspace: WorkspaceKeys
 ) -> None:
     owner = make_admin(database, "owner@example.com", {workspace.id: "owner"})
-    sign_in(client, "owner@example.com")
-    token = csrf_from(client, "/console/")
+    token = signed_in(client, "owner@example.com")
     ws = f"/console/workspaces/{workspace.id}"
     put_draft(client, workspace, "tour", tour_doc())
-    assert _post(client, ws + "/tours/welcome/publish", token).status_code == 303
+    assert post_form(client, ws + "/tours/welcome/publish", token).status_code == 303
     changed = tour_doc()
     changed["steps"][1]["title"] = {"en": "Second", "ja": "二番目"}
     put_draft(client, workspace, "tour", changed)
-    assert _post(client, ws + "/tours/welcome/publish", token).status_code == 303
-    assert _post(client, ws + "/tours/welcome/rollback", token, version="1").status_code == 303
-    assert _post(client, ws + "/tours/welcome/unpublish", token).status_code == 303
+    assert post_form(client, ws + "/tours/welcome/publish", token).status_code == 303
+    assert post_form(client, ws + "/tours/welcome/rollback", token, version="1").status_code == 303
+    assert post_form(client, ws + "/tours/welcome/unpublish", token).status_code == 303
     assert (
-        _post(client, ws + "/admins", token, email="ed@example.com", role="editor").status_code
+        post_form(client, ws + "/admins", token, email="ed@example.com", role="editor").status_code
         == 200
     )
     editor = next(e for e in _entries(database, workspace) if e.subject == "ed@example.com")
     assert (
-        _post(
+        post_form(
             client, ws + "/webhooks", token, url=HOOK, **{"kind:tour.completed": "on"}
         ).status_code
         == 200
     )
     hook_id = client.get("/api/v1/webhooks", headers=workspace.auth).json()["data"][0]["id"]
-    assert _post(client, f"{ws}/webhooks/{hook_id}/rotate", token).status_code == 200
-    assert _post(client, f"{ws}/webhooks/{hook_id}/delete", token).status_code == 303
+    assert post_form(client, f"{ws}/webhooks/{hook_id}/rotate", token).status_code == 200
+    assert post_form(client, f"{ws}/webhooks/{hook_id}/delete", token).status_code == 303
     assert editor.actor == "owner@example.com" and editor.after == {"role": "editor"}
 
     mine = [e for e in _entries(database, workspace) if e.actor_admin_id == owner]
@@ -171,11 +166,10 @@ def test_a_role_change_and_removal_in_the_console_are_recorded(
 ) -> None:
     make_admin(database, "owner@example.com", {workspace.id: "owner"})
     other = make_admin(database, "other@example.com", {workspace.id: "viewer"})
-    sign_in(client, "owner@example.com")
-    token = csrf_from(client, "/console/")
+    token = signed_in(client, "owner@example.com")
     base = f"/console/workspaces/{workspace.id}/admins/{other}"
-    assert _post(client, base + "/role", token, role="editor").status_code == 303
-    assert _post(client, base + "/remove", token).status_code == 303
+    assert post_form(client, base + "/role", token, role="editor").status_code == 303
+    assert post_form(client, base + "/remove", token).status_code == 303
     last = _entries(database, workspace)[-2:]
     assert [(e.action, e.before, e.after) for e in last] == [
         ("role_changed", {"role": "viewer"}, {"role": "editor"}),
@@ -232,10 +226,9 @@ def test_a_theme_saved_in_the_console_is_recorded_as_the_editor(
     client: TestClient, database: Database, workspace: WorkspaceKeys
 ) -> None:
     make_admin(database, "editor@example.com", {workspace.id: "editor"})
-    sign_in(client, "editor@example.com")
-    token = csrf_from(client, "/console/")
+    token = signed_in(client, "editor@example.com")
     fields = {"brand_color": "#0b6e4f", "text_color": "#ffffff", "launcher_position": "top-left"}
-    saved = _post(client, f"/console/workspaces/{workspace.id}/theme", token, **fields)
+    saved = post_form(client, f"/console/workspaces/{workspace.id}/theme", token, **fields)
     assert saved.status_code == 303, saved.text
     last = _entries(database, workspace)[-1]
     assert (last.actor, last.action, last.subject) == (

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
 from demo_app.launcher import banner, bind, build, origin_of
 from demo_app.provision import WORKSPACE_NAME, DemoKeys
 from tests.conftest import SECRET
+from tests.console.live import watch
 
 pytestmark = pytest.mark.browser
 
@@ -58,15 +59,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 def test_the_banner_login_opens_the_console(page: Page, demo: Demo) -> None:
     console_url = f"{demo.shirube_url}/console"
     assert f"Console:          {console_url}\n" in demo.banner
-    problems: list[str] = []
-
-    def record(message: ConsoleMessage) -> None:
-        # Chromium reports what the CSP refused on the console.
-        if "Content Security Policy" in message.text:
-            problems.append(message.text)
-
-    page.on("console", record)
-    page.on("pageerror", lambda error: problems.append(str(error)))
+    problems = watch(page, every_error=False)
     page.goto(console_url)
     expect(page).to_have_url(f"{console_url}/login")
     page.fill("#email", demo.keys.admin_email)

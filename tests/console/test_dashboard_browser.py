@@ -7,92 +7,28 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, ConsoleMessage, Page, Response, expect
-from shirube.app import create_app
-from shirube.settings import Settings
-from shirube.storage import Database
+from playwright.sync_api import Browser, Page, expect
 
-from demo_app.launcher import bind, origin_of
-from tests.conftest import SECRET, make_workspace
-from tests.console.conftest import PASSWORD, make_admin
 from tests.console.kpi_fake import FakeKpis
+from tests.console.live import Live, serve_console, sign_in, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fake_kpis")]
 EMAIL = "lead@example.com"
 
 
-@dataclass(frozen=True)
-class Live:
-    url: str
-    workspace_id: int
-
-    @property
-    def dashboard(self) -> str:
-        return f"{self.url}/console/workspaces/{self.workspace_id}/dashboard"
-
-
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Live]:
-    path = tmp_path_factory.mktemp("dashboard") / "shirube.db"
-    path.write_bytes(sqlite_template.read_bytes())
-    settings = Settings(database_url=f"sqlite:///{path}", secret_key=SECRET, env="test")
-    database = Database(settings.database_url)
-    workspace = make_workspace(database)
-    make_admin(database, EMAIL, {workspace.id: "viewer"})
-    sock = bind("127.0.0.1", 0)
-    config = uvicorn.Config(create_app(settings, database), log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield Live(origin_of(sock), workspace.id)
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        database.dispose()
+    folder = tmp_path_factory.mktemp("dashboard")
+    with serve_console(folder, sqlite_template, EMAIL, "viewer") as live:
+        yield live
 
 
-def _watch(page: Page) -> list[str]:
-    problems: list[str] = []
-
-    def record(message: ConsoleMessage) -> None:
-        # Any console error, a CSP refusal included (Chromium reports those as errors); a
-        # failed load is reported below with its address.
-        if message.text.startswith("Failed to load resource"):
-            return
-        if message.type == "error" or "Content Security Policy" in message.text:
-            problems.append(message.text)
-
-    def answered(response: Response) -> None:
-        # The browser's own favicon request is no page's doing.
-        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
-            problems.append(f"{response.status} {response.url}")
-
-    page.on("console", record)
-    page.on("response", answered)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    return problems
-
-
-def _sign_in(page: Page, live: Live, url: str) -> None:
-    page.goto(url)
-    page.fill("#email", EMAIL)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.goto(url)
+def _dashboard(live: Live, query: str = "") -> str:
+    return f"{live.workspace}/dashboard{query}"
 
 
 def _table(page: Page, key: str) -> list[list[str]]:
@@ -109,8 +45,8 @@ def _table(page: Page, key: str) -> list[list[str]]:
 
 
 def test_the_charts_render_under_the_csp(page: Page, live: Live) -> None:
-    problems = _watch(page)
-    _sign_in(page, live, live.dashboard + "?events=employees_imported,clock_in")
+    problems = watch(page)
+    sign_in(page, _dashboard(live, "?events=employees_imported,clock_in"), EMAIL)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Dashboard")
     charts = page.locator("figure svg.chart")
     expect(charts).to_have_count(3)  # trend, cohorts, item rates
@@ -143,7 +79,7 @@ def test_the_charts_render_under_the_csp(page: Page, live: Live) -> None:
 
 
 def test_a_csv_link_downloads_the_rows_of_its_table(page: Page, live: Live) -> None:
-    _sign_in(page, live, live.dashboard + "?view=companies&sort=name&order=asc")
+    sign_in(page, _dashboard(live, "?view=companies&sort=name&order=asc"), EMAIL)
     shown = _table(page, "companies")
     assert len(shown) == 25
     with page.expect_download() as info:
@@ -158,8 +94,8 @@ def test_a_csv_link_downloads_the_rows_of_its_table(page: Page, live: Live) -> N
 
 
 def test_a_filter_changes_the_numbers(page: Page, live: Live, fake_kpis: FakeKpis) -> None:
-    problems = _watch(page)
-    _sign_in(page, live, live.dashboard)
+    problems = watch(page)
+    sign_in(page, _dashboard(live), EMAIL)
     audience = page.locator('[data-kpi="audience"]')
     expect(audience).to_have_text("200")
     before = _table(page, "trend")
@@ -169,7 +105,7 @@ def test_a_filter_changes_the_numbers(page: Page, live: Live, fake_kpis: FakeKpi
     page.fill('form.filter input[name="from"]', "2026-11-01")
     page.click("form.filter button[type=submit]")
     expect(page).to_have_url(
-        f"{live.dashboard}?view=overview&objective=goal%3Aadmin-onboarded&from=2026-11-01&to=&segment=company&trait=plan&value=pro"
+        f"{_dashboard(live)}?view=overview&objective=goal%3Aadmin-onboarded&from=2026-11-01&to=&segment=company&trait=plan&value=pro"
     )
     expect(audience).to_have_text("50")
     assert _table(page, "trend") != before
@@ -188,7 +124,7 @@ def test_japanese_labels_with_a_japanese_browser(browser: Browser, live: Live) -
     context = browser.new_context(locale="ja-JP")
     try:
         page = context.new_page()
-        _sign_in(page, live, live.dashboard)
+        sign_in(page, _dashboard(live), EMAIL)
         expect(page.get_by_role("heading", level=1)).to_contain_text("ダッシュボード")
         expect(page.locator('[data-kpi="p50"]')).to_have_text("3日4時間")
         expect(page.get_by_role("img", name="コホート")).to_be_visible()

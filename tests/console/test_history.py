@@ -15,17 +15,7 @@ from starlette.testclient import TestClient
 
 from tests.api.helpers import checklist_doc, put_draft, tour_doc, tour_item
 from tests.conftest import WorkspaceKeys
-from tests.console.conftest import csrf_from, make_admin, sign_in
-
-
-def _editor(client: TestClient, database: Database, ws: WorkspaceKeys, role: str = "editor") -> str:
-    make_admin(database, f"{role}@example.com", {ws.id: role})
-    assert sign_in(client, f"{role}@example.com").status_code == 303
-    return csrf_from(client, "/console/")
-
-
-def _post(client: TestClient, path: str, token: str, **fields: Any) -> Any:
-    return client.post(path, data={"csrf_token": token, **fields}, follow_redirects=False)
+from tests.console.conftest import as_role, make_admin, post_form, sign_in
 
 
 def _api_versions(client: TestClient, ws: WorkspaceKeys, key: str) -> list[dict[str, Any]]:
@@ -34,22 +24,29 @@ def _api_versions(client: TestClient, ws: WorkspaceKeys, key: str) -> list[dict[
     return versions
 
 
+def _published_version(client: TestClient, ws: WorkspaceKeys, key: str) -> int | None:
+    version: int | None = client.get(f"/api/v1/tours/{key}", headers=ws.auth).json()[
+        "published_version"
+    ]
+    return version
+
+
 def test_publish_diff_rollback_and_unpublish_through_the_console(
     client: TestClient, database: Database, workspace: WorkspaceKeys
 ) -> None:
-    token = _editor(client, database, workspace)
+    token = as_role(client, database, workspace.id, "editor")
     base = f"/console/workspaces/{workspace.id}/tours/welcome"
     put_draft(client, workspace, "tour", tour_doc())
     page = client.get(base + "/versions")
     assert page.status_code == 200
     assert 'data-state="unpublished"' in page.text and 'data-draft="changed"' in page.text
 
-    published = _post(client, base + "/publish", token)
+    published = post_form(client, base + "/publish", token)
     assert published.status_code == 303 and published.headers["location"] == base + "/versions"
     changed = tour_doc(steps=("s2", "s1", "s3"))
     changed["steps"][2]["title"] = {"en": "Last", "ja": "最後"}
     put_draft(client, workspace, "tour", changed)
-    assert _post(client, base + "/publish", token).status_code == 303
+    assert post_form(client, base + "/publish", token).status_code == 303
     assert [v["version"] for v in _api_versions(client, workspace, "welcome")] == [2, 1]
 
     diff = client.get(base + "/diff?from=1&to=2")
@@ -63,28 +60,25 @@ def test_publish_diff_rollback_and_unpublish_through_the_console(
 
     page = client.get(base + "/versions")
     assert 'data-version="2" data-live="true"' in page.text
-    back = _post(client, base + "/rollback", token, version="1")
+    back = post_form(client, base + "/rollback", token, version="1")
     assert back.status_code == 303
     versions = _api_versions(client, workspace, "welcome")
     assert versions[0] == {**versions[0], "version": 3, "restored_from": 1, "live": True}
     assert client.get(base + "/diff?from=1&to=3").text.count('data-empty="diff"') == 1
 
-    assert _post(client, base + "/unpublish", token).status_code == 303
+    assert post_form(client, base + "/unpublish", token).status_code == 303
     page = client.get(base + "/versions")
     assert 'data-state="unpublished"' in page.text
-    assert (
-        client.get("/api/v1/tours/welcome", headers=workspace.auth).json()["published_version"]
-        is None
-    )
+    assert _published_version(client, workspace, "welcome") is None
 
 
 def test_the_default_diff_is_live_against_draft_in_japanese(
     client: TestClient, database: Database, workspace: WorkspaceKeys
 ) -> None:
-    token = _editor(client, database, workspace)
+    token = as_role(client, database, workspace.id, "editor")
     base = f"/console/workspaces/{workspace.id}/tours/welcome"
     put_draft(client, workspace, "tour", tour_doc())
-    _post(client, base + "/publish", token)
+    post_form(client, base + "/publish", token)
     changed = tour_doc(steps=("s1", "s2", "s3", "s4"))
     changed["steps"][0]["title"] = {"ja": "ようこそ"}
     put_draft(client, workspace, "tour", changed)
@@ -98,19 +92,19 @@ def test_the_default_diff_is_live_against_draft_in_japanese(
 def test_refusals_show_on_the_page_not_as_500(
     client: TestClient, database: Database, workspace: WorkspaceKeys
 ) -> None:
-    token = _editor(client, database, workspace)
+    token = as_role(client, database, workspace.id, "editor")
     ws = workspace.id
     put_draft(client, workspace, "tour", tour_doc("intro"))
     put_draft(client, workspace, "checklist", checklist_doc(items=[tour_item("t", "intro")]))
     tours, checklists = f"/console/workspaces/{ws}/tours", f"/console/workspaces/{ws}/checklists"
-    assert _post(client, tours + "/intro/publish", token).status_code == 303
-    assert _post(client, checklists + "/setup/publish", token).status_code == 303
+    assert post_form(client, tours + "/intro/publish", token).status_code == 303
+    assert post_form(client, checklists + "/setup/publish", token).status_code == 303
     # A tour a published checklist starts cannot be unpublished.
-    refused = _post(client, tours + "/intro/unpublish", token)
+    refused = post_form(client, tours + "/intro/unpublish", token)
     assert refused.status_code == 409
     assert 'role="alert"' in refused.text and "checklist setup" in refused.text
     for version in ("0", "x", "99", ""):
-        answer = _post(client, tours + "/intro/rollback", token, version=version)
+        answer = post_form(client, tours + "/intro/rollback", token, version=version)
         assert answer.status_code in (404, 422), version
         assert 'role="alert"' in answer.text
     for query in ("from=abc", "to=-1", "from=1&to=99999999999"):
@@ -122,14 +116,14 @@ def test_refusals_show_on_the_page_not_as_500(
 def test_publish_of_a_draft_that_no_longer_validates_is_a_message(
     client: TestClient, database: Database, workspace: WorkspaceKeys
 ) -> None:
-    token = _editor(client, database, workspace)
+    token = as_role(client, database, workspace.id, "editor")
     put_draft(client, workspace, "tour", tour_doc("intro"))
     put_draft(client, workspace, "checklist", checklist_doc(items=[tour_item("t", "intro")]))
     # The tour goes from under the draft (raw delete: the API refuses while it is referred to).
     gone = delete(content_item).where(content_item.c.key == "intro")
     database.run_sync(lambda conn: conn.run(gone))
     base = f"/console/workspaces/{workspace.id}/checklists/setup"
-    answer = _post(client, base + "/publish", token)
+    answer = post_form(client, base + "/publish", token)
     assert answer.status_code == 422
     assert 'role="alert"' in answer.text and "intro" in answer.text
 
@@ -139,10 +133,10 @@ def test_csrf_and_viewers_are_refused(
 ) -> None:
     put_draft(client, workspace, "tour", tour_doc())
     base = f"/console/workspaces/{workspace.id}/tours/welcome"
-    token = _editor(client, database, workspace, "viewer")
+    token = as_role(client, database, workspace.id, "viewer")
     page = client.get(base + "/versions")
     assert page.status_code == 200 and 'data-action="publish"' not in page.text
-    assert _post(client, base + "/publish", token).status_code == 403
+    assert post_form(client, base + "/publish", token).status_code == 403
     editor = TestClient(client.app)
     make_admin(database, "ed@example.com", {workspace.id: "editor"})
     sign_in(editor, "ed@example.com")
@@ -150,23 +144,20 @@ def test_csrf_and_viewers_are_refused(
         missing = editor.post(base + path, data={"version": "1"}, follow_redirects=False)
         wrong = editor.post(base + path, data={"csrf_token": "x", "version": "1"})
         assert missing.status_code == wrong.status_code == 403
-    assert (
-        client.get("/api/v1/tours/welcome", headers=workspace.auth).json()["published_version"]
-        is None
-    )
+    assert _published_version(client, workspace, "welcome") is None
 
 
 def test_user_text_is_inert_in_the_diff(
     client: TestClient, database: Database, workspace: WorkspaceKeys
 ) -> None:
-    token = _editor(client, database, workspace)
+    token = as_role(client, database, workspace.id, "editor")
     base = f"/console/workspaces/{workspace.id}/tours/welcome"
     put_draft(client, workspace, "tour", tour_doc())
-    _post(client, base + "/publish", token)
+    post_form(client, base + "/publish", token)
     evil = tour_doc()
     evil["steps"][0]["title"] = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
     put_draft(client, workspace, "tour", evil)
-    _post(client, base + "/publish", token)
+    post_form(client, base + "/publish", token)
     for path in (base + "/diff?from=1&to=2", f"/console/workspaces/{workspace.id}/audit"):
         page = client.get(path).text
         assert "<img src=x" not in page and "<script>alert" not in page
@@ -182,7 +173,7 @@ def test_every_label_has_both_languages() -> None:
 def test_a_goal_has_its_history_too(
     client: TestClient, database: Database, workspace: WorkspaceKeys
 ) -> None:
-    token = _editor(client, database, workspace)
+    token = as_role(client, database, workspace.id, "editor")
     goal = {
         "key": "g",
         "name": "G",
@@ -190,7 +181,7 @@ def test_a_goal_has_its_history_too(
     }
     client.put("/api/v1/goals/g", json=goal, headers=workspace.auth)
     base = f"/console/workspaces/{workspace.id}/goals/g"
-    assert _post(client, base + "/publish", token).status_code == 303
+    assert post_form(client, base + "/publish", token).status_code == 303
     goal["rules"][0]["rule"]["event"] = "y"
     client.put("/api/v1/goals/g", json=goal, headers=workspace.auth)
     text = re.sub(r"<[^>]+>", "", client.get(base + "/diff").text)

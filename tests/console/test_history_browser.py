@@ -3,95 +3,40 @@ back, and finds all of it in the audit log, with no console error and no CSP ref
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
-from playwright.sync_api import ConsoleMessage, Page, Response, expect
-from shirube.app import create_app
+from playwright.sync_api import Page, expect
 from shirube.services import content_store as store
-from shirube.settings import Settings
-from shirube.storage import Database
 
-from demo_app.launcher import bind, origin_of
 from tests.api.helpers import tour_doc
-from tests.conftest import SECRET, make_workspace
-from tests.console.conftest import PASSWORD, make_admin
+from tests.console.live import Live, serve_console, sign_in, watch
 
 pytestmark = pytest.mark.browser
 EMAIL = "editor@example.com"
 
 
-@dataclass(frozen=True)
-class Live:
-    url: str
-    workspace_id: int
-    database: Database
+def _seed(conn: Any, workspace_id: int) -> None:
+    saved = store.save_draft(conn, workspace_id, "tour", tour_doc())
+    store.publish(conn, saved.item)
+    changed = tour_doc(steps=("s2", "s1", "s3"))
+    changed["steps"][0]["title"] = {"en": "Second first", "ja": "二番目が先"}
+    store.save_draft(conn, workspace_id, "tour", changed)
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Live]:
-    path = tmp_path_factory.mktemp("history") / "shirube.db"
-    path.write_bytes(sqlite_template.read_bytes())
-    settings = Settings(database_url=f"sqlite:///{path}", secret_key=SECRET, env="test")
-    database = Database(settings.database_url)
-    workspace = make_workspace(database)
-    make_admin(database, EMAIL, {workspace.id: "editor"})
-
-    def seed(conn: Any) -> None:
-        saved = store.save_draft(conn, workspace.id, "tour", tour_doc())
-        store.publish(conn, saved.item)
-        changed = tour_doc(steps=("s2", "s1", "s3"))
-        changed["steps"][0]["title"] = {"en": "Second first", "ja": "二番目が先"}
-        store.save_draft(conn, workspace.id, "tour", changed)
-
-    database.run_sync(seed)
-    sock = bind("127.0.0.1", 0)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, database), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield Live(origin_of(sock), workspace.id, database)
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        database.dispose()
+    folder = tmp_path_factory.mktemp("history")
+    with serve_console(folder, sqlite_template, EMAIL, "editor", seed=_seed) as live:
+        yield live
 
 
 def test_publish_read_the_diff_and_roll_back(page: Page, live: Live) -> None:
-    problems: list[str] = []
-
-    def record(message: ConsoleMessage) -> None:
-        # A failed load is reported below with its address.
-        if message.text.startswith("Failed to load resource"):
-            return
-        if message.type == "error" or "Content Security Policy" in message.text:
-            problems.append(message.text)
-
-    def answered(response: Response) -> None:
-        # The browser's own favicon request is no page's doing.
-        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
-            problems.append(f"{response.status} {response.url}")
-
-    page.on("console", record)
-    page.on("response", answered)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    workspace = f"{live.url}/console/workspaces/{live.workspace_id}"
-    page.goto(workspace)
-    page.fill("#email", EMAIL)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.goto(workspace)
+    problems = watch(page)
+    workspace = live.workspace
+    sign_in(page, workspace, EMAIL)
     page.locator('a[data-link="versions"]').first.click()
     expect(page).to_have_url(f"{workspace}/tours/welcome/versions")
     expect(page.locator("[data-draft]")).to_have_attribute("data-draft", "changed")

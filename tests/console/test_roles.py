@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 
 from tests.api.helpers import checklist_doc, publish, tour_doc, tour_item
 from tests.conftest import WorkspaceKeys
-from tests.console.conftest import csrf_from, make_admin, sign_in
+from tests.console.conftest import as_role, make_admin, signed_in
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 # Any signed-in admin (or nobody) may post these: they touch no workspace.
@@ -116,12 +116,6 @@ def _audit_count(database: Database, workspace_id: int) -> int:
     return len(database.run_sync(lambda conn: entries(conn, workspace_id, limit=1000)).entries)
 
 
-def _as(client: TestClient, database: Database, ws: WorkspaceKeys, role: str) -> str:
-    make_admin(database, f"{role}@example.com", {ws.id: role})
-    assert sign_in(client, f"{role}@example.com").status_code == 303
-    return csrf_from(client, "/console/")
-
-
 def test_the_walk_finds_the_routes(app: Any) -> None:
     paths = {f.path for f in console_routes(app) if f.methods & MUTATING}
     assert "/console/workspaces/{workspace_id:int}/{kind:console_kind}/{key:str}/publish" in paths
@@ -136,7 +130,7 @@ def test_a_viewer_can_change_nothing(
     workspace: WorkspaceKeys,
     seeded: dict[str, object],
 ) -> None:
-    token = _as(client, database, workspace, "viewer")
+    token = as_role(client, database, workspace.id, "viewer")
     before = _audit_count(database, workspace.id)
     tried = 0
     for found in console_routes(app):
@@ -160,7 +154,7 @@ def test_an_editor_cannot_touch_the_owners_routes(
     workspace: WorkspaceKeys,
     seeded: dict[str, object],
 ) -> None:
-    token = _as(client, database, workspace, "editor")
+    token = as_role(client, database, workspace.id, "editor")
     before = _audit_count(database, workspace.id)
     owners = [f for f in console_routes(app) if f.methods & MUTATING and owners_only(f.path)]
     assert len(owners) >= len(OWNER_ONLY)
@@ -187,8 +181,7 @@ def test_another_workspaces_admin_sees_and_changes_nothing(
 ) -> None:
     before = _audit_count(database, workspace.id)
     make_admin(database, "stranger@example.com", {other_workspace.id: "owner"})
-    sign_in(client, "stranger@example.com")
-    token = csrf_from(client, "/console/")
+    token = signed_in(client, "stranger@example.com")
     for found in console_routes(app):
         if "workspace_id" not in found.route.param_convertors:
             continue

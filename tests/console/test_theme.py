@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 
 from tests.api.helpers import open_session
 from tests.conftest import WorkspaceKeys
-from tests.console.conftest import CSRF, make_admin, sign_in
+from tests.console.conftest import as_role, make_admin, sign_in
 
 GOOD = {
     "brand_color": "#8a1c5c",
@@ -30,14 +30,6 @@ GOOD = {
 
 def _path(workspace: WorkspaceKeys) -> str:
     return f"/console/workspaces/{workspace.id}/theme"
-
-
-def _signed_in(client: TestClient, database: Database, workspace: WorkspaceKeys, role: str) -> str:
-    make_admin(database, f"{role}@example.com", {workspace.id: role})
-    sign_in(client, f"{role}@example.com")
-    found = CSRF.search(client.get(_path(workspace)).text)
-    assert found
-    return found.group(1)
 
 
 def _post(client: TestClient, workspace: WorkspaceKeys, token: str, **fields: str) -> Any:
@@ -59,7 +51,7 @@ def _theme(client: TestClient, workspace: WorkspaceKeys) -> dict[str, Any]:
 def test_an_editor_saves_the_theme_and_widget_sessions_get_it(
     client: TestClient, database: Database, workspace: WorkspaceKeys
 ) -> None:
-    token = _signed_in(client, database, workspace, "editor")
+    token = as_role(client, database, workspace.id, "editor")
     saved = _post(client, workspace, token, **GOOD)
     assert saved.status_code == 303 and saved.headers["location"].endswith("/theme?saved=1")
     assert _theme(client, workspace) == {
@@ -89,7 +81,7 @@ def test_a_viewer_reads_the_page_but_cannot_save(
     client: TestClient, database: Database, workspace: WorkspaceKeys
 ) -> None:
     _patch(client, workspace, {"brand_color": "#123456"})
-    token = _signed_in(client, database, workspace, "viewer")
+    token = as_role(client, database, workspace.id, "viewer")
     page = client.get(_path(workspace))
     assert page.status_code == 200
     assert 'data-notice="read-only"' in page.text
@@ -105,7 +97,7 @@ def test_a_viewer_reads_the_page_but_cannot_save(
 def test_saving_needs_the_csrf_token(
     client: TestClient, database: Database, workspace: WorkspaceKeys
 ) -> None:
-    _signed_in(client, database, workspace, "owner")
+    as_role(client, database, workspace.id, "owner")
     assert _post(client, workspace, "not-the-token", **GOOD).status_code == 403
     no_token = client.post(_path(workspace), data=GOOD, follow_redirects=False)
     assert no_token.status_code == 403
@@ -145,7 +137,7 @@ def test_a_bad_field_is_named_in_the_form_and_nothing_is_saved(
     value: str,
     message: str,
 ) -> None:
-    token = _signed_in(client, database, workspace, "editor")
+    token = as_role(client, database, workspace.id, "editor")
     answer = _post(client, workspace, token, **{**GOOD, field: value})
     assert answer.status_code == 422
     assert 'data-notice="errors"' in answer.text
@@ -160,7 +152,7 @@ def test_a_bad_field_is_named_in_the_form_and_nothing_is_saved(
 def test_low_contrast_needs_save_anyway(
     client: TestClient, database: Database, workspace: WorkspaceKeys
 ) -> None:
-    token = _signed_in(client, database, workspace, "editor")
+    token = as_role(client, database, workspace.id, "editor")
     # White on yellow: 1.43:1.
     low = {**GOOD, "brand_color": "#ffd33d", "text_color": "#ffffff"}
     warned = _post(client, workspace, token, **low)
@@ -185,7 +177,7 @@ def test_low_contrast_needs_save_anyway(
 
 
 def test_japanese_labels(client: TestClient, database: Database, workspace: WorkspaceKeys) -> None:
-    _signed_in(client, database, workspace, "editor")
+    as_role(client, database, workspace.id, "editor")
     page = client.get(_path(workspace), headers={"Accept-Language": "ja,en;q=0.5"}).text
     assert "ブランドカラー" in page and "ランチャーのラベル" in page and "テーマを保存" in page
     assert '<html lang="ja">' in page
@@ -198,7 +190,7 @@ def test_user_text_is_inert_in_the_form(
     client: TestClient, database: Database, workspace: WorkspaceKeys
 ) -> None:
     _patch(client, workspace, {"launcher_label": {"en": '"><script>alert(1)</script>'}})
-    _signed_in(client, database, workspace, "viewer")
+    as_role(client, database, workspace.id, "viewer")
     page = client.get(_path(workspace)).text
     assert "<script>alert(1)" not in page
     assert "&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -207,7 +199,7 @@ def test_user_text_is_inert_in_the_form(
 def test_the_preview_frame_is_framed_by_our_origin_only(
     client: TestClient, database: Database, workspace: WorkspaceKeys
 ) -> None:
-    _signed_in(client, database, workspace, "viewer")
+    as_role(client, database, workspace.id, "viewer")
     frame = client.get(_path(workspace) + "/preview")
     assert frame.status_code == 200
     assert frame.headers["x-frame-options"] == "SAMEORIGIN"
@@ -233,7 +225,7 @@ def _count(database: Database, table: Any) -> int:
 def test_the_sandbox_answers_sample_content_in_the_theme_and_stores_nothing(
     client: TestClient, database: Database, workspace: WorkspaceKeys
 ) -> None:
-    _signed_in(client, database, workspace, "viewer")
+    as_role(client, database, workspace.id, "viewer")
     base = _path(workspace) + "/preview/api/v1/widget"
     users, events = _count(database, tables.end_user), _count(database, tables.event)
     body = {
@@ -284,7 +276,7 @@ def test_a_radius_of_thousands_of_digits_is_a_field_error_not_a_500(
 ) -> None:
     """int() refuses strings past 4,300 digits (ValueError): the form names the field, the
     sandbox drops it."""
-    token = _signed_in(client, database, workspace, "editor")
+    token = as_role(client, database, workspace.id, "editor")
     huge = "9" * 5000
     answer = _post(client, workspace, token, **{**GOOD, "corner_radius": huge})
     assert answer.status_code == 422
@@ -301,7 +293,7 @@ def test_the_sandbox_refuses_deeply_nested_json_with_a_400(
 ) -> None:
     """json.loads raises RecursionError (not ValueError) past ~1,000 levels: a 16 KB body of
     brackets must be refused like any other bad body, on both sandbox calls."""
-    _signed_in(client, database, workspace, "viewer")
+    as_role(client, database, workspace.id, "viewer")
     base = _path(workspace) + "/preview/api/v1/widget"
     deep = b"[" * 10_000
     assert client.post(base + "/session", content=deep).status_code == 400

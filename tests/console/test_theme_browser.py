@@ -6,24 +6,15 @@ saves through "save anyway" — with no console error."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
-from playwright.sync_api import ConsoleMessage, FrameLocator, Page, Response, expect
-from shirube.app import create_app
+from playwright.sync_api import FrameLocator, Page, expect
 from shirube.services.workspaces import workspace_by_id
-from shirube.settings import Settings
-from shirube.storage import Database
 
-from demo_app.launcher import bind, origin_of
-from tests.conftest import SECRET, make_workspace
-from tests.console.conftest import PASSWORD, make_admin
+from tests.console.live import Live, serve_console, sign_in, watch
 
 pytestmark = pytest.mark.browser
 EMAIL = "designer@example.com"
@@ -31,80 +22,26 @@ LAUNCHER = 'button[data-shirube="launcher"]'
 SAVE = "#theme-form button[type=submit]"
 
 
-@dataclass(frozen=True)
-class Live:
-    url: str
-    workspace_id: int
-    database: Database
-
-    @property
-    def theme_page(self) -> str:
-        return f"{self.url}/console/workspaces/{self.workspace_id}/theme"
-
-    def stored_theme(self) -> dict[str, Any]:
-        found = self.database.run_sync(lambda conn: workspace_by_id(conn, self.workspace_id))
-        assert found is not None
-        return found.theme
-
-
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Live]:
-    path = tmp_path_factory.mktemp("theme") / "shirube.db"
-    path.write_bytes(sqlite_template.read_bytes())
-    settings = Settings(database_url=f"sqlite:///{path}", secret_key=SECRET, env="test")
-    database = Database(settings.database_url)
-    workspace = make_workspace(database)
-    make_admin(database, EMAIL, {workspace.id: "editor"})
-    sock = bind("127.0.0.1", 0)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, database), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield Live(origin_of(sock), workspace.id, database)
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        database.dispose()
+    with serve_console(tmp_path_factory.mktemp("theme"), sqlite_template, EMAIL, "editor") as live:
+        yield live
 
 
-def _watch(page: Page) -> list[str]:
-    """Console errors (CSP refusals included) of the page and its frame, failed requests."""
-    problems: list[str] = []
-
-    def record(message: ConsoleMessage) -> None:
-        # A failed load is reported below with its address (the favicon's is no page's doing).
-        if message.text.startswith("Failed to load resource"):
-            return
-        if message.type == "error" or "Content Security Policy" in message.text:
-            problems.append(message.text)
-
-    def answered(response: Response) -> None:
-        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
-            problems.append(f"{response.status} {response.url}")
-
-    page.on("console", record)
-    page.on("response", answered)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    return problems
+def _stored_theme(live: Live) -> dict[str, Any]:
+    found = live.database.run_sync(lambda conn: workspace_by_id(conn, live.workspace_id))
+    assert found is not None
+    return found.theme
 
 
 def _open(page: Page, live: Live) -> FrameLocator:
     page.set_default_timeout(10_000)
-    page.goto(live.theme_page)
-    page.fill("#email", EMAIL)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.goto(live.theme_page)
+    sign_in(page, f"{live.workspace}/theme", EMAIL)
     return page.frame_locator("#theme-preview")
 
 
 def test_the_preview_renders_the_real_widget_and_follows_the_form(page: Page, live: Live) -> None:
-    problems = _watch(page)
+    problems = watch(page)
     preview = _open(page, live)
     # The real widget in the frame: launcher, the tour's tooltip on the stand-in app's button,
     # the checklist panel with its sample items.
@@ -158,7 +95,7 @@ def test_the_preview_renders_the_real_widget_and_follows_the_form(page: Page, li
 def test_low_contrast_is_flagged_live_and_saved_only_with_save_anyway(
     page: Page, live: Live
 ) -> None:
-    problems = _watch(page)
+    problems = watch(page)
     _open(page, live)
     contrast = page.locator("#contrast-text")
     expect(contrast).to_contain_text("passes WCAG AA")
@@ -172,16 +109,16 @@ def test_low_contrast_is_flagged_live_and_saved_only_with_save_anyway(
     # Saved without ticking it: the server asks again, nothing stored.
     page.click(SAVE)
     expect(page.locator('[data-notice="confirm"]')).to_be_visible()
-    assert live.stored_theme().get("brand_color") != "#ffd33d"
+    assert _stored_theme(live).get("brand_color") != "#ffd33d"
     page.check("input[name=save_anyway]")
     page.click(SAVE)
     expect(page.locator('[data-notice="saved"]')).to_be_visible()
-    assert live.stored_theme()["brand_color"] == "#ffd33d"
-    assert live.stored_theme()["text_color"] == "#ffffff"
+    assert _stored_theme(live)["brand_color"] == "#ffd33d"
+    assert _stored_theme(live)["text_color"] == "#ffffff"
     # Back to a readable theme for the other test (module-scoped server).
     page.check("#text_color_auto")
     expect(contrast).to_contain_text("passes WCAG AA")
     page.click(SAVE)
     expect(page.locator('[data-notice="saved"]')).to_be_visible()
     # The one answer that asked for the confirmation.
-    assert problems == [f"409 {live.theme_page}"]
+    assert problems == [f"409 {live.workspace}/theme"]

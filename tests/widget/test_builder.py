@@ -10,6 +10,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -24,12 +25,12 @@ from shirube.storage.tables import event
 from sqlalchemy import select
 
 from tests.conftest import SECRET
+from tests.console.conftest import PASSWORD
+from tests.console.live import sign_in
 from tests.widget.helpers import advance, card, wait_for
 from tests.widget.servers import HostPages, LiveShirube
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "correct horse battery staple"
 
 
 def _robust_targets_accepted() -> bool:
@@ -85,16 +86,47 @@ def _get(shirube: LiveShirube, path: str) -> Any:
         return json.loads(response.read())
 
 
-def _grant(
-    live_db: Database, shirube: LiveShirube, host: HostPages, admin: Admin, key: str, **kw: Any
-) -> str:
-    def mint(conn: Any) -> str:
-        ws = workspace_by_id(conn, shirube.workspace_id)
-        assert ws is not None
-        return new_grant(conn, SECRET, admin, ws, key, host.origin, **kw)
+@dataclass(frozen=True)
+class Builder:
+    """An editor of the live workspace, a tour of it and a user of the host app: what opening
+    the builder on a page of the app takes."""
 
-    grant: str = live_db.run_sync(mint)
-    return grant
+    live_db: Database
+    shirube: LiveShirube
+    host: HostPages
+    user_id: str
+    admin: Admin
+    tour_key: str
+
+    def grant(self, **kw: Any) -> str:
+        """An edit grant of the tour for the host app's origin (`kw`: new_grant's, e.g. now)."""
+
+        def mint(conn: Any) -> str:
+            ws = workspace_by_id(conn, self.shirube.workspace_id)
+            assert ws is not None
+            return new_grant(conn, SECRET, self.admin, ws, self.tour_key, self.host.origin, **kw)
+
+        grant: str = self.live_db.run_sync(mint)
+        return grant
+
+    def open(self, page: Page, path: str = "/admin.html", grant: str | None = None) -> Locator:
+        """The builder's panel on `path`, opened with `grant` (a fresh one by default) as the
+        console's "Open in my app" does."""
+        edit = grant if grant is not None else self.grant()
+        page.goto(self.host.url(path, self.user_id) + "#shirube-edit=" + edit)
+        return _panel(page)
+
+
+@pytest.fixture
+def builder(
+    live_db: Database,
+    shirube: LiveShirube,
+    host: HostPages,
+    user_id: str,
+    editor: tuple[str, Admin],
+    tour_key: str,
+) -> Builder:
+    return Builder(live_db, shirube, host, user_id, editor[1], tour_key)
 
 
 def _panel(page: Page) -> Locator:
@@ -123,13 +155,8 @@ def test_build_save_publish_play(
     page_errors: list[str],
 ) -> None:
     # The console: sign in, "Open in my app" on the tour, a path of the host app.
-    page.goto(shirube.base_url + "/console/login")
-    page.fill("input[name=email]", editor[0])
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.goto(
-        f"{shirube.base_url}/console/workspaces/{shirube.workspace_id}/tours/{tour_key}/open-in-app"
-    )
+    workspace = f"{shirube.base_url}/console/workspaces/{shirube.workspace_id}"
+    sign_in(page, f"{workspace}/tours/{tour_key}/open-in-app", editor[0])
     app_url = host.url("/admin.html", user_id)
     page.fill("input[name=path]", app_url.removeprefix(host.origin))
     page.locator("form[data-form=open-in-app] button[type=submit]").click()
@@ -191,24 +218,14 @@ def test_build_save_publish_play(
 
 
 def test_an_ended_grant_keeps_the_steps(
-    page: Page,
-    live_db: Database,
-    shirube: LiveShirube,
-    host: HostPages,
-    user_id: str,
-    editor: tuple[str, Admin],
-    tour_key: str,
-    page_errors: list[str],
+    page: Page, builder: Builder, host: HostPages, user_id: str, page_errors: list[str]
 ) -> None:
-    admin = editor[1]
-    grant = _grant(live_db, shirube, host, admin, tour_key)
-    page.goto(host.url("/admin.html", user_id) + "#shirube-edit=" + grant)
-    panel = _panel(page)
-    expect(panel).to_contain_text(tour_key)
+    panel = builder.open(page)
+    expect(panel).to_contain_text(builder.tour_key)
     _add_and_pick(page, "#content-export", "Kept", "残る")
 
     # The grant expires while the editor works: saving ends the builder with a message.
-    expired = _grant(live_db, shirube, host, admin, tour_key, now=time.time() - 901)
+    expired = builder.grant(now=time.time() - 901)
     page.evaluate("g => sessionStorage.setItem('shirube:edit', g)", expired)
     panel.locator("[data-action=save]").click()
     message = panel.locator("[data-part=message]")
@@ -222,32 +239,22 @@ def test_an_ended_grant_keeps_the_steps(
     page.wait_for_function("window.shirubeReady === true")
     expect(panel).to_have_count(0)
     # ... until the editor opens it again from the console: the unsaved step is back.
-    fresh = _grant(live_db, shirube, host, admin, tour_key)
-    page.goto(host.url("/admin.html", user_id) + "#shirube-edit=" + fresh)
+    builder.open(page)
     expect(panel.locator("[data-part=message]")).to_contain_text("restored")
     expect(panel.locator("ol button")).to_have_count(2)
     expect(panel.locator("ol button").nth(1)).to_contain_text("Kept")
 
     # An expired grant from the start says so too, and keeps them all the same.
-    page.goto(host.url("/template.html", user_id) + "#shirube-edit=" + expired)
+    builder.open(page, "/template.html", expired)
     expect(panel.locator("[data-part=message]")).to_contain_text("expired")
     kept = json.loads(page.evaluate("sessionStorage.getItem('shirube:builder')"))
     assert kept["draft"]["steps"][1]["title"]["en"] == "Kept"
 
 
 def test_preview_plays_the_draft_from_the_current_step(
-    page: Page,
-    live_db: Database,
-    shirube: LiveShirube,
-    host: HostPages,
-    user_id: str,
-    editor: tuple[str, Admin],
-    tour_key: str,
-    page_errors: list[str],
+    page: Page, builder: Builder, page_errors: list[str]
 ) -> None:
-    grant = _grant(live_db, shirube, host, editor[1], tour_key)
-    page.goto(host.url("/admin.html", user_id) + "#shirube-edit=" + grant)
-    panel = _panel(page)
+    panel = builder.open(page)
     _add_and_pick(page, "#content-export", "Export your data", "データを書き出す")
     # Japanese in the preview: the texts of that language.
     panel.locator("[data-lang=ja]").click()
@@ -288,20 +295,11 @@ def test_end_users_never_download_the_builder(
 
 
 def test_a_hotspot_step_previews_with_its_beacon(
-    page: Page,
-    live_db: Database,
-    shirube: LiveShirube,
-    host: HostPages,
-    user_id: str,
-    editor: tuple[str, Admin],
-    tour_key: str,
-    page_errors: list[str],
+    page: Page, builder: Builder, page_errors: list[str]
 ) -> None:
     """The builder's copy of the tour runner loads the widget's `extras` chunk (the beacon)
     from the server, next to builder.js."""
-    grant = _grant(live_db, shirube, host, editor[1], tour_key)
-    page.goto(host.url("/admin.html", user_id) + "#shirube-edit=" + grant)
-    panel = _panel(page)
+    panel = builder.open(page)
     panel.locator("[data-action=add-hotspot]").click()
     page.locator("#nav-search").click()
     expect(panel.locator("select[name=kind]")).to_have_value("hotspot")
@@ -315,19 +313,16 @@ def test_a_hotspot_step_previews_with_its_beacon(
 def test_targets_picked_in_the_builder_survive_a_host_release(
     page: Page,
     browser: Browser,
-    live_db: Database,
+    builder: Builder,
     shirube: LiveShirube,
     host: HostPages,
     user_id: str,
-    editor: tuple[str, Admin],
     tour_key: str,
     page_errors: list[str],
 ) -> None:
     """Picked on robust.html; played on robust-changed.html (ids removed, classes renamed to
     hashes, an element moved): every step still finds its element through a fallback."""
-    grant = _grant(live_db, shirube, host, editor[1], tour_key)
-    page.goto(host.url("/robust.html", user_id) + "#shirube-edit=" + grant)
-    panel = _panel(page)
+    panel = builder.open(page, "/robust.html")
     for selector, title in (
         ("#nav-employees", "People"),
         ("#import-csv", "Import"),
@@ -358,18 +353,9 @@ def test_targets_picked_in_the_builder_survive_a_host_release(
 
 
 def test_a_draft_saved_elsewhere_is_never_overwritten_silently(
-    page: Page,
-    live_db: Database,
-    shirube: LiveShirube,
-    host: HostPages,
-    user_id: str,
-    editor: tuple[str, Admin],
-    tour_key: str,
-    page_errors: list[str],
+    page: Page, builder: Builder, shirube: LiveShirube, tour_key: str, page_errors: list[str]
 ) -> None:
-    grant = _grant(live_db, shirube, host, editor[1], tour_key)
-    page.goto(host.url("/admin.html", user_id) + "#shirube-edit=" + grant)
-    panel = _panel(page)
+    panel = builder.open(page)
     _add_and_pick(page, "#content-export", "Mine", "私の")
     # Meanwhile someone saves the draft in the console.
     theirs = _get(shirube, f"/api/v1/tours/{tour_key}")["draft"]
@@ -388,12 +374,10 @@ def test_a_draft_saved_elsewhere_is_never_overwritten_silently(
 
 def test_the_grant_reaches_no_stored_event(
     page: Page,
-    shirube: LiveShirube,
+    builder: Builder,
     host: HostPages,
     live_db: Database,
     user_id: str,
-    editor: tuple[str, Admin],
-    tour_key: str,
     page_errors: list[str],
 ) -> None:
     """Events carry the page's URL ($page_viewed, $target_missing): the grant leaves the URL
@@ -402,9 +386,7 @@ def test_the_grant_reaches_no_stored_event(
     viewer, an export) would hold an editor's grant."""
     page.goto(host.url("/template.html", user_id))
     page.wait_for_function("window.shirubeReady === true")
-    grant = _grant(live_db, shirube, host, editor[1], tour_key)
-    page.goto(host.url("/admin.html", user_id) + "#shirube-edit=" + grant)
-    expect(_panel(page)).to_contain_text(tour_key)
+    expect(builder.open(page)).to_contain_text(builder.tour_key)
     page.goto(host.url("/template.html", user_id))  # the outbox's beacon on pagehide
     page.wait_for_function("window.shirubeReady === true")
 

@@ -20,7 +20,7 @@ from shirube.console.render import render
 from shirube.console.state import console_of
 from shirube.services import audit
 from shirube.services.audit import AuditEntry
-from shirube.validation import MAX_DB_INT
+from shirube.validation import positive_db_int
 
 PAGE = 50
 # A publish of a long tour can change hundreds of fields: the page shows the first ones.
@@ -34,14 +34,6 @@ class Shown:
     action: str
     subject_kind: str
     changes: list[DiffLine]
-
-
-def _before(request: Request) -> int | None:
-    raw = request.query_params.get("before")
-    if raw is None or not (raw.isascii() and raw.isdigit() and len(raw) <= 10):
-        return None
-    value = int(raw)
-    return value if 1 <= value <= MAX_DB_INT else None
 
 
 def _changes(entry: AuditEntry, lang: str) -> list[DiffLine]:
@@ -77,7 +69,8 @@ def _subject(request: Request) -> tuple[str, str] | None:
 async def audit_page(request: Request) -> Response:
     admin = await require_admin(request)
     access = await workspace_access(request, admin)
-    workspace_id, before, lang = access.workspace.id, _before(request), language_of(request)
+    workspace_id, lang = access.workspace.id, language_of(request)
+    before = positive_db_int(request.query_params.get("before"))
     subject = _subject(request)
     page = await console_of(request).context.db.run(
         lambda conn: audit.entries(conn, workspace_id, limit=PAGE, before=before, subject=subject),

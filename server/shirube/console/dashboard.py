@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from shirube.console.access import workspace_access
 from shirube.console.auth import require_admin
 from shirube.console.csv_export import table_csv
 from shirube.console.dashboard_charts import build_charts
@@ -37,9 +38,8 @@ from shirube.console.labels import language_of
 from shirube.console.render import render
 from shirube.console.state import console_of
 from shirube.observability.request_id import current_request_id
-from shirube.services.admins import Admin, WorkspaceRole, workspace_role
+from shirube.services.admins import Admin, WorkspaceRole
 from shirube.timeutil import utcnow
-from shirube.validation import MAX_DB_INT
 
 # The filter form's fields that only some views use: shown there, carried elsewhere as
 # hidden inputs (when set) so that applying a filter on one view loses nothing of another's.
@@ -49,20 +49,6 @@ VIEW_FIELDS: dict[View, tuple[str, ...]] = {
     "usage": ("period", "events"),
 }
 _OPTIONAL_FIELDS = ("stuck_days", "period", "events")
-
-
-async def _access(request: Request, admin: Admin) -> WorkspaceRole:
-    """The admin's role in the page's workspace; 404 when none, as for a workspace that does
-    not exist (console/webhooks.py does the same)."""
-    workspace_id: int = request.path_params["workspace_id"]
-    if not 1 <= workspace_id <= MAX_DB_INT:
-        raise HTTPException(404)
-    access = await console_of(request).context.db.run(
-        lambda conn: workspace_role(conn, admin.id, workspace_id), transaction=False
-    )
-    if access is None:
-        raise HTTPException(404)
-    return access
 
 
 def _bad_query(request: Request, admin: Admin, exc: QueryError, t: dict[str, str]) -> Response:
@@ -86,7 +72,7 @@ async def _board(
 
 async def page(request: Request) -> Response:
     admin = await require_admin(request)
-    access = await _access(request, admin)
+    access = await workspace_access(request, admin)
     lang = language_of(request)
     t = DASHBOARD[lang]
     try:
@@ -125,7 +111,7 @@ async def page(request: Request) -> Response:
 async def download(request: Request) -> Response:
     """One table as CSV, for the same filter (the table's link carries the page's query)."""
     admin = await require_admin(request)
-    access = await _access(request, admin)
+    access = await workspace_access(request, admin)
     name = request.path_params["table"]
     if name not in TABLE_PARTS:
         raise HTTPException(404)

@@ -25,7 +25,7 @@ from shirube.errors import DomainError, FieldError, ValidationFailed
 from shirube.services import content_store as store
 from shirube.services.admins import Admin, WorkspaceRole
 from shirube.storage import Connection
-from shirube.validation import MAX_DB_INT
+from shirube.validation import positive_db_int
 
 # The kinds with a history page, by the plural their console URLs use.
 KINDS = {"tours": "tour", "checklists": "checklist", "goals": "goal"}
@@ -148,8 +148,9 @@ async def _change(request: Request, what: str) -> Response:
 
 
 def _version_field(raw: str) -> int:
-    if raw.isascii() and raw.isdigit() and len(raw) <= 10 and 1 <= int(raw) <= MAX_DB_INT:
-        return int(raw)
+    version = positive_db_int(raw)
+    if version is not None:
+        return version
     raise ValidationFailed([FieldError("version", "must be a version number")])
 
 

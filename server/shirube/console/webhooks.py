@@ -28,7 +28,7 @@ from shirube.services.webhook_endpoints import EndpointChanges
 from shirube.services.webhook_kinds import KINDS
 from shirube.storage import Connection
 from shirube.timeutil import utcnow
-from shirube.validation import MAX_DB_INT
+from shirube.validation import positive_db_int
 
 T = TypeVar("T")
 LOG_PAGE = 50
@@ -127,14 +127,6 @@ async def create(request: Request) -> Response:
     return render(request, "webhook_secret.html", context, admin=admin)
 
 
-def _before(request: Request) -> int | None:
-    raw = request.query_params.get("before")
-    if raw is None or not (raw.isascii() and raw.isdigit() and len(raw) <= 10):
-        return None
-    value = int(raw)
-    return value if 1 <= value <= MAX_DB_INT else None
-
-
 async def detail_page(
     request: Request,
     *,
@@ -146,7 +138,7 @@ async def detail_page(
     admin = admin or await require_admin(request)
     access = access or await _access(request, admin)
     workspace_id, endpoint_id = access.workspace.id, request.path_params["endpoint_id"]
-    before = _before(request)
+    before = positive_db_int(request.query_params.get("before"))
 
     def work(conn: Connection) -> tuple[endpoints.Endpoint, deliveries.LogPage]:
         endpoint = endpoints.get_endpoint(conn, workspace_id, endpoint_id)
