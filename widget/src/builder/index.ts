@@ -8,7 +8,8 @@ import { localeOf } from "../i18n";
 import { matchPage, watchRoutes } from "../routes";
 import { call, grantEnded, type Described, type Refusal } from "./api";
 import { addStep, moveStep, patchStep, pickInto, removeStep } from "./edit";
-import { dropGrant, loadLayout, loadState, merge, readGrant, saveLayout, saveState, stepOfPath, suggestPattern, withText, type BuilderState, type DraftStep, type Layout } from "./model";
+import { dropGrant, loadState, merge, readGrant, saveState, stepOfPath, suggestPattern, withText, type BuilderState, type DraftStep } from "./model";
+import { panelLayout } from "./layout";
 import { createPicker } from "./picker";
 import { createStage } from "./preview";
 import { builderStrings } from "./strings";
@@ -50,10 +51,7 @@ function start(): void {
   let errors = new Set<number>();
   let ended = false;
   let previewing = false;
-  // The panel's side: the editor's choice once made (kept across pages), else away from the
-  // current step's element (`away`, set on every refresh).
-  const layout = loadLayout();
-  let away = false;
+  const layout = panelLayout(panel);
   const badge = h("span", { class: "bd", "data-part": "matches", role: "status" });
 
   // The builder's nodes and the widget's own (a tour card on screen) are never picked.
@@ -66,17 +64,6 @@ function start(): void {
     if (state) saveState(publicKey, state.tour, state);
   }
 
-  function place(): void {
-    const left = layout.side ? layout.side === "l" : away;
-    panel.className = "pn" + (left ? " l" : "") + (layout.folded ? " f" : "");
-  }
-
-  function arrange(change: Layout): void {
-    Object.assign(layout, change);
-    saveLayout(layout);
-    if (layout.folded) picker.off();
-    draw();
-  }
 
   function touched(redraw: boolean): void {
     if (!state) return;
@@ -110,11 +97,7 @@ function start(): void {
     // Unless the editor chose a side, the panel keeps clear of the step's element: on the
     // other half of the viewport.
     const el = here(s) && s.target != null ? resolve(s.target) : null;
-    if (el) {
-      const r = el.getBoundingClientRect();
-      away = r.left + r.width / 2 > innerWidth / 2;
-      place();
-    }
+    if (el) layout.keepClear(el);
   }
 
   function picked(el: Element): void {
@@ -171,13 +154,10 @@ function start(): void {
       // Folded: the bar says no more than what it is and whether edits are unsaved.
       h("b", null, t.title, state && !layout.folded ? ` · ${t.tour} ${state.tour}` : ""),
       state?.dirty ? h("span", { class: "ht", "data-part": "dirty", title: t.unsaved }, layout.folded ? "●" : t.unsaved) : null,
-      button("⇆", () => arrange({ side: panel.classList.contains("l") ? "r" : "l" }), { "aria-label": t.side, title: t.side, "data-action": "side" }),
-      layout.folded
-        ? button("▴", () => arrange({ folded: false }), { "aria-label": t.unfold, title: t.unfold, "data-action": "unfold" })
-        : button("▾", () => arrange({ folded: true }), { "aria-label": t.fold, title: t.fold, "data-action": "fold" }),
+      ...layout.controls(t, (folded) => (folded && picker.off(), draw())),
       button("×", close, { "aria-label": t.close, title: t.close, "data-action": "close" }),
     );
-    place();
+    layout.place();
     if (layout.folded && !previewing) {
       // Folded to its bar: the page is the editor's to use; the live preview stays.
       panel.replaceChildren(head);

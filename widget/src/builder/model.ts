@@ -46,15 +46,7 @@ const STATE_PREFIX = "shirube:builder:";
 // The item last written in this tab: what to show when the draft cannot be read (an ended
 // grant), before the tour is known from the server.
 const LAST_KEY = "shirube:builder-last";
-const LAYOUT_KEY = "shirube:builder-layout";
 const stateKey = (workspace: string, tour: string) => `${STATE_PREFIX}${workspace}:${tour}`;
-
-/** Where the editor put the panel, for every page of this tab: a side chosen (which then wins
- *  over keeping clear of the step's element), and folded to its bar. */
-export interface Layout {
-  side?: "l" | "r";
-  folded?: boolean;
-}
 
 const storage = (): Storage | null => {
   try {
@@ -67,7 +59,7 @@ const storage = (): Storage | null => {
 export const readGrant = (): string | null => storage()?.getItem(GRANT_KEY) || null;
 export const dropGrant = (): void => storage()?.removeItem(GRANT_KEY);
 
-const read = (key: string | null | undefined): unknown => {
+export const readItem = (key: string | null | undefined): unknown => {
   try {
     return JSON.parse((key && storage()?.getItem(key)) || "null");
   } catch {
@@ -75,7 +67,7 @@ const read = (key: string | null | undefined): unknown => {
   }
 };
 
-const write = (key: string, value: unknown): void => {
+export const writeItem = (key: string, value: unknown): void => {
   try {
     if (value == null) storage()?.removeItem(key);
     else storage()?.setItem(key, JSON.stringify(value));
@@ -87,19 +79,16 @@ const write = (key: string, value: unknown): void => {
 /** The kept state of `tour` in `workspace`; without a tour, the one last kept in this tab if
  *  it is of this workspace. */
 export function loadState(workspace: string, tour?: string): BuilderState | null {
-  const key = tour != null ? stateKey(workspace, tour) : read(LAST_KEY);
-  const s = typeof key === "string" && key.startsWith(stateKey(workspace, "")) ? (read(key) as BuilderState | null) : null;
+  const key = tour != null ? stateKey(workspace, tour) : readItem(LAST_KEY);
+  const s = typeof key === "string" && key.startsWith(stateKey(workspace, "")) ? (readItem(key) as BuilderState | null) : null;
   return s && typeof s.tour === "string" && Array.isArray(s.draft?.steps) ? s : null;
 }
 
 export function saveState(workspace: string, tour: string, state: BuilderState | null): void {
   const key = stateKey(workspace, tour);
-  write(key, state);
-  if (state) write(LAST_KEY, key);
+  writeItem(key, state);
+  if (state) writeItem(LAST_KEY, key);
 }
-
-export const loadLayout = (): Layout => (read(LAYOUT_KEY) as Layout | null) || {};
-export const saveLayout = (layout: Layout): void => write(LAYOUT_KEY, layout);
 
 /** The state to build with, given the server's draft (at `revision`): the unsaved edits
  *  of this tour when there are some (a grant that ended, a page left before saving; `stale`
