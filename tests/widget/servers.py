@@ -214,7 +214,8 @@ class HostPages:
     """Serves `pages/`; `?user=…` puts the snippet into the page (`&defer=1`: as
     `window.loadShirube()`), `&tour=key` starts that tour on the widget's `ready` event
     (`&queued_tour=key`: a plain queued `Shirube.startTour(key)` call),
-    `&role=…` is sent as the `role` trait. Paths under /spa serve the single-page app; ALIASES
+    `&role=…` is sent as the `role` trait, `&key=…` puts another workspace's public key in the
+    snippet. Paths under /spa serve the single-page app; ALIASES
     serve one page under other paths."""
 
     def __init__(self, shirube_url: str = "", public_key: str = "") -> None:
@@ -257,7 +258,7 @@ class HostPages:
             traits = {"role": query["role"]} if "role" in query else {}
             snippet = Snippet(
                 self.shirube_url,
-                self.public_key,
+                query.get("key", self.public_key),
                 user,
                 locale=query.get("locale", "en"),
                 traits=traits,

@@ -5,32 +5,33 @@ once published, played to an end user as any tour; an ended grant keeps every un
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.request
-import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, Page, expect
 from shirube.content import validate_tour
 from shirube.errors import ValidationFailed
-from shirube.services.admins import Admin, create_admin
-from shirube.services.builder import new_grant
-from shirube.services.workspaces import workspace_by_id
+from shirube.services.admins import Admin
 from shirube.storage import Database
 from shirube.storage.tables import event
 from sqlalchemy import select
 
-from tests.conftest import SECRET
-from tests.console.conftest import PASSWORD
-from tests.console.live import sign_in
+from tests.widget.builder_support import (
+    PASSWORD,
+    add_and_pick,
+    edit_grant,
+    editor,
+    get_json,
+    kept_state,
+    live_db,
+    panel_of,
+    tour_key,
+)
 from tests.widget.helpers import advance, card, wait_for
 from tests.widget.servers import HostPages, LiveShirube
 
 pytestmark = pytest.mark.browser
+__all__ = ["editor", "live_db", "tour_key"]  # fixtures, used by name
 
 
 def _robust_targets_accepted() -> bool:
@@ -49,101 +50,6 @@ needs_robust_targets = pytest.mark.skipif(
 )
 
 
-@pytest.fixture
-def live_db(shirube: LiveShirube) -> Iterator[Database]:
-    db = Database(f"sqlite:///{shirube.database_path}")
-    yield db
-    db.dispose()
-
-
-@pytest.fixture
-def editor(live_db: Database, shirube: LiveShirube) -> tuple[str, Admin]:
-    email = f"editor-{uuid.uuid4().hex[:8]}@example.com"
-    admin = live_db.run_sync(
-        lambda conn: create_admin(conn, email, PASSWORD, {shirube.workspace_id: "editor"})
-    )
-    return email, admin
-
-
-@pytest.fixture
-def tour_key(shirube: LiveShirube) -> str:
-    key = f"built-{uuid.uuid4().hex[:8]}"
-    doc = {
-        "key": key,
-        "name": "Built in the app",
-        "trigger": {"type": "manual"},
-        "steps": [{"id": "hello", "kind": "modal", "title": {"en": "Hello", "ja": "ようこそ"}}],
-    }
-    shirube.post(f"/api/v1/tours/{key}", doc, method="PUT")
-    return key
-
-
-def _get(shirube: LiveShirube, path: str) -> Any:
-    request = urllib.request.Request(
-        shirube.base_url + path, headers={"Authorization": f"Bearer {shirube.secret_key}"}
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
-
-
-@dataclass(frozen=True)
-class Builder:
-    """An editor of the live workspace, a tour of it and a user of the host app: what opening
-    the builder on a page of the app takes."""
-
-    live_db: Database
-    shirube: LiveShirube
-    host: HostPages
-    user_id: str
-    admin: Admin
-    tour_key: str
-
-    def grant(self, **kw: Any) -> str:
-        """An edit grant of the tour for the host app's origin (`kw`: new_grant's, e.g. now)."""
-
-        def mint(conn: Any) -> str:
-            ws = workspace_by_id(conn, self.shirube.workspace_id)
-            assert ws is not None
-            return new_grant(conn, SECRET, self.admin, ws, self.tour_key, self.host.origin, **kw)
-
-        grant: str = self.live_db.run_sync(mint)
-        return grant
-
-    def open(self, page: Page, path: str = "/admin.html", grant: str | None = None) -> Locator:
-        """The builder's panel on `path`, opened with `grant` (a fresh one by default) as the
-        console's "Open in my app" does."""
-        edit = grant if grant is not None else self.grant()
-        page.goto(self.host.url(path, self.user_id) + "#shirube-edit=" + edit)
-        return _panel(page)
-
-
-@pytest.fixture
-def builder(
-    live_db: Database,
-    shirube: LiveShirube,
-    host: HostPages,
-    user_id: str,
-    editor: tuple[str, Admin],
-    tour_key: str,
-) -> Builder:
-    return Builder(live_db, shirube, host, user_id, editor[1], tour_key)
-
-
-def _panel(page: Page) -> Locator:
-    return page.locator('section[data-shirube-builder=""]')
-
-
-def _add_and_pick(page: Page, selector: str, en: str, ja: str) -> None:
-    panel = _panel(page)
-    panel.locator("[data-action=add-tooltip]").click()
-    expect(panel.locator("[data-action=pick]")).to_have_attribute("aria-pressed", "true")
-    page.locator(selector).click()
-    expect(panel.locator("[data-part=matches]")).to_have_text("Matches 1 element on this page")
-    panel.locator("input[name=title-en]").fill(en)
-    panel.locator("input[name=title-ja]").fill(ja)
-    panel.locator("textarea[name=body-en]").fill(en + ": body")
-
-
 def test_build_save_publish_play(
     page: Page,
     browser: Browser,
@@ -155,19 +61,24 @@ def test_build_save_publish_play(
     page_errors: list[str],
 ) -> None:
     # The console: sign in, "Open in my app" on the tour, a path of the host app.
-    workspace = f"{shirube.base_url}/console/workspaces/{shirube.workspace_id}"
-    sign_in(page, f"{workspace}/tours/{tour_key}/open-in-app", editor[0])
+    page.goto(shirube.base_url + "/console/login")
+    page.fill("input[name=email]", editor[0])
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("form button[type=submit]").last.click()
+    page.goto(
+        f"{shirube.base_url}/console/workspaces/{shirube.workspace_id}/tours/{tour_key}/open-in-app"
+    )
     app_url = host.url("/admin.html", user_id)
     page.fill("input[name=path]", app_url.removeprefix(host.origin))
     page.locator("form[data-form=open-in-app] button[type=submit]").click()
     # The grant is gone from the address bar (and the history entry) at once.
     expect(page).to_have_url(app_url)
-    panel = _panel(page)
+    panel = panel_of(page)
     expect(panel).to_contain_text(tour_key)
     assert page.evaluate("location.hash") == ""
     assert "shirube-edit" not in page.evaluate("history.state === null ? location.href : ''")
 
-    _add_and_pick(page, "#content-export", "Export your data", "データを書き出す")
+    add_and_pick(page, "#content-export", "Export your data", "データを書き出す")
     # Pick mode is off again: the app works as usual (no pick on this click).
     expect(panel.locator("[data-action=pick]")).to_have_attribute("aria-pressed", "false")
     expect(panel.locator("input[name=page]")).to_have_value("/admin.html")
@@ -178,7 +89,7 @@ def test_build_save_publish_play(
     page.goto(host.url("/template.html", user_id))
     expect(panel.locator("[data-part=dirty]")).to_be_visible()
     expect(panel.locator("ol button")).to_have_count(2)
-    _add_and_pick(page, "#tpl-export", "Export from the list", "一覧から書き出す")
+    add_and_pick(page, "#tpl-export", "Export from the list", "一覧から書き出す")
     expect(panel.locator("input[name=page]")).to_have_value("/template.html")
 
     panel.locator("[data-action=save]").click()
@@ -190,7 +101,7 @@ def test_build_save_publish_play(
         pytest.skip("object targets not accepted yet (robust targets): saved state checked")
     expect(saved_or_refused).to_have_text("Draft saved.")
 
-    draft = _get(shirube, f"/api/v1/tours/{tour_key}")["draft"]
+    draft = get_json(shirube, f"/api/v1/tours/{tour_key}")["draft"]
     steps = draft["steps"]
     assert [s["id"] for s in steps] == ["hello", "step-2", "step-3"]
     first, second = steps[1], steps[2]
@@ -218,20 +129,30 @@ def test_build_save_publish_play(
 
 
 def test_an_ended_grant_keeps_the_steps(
-    page: Page, builder: Builder, host: HostPages, user_id: str, page_errors: list[str]
+    page: Page,
+    live_db: Database,
+    shirube: LiveShirube,
+    host: HostPages,
+    user_id: str,
+    editor: tuple[str, Admin],
+    tour_key: str,
+    page_errors: list[str],
 ) -> None:
-    panel = builder.open(page)
-    expect(panel).to_contain_text(builder.tour_key)
-    _add_and_pick(page, "#content-export", "Kept", "残る")
+    admin = editor[1]
+    grant = edit_grant(live_db, shirube, host, admin, tour_key)
+    page.goto(host.url("/admin.html", user_id) + "#shirube-edit=" + grant)
+    panel = panel_of(page)
+    expect(panel).to_contain_text(tour_key)
+    add_and_pick(page, "#content-export", "Kept", "残る")
 
     # The grant expires while the editor works: saving ends the builder with a message.
-    expired = builder.grant(now=time.time() - 901)
+    expired = edit_grant(live_db, shirube, host, admin, tour_key, now=time.time() - 901)
     page.evaluate("g => sessionStorage.setItem('shirube:edit', g)", expired)
     panel.locator("[data-action=save]").click()
     message = panel.locator("[data-part=message]")
     expect(message).to_contain_text("Your edit session has expired")
     assert page.evaluate("sessionStorage.getItem('shirube:edit')") is None
-    kept = json.loads(page.evaluate("sessionStorage.getItem('shirube:builder')"))
+    kept = kept_state(page, shirube.public_key, tour_key)
     assert kept["dirty"] and kept["draft"]["steps"][1]["title"]["en"] == "Kept"
 
     # On the next page the builder does not come back (no grant) ...
@@ -239,23 +160,33 @@ def test_an_ended_grant_keeps_the_steps(
     page.wait_for_function("window.shirubeReady === true")
     expect(panel).to_have_count(0)
     # ... until the editor opens it again from the console: the unsaved step is back.
-    builder.open(page)
+    fresh = edit_grant(live_db, shirube, host, admin, tour_key)
+    page.goto(host.url("/admin.html", user_id) + "#shirube-edit=" + fresh)
     expect(panel.locator("[data-part=message]")).to_contain_text("restored")
     expect(panel.locator("ol button")).to_have_count(2)
     expect(panel.locator("ol button").nth(1)).to_contain_text("Kept")
 
     # An expired grant from the start says so too, and keeps them all the same.
-    builder.open(page, "/template.html", expired)
+    page.goto(host.url("/template.html", user_id) + "#shirube-edit=" + expired)
     expect(panel.locator("[data-part=message]")).to_contain_text("expired")
-    kept = json.loads(page.evaluate("sessionStorage.getItem('shirube:builder')"))
+    kept = kept_state(page, shirube.public_key, tour_key)
     assert kept["draft"]["steps"][1]["title"]["en"] == "Kept"
 
 
 def test_preview_plays_the_draft_from_the_current_step(
-    page: Page, builder: Builder, page_errors: list[str]
+    page: Page,
+    live_db: Database,
+    shirube: LiveShirube,
+    host: HostPages,
+    user_id: str,
+    editor: tuple[str, Admin],
+    tour_key: str,
+    page_errors: list[str],
 ) -> None:
-    panel = builder.open(page)
-    _add_and_pick(page, "#content-export", "Export your data", "データを書き出す")
+    grant = edit_grant(live_db, shirube, host, editor[1], tour_key)
+    page.goto(host.url("/admin.html", user_id) + "#shirube-edit=" + grant)
+    panel = panel_of(page)
+    add_and_pick(page, "#content-export", "Export your data", "データを書き出す")
     # Japanese in the preview: the texts of that language.
     panel.locator("[data-lang=ja]").click()
     expect(card(page, "step-2")).to_contain_text("データを書き出す")
@@ -279,7 +210,7 @@ def test_preview_plays_the_draft_from_the_current_step(
     page.keyboard.press("Control+A")
     page.keyboard.type("その場で編集")
     expect(panel.locator("input[name=title-ja]")).to_have_value("その場で編集")
-    kept = json.loads(page.evaluate("sessionStorage.getItem('shirube:builder')"))
+    kept = kept_state(page, shirube.public_key, tour_key)
     assert kept["draft"]["steps"][1]["title"] == {"ja": "その場で編集", "en": "Export your data"}
 
 
@@ -295,11 +226,20 @@ def test_end_users_never_download_the_builder(
 
 
 def test_a_hotspot_step_previews_with_its_beacon(
-    page: Page, builder: Builder, page_errors: list[str]
+    page: Page,
+    live_db: Database,
+    shirube: LiveShirube,
+    host: HostPages,
+    user_id: str,
+    editor: tuple[str, Admin],
+    tour_key: str,
+    page_errors: list[str],
 ) -> None:
     """The builder's copy of the tour runner loads the widget's `extras` chunk (the beacon)
     from the server, next to builder.js."""
-    panel = builder.open(page)
+    grant = edit_grant(live_db, shirube, host, editor[1], tour_key)
+    page.goto(host.url("/admin.html", user_id) + "#shirube-edit=" + grant)
+    panel = panel_of(page)
     panel.locator("[data-action=add-hotspot]").click()
     page.locator("#nav-search").click()
     expect(panel.locator("select[name=kind]")).to_have_value("hotspot")
@@ -307,28 +247,33 @@ def test_a_hotspot_step_previews_with_its_beacon(
     beacon = page.locator('[data-shirube="hotspot"][data-shirube-step="step-2"]')
     expect(beacon).to_be_visible()
     panel.locator("[data-action=stop-preview]").click()
-    expect(beacon).to_have_count(0)
+    expect(panel.locator("[data-action=preview]")).to_be_visible()
+    # Back to editing: the live preview shows the beacon again (one, not the preview's).
+    expect(beacon).to_have_count(1)
 
 
 def test_targets_picked_in_the_builder_survive_a_host_release(
     page: Page,
     browser: Browser,
-    builder: Builder,
+    live_db: Database,
     shirube: LiveShirube,
     host: HostPages,
     user_id: str,
+    editor: tuple[str, Admin],
     tour_key: str,
     page_errors: list[str],
 ) -> None:
     """Picked on robust.html; played on robust-changed.html (ids removed, classes renamed to
     hashes, an element moved): every step still finds its element through a fallback."""
-    panel = builder.open(page, "/robust.html")
+    grant = edit_grant(live_db, shirube, host, editor[1], tour_key)
+    page.goto(host.url("/robust.html", user_id) + "#shirube-edit=" + grant)
+    panel = panel_of(page)
     for selector, title in (
         ("#nav-employees", "People"),
         ("#import-csv", "Import"),
         ("#clock-in", "Clock"),
     ):
-        _add_and_pick(page, selector, title, title)
+        add_and_pick(page, selector, title, title)
         # The page pattern is editable: the release renames the page too.
         panel.locator("input[name=page]").fill("/robust*")
     panel.locator("[data-action=save]").click()
@@ -353,31 +298,42 @@ def test_targets_picked_in_the_builder_survive_a_host_release(
 
 
 def test_a_draft_saved_elsewhere_is_never_overwritten_silently(
-    page: Page, builder: Builder, shirube: LiveShirube, tour_key: str, page_errors: list[str]
+    page: Page,
+    live_db: Database,
+    shirube: LiveShirube,
+    host: HostPages,
+    user_id: str,
+    editor: tuple[str, Admin],
+    tour_key: str,
+    page_errors: list[str],
 ) -> None:
-    panel = builder.open(page)
-    _add_and_pick(page, "#content-export", "Mine", "私の")
+    grant = edit_grant(live_db, shirube, host, editor[1], tour_key)
+    page.goto(host.url("/admin.html", user_id) + "#shirube-edit=" + grant)
+    panel = panel_of(page)
+    add_and_pick(page, "#content-export", "Mine", "私の")
     # Meanwhile someone saves the draft in the console.
-    theirs = _get(shirube, f"/api/v1/tours/{tour_key}")["draft"]
+    theirs = get_json(shirube, f"/api/v1/tours/{tour_key}")["draft"]
     theirs["steps"].append({"id": "theirs", "kind": "modal", "title": "Theirs"})
     shirube.post(f"/api/v1/tours/{tour_key}", theirs, method="PUT")
 
     panel.locator("[data-action=save]").click()
     expect(panel.locator("[data-part=message]")).to_contain_text("saved elsewhere")
-    steps = _get(shirube, f"/api/v1/tours/{tour_key}")["draft"]["steps"]
+    steps = get_json(shirube, f"/api/v1/tours/{tour_key}")["draft"]["steps"]
     assert [s["id"] for s in steps] == ["hello", "theirs"]  # not overwritten
     panel.locator("[data-action=keep-mine]").click()
     expect(panel.locator("[data-part=message]")).to_have_text("Draft saved.")
-    steps = _get(shirube, f"/api/v1/tours/{tour_key}")["draft"]["steps"]
+    steps = get_json(shirube, f"/api/v1/tours/{tour_key}")["draft"]["steps"]
     assert [s["id"] for s in steps] == ["hello", "step-2"]
 
 
 def test_the_grant_reaches_no_stored_event(
     page: Page,
-    builder: Builder,
+    shirube: LiveShirube,
     host: HostPages,
     live_db: Database,
     user_id: str,
+    editor: tuple[str, Admin],
+    tour_key: str,
     page_errors: list[str],
 ) -> None:
     """Events carry the page's URL ($page_viewed, $target_missing): the grant leaves the URL
@@ -386,7 +342,9 @@ def test_the_grant_reaches_no_stored_event(
     viewer, an export) would hold an editor's grant."""
     page.goto(host.url("/template.html", user_id))
     page.wait_for_function("window.shirubeReady === true")
-    expect(builder.open(page)).to_contain_text(builder.tour_key)
+    grant = edit_grant(live_db, shirube, host, editor[1], tour_key)
+    page.goto(host.url("/admin.html", user_id) + "#shirube-edit=" + grant)
+    expect(panel_of(page)).to_contain_text(tour_key)
     page.goto(host.url("/template.html", user_id))  # the outbox's beacon on pagehide
     page.wait_for_function("window.shirubeReady === true")
 

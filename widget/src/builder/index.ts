@@ -9,6 +9,7 @@ import { matchPage, watchRoutes } from "../routes";
 import { call, grantEnded, type Described, type Refusal } from "./api";
 import { addStep, moveStep, patchStep, pickInto, removeStep } from "./edit";
 import { dropGrant, loadState, merge, readGrant, saveState, stepOfPath, suggestPattern, withText, type BuilderState, type DraftStep } from "./model";
+import { panelLayout } from "./layout";
 import { createPicker } from "./picker";
 import { createStage } from "./preview";
 import { builderStrings } from "./strings";
@@ -50,6 +51,7 @@ function start(): void {
   let errors = new Set<number>();
   let ended = false;
   let previewing = false;
+  const layout = panelLayout(panel);
   const badge = h("span", { class: "bd", "data-part": "matches", role: "status" });
 
   // The builder's nodes and the widget's own (a tour card on screen) are never picked.
@@ -59,8 +61,9 @@ function start(): void {
   const here = (s: DraftStep | undefined) => !!s && (!s.page || matchPage(s.page, location.href));
 
   function persist(): void {
-    saveState(state);
+    if (state) saveState(publicKey, state.tour, state);
   }
+
 
   function touched(redraw: boolean): void {
     if (!state) return;
@@ -91,12 +94,10 @@ function start(): void {
       const input = panel.querySelector<HTMLInputElement>(`[name=${field}-${state!.lang}]`);
       if (input) input.value = text;
     });
-    // The panel keeps clear of the step's element: on the other half of the viewport.
+    // Unless the editor chose a side, the panel keeps clear of the step's element: on the
+    // other half of the viewport.
     const el = here(s) && s.target != null ? resolve(s.target) : null;
-    if (el) {
-      const r = el.getBoundingClientRect();
-      panel.classList.toggle("l", r.left + r.width / 2 > innerWidth / 2);
-    }
+    if (el) layout.keepClear(el);
   }
 
   function picked(el: Element): void {
@@ -150,12 +151,18 @@ function start(): void {
     const head = h(
       "div",
       { class: "hd" },
-      h("b", null, t.title, state ? ` · ${t.tour} ${state.tour}` : ""),
-      state?.dirty ? h("span", { class: "ht", "data-part": "dirty" }, t.unsaved) : null,
-      button("⇆", () => state && ((state.left = !state.left), persist(), draw()), { "aria-label": t.side, title: t.side }),
+      // Folded: the bar says no more than what it is and whether edits are unsaved.
+      h("b", null, t.title, state && !layout.folded ? ` · ${t.tour} ${state.tour}` : ""),
+      state?.dirty ? h("span", { class: "ht", "data-part": "dirty", title: t.unsaved }, layout.folded ? "●" : t.unsaved) : null,
+      ...layout.controls(t, (folded) => (folded && picker.off(), draw())),
       button("×", close, { "aria-label": t.close, title: t.close, "data-action": "close" }),
     );
-    panel.className = state?.left ? "pn l" : "pn";
+    layout.place();
+    if (layout.folded && !previewing) {
+      // Folded to its bar: the page is the editor's to use; the live preview stays.
+      panel.replaceChildren(head);
+      return refreshLive();
+    }
     if (previewing) {
       panel.replaceChildren(head, button(t.stopPreview, stopPreview, { "data-action": "stop-preview" }));
       return;
@@ -299,7 +306,7 @@ function start(): void {
     stage.stop();
     scope.dispose();
     // Unsaved steps stay for the next time the builder opens on this tour.
-    if (state && !state.dirty) saveState(null);
+    if (state && !state.dirty) saveState(publicKey, state.tour, null);
     host.remove();
     window.__shirubeBuilder = false;
   }
@@ -323,10 +330,10 @@ function start(): void {
     const answer = await call(server, "draft", { grant, public_key: publicKey });
     if (!answer.ok) {
       // Nothing read: the steps kept from before (if any) are still shown after the message.
-      state = loadState();
+      state = loadState(publicKey);
       return refused(answer.error);
     }
-    const merged = merge(loadState(), answer.body.key, answer.body.draft, lang, answer.body.draft_revision);
+    const merged = merge(loadState(publicKey, answer.body.key), answer.body.key, answer.body.draft, lang, answer.body.draft_revision);
     state = merged.state;
     message = merged.resumed ? { text: t.resumed } : null;
     persist();

@@ -32,7 +32,6 @@ export interface BuilderState {
   current: number;
   dirty: boolean;
   lang: Locale;
-  left?: boolean;
   /** `draft_revision` of the stored draft these edits started from, sent with the save: the
    *  server refuses it (409) when another save came since (the console's editor, another
    *  tab), so nothing is overwritten silently. */
@@ -40,7 +39,14 @@ export interface BuilderState {
 }
 
 export const GRANT_KEY = "shirube:edit";
-const STATE_KEY = "shirube:builder";
+// Unsaved edits, one item per workspace and tour: two workspaces used on one origin (staging
+// and production, say) may have tours of the same key. The workspace is the page's public key,
+// which the server checks is the grant's workspace on every call.
+const STATE_PREFIX = "shirube:builder:";
+// The item last written in this tab: what to show when the draft cannot be read (an ended
+// grant), before the tour is known from the server.
+const LAST_KEY = "shirube:builder-last";
+const stateKey = (workspace: string, tour: string) => `${STATE_PREFIX}${workspace}:${tour}`;
 
 const storage = (): Storage | null => {
   try {
@@ -53,22 +59,35 @@ const storage = (): Storage | null => {
 export const readGrant = (): string | null => storage()?.getItem(GRANT_KEY) || null;
 export const dropGrant = (): void => storage()?.removeItem(GRANT_KEY);
 
-export function loadState(): BuilderState | null {
+export const readItem = (key: string | null | undefined): unknown => {
   try {
-    const s = JSON.parse(storage()?.getItem(STATE_KEY) || "null");
-    return s && typeof s.tour === "string" && Array.isArray(s.draft?.steps) ? s : null;
+    return JSON.parse((key && storage()?.getItem(key)) || "null");
   } catch {
     return null;
   }
+};
+
+export const writeItem = (key: string, value: unknown): void => {
+  try {
+    if (value == null) storage()?.removeItem(key);
+    else storage()?.setItem(key, JSON.stringify(value));
+  } catch {
+    // full or unavailable: it still lives in this page
+  }
+};
+
+/** The kept state of `tour` in `workspace`; without a tour, the one last kept in this tab if
+ *  it is of this workspace. */
+export function loadState(workspace: string, tour?: string): BuilderState | null {
+  const key = tour != null ? stateKey(workspace, tour) : readItem(LAST_KEY);
+  const s = typeof key === "string" && key.startsWith(stateKey(workspace, "")) ? (readItem(key) as BuilderState | null) : null;
+  return s && typeof s.tour === "string" && Array.isArray(s.draft?.steps) ? s : null;
 }
 
-export function saveState(state: BuilderState | null): void {
-  try {
-    if (state) storage()?.setItem(STATE_KEY, JSON.stringify(state));
-    else storage()?.removeItem(STATE_KEY);
-  } catch {
-    // full or unavailable: the state still lives in this page
-  }
+export function saveState(workspace: string, tour: string, state: BuilderState | null): void {
+  const key = stateKey(workspace, tour);
+  writeItem(key, state);
+  if (state) writeItem(LAST_KEY, key);
 }
 
 /** The state to build with, given the server's draft (at `revision`): the unsaved edits
@@ -77,7 +96,7 @@ export function saveState(state: BuilderState | null): void {
 export function merge(kept: BuilderState | null, tour: string, draft: Draft, lang: Locale, revision: number): { state: BuilderState; resumed: boolean; stale: boolean } {
   if (kept && kept.tour === tour && kept.dirty) return { state: kept, resumed: true, stale: kept.base !== revision };
   const current = kept?.tour === tour ? Math.min(kept.current, draft.steps.length - 1) : 0;
-  const state = { tour, draft, current: Math.max(0, current), dirty: false, lang: kept?.lang || lang, left: kept?.left, base: revision };
+  const state = { tour, draft, current: Math.max(0, current), dirty: false, lang: kept?.lang || lang, base: revision };
   return { state, resumed: false, stale: false };
 }
 

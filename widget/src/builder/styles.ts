@@ -1,8 +1,11 @@
 // The builder panel's stylesheet (its own shadow root; constructable, no CSP nonce needed).
 export const BUILDER_CSS =
   "*{box-sizing:border-box;font:13px/1.45 system-ui,sans-serif;color:#1f2328}" +
-  ".pn{position:fixed;z-index:2147483647;right:12px;bottom:12px;width:320px;max-height:min(560px,100vh - 24px);overflow:auto;background:#fff;border:1px solid #8c959f;border-radius:8px;box-shadow:0 8px 28px #0005;padding:10px}" +
-  ".pn.l{right:auto;left:12px}" +
+  // At most 320 px wide and 70 % of the viewport high, in a bottom corner; folded, a bar.
+  ".pn{position:fixed;z-index:2147483647;right:12px;bottom:12px;width:min(320px,100vw - 24px);max-height:min(520px,70vh);overflow:auto;background:#fff;border:1px solid #8c959f;border-radius:8px;box-shadow:0 8px 28px #0005;padding:10px}" +
+  ".pn.l{right:auto;left:12px}.pn.f{width:auto;max-width:calc(100vw - 24px);padding:4px 6px}.pn.f .hd{margin:0}" +
+  // A small viewport (a phone, a narrow window): docked along the bottom edge, below 45 %.
+  "@media (max-width:600px){.pn:not(.f){left:0;right:0;bottom:0;width:auto;max-height:45vh;border-radius:8px 8px 0 0}}" +
   ".hd{display:flex;align-items:center;gap:6px;margin-bottom:8px}.hd b{flex:1;font-weight:700}" +
   ".tb{display:flex;flex-wrap:wrap;gap:4px;margin-bottom:8px}" +
   "button{cursor:pointer;border-radius:5px;padding:4px 8px;border:1px solid #6e7781;background:#f6f8fa}" +
