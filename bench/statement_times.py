@@ -21,6 +21,7 @@ from typing import Any
 
 import harness
 import launcher
+import wal_pages
 from dataset import SETUP_CHECKLIST, WELCOME_TOUR, Dataset, load
 from shirube.services.known_rows import KnownRows
 from shirube.storage import Connection, Database, tables
@@ -108,6 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--cpu", action="store_true", help="time statements by their thread's CPU, not wall"
     )
+    parser.add_argument(
+        "--wal-pages", action="store_true",
+        help="SQLite: the pages the measured batches wrote, by table or index (wal_pages.py)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.cpu:
         CLOCK[0] = time.thread_time
@@ -149,6 +154,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             measured = [next(batches) for _ in range(args.batches)]
             TIMES.clear()
             CALLS.clear()
+            # Reported after the statements (the WAL is read as the stack closes).
+            pages = contextlib.ExitStack()
+            if args.wal_pages:
+                pages.enter_context(wal_pages.recorded(db_path(url), lambda: no_checkpoint(db)))
             started = time.perf_counter()
             cpu = time.process_time()
             stored += load(db, workspace_id, measured, known)
@@ -162,7 +171,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 per_batch = spent / args.batches * 1e3
                 calls = CALLS[label] / args.batches
                 print(f"   {per_batch:7.2f} ms  {calls:6.1f}×  {label}")
+            pages.close()
     return 0
+
+
+def db_path(url: str) -> str:
+    return url.removeprefix("sqlite:///")
+
+
+def no_checkpoint(db: Database) -> None:
+    db.run_sync(lambda conn: conn.driver.execute("PRAGMA wal_autocheckpoint=0"), transaction=False)
 
 
 if __name__ == "__main__":
