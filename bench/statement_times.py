@@ -21,6 +21,7 @@ from typing import Any
 
 import harness
 import launcher
+import wal_pages
 from dataset import SETUP_CHECKLIST, WELCOME_TOUR, Dataset, load
 from shirube.services.known_rows import KnownRows
 from shirube.storage import Connection, Database, tables
@@ -42,16 +43,21 @@ def _label(statement: Any, connection: Connection) -> str:
     return words[:90]
 
 
+# What each statement is timed with: wall time, or (--cpu) the CPU time of the thread that runs
+# it, which other processes' load on a shared machine moves less.
+CLOCK: list[Callable[[], float]] = [time.perf_counter]
+
+
 def _timed(name: str) -> Callable[..., Any]:
     original = getattr(_Conn, name)
 
     def wrapper(self: Connection, statement: Any, *args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
+        started = CLOCK[0]()
         try:
             return original(self, statement, *args, **kwargs)
         finally:
             label = _label(statement, self)
-            TIMES[label] += time.perf_counter() - started
+            TIMES[label] += CLOCK[0]() - started
             CALLS[label] += 1
 
     return wrapper
@@ -61,9 +67,9 @@ def _timed(name: str) -> Callable[..., Any]:
 def _timed_transaction(self: Connection) -> Iterator[None]:
     with _ORIGINAL_TRANSACTION(self):
         yield
-        started = time.perf_counter()
+        started = CLOCK[0]()
     # The COMMIT ran as the block above ended.
-    TIMES["COMMIT"] += time.perf_counter() - started
+    TIMES["COMMIT"] += CLOCK[0]() - started
     CALLS["COMMIT"] += 1
 
 
@@ -85,6 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--batches", type=int, default=20, help="batches measured at each point")
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument(
+        "--warm-up", type=int, default=0, help="batches loaded, not measured, at each point"
+    )
+    parser.add_argument(
         "--workspace-id", type=int,
         help="reuse this workspace of --database (kept by ingest_loaded.py --keep): the stream "
         "goes on after the events it holds",
@@ -92,7 +101,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--pragma", help="a statement run first, e.g. 'PRAGMA wal_autocheckpoint=0'"
     )
+    parser.add_argument(
+        "--seed", type=int, default=1,
+        help="the stream's seed: another seed goes on with new users (and ids) from --start",
+    )  # fmt: skip
+    parser.add_argument("--start", type=int, help="the stream's first event (events stored)")
+    parser.add_argument(
+        "--cpu", action="store_true", help="time statements by their thread's CPU, not wall"
+    )
+    parser.add_argument(
+        "--wal-pages", action="store_true",
+        help="SQLite: the pages the measured batches wrote, by table or index (wal_pages.py)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    if args.cpu:
+        CLOCK[0] = time.thread_time
     points = sorted(int(p) for p in args.at.split(","))
     with contextlib.ExitStack() as stack:
         if args.postgres:
@@ -116,30 +139,48 @@ def main(argv: Sequence[str] | None = None) -> int:
         known = KnownRows()
         if args.pragma:
             db.run_sync(lambda conn: conn.driver.execute(args.pragma), transaction=False)
-        data = Dataset()
-        batches = data.batches(args.batch_size, start=stored)
+        data = Dataset(seed=args.seed)
+        start = stored if args.start is None else args.start
+        batches = data.batches(args.batch_size, start=start)
         for point in points:
             TIMES.clear()
             CALLS.clear()
             loading = time.perf_counter()
             while stored < point:
                 stored += load(db, workspace_id, [next(batches)], known)
+            for _ in range(args.warm_up):
+                stored += load(db, workspace_id, [next(batches)], known)
             loaded_s = time.perf_counter() - loading
             measured = [next(batches) for _ in range(args.batches)]
             TIMES.clear()
             CALLS.clear()
+            # Reported after the statements (the WAL is read as the stack closes).
+            pages = contextlib.ExitStack()
+            if args.wal_pages:
+                pages.enter_context(wal_pages.recorded(db_path(url), lambda: no_checkpoint(db)))
             started = time.perf_counter()
+            cpu = time.process_time()
             stored += load(db, workspace_id, measured, known)
             seconds = (time.perf_counter() - started) / args.batches
+            cpu_s = (time.process_time() - cpu) / args.batches
             print(
                 f"\n== {point:,} stored (filled in {loaded_s:.0f} s): "
-                f"{seconds * 1e3:.1f} ms a batch"
+                f"{seconds * 1e3:.1f} ms a batch, CPU {cpu_s * 1e3:.1f} ms"
             )
             for label, spent in sorted(TIMES.items(), key=lambda item: -item[1])[:14]:
                 per_batch = spent / args.batches * 1e3
                 calls = CALLS[label] / args.batches
                 print(f"   {per_batch:7.2f} ms  {calls:6.1f}×  {label}")
+            pages.close()
     return 0
+
+
+def db_path(url: str) -> str:
+    return url.removeprefix("sqlite:///")
+
+
+def no_checkpoint(db: Database) -> None:
+    db.run_sync(lambda conn: conn.driver.execute("PRAGMA wal_autocheckpoint=0"), transaction=False)
 
 
 if __name__ == "__main__":

@@ -146,3 +146,34 @@ def test_a_recounted_company_has_its_members_median_time_and_last_activity(
     assert (c1.users, c1.completed, c1.onboarded_at) == (3, 2, None)
     assert c1.median_seconds == 2.0  # nearest rank: the 1st of [2, 8]
     assert c1.last_activity_at == moment(20)
+
+
+GOAL_OF_TWO = {
+    "key": "g2",
+    "name": "G2",
+    "rules": [
+        {"id": "a", "rule": {"type": "event", "event": "done"}},
+        {"id": "b", "rule": {"type": "event", "event": "other"}},
+    ],
+}
+
+
+def test_a_recomputed_row_is_written_only_when_its_figures_change(client, database, workspace):
+    """`kpi_user.updated_at` moves when a figure does: a user recomputed with nothing new
+    keeps the row as it was (no page written), the next part done rewrites it."""
+    publish(client, workspace, "goal", GOAL_OF_TWO)
+    send_events(client, workspace, [ev("1", "done", "u1", timestamp=at(1))])
+    cache = PublishedCache(4)
+    kpi_worker.drain(database, cache)
+    [first] = rows(database, tables.kpi_user, workspace_id=workspace.id, kind="goal")
+    assert (first.parts_done, first.completed_at) == (1, None)
+    mark(database, workspace.id, ["u1"], kpi_worker.utcnow())
+    kpi_worker.drain(database, cache)
+    [same] = rows(database, tables.kpi_user, workspace_id=workspace.id, kind="goal")
+    assert same == first
+    send_events(client, workspace, [ev("2", "other", "u1", timestamp=at(2))])
+    kpi_worker.drain(database, cache)
+    [done] = rows(database, tables.kpi_user, workspace_id=workspace.id, kind="goal")
+    assert (done.parts_done, done.completed_at) == (2, moment(2))
+    assert done.started_at == first.started_at == moment(1)
+    assert done.updated_at > first.updated_at
