@@ -4,6 +4,7 @@ tests), and live Shirube + Kintai Cloud servers started by the real launcher (br
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import threading
 import time
@@ -107,12 +108,12 @@ class LiveDemo:
     shirube_db: Path
 
 
-@pytest.fixture(scope="session")
-def live_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDemo]:
-    """Shirube and Kintai Cloud on free ports, temp databases, started by the launcher."""
+@contextlib.contextmanager
+def serve_demo(folder: Path) -> Iterator[LiveDemo]:
+    """Shirube and Kintai Cloud on free ports with databases in `folder`, started by the
+    launcher, stopped on exit."""
     if not BUNDLE.is_file():
         pytest.skip(f"the widget bundle is not built yet ({BUNDLE})")
-    folder = tmp_path_factory.mktemp("demo")
     shirube_socket, demo_socket = bind("127.0.0.1", 0), bind("127.0.0.1", 0)
     env = {
         "SHIRUBE_DATABASE_URL": f"sqlite:///{folder / 'shirube.db'}",
@@ -135,6 +136,13 @@ def live_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDemo]:
     finally:
         running.stop()
         thread.join(15)
+
+
+@pytest.fixture(scope="session")
+def live_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDemo]:
+    """Shirube and Kintai Cloud on free ports, temp databases, started by the launcher."""
+    with serve_demo(tmp_path_factory.mktemp("demo")) as live:
+        yield live
 
 
 def _wait_started(running: Running, thread: threading.Thread) -> None:

@@ -11,9 +11,7 @@ Every wait is on a condition (Playwright's expectations, the API polled with a d
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -26,10 +24,7 @@ from shirube.services.admins import create_admin
 from shirube.services.workspaces import create_workspace
 from shirube.storage import Database
 
-from demo_app.db import Store
-from demo_app.launcher import bind, build, origin_of
-from tests.conftest import SECRET
-from tests.demo.conftest import BUNDLE, LiveDemo
+from tests.demo.conftest import LiveDemo, serve_demo
 from tests.demo.kintai import expect_progress, new_company, open_checklist, sign_in, step
 
 pytestmark = pytest.mark.browser
@@ -44,32 +39,8 @@ PLURALS = ("resource_centers", "goals", "checklists", "tours")  # who refers to 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDemo]:
     """The demo's servers of our own: this test unpublishes the demo's content."""
-    if not BUNDLE.is_file():
-        pytest.skip(f"the widget bundle is not built yet ({BUNDLE})")
-    folder = tmp_path_factory.mktemp("studio")
-    shirube_socket, demo_socket = bind("127.0.0.1", 0), bind("127.0.0.1", 0)
-    env = {
-        "SHIRUBE_DATABASE_URL": f"sqlite:///{folder / 'shirube.db'}",
-        "SHIRUBE_SECRET_KEY": SECRET,
-    }
-    running, keys, settings = build(
-        shirube_socket, demo_socket, folder / "keys.json", folder / "kintai.db", env
-    )
-    thread = threading.Thread(target=asyncio.run, args=(running.serve(),), daemon=True)
-    thread.start()
-    _until(lambda: running.started or not thread.is_alive(), "the demo servers did not start", 30)
-    assert thread.is_alive()
-    try:
-        yield LiveDemo(
-            settings.origin,
-            origin_of(shirube_socket),
-            keys,
-            Store(settings.database_path),
-            folder / "shirube.db",
-        )
-    finally:
-        running.stop()
-        thread.join(15)
+    with serve_demo(tmp_path_factory.mktemp("studio")) as demo:
+        yield demo
 
 
 def _until(check: Callable[[], Any], what: str, seconds: float = 10) -> Any:

@@ -84,6 +84,13 @@ def panel_of(page: Page) -> Locator:
     return page.locator('section[data-shirube-builder=""]')
 
 
+def open_builder(page: Page, url: str, grant: str) -> Locator:
+    """The builder's panel on the host page `url`, opened with `grant` as the console's
+    "Open in my app" does (the grant in the fragment)."""
+    page.goto(url + "#shirube-edit=" + grant)
+    return panel_of(page)
+
+
 def kept_state(page: Page, public_key: str, tour: str) -> Any:
     """The unsaved builder state kept in the tab for that workspace's tour."""
     return json.loads(

@@ -9,8 +9,6 @@ import time
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from shirube.content import validate_tour
-from shirube.errors import ValidationFailed
 from shirube.services.admins import Admin
 from shirube.storage import Database
 from shirube.storage.tables import event
@@ -24,6 +22,7 @@ from tests.widget.builder_support import (
     get_json,
     kept_state,
     live_db,
+    open_builder,
     panel_of,
     tour_key,
 )
@@ -32,22 +31,6 @@ from tests.widget.servers import HostPages, LiveShirube
 
 pytestmark = pytest.mark.browser
 __all__ = ["editor", "live_db", "tour_key"]  # fixtures, used by name
-
-
-def _robust_targets_accepted() -> bool:
-    """Whether this tree's validator takes object targets (the robust-targets work, merged
-    separately): without it a picked target cannot be saved or published."""
-    step = {"id": "a", "kind": "tooltip", "target": {"css": "#x", "fallbacks": []}, "title": "A"}
-    try:
-        validate_tour({"key": "probe", "name": "probe", "steps": [step]})
-    except ValidationFailed:
-        return False
-    return True
-
-
-needs_robust_targets = pytest.mark.skipif(
-    not _robust_targets_accepted(), reason="object targets not accepted yet (robust targets)"
-)
 
 
 def test_build_save_publish_play(
@@ -95,10 +78,6 @@ def test_build_save_publish_play(
     panel.locator("[data-action=save]").click()
     saved_or_refused = panel.locator("[data-part=message]")
     expect(saved_or_refused).to_be_visible()
-    if not _robust_targets_accepted():
-        # Until robust targets are merged, the validator names the picked targets' field.
-        expect(saved_or_refused).to_contain_text("target")
-        pytest.skip("object targets not accepted yet (robust targets): saved state checked")
     expect(saved_or_refused).to_have_text("Draft saved.")
 
     draft = get_json(shirube, f"/api/v1/tours/{tour_key}")["draft"]
@@ -140,8 +119,7 @@ def test_an_ended_grant_keeps_the_steps(
 ) -> None:
     admin = editor[1]
     grant = edit_grant(live_db, shirube, host, admin, tour_key)
-    page.goto(host.url("/admin.html", user_id) + "#shirube-edit=" + grant)
-    panel = panel_of(page)
+    panel = open_builder(page, host.url("/admin.html", user_id), grant)
     expect(panel).to_contain_text(tour_key)
     add_and_pick(page, "#content-export", "Kept", "残る")
 
@@ -161,13 +139,13 @@ def test_an_ended_grant_keeps_the_steps(
     expect(panel).to_have_count(0)
     # ... until the editor opens it again from the console: the unsaved step is back.
     fresh = edit_grant(live_db, shirube, host, admin, tour_key)
-    page.goto(host.url("/admin.html", user_id) + "#shirube-edit=" + fresh)
+    open_builder(page, host.url("/admin.html", user_id), fresh)
     expect(panel.locator("[data-part=message]")).to_contain_text("restored")
     expect(panel.locator("ol button")).to_have_count(2)
     expect(panel.locator("ol button").nth(1)).to_contain_text("Kept")
 
     # An expired grant from the start says so too, and keeps them all the same.
-    page.goto(host.url("/template.html", user_id) + "#shirube-edit=" + expired)
+    open_builder(page, host.url("/template.html", user_id), expired)
     expect(panel.locator("[data-part=message]")).to_contain_text("expired")
     kept = kept_state(page, shirube.public_key, tour_key)
     assert kept["draft"]["steps"][1]["title"]["en"] == "Kept"
@@ -184,8 +162,7 @@ def test_preview_plays_the_draft_from_the_current_step(
     page_errors: list[str],
 ) -> None:
     grant = edit_grant(live_db, shirube, host, editor[1], tour_key)
-    page.goto(host.url("/admin.html", user_id) + "#shirube-edit=" + grant)
-    panel = panel_of(page)
+    panel = open_builder(page, host.url("/admin.html", user_id), grant)
     add_and_pick(page, "#content-export", "Export your data", "データを書き出す")
     # Japanese in the preview: the texts of that language.
     panel.locator("[data-lang=ja]").click()
@@ -238,8 +215,7 @@ def test_a_hotspot_step_previews_with_its_beacon(
     """The builder's copy of the tour runner loads the widget's `extras` chunk (the beacon)
     from the server, next to builder.js."""
     grant = edit_grant(live_db, shirube, host, editor[1], tour_key)
-    page.goto(host.url("/admin.html", user_id) + "#shirube-edit=" + grant)
-    panel = panel_of(page)
+    panel = open_builder(page, host.url("/admin.html", user_id), grant)
     panel.locator("[data-action=add-hotspot]").click()
     page.locator("#nav-search").click()
     expect(panel.locator("select[name=kind]")).to_have_value("hotspot")
@@ -266,8 +242,7 @@ def test_targets_picked_in_the_builder_survive_a_host_release(
     """Picked on robust.html; played on robust-changed.html (ids removed, classes renamed to
     hashes, an element moved): every step still finds its element through a fallback."""
     grant = edit_grant(live_db, shirube, host, editor[1], tour_key)
-    page.goto(host.url("/robust.html", user_id) + "#shirube-edit=" + grant)
-    panel = panel_of(page)
+    panel = open_builder(page, host.url("/robust.html", user_id), grant)
     for selector, title in (
         ("#nav-employees", "People"),
         ("#import-csv", "Import"),
@@ -308,8 +283,7 @@ def test_a_draft_saved_elsewhere_is_never_overwritten_silently(
     page_errors: list[str],
 ) -> None:
     grant = edit_grant(live_db, shirube, host, editor[1], tour_key)
-    page.goto(host.url("/admin.html", user_id) + "#shirube-edit=" + grant)
-    panel = panel_of(page)
+    panel = open_builder(page, host.url("/admin.html", user_id), grant)
     add_and_pick(page, "#content-export", "Mine", "私の")
     # Meanwhile someone saves the draft in the console.
     theirs = get_json(shirube, f"/api/v1/tours/{tour_key}")["draft"]
@@ -343,7 +317,7 @@ def test_the_grant_reaches_no_stored_event(
     page.goto(host.url("/template.html", user_id))
     page.wait_for_function("window.shirubeReady === true")
     grant = edit_grant(live_db, shirube, host, editor[1], tour_key)
-    page.goto(host.url("/admin.html", user_id) + "#shirube-edit=" + grant)
+    open_builder(page, host.url("/admin.html", user_id), grant)
     expect(panel_of(page)).to_contain_text(tour_key)
     page.goto(host.url("/template.html", user_id))  # the outbox's beacon on pagehide
     page.wait_for_function("window.shirubeReady === true")

@@ -22,6 +22,7 @@ from tests.widget.builder_support import (
     editor,
     kept_state,
     live_db,
+    open_builder,
     panel_of,
     tour_key,
 )
@@ -33,8 +34,7 @@ __all__ = ["editor", "live_db", "tour_key"]  # fixtures, used by name
 
 
 def _open(page: Page, url: str, grant: str, tour: str) -> None:
-    page.goto(url + "#shirube-edit=" + grant)
-    expect(panel_of(page)).to_contain_text(tour)
+    expect(open_builder(page, url, grant)).to_contain_text(tour)
 
 
 def _side(page: Page) -> str:
