@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import harness
+import launcher
 from shirube.app import create_app
 from shirube.migrate import upgrade
 from shirube.services import event_name_users, kpis
@@ -250,7 +251,10 @@ def load(db: Database, users: int, companies: int, events: int) -> tuple[int, st
     _many(db, end_user, user_rows)
     _many(db, membership, member_rows)
     _many(db, kpi_user, kpi_rows)
-    _many(db, checklist_item_progress, item_rows)
+    keys = launcher.user_keys(db, {ws})
+    _many(
+        db, checklist_item_progress, [{**r, "user_key": keys[ws, r["user_id"]]} for r in item_rows]
+    )
     _many(db, tour_step_seen, step_rows)
     _many(db, tour_progress, tour_rows)
     _many(

@@ -22,8 +22,8 @@ from shirube.migrate import upgrade
 from shirube.services import content_store
 from shirube.services.workspaces import create_workspace, workspace_by_id
 from shirube.settings import Settings
-from shirube.storage import Connection, Database
-from sqlalchemy import Table, bindparam, create_engine
+from shirube.storage import Connection, Database, tables
+from sqlalchemy import Table, bindparam, create_engine, select
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -113,11 +113,26 @@ def publish(
 
 
 def insert_rows(db: Database, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Rows written directly, one executemany (set-up data, not what is measured)."""
+    """Rows written directly, one executemany (set-up data, not what is measured); rows of a
+    table keyed by `user_key` get their user's, from `end_user` (written first)."""
     if not rows:
         return
+    if "user_key" in table.c and table is not tables.end_user and "user_key" not in rows[0]:
+        keys = user_keys(db, {row["workspace_id"] for row in rows})
+        rows = [{**row, "user_key": keys[row["workspace_id"], row["user_id"]]} for row in rows]
     statement = table.insert().values({name: bindparam(name) for name in rows[0]})
     db.run_sync(lambda conn: conn.many(statement, rows))
+
+
+def user_keys(db: Database, workspace_ids: set[int]) -> dict[tuple[int, str], int]:
+    """(workspace, user id) → `end_user.user_key` of every user of the workspaces."""
+    users = tables.end_user.c
+    query = select(users.external_id, users.user_key).where(users.workspace_id == bindparam("ws"))
+    return {
+        (ws, user): key
+        for ws in workspace_ids
+        for user, key in db.run_sync(lambda conn, ws=ws: conn.all(query, {"ws": ws}))
+    }
 
 
 # --- the bare baseline ----------------------------------------------------------------------

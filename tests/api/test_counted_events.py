@@ -86,8 +86,9 @@ def test_only_counted_names_are_counted_and_a_new_one_is_recounted(client, works
         # As if counted before migration 0006 and left behind since.
         conn.run(
             text(
-                "INSERT INTO user_event_count (workspace_id, user_id, name, count, first_at,"
-                " last_at) VALUES (:ws, 'u1', 'shift.created', 1, :at, :at)"
+                "INSERT INTO user_event_count (workspace_id, user_key, user_id, name, count,"
+                " first_at, last_at) VALUES (:ws, (SELECT user_key FROM end_user WHERE"
+                " workspace_id = :ws AND external_id = 'u1'), 'u1', 'shift.created', 1, :at, :at)"
             ),
             {"ws": workspace.id, "at": "2026-01-01 00:00:00.000000"},
         )

@@ -28,6 +28,7 @@ from shirube.storage.tables import (
     user_active_day,
     user_active_week,
 )
+from sqlalchemy import select
 
 # A Wednesday: its ISO week starts on Monday 2026-03-02.
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
@@ -48,7 +49,18 @@ class KpiRows:
 
     def _insert(self, table: Any, **values: Any) -> None:
         row = {"workspace_id": self.workspace_id, **values}
-        self.database.run_sync(lambda conn: conn.run(table.insert().values(**row)))
+
+        def work(conn: Any) -> None:
+            if "user_key" in table.c and table is not end_user:
+                row["user_key"] = conn.scalar(
+                    select(end_user.c.user_key).where(
+                        end_user.c.workspace_id == self.workspace_id,
+                        end_user.c.external_id == row["user_id"],
+                    )
+                )
+            conn.run(table.insert().values(**row))
+
+        self.database.run_sync(work)
 
     def publish(self, kind: str, document: dict[str, Any], version: int = 1) -> None:
         """A published goal, checklist or tour, stored as is (no validation: goals' format

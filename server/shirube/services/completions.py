@@ -15,8 +15,9 @@ from sqlalchemy.dialects.postgresql import TIMESTAMP
 from shirube.content.rules import EvalContext, UserFacts
 from shirube.content.rules.derive import derive
 from shirube.services.published import ItemRef
+from shirube.services.user_keys import key_of, keys_of
 from shirube.storage import Connection, array_rows, in_values, insert
-from shirube.storage.tables import checklist_item_progress, user_event_count
+from shirube.storage.tables import checklist_item_progress, end_user, user_event_count
 
 # Rows per statement where a batch's rows go in one statement: well inside both engines'
 # limits on bound parameters (SQLite 32,766; PostgreSQL 65,535).
@@ -41,7 +42,7 @@ _COMPLETED_OF_USERS = select(
     checklist_item_progress.c.completed_at,
 ).where(
     checklist_item_progress.c.workspace_id == bindparam("workspace_id"),
-    in_values(checklist_item_progress.c.user_id, "user_ids"),
+    checklist_item_progress.c.user_key.in_(keys_of()),
 )
 
 
@@ -86,7 +87,7 @@ _COUNTS = select(
     user_event_count.c.user_id, user_event_count.c.name, user_event_count.c.count
 ).where(
     user_event_count.c.workspace_id == bindparam("workspace_id"),
-    in_values(user_event_count.c.user_id, "user_ids"),
+    user_event_count.c.user_key.in_(keys_of()),
     in_values(user_event_count.c.name, "names"),
 )
 
@@ -117,6 +118,7 @@ _STORE_ONE = (
     insert(checklist_item_progress)
     .values(
         workspace_id=bindparam("workspace_id"),
+        user_key=key_of(),
         user_id=bindparam("user_id"),
         checklist_key=bindparam("checklist_key"),
         item_id=bindparam("item_id"),
@@ -140,11 +142,20 @@ _COMPLETION_ROWS = array_rows(
 _STORE_ALL = (
     insert(checklist_item_progress)
     .from_select(
-        ["workspace_id", *(c.name for c in _COMPLETION_ROWS.c if c.name != "n")],
+        ["workspace_id", "user_key", *(c.name for c in _COMPLETION_ROWS.c if c.name != "n")],
         select(
             bindparam("workspace_id", type_=Integer),
+            end_user.c.user_key,
             *(c for c in _COMPLETION_ROWS.c if c.name != "n"),
-        ).order_by(_COMPLETION_ROWS.c.n),
+        )
+        .select_from(
+            _COMPLETION_ROWS.join(
+                end_user,
+                (end_user.c.workspace_id == bindparam("workspace_id", type_=Integer))
+                & (end_user.c.external_id == _COMPLETION_ROWS.c.user_id),
+            )
+        )
+        .order_by(_COMPLETION_ROWS.c.n),
     )
     .on_conflict_do_nothing()
     .returning(*_RETURNED)
@@ -155,7 +166,7 @@ _MOVE_BACK = (
     update(checklist_item_progress)
     .where(
         checklist_item_progress.c.workspace_id == bindparam("workspace_id"),
-        checklist_item_progress.c.user_id == bindparam("user_id"),
+        checklist_item_progress.c.user_key == key_of(),
         checklist_item_progress.c.checklist_key == bindparam("checklist_key"),
         checklist_item_progress.c.item_id == bindparam("item_id"),
         checklist_item_progress.c.completed_at > bindparam("completed_at"),

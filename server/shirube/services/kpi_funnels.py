@@ -165,13 +165,15 @@ def _done_by(part: Part) -> ColumnElement[Any] | None:
         conditions = [c.name == rule["event"], c.count >= (rule.get("min_count") or 1)]
     else:
         return None
+    # The user by key where the table is keyed by it (services/user_keys.py).
+    user = (
+        table.c.user_key == end_user.c.user_key
+        if "user_key" in table.c
+        else table.c.user_id == end_user.c.external_id
+    )
     return (
         select(literal(1))
-        .where(
-            table.c.workspace_id == kpi_user.c.workspace_id,
-            table.c.user_id == end_user.c.external_id,
-            *conditions,
-        )
+        .where(table.c.workspace_id == kpi_user.c.workspace_id, user, *conditions)
         .exists()
     )
 
@@ -217,11 +219,12 @@ def _by_part(
     if not sums:
         return {}
     query, segment = audience(objective, workspace_id, filt, *sums)
-    on = and_(
-        table.c.workspace_id == kpi_user.c.workspace_id,
-        table.c.user_id == kpi_user.c.user_id,
-        *conditions,
+    user = (
+        table.c.user_key == end_user.c.user_key
+        if "user_key" in table.c
+        else table.c.user_id == kpi_user.c.user_id
     )
+    on = and_(table.c.workspace_id == kpi_user.c.workspace_id, user, *conditions)
     params = {**segment.params, **{f"part_{n}": part_id for n, part_id in enumerate(ids)}}
     row = conn.one(query.join(table, on), params)
     return {part_id: int(value or 0) for part_id, value in zip(ids, row or [], strict=False)}

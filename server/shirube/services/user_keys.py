@@ -1,0 +1,34 @@
+"""A user's integer key (`end_user.user_key`, given in arrival order) in place of the host's
+id, in the statements on the tables keyed by it: `counted_event`, `user_event_count` and
+`checklist_item_progress` (storage/tables.py says why they are). Those tables keep the host's
+id as a column too, so their rows are read back with it; only their keys need the number."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.sql.selectable import ScalarSelect, Select
+
+from shirube.storage import in_values
+from shirube.storage.tables import end_user
+
+
+def key_of(user_id: str = "user_id") -> ScalarSelect[Any]:
+    """The key of the workspace's user whose id is bound as `user_id` (one index lookup)."""
+    return (
+        select(end_user.c.user_key)
+        .where(
+            end_user.c.workspace_id == bindparam("workspace_id"),
+            end_user.c.external_id == bindparam(user_id),
+        )
+        .scalar_subquery()
+    )
+
+
+def keys_of(user_ids: str = "user_ids") -> Select[Any]:
+    """The keys of the workspace's users whose ids are bound as the list `user_ids`."""
+    return select(end_user.c.user_key).where(
+        end_user.c.workspace_id == bindparam("workspace_id"),
+        in_values(end_user.c.external_id, user_ids),
+    )
