@@ -19,6 +19,7 @@ from shirube.services.kpi_model import FunnelStep, ItemRate, KpiFilter, Objectiv
 from shirube.services.kpi_objectives import Part, parts, published
 from shirube.services.kpi_segment import audience, filtered_users, json_property, resolve_segment
 from shirube.services.kpi_sql import in_set
+from shirube.services.user_keys import same_user
 from shirube.storage import Connection
 from shirube.storage.tables import (
     checklist_item_progress,
@@ -165,12 +166,7 @@ def _done_by(part: Part) -> ColumnElement[Any] | None:
         conditions = [c.name == rule["event"], c.count >= (rule.get("min_count") or 1)]
     else:
         return None
-    # The user by key where the table is keyed by it (services/user_keys.py).
-    user = (
-        table.c.user_key == end_user.c.user_key
-        if "user_key" in table.c
-        else table.c.user_id == end_user.c.external_id
-    )
+    user = same_user(table, end_user.c.user_key, end_user.c.external_id)
     return (
         select(literal(1))
         .where(table.c.workspace_id == kpi_user.c.workspace_id, user, *conditions)
@@ -219,11 +215,7 @@ def _by_part(
     if not sums:
         return {}
     query, segment = audience(objective, workspace_id, filt, *sums)
-    user = (
-        table.c.user_key == end_user.c.user_key
-        if "user_key" in table.c
-        else table.c.user_id == kpi_user.c.user_id
-    )
+    user = same_user(table, end_user.c.user_key, kpi_user.c.user_id)
     on = and_(table.c.workspace_id == kpi_user.c.workspace_id, user, *conditions)
     params = {**segment.params, **{f"part_{n}": part_id for n, part_id in enumerate(ids)}}
     row = conn.one(query.join(table, on), params)

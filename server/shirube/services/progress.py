@@ -21,7 +21,7 @@ from shirube.services.completions import (
 from shirube.services.identify import read_user
 from shirube.services.published import ItemRef, PublishedCache, PublishedChecklist
 from shirube.services.rule_facts import active_minutes, load_facts
-from shirube.services.user_keys import key_of
+from shirube.services.user_keys import key_of, same_user
 from shirube.services.webhook_outbox import Outbox
 from shirube.services.workspaces import Workspace
 from shirube.storage import Connection, in_values, stored
@@ -82,12 +82,9 @@ def _tours() -> Select[Any]:
 
 
 def _of_user(table: Any) -> tuple[Any, ...]:
-    """The user's rows, by key where the table is keyed by it (services/user_keys.py)."""
-    if "user_key" in table.c:
-        return (table.c.workspace_id == bindparam("workspace_id"), table.c.user_key == key_of())
     return (
         table.c.workspace_id == bindparam("workspace_id"),
-        table.c.user_id == bindparam("user_id"),
+        same_user(table, key_of(), bindparam("user_id")),
     )
 
 

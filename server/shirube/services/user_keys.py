@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import ScalarSelect, Select
 
 from shirube.storage import in_values
@@ -32,3 +33,11 @@ def keys_of(user_ids: str = "user_ids") -> Select[Any]:
         end_user.c.workspace_id == bindparam("workspace_id"),
         in_values(end_user.c.external_id, user_ids),
     )
+
+
+def same_user(table: Any, key: Any, user_id: Any) -> ColumnElement[bool]:
+    """`table`'s rows of the user whose key is `key` and id `user_id` (columns or parameters):
+    by key in a table keyed by it, by id in any other."""
+    if "user_key" in table.c:
+        return table.c.user_key == key  # type: ignore[no-any-return]
+    return table.c.user_id == user_id  # type: ignore[no-any-return]
