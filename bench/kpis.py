@@ -54,7 +54,7 @@ from shirube.storage.tables import (
     user_active_day,
     user_active_week,
 )
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import bindparam, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from starlette.testclient import TestClient
 
@@ -72,7 +72,9 @@ PASSWORD = "bench-password-1234"
 def _many(db: Database, table: Any, rows: list[dict[str, Any]]) -> None:
     for start in range(0, len(rows), CHUNK):
         part = rows[start : start + CHUNK]
-        db.run_sync(lambda conn, part=part: conn.many(table.insert(), part))
+        # The rows' own columns: a key the database gives (`end_user.user_key`) is left out.
+        statement = table.insert().values({name: bindparam(name) for name in part[0]})
+        db.run_sync(lambda conn, part=part, st=statement: conn.many(st, part))
 
 
 OBJECTIVES = [("checklist", "setup"), ("tour", "welcome"), ("goal", "activated")]
