@@ -90,16 +90,23 @@ ADD_COUNTED_EVENT = (
         event_id=bindparam("event_id"),
         properties=stored_value("properties"),
     )
+    # The key's value is a statement (`key_of`): not returned (`inline`), or SQLAlchemy adds
+    # `RETURNING user_key` to fetch it, a row per event for nothing.
+    .inline()
     .on_conflict_do_nothing()
 )
-_new_count = insert(user_event_count).values(
-    workspace_id=bindparam("workspace_id"),
-    user_key=key_of(),
-    user_id=bindparam("user_id"),
-    name=bindparam("name"),
-    count=bindparam("count"),
-    first_at=stored_value("first_at"),
-    last_at=stored_value("last_at"),
+_new_count = (
+    insert(user_event_count)
+    .values(
+        workspace_id=bindparam("workspace_id"),
+        user_key=key_of(),
+        user_id=bindparam("user_id"),
+        name=bindparam("name"),
+        count=bindparam("count"),
+        first_at=stored_value("first_at"),
+        last_at=stored_value("last_at"),
+    )
+    .inline()  # as above
 )
 _ADD_TO_COUNT = _new_count.on_conflict_do_update(
     index_elements=["workspace_id", "user_key", "name"],
