@@ -122,13 +122,18 @@ def put_company(
 # Users, companies and memberships met in event batches ------------------------------------
 
 _user = end_user.c
-_new_user = insert(end_user).values(
-    workspace_id=bindparam("workspace_id"),
-    external_id=bindparam("user_id"),
-    traits=stored_value("traits"),
-    first_seen_at=stored_value("first"),
-    last_seen_at=stored_value("last"),
-    progress_rev=bindparam("progress_rev"),
+_new_user = (
+    insert(end_user)
+    .values(
+        workspace_id=bindparam("workspace_id"),
+        external_id=bindparam("user_id"),
+        traits=stored_value("traits"),
+        first_seen_at=stored_value("first"),
+        last_seen_at=stored_value("last"),
+        progress_rev=bindparam("progress_rev"),
+    )
+    # The database gives the key (`user_key`); SQLAlchemy would return it, a row per user.
+    .inline()
 )
 _UPSERT_USER = _new_user.on_conflict_do_update(
     index_elements=["workspace_id", "external_id"],
