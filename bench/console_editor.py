@@ -151,9 +151,11 @@ def _fill(url: str) -> int:
                     {
                         "workspace_id": ws,
                         "id": uuid.uuid4().hex,
+                        # Users' keys are given 1, 2, … in the order inserted above.
+                        "user_key": (user := rng.randrange(USERS)) + 1,
                         "name": f"name.{rng.randrange(NAMES)}",
                         "properties": {},
-                        "user_id": f"u{rng.randrange(USERS):06d}",
+                        "user_id": f"u{user:06d}",
                         "timestamp": now,
                         "received_at": now,
                         "source": "server",

@@ -293,6 +293,7 @@ def load(db: Database, users: int, companies: int, events: int) -> tuple[int, st
             {
                 "workspace_id": ws,
                 "id": f"e{n}",
+                "user_key": keys[ws, f"u{u}"],
                 "name": name,
                 "properties": props,
                 "user_id": f"u{u}",

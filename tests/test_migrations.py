@@ -240,3 +240,59 @@ def test_0018_fills_the_active_weeks(empty_url: str) -> None:
     downgrade(engine, "0014")
     assert "user_active_week" not in inspect(engine).get_table_names()
     engine.dispose()
+
+
+def test_0021_and_0022_key_the_rows_by_user_both_ways(empty_url: str) -> None:
+    """0021 gives every user a key in the order they were stored (and one to a user known
+    only from progress rows) and keys the three user-keyed tables by it; 0022 keys the event
+    log by it, keeping each event's rowid on SQLite; both go back, rows kept."""
+    engine = create_engine(empty_url)
+    upgrade(engine, "0020")
+    at = datetime(2026, 11, 1, 9, 0)
+    with engine.begin() as conn:
+        for user in ("u2", "u1"):
+            conn.execute(
+                text(
+                    "INSERT INTO end_user (workspace_id, external_id, traits, first_seen_at,"
+                    " last_seen_at) VALUES (1, :u, :t, :at, :at)"
+                ),
+                {"u": user, "t": _json(engine, {}), "at": at},
+            )
+        _insert_events(conn, engine, ["shift", "login"], at)
+        conn.execute(
+            text(
+                "INSERT INTO counted_event (workspace_id, user_id, name, timestamp, event_id)"
+                " VALUES (1, 'u1', 'shift', :at, 'e0')"
+            ),
+            {"at": at},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO checklist_item_progress (workspace_id, user_id, checklist_key,"
+                " item_id, completed_at, completed_by) VALUES (1, 'u3', 'c', 'i', :at, 'manual')"
+            ),
+            {"at": at},
+        )
+    sqlite = engine.dialect.name == "sqlite"
+    rowids = "SELECT rowid, id FROM event ORDER BY id"
+    with engine.connect() as conn:
+        before = list(conn.execute(text(rowids))) if sqlite else []
+    upgrade(engine)
+    with engine.connect() as conn:
+        keys = dict(conn.execute(text("SELECT external_id, user_key FROM end_user")).all())
+        assert keys["u2"] < keys["u1"] and set(keys) == {"u1", "u2", "u3"}
+        counted = conn.execute(text("SELECT user_key, user_id, event_id FROM counted_event"))
+        assert list(counted) == [(keys["u1"], "u1", "e0")]
+        item = conn.execute(text("SELECT user_key, user_id FROM checklist_item_progress"))
+        assert list(item) == [(keys["u3"], "u3")]
+        events = conn.execute(text("SELECT id, user_key FROM event ORDER BY id"))
+        assert list(events) == [("e0", keys["u1"]), ("e1", keys["u1"])]
+        if sqlite:
+            assert list(conn.execute(text(rowids))) == before
+    downgrade(engine, "0020")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM event")).scalar_one() == 2
+        item = conn.execute(text("SELECT user_id, item_id FROM checklist_item_progress"))
+        assert list(item) == [("u3", "i")]
+        assert "user_key" not in {c["name"] for c in inspect(engine).get_columns("end_user")}
+    engine.dispose()

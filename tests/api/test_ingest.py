@@ -195,17 +195,43 @@ def test_later_event_with_a_known_id_is_ignored_even_with_other_content(
 ):
     _content(client, workspace)
     send_events(client, workspace, [ev("x1", "clock_in", "u1", timestamp=at(1))])
-    result = send_events(client, workspace, [ev("x1", "employees_imported", "u2", timestamp=at(9))])
+    result = send_events(client, workspace, [ev("x1", "employees_imported", "u1", timestamp=at(9))])
     assert (result["accepted"], result["duplicates"], result["completed_items"]) == (0, 1, [])
     [stored] = rows(database, tables.event, workspace_id=workspace.id)
-    assert (stored.name, stored.user_id) == ("clock_in", "u1")
-    assert count(database, tables.end_user, workspace_id=workspace.id, external_id="u2") == 0
+    assert (stored.name, stored.user_id, stored.timestamp) == ("clock_in", "u1", moment(1))
     assert (
         count(
             database, tables.user_event_count, workspace_id=workspace.id, name="employees_imported"
         )
         == 0
     )
+
+
+def test_an_id_is_unique_per_user(client, workspace, database):
+    """Two users' events with one id are two events (an id is the client's, per user), in
+    two batches or in one; each user's retry is still one event."""
+    _content(client, workspace)
+    send_events(client, workspace, [ev("x1", "clock_in", "u1", timestamp=at(1))])
+    result = send_events(
+        client,
+        workspace,
+        [ev("x1", "clock_in", "u2", timestamp=at(2)), ev("x1", "clock_in", "u3", timestamp=at(3))],
+    )
+    assert (result["accepted"], result["duplicates"]) == (2, 0)
+    again = send_events(
+        client,
+        workspace,
+        [ev("x1", "clock_in", user, timestamp=at(4)) for user in ("u1", "u2", "u3")],
+    )
+    assert (again["accepted"], again["duplicates"]) == (0, 3)
+    stored = rows(database, tables.event, workspace_id=workspace.id)
+    assert sorted((e.user_id, e.timestamp) for e in stored) == [
+        ("u1", moment(1)),
+        ("u2", moment(2)),
+        ("u3", moment(3)),
+    ]
+    counters = rows(database, tables.user_event_count, workspace_id=workspace.id, name="clock_in")
+    assert sorted((c.user_id, c.count) for c in counters) == [("u1", 1), ("u2", 1), ("u3", 1)]
 
 
 def test_widget_retry_of_a_batch_is_counted_once(client, workspace, database):

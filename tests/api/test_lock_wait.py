@@ -181,6 +181,7 @@ def test_work_outside_the_loop_is_refused_when_the_lock_outlasts_the_wait(
     database = Database(settings.database_url, lock_wait=0.2)
     add = tables.event.insert().values(
         workspace_id=workspace.id,
+        user_key=1,
         id="tool-1",
         name="n",
         properties={},

@@ -7,6 +7,7 @@ count by eye. Shared by tests/services/test_kpis_*.py and tests/api/test_analyti
 from __future__ import annotations
 
 import itertools
+import zlib
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -52,12 +53,15 @@ class KpiRows:
 
         def work(conn: Any) -> None:
             if "user_key" in table.c and table is not end_user:
-                row["user_key"] = conn.scalar(
+                key = conn.scalar(
                     select(end_user.c.user_key).where(
                         end_user.c.workspace_id == self.workspace_id,
                         end_user.c.external_id == row["user_id"],
                     )
                 )
+                # A user written without a row of their own (events alone): a key no stored
+                # user has, the same for each id.
+                row["user_key"] = key if key is not None else -zlib.crc32(row["user_id"].encode())
             conn.run(table.insert().values(**row))
 
         self.database.run_sync(work)

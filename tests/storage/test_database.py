@@ -97,6 +97,7 @@ def test_a_listed_value_longer_than_its_column_matches_nothing(database: Databas
     stored = "x" * 128
     add = tables.event.insert().values(
         workspace_id=1,
+        user_key=1,
         id=stored,
         name="n",
         properties={},

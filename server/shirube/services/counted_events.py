@@ -26,7 +26,7 @@ from sqlalchemy import bindparam, delete, func, select
 
 from shirube.services.user_keys import key_of
 from shirube.storage import Connection, earliest, insert, latest, stored_value
-from shirube.storage.tables import counted_event, counted_name, end_user, event, user_event_count
+from shirube.storage.tables import counted_event, counted_name, event, user_event_count
 
 _COUNTED_NAMES = select(counted_name.c.name).where(
     counted_name.c.workspace_id == bindparam("workspace_id")
@@ -38,25 +38,19 @@ _EVENTS_OF_NAME = (
     event.c.workspace_id == bindparam("workspace_id"),
     event.c.name == bindparam("name"),
 )
-# An event's user, for the key (every stored event's user has a row: ingestion upserts it).
-_EVENT_USER = (end_user.c.workspace_id == event.c.workspace_id) & (
-    end_user.c.external_id == event.c.user_id
-)
 _COPY_EVENTS = (
     insert(counted_event)
     .from_select(
         ["workspace_id", "user_key", "user_id", "name", "timestamp", "event_id", "properties"],
         select(
             event.c.workspace_id,
-            end_user.c.user_key,
+            event.c.user_key,
             event.c.user_id,
             event.c.name,
             event.c.timestamp,
             event.c.id,
             event.c.properties,
-        )
-        .select_from(event.join(end_user, _EVENT_USER))
-        .where(*_EVENTS_OF_NAME),
+        ).where(*_EVENTS_OF_NAME),
     )
     .on_conflict_do_nothing()
 )
@@ -68,16 +62,15 @@ _RECOUNT = insert(user_event_count).from_select(
     ["workspace_id", "user_key", "user_id", "name", "count", "first_at", "last_at"],
     select(
         event.c.workspace_id,
-        end_user.c.user_key,
+        event.c.user_key,
         event.c.user_id,
         event.c.name,
         func.count(),
         func.min(event.c.timestamp),
         func.max(event.c.timestamp),
     )
-    .select_from(event.join(end_user, _EVENT_USER))
     .where(*_EVENTS_OF_NAME)
-    .group_by(event.c.workspace_id, end_user.c.user_key, event.c.user_id, event.c.name),
+    .group_by(event.c.workspace_id, event.c.user_key, event.c.user_id, event.c.name),
 )
 ADD_COUNTED_EVENT = (
     insert(counted_event)

@@ -1,28 +1,32 @@
 """The event log: each batch's events stored once, whatever the retries (an event's id is
-unique in its workspace; the first event with an id wins), and the ids stored now returned, so
-that only new events go on to the projection."""
+unique per user of a workspace; the first event with an id wins), and the (user, id) pairs
+stored now returned, so that only new events go on to the projection. The batch's users are
+stored before its events (services/ingest.py): an event is keyed by its user's key."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, Text, bindparam, cast, select
+from sqlalchemy import Integer, String, Text, bindparam, cast, func, literal_column, select
 from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP
 
 from shirube.services.completions import ROWS_PER_STATEMENT
-from shirube.storage import Connection, array_rows, in_values, insert, stored_value, tables
-from shirube.storage.types import json_text
+from shirube.services.user_keys import key_of
+from shirube.storage import Connection, array_rows, insert, stored_value, tables
+from shirube.storage.types import ValueList, json_text
+
+EventKey = tuple[str, str]  # (user id, event id)
 
 
 def store_events(
     conn: Connection, workspace_id: int, rows: list[dict[str, Any]], now: datetime, source: str
-) -> set[str]:
-    """Store the events not stored before; return their ids."""
+) -> set[EventKey]:
+    """Store the events not stored before; return their (user id, event id) pairs."""
     if not rows:
         return set()
-    # Sorted by id: concurrent batches sharing ids then take index locks in one order.
-    rows = sorted(rows, key=lambda row: str(row["id"]))
+    # Sorted: concurrent batches sharing events then take index locks in one order.
+    rows = sorted(rows, key=lambda row: (str(row["user_id"]), str(row["id"])))
     received_at = conn.stored_time(now)
     if conn.is_sqlite:
         return _insert_events_sqlite(conn, workspace_id, rows, received_at, source)
@@ -43,29 +47,39 @@ _EVENT_ROWS = array_rows(
     timestamp=TIMESTAMP(),
 )
 _GIVEN = [column for column in _EVENT_ROWS.c if column.name != "n"]
+_USERS = tables.end_user.c
 _INSERT_EVENTS_POSTGRES = (
     insert(tables.event)
     .from_select(
-        [*(column.name for column in _GIVEN), "workspace_id", "received_at", "source"],
+        [*(c.name for c in _GIVEN), "workspace_id", "user_key", "received_at", "source"],
         select(
             *(cast(c, JSONB) if c.name == "properties" else c for c in _GIVEN),
             bindparam("workspace_id", type_=Integer),
+            _USERS.user_key,
             stored_value("received_at"),
             bindparam("source", type_=String),
-        ).order_by(_EVENT_ROWS.c.n),
+        )
+        .select_from(
+            _EVENT_ROWS.join(
+                tables.end_user,
+                (_USERS.workspace_id == bindparam("workspace_id", type_=Integer))
+                & (_USERS.external_id == _EVENT_ROWS.c.user_id),
+            )
+        )
+        .order_by(_EVENT_ROWS.c.n),
     )
-    .on_conflict_do_nothing(index_elements=["workspace_id", "id"])
-    .returning(tables.event.c.id)
+    .on_conflict_do_nothing(index_elements=["workspace_id", "user_key", "id"])
+    .returning(tables.event.c.user_id, tables.event.c.id)
 )
 
 
 def _insert_events_postgres(
     conn: Connection, workspace_id: int, rows: list[dict[str, Any]], received_at: Any, source: str
-) -> set[str]:
-    inserted: set[str] = set()
+) -> set[EventKey]:
+    inserted: set[EventKey] = set()
     for start in range(0, len(rows), ROWS_PER_STATEMENT):
         chunk = rows[start : start + ROWS_PER_STATEMENT]
-        # The ids returned are the events stored now.
+        # The pairs returned are the events stored now.
         returned = conn.all(
             _INSERT_EVENTS_POSTGRES,
             {
@@ -80,17 +94,34 @@ def _insert_events_postgres(
                 "timestamp": [row["db_timestamp"] for row in chunk],
             },
         )
-        inserted.update(event_id for (event_id,) in returned)
+        inserted.update((user_id, event_id) for user_id, event_id in returned)
     return inserted
 
 
-_STORED_IDS = select(tables.event.c.id).where(
-    tables.event.c.workspace_id == bindparam("workspace_id"), in_values(tables.event.c.id, "ids")
+# The batch's (user, id) pairs already stored: per pair, the user's key and then the event,
+# each by its key. (As a join, SQLite's planner read the workspace's events by name instead.)
+_PAIRS = func.json_each(bindparam("pairs", type_=ValueList())).table_valued("value").alias("p")
+_PAIR_USER = func.json_extract(_PAIRS.c.value, literal_column("'$[0]'"))
+_PAIR_ID = func.json_extract(_PAIRS.c.value, literal_column("'$[1]'"))
+_STORED_PAIRS = select(_PAIR_USER, _PAIR_ID).where(
+    select(literal_column("1"))
+    .where(
+        tables.event.c.workspace_id == bindparam("workspace_id"),
+        tables.event.c.user_key
+        == select(_USERS.user_key)
+        .where(_USERS.workspace_id == bindparam("workspace_id"), _USERS.external_id == _PAIR_USER)
+        .correlate(_PAIRS)
+        .scalar_subquery(),
+        tables.event.c.id == _PAIR_ID,
+    )
+    .correlate(_PAIRS)
+    .exists()
 )
 _INSERT_EVENT = (
     insert(tables.event)
     .values(
         workspace_id=bindparam("workspace_id"),
+        user_key=key_of(),
         id=bindparam("id"),
         name=bindparam("name"),
         properties=stored_value("properties"),
@@ -100,22 +131,23 @@ _INSERT_EVENT = (
         received_at=stored_value("received_at"),
         source=bindparam("source"),
     )
-    .on_conflict_do_nothing(index_elements=["workspace_id", "id"])
+    .inline()  # the key is a statement: not returned (services/counted_events.py says why)
+    .on_conflict_do_nothing(index_elements=["workspace_id", "user_key", "id"])
 )
 
 
 def _insert_events_sqlite(
     conn: Connection, workspace_id: int, rows: list[dict[str, Any]], received_at: Any, source: str
-) -> set[str]:
+) -> set[EventKey]:
     """The transaction holds SQLite's write lock (BEGIN IMMEDIATE), so the ids found stored
     now are exactly the ones no insert can add; an `executemany` of the others measured 35 %
     cheaper than one multi-row INSERT … RETURNING."""
-    stored: set[str] = set()
+    stored: set[EventKey] = set()
     for start in range(0, len(rows), ROWS_PER_STATEMENT):
-        ids = [row["id"] for row in rows[start : start + ROWS_PER_STATEMENT]]
-        found = conn.all(_STORED_IDS, {"workspace_id": workspace_id, "ids": ids})
-        stored.update(event_id for (event_id,) in found)
-    new = [row for row in rows if row["id"] not in stored]
+        pairs = [[row["user_id"], row["id"]] for row in rows[start : start + ROWS_PER_STATEMENT]]
+        found = conn.all(_STORED_PAIRS, {"workspace_id": workspace_id, "pairs": pairs})
+        stored.update((user_id, event_id) for user_id, event_id in found)
+    new = [row for row in rows if (row["user_id"], row["id"]) not in stored]
     inserted = conn.many(
         _INSERT_EVENT,
         [
@@ -136,4 +168,4 @@ def _insert_events_sqlite(
     if inserted != len(new):
         # Impossible under the write lock; refuse the batch rather than miscount it.
         raise RuntimeError("events appeared during the batch's transaction")
-    return {row["id"] for row in new}
+    return {(row["user_id"], row["id"]) for row in new}

@@ -20,7 +20,7 @@ from shirube.services.event_log import store_events
 from shirube.services.event_schema import FUTURE_TOLERANCE
 from shirube.services.known_rows import KnownRows
 from shirube.services.kpi_dirty import mark_dirty
-from shirube.services.people import record_seen
+from shirube.services.people import record_seen, record_users
 from shirube.services.projection import changes_progress, project
 from shirube.services.published import ItemRef, PublishedContent, batch_content
 from shirube.services.webhook_outbox import Outbox
@@ -149,15 +149,15 @@ def ingest_batch(
     now = utcnow()
     latest_allowed = now + FUTURE_TOLERANCE
     rows: list[dict[str, Any]] = []
-    seen_ids: set[str] = set()
+    seen_ids: set[tuple[str, str]] = set()
     # Each distinct time converted to its stored form once (`db_timestamp`); stored forms
     # order like the times (fixed-layout text on SQLite), so minima and maxima are taken on
     # them directly.
     stored: dict[datetime, Any] = {}
     for event in events:
-        if event.id in seen_ids:
+        if (event.user_id, event.id) in seen_ids:
             continue  # the same id twice in one batch is one event
-        seen_ids.add(event.id)
+        seen_ids.add((event.user_id, event.id))
         timestamp = event.timestamp or now
         if timestamp > latest_allowed:
             timestamp = now
@@ -175,14 +175,17 @@ def ingest_batch(
                 "db_timestamp": stamp,
             }
         )
-    inserted_ids = store_events(conn, workspace_id, rows, now, source)
-    new_rows = [row for row in rows if row["id"] in inserted_ids]
+    known = known if known is not None else KnownRows(0)
+    # The users first: an event is keyed by its user's key (services/event_log.py).
+    users = record_users(conn, workspace_id, rows, known)
+    inserted = store_events(conn, workspace_id, rows, now, source)
+    new_rows = [row for row in rows if (row["user_id"], row["id"]) in inserted]
     result = IngestResult(
         received=len(events), accepted=len(new_rows), duplicates=len(events) - len(new_rows)
     )
+    result.existing += users
     if not new_rows:
         return result
-    known = known if known is not None else KnownRows(0)
     changed = {row["user_id"] for row in new_rows if changes_progress(row, published)}
     with conn.pipeline():
         seen = record_seen(conn, workspace_id, new_rows, now, known, changed)

@@ -162,6 +162,42 @@ _INSERT_COMPANY = (
 )
 
 
+_ADD_USER = _new_user.on_conflict_do_nothing()
+
+
+def record_users(
+    conn: Connection, workspace_id: int, rows: list[dict[str, Any]], known: KnownRows
+) -> list[Hashable]:
+    """The batch's users not known to exist, stored if absent (with the first and last times
+    of their rows): an event is keyed by its user's key, so the users go in before the
+    events. Users already stored are left alone, so a retried batch changes nothing
+    (`record_seen` moves their times, from the new events only). Returns the user keys met."""
+    users: dict[str, tuple[Any, Any]] = {}
+    for row in rows:
+        if ("user", workspace_id, row["user_id"]) in known:
+            continue
+        at = row["db_timestamp"]
+        first, last = users.get(row["user_id"], (at, at))
+        users[row["user_id"]] = (min(first, at), max(last, at))
+    no_traits = conn.stored_json({})
+    # Sorted so that concurrent batches lock rows in the same order (no deadlocks on PostgreSQL).
+    conn.many(
+        _ADD_USER,
+        [
+            {
+                "workspace_id": workspace_id,
+                "user_id": user_id,
+                "traits": no_traits,
+                "first": first,
+                "last": last,
+                "progress_rev": 0,
+            }
+            for user_id, (first, last) in sorted(users.items())
+        ],
+    )
+    return [("user", workspace_id, user_id) for user_id in users]
+
+
 def record_seen(
     conn: Connection,
     workspace_id: int,
