@@ -11,6 +11,7 @@ one worker, uvloop, httptools, no access log, log level warning.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -128,11 +129,14 @@ def user_keys(db: Database, workspace_ids: set[int]) -> dict[tuple[int, str], in
     """(workspace, user id) → `end_user.user_key` of every user of the workspaces."""
     users = tables.end_user.c
     query = select(users.external_id, users.user_key).where(users.workspace_id == bindparam("ws"))
-    return {
-        (ws, user): key
-        for ws in workspace_ids
-        for user, key in db.run_sync(lambda conn, ws=ws: conn.all(query, {"ws": ws}))
-    }
+
+    def read(conn: Connection, ws: int) -> dict[tuple[int, str], int]:
+        return {(ws, user): key for user, key in conn.all(query, {"ws": ws})}
+
+    keys: dict[tuple[int, str], int] = {}
+    for ws in workspace_ids:
+        keys.update(db.run_sync(functools.partial(read, ws=ws)))
+    return keys
 
 
 # --- the bare baseline ----------------------------------------------------------------------
