@@ -211,7 +211,7 @@ def focus_is_inside(card: Locator) -> bool:
 
 def wait_ready(page: Page) -> None:
     """The widget answered `identify` (its `ready` event, recorded by the snippet)."""
-    page.wait_for_function("window.shirubeReady === true")
+    page.wait_for_function("() => window.shirubeReady === true")
 
 
 def card(page: Page, step: str) -> Locator:

@@ -135,7 +135,7 @@ def test_an_ended_grant_keeps_the_steps(
 
     # On the next page the builder does not come back (no grant) ...
     page.goto(host.url("/template.html", user_id))
-    page.wait_for_function("window.shirubeReady === true")
+    page.wait_for_function("() => window.shirubeReady === true")
     expect(panel).to_have_count(0)
     # ... until the editor opens it again from the console: the unsaved step is back.
     fresh = edit_grant(live_db, shirube, host, admin, tour_key)
@@ -197,7 +197,7 @@ def test_end_users_never_download_the_builder(
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
     page.goto(host.url("/admin.html", user_id))
-    page.wait_for_function("window.shirubeReady === true")
+    page.wait_for_function("() => window.shirubeReady === true")
     assert [url for url in requested if "builder" in url] == []
     assert page.locator("shirube-root[data-shirube-builder]").count() == 0
 
@@ -315,12 +315,12 @@ def test_the_grant_reaches_no_stored_event(
     cache before the core's hook runs. Otherwise anyone reading the workspace's events (a
     viewer, an export) would hold an editor's grant."""
     page.goto(host.url("/template.html", user_id))
-    page.wait_for_function("window.shirubeReady === true")
+    page.wait_for_function("() => window.shirubeReady === true")
     grant = edit_grant(live_db, shirube, host, editor[1], tour_key)
     open_builder(page, host.url("/admin.html", user_id), grant)
     expect(panel_of(page)).to_contain_text(tour_key)
     page.goto(host.url("/template.html", user_id))  # the outbox's beacon on pagehide
-    page.wait_for_function("window.shirubeReady === true")
+    page.wait_for_function("() => window.shirubeReady === true")
 
     def urls() -> list[str]:
         rows = live_db.run_sync(

@@ -130,7 +130,7 @@ def test_a_step_the_fresh_answer_withdraws_is_gone_by_its_first_frame(
     page.reload()
     expect(card(page, "r1")).to_be_visible()  # painted from the cache
     held.release(change)
-    page.wait_for_function("window.stepsAtAnswerFrame !== undefined")
+    page.wait_for_function("() => window.stepsAtAnswerFrame !== undefined")
     assert page.evaluate("window.stepsAtAnswerFrame") == []
     expect(page.locator("[data-shirube-step]")).to_have_count(0)
     # The page view went out after the answer: the fresh answer's token works.
@@ -161,7 +161,7 @@ def test_a_tour_the_user_finished_is_not_painted_again_from_the_cache(
     wait_for(lambda: held.routes, "no session call", page=page)
     expect(page.locator("[data-shirube-step]")).to_have_count(0)
     held.release()
-    page.wait_for_function("window.stepsAtAnswerFrame !== undefined")
+    page.wait_for_function("() => window.stepsAtAnswerFrame !== undefined")
     assert page.evaluate("window.stepsAtAnswerFrame") == []
     expect(page.locator("[data-shirube-step]")).to_have_count(0)
 

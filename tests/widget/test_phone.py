@@ -46,6 +46,6 @@ def test_the_launcher_stays_on_screen_on_a_page_wider_than_the_phone(
     # Scrolled down and sideways, it follows the screen's corner.
     phone.evaluate("window.scrollTo(200, 300)")
     phone.wait_for_function(
-        f"({ON_SCREEN})(document.querySelector('shirube-root').shadowRoot"
+        f"() => ({ON_SCREEN})(document.querySelector('shirube-root').shadowRoot"
         ".querySelector('[data-shirube=launcher]')).every(Boolean)"
     )
