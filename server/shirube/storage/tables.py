@@ -226,7 +226,8 @@ end_user = Table(
     # users active now hold the highest keys: the tables ingestion writes for each event key
     # their rows by it (`_user_key`), and a batch's rows land on the last leaves of each tree
     # instead of on a random leaf per row, as the host's ids would place them (migration
-    # 0021; bench/README.md, "Ingestion into a loaded database, users keyed in arrival order").
+    # 0021; bench/README.md, "Ingestion into a loaded database, users and events keyed in
+    # arrival order").
     Column(
         "user_key",
         BigInteger().with_variant(Integer, "sqlite"),
