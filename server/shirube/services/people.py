@@ -171,7 +171,8 @@ def record_users(
     """The batch's users not known to exist, stored if absent (with the first and last times
     of their rows): an event is keyed by its user's key, so the users go in before the
     events. Users already stored are left alone, so a retried batch changes nothing
-    (`record_seen` moves their times, from the new events only). Returns the user keys met."""
+    (`record_seen` moves their times, from the new events only). Returns the users met, as
+    `KnownRows` keys."""
     users: dict[str, tuple[Any, Any]] = {}
     for row in rows:
         if ("user", workspace_id, row["user_id"]) in known:

@@ -1,7 +1,8 @@
 """A user's integer key (`end_user.user_key`, given in arrival order) in place of the host's
-id, in the statements on the tables keyed by it: `counted_event`, `user_event_count` and
-`checklist_item_progress` (storage/tables.py says why they are). Those tables keep the host's
-id as a column too, so their rows are read back with it; only their keys need the number."""
+id, in the statements on the tables keyed by it: `counted_event`, `user_event_count`,
+`checklist_item_progress` and the event log (storage/tables.py says why they are). Those
+tables keep the host's id as a column too, so their rows are read back with it; only their
+keys need the number."""
 
 from __future__ import annotations
 
