@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import TIMESTAMP
 from shirube.content.rules import EvalContext, UserFacts
 from shirube.content.rules.derive import derive
 from shirube.services.published import ItemRef
-from shirube.services.user_keys import key_of, keys_of
+from shirube.services.user_keys import in_keys_of, key_of
 from shirube.storage import Connection, array_rows, in_values, insert
 from shirube.storage.tables import checklist_item_progress, end_user, user_event_count
 
@@ -42,7 +42,7 @@ _COMPLETED_OF_USERS = select(
     checklist_item_progress.c.completed_at,
 ).where(
     checklist_item_progress.c.workspace_id == bindparam("workspace_id"),
-    checklist_item_progress.c.user_key.in_(keys_of()),
+    in_keys_of(checklist_item_progress.c.user_key),
 )
 
 
@@ -87,7 +87,7 @@ _COUNTS = select(
     user_event_count.c.user_id, user_event_count.c.name, user_event_count.c.count
 ).where(
     user_event_count.c.workspace_id == bindparam("workspace_id"),
-    user_event_count.c.user_key.in_(keys_of()),
+    in_keys_of(user_event_count.c.user_key),
     in_values(user_event_count.c.name, "names"),
 )
 

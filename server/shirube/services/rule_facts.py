@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, null, select
 from shirube.content.rules import Fact, UserFacts
 from shirube.content.rules.active import ACTIVE, crossing_days
 from shirube.services.completions import completion_times
-from shirube.services.user_keys import key_of, keys_of
+from shirube.services.user_keys import in_keys_of, key_of
 from shirube.storage import Connection, in_values
 from shirube.storage.tables import counted_event, end_user, tour_progress, user_active_day
 from shirube.storage.types import UTCDateTime
@@ -30,7 +30,7 @@ def _events(properties: Any) -> Any:
         select(_ce.user_id, _ce.name, _ce.timestamp, _ce.event_id, properties)
         .where(
             _ce.workspace_id == bindparam("workspace_id"),
-            _ce.user_key.in_(keys_of()),
+            in_keys_of(_ce.user_key),
             in_values(_ce.name, "names"),
         )
         # The key's order: each user's events of a name in time order, without a sort.

@@ -25,7 +25,7 @@ from sqlalchemy import bindparam, select
 
 from shirube.jsontext import dumps
 from shirube.services.published import ItemRef, PublishedChecklist, PublishedContent
-from shirube.services.user_keys import keys_of
+from shirube.services.user_keys import in_keys_of
 from shirube.services.webhook_kinds import (
     CHECKLIST_COMPLETED,
     SURVEY_ANSWERED,
@@ -75,7 +75,7 @@ _ITEMS_DONE = select(
     _items.user_id, _items.checklist_key, _items.item_id, _items.completed_at
 ).where(
     _items.workspace_id == bindparam("workspace_id"),
-    _items.user_key.in_(keys_of()),
+    in_keys_of(_items.user_key),
     in_values(_items.checklist_key, "checklist_keys"),
 )
 _MEMBERSHIPS = (
