@@ -4,57 +4,24 @@ workspace; no console error, no CSP refusal."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
-from shirube.app import create_app
-from shirube.settings import Settings
-from shirube.storage import Database
 
-from demo_app.launcher import bind, origin_of
-from tests.conftest import SECRET, make_workspace
-from tests.console.conftest import PASSWORD, make_admin
+from tests.console.conftest import PASSWORD
+from tests.console.live import Live, serve_console
 
 pytestmark = pytest.mark.browser
 OWNER = "owner@example.com"
 NEWCOMER = "newcomer@example.com"
 
 
-@dataclass(frozen=True)
-class Live:
-    url: str
-    workspace_id: int
-
-
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Live]:
-    path = tmp_path_factory.mktemp("password") / "shirube.db"
-    path.write_bytes(sqlite_template.read_bytes())
-    settings = Settings(database_url=f"sqlite:///{path}", secret_key=SECRET, env="test")
-    database = Database(settings.database_url)
-    workspace = make_workspace(database)
-    make_admin(database, OWNER, {workspace.id: "owner"})
-    sock = bind("127.0.0.1", 0)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, database), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield Live(origin_of(sock), workspace.id)
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        database.dispose()
+    with serve_console(tmp_path_factory.mktemp("password"), sqlite_template, OWNER, "owner") as it:
+        yield it
 
 
 def _watch(page: Page, problems: list[str]) -> None:
