@@ -29,6 +29,7 @@ itself: every derived row is exactly what the API would have made).
 from __future__ import annotations
 
 import heapq
+import itertools
 import random
 import uuid
 from collections.abc import Iterable, Iterator
@@ -211,12 +212,17 @@ def _opaque(seed: int, kind: str, index: int) -> str:
 
 
 def load(
-    db: Any, workspace_id: int, batches: Iterable[list[dict[str, Any]]], known: Any = None
+    db: Any,
+    workspace_id: int,
+    batches: Iterable[list[dict[str, Any]]],
+    known: Any = None,
+    group: int = 1,
 ) -> int:
-    """Store `batches` in-process through `services.ingest.ingest_batch` (no HTTP, one
-    transaction per batch): the rows are exactly those the API makes. Returns the events
-    accepted. For preparing a database; a benchmark of ingestion must go through HTTP."""
-    from shirube.services.ingest import NewEvent, ingest_batch
+    """Store `batches` in-process through `services.ingest.ingest_batch` (no HTTP, `group`
+    batches to a transaction, as the server's group commit shares one): the rows are exactly
+    those the API makes. Returns the events accepted. For preparing a database; a benchmark
+    of ingestion must go through HTTP."""
+    from shirube.services.ingest import ingest_batch
     from shirube.services.known_rows import KnownRows
     from shirube.services.published import PublishedCache, batch_content
     from shirube.storage import Connection
@@ -224,27 +230,36 @@ def load(
     published = PublishedCache(4)
     known = known if known is not None else KnownRows()
     accepted = 0
-    for batch in batches:
-        events = [
-            NewEvent(
-                id=item["id"],
-                name=item["name"],
-                user_id=item["user_id"],
-                company_id=item.get("company_id"),
-                properties=item.get("properties", {}),
-                timestamp=datetime.fromisoformat(item["timestamp"]),
-            )
-            for item in batch
-        ]
+    groups = iter(batches)
+    while shared := [_new_events(batch) for batch in itertools.islice(groups, group)]:
 
-        def work(conn: Connection, events: list[NewEvent] = events) -> Any:
+        def work(conn: Connection, shared: list[list[Any]] = shared) -> Any:
             content = batch_content(conn, published, workspace_id)
-            return ingest_batch(
-                conn, workspace_id, events, "server", content.published, known,
-                content.webhook_kinds,
-            )  # fmt: skip
+            return [
+                ingest_batch(
+                    conn, workspace_id, events, "server", content.published, known,
+                    content.webhook_kinds,
+                )
+                for events in shared
+            ]  # fmt: skip
 
-        result = db.run_sync(work)
-        known.learn(result.existing)
-        accepted += result.accepted
+        for result in db.run_sync(work):
+            known.learn(result.existing)
+            accepted += result.accepted
     return accepted
+
+
+def _new_events(batch: list[dict[str, Any]]) -> list[Any]:
+    from shirube.services.ingest import NewEvent
+
+    return [
+        NewEvent(
+            id=item["id"],
+            name=item["name"],
+            user_id=item["user_id"],
+            company_id=item.get("company_id"),
+            properties=item.get("properties", {}),
+            timestamp=datetime.fromisoformat(item["timestamp"]),
+        )
+        for item in batch
+    ]

@@ -224,7 +224,7 @@ class RowMaker:
             rows.append(
                 {
                     "workspace_id": self.workspace_id,
-                    "id": f"raw-{self.counter}-{rng.randrange(65536):04x}",
+                    "id": f"{rng.getrandbits(48):012x}-raw-{self.counter}",
                     "name": rng.choice(self.names),
                     "properties": {
                         "plan": rng.choice(["trial", "standard", "pro", "enterprise"]),
@@ -232,6 +232,9 @@ class RowMaker:
                         "source": rng.choice(["api", "import", "job"]),
                     },
                     "user_id": f"user-{user}",
+                    # The event log's key leads with the user's key (migration 0022); the
+                    # raw table keeps no end_user rows, so the user's number stands in.
+                    "user_key": user,
                     "company_id": f"co-{(user - 1) // 10 + 1}"
                     if rng.randrange(100) < COMPANY_PERCENT
                     else None,

@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import random
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import harness
+import ingest
 import launcher
 import wal_pages
 from dataset import SETUP_CHECKLIST, WELCOME_TOUR, Dataset, load
@@ -107,6 +111,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     )  # fmt: skip
     parser.add_argument("--start", type=int, help="the stream's first event (events stored)")
     parser.add_argument(
+        "--mix", type=int, metavar="USERS",
+        help="ingest.py's shape instead of dataset.py's: its event mix over this many users, "
+        "all known after the first batches, and its tour and checklist",
+    )  # fmt: skip
+    parser.add_argument(
+        "--group", type=int, default=1,
+        help="measured batches written this many to a transaction, as the server's group "
+        "commit does under load (SQLite)",
+    )  # fmt: skip
+    parser.add_argument(
         "--cpu", action="store_true", help="time statements by their thread's CPU, not wall"
     )
     parser.add_argument(
@@ -130,7 +144,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         stored = 0
         if args.workspace_id is None:
             workspace_id = launcher.create_bench_workspace(db, "statement times").id
-            launcher.publish(db, workspace_id, [WELCOME_TOUR], [SETUP_CHECKLIST])
+            content = (
+                ([ingest.WELCOME_TOUR], [ingest.SETUP_CHECKLIST])
+                if args.mix
+                else ([WELCOME_TOUR], [SETUP_CHECKLIST])
+            )
+            launcher.publish(db, workspace_id, *content)
         else:
             workspace_id = args.workspace_id
             stored = db.run_sync(lambda conn: conn.scalar(_EVENTS, {"ws": workspace_id}))
@@ -139,9 +158,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         known = KnownRows()
         if args.pragma:
             db.run_sync(lambda conn: conn.driver.execute(args.pragma), transaction=False)
-        data = Dataset(seed=args.seed)
         start = stored if args.start is None else args.start
-        batches = data.batches(args.batch_size, start=start)
+        batches = (
+            mix_batches(args.mix, args.batch_size, args.seed)
+            if args.mix
+            else Dataset(seed=args.seed).batches(args.batch_size, start=start)
+        )
         for point in points:
             TIMES.clear()
             CALLS.clear()
@@ -160,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 pages.enter_context(wal_pages.recorded(db_path(url), lambda: no_checkpoint(db)))
             started = time.perf_counter()
             cpu = time.process_time()
-            stored += load(db, workspace_id, measured, known)
+            stored += load(db, workspace_id, measured, known, args.group)
             seconds = (time.perf_counter() - started) / args.batches
             cpu_s = (time.process_time() - cpu) / args.batches
             print(
@@ -173,6 +195,29 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"   {per_batch:7.2f} ms  {calls:6.1f}×  {label}")
             pages.close()
     return 0
+
+
+def mix_batches(users: int, size: int, seed: int) -> Iterator[list[dict[str, Any]]]:
+    """Endless batches shaped like bench/lua/ingest.lua's: names drawn from `ingest.EVENT_MIX`
+    by weight, users at random among `users`, 90 % with a company, stamped up to 45 min ago."""
+    rng = random.Random(seed)
+    names = [name for name, weight in ingest.EVENT_MIX for _ in range(weight)]
+    while True:
+        now = datetime.now(UTC).replace(microsecond=0)
+        batch = []
+        for _ in range(size):
+            user = rng.randint(1, users)
+            event: dict[str, Any] = {
+                "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "name": rng.choice(names),
+                "user_id": f"user-{user}",
+                "properties": {"plan": rng.choice(["trial", "pro"]), "count": rng.randint(1, 50)},
+                "timestamp": (now - timedelta(seconds=900 * rng.randrange(4))).isoformat(),
+            }
+            if rng.randrange(100) < ingest.COMPANY_PERCENT:
+                event["company_id"] = f"co-{(user - 1) // 10 + 1}"
+            batch.append(event)
+        yield batch
 
 
 def db_path(url: str) -> str:

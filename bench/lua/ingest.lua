@@ -2,7 +2,9 @@
 -- stops once every batch it sent has been answered (and counted), so nothing is left in flight.
 -- Args: <secret key> <path> <users> <names "name:weight,..."> <deadline (monotonic s)>
 --       <batch size> <run tag> <percent of events with a company>
--- Event ids are "<run tag>-t<thread>-<counter>-<random>": unique across threads and runs.
+-- Event ids are "<random>-<run tag>-t<thread>-<counter>": unique across threads and runs, and
+-- in no order, like the UUIDs the widget and the SDK send (ids that sort in sending order made
+-- the event log's index an append: bench/README.md, "Random event ids").
 local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 local common = dofile(here .. "common.lua")
 
@@ -72,9 +74,9 @@ function request()
       )
     end
     events[i] = string.format(
-      '{"id":"%s-t%d-%d-%04x","name":"%s","user_id":"user-%d"%s,"properties":%s%s}',
-      tag, thread_index or 0, counter, math.random(0, 65535), name, user, company, properties,
-      stamps[math.random(8)]
+      '{"id":"%08x%04x-%s-t%d-%d","name":"%s","user_id":"user-%d"%s,"properties":%s%s}',
+      math.random(0, 2147483647), math.random(0, 65535), tag, thread_index or 0, counter,
+      name, user, company, properties, stamps[math.random(8)]
     )
   end
   sent = sent + batch_size
