@@ -330,6 +330,34 @@ def scratch_postgres(url: str) -> Iterator[str]:
         admin.dispose()
 
 
+def autovacuum_on(database_url: str) -> bool:
+    """Whether the PostgreSQL server at `database_url` runs autovacuum (docs/deploy.md keeps
+    it on; some development servers, this machine's among them, turn it off)."""
+    from shirube.storage.engine import make_engine
+    from sqlalchemy import text
+
+    engine = make_engine(database_url, pooled=False)
+    try:
+        with engine.connect() as conn:
+            return bool(conn.execute(text("SHOW autovacuum")).scalar() == "on")
+    finally:
+        engine.dispose()
+
+
+def maintain(database_url: str, statement: str) -> None:
+    """Run `statement` (ANALYZE, VACUUM ANALYZE) on the whole database, outside any
+    transaction: what autovacuum would have done by then on a production server."""
+    from shirube.storage.engine import make_engine
+    from sqlalchemy import text
+
+    engine = make_engine(database_url, pooled=False)
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
 @contextlib.contextmanager
 def workdir(keep: bool) -> Iterator[Path]:
     path = Path(tempfile.mkdtemp(prefix="shirube-bench-"))

@@ -264,27 +264,6 @@ class EngineResult:
         return found
 
 
-def autovacuum_on(database_url: str) -> bool:
-    engine = make_engine(database_url, pooled=False)
-    try:
-        with engine.connect() as conn:
-            return bool(conn.execute(text("SHOW autovacuum")).scalar() == "on")
-    finally:
-        engine.dispose()
-
-
-def run_analyze(database_url: str) -> None:
-    """What autovacuum does as tables grow: fresh statistics, so that the plans of the
-    statements prepared on the server's connections follow the data's size."""
-    engine = make_engine(database_url, pooled=False)
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("ANALYZE"))
-            conn.commit()
-    finally:
-        engine.dispose()
-
-
 _MARKED = text("SELECT (SELECT count(*) FROM kpi_dirty) + (SELECT count(*) FROM kpi_dirty_company)")
 CATCH_UP_LIMIT_S = 600.0
 
@@ -322,7 +301,7 @@ def measure_engine(engine: str, database_url: str, options: Options, tmp: Path) 
     profiles: list[tuple[str, harness.Profile]] = []
     # As `shirube serve` runs: the KPI worker on, keeping goals' and KPIs' rows up to date.
     worker = {"SHIRUBE_KPI_WORKER": "true"}
-    analyze = engine == "PostgreSQL" and not autovacuum_on(database_url)
+    analyze = engine == "PostgreSQL" and not harness.autovacuum_on(database_url)
     if analyze:
         print("   this server runs without autovacuum: ANALYZE after each chunk, as it would")
     pg_cpu = PostgresCpu(database_url if engine == "PostgreSQL" else None)
@@ -359,7 +338,7 @@ def measure_engine(engine: str, database_url: str, options: Options, tmp: Path) 
             if profiled:
                 profiles.append((f"{start:,} stored", harness.read_profile(output)))
             if analyze:
-                run_analyze(database_url)
+                harness.maintain(database_url, "ANALYZE")
             chunks.append(chunk)
             pg = (
                 f", PostgreSQL {chunk.cpu_us(chunk.postgres_cpu_s):5.1f}"
