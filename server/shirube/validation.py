@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
@@ -66,12 +66,39 @@ def _message(error: Any) -> str:
     return msg
 
 
-def field_errors(exc: PydanticValidationError, prefix: str = "") -> list[FieldError]:
+def field_errors(
+    exc: PydanticValidationError, prefix: str = "", data: Any = None
+) -> list[FieldError]:
+    """`exc`'s errors by path; with the `data` validated, a tagged union's tag is left out
+    of the path (`company.percent`, not `company.share.percent`)."""
     errors: list[FieldError] = []
     for error in exc.errors(include_url=False):
-        loc = [part for part in error["loc"] if not _is_internal_loc(part)]
+        loc = _document_loc(error["loc"], data)
         errors.append(FieldError(format_path(loc, prefix), _message(error)))
     return errors
+
+
+def _document_loc(loc: Sequence[int | str], data: Any) -> list[int | str]:
+    """The parts of `loc` that are keys and indexes of `data`, walking it along."""
+    found: list[int | str] = []
+    node = data
+    last = len(loc) - 1
+    for index, part in enumerate(loc):
+        if _is_internal_loc(part):
+            continue
+        if isinstance(node, Mapping):
+            # The tag of a tagged union is the value of its discriminator field, and an error
+            # inside the union follows it. A last part is the field the error is about, even
+            # when it equals a value (a missing `event` of `{"type": "event"}`).
+            if index < last and part not in node and part in node.values():
+                continue
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            node = None
+        found.append(part)
+    return found
 
 
 def _is_internal_loc(part: int | str) -> bool:
@@ -89,7 +116,7 @@ def validate_model(
     try:
         value = model.model_validate(data)
     except PydanticValidationError as exc:
-        raise ValidationFailed(field_errors(exc, prefix) + list(extra)) from None
+        raise ValidationFailed(field_errors(exc, prefix, data) + list(extra)) from None
     if extra:
         raise ValidationFailed(list(extra))
     return value
@@ -99,4 +126,4 @@ def validate_as(adapter: TypeAdapter[T], data: Any, prefix: str = "") -> T:
     try:
         return adapter.validate_python(data)
     except PydanticValidationError as exc:
-        raise ValidationFailed(field_errors(exc, prefix)) from None
+        raise ValidationFailed(field_errors(exc, prefix, data)) from None

@@ -1,4 +1,4 @@
-"""The content lists (#14): a workspace's tours or checklists with their published version
+"""The content lists (#14): a workspace's tours, checklists or goals with their published version
 and whether the draft has unpublished changes; "New" (a key and a name make the draft, then
 the editor opens); deleting one (refused while other content uses it)."""
 
@@ -46,6 +46,8 @@ def _starting(kind: str, key: str, name: str) -> dict[str, Any]:
     entry = row_ops.new_entry(kind, [])
     if kind == "tour":
         return {"key": key, "name": name, "trigger": {"type": "manual"}, "steps": [entry]}
+    if kind == "goal":
+        return {"key": key, "name": name, "rules": [entry]}
     return {"key": key, "title": name, "items": [entry]}
 
 
@@ -83,7 +85,7 @@ def _new_field(path: str) -> str:
 
 
 async def delete(request: Request, plural: str) -> Response:
-    """Delete a tour or checklist with its versions (409 page while other content uses it)."""
+    """Delete a tour, checklist or goal with its versions (409 page while other content uses it)."""
     admin = await require_admin(request)
     await checked_form(request)
     access = await access_of(request, admin, edit=True)

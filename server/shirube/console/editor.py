@@ -1,5 +1,6 @@
-"""The content editor (#14): a tour or checklist edited in a form that works without script (every
-field, row buttons for steps and items) and that static/editor.js saves on every change.
+"""The content editor (#14): a tour, checklist or goal edited in a form that works without
+script (every field, row buttons for steps, items and rules) and that static/editor.js saves on
+every change.
 
 Every save sends the draft revision the page was loaded at; a save over a newer one is
 refused (409) with a message and a way to reload, never written over. Owners and editors
@@ -95,9 +96,12 @@ async def _editor(
     ) -> tuple[store.ContentItem, bool, list[tuple[str, str]], list[str]]:
         item = store.get(conn, ws.id, kind, key)
         changed = store.published_document(conn, item) != item.draft
-        tours = tour_names(conn, ws.id) if kind == "checklist" else []
-        checklists = store.keys_of(conn, ws.id, "checklist") if kind == "checklist" else set()
-        return item, changed, tours, sorted(checklists - {key})
+        # What a checklist's or a goal's rules may refer to.
+        refers = kind != "tour"
+        tours = tour_names(conn, ws.id) if refers else []
+        checklists = store.keys_of(conn, ws.id, "checklist") if refers else set()
+        own = {key} if kind == "checklist" else set()
+        return item, changed, tours, sorted(checklists - own)
 
     item, changed, tours, checklists = await run(request, work, transaction=False)
     shown = doc if doc is not None else item.draft
@@ -132,11 +136,12 @@ async def _editor(
         plain_column=default_column,
         txt=lambda value, code: _text_in(value, code, default_column),
         others=_other_locales,
-        rule_types=form.RULE_TYPES,
+        rule_types=form.GOAL_RULE_TYPES if kind == "goal" else form.RULE_TYPES,
         base=base_path(access, plural),
     )
-    if kind == "checklist":
-        return render(request, "checklist_editor.html", context, admin=admin, status=status)
+    if kind != "tour":
+        template = f"{kind}_editor.html"
+        return render(request, template, context, admin=admin, status=status)
     # The visual builder's door, outside the editor's form (a form of its own, whose redirect
     # to the app the page's CSP must let out).
     context["open_in_app"] = builder.open_in_app_context(request, access, key)
@@ -148,6 +153,13 @@ async def editor_page(request: Request, plural: str) -> Response:
     admin = await require_admin(request)
     access = await access_of(request, admin)
     return await _editor(request, admin, access, plural, request.path_params["key"])
+
+
+_PARSERS = {
+    "tour": form.tour_from_form,
+    "checklist": form.checklist_from_form,
+    "goal": form.goal_from_form,
+}
 
 
 def _revision(raw: str) -> int:
@@ -167,7 +179,7 @@ async def save(request: Request, plural: str) -> Response:
     if op.startswith("del:audience:"):
         row = op.rpartition(":")[2]
         fields = {k: v for k, v in fields.items() if not k.startswith(f"audience.{row}.")}
-    parse = form.tour_from_form if kind == "tour" else form.checklist_from_form
+    parse = _PARSERS[kind]
     doc, form_errors = parse(key, fields)
     on_audience = op == "add:audience" or op.startswith("del:audience:")
     focus = row_ops.apply_op(kind, doc, op) if op and not on_audience else None

@@ -21,7 +21,7 @@ from shirube.services.admins import Admin, WorkspaceRole
 from shirube.storage import Connection
 
 T = TypeVar("T")
-KINDS = {"tours": "tour", "checklists": "checklist"}
+KINDS = {"tours": "tour", "checklists": "checklist", "goals": "goal"}
 PLURAL = {kind: plural for plural, kind in KINDS.items()}
 
 
@@ -40,7 +40,7 @@ def base_path(access: WorkspaceRole, plural: str) -> str:
 
 
 def label_of(summary_draft: dict[str, Any], kind: str, default_locale: str) -> str:
-    value: Text | None = summary_draft.get("name" if kind == "tour" else "title")
+    value: Text | None = summary_draft.get("title" if kind == "checklist" else "name")
     return "" if value is None else resolve_text(value, default_locale, default_locale)
 
 

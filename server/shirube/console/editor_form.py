@@ -1,4 +1,4 @@
-"""The content editor's posted form (#14) as a tour or checklist document (the templates show
+"""The content editor's posted form (#14) as a tour, checklist or goal document (the templates show
 a document as the form; the audience rows are editor_audience.py's).
 
 Field names follow the document's paths with dots (`steps.2.target`, `steps.2.title.ja`,
@@ -16,6 +16,7 @@ from typing import Any
 
 from shirube.console.editor_audience import audience_value
 from shirube.console.editor_rows import rows
+from shirube.content.rules import RULE_TYPES as ALL_RULE_TYPES
 from shirube.errors import FieldError
 
 Document = dict[str, Any]
@@ -123,6 +124,7 @@ _RULE_FIELDS = {
     "manual": (),
 }
 RULE_TYPES = tuple(_RULE_FIELDS)
+GOAL_RULE_TYPES = tuple(name for name in RULE_TYPES if ALL_RULE_TYPES[name].in_goals)
 _NUMBERS = ("min_count", "within_days", "minutes")
 
 
@@ -172,4 +174,39 @@ def checklist_from_form(key: str, fields: Mapping[str, str]) -> tuple[Document, 
         survey: Document = {"question": question or ""}
         _put(survey, "comment_label", label)
         doc["survey"] = survey
+    return doc, errors
+
+
+# Goals --------------------------------------------------------------------------------------
+
+
+def _goal_rule(fields: Mapping[str, str], n: int, errors: list[FieldError]) -> Document:
+    p = f"rules.{n}."
+    entry: Document = {"id": fields.get(p + "id", "").strip() or f"rule-{n + 1}"}
+    _put(entry, "title", text_value(fields, p + "title"))
+    entry["rule"] = _rule(fields, p + "rule.", errors)
+    return entry
+
+
+def _company(fields: Mapping[str, str]) -> Document | None:
+    kind = fields.get("company.type", "")
+    if not kind:
+        return None  # onboarded when every audience user completed (docs/kpis.md)
+    company: Document = {"type": kind}
+    if kind == "share":
+        _put(company, "percent", _number(fields.get("company.percent", "")))
+    elif kind == "role":
+        company["trait"] = fields.get("company.trait", "").strip() or "role"
+        _put(company, "value", fields.get("company.value", "").strip())
+    return company
+
+
+def goal_from_form(key: str, fields: Mapping[str, str]) -> tuple[Document, list[FieldError]]:
+    errors: list[FieldError] = []
+    doc: Document = {"key": key, "name": text_value(fields, "name") or ""}
+    _put(doc, "description", text_value(fields, "description"))
+    _put(doc, "audience", audience_value(fields, errors))
+    doc["match"] = fields.get("match", "all")
+    doc["rules"] = [_goal_rule(fields, n, errors) for n in rows(fields, "rules")]
+    _put(doc, "company", _company(fields))
     return doc, errors

@@ -3,6 +3,8 @@ keys (a test checks); the validator's messages in Japanese are in editor_message
 
 from __future__ import annotations
 
+from shirube.console.goal_labels import GOAL_EDITOR
+
 EDITOR: dict[str, dict[str, str]] = {
     "en": {
         "workspaces": "Workspaces",
@@ -306,3 +308,6 @@ EDITOR: dict[str, dict[str, str]] = {
         "restore_no": "破棄する",
     },
 }
+
+for _lang, _words in GOAL_EDITOR.items():
+    EDITOR[_lang].update(_words)

@@ -31,6 +31,9 @@ _JA: list[_Rule] = [
     ),
     _rule(r"^'click' needs a target", lambda m: "「クリックで進む」には対象要素が必要です"),
     _rule(r"^(is required|Field required)$", lambda m: "必須です"),
+    _rule(
+        r"^a goal cannot use '(\w+)' rules$", lambda m: f"ゴールでは '{m[1]}' のルールは使えません"
+    ),
     _rule(r"^must not be blank$", lambda m: "空欄にはできません"),
     _rule(r"^String should have at least 1 character", lambda m: "入力してください"),
     _rule(

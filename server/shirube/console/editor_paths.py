@@ -17,6 +17,12 @@ _CHECKLIST_FIELDS = re.compile(
     r"|checklist|page|minutes)|success_message)|completion_message|survey|survey\.question"
     r"|survey\.comment_label)$"
 )
+_GOAL_FIELDS = re.compile(
+    r"^(name|description|audience|audience\.\d+\.(trait|op|value)|match|rules|rules\.\d+"
+    r"|rules\.\d+\.(id|title|rule|rule\.type|rule\.(event|min_count|within_days|where|tour"
+    r"|checklist|page|minutes))|company|company\.(type|percent|trait|value))$"
+)
+_FIELDS = {"tour": _TOUR_FIELDS, "checklist": _CHECKLIST_FIELDS, "goal": _GOAL_FIELDS}
 _BRACKET = re.compile(r"\[(\d+)\]")
 _AUDIENCE_ROW = re.compile(r"^audience\.(?:all|any)\.(\d+)")
 
@@ -27,7 +33,7 @@ def field_of(kind: str, path: str) -> str:
     name = _AUDIENCE_ROW.sub(r"audience.\1", name)
     if name.startswith("audience.") and name.endswith(".attribute"):
         name = name[: -len("attribute")] + "trait"  # the builder's trait field
-    known = _TOUR_FIELDS if kind == "tour" else _CHECKLIST_FIELDS
+    known = _FIELDS[kind]
     while name and not known.fullmatch(name):
         name = name.rpartition(".")[0]
     return name

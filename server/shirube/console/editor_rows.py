@@ -1,6 +1,7 @@
-"""The editor form's rows (#14): which rows (`steps.N.…`) a posted form has, and the steps'
-and items' row operations: add, duplicate, delete, move up or down (the keyboard's buttons) and
-move to a place (drag and drop), with the element that keeps the focus afterwards."""
+"""The editor form's rows (#14): which rows (`steps.N.…`) a posted form has, and the steps',
+items' and goal rules' row operations: add, duplicate, delete, move up or down (the keyboard's
+buttons) and move to a place (drag and drop), with the element that keeps the focus
+afterwards."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ def rows(fields: Mapping[str, str], name: str) -> list[int]:
     return sorted(found)[:MAX_ROWS]
 
 
-LISTS = {"tour": "steps", "checklist": "items"}
+LISTS = {"tour": "steps", "checklist": "items", "goal": "rules"}
+_STEMS = {"tour": "step", "checklist": "item", "goal": "rule"}
 
 
 def _fresh_id(entries: list[Any], stem: str) -> str:
@@ -43,6 +45,13 @@ def new_entry(kind: str, entries: list[Any]) -> Document:
             "id": _fresh_id(entries, "step"),
             "kind": "modal",
             "title": {"en": "New step", "ja": "新しいステップ"},
+        }
+    if kind == "goal":
+        # Valid as it stands (a draft is saved only when valid), and the issue's own example
+        # of "onboarding complete" by usage time.
+        return {
+            "id": _fresh_id(entries, "rule"),
+            "rule": {"type": "active_time", "minutes": 60, "within_days": 14},
         }
     return {
         "id": _fresh_id(entries, "item"),
@@ -69,7 +78,7 @@ def apply_op(kind: str, doc: Document, op: str) -> str | None:
     at = numbers[0]
     if verb == "dup":
         twin = copy.deepcopy(entries[at])
-        twin["id"] = _fresh_id(entries, "step" if kind == "tour" else "item")
+        twin["id"] = _fresh_id(entries, _STEMS[kind])
         entries.insert(at + 1, twin)
         return f"{name}-{at + 1}-edit"
     if verb == "del":
