@@ -1,7 +1,8 @@
 """The content editor in Chromium (#14), served by uvicorn: someone who never saw the format
 builds a 2-step tour and a checklist whose item starts it with the form only, reorders the
 steps from the keyboard (focus stays on the moved step's button), sees an error next to its
-field, and a second tab's stale save gets the conflict message instead of overwriting."""
+field, and a second tab's stale save gets the conflict message instead of overwriting; a CS
+lead defines a goal (#13)."""
 
 from __future__ import annotations
 
@@ -195,4 +196,44 @@ def test_an_invalid_change_survives_a_closed_tab(context: BrowserContext, live: 
     assert _draft(live, "tour", "kept")["steps"][0]["target"] == "#import"
     again.goto(url)
     expect(again.locator("#editor-restore")).to_be_hidden()
+    assert problems == []
+
+
+def test_a_goal_defined_with_the_form_only(context: BrowserContext, live: Live) -> None:
+    """The CS lead's "onboarding complete" (#13): two rules, any of them, a company rule."""
+    page = context.new_page()
+    problems = watch(page, every_error=False)
+    sign_in(page, f"{live.workspace}/goals", EMAIL)
+    page.click("#content-new")
+    page.fill("#new-name", "Admin onboarded")
+    page.fill("#new-key", "admin-onboarded")
+    page.click("form.card button[type=submit]")
+    expect(page).to_have_url(f"{live.workspace}/goals/admin-onboarded")
+    # The first rule starts as an hour of use: its fields only.
+    expect(page.locator("#rules-0-rule-minutes")).to_have_value("60")
+    expect(page.locator("#rules-0-rule-event")).to_be_hidden()
+    page.select_option("#rules-0-rule-type", "event")
+    expect(page.locator("#rules-0-rule-minutes")).to_be_hidden()
+    page.fill("#rules-0-rule-event", "member_invited")
+    page.fill("#rules-0-rule-where", '{"role": "manager"}')
+    page.fill("#rules-0-title-en", "Invited a manager")
+    _saved(page)
+    page.click("#rules-add")
+    expect(page.locator("#rules-1-edit")).to_be_focused()
+    page.select_option("#match", "any")
+    # A company rule's fields show for its kind only.
+    expect(page.locator("#company-percent")).to_be_hidden()
+    page.select_option("#company-type", "share")
+    expect(page.locator("#company-value")).to_be_hidden()
+    page.fill("#company-percent", "0")
+    error = page.locator('[data-errors-for="company.percent"] .error')
+    expect(error).to_have_text("Input should be greater than or equal to 1")
+    page.fill("#company-percent", "80")
+    _saved(page)
+    expect(error).to_have_count(0)
+    goal = _draft(live, "goal", "admin-onboarded")
+    assert goal["match"] == "any"
+    assert goal["company"] == {"type": "share", "percent": 80}
+    assert [rule["rule"]["type"] for rule in goal["rules"]] == ["event", "active_time"]
+    assert goal["rules"][0]["rule"]["where"] == {"role": "manager"}
     assert problems == []

@@ -8,7 +8,7 @@ GOAL_EDITOR: dict[str, dict[str, str]] = {
         "goals": "Goals",
         "new_goal": "New goal",
         "goal_intro": "What “onboarding complete” means for the audience below: the dashboard "
-        "measures every user and company against it (docs/kpis.md).",
+        "measures every user and company against it.",
         "rules": "Completed when",
         "match": "Users complete the goal when they meet",
         "match_all": "all of these rules (at the time of the last one)",
@@ -22,14 +22,14 @@ GOAL_EDITOR: dict[str, dict[str, str]] = {
         "company_share": "a share of its audience users completed",
         "company_role": "every user with a given trait value completed",
         "company_percent": "Share of its users (%)",
-        "company_trait": "User trait",
+        "company_trait": "User trait (empty: role)",
         "company_value": "Value (e.g. admin)",
     },
     "ja": {
         "goals": "ゴール",
         "new_goal": "新しいゴール",
         "goal_intro": "下のオーディエンスにとっての「オンボーディング完了」の定義です。"
-        "ダッシュボードはすべてのユーザーと企業をこれで測ります（docs/kpis.md）。",
+        "ダッシュボードはすべてのユーザーと企業をこれで測ります。",
         "rules": "完了の条件",
         "match": "ユーザーがゴールを完了するのは",
         "match_all": "次のルールをすべて満たしたとき（最後のルールの時刻）",
@@ -43,7 +43,7 @@ GOAL_EDITOR: dict[str, dict[str, str]] = {
         "company_share": "オーディエンスのユーザーの一定割合が完了したとき",
         "company_role": "特定の属性値を持つユーザー全員が完了したとき",
         "company_percent": "ユーザーの割合（%）",
-        "company_trait": "ユーザー属性",
+        "company_trait": "ユーザー属性（空欄：role）",
         "company_value": "値（例：admin）",
     },
 }
