@@ -40,6 +40,16 @@ def _new_tour(page: Page, live: Live, name: str, key: str) -> str:
     return f"{live.workspace}/tours/{key}"
 
 
+def _new_from_list(page: Page, live: Live, plural: str, name: str, key: str) -> None:
+    """Signs in at the list, and creates an item with its New button and form."""
+    sign_in(page, f"{live.workspace}/{plural}", EMAIL)
+    page.click("#content-new")
+    page.fill("#new-name", name)
+    page.fill("#new-key", key)
+    page.click("form.card button[type=submit]")
+    expect(page).to_have_url(f"{live.workspace}/{plural}/{key}")
+
+
 def _saved(page: Page) -> None:
     expect(page.locator("#editor-status")).to_have_attribute("data-state", "saved")
 
@@ -49,12 +59,7 @@ def test_a_tour_and_a_checklist_built_with_the_form_only(
 ) -> None:
     page = context.new_page()
     problems = watch(page, every_error=False)
-    sign_in(page, f"{live.workspace}/tours", EMAIL)
-    page.click("#content-new")
-    page.fill("#new-name", "Import employees")
-    page.fill("#new-key", "import-employees")
-    page.click("form.card button[type=submit]")
-    expect(page).to_have_url(f"{live.workspace}/tours/import-employees")
+    _new_from_list(page, live, "tours", "Import employees", "import-employees")
 
     # Fields of one choice only show for it.
     expect(page.locator("#trigger-event")).to_be_hidden()
@@ -203,12 +208,7 @@ def test_a_goal_defined_with_the_form_only(context: BrowserContext, live: Live) 
     """The CS lead's "onboarding complete" (#13): two rules, any of them, a company rule."""
     page = context.new_page()
     problems = watch(page, every_error=False)
-    sign_in(page, f"{live.workspace}/goals", EMAIL)
-    page.click("#content-new")
-    page.fill("#new-name", "Admin onboarded")
-    page.fill("#new-key", "admin-onboarded")
-    page.click("form.card button[type=submit]")
-    expect(page).to_have_url(f"{live.workspace}/goals/admin-onboarded")
+    _new_from_list(page, live, "goals", "Admin onboarded", "admin-onboarded")
     # The first rule starts as an hour of use: its fields only.
     expect(page.locator("#rules-0-rule-minutes")).to_have_value("60")
     expect(page.locator("#rules-0-rule-event")).to_be_hidden()
