@@ -137,7 +137,8 @@ def test_every_field_of_the_goal_format_survives_the_form_unchanged(client, data
     goal["rules"].append(
         {"id": "hour", "rule": {"type": "active_time", "minutes": 90, "within_days": 7}}
     )
-    goal["company"] = {"type": "role", "trait": "position", "value": "owner"}
+    # Spaces are part of a value (kept as typed).
+    goal["company"] = {"type": "role", "trait": "position", "value": " owner "}
     answer = client.put(f"/api/v1/goals/{goal['key']}", json=goal, headers=workspace.auth)
     assert answer.status_code == 201, answer.text
     before = _draft(client, workspace, goal["key"])

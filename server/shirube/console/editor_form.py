@@ -196,8 +196,9 @@ def _company(fields: Mapping[str, str]) -> Document | None:
     if kind == "share":
         _put(company, "percent", _number(fields.get("company.percent", "")))
     elif kind == "role":
-        company["trait"] = fields.get("company.trait", "").strip() or "role"
-        _put(company, "value", fields.get("company.value", "").strip())
+        # As typed (a value with spaces is another value); an empty trait is the default.
+        company["trait"] = fields.get("company.trait", "") or "role"
+        _put(company, "value", fields.get("company.value", ""))
     return company
 
 

@@ -106,7 +106,9 @@ def parts(kind: str, document: dict[str, Any], locale: str) -> list[Part]:
             for item in document.get("items", [])
         ]
     return [
-        Part(rule["id"], resolve_text(rule.get("name") or rule["id"], locale, locale), rule["rule"])
+        Part(
+            rule["id"], resolve_text(rule.get("title") or rule["id"], locale, locale), rule["rule"]
+        )
         for rule in document.get("rules", [])
     ]
 
