@@ -1,6 +1,7 @@
 """Workers as the app runs them: several on one PostgreSQL database deliver each webhook once;
 a delivery committed by a process that died before sending goes out when the next one starts;
-an attempt in flight never holds up the event loop."""
+an attempt in flight never holds up the event loop; a cancelled worker stops even as its bell
+rings."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 from shirube.app import create_app
 from shirube.services.webhook_deliveries import claim_due
+from shirube.services.webhook_worker import Doorbell
 from shirube.settings import Settings
 from shirube.storage import Database
 from starlette.testclient import TestClient
@@ -160,3 +162,29 @@ def test_a_claim_skips_the_rows_another_instance_is_claiming(
         second_db.dispose()
     assert len(claimed["first"]) == 5 and len(claimed["second"]) == 5
     assert not set(claimed["first"]) & set(claimed["second"])
+
+
+def test_the_doorbell_wait_stops_when_cancelled_as_it_rings() -> None:
+    """Shutdown cancels the worker while an attempt finishing rings its bell: the wait must end
+    with the cancellation (asyncio.wait_for on Python 3.11 returned instead, and the worker
+    looped on while the app waited for it)."""
+
+    async def scenario() -> bool:
+        bell = Doorbell()
+        bell.bind()
+
+        async def worker() -> None:
+            while True:
+                await bell.wait(5)
+
+        task = asyncio.create_task(worker())
+        await asyncio.sleep(0.01)
+        bell.ring()
+        task.cancel()
+        for _ in range(3):  # later rings must not keep it alive either
+            await asyncio.sleep(0.01)
+            bell.ring()
+        done, _ = await asyncio.wait({task}, timeout=2)
+        return task in done and task.cancelled()
+
+    assert asyncio.run(scenario())

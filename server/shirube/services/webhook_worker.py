@@ -76,8 +76,11 @@ class Doorbell:
 
     async def wait(self, seconds: float) -> None:
         assert self._event is not None, "bind() first"
+        # asyncio.timeout, not wait_for: on Python 3.11, wait_for swallows a cancellation
+        # that arrives as the bell rings, and the app's shutdown waited for the worker forever.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._event.wait(), timeout=max(0.0, seconds))
+            async with asyncio.timeout(max(0.0, seconds)):
+                await self._event.wait()
         self._event.clear()
 
 
