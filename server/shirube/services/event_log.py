@@ -107,11 +107,7 @@ _STORED_PAIRS = select(_PAIR_USER, _PAIR_ID).where(
     select(literal_column("1"))
     .where(
         tables.event.c.workspace_id == bindparam("workspace_id"),
-        tables.event.c.user_key
-        == select(_USERS.user_key)
-        .where(_USERS.workspace_id == bindparam("workspace_id"), _USERS.external_id == _PAIR_USER)
-        .correlate(_PAIRS)
-        .scalar_subquery(),
+        tables.event.c.user_key == key_of(_PAIR_USER).correlate(_PAIRS),
         tables.event.c.id == _PAIR_ID,
     )
     .correlate(_PAIRS)

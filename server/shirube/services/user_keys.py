@@ -19,13 +19,14 @@ from shirube.storage import in_values
 from shirube.storage.tables import end_user
 
 
-def key_of(user_id: str = "user_id") -> ScalarSelect[Any]:
-    """The key of the workspace's user whose id is bound as `user_id` (one index lookup)."""
+def key_of(user_id: str | ColumnElement[Any] = "user_id") -> ScalarSelect[Any]:
+    """The key of the workspace's user whose id is bound as `user_id`, or is the expression
+    `user_id` (one index lookup)."""
+    given = bindparam(user_id) if isinstance(user_id, str) else user_id
     return (
         select(end_user.c.user_key)
         .where(
-            end_user.c.workspace_id == bindparam("workspace_id"),
-            end_user.c.external_id == bindparam(user_id),
+            end_user.c.workspace_id == bindparam("workspace_id"), end_user.c.external_id == given
         )
         .scalar_subquery()
     )
